@@ -1,0 +1,34 @@
+# custseg: `make report` runs the demo end to end, `make test` runs the test suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= configs/demo.yaml
+
+.PHONY: report test lab lint clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/custseg run $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[lab]"
+	$(BIN)/jupyter lab --allow-root --no-browser --notebook-dir=.
+
+clean:
+	rm -rf data/interim data/processed reports .pytest_cache
+	find data/raw -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,355 @@
+"""Generate the demo retailer: a seeded, deliberately messy omnichannel company with planted personas.
+
+Sources, as a real company would have them:
+
+* ``customers.csv`` — CRM export with PII (name, phone, email), gender, birth date, city/province/tier,
+  signup date, acquisition channel and membership tier;
+* ``orders.duckdb`` — tables ``orders`` (order id, customer id, timestamp, channel, status) and
+  ``order_lines`` (category, quantity, unit price, discount); returns are separate orders with
+  negative quantities;
+* ``survey.xlsx`` — psychographic Likert items (1–5) for a subset of customers;
+* ``ground_truth.csv`` — customer → planted persona. Used only by tests; no notebook reads it.
+
+The mess is deliberate: duplicate CRM rows with case/space variants of the id, missing and impossible
+birth dates, cities spelled several ways (incl. Chinese names), cancellations, returns, zero prices,
+double-loaded order lines, wholesale outliers, test accounts and orders of unknown customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from custseg import io
+
+CHANNELS = ["store", "web", "app", "mini_program"]
+CATEGORIES = ["apparel", "beauty", "electronics", "grocery", "home", "kids", "sports_health", "luxury"]
+SURVEY_ITEMS = ["price_sensitivity", "brand_loyalty", "quality_focus", "novelty_seeking", "health_consciousness"]
+
+# city -> (province, tier, spelling variants seen in the CRM)
+CITIES: dict[str, tuple[str, str, list[str]]] = {
+    "Beijing": ("Beijing", "tier 1", ["beijing", "BEIJING ", "北京", "北京市", "Peking"]),
+    "Shanghai": ("Shanghai", "tier 1", ["shanghai", " Shanghai", "上海", "上海市", "Shanghai Shi"]),
+    "Guangzhou": ("Guangdong", "tier 1", ["guangzhou", "广州", "Canton"]),
+    "Shenzhen": ("Guangdong", "tier 1", ["shenzhen", "深圳", "ShenZhen"]),
+    "Chengdu": ("Sichuan", "new tier 1", ["chengdu", "成都", "CHENGDU"]),
+    "Hangzhou": ("Zhejiang", "new tier 1", ["hangzhou", "杭州", "Hang Zhou"]),
+    "Wuhan": ("Hubei", "new tier 1", ["wuhan", "武汉"]),
+    "Nanjing": ("Jiangsu", "new tier 1", ["nanjing", "南京", "Nanking"]),
+    "Xi'an": ("Shaanxi", "new tier 1", ["Xian", "xi'an", "西安"]),
+    "Kunming": ("Yunnan", "tier 2", ["kunming", "昆明"]),
+    "Xiamen": ("Fujian", "tier 2", ["xiamen", "厦门", "Amoy"]),
+    "Jinan": ("Shandong", "tier 2", ["jinan", "济南"]),
+    "Harbin": ("Heilongjiang", "tier 2", ["harbin", "哈尔滨"]),
+    "Luoyang": ("Henan", "tier 3", ["luoyang", "洛阳"]),
+    "Guilin": ("Guangxi", "tier 3", ["guilin", "桂林"]),
+    "Yangzhou": ("Jiangsu", "tier 3", ["yangzhou", "扬州"]),
+    "Mianyang": ("Sichuan", "tier 3", ["mianyang", "绵阳"]),
+    "Zhaotong": ("Yunnan", "tier 4", ["zhaotong", "昭通"]),
+    "Tianshui": ("Gansu", "tier 4", ["tianshui", "天水"]),
+    "Anshun": ("Guizhou", "tier 4", ["anshun", "安顺"]),
+}
+TIERS = ["tier 1", "new tier 1", "tier 2", "tier 3", "tier 4"]
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A planted persona: how its customers are drawn."""
+
+    name: str
+    share: float
+    age: tuple[float, float]  # mean, sd
+    female: float
+    tiers: dict[str, float]
+    orders_per_year: float  # 0 marks one-timers
+    order_value: float  # typical order value (CNY)
+    channels: dict[str, float]
+    categories: dict[str, float]
+    discount_rate: float  # share of orders bought on discount
+    return_rate: float
+    survey: dict[str, float] = field(default_factory=dict)
+    membership: dict[str, float] = field(default_factory=dict)
+
+
+PERSONAS: list[Persona] = [
+    Persona("affluent_loyalists", 0.15, (46, 7), 0.55, {"tier 1": 0.7, "new tier 1": 0.25, "tier 2": 0.05},
+            14, 900, {"store": 0.5, "web": 0.1, "app": 0.35, "mini_program": 0.05},
+            {"luxury": 0.35, "beauty": 0.3, "apparel": 0.2, "home": 0.15}, 0.05, 0.05,
+            dict(price_sensitivity=1.6, brand_loyalty=4.5, quality_focus=4.6, novelty_seeking=3.0,
+                 health_consciousness=3.2), {"gold": 0.6, "silver": 0.3, "basic": 0.1}),
+    Persona("young_trend_seekers", 0.20, (23, 3), 0.6, {"new tier 1": 0.5, "tier 1": 0.3, "tier 2": 0.2},
+            9, 190, {"app": 0.45, "mini_program": 0.45, "web": 0.1},
+            {"apparel": 0.45, "electronics": 0.35, "beauty": 0.2}, 0.25, 0.15,
+            dict(price_sensitivity=3.2, brand_loyalty=2.0, quality_focus=3.0, novelty_seeking=4.6,
+                 health_consciousness=2.4), {"basic": 0.6, "silver": 0.35, "gold": 0.05}),
+    Persona("value_families", 0.25, (37, 5), 0.65, {"tier 2": 0.5, "tier 3": 0.4, "new tier 1": 0.1},
+            12, 260, {"mini_program": 0.5, "web": 0.35, "store": 0.15},
+            {"grocery": 0.4, "kids": 0.35, "home": 0.25}, 0.6, 0.08,
+            dict(price_sensitivity=4.5, brand_loyalty=2.8, quality_focus=3.0, novelty_seeking=2.2,
+                 health_consciousness=3.0), {"silver": 0.5, "basic": 0.4, "gold": 0.1}),
+    Persona("dormant_one_timers", 0.20, (33, 10), 0.5,
+            {"tier 1": 0.2, "new tier 1": 0.25, "tier 2": 0.25, "tier 3": 0.2, "tier 4": 0.1},
+            0, 120, {"web": 0.6, "mini_program": 0.4},
+            {"apparel": 0.3, "home": 0.3, "grocery": 0.2, "electronics": 0.2}, 0.8, 0.1,
+            dict(price_sensitivity=3.8, brand_loyalty=1.6, quality_focus=2.6, novelty_seeking=2.8,
+                 health_consciousness=2.7), {"basic": 0.95, "silver": 0.05}),
+    Persona("health_enthusiasts", 0.10, (34, 6), 0.55, {"tier 1": 0.6, "new tier 1": 0.4},
+            7, 350, {"web": 0.7, "app": 0.3},
+            {"sports_health": 0.7, "grocery": 0.3}, 0.1, 0.05,
+            dict(price_sensitivity=2.6, brand_loyalty=3.4, quality_focus=4.2, novelty_seeking=3.2,
+                 health_consciousness=4.8), {"silver": 0.5, "gold": 0.3, "basic": 0.2}),
+    Persona("silver_shoppers", 0.10, (64, 6), 0.6, {"tier 3": 0.5, "tier 4": 0.3, "tier 2": 0.2},
+            10, 150, {"store": 0.9, "mini_program": 0.1},
+            {"grocery": 0.5, "home": 0.4, "sports_health": 0.1}, 0.3, 0.03,
+            dict(price_sensitivity=3.6, brand_loyalty=4.3, quality_focus=3.4, novelty_seeking=1.5,
+                 health_consciousness=3.6), {"silver": 0.5, "basic": 0.3, "gold": 0.2}),
+]
+
+SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun"]
+GIVEN = ["Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yan", "Jie", "Tao", "Ming"]
+
+
+def _pick(rng: np.random.Generator, probs: dict[str, float], size: int) -> np.ndarray:
+    keys = list(probs)
+    p = np.array([probs[k] for k in keys], dtype=float)
+    return np.array(keys)[rng.choice(len(keys), size=size, p=p / p.sum())]
+
+
+def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "2023-01-01",
+             end: str | dt.date = "2025-12-31") -> dict[str, pd.DataFrame]:
+    """Generate the demo sources as data frames.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of real customers (test accounts and duplicates come on top).
+    seed : int
+        Random seed; the same seed gives the same data.
+    start, end : date or ISO string
+        Observation window of the transactions.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``customers``, ``orders``, ``order_lines``, ``survey`` and ``ground_truth``.
+    """
+    if n_customers < 50:
+        raise ValueError(f"n_customers must be at least 50 to plant six personas, got {n_customers}")
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(start)
+    end = pd.Timestamp(end) + pd.Timedelta(hours=23, minutes=59)
+    span_days = (end - start).days
+
+    shares = np.array([p.share for p in PERSONAS])
+    persona_idx = rng.choice(len(PERSONAS), size=n_customers, p=shares / shares.sum())
+    customer_id = np.array([f"C{i:06d}" for i in range(1, n_customers + 1)])
+
+    customers = _customers(rng, customer_id, persona_idx, start, span_days)
+    orders, lines = _orders(rng, customers, persona_idx, end)
+    survey = _survey(rng, customer_id, persona_idx)
+    truth = pd.DataFrame({"customer_id": customer_id,
+                          "persona": np.array([p.name for p in PERSONAS])[persona_idx]})
+    customers, orders, lines = _add_mess(rng, customers, orders, lines, start, end)
+    return {"customers": customers, "orders": orders, "order_lines": lines, "survey": survey,
+            "ground_truth": truth}
+
+
+def _customers(rng, customer_id, persona_idx, start, span_days) -> pd.DataFrame:
+    n = len(customer_id)
+    age = np.empty(n)
+    gender = np.empty(n, dtype=object)
+    tier = np.empty(n, dtype=object)
+    membership = np.empty(n, dtype=object)
+    signup_offset = np.empty(n)
+    for k, p in enumerate(PERSONAS):
+        m = persona_idx == k
+        age[m] = np.clip(rng.normal(*p.age, m.sum()), 18, 85)
+        gender[m] = np.where(rng.random(m.sum()) < p.female, "F", "M")
+        tier[m] = _pick(rng, p.tiers, m.sum())
+        membership[m] = _pick(rng, p.membership, m.sum())
+        # one-timers signed up in the first year and never came back; others any time before the last 90 days
+        latest = 300 if p.orders_per_year == 0 else span_days - 90
+        signup_offset[m] = rng.uniform(0, latest, m.sum())
+    cities_by_tier = {t: [c for c, v in CITIES.items() if v[1] == t] for t in TIERS}
+    city = np.array([rng.choice(cities_by_tier[t]) for t in tier])
+    signup = start + pd.to_timedelta(signup_offset.round(), unit="D")
+    birth = (signup - pd.to_timedelta((age * 365.25).round(), unit="D")).strftime("%Y-%m-%d")
+    names = [f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}{rng.choice(GIVEN).lower()}" for _ in range(n)]
+    phones = [f"1{rng.integers(30, 99)}{rng.integers(10_000_000, 99_999_999)}" for _ in range(n)]
+    emails = [f"{nm.replace(' ', '.').lower()}{i}@example.com" for i, nm in enumerate(names)]
+    acquisition = np.where(
+        persona_idx == [p.name for p in PERSONAS].index("dormant_one_timers"),
+        rng.choice(["paid_social", "marketplace_promo", "search"], n),
+        rng.choice(["store", "referral", "search", "paid_social", "app_store"], n),
+    )
+    return pd.DataFrame({
+        "customer_id": customer_id, "name": names, "phone": phones, "email": emails,
+        "gender": gender, "birth_date": np.asarray(birth, dtype=object), "city": city,
+        "province": [CITIES[c][0] for c in city], "city_tier": tier,
+        "signup_date": signup.strftime("%Y-%m-%d"), "acquisition_channel": acquisition,
+        "membership_tier": membership,
+    })
+
+
+def _orders(rng, customers: pd.DataFrame, persona_idx, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    signup = pd.to_datetime(customers["signup_date"]).to_numpy()
+    years_active = (end.to_datetime64() - signup) / np.timedelta64(365, "D")
+    rate = np.array([p.orders_per_year for p in PERSONAS])[persona_idx]
+    one_timer = rate == 0
+    n_orders = np.where(one_timer, 1 + (rng.random(len(rate)) < 0.15),
+                        1 + rng.poisson(rate * years_active))
+    cust = np.repeat(np.arange(len(rate)), n_orders)
+    window = np.where(one_timer, 30.0, years_active * 365)[cust]
+    ts = signup[cust] + (rng.uniform(0, 1, len(cust)) * window * 86400).astype("timedelta64[s]")
+    ts = np.minimum(ts, end.to_datetime64())
+    order_persona = persona_idx[cust]
+
+    channel = np.empty(len(cust), dtype=object)
+    discounted = np.empty(len(cust), dtype=bool)
+    returned = np.empty(len(cust), dtype=bool)
+    for k, p in enumerate(PERSONAS):
+        m = order_persona == k
+        channel[m] = _pick(rng, p.channels, m.sum())
+        discounted[m] = rng.random(m.sum()) < p.discount_rate
+        returned[m] = rng.random(m.sum()) < p.return_rate
+    cancelled = rng.random(len(cust)) < 0.03
+    returned &= ~cancelled
+    order_id = np.array([f"O{i:08d}" for i in range(1, len(cust) + 1)])
+    orders = pd.DataFrame({
+        "order_id": order_id, "customer_id": customers["customer_id"].to_numpy()[cust],
+        "order_ts": pd.to_datetime(ts).as_unit("s"), "channel": channel,
+        "status": np.where(cancelled, "cancelled", "completed"),
+    })
+
+    n_lines = 1 + rng.poisson(0.8, len(cust))
+    line_order = np.repeat(np.arange(len(cust)), n_lines)
+    line_no = np.concatenate([np.arange(1, k + 1) for k in n_lines])
+    line_persona = order_persona[line_order]
+    category = np.empty(len(line_order), dtype=object)
+    for k, p in enumerate(PERSONAS):
+        m = line_persona == k
+        category[m] = _pick(rng, p.categories, m.sum())
+    quantity = rng.geometric(0.7, len(line_order))
+    typical_price = np.array([p.order_value for p in PERSONAS])[line_persona] / (1.8 * 1.4)
+    unit_price = np.round(np.exp(rng.normal(np.log(typical_price), 0.35)), 2)
+    rate_off = rng.choice([0.1, 0.2, 0.3], len(line_order))
+    discount = np.where(discounted[line_order], np.round(unit_price * quantity * rate_off, 2), 0.0)
+    lines = pd.DataFrame({
+        "order_id": order_id[line_order], "line_no": line_no, "category": category,
+        "quantity": quantity, "unit_price": unit_price, "discount": discount,
+    })
+
+    # returns: a separate order a few days later with the lines' quantities negated
+    ret_idx = np.flatnonzero(returned)
+    ret_ids = np.array([f"R{i:08d}" for i in range(1, len(ret_idx) + 1)])
+    ret_orders = orders.iloc[ret_idx].assign(
+        order_id=ret_ids,
+        order_ts=lambda d: d["order_ts"] + pd.to_timedelta(rng.integers(2, 20, len(d)), unit="D"),
+        status="returned",
+    )
+    ret_orders["order_ts"] = ret_orders["order_ts"].clip(upper=end)
+    rl = lines[lines["order_id"].isin(set(order_id[ret_idx]))].copy()
+    rl["order_id"] = rl["order_id"].map(dict(zip(order_id[ret_idx], ret_ids, strict=True)))
+    rl["quantity"] = -rl["quantity"]
+    rl["discount"] = -rl["discount"]
+    orders = pd.concat([orders, ret_orders], ignore_index=True)
+    lines = pd.concat([lines, rl], ignore_index=True)
+    return orders, lines
+
+
+def _survey(rng, customer_id, persona_idx) -> pd.DataFrame:
+    take = rng.random(len(customer_id)) < 0.3
+    cols = {"respondent_id": customer_id[take]}
+    for item in SURVEY_ITEMS:
+        mean = np.array([p.survey[item] for p in PERSONAS])[persona_idx[take]]
+        cols[item] = np.clip(np.round(rng.normal(mean, 0.8)), 1, 5).astype(int)
+    survey = pd.DataFrame(cols)
+    survey.insert(1, "submitted_on", pd.Timestamp("2025-06-01")
+                  + pd.to_timedelta(rng.integers(0, 60, len(survey)), unit="D"))
+    # a few respondents whose id matches no customer (typed by hand in the survey tool)
+    unknown = pd.DataFrame({"respondent_id": [f"X{i:05d}" for i in range(max(3, len(survey) // 200))]})
+    unknown = unknown.assign(submitted_on=pd.Timestamp("2025-06-15"),
+                             **{item: 3 for item in SURVEY_ITEMS})
+    return pd.concat([survey, unknown], ignore_index=True)
+
+
+def _add_mess(rng, customers, orders, lines, start, end):
+    n = len(customers)
+    c = customers.copy()
+    # cities spelled several ways
+    variant = rng.random(n) < 0.25
+    c.loc[variant, "city"] = [rng.choice(CITIES[x][2]) for x in c.loc[variant, "city"]]
+    # missing and impossible birth dates
+    c.loc[rng.random(n) < 0.05, "birth_date"] = None
+    c.loc[rng.random(n) < 0.01, "birth_date"] = "1900-01-01"
+    c.loc[rng.random(n) < 0.005, "birth_date"] = "2031-05-17"
+    # duplicate CRM rows: id with case/space variants, e-mail upper-cased, name in other case
+    dup = c.sample(frac=0.02, random_state=int(rng.integers(1 << 31)))
+    dup = dup.assign(customer_id=[rng.choice([f" {x}", x.lower(), f"{x} "]) for x in dup["customer_id"]],
+                     email=dup["email"].str.upper(), name=dup["name"].str.upper())
+    exact = c.sample(frac=0.005, random_state=int(rng.integers(1 << 31)))
+    # test accounts with plenty of orders
+    n_test = max(3, n // 2000)
+    tests = pd.DataFrame({
+        "customer_id": [f"T{i:05d}" for i in range(n_test)],
+        "name": ["Test User" if i % 2 else "测试账号" for i in range(n_test)],
+        "phone": "13800000000", "email": [f"qa_test{i}@example.com" for i in range(n_test)],
+        "gender": None, "birth_date": None, "city": "Shanghai", "province": "Shanghai", "city_tier": "tier 1",
+        "signup_date": start.strftime("%Y-%m-%d"), "acquisition_channel": "internal", "membership_tier": "basic",
+    })
+    c = pd.concat([c, dup, exact, tests], ignore_index=True).sample(frac=1, random_state=1)
+    c = c.reset_index(drop=True)
+
+    o, ln = orders.copy(), lines.copy()
+    extra_orders, extra_lines = [], []
+    # test-account orders, wholesale outliers and orders of unknown customers
+    specials = ([(t, "store", 40) for t in tests["customer_id"]]
+                + [(f"C{int(i):06d}", "store", 3) for i in rng.integers(1, n + 1, max(2, n // 4000))]
+                + [(f"U{i:06d}", "web", 1) for i in range(max(5, len(o) // 200))])
+    k = 0
+    for cust, channel, count in specials:
+        for _ in range(count):
+            k += 1
+            oid = f"S{k:08d}"
+            ts = start + pd.Timedelta(seconds=int(rng.integers(0, int((end - start).total_seconds()))))
+            extra_orders.append((oid, cust, ts, channel, "completed"))
+            qty = int(rng.integers(200, 2000)) if cust.startswith("C") else int(rng.integers(1, 4))
+            extra_lines.append((oid, 1, str(rng.choice(CATEGORIES)), qty, round(float(rng.uniform(20, 200)), 2), 0.0))
+    o = pd.concat([o, pd.DataFrame(extra_orders, columns=o.columns)], ignore_index=True)
+    ln = pd.concat([ln, pd.DataFrame(extra_lines, columns=ln.columns)], ignore_index=True)
+    # ids typed in lower case in some order rows; zero prices; double-loaded lines
+    low = rng.random(len(o)) < 0.01
+    o.loc[low, "customer_id"] = o.loc[low, "customer_id"].str.lower()
+    ln.loc[rng.random(len(ln)) < 0.002, "unit_price"] = 0.0
+    ln = pd.concat([ln, ln.sample(frac=0.003, random_state=2)], ignore_index=True)
+    o["order_ts"] = o["order_ts"].astype("datetime64[s]")
+    return c, o, ln
+
+
+def write(cfg: dict, frames: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Generate (unless ``frames`` are given) and write the demo sources into ``paths.raw``."""
+    d = cfg["demo"]
+    frames = frames or generate(d["n_customers"], d["seed"], d["start"], d["end"])
+    raw = io.run_paths(cfg).raw
+    io.write_csv(frames["customers"], io.source_path(cfg, "customers"))
+    io.write_duckdb(io.source_path(cfg, "orders"),
+                    {cfg["sources"]["orders"]["orders_table"]: frames["orders"],
+                     cfg["sources"]["orders"]["lines_table"]: frames["order_lines"]})
+    if cfg["sources"]["survey"]["path"]:
+        io.write_excel(frames["survey"], io.source_path(cfg, "survey"), sheet="responses")
+    io.write_csv(frames["ground_truth"], raw / "ground_truth.csv")
+    return raw
+
+
+def ensure(cfg: dict) -> bool:
+    """Write the demo data if the config asks for it and it is missing; True when it was generated."""
+    if not cfg["demo"]["enabled"]:
+        return False
+    if all(io.source_path(cfg, s).exists() for s in ("customers", "orders")):
+        return False
+    write(cfg)
+    return True

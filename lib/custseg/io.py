@@ -1,0 +1,138 @@
+"""The only module that reads or writes files: the run-folder layout and table/figure/JSON I/O.
+
+Layout of one run ``<run>`` under the work dir (the project root unless configured)::
+
+    data/raw/...                  inputs, never modified
+    data/interim/<run>/           collected tables (parquet) + reconciliation
+    data/processed/<run>/         cleaned tables, features, segments, model
+    reports/<run>/                index.html, NN_*.html, notebooks/, figures/, personas/, segments.csv, run.json
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custseg.config import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Folders of one run; create them with :meth:`make`."""
+
+    workdir: Path
+    raw: Path
+    interim: Path
+    processed: Path
+    reports: Path
+
+    @property
+    def figures(self) -> Path:
+        return self.reports / "figures"
+
+    @property
+    def personas(self) -> Path:
+        return self.reports / "personas"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.reports / "notebooks"
+
+    def make(self) -> RunPaths:
+        for folder in (self.interim, self.processed, self.reports, self.figures, self.personas, self.notebooks):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def run_paths(cfg: dict) -> RunPaths:
+    """Resolve the folders of the run named ``cfg['run']`` (or the config name)."""
+    workdir = Path(cfg["paths"]["workdir"] or PROJECT_ROOT).resolve()
+    raw = Path(cfg["paths"]["raw"])
+    if not raw.is_absolute():
+        raw = workdir / raw
+    run = cfg.get("run") or cfg["name"]
+    return RunPaths(
+        workdir=workdir,
+        raw=raw,
+        interim=workdir / "data" / "interim" / run,
+        processed=workdir / "data" / "processed" / run,
+        reports=workdir / "reports" / run,
+    )
+
+
+def source_path(cfg: dict, source: str) -> Path:
+    """Absolute path of a configured source file (relative paths are inside ``paths.raw``)."""
+    path = Path(cfg["sources"][source]["path"])
+    return path if path.is_absolute() else run_paths(cfg).raw / path
+
+
+def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
+    """Write ``df`` to ``folder/name.parquet`` and return the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.parquet"
+    df.to_parquet(path, index=False)
+    return path
+
+
+def read_table(folder: Path, name: str) -> pd.DataFrame:
+    """Read ``folder/name.parquet``, saying which notebook to run first if it is missing."""
+    path = folder / f"{name}.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
+        )
+    return pd.read_parquet(path)
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_figure(fig, paths: RunPaths, name: str) -> Path:
+    """Save a matplotlib figure as ``figures/<name>.png`` of the run."""
+    paths.figures.mkdir(parents=True, exist_ok=True)
+    path = paths.figures / f"{name}.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
+
+
+def write_text(text: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write data frames as tables of a (new) DuckDB database file."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        for name, df in tables.items():
+            con.register("_frame", df)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
+            con.unregister("_frame")
+    return path
+
+
+def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_excel(path, sheet_name=sheet, index=False)
+    return path

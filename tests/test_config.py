@@ -1,0 +1,72 @@
+import pytest
+import yaml
+
+from custseg import config
+from custseg.config import ConfigError
+
+
+def write(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_fill_every_key(tmp_path):
+    cfg = config.load(write(tmp_path, "name: x\n"))
+    assert cfg["name"] == "x"
+    assert cfg["cluster"]["k_min"] == 2
+    assert cfg["sources"]["orders"]["lines_table"] == "order_lines"
+
+
+@pytest.mark.parametrize("text, key", [
+    ("nmae: x\n", "nmae"),
+    ("cluster:\n  kmax: 3\n", "cluster.kmax"),
+    ("sources:\n  orders:\n    tabel: x\n", "sources.orders.tabel"),
+])
+def test_unknown_key_is_named(tmp_path, text, key):
+    with pytest.raises(ConfigError, match=f"unknown config key '{key}'"):
+        config.load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("text, key", [
+    ("cluster:\n  k_min: two\n", "cluster.k_min"),
+    ("cluster:\n  k: 2.5\n", "cluster.k"),
+    ("demo:\n  enabled: 3\n", "demo.enabled"),
+    ("cluster:\n  seed: true\n", "cluster.seed"),
+    ("paths: [1, 2]\n", "paths"),
+    ("snapshot_date: not-a-date\n", "snapshot_date"),
+    ("language: fr\n", "language"),
+])
+def test_wrong_type_is_named(tmp_path, text, key):
+    with pytest.raises(ConfigError, match=f"'{key}'"):
+        config.load(write(tmp_path, text))
+
+
+def test_missing_and_invalid_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        config.load(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        config.load(write(tmp_path, "a: [\n"))
+
+
+def test_overrides_and_env(tmp_path, monkeypatch):
+    path = write(tmp_path, "name: x\n")
+    cfg = config.load(path, {"cluster.k": 6})
+    assert cfg["cluster"]["k"] == 6
+    key, value = config.parse_override("cluster.k=4")
+    assert (key, value) == ("cluster.k", 4)
+    with pytest.raises(ConfigError, match="key=value"):
+        config.parse_override("cluster.k")
+    monkeypatch.setenv("CUSTSEG_CONFIG", str(path))
+    monkeypatch.setenv("CUSTSEG_WORKDIR", str(tmp_path))
+    nb = config.load_for_notebook(overrides='{"cluster.k_max": 5}')
+    assert nb["name"] == "x" and nb["run"] == "x"
+    assert nb["paths"]["workdir"] == str(tmp_path)
+    assert nb["cluster"]["k_max"] == 5
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "tiny.yaml"])
+def test_shipped_configs_are_valid(name):
+    path = config.PROJECT_ROOT / "configs" / name
+    assert isinstance(yaml.safe_load(path.read_text()), dict)
+    assert config.load(path)["name"]

@@ -1,0 +1,50 @@
+import pandas as pd
+import pytest
+
+from custseg import demo
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return demo.generate(n_customers=600, seed=3)
+
+
+def test_same_seed_same_data(frames):
+    again = demo.generate(n_customers=600, seed=3)
+    for name, df in frames.items():
+        pd.testing.assert_frame_equal(df, again[name])
+
+
+def test_personas_planted(frames):
+    truth = frames["ground_truth"]
+    assert len(truth) == 600
+    assert set(truth["persona"]) == {p.name for p in demo.PERSONAS}
+
+
+def test_mess_is_there(frames):
+    c, o, ln = frames["customers"], frames["orders"], frames["order_lines"]
+    ids = c["customer_id"]
+    assert (ids != ids.str.strip().str.upper()).any(), "id case/space variants"
+    assert ids.str.strip().str.upper().duplicated().any(), "duplicate CRM rows"
+    assert c["birth_date"].isna().any() and (c["birth_date"] == "1900-01-01").any()
+    assert c["city"].str.contains("[\u4e00-\u9fff]").any(), "Chinese city names"
+    assert ids.str.startswith("T").any(), "test accounts"
+    assert set(o["status"]) == {"completed", "returned", "cancelled"}
+    assert (ln["quantity"] < 0).any() and (ln["quantity"] > 150).any() and (ln["unit_price"] == 0).any()
+    assert ln.duplicated().any(), "double-loaded lines"
+    known = set(ids.str.strip().str.upper())
+    assert not o["customer_id"].str.upper().isin(known).all(), "orders of unknown customers"
+    returns = o[o["status"] == "returned"]
+    assert (ln[ln["order_id"].isin(returns["order_id"])]["quantity"] < 0).all()
+
+
+def test_personas_differ_in_behaviour(frames):
+    o = frames["orders"].merge(frames["ground_truth"], on="customer_id")
+    per_customer = o[o["status"] == "completed"].groupby(["persona", "customer_id"]).size()
+    orders = per_customer.groupby("persona").median()
+    assert orders["dormant_one_timers"] <= 2 < orders["affluent_loyalists"]
+
+
+def test_rejects_too_few_customers():
+    with pytest.raises(ValueError, match="at least 50"):
+        demo.generate(n_customers=10)
