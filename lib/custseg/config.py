@@ -185,8 +185,8 @@ def _check_values(cfg: dict) -> None:
         raise ConfigError(f"cluster.k must be ≥ 2 or null (choose automatically), got {c['k']}")
     if cfg["language"] not in ("en", "zh"):
         raise ConfigError(f"config key 'language' must be 'en' or 'zh', got {cfg['language']!r}")
-    if cfg["rfm"]["bins"] not in (3, 4, 5):
-        raise ConfigError(f"config key 'rfm.bins' must be 3, 4 or 5, got {cfg['rfm']['bins']}")
+    if cfg["rfm"]["bins"] != 5:
+        raise ConfigError(f"config key 'rfm.bins' must be 5 (the named grid uses 1-5 scores), got {cfg['rfm']['bins']}")
     for key in ("demo.start", "demo.end", "snapshot_date"):
         value = cfg[key.split(".")[0]] if "." not in key else cfg["demo"][key.split(".")[1]]
         if value is not None:

@@ -25,35 +25,12 @@ import numpy as np
 import pandas as pd
 
 from custseg import io
+from custseg.reference import CITIES, TIERS
 
 CHANNELS = ["store", "web", "app", "mini_program"]
 CATEGORIES = ["apparel", "beauty", "electronics", "grocery", "home", "kids", "sports_health", "luxury"]
 SURVEY_ITEMS = ["price_sensitivity", "brand_loyalty", "quality_focus", "novelty_seeking", "health_consciousness"]
 
-# city -> (province, tier, spelling variants seen in the CRM)
-CITIES: dict[str, tuple[str, str, list[str]]] = {
-    "Beijing": ("Beijing", "tier 1", ["beijing", "BEIJING ", "北京", "北京市", "Peking"]),
-    "Shanghai": ("Shanghai", "tier 1", ["shanghai", " Shanghai", "上海", "上海市", "Shanghai Shi"]),
-    "Guangzhou": ("Guangdong", "tier 1", ["guangzhou", "广州", "Canton"]),
-    "Shenzhen": ("Guangdong", "tier 1", ["shenzhen", "深圳", "ShenZhen"]),
-    "Chengdu": ("Sichuan", "new tier 1", ["chengdu", "成都", "CHENGDU"]),
-    "Hangzhou": ("Zhejiang", "new tier 1", ["hangzhou", "杭州", "Hang Zhou"]),
-    "Wuhan": ("Hubei", "new tier 1", ["wuhan", "武汉"]),
-    "Nanjing": ("Jiangsu", "new tier 1", ["nanjing", "南京", "Nanking"]),
-    "Xi'an": ("Shaanxi", "new tier 1", ["Xian", "xi'an", "西安"]),
-    "Kunming": ("Yunnan", "tier 2", ["kunming", "昆明"]),
-    "Xiamen": ("Fujian", "tier 2", ["xiamen", "厦门", "Amoy"]),
-    "Jinan": ("Shandong", "tier 2", ["jinan", "济南"]),
-    "Harbin": ("Heilongjiang", "tier 2", ["harbin", "哈尔滨"]),
-    "Luoyang": ("Henan", "tier 3", ["luoyang", "洛阳"]),
-    "Guilin": ("Guangxi", "tier 3", ["guilin", "桂林"]),
-    "Yangzhou": ("Jiangsu", "tier 3", ["yangzhou", "扬州"]),
-    "Mianyang": ("Sichuan", "tier 3", ["mianyang", "绵阳"]),
-    "Zhaotong": ("Yunnan", "tier 4", ["zhaotong", "昭通"]),
-    "Tianshui": ("Gansu", "tier 4", ["tianshui", "天水"]),
-    "Anshun": ("Guizhou", "tier 4", ["anshun", "安顺"]),
-}
-TIERS = ["tier 1", "new tier 1", "tier 2", "tier 3", "tier 4"]
 
 
 @dataclass(frozen=True)

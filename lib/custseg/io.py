@@ -136,3 +136,25 @@ def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_excel(path, sheet_name=sheet, index=False)
     return path
+
+
+def read_excel(path: Path, sheet: str | int = 0) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=sheet)
+
+
+def write_ibis(table, folder: Path, name: str) -> Path:
+    """Write an Ibis table expression to ``folder/name.parquet`` inside the engine (no pandas round trip)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.parquet"
+    table.to_parquet(path)
+    return path
+
+
+def read_ibis(con, folder: Path, name: str):
+    """Register ``folder/name.parquet`` as an Ibis table on ``con``."""
+    path = folder / f"{name}.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
+        )
+    return con.read_parquet(path, table_name=name)

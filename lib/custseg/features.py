@@ -1,0 +1,154 @@
+"""Per-customer features, computed in the engine (Ibis) from cleaned transactions: one row per customer.
+
+Definitions (marketing RFM at a snapshot date):
+
+* ``recency_days`` — days from the last purchase to the snapshot date;
+* ``frequency`` — number of distinct purchase orders;
+* ``monetary`` — total net spend: purchases minus returns, after discounts.
+
+Behaviour: ``avg_order_value`` (gross purchase spend / orders), ``tenure_days`` (snapshot − first
+purchase), ``interpurchase_days`` (mean days between orders; null for one order), ``return_rate``
+(returned / gross spend), ``discount_share`` (discounts / list value), ``share_channel_*`` (share of
+orders per channel) and ``share_cat_*`` (share of gross spend per category).
+
+Columns are grouped by the four classic segmentation dimensions in :func:`feature_groups`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
+GEOGRAPHIC = ["city", "province", "city_tier"]
+
+
+def _slug(value: str) -> str:
+    return re.sub(r"\W+", "_", str(value).strip().lower()).strip("_") or "unknown"
+
+
+def top_values(table: ir.Table, column: str, weight: str | None = None, limit: int = 10) -> list[str]:
+    """The ``limit`` most frequent (or, with ``weight``, heaviest) non-null values of a column."""
+    metric = ibis._.count() if weight is None else ibis._[weight].sum()
+    top = (table.filter(table[column].notnull()).group_by(column).aggregate(n=metric)
+           .order_by(ibis.desc("n")).limit(limit).execute())
+    return [str(v) for v in top[column]]
+
+
+def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 10) -> pd.DataFrame:
+    """RFM and behavioural features per customer from cleaned transaction lines.
+
+    Parameters
+    ----------
+    transactions : ibis Table
+        Kept lines from :func:`custseg.clean.clean_transactions` (returns included as negative quantities).
+    snapshot : date
+        The date recency and tenure are measured at.
+    max_categories : int
+        Categories beyond the ``max_categories`` largest by spend are grouped as ``other``.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with at least one purchase.
+    """
+    t = transactions.mutate(is_return=(transactions.status.lower() == "returned") | (transactions.quantity < 0))
+    buys = t.filter(~t.is_return)
+    categories = top_values(buys, "category", "amount", max_categories)
+    channels = top_values(buys, "channel", None, 10)
+    category = ibis.ifelse(buys.category.isin(categories), buys.category, "other")
+    buys = buys.mutate(category=category, list_value=buys.quantity * buys.unit_price)
+
+    snap = ibis.literal(snapshot)
+    per = buys.group_by("customer_id").aggregate(
+        frequency=buys.order_id.nunique(),
+        first_purchase=buys.order_ts.min(),
+        last_purchase=buys.order_ts.max(),
+        gross_spend=buys.amount.sum(),
+        list_value=buys.list_value.sum(),
+        discount_total=buys.discount.sum(),
+        **{f"spend_cat_{_slug(c)}": buys.amount.sum(where=buys.category == c) for c in [*categories, "other"]},
+    )
+    orders = buys.select("customer_id", "order_id", "channel").distinct()
+    per_channel = orders.group_by("customer_id").aggregate(
+        **{f"orders_channel_{_slug(c)}": orders.count(where=orders.channel == c) for c in channels})
+    returns = t.filter(t.is_return)
+    returned = returns.group_by("customer_id").aggregate(returned_amount=-returns.amount.sum())
+
+    f = per.left_join(per_channel, "customer_id").drop("customer_id_right")
+    f = f.left_join(returned, "customer_id").drop("customer_id_right")
+    f = f.mutate(returned_amount=f.returned_amount.fill_null(0))
+    days = lambda a, b: (a.epoch_days() - b.epoch_days())  # noqa: E731
+    f = f.mutate(
+        recency_days=days(snap, f.last_purchase.date()),
+        tenure_days=days(snap, f.first_purchase.date()),
+        monetary=f.gross_spend - f.returned_amount,
+        avg_order_value=f.gross_spend / f.frequency,
+        interpurchase_days=ibis.ifelse(
+            f.frequency > 1, days(f.last_purchase.date(), f.first_purchase.date()) / (f.frequency - 1),
+            ibis.null("float64")),
+        return_rate=ibis.ifelse(f.gross_spend > 0, f.returned_amount / f.gross_spend, 0),
+        discount_share=ibis.ifelse(f.list_value > 0, f.discount_total / f.list_value, 0),
+        **{f"share_channel_{_slug(c)}": f[f"orders_channel_{_slug(c)}"] / f.frequency for c in channels},
+        **{f"share_cat_{_slug(c)}": ibis.ifelse(f.gross_spend > 0,
+                                                f[f"spend_cat_{_slug(c)}"].fill_null(0) / f.gross_spend, 0)
+           for c in [*categories, "other"]},
+    )
+    drop = [c for c in f.columns if c.startswith(("orders_channel_", "spend_cat_"))] + ["list_value"]
+    df = f.drop(*drop).order_by("customer_id").execute()
+    if (df["share_cat_other"] == 0).all():
+        df = df.drop(columns="share_cat_other")
+    return df
+
+
+def demographics(customers: pd.DataFrame, snapshot: dt.date, age_bands: list[int]) -> pd.DataFrame:
+    """Age (at the snapshot), age band and the CRM's demographic/geographic columns per customer."""
+    out = customers[["customer_id"]].copy()
+    birth = pd.to_datetime(customers["birth_date"])
+    out["age"] = np.floor((pd.Timestamp(snapshot) - birth).dt.days / 365.25)
+    edges = [-np.inf, *age_bands, np.inf]
+    labels = [f"<{age_bands[0]}"] + [f"{a}-{b - 1}" for a, b in zip(age_bands, age_bands[1:], strict=False)]
+    labels.append(f"{age_bands[-1]}+")
+    out["age_band"] = pd.cut(out["age"], edges, labels=labels, right=False).astype("str").replace("nan", None)
+    for col in ("gender", "membership_tier", "acquisition_channel", *GEOGRAPHIC):
+        if col in customers.columns:
+            out[col] = customers[col]
+    return out
+
+
+def psychographics(survey: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Likert scores per customer (latest answer of each respondent), keyed by normalised id."""
+    if survey is None or survey.empty:
+        return None
+    items = [c for c in survey.select_dtypes("number").columns]
+    s = survey.assign(customer_id=survey["respondent_id"].astype("str").str.strip().str.upper())
+    if "submitted_on" in s.columns:
+        s = s.sort_values("submitted_on")
+    return s.drop_duplicates("customer_id", keep="last")[["customer_id", *items]].rename(
+        columns={c: f"survey_{c}" for c in items})
+
+
+def customer_table(behaviour_df: pd.DataFrame, demo_df: pd.DataFrame, psycho_df: pd.DataFrame | None
+                   ) -> pd.DataFrame:
+    """One row per purchasing customer: behaviour + demographics/geography + survey scores (when present)."""
+    out = behaviour_df.merge(demo_df, on="customer_id", how="left", validate="one_to_one")
+    if psycho_df is not None:
+        out = out.merge(psycho_df, on="customer_id", how="left", validate="one_to_one")
+    return out
+
+
+def feature_groups(df: pd.DataFrame) -> dict[str, list[str]]:
+    """The columns of a customer table by segmentation dimension (细分维度)."""
+    groups = {
+        "demographic": [c for c in DEMOGRAPHIC if c in df.columns],
+        "geographic": [c for c in GEOGRAPHIC if c in df.columns],
+        "psychographic": [c for c in df.columns if c.startswith("survey_")],
+    }
+    taken = {c for cols in groups.values() for c in cols} | {"customer_id", "acquisition_channel"}
+    groups["behavioural"] = [c for c in df.select_dtypes("number").columns if c not in taken]
+    return groups
