@@ -36,6 +36,7 @@ def test_unknown_key_is_named(tmp_path, text, key):
     ("paths: [1, 2]\n", "paths"),
     ("snapshot_date: not-a-date\n", "snapshot_date"),
     ("language: fr\n", "language"),
+    ("rfm:\n  bins: 3\n", "rfm.bins"),
 ])
 def test_wrong_type_is_named(tmp_path, text, key):
     with pytest.raises(ConfigError, match=f"'{key}'"):

@@ -72,12 +72,9 @@ DEFAULTS: dict[str, Any] = {
         "bins": 5,
     },
     "cluster": {
-        "features": [
-            "recency_days", "frequency", "monetary", "avg_order_value",
-            "share_channel_store", "share_channel_web", "share_channel_app", "share_channel_mini_program",
-            "discount_share", "age",
-        ],
-        "category_shares": True,
+        # exact column names or globs over the customer table (see custseg.features)
+        "features": ["recency_days", "frequency", "monetary", "avg_order_value", "discount_share", "age",
+                     "share_channel_*", "share_cat_*"],
         "k": ANY_OF((int,), None),
         "k_min": 2,
         "k_max": 10,
@@ -183,8 +180,9 @@ def _check_values(cfg: dict) -> None:
         raise ConfigError(f"cluster.k_min ({c['k_min']}) must be ≥ 2 and ≤ cluster.k_max ({c['k_max']})")
     if c["k"] is not None and c["k"] < 2:
         raise ConfigError(f"cluster.k must be ≥ 2 or null (choose automatically), got {c['k']}")
-    if cfg["language"] not in ("en", "zh"):
-        raise ConfigError(f"config key 'language' must be 'en' or 'zh', got {cfg['language']!r}")
+    if cfg["language"] != "en":
+        raise ConfigError(f"config key 'language' must be 'en' (Chinese persona text is not there yet), "
+                          f"got {cfg['language']!r}")
     if cfg["rfm"]["bins"] != 5:
         raise ConfigError(f"config key 'rfm.bins' must be 5 (the named grid uses 1-5 scores), got {cfg['rfm']['bins']}")
     for key in ("demo.start", "demo.end", "snapshot_date"):

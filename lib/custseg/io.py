@@ -158,3 +158,20 @@ def read_ibis(con, folder: Path, name: str):
             f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
         )
     return con.read_parquet(path, table_name=name)
+
+
+def save_model(model, path: Path) -> Path:
+    """Persist a fitted estimator (joblib)."""
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    return path
+
+
+def load_model(path: Path):
+    import joblib
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run 05_cluster of this run first")
+    return joblib.load(path)

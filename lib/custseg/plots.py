@@ -1,0 +1,101 @@
+"""Seaborn figures in one house style: titled, labelled axes, readable numbers."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+PALETTE = "tab10"
+
+
+def style() -> None:
+    """Apply the house style (call once per notebook)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "figure.autolayout": True})
+
+
+def bar(data: pd.DataFrame, x: str, y: str, title: str, xlabel: str = "", ylabel: str = "", percent: bool = False,
+        horizontal: bool = False):
+    """A bar chart with value labels."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.barplot(data=data, x=y if horizontal else x, y=x if horizontal else y, ax=ax, color="C0")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel or (y if horizontal else x))
+    ax.set_ylabel(ylabel or (x if horizontal else y))
+    for container in ax.containers:
+        ax.bar_label(container, fmt="{:.0%}" if percent else "{:,.0f}", padding=2, fontsize=8)
+    return fig
+
+
+def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bins: int = 40):
+    """Distribution of one variable; ``log`` uses a log x axis for skewed spend or counts."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    v = values.dropna()
+    if log:
+        v = v[v > 0]
+        bins = np.logspace(np.log10(v.min()), np.log10(v.max()), bins)
+        ax.set_xscale("log")
+    sns.histplot(v, bins=bins, ax=ax)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("customers")
+    return fig
+
+
+def pareto(values: pd.Series, title: str = "Pareto curve: share of spend by share of customers"):
+    """Cumulative share of the total by customers sorted from the largest down."""
+    v = np.sort(values.clip(lower=0).to_numpy())[::-1]
+    cum = np.cumsum(v) / v.sum()
+    x = np.arange(1, len(v) + 1) / len(v)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(x, cum)
+    top20 = cum[max(int(0.2 * len(v)) - 1, 0)]
+    ax.axvline(0.2, ls="--", color="grey")
+    ax.annotate(f"top 20% → {top20:.0%} of spend", (0.2, top20), xytext=(0.3, top20 - 0.15),
+                arrowprops={"arrowstyle": "->"})
+    ax.set_title(title)
+    ax.set_xlabel("share of customers (largest spenders first)")
+    ax.set_ylabel("cumulative share of net spend")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    return fig
+
+
+def k_criteria(table: pd.DataFrame, chosen: int):
+    """The k sweep: one small panel per criterion, the chosen k marked."""
+    panels = [("inertia", "inertia (elbow)"), ("silhouette", "silhouette ↑"),
+              ("calinski_harabasz", "Calinski–Harabasz ↑"), ("davies_bouldin", "Davies–Bouldin ↓")]
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3))
+    for ax, (col, title) in zip(axes, panels, strict=True):
+        ax.plot(table["k"], table[col], marker="o")
+        ax.axvline(chosen, color="C3", ls="--")
+        ax.set_title(title)
+        ax.set_xlabel("k (number of segments)")
+    fig.suptitle(f"Choosing k — recommended k = {chosen} (dashed)", fontweight="bold")
+    return fig
+
+
+def scatter_2d(coords: np.ndarray, labels, title: str, names: dict | None = None, max_points: int = 5000):
+    """A 2-D projection (e.g. PCA) coloured by segment; large data is subsampled for readability."""
+    rng = np.random.default_rng(0)
+    idx = rng.choice(len(coords), size=min(max_points, len(coords)), replace=False)
+    lab = pd.Series(np.asarray(labels)[idx]).map(names or {}).fillna(pd.Series(np.asarray(labels)[idx]).astype(str))
+    fig, ax = plt.subplots(figsize=(7, 5))
+    sns.scatterplot(x=coords[idx, 0], y=coords[idx, 1], hue=lab, s=10, alpha=0.6, ax=ax, palette=PALETTE)
+    ax.set_title(title)
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    ax.legend(title="segment", fontsize=8, markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
+    return fig
+
+
+def heatmap(table: pd.DataFrame, title: str, fmt: str = ".0f", center: float | None = 100, cmap: str = "RdBu_r"):
+    """A labelled heatmap, e.g. of index values (100 = average)."""
+    fig, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 3, 0.45 * table.shape[0] + 1.5))
+    sns.heatmap(table, annot=True, fmt=fmt, center=center, cmap=cmap, ax=ax, cbar_kws={"shrink": 0.6},
+                annot_kws={"fontsize": 8})
+    ax.set_title(title)
+    return fig
