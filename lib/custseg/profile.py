@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+GENDER_WORDS = {"F": "women", "M": "men"}
 LABELS = {
     "recency_days": "days since last purchase", "frequency": "orders", "monetary": "net spend",
     "avg_order_value": "average order value", "discount_share": "discount share of list value",
@@ -114,10 +115,11 @@ def write_up(seg, prof: pd.DataFrame, idx: pd.DataFrame, customers: pd.DataFrame
              f"{p['recency_days']:.0f} days before the snapshot."]
     if "age" in p and not np.isnan(p["age"]):
         lines.append(f"Average age {p['age']:.0f}.")
-    for col, what in (("city_tier", "live in"), ("gender", "are")):
+    for col, template in (("city_tier", "{share:.0%} live in {value} cities."), ("gender", "{share:.0%} are {value}.")):
         if col in part and part[col].notna().any():
             top = part[col].value_counts(normalize=True)
-            lines.append(f"{top.iloc[0]:.0%} {what} {top.index[0]}.")
+            value = GENDER_WORDS.get(top.index[0], top.index[0]) if col == "gender" else top.index[0]
+            lines.append(template.format(share=top.iloc[0], value=value))
     over = i[[c for c in i.index if c.startswith(("share_", "survey_", "discount_share"))]].dropna()
     over = over[over >= 130].sort_values(ascending=False).head(3)
     if len(over):

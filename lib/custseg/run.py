@@ -80,7 +80,7 @@ def versions() -> dict[str, str]:
 
 
 def run(config_path: str | Path, name: str | None = None, overrides: dict | None = None,
-        workdir: str | Path | None = None, progress: bool = True) -> Path:
+        workdir: str | Path | None = None, progress: bool = True, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
     """Run every notebook for a config and build the report; returns ``reports/<run>/``.
 
     Parameters
@@ -93,6 +93,8 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         Dotted config keys, e.g. ``{"cluster.k": 6}`` (validated before any notebook runs).
     workdir : path, optional
         Where ``data/`` and ``reports/`` go; defaults to the config's ``paths.workdir`` or the project.
+    notebook_dir : path
+        The folder of numbered notebooks to run.
     """
     overrides = overrides or {}
     cfg = config.load(config_path, overrides)  # fail fast on a bad config, before starting kernels
@@ -102,7 +104,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     paths = io.run_paths(cfg).make()
     parameters = {"config_path": str(Path(config_path).resolve()), "run_name": cfg["run"],
                   "overrides": json.dumps(overrides), "workdir": str(paths.workdir)}
-    books = notebooks()
+    books = notebooks(notebook_dir)
     for nb in books:
         check_parameters(nb, parameters)
 
