@@ -17,7 +17,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 # criterion -> True when larger is better
 CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}

@@ -17,16 +17,19 @@ def style() -> None:
     plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "figure.autolayout": True})
 
 
-def bar(data: pd.DataFrame, x: str, y: str, title: str, xlabel: str = "", ylabel: str = "", percent: bool = False,
-        horizontal: bool = False):
-    """A bar chart with value labels."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+def bar(data: pd.DataFrame, x: str, y: str, title: str, xlabel: str | None = None, ylabel: str | None = None,
+        percent: bool = False, horizontal: bool = False):
+    """A bar chart of ``y`` per ``x`` with value labels; ``horizontal`` puts the categories on the y axis."""
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.5) if horizontal else (7, 4))
     sns.barplot(data=data, x=y if horizontal else x, y=x if horizontal else y, ax=ax, color="C0")
     ax.set_title(title)
-    ax.set_xlabel(xlabel or (y if horizontal else x))
-    ax.set_ylabel(ylabel or (x if horizontal else y))
+    ax.set_xlabel((y if horizontal else x) if xlabel is None else xlabel)
+    ax.set_ylabel((x if horizontal else y) if ylabel is None else ylabel)
+    if percent:
+        axis = ax.xaxis if horizontal else ax.yaxis
+        axis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     for container in ax.containers:
-        ax.bar_label(container, fmt="{:.0%}" if percent else "{:,.0f}", padding=2, fontsize=8)
+        ax.bar_label(container, fmt="{:.1%}" if percent else "{:,.0f}", padding=2, fontsize=8)
     return fig
 
 
@@ -82,9 +85,12 @@ def scatter_2d(coords: np.ndarray, labels, title: str, names: dict | None = None
     """A 2-D projection (e.g. PCA) coloured by segment; large data is subsampled for readability."""
     rng = np.random.default_rng(0)
     idx = rng.choice(len(coords), size=min(max_points, len(coords)), replace=False)
-    lab = pd.Series(np.asarray(labels)[idx]).map(names or {}).fillna(pd.Series(np.asarray(labels)[idx]).astype(str))
+    seg = np.asarray(labels)[idx]
+    lab = [str((names or {}).get(s, s)) for s in seg]
+    order = [str((names or {}).get(s, s)) for s in sorted(set(seg))]
     fig, ax = plt.subplots(figsize=(7, 5))
-    sns.scatterplot(x=coords[idx, 0], y=coords[idx, 1], hue=lab, s=10, alpha=0.6, ax=ax, palette=PALETTE)
+    sns.scatterplot(x=coords[idx, 0], y=coords[idx, 1], hue=lab, hue_order=order, s=10, alpha=0.6, ax=ax,
+                    palette=PALETTE)
     ax.set_title(title)
     ax.set_xlabel("component 1")
     ax.set_ylabel("component 2")
