@@ -1,0 +1,26 @@
+"""environment.yml (conda) and pip must install the same package with the same pins."""
+
+import tomllib
+
+import yaml
+
+from custseg.config import PROJECT_ROOT
+
+
+def test_environment_yml_installs_this_package_with_the_lock():
+    env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-c requirements.lock" in pip_section
+    assert any(line.startswith("-e .") for line in pip_section)
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11" and python == "python=3.11"
+
+
+def test_lock_pins_the_fragile_dependencies():
+    lock = dict(line.split("==") for line in (PROJECT_ROOT / "requirements.lock").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    major, minor = (int(x) for x in lock["sqlglot"].split(".")[:2])
+    assert (major, minor) < (30, 18)
+    assert int(lock["duckdb"].split(".")[0]) < 2
+    assert int(lock["pandas"].split(".")[0]) >= 3
