@@ -48,3 +48,18 @@ def test_personas_differ_in_behaviour(frames):
 def test_rejects_too_few_customers():
     with pytest.raises(ValueError, match="at least 50"):
         demo.generate(n_customers=10)
+
+
+def test_ensure_regenerates_only_when_settings_change(tmp_path):
+    from custseg import config
+
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", {"demo.n_customers": 80})
+    cfg["paths"]["workdir"] = str(tmp_path)
+    assert demo.ensure(cfg) is True
+    assert demo.ensure(cfg) is False, "same settings: reuse the files"
+    cfg["demo"]["n_customers"] = 90
+    assert demo.ensure(cfg) is True
+    truth = pd.read_csv(tmp_path / "data" / "raw" / "tiny" / "ground_truth.csv")
+    assert len(truth) == 90
+    cfg["demo"]["enabled"] = False
+    assert demo.ensure(cfg) is False

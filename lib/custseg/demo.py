@@ -323,10 +323,19 @@ def write(cfg: dict, frames: dict[str, pd.DataFrame] | None = None) -> Path:
 
 
 def ensure(cfg: dict) -> bool:
-    """Write the demo data if the config asks for it and it is missing; True when it was generated."""
+    """Write the demo data if the config asks for it and it is missing or was made with other settings.
+
+    The settings used are recorded in ``demo.json`` beside the data, so changing ``demo.n_customers``
+    (or the seed or window) regenerates instead of silently reusing stale files. Returns True when
+    the data was generated.
+    """
     if not cfg["demo"]["enabled"]:
         return False
-    if all(io.source_path(cfg, s).exists() for s in ("customers", "orders")):
+    marker = io.run_paths(cfg).raw / "demo.json"
+    wanted = {k: str(v) for k, v in cfg["demo"].items() if k != "enabled"}
+    present = all(io.source_path(cfg, s).exists() for s in ("customers", "orders"))
+    if present and marker.is_file() and io.read_json(marker) == wanted:
         return False
     write(cfg)
+    io.write_json(wanted, marker)
     return True
