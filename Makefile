@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/demo.yaml
 
-.PHONY: report test lab lint clean install
+.PHONY: report test lab lint bench clean install
 
 install: $(STAMP)
 
@@ -21,6 +21,11 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# performance: aggregation vs hand-written DuckDB SQL vs tutorial pandas, k sweep, whole demo run
+# (BENCH_ARGS=--quick for a harness check, --large adds 100M transactions) -> reports/bench/
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests
