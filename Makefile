@@ -28,7 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests
+	$(BIN)/ruff check lib tests bench conftest.py
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[lab]"
