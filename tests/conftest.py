@@ -1,6 +1,6 @@
 import pytest
 
-from custseg import collect, config, demo
+from custseg import collect, config, demo, run
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,15 @@ def tiny_cfg(tmp_path_factory):
 def tiny_sources(tiny_cfg):
     """Collected tiny sources (PII removed) on one DuckDB connection."""
     con = collect.connect()
-    customers = collect.protect_pii(collect.read_customers(con, tiny_cfg), tiny_cfg["privacy"]["pii_columns"],
-                                    tiny_cfg["clean"]["test_account_patterns"])
-    return {"con": con, "customers": customers, "transactions": collect.read_transactions(con, tiny_cfg),
-            "survey": collect.read_survey(con, tiny_cfg)}
+    got = collect.collect(con, tiny_cfg)
+    return {"con": con, "customers": got.customers, "transactions": got.transactions, "survey": got.survey,
+            "collected": got}
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`custseg run configs/demo.yaml` (English) into a temp work dir: (workdir, reports/e2e)."""
+    workdir = tmp_path_factory.mktemp("demo-run")
+    assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "demo.yaml"), "--workdir", str(workdir),
+                     "--name", "e2e"]) == 0
+    return workdir, workdir / "reports" / "e2e"

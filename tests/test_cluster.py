@@ -1,9 +1,12 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
 
-from custseg import cluster
+from custseg import cluster, io
 
 
 @pytest.fixture(scope="module")
@@ -14,31 +17,109 @@ def blobs():
     return df, y
 
 
+@pytest.fixture(scope="module")
+def mixed():
+    """Three planted groups: two differ only in a category, the third in its numbers."""
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1, 2], [200, 150, 100])
+    spend = np.where(y == 2, 6.0, 3.0) + rng.normal(0, 0.4, len(y))
+    visits = np.where(y == 2, 1.0, 4.0) + rng.normal(0, 0.5, len(y))
+    tier = np.where(y == 0, "tier 1", np.where(y == 1, "tier 3", rng.choice(["tier 1", "tier 3"], len(y))))
+    channel = np.where(y == 1, "store", np.where(rng.random(len(y)) < 0.9, "app", "store"))
+    df = pd.DataFrame({"spend": spend, "visits": visits, "city_tier": tier, "channel": channel})
+    return df, y
+
+
 def test_recommends_the_true_k(blobs):
     df, y = blobs
-    seg = cluster.Segmenter(k_min=2, k_max=8, progress=False).fit(df)
+    seg = cluster.Segmenter(k_min=2, k_max=8, stability_runs=2, progress=False).fit(df)
     assert seg.k_ == 4, seg.reason_
-    assert "k=4" in seg.reason_
+    assert seg.reason_.startswith("k=4 has the best combined rank") and "bends most at k=4" in seg.reason_
     assert list(seg.sweep_["k"]) == list(range(2, 9))
-    from sklearn.metrics import adjusted_rand_score
+    assert {"inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"} <= set(seg.sweep_)
+    assert seg.sweep_["inertia"].is_monotonic_decreasing
     assert adjusted_rand_score(y, seg.labels_) > 0.95
 
 
-def test_same_seed_same_labels_and_predict(blobs):
-    df, _ = blobs
-    a = cluster.Segmenter(k=4, random_state=7, progress=False).fit(df)
-    b = cluster.Segmenter(k=4, random_state=7, progress=False).fit(df)
+@pytest.mark.parametrize("algorithm", ["gmm", "ward", "minibatch"])
+def test_other_algorithms_find_the_blobs(blobs, algorithm):
+    df, y = blobs
+    seg = cluster.Segmenter(algorithm=algorithm, k_min=2, k_max=6, stability_runs=0, progress=False).fit(df)
+    assert seg.k_ == 4, seg.reason_
+    assert adjusted_rand_score(y, seg.labels_) > 0.95
+    assert (seg.predict(df) == seg.labels_).all()
+    if algorithm == "gmm":
+        assert "bic" in seg.sweep_ and "BIC" in seg.reason_
+        assert seg.sweep_.set_index("k")["bic"].idxmin() == 4
+    if algorithm == "ward":
+        assert seg.model_.linkage_.shape == (len(df) - 1, 4)
+
+
+def test_hdbscan_reports_noise():
+    x, y = make_blobs(n_samples=900, centers=[[0, 0], [8, 8], [0, 8]], cluster_std=0.7, random_state=3)
+    noise = np.random.default_rng(3).uniform(-4, 12, (100, 2))
+    df = pd.DataFrame(np.vstack([x, noise]), columns=["a", "b"])
+    seg = cluster.Segmenter(algorithm="hdbscan", min_segment_share=0.05, stability_runs=2, progress=False).fit(df)
+    assert seg.k_ == 3 and seg.sweep_ is None
+    assert (seg.labels_ == -1).any() and set(seg.labels_) == {-1, 0, 1, 2}
+    assert "noise (segment −1)" in seg.reason_
+    core = seg.labels_[:900]
+    assert adjusted_rand_score(y[core >= 0], core[core >= 0]) > 0.95
+    assert (seg.labels_[900:] == -1).mean() > 0.5, "most uniform noise points are noise"
+    assert (seg.predict(df) == seg.labels_).all()
+    assert -1 not in set(seg.segment_stability_["segment"])
+
+
+def test_kprototypes_on_mixed_data(mixed):
+    df, y = mixed
+    seg = cluster.Segmenter(algorithm="kprototypes", k=3, stability_runs=2, random_state=0, progress=False).fit(df)
+    assert adjusted_rand_score(y, seg.labels_) > 0.9
+    # k-means on the one-hot matrix treats categories as numbers and mixes the groups more here
+    km = cluster.Segmenter(k=3, stability_runs=0, progress=False).fit(df)
+    assert adjusted_rand_score(y, seg.labels_) > adjusted_rand_score(y, km.labels_)
+    # new customers, one with a category never seen in training and one with a missing value
+    new = pd.DataFrame({"spend": [3.0, 6.1, 3.1], "visits": [4.0, 1.0, 4.2], "city_tier": ["tier 1", "tier 9", None],
+                        "channel": ["app", "app", "store"]})
+    seen = seg.predict(df.iloc[[0, 399]])
+    labels = seg.predict(new)
+    assert labels[0] == seen[0] and labels[1] == seen[1]
+    with pytest.raises(ValueError, match="at least one categorical"):
+        cluster.Segmenter(algorithm="kprototypes", k=3, progress=False).fit(df[["spend", "visits"]])
+
+
+def test_kprototypes_chooses_k(mixed):
+    df, _ = mixed
+    seg = cluster.Segmenter(algorithm="kprototypes", k_min=2, k_max=4, stability_runs=0, random_state=0,
+                            progress=False).fit(df)
+    assert seg.k_ == 3, seg.reason_
+
+
+@pytest.mark.parametrize("algorithm", cluster.ALGORITHMS)
+def test_same_config_and_seed_give_identical_labels(blobs, mixed, algorithm):
+    df = mixed[0] if algorithm == "kprototypes" else blobs[0]
+    params = {"algorithm": algorithm, "k": 4, "random_state": 7, "stability_runs": 0, "max_fit_rows": 500,
+              "min_segment_share": 0.05, "progress": False}
+    a = cluster.Segmenter(**params).fit(df)
+    b = cluster.Segmenter(**params).fit(df)
     assert (a.labels_ == b.labels_).all()
-    assert (a.predict(df) == a.labels_).all()
-    sizes = np.bincount(a.labels_)
+    sizes = np.bincount(a.labels_[a.labels_ >= 0])
     assert (np.diff(sizes) <= 0).all(), "segments numbered by size"
+
+
+def test_saved_model_assigns_new_customers(blobs, tmp_path):
+    df, _ = blobs
+    seg = cluster.Segmenter(k=4, stability_runs=0, progress=False).fit(df)
+    assert (seg.predict(df) == seg.labels_).all()
+    loaded = io.load_model(io.save_model(seg, tmp_path / "segmenter.joblib"))
     new = df.sample(50, random_state=3).reset_index(drop=True) + 0.01
-    assert (a.predict(new) == a.predict(new)).all() and len(a.predict(new)) == 50
+    assert (loaded.predict(new) == seg.predict(new)).all() and len(loaded.predict(new)) == 50
+    # column order does not matter, a missing column is named
+    assert (loaded.predict(new[new.columns[::-1]]) == seg.predict(new)).all()
     with pytest.raises(KeyError, match="f0"):
-        a.predict(df.drop(columns="f0"))
+        loaded.predict(df.drop(columns="f0"))
 
 
-def test_skewed_columns_get_log_and_categoricals_one_hot(blobs):
+def test_preprocessing_transforms_and_one_hot(blobs):
     df, _ = blobs
     df = df.assign(tier=np.where(df["f0"] > 0, "a", "b"), age=np.where(df.index % 10 == 0, np.nan, 40.0),
                    orders=np.random.default_rng(1).lognormal(0, 1.5, len(df)))
@@ -48,30 +129,95 @@ def test_skewed_columns_get_log_and_categoricals_one_hot(blobs):
     assert "tier_a" in names and "orders" in names
     z = pre.transform(df)
     assert not np.isnan(z).any()
+    assert cluster.categorical_blocks(pre) == [(names.index("tier_a"), names.index("tier_b") + 1)]
+    orders = z[:, names.index("orders")]
+    assert orders.mean() == pytest.approx(0, abs=1e-9) and orders.std() == pytest.approx(1)
+    logged = np.log1p(df["orders"])
+    assert np.corrcoef(orders, logged)[0, 1] == pytest.approx(1)
+    q = cluster.make_preprocessor(df, "quantile").fit(df).transform(df)[:, names.index("orders")]
+    assert abs(pd.Series(q).skew()) < 0.1, "quantile transform gives a symmetric shape"
+    assert pd.Series(q).rank().equals(pd.Series(orders).rank()), "both keep the order of customers"
+    with pytest.raises(ValueError, match="transform must be one of"):
+        cluster.make_preprocessor(df, "sqrt")
 
 
-def test_min_segment_share_excludes_tiny_segments():
-    table = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.3, 0.5, 0.6], "calinski_harabasz": [10, 20, 30],
-                          "davies_bouldin": [1.0, 0.8, 0.5], "smallest_share": [0.4, 0.2, 0.01]})
+def test_recommend_k_rules():
+    table = pd.DataFrame({"k": [2, 3, 4], "inertia": [100.0, 40.0, 30.0], "silhouette": [0.3, 0.5, 0.6],
+                          "calinski_harabasz": [10, 20, 30], "davies_bouldin": [1.0, 0.8, 0.5],
+                          "smallest_share": [0.4, 0.2, 0.01]})
     assert cluster.recommend_k(table)[0] == 4
     k, reason = cluster.recommend_k(table, min_share=0.05)
-    assert k == 3 and "under 5%" in reason
+    assert k == 3 and "under 5%" in reason and "bends most at k=3" in reason
+    unstable = table.assign(stability=[0.95, 0.4, 0.9])
+    k, reason = cluster.recommend_k(unstable, min_share=0.05)
+    assert k == 2 and "ARI under 0.6" in reason and "keeps an ARI of 0.95" in reason
+    k, reason = cluster.recommend_k(unstable.assign(stability=0.1))
+    assert k == 4 and "treat this k with care" in reason
+    gmm = table.assign(bic=[500.0, 300.0, 400.0])
+    k, reason = cluster.recommend_k(gmm, min_share=0.05)
+    assert k == 3 and "BIC (300)" in reason
 
 
-def test_stability_is_high_on_clear_clusters(blobs):
+def test_elbow():
+    table = pd.DataFrame({"k": range(2, 9), "inertia": [1000, 500, 200, 180, 165, 155, 150]})
+    assert cluster.elbow_k(table) == 4
+
+
+def test_stability_high_on_clear_clusters_per_k_and_segment(blobs):
     df, _ = blobs
-    seg = cluster.Segmenter(k=4, progress=False).fit(df)
-    stab = cluster.bootstrap_stability(seg.transform(df), 4, runs=3)
-    assert len(stab) == 3 and stab["ari"].min() > 0.95
+    seg = cluster.Segmenter(k=4, stability_runs=3, progress=False).fit(df)
+    assert len(seg.stability_) == 3 and seg.stability_["ari"].min() > 0.95
+    assert seg.stability_ari_ > 0.95 and cluster.stability_verdict(seg.stability_ari_) == "stable"
+    per = seg.segment_stability_
+    assert list(per["segment"]) == [0, 1, 2, 3] and (per["jaccard_min"] > 0.9).all()
+    assert per["customers"].tolist() == np.bincount(seg.labels_).tolist()
+
+
+def test_unstable_solution_warns():
+    # one round blob has no segments: k-means cuts it differently for every subsample
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(600, 6)), columns=list("abcdef"))
+    with pytest.warns(cluster.UnstableSegmentsWarning, match="unstable"):
+        seg = cluster.Segmenter(k=8, stability_runs=3, progress=False).fit(df)
+    assert seg.stability_ari_ < 0.6 and "Warning:" in seg.reason_
+    assert cluster.stability_verdict(seg.stability_ari_) == "unstable"
+    assert (seg.segment_stability_["jaccard"] < 0.9).any()
+
+
+def test_criteria_leave_noise_out():
+    z = np.array([[0.0], [0.1], [5.0], [5.1], [100.0]])
+    c = cluster.criteria(z, np.array([0, 0, 1, 1, -1]))
+    assert c["noise_share"] == pytest.approx(0.2) and c["smallest_share"] == pytest.approx(0.4)
+    assert c["silhouette"] > 0.9 and c["inertia"] == pytest.approx(0.01)
 
 
 def test_select_columns():
-    df = pd.DataFrame(columns=["recency_days", "share_cat_a", "share_cat_b", "age"])
+    df = pd.DataFrame(columns=["customer_id", "recency_days", "share_cat_a", "share_cat_b", "age", "gender",
+                               "city_tier", "survey_loyalty"])
+    df = df.astype({"recency_days": float, "share_cat_a": float, "share_cat_b": float, "age": float,
+                    "survey_loyalty": float})
     assert cluster.select_columns(df, ["age", "share_cat_*"]) == ["age", "share_cat_a", "share_cat_b"]
+    assert cluster.select_columns(df, ["recency_days"], ["geographic", "psychographic"]) == [
+        "recency_days", "city_tier", "survey_loyalty"]
+    assert cluster.select_columns(df, [], ["demographic"]) == ["age", "gender"]
     with pytest.raises(KeyError, match="'share_chanel_\\*' matches no column"):
         cluster.select_columns(df, ["share_chanel_*"])
+    with pytest.raises(KeyError, match="unknown dimension 'behavioral'"):
+        cluster.select_columns(df, [], ["behavioral"])
+    with pytest.raises(ValueError, match="no cluster features"):
+        cluster.select_columns(df, [])
 
 
-def test_too_few_customers():
+def test_too_few_customers_and_unknown_algorithm():
     with pytest.raises(ValueError, match="too few"):
         cluster.Segmenter(k_max=10, progress=False).fit(pd.DataFrame({"a": range(5)}))
+    with pytest.raises(ValueError, match="unknown algorithm 'dbscan'"):
+        cluster.Segmenter(algorithm="dbscan", progress=False).fit(pd.DataFrame({"a": range(50)}))
+
+
+def test_no_warnings_from_the_algorithms(blobs):
+    df, _ = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for algorithm in ("hdbscan", "gmm", "ward"):
+            cluster.Segmenter(algorithm=algorithm, k=4, stability_runs=0, min_segment_share=0.05,
+                              progress=False).fit(df)

@@ -15,7 +15,7 @@ def cleaned(tiny_sources, tiny_cfg):
     c = tiny_cfg["clean"]
     kc, qc, ac = clean.clean_customers(tiny_sources["customers"], SNAP, c["min_age"], c["max_age"])
     kt, qt, at = clean.clean_transactions(tiny_sources["transactions"], kc, qc.filter(qc.reason == "test_account"),
-                                          SNAP, c["max_line_quantity"], c["max_unit_price"])
+                                          SNAP, **clean.transaction_options(tiny_cfg))
     return {"kc": kc.execute(), "qc": qc.execute(), "ac": ac, "kt": kt.execute(), "qt": qt.execute(), "at": at}
 
 
@@ -36,7 +36,9 @@ def test_reconciliation_finds_the_planted_gaps(tiny_sources):
 def test_every_row_is_kept_or_quarantined(cleaned, tiny_sources):
     rows_in = tiny_sources["transactions"].count().execute()
     assert len(cleaned["kt"]) + len(cleaned["qt"]) == rows_in
-    assert cleaned["at"]["rows"].sum() == len(cleaned["qt"])
+    audit = cleaned["at"]
+    assert audit.loc[audit["action"] == "quarantined", "rows"].sum() == len(cleaned["qt"])
+    assert audit.set_index("rule").loc["return_netted", "rows"] == (cleaned["kt"]["quantity"] < 0).sum() > 0
     customers_in = tiny_sources["customers"].count().execute()
     assert len(cleaned["kc"]) + len(cleaned["qc"]) == customers_in
 
@@ -48,6 +50,7 @@ def test_planted_mess_is_caught(cleaned):
     reasons = set(qt["reason"])
     assert {"duplicate_line", "cancelled_order", "test_account", "unknown_customer", "non_positive_price",
             "bulk_outlier"} <= reasons
+    assert set(reasons) <= set(clean.LINE_RULES)
     assert (qt.loc[qt["reason"] == "unknown_customer", "customer_id"].str.startswith("U")).all()
     assert not kt["customer_id"].str.startswith(("T", "U")).any()
     assert (kt["unit_price"] > 0).all() and (kt["quantity"].abs() <= 50).all()
@@ -64,6 +67,7 @@ def test_cities_and_birth_dates(cleaned):
     assert age.dropna().between(16, 100).all()
     audit = cleaned["ac"].set_index("rule")["rows"]
     assert audit["duplicate_customer"] > 0 and audit["implausible_age"] > 0 and audit["city_spelling_normalised"] > 0
+    assert audit["duplicate_customer_exact"] > 0  # the demo double-exports some CRM rows
 
 
 @pytest.mark.parametrize("spelling, city", [("上海市", "Shanghai"), (" shanghai ", "Shanghai"),
@@ -73,22 +77,70 @@ def test_city_aliases(spelling, city):
 
 
 def test_rules_on_a_hand_made_example():
-    customers = ibis.memtable(pd.DataFrame({"customer_id": ["A"], "signup_date": [dt.date(2024, 1, 1)]}))
-    lines = pd.DataFrame({
-        "order_id": ["o1", "o1", "o2", "o3", "o4", "o5", "o6", "o7"],
-        "line_no": [1, 1, 1, 1, 1, 1, 1, 1],
-        "customer_id": [" a", " a", "A", "A", "B", "A", "A", "A"],
-        "order_ts": pd.to_datetime(["2025-01-01"] * 6 + ["2027-01-01", "2025-02-01"]),
-        "channel": "web", "status": ["completed", "completed", "cancelled", "completed", "completed",
-                                     "completed", "completed", "returned"],
-        "category": "x", "quantity": [1.0, 1.0, 1.0, 500.0, 1.0, 1.0, 1.0, -1.0],
-        "unit_price": [10.0, 10.0, 10.0, 10.0, 10.0, 0.0, 10.0, 10.0], "discount": 0.0,
-        "order_missing": False})
-    lines["amount"] = lines["quantity"] * lines["unit_price"]
-    tests = ibis.memtable(pd.DataFrame({"customer_id": pd.Series([], dtype="str")}))
-    kept, quarantined, audit = clean.clean_transactions(ibis.memtable(lines), customers, tests, SNAP, 50, 20000)
-    got = quarantined.execute().sort_values("order_id")["reason"].tolist()
-    assert got == ["duplicate_line", "cancelled_order", "bulk_outlier", "unknown_customer", "non_positive_price",
-                   "implausible_date"]
+    customers = ibis.memtable(pd.DataFrame({"customer_id": ["A", "T"], "signup_date": [dt.date(2024, 1, 1)] * 2}))
+    rows = [  # order_id, customer, date, status, quantity, unit price, product -> expected reason
+        ("o1", " a", "2025-01-01", "completed", 1, 10, "p", None),
+        ("o1", " a", "2025-01-01", "completed", 1, 10, "p", "duplicate_line"),
+        ("o1", "A", "2025-01-01", "completed", 1, 10, "p", "near_duplicate_line"),
+        ("o2", "A", "2025-01-01", "cancelled", 1, 10, "p", "cancelled_order"),
+        ("o3", "A", "2025-01-01", "completed", 500, 10, "p", "bulk_outlier"),
+        ("o4", "B", "2025-01-01", "completed", 1, 10, "p", "unknown_customer"),
+        ("o5", "A", "2025-01-01", "completed", 1, 0, "p", "non_positive_price"),
+        ("o6", "A", "2027-01-01", "completed", 1, 10, "p", "implausible_date"),
+        ("o6b", "A", "2023-06-01", "completed", 1, 10, "p", "implausible_date"),  # before the first signup year
+        ("o7", "A", "2025-02-01", "returned", -1, 10, "p", None),
+        ("o8", "A", "2025-01-01", "completed", 1, 10, "POST", "excluded_product"),
+        ("o9", None, "2025-01-01", "completed", 1, 10, "p", "missing_customer_id"),
+        ("o10", "T", "2025-01-01", "completed", 1, 10, "p", "test_account"),
+        ("o11", "A", None, "completed", 1, 10, "p", "implausible_date"),
+        ("o12", "A", "2025-01-01", "completed", 1, 10, "p", "missing_order"),
+        ("o13", "A", "2025-01-01", "completed", 1, 5, "p", "non_positive_amount"),  # discount 5 below
+        ("o14", "A", "2025-01-01", "completed", 0, 5, "p", "invalid_amount"),
+    ]
+    lines = pd.DataFrame(rows, columns=["order_id", "customer_id", "ts", "status", "quantity", "unit_price",
+                                        "product_id", "expected"])
+    lines = lines.assign(line_no=1, order_ts=pd.to_datetime(lines.pop("ts")), channel="web", category="x",
+                         quantity=lines["quantity"].astype(float), unit_price=lines["unit_price"].astype(float),
+                         discount=[5.0 if o == "o13" else 0.0 for o in lines["order_id"]],
+                         order_missing=lines["order_id"] == "o12")
+    lines["amount"] = lines["quantity"] * lines["unit_price"] - lines["discount"]
+    expected = dict(zip(lines["order_id"] + lines.index.astype(str), lines.pop("expected"), strict=True))
+    tests = ibis.memtable(pd.DataFrame({"customer_id": ["T"]}))
+    kept, quarantined, audit = clean.clean_transactions(ibis.memtable(lines), customers, tests, SNAP, 50, 20000,
+                                                        exclude_products=["POST"])
+    got = quarantined.execute()
+    assert sorted(got["reason"]) == sorted(r for r in expected.values() if isinstance(r, str))
+    assert len(kept.execute()) + len(got) == len(lines)
     assert sorted(kept.execute()["order_id"]) == ["o1", "o7"]
-    assert audit.set_index("rule").loc["bulk_outlier", "amount"] == 5000.0
+    audit = audit.set_index("rule")
+    assert audit.loc["bulk_outlier", "amount"] == 5000.0
+    assert audit.loc["return_netted", "rows"] == 1 and audit.loc["return_netted", "amount"] == -10.0
+
+
+def test_return_without_purchase_is_quarantined():
+    customers = ibis.memtable(pd.DataFrame({"customer_id": ["A", "B"], "signup_date": [dt.date(2024, 1, 1)] * 2}))
+    lines = pd.DataFrame({"order_id": ["r0", "o1", "r1", "r2"], "line_no": 1, "customer_id": ["A", "A", "A", "B"],
+                          "order_ts": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-03"]),
+                          "channel": "web", "status": ["returned", "completed", "returned", "returned"],
+                          "category": "x", "product_id": "p", "quantity": [-1.0, 2.0, -1.0, -1.0],
+                          "unit_price": 10.0, "discount": 0.0, "order_missing": False})
+    lines["amount"] = lines["quantity"] * lines["unit_price"]
+    empty = ibis.memtable(pd.DataFrame({"customer_id": pd.Series([], dtype="str")}))
+    kept, quarantined, _ = clean.clean_transactions(ibis.memtable(lines), customers, empty, SNAP)
+    got = quarantined.execute().set_index("order_id")["reason"].to_dict()
+    assert got == {"r0": "return_without_purchase", "r2": "return_without_purchase"}
+    assert sorted(kept.execute()["order_id"]) == ["o1", "r1"]
+
+
+def test_customer_duplicates_exact_and_normalised():
+    crm = pd.DataFrame({"customer_id": ["A", "A", " a", "B"], "gender": "F",
+                        "birth_date": [dt.date(1990, 1, 1)] * 3 + [dt.date(1800, 1, 1)],
+                        "city": ["上海市", "上海市", "shanghai", "Peking"], "province": None, "city_tier": None,
+                        "signup_date": [dt.date(2024, 1, 1)] * 4, "looks_like_test": False})
+    kept, quarantined, audit = clean.clean_customers(ibis.memtable(crm), SNAP, 16, 100)
+    kept = kept.execute().sort_values("customer_id")
+    assert kept["customer_id"].tolist() == ["A", "B"] and kept["city"].tolist() == ["Shanghai", "Beijing"]
+    assert kept["city_tier"].tolist() == ["tier 1", "tier 1"] and pd.isna(kept["birth_date"].iloc[1])
+    assert sorted(quarantined.execute()["reason"]) == ["duplicate_customer", "duplicate_customer_exact"]
+    counts = audit.set_index("rule")["rows"]
+    assert counts["implausible_age"] == 1 and counts["city_spelling_normalised"] == 2

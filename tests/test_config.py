@@ -12,16 +12,17 @@ def write(tmp_path, text):
 
 
 def test_defaults_fill_every_key(tmp_path):
-    cfg = config.load(write(tmp_path, "name: x\n"))
+    cfg = config.load(write(tmp_path, "name: x\nsources:\n  transactions: {path: t.csv}\n"))
     assert cfg["name"] == "x"
     assert cfg["cluster"]["k_min"] == 2
-    assert cfg["sources"]["orders"]["lines_table"] == "order_lines"
+    assert cfg["sources"]["orders"]["path"] == "" and cfg["sources"]["transactions"]["encoding"] == "utf-8"
 
 
 @pytest.mark.parametrize("text, key", [
     ("nmae: x\n", "nmae"),
     ("cluster:\n  kmax: 3\n", "cluster.kmax"),
     ("sources:\n  orders:\n    tabel: x\n", "sources.orders.tabel"),
+    ("sources:\n  transactions: {path: t.csv, columns: {custid: id}}\n", "sources.transactions.columns.custid"),
 ])
 def test_unknown_key_is_named(tmp_path, text, key):
     with pytest.raises(ConfigError, match=f"unknown config key '{key}'"):
@@ -36,7 +37,18 @@ def test_unknown_key_is_named(tmp_path, text, key):
     ("paths: [1, 2]\n", "paths"),
     ("snapshot_date: not-a-date\n", "snapshot_date"),
     ("language: fr\n", "language"),
-    ("rfm:\n  bins: 3\n", "rfm.bins"),
+    ("rfm:\n  bins: 6\n", "rfm.bins"),
+    ("rfm:\n  ties: average\n", "rfm.ties"),
+    ("rfm:\n  grid: [{segment: All, r: 1-5, f: 1-4}]\n", "rfm"),
+    ("rfm:\n  binning: fixed\n  thresholds: {recency_days: [30, 90], frequency: [2, 3, 5, 10], "
+     "monetary: [1, 2, 3, 4]}\n", "rfm"),
+    ("features:\n  clv_time_unit: ME\n", "features.clv_time_unit"),
+    ("features:\n  holdout_start: soon\n", "features.holdout_start"),
+    ("cluster:\n  algorithm: dbscan\n", "cluster.algorithm"),
+    ("cluster:\n  dimensions: [behavioral]\n", "cluster.dimensions"),
+    ("privacy:\n  pii_action: hide\n", "privacy.pii_action"),
+    ("demo:\n  shape: bank\n", "demo.shape"),
+    ("sources:\n  transactions: {path: t.csv, decimal: ';'}\n", "sources.transactions.decimal"),
 ])
 def test_wrong_type_is_named(tmp_path, text, key):
     with pytest.raises(ConfigError, match=f"'{key}'"):
@@ -51,7 +63,7 @@ def test_missing_and_invalid_files(tmp_path):
 
 
 def test_overrides_and_env(tmp_path, monkeypatch):
-    path = write(tmp_path, "name: x\n")
+    path = write(tmp_path, "name: x\nsources:\n  transactions: {path: t.csv}\n")
     cfg = config.load(path, {"cluster.k": 6})
     assert cfg["cluster"]["k"] == 6
     key, value = config.parse_override("cluster.k=4")
@@ -66,7 +78,7 @@ def test_overrides_and_env(tmp_path, monkeypatch):
     assert nb["cluster"]["k_max"] == 5
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "tiny.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "tiny.yaml", "online_retail_example.yaml"])
 def test_shipped_configs_are_valid(name):
     path = config.PROJECT_ROOT / "configs" / name
     assert isinstance(yaml.safe_load(path.read_text()), dict)

@@ -10,14 +10,25 @@ from custseg import features, rfm
 SNAP = dt.date(2025, 3, 1)
 
 
-def lines():
-    rows = [  # order, customer, timestamp, channel, status, category, qty, price, discount
-        ("o1", "A", "2025-01-01 10:00", "web", "completed", "food", 2, 10.0, 0.0),
-        ("o1", "A", "2025-01-01 10:00", "web", "completed", "toys", 1, 30.0, 5.0),
-        ("o2", "A", "2025-01-11 12:00", "store", "completed", "food", 1, 20.0, 0.0),
-        ("r1", "A", "2025-01-15 09:00", "store", "returned", "food", -1, 20.0, 0.0),
-        ("o3", "B", "2025-02-20 08:00", "app", "completed", "toys", 4, 25.0, 10.0),
-    ]
+LINES = [  # order, customer, timestamp, channel, status, category, qty, price, discount
+    ("o1", "A", "2025-01-01 10:00", "web", "completed", "food", 2, 10.0, 0.0),
+    ("o1", "A", "2025-01-01 10:00", "web", "completed", "toys", 1, 30.0, 5.0),
+    ("o2", "A", "2025-01-11 12:00", "store", "completed", "food", 1, 20.0, 0.0),
+    ("r1", "A", "2025-01-15 09:00", "store", "returned", "food", -1, 20.0, 0.0),
+    ("o3", "B", "2025-02-20 08:00", "app", "completed", "toys", 4, 25.0, 10.0),
+]
+# C buys twice on Monday 6 Jan (one day, one week), on Monday 3 Feb and Wednesday 5 Feb (one week), and
+# once after the observation end
+CLV_LINES = [
+    ("o4", "C", "2025-01-06 09:00", "web", "completed", "food", 1, 10.0, 0.0),
+    ("o5", "C", "2025-01-06 18:00", "web", "completed", "food", 1, 15.0, 0.0),
+    ("o6", "C", "2025-02-03 11:00", "web", "completed", "food", 1, 30.0, 0.0),
+    ("o7", "C", "2025-02-05 12:00", "web", "completed", "food", 1, 40.0, 0.0),
+    ("o8", "C", "2025-03-02 12:00", "web", "completed", "food", 1, 99.0, 0.0),
+]
+
+
+def lines(rows=LINES):
     df = pd.DataFrame(rows, columns=["order_id", "customer_id", "order_ts", "channel", "status", "category",
                                      "quantity", "unit_price", "discount"])
     df["order_ts"] = pd.to_datetime(df["order_ts"])
@@ -43,12 +54,56 @@ def test_rfm_and_behaviour_by_hand():
     assert b["share_channel_app"] == 1.0 and b["share_cat_toys"] == 1.0
 
 
+def test_clv_summary_by_hand_in_days():
+    s = features.clv_summary(lines(LINES + CLV_LINES), SNAP)
+    # A: purchase days 1 Jan (45) and 11 Jan (20); the return on 15 Jan is not a purchase
+    # B: one purchase day, 20 Feb; C: 6 Jan (10 + 15 collapsed), 3 Feb (30), 5 Feb (40); 2 Mar is after the end
+    assert list(s.columns) == ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    assert s.to_dict("list") == {"customer_id": ["A", "B", "C"], "frequency": [1.0, 0.0, 2.0],
+                                 "recency": [10.0, 0.0, 30.0], "T": [59.0, 9.0, 54.0],
+                                 "monetary_value": [20.0, 0.0, 35.0]}
+
+
+def test_clv_summary_by_hand_in_weeks_and_scaled():
+    s = features.clv_summary(lines(LINES + CLV_LINES), SNAP, time_unit="W").set_index("customer_id")
+    # weeks start on Monday: A buys in the weeks of 30 Dec and 6 Jan; the end (Sat 1 Mar) is in the week of 24 Feb
+    assert s.loc["A"].to_dict() == {"frequency": 1.0, "recency": 1.0, "T": 8.0, "monetary_value": 20.0}
+    assert s.loc["B"].to_dict() == {"frequency": 0.0, "recency": 0.0, "T": 1.0, "monetary_value": 0.0}
+    # C: 3 Feb and 5 Feb are one week, spending 30 + 40
+    assert s.loc["C"].to_dict() == {"frequency": 1.0, "recency": 4.0, "T": 7.0, "monetary_value": 70.0}
+    scaled = features.clv_summary(lines(LINES + CLV_LINES), SNAP, time_scaler=7).set_index("customer_id")
+    assert scaled.loc["A", "T"] == pytest.approx(59 / 7) and scaled.loc["C", "frequency"] == 2
+    with pytest.raises(ValueError, match="time unit"):
+        features.clv_summary(lines(), SNAP, time_unit="ME")
+
+
+def test_calibration_holdout_by_hand():
+    s = features.calibration_holdout(lines(LINES + CLV_LINES), dt.date(2025, 2, 1), SNAP)
+    # B first bought in the holdout: not in the calibration, so not in the table
+    assert s.to_dict("list") == {
+        "customer_id": ["A", "C"], "frequency_cal": [1.0, 0.0], "recency_cal": [10.0, 0.0],
+        "T_cal": [30.0, 25.0], "monetary_value_cal": [20.0, 0.0],
+        "frequency_holdout": [0.0, 2.0], "monetary_value_holdout": [0.0, 35.0], "duration_holdout": [29.0, 29.0]}
+    with pytest.raises(ValueError, match="no purchases before"):
+        features.calibration_holdout(lines(), dt.date(2024, 1, 1), SNAP)
+    with pytest.raises(ValueError, match="after the end"):
+        features.calibration_holdout(lines(), dt.date(2025, 4, 1), SNAP)
+
+
+def test_every_demo_province_has_a_region():
+    from custseg.reference import CITIES, REGIONS
+
+    assert {province for province, _, _ in CITIES.values()} <= set(REGIONS)
+
+
 def test_demographics_and_groups():
     customers = pd.DataFrame({"customer_id": ["A", "B"], "birth_date": [dt.date(1990, 3, 2), None],
-                              "gender": ["F", "M"], "city": ["Shanghai", "Anshun"], "city_tier": ["tier 1", "tier 4"]})
+                              "gender": ["F", "M"], "city": ["Shanghai", "Anshun"], "province": ["Shanghai", "Guizhou"],
+                              "city_tier": ["tier 1", "tier 4"]})
     d = features.demographics(customers, SNAP, [18, 25, 35])
     assert d.loc[0, "age"] == 34 and d.loc[0, "age_band"] == "25-34"
     assert pd.isna(d.loc[1, "age"]) and pd.isna(d.loc[1, "age_band"])
+    assert list(d["region"]) == ["East", "Southwest"]
     survey = pd.DataFrame({"respondent_id": [" a", "A"], "submitted_on": pd.to_datetime(["2025-01-01", "2025-02-01"]),
                            "loyalty": [1, 5]})
     p = features.psychographics(survey)
@@ -56,15 +111,39 @@ def test_demographics_and_groups():
     table = features.customer_table(features.behaviour(lines(), SNAP), d, p)
     groups = features.feature_groups(table)
     assert groups["psychographic"] == ["survey_loyalty"]
-    assert "city_tier" in groups["geographic"] and "age" in groups["demographic"]
+    assert groups["geographic"] == ["city", "province", "region", "city_tier"] and "age" in groups["demographic"]
     assert "monetary" in groups["behavioural"] and "age" not in groups["behavioural"]
 
 
-def test_grid_is_exhaustive_and_non_overlapping():
-    for r, f in itertools.product(range(1, 6), repeat=2):
-        matches = [name for name, rs, fs, _ in rfm.GRID if r in rs and f in fs]
-        assert len(matches) == 1, (r, f, matches)
-    assert len({name for name, *_ in rfm.GRID}) == len(rfm.GRID)
+@pytest.mark.parametrize("bins", rfm.BINS)
+def test_default_grids_are_exhaustive_and_non_overlapping(bins):
+    grid = rfm.make_grid(None, bins)
+    for r, f, m in itertools.product(range(1, bins + 1), repeat=3):
+        matches = [rule.segment for rule in grid if rule.covers(r, f, m)]
+        assert len(matches) == 1, (r, f, m, matches)
+    assert all(rule.action for rule in grid)
+    names = {rule.segment for rule in grid}
+    assert {"Champions", "Loyal", "New", "At Risk", "Can't Lose Them", "Lost"} <= names
+    if bins == 5:
+        assert names == set(rfm.ACTIONS) and len(names) == 11
+
+
+def test_grid_from_config_format_with_m_and_errors():
+    # a three-segment grid that also uses M: the best R with high spend are VIPs
+    spec = [{"segment": "VIP", "r": "3", "f": "1-3", "m": [3]},
+            {"segment": "Active", "r": 3, "f": "1-3", "m": "1-2", "action": "keep in touch"},
+            {"segment": "Lapsed", "r": "1-2", "f": [1, 2, 3]}]
+    cells = rfm.cell_map(rfm.make_grid(spec, 3), 3)
+    assert len(cells) == 27 and cells[(3, 1, 3)] == "VIP" and cells[(3, 3, 2)] == "Active"
+    assert cells[(1, 3, 3)] == "Lapsed"
+    with pytest.raises(ValueError, match=r"R=3 F=2 M=3 → VIP and Active"):
+        rfm.make_grid([*spec, {"segment": "Active", "r": 3, "f": 2, "m": 3}], 3)
+    with pytest.raises(ValueError, match=r"2 of 9 cells do not: R=1 F=3 → no segment; R=2 F=3 → no segment"):
+        rfm.make_grid([{"segment": "x", "r": "1-3", "f": "1-2"}, {"segment": "y", "r": 3, "f": 3}], 3)
+    with pytest.raises(ValueError, match=r"rfm.grid\[0\].f must be scores within 1-3"):
+        rfm.make_grid([{"segment": "x", "r": "1-3", "f": "1-4"}], 3)
+    with pytest.raises(ValueError, match="mapping with segment, r, f"):
+        rfm.make_grid([{"segment": "x", "r": 1, "frequency": 1}], 3)
 
 
 def test_scores_direction_and_ties():
@@ -77,5 +156,49 @@ def test_scores_direction_and_ties():
     assert s["rfm_code"].str.fullmatch(r"[1-5]{3}").all()
     champions = s[(s["r_score"] == 5) & (s["f_score"] >= 4)]
     assert (champions["rfm_segment"] == "Champions").all()
+    assert (champions["rfm_action"] == rfm.ACTIONS["Champions"]).all()
     summary = rfm.segment_summary(s)
     assert summary["customers"].sum() == 100 and summary["share"].sum() == pytest.approx(1.0)
+    assert summary["revenue_share"].is_monotonic_decreasing and summary["action"].notna().all()
+    # ties kept together: the 60 one-order customers all score 1; 2 orders rank 61st of 100 -> score 4
+    kept = rfm.score(df["frequency"], 5, ties="keep")
+    assert (kept[:60] == 1).all() and kept[60] == 4 and set(kept) == {1, 4, 5}
+    assert rfm.score(df["recency_days"], 5, higher_is_better=False, ties="keep").equals(s["r_score"])
+
+
+@pytest.mark.parametrize("bins", rfm.BINS)
+def test_quantile_scores_for_3_4_5_bins(bins):
+    values = pd.Series(range(60))
+    s = rfm.score(values, bins)
+    assert (s.value_counts() == 60 // bins).all() and s.is_monotonic_increasing
+    scores = rfm.rfm_table(pd.DataFrame({"customer_id": range(60), "recency_days": range(60),
+                                         "frequency": range(60), "monetary": range(60)}), bins)
+    assert scores["rfm_segment"].notna().all() and scores[["r_score", "f_score", "m_score"]].max().max() == bins
+
+
+def test_fixed_thresholds():
+    freq = pd.Series([1, 2, 3, 4, 5, 9, 10, 50])
+    assert list(rfm.score(freq, 5, binning="fixed", thresholds=[2, 3, 5, 10])) == [1, 2, 3, 3, 4, 4, 5, 5]
+    recency = pd.Series([0, 29, 30, 89, 90, 364, 365, 1000])
+    assert list(rfm.score(recency, 5, higher_is_better=False, binning="fixed", thresholds=[30, 90, 180, 365])) == [
+        5, 5, 4, 4, 3, 2, 1, 1]
+    with pytest.raises(ValueError, match="4 increasing numbers"):
+        rfm.score(freq, 5, binning="fixed", thresholds=[2, 3, 3, 10])
+    df = pd.DataFrame({"customer_id": list("abcd"), "recency_days": [5, 40, 200, 400], "frequency": [12, 6, 2, 1],
+                       "monetary": [5000.0, 900.0, 120.0, 30.0]})
+    thresholds = {"recency_days": [30, 90, 180, 365], "frequency": [2, 3, 5, 10], "monetary": [50, 100, 500, 1000]}
+    s = rfm.rfm_table(df, binning="fixed", thresholds=thresholds)
+    assert list(s["rfm_code"]) == ["555", "444", "223", "111"]
+    assert list(s["rfm_segment"]) == ["Champions", "Loyal", "Hibernating", "Lost"]
+    with pytest.raises(ValueError, match="needs rfm.thresholds"):
+        rfm.rfm_table(df, binning="fixed", thresholds={"frequency": [2, 3, 5, 10]})
+    custom = rfm.score(freq, 3, binning=lambda v, bins, up: (v > 3).astype(int) + 1)
+    assert list(custom) == [1, 1, 1, 2, 2, 2, 2, 2]
+
+
+def test_grid_table():
+    df = pd.DataFrame({"customer_id": range(50), "recency_days": range(50), "frequency": range(50),
+                       "monetary": range(50)})
+    names, shares = rfm.grid_table(rfm.rfm_table(df))
+    assert list(names.index) == [5, 4, 3, 2, 1] and shares.sum().sum() == pytest.approx(1.0)
+    assert names.loc[5, 1] == "New" or pd.isna(shares.loc[5, 1])

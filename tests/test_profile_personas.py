@@ -1,7 +1,10 @@
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import personas, profile, rfm
+from custseg import i18n, personas, profile, rfm
 
 
 @pytest.fixture()
@@ -9,60 +12,244 @@ def customers():
     return pd.DataFrame({
         "customer_id": [f"c{i}" for i in range(8)],
         "segment": [0, 0, 0, 0, 1, 1, 2, 2],
-        "monetary": [100.0, 100, 100, 100, 1000, 1000, 10, 10],
-        "frequency": [2.0, 2, 2, 2, 10, 10, 1, 1],
-        "recency_days": [20.0, 20, 20, 20, 10, 10, 400, 400],
-        "avg_order_value": [50.0, 50, 50, 50, 100, 100, 10, 10],
+        "monetary": [100.0, 100, 100, 300, 1000, 1000, 10, 10],
+        "frequency": [2.0, 2, 2, 4, 10, 10, 1, 1],
+        "recency_days": [20.0, 20, 20, 40, 10, 10, 400, 400],
+        "interpurchase_days": [30.0, 30, 30, 30, 20, 20, np.nan, np.nan],
+        "avg_order_value": [50.0, 50, 50, 75, 100, 100, 10, 10],
+        "discount_share": [0.1, 0.1, 0.1, 0.1, 0.0, 0.0, 0.3, 0.3],
+        "return_rate": [0.05] * 8,
+        "age": [40.0, 40, 40, 40, 24, 26, 60, 62],
+        "share_channel_store": [1.0, 1, 1, 1, 0, 0, 0.5, 0.5],
+        "share_channel_web": [0.0, 0, 0, 0, 1, 1, 0.5, 0.5],
         "share_cat_luxury": [0.0, 0, 0, 0, 0.8, 0.8, 0, 0],
+        "share_cat_grocery": [1.0, 1, 1, 1, 0.2, 0.2, 1, 1],
+        "survey_novelty_seeking": [2.0, 2, np.nan, 2, 5, 5, 1, np.nan],
         "city_tier": ["tier 2"] * 4 + ["tier 1"] * 2 + ["tier 3"] * 2,
         "gender": ["F", "F", "M", "F", "M", "M", "F", "F"],
+        "age_band": ["35-44"] * 4 + ["18-24", "25-34", "55-64", "55-64"],
     })
 
 
-def test_profile_shares_and_index(customers):
+@pytest.fixture()
+def cards_of(customers):
+    prof = profile.profile(customers)
+    idx = profile.index_table(prof)
+    scores = rfm.rfm_table(customers, 5)
+    features = ["monetary", "frequency", "recency_days", "share_cat_luxury"]
+
+    def build(language):
+        rules = profile.surrogate(customers, features, max_depth=2, language=language)
+        return personas.build(customers, prof, idx, scores, language=language, rules=rules)
+    return build
+
+
+def test_profile_shares_means_medians_and_index(customers):
     prof = profile.profile(customers)
     assert prof.loc[0, "customers"] == 4 and prof.loc[0, "share"] == 0.5
-    assert prof.loc[1, "value_share"] == pytest.approx(2000 / 2420)
-    assert prof.loc["all", "monetary"] == pytest.approx(2420 / 8)
+    assert prof.loc[1, "value_share"] == pytest.approx(2000 / 2620)
+    assert prof.loc[0, "monetary"] == 150 and prof.loc["all", "monetary"] == pytest.approx(2620 / 8)
+    med = profile.profile(customers, stat="median")
+    assert med.loc[0, "monetary"] == 100 and med.loc["all", "monetary"] == 100
     idx = profile.index_table(prof)
-    assert idx.loc[1, "monetary"] == round(1000 / (2420 / 8) * 100)
-    assert "all" not in idx.index
+    assert idx.loc[1, "monetary"] == round(1000 / (2620 / 8) * 100)
+    assert "all" not in idx.index and "customers" not in idx.columns
 
 
-def test_names_and_write_up_follow_the_numbers(customers):
-    prof = profile.profile(customers)
-    idx = profile.index_table(prof)
-    assert profile.name_segment(idx.loc[1], prof.loc[1]) == "High-value active · luxury"
-    assert profile.name_segment(idx.loc[2], prof.loc[2]).startswith("Low-value one-time")
-    text = profile.write_up(1, prof, idx, customers)
-    assert "2 customers (25% of the base) bring 83% of net spend" in text
-    assert "100% live in tier 1 cities" in text and "100% are men" in text
+def test_effect_sizes_by_hand(customers):
+    d = profile.effect_sizes(customers)
+    seg, rest = customers["monetary"][:4], customers["monetary"][4:]
+    expected = (seg.mean() - rest.mean()) / np.sqrt((seg.var() + rest.var()) / 2)
+    assert d.loc[0, "monetary"] == pytest.approx(expected)
+    assert np.isnan(d.loc[0, "return_rate"]), "a feature that never varies has no effect size"
     top = profile.distinguishing(customers, top=2)
-    assert set(top["segment"]) == {0, 1, 2}
-    assert top.loc[top["segment"] == 1, "feature"].iloc[0] in ("share_cat_luxury", "monetary", "frequency")
+    assert set(top["segment"]) == {0, 1, 2} and (top.groupby("segment").size() == 2).all()
+    assert top.loc[top["segment"] == 1, "effect_size"].abs().iloc[0] == pytest.approx(d.loc[1].abs().max(), abs=0.01)
 
 
-def test_cards_csv_and_rendering(customers):
-    prof = profile.profile(customers)
-    idx = profile.index_table(prof)
-    scores = rfm.rfm_table(customers.assign(recency_days=customers["recency_days"]), 5)
-    cards = personas.build(customers, prof, idx, scores)
+def test_feature_summary_marks_clustering_features(customers):
+    s = profile.feature_summary(customers, used=["monetary"]).set_index(["segment", "feature"])
+    row = s.loc[(0, "monetary")]
+    assert (row["mean"], row["median"], row["base_median"]) == (150, 100, 100)
+    assert row["median_index"] == 100 and row["index"] == round(150 / (2620 / 8) * 100)
+    assert row["used_for_clustering"] and not s.loc[(0, "age"), "used_for_clustering"]
+    assert s.loc[(1, "survey_novelty_seeking"), "label"] == "survey: novelty seeking (1–5)"
+
+
+def test_compositions_of_categories_and_shares(customers):
+    c = profile.compositions(customers).set_index(["variable", "value", "segment"])
+    assert c.loc[("gender", "F", 0), "share"] == 0.75
+    assert c.loc[("gender", "F", 0), "base_share"] == 5 / 8
+    assert c.loc[("gender", "F", 0), "index"] == 120
+    assert c.loc[("city_tier", "tier 1", 1), "share"] == 1.0
+    assert c.loc[("channel", "web", 2), "share"] == 0.5  # the channel mix from share_channel_*
+    assert c.loc[("category", "luxury", 1), "share"] == 0.8
+    assert set(c.index.get_level_values("variable")) == {"gender", "city_tier", "age_band", "channel", "category"}
+
+
+def rule_data(n=600, noise=0.0, seed=0):
+    """Segment 2: recency ≤ 30 and orders ≥ 6; segment 1: recency > 30 and luxury share > 50 %; else segment 0."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"recency_days": rng.integers(1, 61, n), "frequency": rng.integers(1, 15, n),
+                       "share_cat_luxury": rng.random(n)})
+    recent = df["recency_days"] <= 30
+    seg = np.where(recent & (df["frequency"] >= 6), 2, np.where(~recent & (df["share_cat_luxury"] > 0.5), 1, 0))
+    flip = rng.random(n) < noise
+    df["segment"] = np.where(flip, rng.integers(0, 3, n), seg)
+    return df
+
+
+def test_surrogate_rules_recover_a_known_rule():
+    df = rule_data()
+    sur = profile.surrogate(df, ["recency_days", "frequency", "share_cat_luxury"], max_depth=2)
+    assert sur.fidelity == 1.0
+    assert sur.rules["segment"].tolist().count(2) == 1
+    rule = sur.rules.set_index("segment").loc[2]
+    assert rule["rule"] == "days since last purchase ≤ 30 and orders ≥ 6"
+    assert rule["precision"] == 1.0 and rule["coverage"] == 1.0
+    luxury = sur.rules.set_index("segment").loc[1, "rule"]
+    assert luxury == "days since last purchase ≥ 31 and spend share on luxury > 50%"
+    zh = profile.surrogate(df, ["recency_days", "frequency", "share_cat_luxury"], max_depth=2, language="zh")
+    assert zh.rules.set_index("segment").loc[2, "rule"] == "距上次购买天数 ≤ 30 且 订单数 ≥ 6"
+
+
+def test_surrogate_fidelity_is_agreement_with_the_segments():
+    df = rule_data(noise=0.2, seed=1)
+    features = ["recency_days", "frequency", "share_cat_luxury"]
+    sur = profile.surrogate(df, features, max_depth=2)
+    assert sur.fidelity == pytest.approx((sur.tree.predict(df[features].to_numpy(float)) == df["segment"]).mean())
+    assert 0.7 < sur.fidelity < 1
+    assert sur.rules["customers"].sum() == len(df)
+    # precision of a leaf = share of its customers in the predicted segment, computed independently
+    leaves = sur.tree.apply(df[features].to_numpy(float))
+    leaf = max(set(leaves), key=list(leaves).count)
+    pred = sur.tree.predict(df[features].to_numpy(float))[leaves == leaf][0]
+    row = sur.rules[sur.rules["customers"] == (leaves == leaf).sum()].iloc[0]
+    assert row["precision"] == pytest.approx((df["segment"][leaves == leaf] == pred).mean())
+
+
+def test_rule_text_merges_bounds_and_formats_units():
+    whole = {"frequency": True, "share_cat_luxury": False}
+    text = profile._rule_text({"frequency": (2.5, 7.5), "share_cat_luxury": (0.125, np.inf)}, whole, "en")
+    assert text == "orders 3–7 and spend share on luxury > 12%"
+    assert profile._rule_text({"frequency": (2.5, 3.5)}, whole, "en") == "orders = 3"
+
+
+@pytest.mark.parametrize("level_index, expected", [(150, "high"), (149, "mid"), (40, "mid"), (39, "low")])
+def test_value_level(level_index, expected):
+    assert personas.value_level(level_index) == expected
+
+
+def test_activity_uses_the_segments_own_rhythm():
+    assert personas.activity(40, 10, 20) == "active"
+    assert personas.activity(60, 10, 50) == "active", "60 days is normal for someone buying every 50 days"
+    assert personas.activity(60, 10, 20) == "lapsing"
+    assert personas.activity(400, 10, 20) == "dormant"
+    assert personas.activity(30, 1.1, np.nan) == "new" and personas.activity(900, 1.1, np.nan) == "one_time"
+
+
+def test_names_from_parts():
+    assert personas.name("mid_active", "young", "trend") == "Young trend-seeking regulars"
+    assert personas.name("high_active", None, "brand") == "Brand-loyal high spenders"
+    assert personas.name("one_time", None, None) == "Lapsed one-time buyers"
+    assert personas.name("mid_active", "young", "trend", "zh") == "潮流尝鲜型年轻常客"
+    assert personas.stage(24) == "young" and personas.stage(64) == "silver" and personas.stage(40) is None
+    assert personas.motive(pd.Series({"discount_share": 1.2, "survey_novelty_seeking": 0.9})) == "deal"
+    assert personas.motive(pd.Series({"discount_share": 0.5})) is None
+
+
+def test_cards_are_grounded_in_the_numbers(cards_of):
+    cards = cards_of("en")
     assert [c["segment"] for c in cards] == [0, 1, 2], "largest first"
+    lux = next(c for c in cards if c["segment"] == 1)
+    assert lux["name"] == "Young trend-seeking high spenders"
+    assert lux["strategy_headline"] == "Reward and retain"
+    assert "2 customers (25% of the base) bring 76% of net spend" in lux["who"]
+    assert "100% are men (38% overall)" in lux["who"] and "100% live in tier-1 cities" in lux["who"]
+    assert "novelty seeking (5.0 vs 2.8)" in lux["values"]
+    assert "spend share on luxury" in lux["rule"] and lux["rule"].endswith("it covers 100% of it.")
+    lapsed = next(c for c in cards if c["segment"] == 2)
+    assert lapsed["name"].startswith("Silver deal-seeking lapsed one-time buyers")
+    assert lapsed["kpis"] == i18n.messages("en")["kpis"]["one_time"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_card_is_complete_in_both_languages(cards_of, language):
+    cards = cards_of(language)
     for card in cards:
-        assert card["name"] and card["narrative"] and card["strategy"] and card["kpis"]
+        for key in ("name", "tagline", "who", "how", "narrative", "strategy_headline", "strategy", "actions", "kpis",
+                    "rule"):
+            assert card[key], f"segment {card['segment']} has no {key}"
+        md, html = personas.render(card, "md"), personas.render(card, "html")
+        assert md.startswith(f"# {i18n.messages(language)['ui']['segment']} {card['segment']} — {card['name']}")
+        assert '<article class="persona"' in html and card["strategy"] in html
+        assert all(k in md for k in card["kpis"])
     assert len({c["name"] for c in cards}) == len(cards)
-    assert "Reward and retain" in next(c for c in cards if c["segment"] == 1)["strategy"]
-    md, html = personas.render(cards[1], "md"), personas.render(cards[1], "html")
-    assert md.startswith(f"# Segment {cards[1]['segment']} — {cards[1]['name']}")
-    assert '<article class="persona"' in html and cards[1]["narrative"] in html
+    if language == "zh":
+        text = " ".join(c["name"] + c["narrative"] + c["strategy"] + "".join(c["actions"]) + c["rule"] for c in cards)
+        assert re.search(r"[\u4e00-\u9fff]", text)
+        leftovers = set(re.findall(r"[A-Za-z]{3,}", text)) - {"RFM", "VIP", "App", "ROI", "KPI"}
+        assert not leftovers, f"English left in the Chinese cards: {leftovers}"
+
+
+def test_catalogues_have_the_same_keys():
+    def keys(node, prefix=""):
+        if not isinstance(node, dict):
+            return {prefix}
+        return {k for key, value in node.items() for k in keys(value, f"{prefix}.{key}")}
+
+    en, zh = i18n.messages("en"), i18n.messages("zh")
+    skip = (".value_names.rfm", ".ui.step_names")  # may be empty in English (the original names are English)
+    assert {k for k in keys(en) if not k.startswith(skip)} == {k for k in keys(zh) if not k.startswith(skip)}
+    assert set(en["strategy"]) == set(en["name"]["core"])
+    with pytest.raises(ValueError, match="language"):
+        i18n.messages("fr")
+
+
+def test_numbers_for_people():
+    assert i18n.integer(19884) == "19,884" and i18n.number(19.84) == "19.8" and i18n.number(4505.2) == "4,505"
+    assert i18n.percent(0.24) == "24%" and i18n.percent(0.002) == "0.2%" and i18n.percent(0.0001) == "<0.1%"
+    assert i18n.percent(0.036, 1) == "3.6%" and i18n.percent(0) == "0%"
+    assert i18n.label("share_channel_mini_program") == "share of orders via mini program"
+    assert i18n.label("share_cat_kids", "zh") == "母婴童装消费占比"
+    assert i18n.value_label("channel", "live_stream") == "live stream", "unknown values shown as they are"
+
+
+def test_crm_export(customers, cards_of):
+    cards = cards_of("zh")
+    scores = rfm.rfm_table(customers, 5)
     crm = personas.crm_export(customers[["customer_id", "segment"]], scores, cards)
     assert list(crm.columns) == ["customer_id", "segment_id", "segment_name", "rfm_segment"]
     assert crm["segment_name"].notna().all() and len(crm) == len(customers)
-    with pytest.raises(ValueError, match="not available"):
-        personas.build(customers, prof, idx, scores, language="fr")
+    assert crm.set_index("customer_id").loc["c4", "segment_name"] == next(c["name"] for c in cards if c["segment"] == 1)
 
 
-def test_duplicate_names_are_numbered():
-    cards = [{"name": "Low-value active"}, {"name": "Low-value active"}, {"name": "High-value active"}]
+def test_duplicate_names_get_the_channel_or_a_number():
+    cards = [{"name": "Regulars", "main_channel": "web"}, {"name": "Regulars", "main_channel": "app"},
+             {"name": "High spenders", "main_channel": "store"}]
     personas._disambiguate(cards)
-    assert [c["name"] for c in cards] == ["Low-value active (1)", "Low-value active (2)", "High-value active"]
+    assert [c["name"] for c in cards] == ["Regulars (web)", "Regulars (app)", "High spenders"]
+    cards = [{"name": "常客", "main_channel": "官网"}, {"name": "常客", "main_channel": "官网"}]
+    personas._disambiguate(cards, "zh")
+    assert [c["name"] for c in cards] == ["常客（1）", "常客（2）"]
+
+
+def test_browser_shows_a_card_and_compares_segments(customers, cards_of):
+    cards = cards_of("en")
+    summary = profile.feature_summary(customers)
+    app = personas.browser(cards, summary)
+    first, second = app.children[0].children
+    card_view, table_view = app.children[1].children
+    assert cards[0]["name"] in card_view.value
+    first.value = 1
+    assert next(c["name"] for c in cards if c["segment"] == 1) in card_view.value
+    assert "1: mean" in table_view.value and "2: mean" not in table_view.value
+    second.value = 2
+    assert "2: mean" in table_view.value and "all customers" in table_view.value
+
+
+def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert not personas.interactive()
+    monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
+    assert personas.interactive()

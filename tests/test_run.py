@@ -1,6 +1,11 @@
 """End to end: `custseg run` on the demo at its default size, asserting on the artifacts."""
 
 import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 
 import nbformat
 import pandas as pd
@@ -12,13 +17,6 @@ from custseg import config, run
 DEMO = config.PROJECT_ROOT / "configs" / "demo.yaml"
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("demo-run")
-    assert run.main(["run", str(DEMO), "--workdir", str(workdir), "--name", "e2e"]) == 0
-    return workdir, workdir / "reports" / "e2e"
-
-
 @pytest.mark.slow
 def test_planted_personas_are_recovered(demo_run):
     workdir, reports = demo_run
@@ -27,6 +25,106 @@ def test_planted_personas_are_recovered(demo_run):
     both = segments.merge(truth, on="customer_id", validate="one_to_one")
     assert len(both) > 0.95 * len(segments)
     assert adjusted_rand_score(both["persona"], both["segment_id"]) >= 0.85
+
+
+# planted persona -> words its segment's name or tagline must contain (the report names what we planted)
+PLANTED = {"affluent_loyalists": ["high spenders", "luxury"], "young_trend_seekers": ["Young", "trend-seeking"],
+           "value_families": ["Deal-seeking", "kids"], "dormant_one_timers": ["one-time"],
+           "health_enthusiasts": ["Health-conscious", "sports"], "silver_shoppers": ["Silver", "store"]}
+
+
+@pytest.mark.slow
+def test_persona_names_match_the_planted_personas(demo_run):
+    workdir, reports = demo_run
+    segments = pd.read_csv(reports / "segments.csv")
+    truth = pd.read_csv(workdir / "data" / "raw" / "demo" / "ground_truth.csv")
+    processed = workdir / "data" / "processed" / "e2e"
+    cards = {c["segment"]: c for c in json.loads((processed / "personas.json").read_text())}
+    majority = segments.merge(truth, on="customer_id").groupby("persona")["segment_id"].agg(lambda s: s.mode().iloc[0])
+    for persona, words in PLANTED.items():
+        card = cards[majority[persona]]
+        for word in words:
+            assert word in card["name"] + " · " + card["tagline"], f"{persona} → {card['name']} · {card['tagline']}"
+    for card in cards.values():
+        assert card["name"] and card["narrative"] and card["strategy"] and card["kpis"] and card["rule"]
+    rules = json.loads((processed / "rules.json").read_text())
+    assert rules["fidelity"] >= 0.9, "a depth-3 tree should describe the demo segments well"
+
+
+@pytest.fixture(scope="module")
+def zh_run(demo_run, tmp_path_factory):
+    """Notebook 06 again on the demo run's outputs with `language: zh` (run e2e-zh): (workdir, reports)."""
+    workdir, _ = demo_run
+    for stage in ("interim", "processed"):
+        shutil.copytree(workdir / "data" / stage / "e2e", workdir / "data" / stage / "e2e-zh")
+    books = tmp_path_factory.mktemp("books")
+    shutil.copy(run.NOTEBOOK_DIR / "06_personas.ipynb", books)
+    reports = run.run(config.PROJECT_ROOT / "configs" / "demo.yaml", "e2e-zh", {"language": "zh"}, workdir,
+                      progress=False, notebook_dir=books)
+    return workdir, reports
+
+
+@pytest.mark.slow
+def test_chinese_report(zh_run):
+    workdir, reports = zh_run
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in index and "执行摘要" in index and "客户画像" in index
+    cards = json.loads((workdir / "data" / "processed" / "e2e-zh" / "personas.json").read_text(encoding="utf-8"))
+    assert all(re.search(r"[\u4e00-\u9fff]", c["name"]) and c["language"] == "zh" for c in cards)
+    assert index.count('<article class="persona"') == len(cards)
+    raw = (reports / "segments.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "a byte-order mark, so that Excel shows the Chinese names"
+    segments = pd.read_csv(reports / "segments.csv")
+    assert list(segments.columns) == ["customer_id", "segment_id", "segment_name", "rfm_segment"]
+    assert set(segments["segment_name"]) == {c["name"] for c in cards}
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Injected into a copy of the page: records script errors and images that failed to load.
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error",
+  e => window.__errors.push(e.message || ("resource " + (e.target.src || e.target.href))), true);
+window.addEventListener("load", () => {
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute("src"));
+  document.body.dataset.broken = broken.join(" ");
+  document.body.dataset.errors = window.__errors.join(" | ");
+  document.body.dataset.loaded = "yes";
+});
+</script>"""
+
+
+def load_in_chromium(page):
+    """Open a report page in headless Chromium; return the DOM after load (with the probe's findings)."""
+    browser = os.environ.get("CUSTSEG_CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
+    if browser is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it when root)")
+    probe = page.with_name("_probe_" + page.name)
+    probe.write_text(page.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--window-size=1200,3000", "--virtual-time-budget=15000",
+             "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=180)
+    probe.unlink()
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["en", "zh"])
+def test_report_loads_in_chromium(which, request):
+    workdir, reports = request.getfixturevalue("demo_run" if which == "en" else "zh_run")
+    dom = load_in_chromium(reports / "index.html")
+    body = re.search(r"<body([^>]*)>", dom).group(1)
+    assert 'data-loaded="yes"' in body, "the page did not finish loading"
+    assert 'data-errors=""' in body, body
+    assert 'data-broken=""' in body, body
+    cards = json.loads((workdir / "data" / "processed" / reports.name / "personas.json").read_text(encoding="utf-8"))
+    assert dom.count('<article class="persona"') == len(cards) >= 5
+    for card in cards:
+        assert card["name"] in dom and f'id="segment-{card["segment"]}"' in dom
 
 
 @pytest.mark.slow
@@ -61,12 +159,14 @@ def test_no_raw_pii_in_outputs(demo_run):
     crm = pd.read_csv(workdir / "data" / "raw" / "demo" / "customers.csv", dtype=str)
     emails = set(crm["email"].sample(200, random_state=0))
     phones = set(crm["phone"].sample(200, random_state=0))
+    names = set(crm["name"].sample(200, random_state=0))
     for folder in (workdir / "data" / "interim", workdir / "data" / "processed", reports):
         for path in folder.rglob("*"):
             if path.suffix in {".csv", ".html", ".md", ".json", ".ipynb"}:
                 text = path.read_text(encoding="utf-8")
                 assert not any(e in text for e in emails), path
                 assert not any(p in text for p in phones), path
+                assert not any(n in text for n in names), path
 
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}

@@ -1,27 +1,46 @@
 r"""Cleaning rules with an audit: every input row is kept or quarantined with a reason code.
 
-Customers: ids normalised (trim + upper case), duplicates after normalisation quarantined, birth
-dates outside the plausible age range set to null (kept, counted), cities mapped to one canonical
-spelling, test accounts quarantined.
+Everything runs in the engine (Ibis). Customers, checked in this order:
+
+========================  =====================================================================
+reason / flag             rule
+========================  =====================================================================
+duplicate_customer_exact  an exact copy of another CRM row (quarantined)
+duplicate_customer        same id after normalisation (trim + upper case): the most complete,
+                          earliest row is kept, the others quarantined
+test_account              id or PII matched ``clean.test_account_patterns`` (quarantined)
+implausible_age           birth date giving an age outside ``clean.min_age``–``max_age``: the
+                          birth date is set to missing, the customer kept
+city_spelling_normalised  ``上海市``, ``shanghai``, ``Shanghai Shi`` → ``Shanghai`` (kept)
+========================  =====================================================================
 
 Transactions (order lines), checked in this order — the first rule that matches is the reason:
 
-==================  ==========================================================================
-reason              rule
-==================  ==========================================================================
-duplicate_line      an exact copy of an earlier line (double-loaded export)
-missing_order       the line's order header does not exist
-cancelled_order     order status ``cancelled`` (never paid, so not a purchase)
-test_account        the customer is an internal test account
-unknown_customer    the customer id is not in the CRM after normalisation
-implausible_date    timestamp missing, after the snapshot date or before the CRM's first signup year
-non_positive_price  unit price ≤ 0 (free samples, data-entry errors)
-bulk_outlier        \|quantity\| > ``clean.max_line_quantity`` or price > ``clean.max_unit_price``
-                    (wholesale / reseller purchases that would dominate consumer spend)
-==================  ==========================================================================
+=======================  ======================================================================
+reason                   rule
+=======================  ======================================================================
+duplicate_line           an exact copy of an earlier line (double-loaded export)
+near_duplicate_line      a copy once the customer id is normalised (` c01` vs `C01`)
+missing_order            the line's order header does not exist
+cancelled_order          order status ``cancelled`` (never paid, so not a purchase)
+excluded_product         product id in ``clean.exclude_products`` (postage, fees, adjustments)
+test_account             the customer is an internal test account
+missing_customer_id      no customer id (anonymous purchase: cannot be attributed)
+unknown_customer         the customer id is not in the CRM after normalisation
+implausible_date         timestamp missing or unparseable, after the snapshot date, or before
+                         ``clean.earliest_date`` (default: Jan 1 of the CRM's first signup year)
+invalid_amount           amount missing or quantity 0
+non_positive_price       unit price ≤ 0 (free samples, data-entry errors, bad-debt adjustments)
+non_positive_amount      a purchase (quantity > 0) whose amount is ≤ 0 after discount
+bulk_outlier             \|quantity\| > ``clean.max_line_quantity`` or unit price >
+                         ``clean.max_unit_price`` (wholesale / reseller lines that would dominate
+                         consumer spend; ``null`` switches a threshold off)
+return_without_purchase  a return with no kept purchase of that customer at or before it (the
+                         purchase predates the data: netting it would make spend negative)
+=======================  ======================================================================
 
-Returns (status ``returned``, negative quantities) are *kept*: they are netted against purchases
-when features are computed, so monetary value is what the customer really spent.
+Returns (status ``returned`` or a negative quantity) are otherwise *kept*: they are netted against
+purchases when features are computed, so monetary value is what the customer really spent.
 """
 
 from __future__ import annotations
@@ -34,8 +53,10 @@ import pandas as pd
 
 from custseg.reference import CITIES, city_aliases
 
-LINE_RULES = ["duplicate_line", "missing_order", "cancelled_order", "test_account", "unknown_customer",
-              "implausible_date", "non_positive_price", "bulk_outlier"]
+LINE_RULES = ["duplicate_line", "near_duplicate_line", "missing_order", "cancelled_order", "excluded_product",
+              "test_account", "missing_customer_id", "unknown_customer", "implausible_date", "invalid_amount",
+              "non_positive_price", "non_positive_amount", "bulk_outlier", "return_without_purchase"]
+DEFAULT_EARLIEST = dt.date(1990, 1, 1)
 
 
 def normalise_id(col: ir.StringValue) -> ir.StringValue:
@@ -44,12 +65,17 @@ def normalise_id(col: ir.StringValue) -> ir.StringValue:
 
 def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_age: int
                     ) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
-    """Normalise, deduplicate and validate the CRM table.
+    """Normalise, deduplicate and validate the customer table (rules in the module docstring).
+
+    Parameters
+    ----------
+    customers : ibis Table
+        Collected customers (:func:`custseg.collect.collect`): canonical columns and ``looks_like_test``.
 
     Returns
     -------
     kept, quarantined : ibis Table
-        Quarantined rows carry a ``reason`` column.
+        Quarantined rows carry ``raw_id`` and a ``reason`` column; kept + quarantined = rows in.
     audit : DataFrame
         One row per rule: rows affected and what happened to them.
     """
@@ -58,64 +84,71 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
     geo = ibis.memtable(pd.DataFrame({"city_canonical": list(CITIES),
                                       "province_canonical": [v[0] for v in CITIES.values()],
                                       "tier_canonical": [v[1] for v in CITIES.values()]}))
+    base = [c for c in customers.columns if c != "looks_like_test"]
     t = customers.mutate(
+        exact_copy=ibis.row_number().over(group_by=base),
         raw_id=customers.customer_id,
         customer_id=normalise_id(customers.customer_id),
-        birth=customers.birth_date.cast("string").try_cast("date"),
-        signup=customers.signup_date.cast("string").try_cast("date"),
+        birth=customers.birth_date.cast("date"),
+        signup=customers.signup_date.cast("date"),
         city_key=customers.city.cast("string").strip().lower().re_replace(r"[\s']", "").re_replace(
             "(市|shi)$", ""),
     )
-    # keep the most complete, earliest row of each normalised id; an exact id match wins ties
-    order = [(t.raw_id != t.customer_id).cast("int8"), t.birth.isnull().cast("int8"), t.signup]
+    # keep the most complete, earliest row of each normalised id; an exact id match wins ties, and of
+    # exact copies the first (so that exactly one row of every id is kept, whatever the engine's order)
+    order = [(t.raw_id != t.customer_id).cast("int8"), t.birth.isnull().cast("int8"), t.signup, t.exact_copy]
     t = t.mutate(dup_rank=ibis.row_number().over(group_by=t.customer_id, order_by=order))
     t = t.left_join(aliases, "city_key").drop("city_key_right").left_join(geo, "city_canonical").drop(
         "city_canonical_right")
     age = (ibis.literal(snapshot).epoch_days() - t.birth.epoch_days()) / 365.25
     implausible = t.birth.notnull() & ((age < min_age) | (age > max_age))
-    unparsed = t.birth_date.notnull() & t.birth.isnull()
-    reason = (ibis.cases((t.dup_rank > 0, "duplicate_customer"), (t.looks_like_test, "test_account"),
-                         else_=ibis.null("string")))
+    reason = ibis.cases((t.exact_copy > 0, "duplicate_customer_exact"), (t.dup_rank > 0, "duplicate_customer"),
+                        (t.looks_like_test, "test_account"), else_=ibis.null("string"))
     t = t.mutate(
         reason=reason,
-        birth_date_flag=ibis.cases((implausible, "implausible_age"), (unparsed, "unparseable"),
-                                   else_=ibis.null("string")),
         city_flag=ibis.cases((t.city.isnull(), "missing"), (t.city_canonical.isnull(), "unknown_spelling"),
                              (t.city.strip() != t.city_canonical, "normalised"), else_=ibis.null("string")),
     )
     out = t.mutate(
-        birth_date=ibis.ifelse(implausible | unparsed, ibis.null("date"), t.birth),
+        birth_date=ibis.ifelse(implausible, ibis.null("date"), t.birth),
         signup_date=t.signup,
         city=t.city_canonical.fill_null(t.city.strip()),
         province=t.province_canonical.fill_null(t.province),
         city_tier=t.tier_canonical.fill_null(t.city_tier),
+        implausible=implausible,
     )
-    base = [c for c in customers.columns if c != "looks_like_test"]
     kept = out.filter(out.reason.isnull()).select(*base)
     quarantined = out.filter(out.reason.notnull()).select(*base, "raw_id", "reason")
     audit = _audit_counts(out, [
+        ("duplicate_customer_exact", out.reason == "duplicate_customer_exact", "quarantined"),
         ("duplicate_customer", out.reason == "duplicate_customer", "quarantined"),
         ("test_account", out.reason == "test_account", "quarantined"),
-        ("implausible_age", out.reason.isnull() & (out.birth_date_flag == "implausible_age"),
-         "birth date set to null"),
-        ("unparseable_birth_date", out.reason.isnull() & (out.birth_date_flag == "unparseable"),
-         "birth date set to null"),
+        ("implausible_age", out.reason.isnull() & out.implausible, "kept, birth date set to missing"),
         ("city_spelling_normalised", out.reason.isnull() & (out.city_flag == "normalised"),
-         "city renamed to canonical"),
+         "kept, city renamed to canonical"),
         ("city_unknown_spelling", out.reason.isnull() & (out.city_flag == "unknown_spelling"),
-         "kept as is (add to the alias table)"),
+         "kept as is (add it to custseg.reference)"),
     ])
     return kept, quarantined, audit
 
 
 def _audit_counts(t: ir.Table, rules: list[tuple[str, ir.BooleanValue, str]]) -> pd.DataFrame:
-    counts = t.aggregate([cond.cast("int64").sum().name(name) for name, cond, _ in rules]).execute().iloc[0]
+    counts = t.aggregate([cond.fill_null(False).cast("int64").sum().name(name) for name, cond, _ in rules]).execute().iloc[0]
     return pd.DataFrame({"rule": [r[0] for r in rules], "rows": [int(counts[r[0]]) for r in rules],
                          "action": [r[2] for r in rules]})
 
 
-def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table,
-                       snapshot: dt.date, max_line_quantity: float, max_unit_price: float
+def transaction_options(cfg: dict) -> dict:
+    """The keyword arguments of :func:`clean_transactions` from a run config's ``clean`` section."""
+    c = cfg["clean"]
+    return {"max_line_quantity": c["max_line_quantity"], "max_unit_price": c["max_unit_price"],
+            "earliest": None if c["earliest_date"] is None else dt.date.fromisoformat(str(c["earliest_date"])),
+            "exclude_products": list(c["exclude_products"])}
+
+
+def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, snapshot: dt.date,
+                       max_line_quantity: float | None = None, max_unit_price: float | None = None,
+                       earliest: dt.date | None = None, exclude_products: list[str] | tuple = ()
                        ) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     """Apply the line rules (module docstring) to the transactions.
 
@@ -129,45 +162,79 @@ def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir
         Column ``customer_id`` of the test accounts.
     snapshot : date
         Lines after this date are implausible.
+    max_line_quantity, max_unit_price : float, optional
+        The bulk-outlier thresholds; None switches one off.
+    earliest : date, optional
+        Lines before it are implausible; default Jan 1 of the first signup year, else 1990-01-01.
+    exclude_products : list of str
+        Product ids that are not purchases.
 
     Returns
     -------
     kept, quarantined : ibis Table
         Quarantined lines carry ``reason``; ``len(kept) + len(quarantined) == len(transactions)``.
     audit : DataFrame
-        Rows and amount per reason, in rule order.
+        Rows and amount per reason, in rule order, then the kept returns (netted, not quarantined).
     """
-    t = transactions.mutate(customer_id=normalise_id(transactions.customer_id))
-    same = [c for c in transactions.columns]
-    t = t.mutate(copy_no=ibis.row_number().over(group_by=same))
-    known = customers.select("customer_id").mutate(known=ibis.literal(True))
+    columns = list(transactions.columns)
+    t = transactions.mutate(exact_copy=ibis.row_number().over(group_by=columns))
+    t = t.mutate(customer_id=normalise_id(t.customer_id))
+    t = t.mutate(copy_no=ibis.row_number().over(group_by=columns, order_by=t.exact_copy))
+    known = customers.select("customer_id").distinct().mutate(known=ibis.literal(True))
     tests = test_ids.select("customer_id").distinct().mutate(is_test=ibis.literal(True))
-    first_signup = customers.signup_date.min()
     t = t.left_join(known, "customer_id").drop("customer_id_right")
     t = t.left_join(tests, "customer_id").drop("customer_id_right")
-    earliest = ibis.date(first_signup.year(), 1, 1)
+    if earliest is None:
+        first_signup = customers.signup_date.min().execute()
+        earliest = DEFAULT_EARLIEST if pd.isna(first_signup) else dt.date(pd.Timestamp(first_signup).year, 1, 1)
+    is_return = (t.status == "returned") | (t.quantity < 0)
+    too_big = ibis.literal(False)
+    if max_line_quantity is not None:
+        too_big = too_big | (t.quantity.abs() > max_line_quantity)
+    if max_unit_price is not None:
+        too_big = too_big | (t.unit_price > max_unit_price)
+    excluded = t.product_id.isin(list(exclude_products)) if exclude_products else ibis.literal(False)
     reason = ibis.cases(
-        (t.copy_no > 0, "duplicate_line"),
+        (t.exact_copy > 0, "duplicate_line"),
+        (t.copy_no > 0, "near_duplicate_line"),
         (t.order_missing, "missing_order"),
-        (t.status.lower() == "cancelled", "cancelled_order"),
+        (t.status == "cancelled", "cancelled_order"),
+        (excluded.fill_null(False), "excluded_product"),
         (t.is_test.fill_null(False), "test_account"),
+        (t.customer_id.isnull(), "missing_customer_id"),
         (t.known.isnull(), "unknown_customer"),
         (t.order_ts.isnull() | (t.order_ts.date() > snapshot) | (t.order_ts.date() < earliest),
          "implausible_date"),
+        (t.amount.isnull() | (t.quantity == 0), "invalid_amount"),
         (t.unit_price <= 0, "non_positive_price"),
-        ((t.quantity.abs() > max_line_quantity) | (t.unit_price > max_unit_price), "bulk_outlier"),
+        (~is_return & (t.amount <= 0), "non_positive_amount"),
+        (too_big, "bulk_outlier"),
         else_=ibis.null("string"),
     )
-    t = t.mutate(reason=reason)
-    kept = t.filter(t.reason.isnull()).select(*transactions.columns).drop("order_missing")
-    quarantined = t.filter(t.reason.notnull()).select(*transactions.columns, "reason").drop("order_missing")
-    agg = (quarantined.group_by("reason")
-           .aggregate(rows=quarantined.count(), amount=quarantined.amount.sum()).execute().set_index("reason"))
+    t = t.mutate(reason=reason, is_return=is_return)
+    # returns need a kept purchase of the same customer at or before them to be netted against
+    first_buy = (t.filter(t.reason.isnull() & ~t.is_return).group_by("customer_id")
+                 .aggregate(first_buy=ibis._.order_ts.min()))
+    t = t.left_join(first_buy, "customer_id").drop("customer_id_right")
+    orphan = t.reason.isnull() & t.is_return & (t.first_buy.isnull() | (t.first_buy > t.order_ts))
+    t = t.mutate(reason=ibis.ifelse(orphan, "return_without_purchase", t.reason))
+    kept = t.filter(t.reason.isnull()).select(*columns).drop("order_missing")
+    quarantined = t.filter(t.reason.notnull()).select(*columns, "reason").drop("order_missing")
+    agg = (t.group_by("reason").aggregate(rows=ibis._.count(), amount=ibis._.amount.sum(),
+                                           returns=ibis._.is_return.sum(),
+                                           returned=ibis._.amount.sum(where=ibis._.is_return))
+           .execute())
+    quarantine = agg[agg["reason"].notna()].set_index("reason")
     audit = pd.DataFrame({"rule": LINE_RULES})
-    audit["rows"] = audit["rule"].map(agg["rows"]).fillna(0).astype("int64")
-    audit["amount"] = audit["rule"].map(agg["amount"]).fillna(0.0).round(2)
+    audit["rows"] = audit["rule"].map(quarantine["rows"]).fillna(0).astype("int64")
+    audit["amount"] = audit["rule"].map(quarantine["amount"]).fillna(0.0).round(2)
     audit["action"] = "quarantined"
-    return kept, quarantined, audit
+    kept_row = agg[agg["reason"].isna()]
+    returns = pd.DataFrame({"rule": ["return_netted"],
+                            "rows": [int(kept_row["returns"].sum())],
+                            "amount": [round(float(kept_row["returned"].fillna(0).sum()), 2)],
+                            "action": ["kept, netted against purchases"]})
+    return kept, quarantined, pd.concat([audit, returns], ignore_index=True)
 
 
 def snapshot_date(transactions: ir.Table, configured: dt.date | None) -> dt.date:

@@ -30,12 +30,36 @@ class ANY_OF:  # noqa: N801 - reads as a type spec in DEFAULTS
 
 
 _DATE = (dt.date, str)
+LANGUAGES = ("en", "zh")  # persona and report text: English, Simplified Chinese
 _NUM = (int, float)
+
+SOURCE_KINDS = ["csv", "text", "parquet", "excel", "duckdb", "sqlite", "url"]
+
+
+def _source(**extra: Any) -> dict[str, Any]:
+    """The keys of one source in ``sources``: location, reader options and the column mapping."""
+    return {
+        "kind": ANY_OF((str,), None),  # one of SOURCE_KINDS; None: from the file suffix (or url)
+        "path": ANY_OF((str,), ""),  # file, relative to paths.raw
+        "url": ANY_OF((str,), ""),  # any Ibis connection URL, e.g. postgres://user@host/db
+        "table": ANY_OF((str,), None),  # table in a database file or URL
+        "query": ANY_OF((str,), None),  # or a SQL query run on that database
+        "sheet": ANY_OF((str, int), 0),  # Excel sheet name or index
+        "delimiter": ANY_OF((str,), None),  # csv: None detects it; text: always whitespace
+        "header": True,  # csv/text: the first line holds the column names
+        "names": ANY_OF((list,), None),  # column names of a file without header
+        "encoding": "utf-8",  # e.g. gb18030 / gbk for Chinese exports, latin-1, utf-16
+        "date_format": ANY_OF((str,), None),  # strptime format, e.g. '%Y%m%d'; None: ISO dates
+        "dayfirst": False,  # dates like 31/12/2024 (day before month)
+        "decimal": ".",  # '.' or ',' (1234,56)
+        "columns": ANY_OF((dict,), None),  # canonical name -> this source's column name
+        **extra,
+    }
 
 DEFAULTS: dict[str, Any] = {
     "name": "demo",
     "description": "",
-    "language": ANY_OF((str,), "en"),
+    "language": ANY_OF((str,), "en"),  # en | zh: persona cards, report index and 06 figures
     "paths": {
         # raw inputs (read only); data/interim, data/processed and reports/ go under workdir
         "raw": "data/raw/demo",
@@ -44,22 +68,39 @@ DEFAULTS: dict[str, Any] = {
     "demo": {
         # when set, `custseg run` generates the demo data into paths.raw if it is missing
         "enabled": True,
+        "shape": "retailer",  # retailer (CRM + orders DuckDB + survey) | online_retail (one CSV, UCI shape)
         "n_customers": 20000,
         "seed": 7,
         "start": ANY_OF(_DATE, "2023-01-01"),
         "end": ANY_OF(_DATE, "2025-12-31"),
     },
+    # Each source: where it is (path or url), how to read it and which of its columns is which
+    # canonical custseg column (custseg.collect.SCHEMAS). A source with neither path nor url is not used.
     "sources": {
-        "customers": {"path": "customers.csv", "id_column": "customer_id"},
-        "orders": {"path": "orders.duckdb", "orders_table": "orders", "lines_table": "order_lines"},
-        "survey": {"path": ANY_OF((str,), "survey.xlsx"), "sheet": ANY_OF((str, int), 0)},
+        "transactions": _source(status_by_order_prefix=ANY_OF((dict,), None)),  # required
+        "orders": _source(),  # optional order headers, joined to transactions on order_id
+        "customers": _source(),  # optional CRM / customer attributes, joined on customer_id
+        "survey": _source(),  # optional survey answers, joined on respondent_id = customer_id
     },
     "privacy": {
+        # columns (in any source) holding personal data: dropped or pseudonymised before anything is written
         "pii_columns": ["name", "phone", "email"],
+        "pii_action": "drop",  # drop | pseudonymise (keyed hash, HMAC-SHA256)
+        "pseudonymise_ids": False,  # replace customer ids by their keyed hash in every output
+        "key_env": "CUSTSEG_PII_KEY",  # environment variable holding the key
+        "key": ANY_OF((str,), None),  # or the key itself (prefer the environment variable)
+    },
+    "validation": {
+        # a column whose share of unparseable values is above this is a config error; below it the
+        # values become missing (and are counted) so cleaning can quarantine their rows
+        "max_invalid_share": ANY_OF(_NUM, 0.01),
+        "examples": 3,  # example values shown in an error message
     },
     "snapshot_date": ANY_OF(_DATE, None),  # None: the day after the last transaction
     "clean": {
         "test_account_patterns": ["test", "测试", "qa_"],
+        "earliest_date": ANY_OF(_DATE, None),  # None: Jan 1 of the first signup year (else 1990-01-01)
+        "exclude_products": [],  # product ids that are not purchases (postage, fees, manual adjustments)
         "max_line_quantity": ANY_OF(_NUM, 50),
         "max_unit_price": ANY_OF(_NUM, 20000),
         "min_age": 16,
@@ -67,21 +108,39 @@ DEFAULTS: dict[str, Any] = {
     },
     "features": {
         "age_bands": [18, 25, 35, 45, 55, 65],
+        # CLV-convention summary: period D (day) or W (week, from Monday); recency and T are divided by the scaler
+        "clv_time_unit": "D",
+        "clv_time_scaler": ANY_OF(_NUM, 1),
+        # calibration/holdout split: purchases from this date on are the holdout; null: no split
+        "holdout_start": ANY_OF(_DATE, None),
     },
     "rfm": {
-        "bins": 5,
+        "bins": 5,  # 3, 4 or 5 scores
+        "binning": "quantile",  # quantile | fixed
+        "ties": "first",  # quantile ties: first (equal-sized scores) | keep (equal values share a score)
+        # fixed binning: bins - 1 increasing edges per metric, e.g. {frequency: [2, 3, 5, 10], ...}
+        "thresholds": ANY_OF((dict,), None),
+        # named segments: [{segment: Champions, r: 5, f: "4-5", m: optional, action: ...}, ...]; null: default
+        "grid": ANY_OF((list,), None),
     },
     "cluster": {
+        # kmeans | minibatch | gmm | ward | hdbscan | kprototypes (see custseg.cluster)
+        "algorithm": "kmeans",
         # exact column names or globs over the customer table (see custseg.features)
         "features": ["recency_days", "frequency", "monetary", "avg_order_value", "discount_share", "age",
                      "share_channel_*", "share_cat_*"],
+        # plus every column of these dimensions: demographic, geographic, psychographic, behavioural
+        "dimensions": [],
+        # transform of skewed non-negative features: log | quantile | none
+        "skew_transform": "log",
         "k": ANY_OF((int,), None),
         "k_min": 2,
         "k_max": 10,
         "seed": 42,
         "silhouette_sample": 10000,
-        "stability_runs": 5,
+        "stability_runs": 5,  # subsample refits per k and for the chosen solution; 0: skip
         "min_segment_share": ANY_OF(_NUM, 0.03),
+        "max_fit_rows": 5000,  # ward and hdbscan are fitted on a sample of this size, the rest assigned
     },
 }
 
@@ -180,18 +239,64 @@ def _check_values(cfg: dict) -> None:
         raise ConfigError(f"cluster.k_min ({c['k_min']}) must be ≥ 2 and ≤ cluster.k_max ({c['k_max']})")
     if c["k"] is not None and c["k"] < 2:
         raise ConfigError(f"cluster.k must be ≥ 2 or null (choose automatically), got {c['k']}")
-    if cfg["language"] != "en":
-        raise ConfigError(f"config key 'language' must be 'en' (Chinese persona text is not there yet), "
-                          f"got {cfg['language']!r}")
-    if cfg["rfm"]["bins"] != 5:
-        raise ConfigError(f"config key 'rfm.bins' must be 5 (the named grid uses 1-5 scores), got {cfg['rfm']['bins']}")
-    for key in ("demo.start", "demo.end", "snapshot_date"):
-        value = cfg[key.split(".")[0]] if "." not in key else cfg["demo"][key.split(".")[1]]
+    if cfg["language"] not in LANGUAGES:
+        raise ConfigError(f"config key 'language' must be one of {', '.join(LANGUAGES)}, got {cfg['language']!r}")
+    _check_choices(cfg)
+    for key in ("demo.start", "demo.end", "snapshot_date", "features.holdout_start", "clean.earliest_date"):
+        value = cfg
+        for part in key.split("."):
+            value = value[part]
         if value is not None:
             try:
                 as_date(value)
             except ValueError:
                 raise ConfigError(f"config key '{key}' must be a date like 2025-12-31, got {value!r}") from None
+    _check_sources(cfg)
+
+
+CHOICES = {
+    "features.clv_time_unit": ("D", "W"),
+    "rfm.bins": (3, 4, 5),
+    "rfm.binning": ("quantile", "fixed"),
+    "rfm.ties": ("first", "keep"),
+    "cluster.algorithm": ("kmeans", "minibatch", "gmm", "ward", "hdbscan", "kprototypes"),
+    "cluster.skew_transform": ("log", "quantile", "none"),
+    "cluster.dimensions": ("demographic", "geographic", "psychographic", "behavioural"),
+    "demo.shape": ("retailer", "online_retail"),
+    "privacy.pii_action": ("drop", "pseudonymise"),
+}
+
+
+def _check_choices(cfg: dict) -> None:
+    """Keys with a fixed set of values, the RFM grid and thresholds, the cluster sample sizes."""
+    for key, allowed in CHOICES.items():
+        section, leaf = key.split(".")
+        value = cfg[section][leaf]
+        for v in value if isinstance(value, list) else [value]:
+            if v not in allowed:
+                raise ConfigError(f"config key '{key}' must be one of {', '.join(map(str, allowed))}; got {v!r}")
+    from custseg import rfm
+
+    r = cfg["rfm"]
+    try:
+        rfm.make_grid(r["grid"], r["bins"])
+        if r["binning"] == "fixed":
+            rfm.check_thresholds(r["thresholds"], r["bins"])
+    except ValueError as err:
+        raise ConfigError(f"config key 'rfm': {err}") from None
+    c = cfg["cluster"]
+    if not 0 <= c["min_segment_share"] < 0.5:
+        raise ConfigError(f"cluster.min_segment_share must be in [0, 0.5), got {c['min_segment_share']}")
+    if c["max_fit_rows"] < 100 or c["stability_runs"] < 0:
+        raise ConfigError("cluster.max_fit_rows must be ≥ 100 and cluster.stability_runs ≥ 0")
+
+
+def _check_sources(cfg: dict) -> None:
+    if not 0 <= cfg["validation"]["max_invalid_share"] < 1:
+        raise ConfigError("config key 'validation.max_invalid_share' must be in [0, 1)")
+    from custseg import collect  # the source schemas live with the collector
+
+    collect.check_source_config(cfg["sources"])
 
 
 def as_date(value: str | dt.date) -> dt.date:

@@ -11,6 +11,12 @@ purchase), ``interpurchase_days`` (mean days between orders; null for one order)
 (returned / gross spend), ``discount_share`` (discounts / list value), ``share_channel_*`` (share of
 orders per channel) and ``share_cat_*`` (share of gross spend per category).
 
+The CLV convention (lifetimes / pymc-marketing ``rfm_summary``) is in :func:`clv_summary` and
+:func:`calibration_holdout`: purchases are collapsed to one per period (day or week), ``frequency`` is
+the number of *repeat* periods, ``recency`` the age at the last purchase period (last − first), ``T``
+the age at the end of observation (end − first) and ``monetary_value`` the mean spend of the repeat
+periods. Returns are not purchases there: they create no period and do not reduce spend.
+
 Columns are grouped by the four classic segmentation dimensions in :func:`feature_groups`.
 """
 
@@ -24,8 +30,13 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from custseg.reference import REGIONS
+
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
-GEOGRAPHIC = ["city", "province", "city_tier"]
+GEOGRAPHIC = ["city", "province", "region", "city_tier"]
+DIMENSIONS = ("demographic", "geographic", "psychographic", "behavioural")
+# CLV time units: period length in days
+TIME_UNITS = {"D": 1, "W": 7}
 
 
 def _slug(value: str) -> str:
@@ -38,6 +49,12 @@ def top_values(table: ir.Table, column: str, weight: str | None = None, limit: i
     top = (table.filter(table[column].notnull()).group_by(column).aggregate(n=metric)
            .order_by(ibis.desc("n")).limit(limit).execute())
     return [str(v) for v in top[column]]
+
+
+def _with_returns_flag(transactions: ir.Table) -> ir.Table:
+    """Lines with ``is_return``: status 'returned' or a negative quantity."""
+    t = transactions
+    return t.mutate(is_return=(t.status.lower() == "returned") | (t.quantity < 0))
 
 
 def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 10) -> pd.DataFrame:
@@ -57,7 +74,7 @@ def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 1
     DataFrame
         One row per customer with at least one purchase.
     """
-    t = transactions.mutate(is_return=(transactions.status.lower() == "returned") | (transactions.quantity < 0))
+    t = _with_returns_flag(transactions)
     buys = t.filter(~t.is_return)
     categories = top_values(buys, "category", "amount", max_categories)
     channels = top_values(buys, "channel", None, 10)
@@ -106,8 +123,113 @@ def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 1
     return df
 
 
+def _purchase_periods(transactions: ir.Table, start: dt.date | None, end: dt.date, time_unit: str) -> ir.Table:
+    """Purchases (no returns) dated in ``[start, end]`` collapsed to one row per customer and period.
+
+    ``period`` is the period's first day (the Monday for weeks); ``spend`` the period's summed amount.
+    """
+    if time_unit not in TIME_UNITS:
+        raise ValueError(f"CLV time unit must be one of {sorted(TIME_UNITS)} (day, week), got {time_unit!r}")
+    t = _with_returns_flag(transactions)
+    day = t.order_ts.date()
+    keep = ~t.is_return & (day <= end)
+    if start is not None:
+        keep &= day >= start
+    t = t.filter(keep)
+    period = t.order_ts.date() if time_unit == "D" else t.order_ts.truncate("W").date()
+    t = t.mutate(period=period)
+    return t.group_by(["customer_id", "period"]).aggregate(spend=t.amount.sum())
+
+
+def _period_start(day: dt.date, time_unit: str) -> dt.date:
+    return day - dt.timedelta(days=day.weekday()) if time_unit == "W" else day
+
+
+def clv_summary(transactions: ir.Table, observation_end: dt.date, time_unit: str = "D",
+                time_scaler: float = 1.0) -> pd.DataFrame:
+    """The CLV-convention summary per customer, as lifetimes / pymc-marketing ``rfm_summary`` compute it.
+
+    Purchases are collapsed to one per period; with ``time_unit="W"`` periods are weeks starting on
+    Monday (pandas' ``W`` periods). Durations are in periods divided by ``time_scaler``.
+
+    Parameters
+    ----------
+    transactions : ibis Table
+        Kept transaction lines (returns are ignored: they are not purchases).
+    observation_end : date
+        Last day of observation (inclusive); later purchases are ignored.
+    time_unit : {"D", "W"}
+        Period length: day or week.
+    time_scaler : float
+        Divides ``recency`` and ``T`` (e.g. 7 with days gives weeks without collapsing to weeks).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``frequency`` (repeat periods), ``recency`` (last − first period), ``T``
+        (observation end − first period) and ``monetary_value`` (mean spend of the repeat periods, 0
+        without repeats), sorted by customer.
+    """
+    p = _purchase_periods(transactions, None, observation_end, time_unit)
+    unit = TIME_UNITS[time_unit] * time_scaler
+    end = ibis.literal(_period_start(observation_end, time_unit))
+    per = p.group_by("customer_id").aggregate(
+        periods=p.count(), first=p.period.min(), last=p.period.max(), total=p.spend.sum(),
+        first_spend=p.spend.argmin(p.period))
+    out = per.select(
+        "customer_id",
+        frequency=per.periods - 1,
+        recency=(per["last"].epoch_days() - per["first"].epoch_days()) / unit,
+        T=(end.epoch_days() - per["first"].epoch_days()) / unit,
+        monetary_value=ibis.ifelse(per.periods > 1, (per.total - per.first_spend) / (per.periods - 1), 0.0),
+    )
+    df = out.order_by("customer_id").execute()
+    return df.astype({c: "float64" for c in ("frequency", "recency", "T", "monetary_value")})
+
+
+def calibration_holdout(transactions: ir.Table, holdout_start: dt.date, observation_end: dt.date,
+                        time_unit: str = "D", time_scaler: float = 1.0) -> pd.DataFrame:
+    """A calibration summary before ``holdout_start`` and what each customer did in the holdout.
+
+    The calibration columns are :func:`clv_summary` of the purchases before ``holdout_start`` (its
+    observation ends the day before). Only customers who bought in the calibration period are kept, as
+    lifetimes' ``calibration_and_holdout_data`` and pymc-marketing's ``rfm_train_test_split`` do.
+    Start the holdout on a period boundary (a Monday for weeks) so no period is split.
+
+    Returns
+    -------
+    DataFrame
+        ``frequency_cal``, ``recency_cal``, ``T_cal``, ``monetary_value_cal``; ``frequency_holdout``
+        (purchase periods in the holdout, *not* minus one), ``monetary_value_holdout`` (mean spend per
+        holdout period, 0 without purchases) and ``duration_holdout`` (observation end − calibration end).
+
+    Raises
+    ------
+    ValueError
+        If nobody bought before ``holdout_start`` or it is after ``observation_end``.
+    """
+    if holdout_start > observation_end:
+        raise ValueError(f"holdout_start {holdout_start} is after the end of observation {observation_end}")
+    calibration_end = holdout_start - dt.timedelta(days=1)
+    cal = clv_summary(transactions, calibration_end, time_unit, time_scaler)
+    if cal.empty:
+        raise ValueError(f"no purchases before holdout_start {holdout_start}: move it later")
+    p = _purchase_periods(transactions, holdout_start, observation_end, time_unit)
+    hold = p.group_by("customer_id").aggregate(frequency_holdout=p.count(), monetary_value_holdout=p.spend.mean())
+    out = cal.rename(columns={c: f"{c}_cal" for c in ("frequency", "recency", "T", "monetary_value")})
+    out = out.merge(hold.execute(), on="customer_id", how="left", validate="one_to_one")
+    out = out.fillna({"frequency_holdout": 0, "monetary_value_holdout": 0.0})
+    out["frequency_holdout"] = out["frequency_holdout"].astype("float64")
+    days = (_period_start(observation_end, time_unit) - _period_start(calibration_end, time_unit)).days
+    out["duration_holdout"] = days / (TIME_UNITS[time_unit] * time_scaler)
+    return out
+
+
 def demographics(customers: pd.DataFrame, snapshot: dt.date, age_bands: list[int]) -> pd.DataFrame:
-    """Age (at the snapshot), age band and the CRM's demographic/geographic columns per customer."""
+    """Age (at the snapshot), age band and the CRM's demographic/geographic columns per customer.
+
+    ``region`` (华北, 华东, …, in English) is derived from ``province`` when the CRM has no region.
+    """
     out = customers[["customer_id"]].copy()
     birth = pd.to_datetime(customers["birth_date"])
     out["age"] = np.floor((pd.Timestamp(snapshot) - birth).dt.days / 365.25)
@@ -118,6 +240,8 @@ def demographics(customers: pd.DataFrame, snapshot: dt.date, age_bands: list[int
     for col in ("gender", "membership_tier", "acquisition_channel", *GEOGRAPHIC):
         if col in customers.columns:
             out[col] = customers[col]
+    if "region" not in customers.columns and "province" in customers.columns:
+        out["region"] = customers["province"].map(REGIONS)
     return out
 
 

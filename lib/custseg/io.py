@@ -10,7 +10,12 @@ Layout of one run ``<run>`` under the work dir (the project root unless configur
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
+import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,12 +75,54 @@ def source_path(cfg: dict, source: str) -> Path:
     return path if path.is_absolute() else run_paths(cfg).raw / path
 
 
+def redact_url(url: str) -> str:
+    """A connection URL without its password, fit to print or save (``postgres://u:***@host/db``)."""
+    return re.sub(r"(//[^/:@]*):[^/@]*@", r"\1:***@", url)
+
+
+def first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes] | None:
+    """The first line of a text file that does not decode with ``encoding`` (1-based number, raw bytes)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return number, line[:60]
+    return None
+
+
+@contextlib.contextmanager
+def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
+    """A temporary UTF-8 copy of a text file in another encoding (e.g. GB18030), removed afterwards.
+
+    The copy may hold personal data, so it lives in a private temp folder only while it is read.
+    """
+    with tempfile.TemporaryDirectory(prefix="custseg-") as tmp:
+        target = Path(tmp) / f"{path.stem}.utf8{path.suffix}"
+        with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8",
+                                                                                newline="") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        yield target
+
+
+def excel_sheets(path: Path) -> list[str]:
+    """The sheet names of an Excel workbook."""
+    return pd.ExcelFile(path).sheet_names
+
+
 def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
     """Write ``df`` to ``folder/name.parquet`` and return the path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.parquet"
     df.to_parquet(path, index=False)
     return path
+
+
+def remove_table(folder: Path, name: str) -> None:
+    """Remove ``folder/name.parquet`` if it exists (a stage output an earlier run left behind)."""
+    (folder / f"{name}.parquet").unlink(missing_ok=True)
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:
@@ -98,12 +145,29 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save_figure(fig, paths: RunPaths, name: str) -> Path:
-    """Save a matplotlib figure as ``figures/<name>.png`` of the run."""
+def save_figure(fig, paths: RunPaths, name: str, alt: str | None = None) -> Path:
+    """Save a matplotlib figure as ``figures/<name>.png`` of the run.
+
+    The PNG carries the figure's title and an alt text (``alt``, or the title and axis labels) as
+    metadata, which the report's index page shows as caption and alt text (see :func:`figure_info`).
+    """
+    from custseg import plots
+
     paths.figures.mkdir(parents=True, exist_ok=True)
     path = paths.figures / f"{name}.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    title, described = plots.describe(fig)
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Title": title, "Description": alt or described})
     return path
+
+
+def figure_info(path: Path) -> dict[str, str]:
+    """Title and alt text stored in a figure by :func:`save_figure` (the file name when there are none)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        text = dict(img.text)
+    fallback = path.stem[3:].replace("_", " ") if path.stem[:2].isdigit() else path.stem.replace("_", " ")
+    return {"name": path.name, "title": text.get("Title") or fallback, "alt": text.get("Description") or fallback}
 
 
 def write_text(text: str, path: Path) -> Path:
@@ -112,9 +176,10 @@ def write_text(text: str, path: Path) -> Path:
     return path
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
+def write_csv(df: pd.DataFrame, path: Path, excel: bool = False) -> Path:
+    """Write ``df`` as UTF-8 CSV; ``excel`` adds a byte-order mark so that Excel reads Chinese text correctly."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8")
+    df.to_csv(path, index=False, encoding="utf-8-sig" if excel else "utf-8")
     return path
 
 
@@ -138,8 +203,8 @@ def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
     return path
 
 
-def read_excel(path: Path, sheet: str | int = 0) -> pd.DataFrame:
-    return pd.read_excel(path, sheet_name=sheet)
+def read_excel(path: Path, sheet: str | int = 0, header: bool = True) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=sheet, header=0 if header else None)
 
 
 def write_ibis(table, folder: Path, name: str) -> Path:

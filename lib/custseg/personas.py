@@ -1,45 +1,84 @@
 """Personas (客户画像): a name, a narrative grounded in the profile, a strategy and KPIs per segment.
 
-Cards are rendered with jinja2 templates (``templates/persona.*.j2``) as Markdown and HTML.
+The name is built from the profile, e.g. "Young trend-seeking regulars":
+
+* **core** — value level (net spend index: high ≥ 150, low < 40, else mid) and activity: *active* when the
+  average customer's last purchase is no older than max(45 days, 1.5 × their usual gap between orders),
+  *lapsing* up to max(180 days, 4 × the gap), else *dormant*; segments averaging under two orders are
+  *first-time buyers* (last purchase ≤ 90 days ago) or *lapsed one-time buyers*;
+* **stage** — *young* (average age < 30) or *silver* (≥ 55);
+* **motive** — the strongest of deal-seeking (discount share, survey price sensitivity), trend-seeking,
+  health-conscious, quality-focused and brand-loyal (survey items) when its effect size is large (d ≥ 0.8).
+
+The strategy follows from value and activity (reward and retain, win back, upsell, nurture…); channels
+and offers follow from how the segment buys. Every sentence is filled from the numbers of the profile;
+the words come from the language's catalogue (``templates/<language>/messages.yaml``) and the cards are
+rendered with ``templates/persona.{md,html}.j2``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import jinja2
+import numpy as np
 import pandas as pd
 
-from custseg import io, profile
+from custseg import i18n, io, profile
 
-_ENV = jinja2.Environment(loader=jinja2.PackageLoader("custseg", "templates"), autoescape=jinja2.select_autoescape(
-    ["html.j2"]), keep_trailing_newline=True)
+MOTIVES = {"deal": ["discount_share", "survey_price_sensitivity"], "trend": ["survey_novelty_seeking"],
+           "health": ["survey_health_consciousness"], "quality": ["survey_quality_focus"],
+           "brand": ["survey_brand_loyalty"]}
+LARGE_EFFECT = 0.8  # effect size for a motive to name the segment
+SURVEY_EFFECT = 0.5  # effect size for a survey item to be mentioned as above/below average
+PROMINENT = 115  # index from which a demographic value is worth a sentence
 
-# (value level, activity) -> strategy; see profile.name_segment for the levels
-STRATEGIES = {
-    ("High-value", "active"): "Reward and retain: VIP service, early access, loyalty rewards; protect the relationship "
-                              "rather than discount.",
-    ("High-value", "lapsing"): "Win back now: personal outreach and a tailored offer on their favourite categories "
-                               "before they are lost.",
-    ("High-value", "dormant"): "Win back: personal outreach; ask what went wrong; a strong, personal offer.",
-    ("Mid-value", "active"): "Upsell and cross-sell: recommend adjacent categories, bundles and membership upgrades.",
-    ("Mid-value", "lapsing"): "Re-engage with reminders and offers on what they bought before.",
-    ("Mid-value", "dormant"): "Reactivate with a time-limited offer; stop spending on them if they do not respond.",
-    ("Low-value", "active"): "Nurture: raise order value with bundles and thresholds for free delivery.",
-    ("Low-value", "lapsing"): "Low-cost reminders in their channel; test a small incentive.",
-    ("Low-value", "dormant"): "Low-cost reactivation only (automated messages); otherwise let go.",
-}
-ONE_TIME = "Convert the first purchase into a second: onboarding messages, a welcome-back coupon, easy re-ordering."
-KPIS = {
-    "active": ["repeat purchase rate", "net spend per customer", "share staying in the segment"],
-    "lapsing": ["reactivation rate", "days since last purchase", "win-back campaign ROI"],
-    "dormant": ["reactivation rate", "cost per reactivated customer"],
-    "one-time": ["second-purchase rate within 90 days", "cost per converted customer"],
-}
+
+def value_level(spend_index: float) -> str:
+    """'high' (net spend index ≥ 150), 'low' (< 40) or 'mid'."""
+    return "high" if spend_index >= 150 else "low" if spend_index < 40 else "mid"
+
+
+def activity(recency_days: float, frequency: float, gap_days: float) -> str:
+    """'active', 'lapsing', 'dormant' — or 'new' / 'one_time' for segments averaging under two orders."""
+    if frequency < 2:
+        return "new" if recency_days <= 90 else "one_time"
+    gap = 0.0 if np.isnan(gap_days) else gap_days
+    if recency_days <= max(45, 1.5 * gap):
+        return "active"
+    return "lapsing" if recency_days <= max(180, 4 * gap) else "dormant"
+
+
+def core(level: str, act: str) -> str:
+    """The key of a (value level, activity) pair in the catalogue's ``name.core`` and ``strategy``."""
+    return act if act in ("new", "one_time") else f"{level}_{act}"
+
+
+def motive(effects: pd.Series) -> str | None:
+    """The strongest motive with a large effect size, or None."""
+    best = {m: effects.reindex(cols).max() for m, cols in MOTIVES.items()}
+    best = {m: d for m, d in best.items() if pd.notna(d) and d >= LARGE_EFFECT}
+    return max(best, key=best.get) if best else None
+
+
+def stage(age: float) -> str | None:
+    """'young' (average age < 30), 'silver' (≥ 55) or None."""
+    if age is None or np.isnan(age):
+        return None
+    return "young" if age < 30 else "silver" if age >= 55 else None
+
+
+def name(key: str, stage_key: str | None, motive_key: str | None, language: str = "en") -> str:
+    """The persona name from its parts, e.g. ('mid_active', 'young', 'trend') → 'Young trend-seeking regulars'."""
+    n = i18n.messages(language)["name"]
+    text = n["pattern"].format(stage=n["stage"].get(stage_key, ""), motive=n["motive"].get(motive_key, ""),
+                               core=n["core"][key])
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
 
 
 def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_scores: pd.DataFrame,
-          language: str = "en", segment: str = "segment") -> list[dict]:
+          language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None) -> list[dict]:
     """One persona card (dict) per segment, largest first.
 
     Parameters
@@ -50,38 +89,166 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
         From :func:`custseg.profile.profile` and :func:`custseg.profile.index_table`.
     rfm_scores : DataFrame
         From :func:`custseg.rfm.rfm_table` (for the most common RFM segment).
+    language : {'en', 'zh'}
+        Language of the names and text.
+    rules : Surrogate, optional
+        From :func:`custseg.profile.surrogate`: each card then says how to recognise the segment.
+
+    Returns
+    -------
+    list of dict
+        Keys: segment, name, tagline, customers, share, value_share, spend, spend_index, top_rfm, who, how,
+        values, narrative (who + how + values), strategy_headline, strategy, actions, kpis, rule, language.
     """
-    if language != "en":
-        raise ValueError(f"persona language {language!r} is not available yet; use 'en'")
+    m = i18n.messages(language)
     top_rfm = (customers[["customer_id", segment]].merge(rfm_scores[["customer_id", "rfm_segment"]], on="customer_id")
                .groupby(segment)["rfm_segment"].agg(lambda s: s.mode().iloc[0]))
+    medians = profile.profile(customers, segment, stat="median")
+    effects = profile.effect_sizes(customers, segment)
+    comps = profile.compositions(customers, segment)
     cards = []
     for seg in idx.index:
-        p, i = prof.loc[seg], idx.loc[seg]
-        name = profile.name_segment(i, p)
-        level, activity = name.split(" · ")[0].split(" ", 1)
-        strategy = ONE_TIME if activity == "one-time" else STRATEGIES[(level, activity)]
-        cards.append({
-            "segment": int(seg), "name": name, "customers": int(p["customers"]), "share": float(p["share"]),
-            "value_share": float(p["value_share"]), "top_rfm": str(top_rfm.get(seg, "")),
-            "narrative": profile.write_up(seg, prof, idx, customers, segment),
-            "strategy": strategy, "kpis": KPIS[activity],
-        })
-    _disambiguate(cards)
+        p, i, d = prof.loc[seg], idx.loc[seg], effects.loc[seg]
+        comp = comps[comps[segment] == seg]
+        level = value_level(i.get("monetary", 100))
+        act = activity(p.get("recency_days", 0), p.get("frequency", 2), p.get("interpurchase_days", np.nan))
+        key, mot = core(level, act), motive(d)
+        categories = _top(comp, "category", language, 2)
+        channels = _top(comp, "channel", language, 2)
+        card = {
+            "segment": int(seg), "name": name(key, stage(p.get("age", np.nan)), mot, language),
+            "tagline": " · ".join(x for x in (i18n.join(categories, language), *channels[:1]) if x),
+            "customers": int(p["customers"]), "share": float(p["share"]), "value_share": float(p["value_share"]),
+            "spend": float(p["monetary"]), "spend_index": float(i["monetary"]),
+            "top_rfm": i18n.value_label("rfm", str(top_rfm.get(seg, "")), language),
+            "who": _who(p, i, comp, language),
+            "how": _how(p, i, medians.loc[seg], comp, act, language),
+            "values": _values(customers, seg, d, segment, language),
+            "strategy_headline": m["strategy"][key][0], "strategy": m["strategy"][key][1],
+            "actions": _actions(p, i, mot, categories, channels, language),
+            "kpis": list(m["kpis"][act]), "rule": _rule(rules, seg, language, segment),
+            "main_channel": channels[0] if channels else "", "language": language,
+        }
+        card["narrative"] = m["sentence_sep"].join(x for x in (card["who"], card["how"], card["values"]) if x)
+        cards.append(card)
+    _disambiguate(cards, language)
     return sorted(cards, key=lambda c: -c["customers"])
 
 
-def _disambiguate(cards: list[dict]) -> None:
-    """Number the names that occur more than once ('… (1)', '… (2)') so every segment name is unique."""
-    names = pd.Series([c["name"] for c in cards])
-    for name in names[names.duplicated()].unique():
-        for n, card in enumerate(c for c in cards if c["name"] == name):
-            card["name"] = f"{name} ({n + 1})"
+def _top(comp: pd.DataFrame, variable: str, language: str, n: int) -> list[str]:
+    """The ``n`` largest values of a channel/category mix (each ≥ 10 %), as readable names."""
+    part = comp[(comp["variable"] == variable) & (comp["share"] >= 0.1)].nlargest(n, "share")
+    return [i18n.value_label(variable, v, language) for v in part["value"]]
 
 
-def render(card: dict, kind: str = "md") -> str:
-    """A card as Markdown (``md``) or an HTML fragment (``html``)."""
-    return _ENV.get_template(f"persona.{kind}.j2").render(card=card)
+def _items(comp: pd.DataFrame, variable: str, language: str, n: int = 3) -> str:
+    m = i18n.messages(language)
+    part = comp[(comp["variable"] == variable) & (comp["share"] >= 0.1)].nlargest(n, "share")
+    return i18n.join([m["how"]["item"].format(value=i18n.value_label(variable, v, language), share=i18n.percent(s))
+                      for v, s in zip(part["value"], part["share"], strict=True)], language)
+
+
+def _who(p: pd.Series, i: pd.Series, comp: pd.DataFrame, language: str) -> str:
+    m, pct = i18n.messages(language), i18n.percent
+    out = [m["who"]["size"].format(customers=i18n.integer(p["customers"]), share=pct(p["share"]),
+                 value_share=pct(p["value_share"]), spend=i18n.number(p["monetary"]),
+                 spend_index=i18n.integer(i["monetary"]))]
+    bands = comp[comp["variable"] == "age_band"]
+    if "age" in p and pd.notna(p["age"]) and len(bands):
+        top = bands.loc[bands["share"].idxmax()]
+        out.append(m["who"]["age"].format(age=i18n.integer(p["age"]), band=top["value"], band_share=pct(top["share"]),
+                         band_base=pct(top["base_share"])))
+    for variable in ("gender", "city_tier", "membership_tier", "acquisition_channel"):
+        rows = comp[comp["variable"] == variable]
+        if rows.empty:
+            continue
+        top = rows.loc[rows["share"].idxmax()]
+        if variable in ("gender", "city_tier") or top["index"] >= PROMINENT:
+            out.append(m["who"][variable].format(share=pct(top["share"]), base=pct(top["base_share"]),
+                             value=i18n.value_label(variable, top["value"], language)))
+    return m["sentence_sep"].join(out)
+
+
+def _how(p: pd.Series, i: pd.Series, med: pd.Series, comp: pd.DataFrame, act: str, language: str) -> str:
+    m, num = i18n.messages(language), i18n.number
+    facts = dict(frequency=num(p["frequency"]), frequency_index=i18n.integer(i["frequency"]),
+                 gap=i18n.integer(p.get("interpurchase_days", np.nan)), aov=num(p["avg_order_value"]),
+                 aov_index=i18n.integer(i["avg_order_value"]), recency=i18n.integer(p["recency_days"]),
+                 recency_median=i18n.integer(med["recency_days"]))
+    out = [m["how"]["one_time" if act in ("new", "one_time") else "repeat"].format(**facts)]
+    for variable, key in (("channel", "channels"), ("category", "categories")):
+        items = _items(comp, variable, language)
+        if items:
+            out.append(m["how"][key].format(items=items))
+    if "discount_share" in p and "return_rate" in p:
+        out.append(m["how"]["discount"].format(discount=i18n.percent(p["discount_share"]),
+                         discount_index=i18n.integer(i["discount_share"]), returns=i18n.percent(p["return_rate"]),
+                         returns_index=i18n.integer(i["return_rate"])))
+    return m["sentence_sep"].join(out)
+
+
+def _values(customers: pd.DataFrame, seg, d: pd.Series, segment: str, language: str) -> str:
+    """What the survey says they value: items clearly above / below the other customers."""
+    m = i18n.messages(language)["values"]
+    items = [c for c in customers.columns if c.startswith("survey_")]
+    part = customers.loc[customers[segment] == seg, items]
+    n = int(part.notna().any(axis=1).sum()) if items else 0
+    if n == 0:
+        return m["none"] if items else ""
+
+    def listed(cols):
+        return i18n.join([m["item"].format(label=i18n.value_label("survey", c.removeprefix("survey_"), language),
+                                           value=f"{part[c].mean():.1f}", base=f"{customers[c].mean():.1f}")
+                          for c in cols], language)
+
+    effect = d.reindex(items).dropna().sort_values(ascending=False)
+    above, below = listed(effect[effect >= SURVEY_EFFECT].index), listed(effect[effect <= -SURVEY_EFFECT].index[::-1])
+    kind = "both" if above and below else "above" if above else "below" if below else "flat"
+    return m[kind].format(n=i18n.integer(n), above=above, below=below)
+
+
+def _actions(p: pd.Series, i: pd.Series, mot: str | None, categories: list[str], channels: list[str],
+             language: str) -> list[str]:
+    m = i18n.messages(language)["actions"]
+    out = []
+    if channels:
+        out.append(m["channel"].format(channels=i18n.join(channels, language)))
+    if categories:
+        out.append(m["offer"][mot or "none"].format(categories=i18n.join(categories, language)))
+    if mot != "deal" and i.get("discount_share", 100) < 50:
+        out.append(m["no_discount"].format(discount=i18n.percent(p["discount_share"])))
+    return out
+
+
+def _rule(rules: profile.Surrogate | None, seg, language: str, segment: str) -> str:
+    if rules is None:
+        return ""
+    m = i18n.messages(language)
+    own = rules.rules[rules.rules[segment] == seg]
+    if own.empty:
+        return m["rule_none"].format(depth=rules.tree.get_depth())
+    best = own.iloc[0]  # largest coverage first
+    return m["rule"].format(rule=best["rule"], precision=i18n.percent(best["precision"]),
+                            coverage=i18n.percent(best["coverage"]))
+
+
+def _disambiguate(cards: list[dict], language: str = "en") -> None:
+    """Make names unique: add the main channel ('… (web)') where that tells them apart, else a number."""
+    qualified = i18n.messages(language)["qualified"]
+    for attempt in ("channel", "number"):
+        names = pd.Series([c["name"] for c in cards])
+        for dup in names[names.duplicated()].unique():
+            same = [c for c in cards if c["name"] == dup]
+            channels = [c["main_channel"] for c in same]
+            by_channel = attempt == "channel" and all(channels) and len(set(channels)) == len(channels)
+            if by_channel or attempt == "number":
+                for n, card in enumerate(same):
+                    card["name"] = qualified.format(name=dup, detail=card["main_channel"] if by_channel else n + 1)
+
+
+def render(card: dict, kind: str = "md", color: str | None = None) -> str:
+    """A card as Markdown (``md``) or an HTML fragment (``html``, ``color`` marks its edge), in its language."""
+    return i18n.render(f"persona.{kind}.j2", card.get("language", "en"), card=card, color=color)
 
 
 def write_cards(cards: list[dict], folder: Path) -> list[Path]:
@@ -103,4 +270,52 @@ def crm_export(segments: pd.DataFrame, rfm_scores: pd.DataFrame, cards: list[dic
 
 
 def value_table(cards: list[dict]) -> pd.DataFrame:
+    """Segment, name, customers, share and share of net spend of every card."""
     return pd.DataFrame(cards)[["segment", "name", "customers", "share", "value_share"]]
+
+
+def interactive() -> bool:
+    """True in a kernel started by a Jupyter server (JupyterLab), False under papermill, nbval or plain Python.
+
+    Jupyter servers set ``JPY_SESSION_NAME`` for the kernels they start; ``custseg run`` removes it for
+    the kernels it starts, so reports stay static.
+    """
+    return bool(os.environ.get("JPY_SESSION_NAME"))
+
+
+def browser(cards: list[dict], summary: pd.DataFrame, segment: str = "segment"):
+    """A small ipywidgets app for JupyterLab: pick a segment to read its card, and another to compare profiles.
+
+    Parameters
+    ----------
+    cards : list of dict
+        From :func:`build`.
+    summary : DataFrame
+        From :func:`custseg.profile.feature_summary`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Two drop-downs, the persona card and the comparison table (top features of the first segment).
+    """
+    import ipywidgets as widgets
+
+    language = cards[0].get("language", "en") if cards else "en"
+    t = i18n.messages(language)["ui"]
+    options = [(f"{c['segment']} · {c['name']}", c["segment"]) for c in cards]
+    first = widgets.Dropdown(options=options, description=t["browse_segment"])
+    second = widgets.Dropdown(options=[("—", None), *options], description=t["browse_compare"])
+    card_view, table_view = widgets.HTML(), widgets.HTML()
+
+    def update(_=None) -> None:
+        card = next(c for c in cards if c["segment"] == first.value)
+        card_view.value = render(card, "html")
+        table = profile.compare(summary, first.value, second.value, segment, language=language)
+        table_view.value = table.to_html(float_format=lambda x: i18n.number(x), border=0)
+
+    first.observe(update, "value")
+    second.observe(update, "value")
+    update()
+    layout = widgets.Layout(width="50%", padding="0 1em 0 0")
+    card_view.layout, table_view.layout = layout, widgets.Layout(width="50%")
+    return widgets.VBox([widgets.HBox([first, second]), widgets.HBox([card_view, table_view])])

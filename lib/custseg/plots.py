@@ -3,18 +3,49 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 PALETTE = "tab10"
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei"]
 
 
 def style() -> None:
-    """Apply the house style (call once per notebook)."""
+    """Apply the house style (call once per notebook); Chinese text falls back to an installed CJK font."""
     sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
     plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "figure.autolayout": True})
+    cjk = cjk_font()
+    if cjk:
+        plt.rcParams["font.family"] = ["sans-serif", cjk]
+
+
+def segment_colors() -> list[str]:
+    """The house palette as hex colours; segment ``s`` is drawn in colour ``s % 10`` everywhere."""
+    return sns.color_palette(PALETTE).as_hex()
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs (registering system CJK fonts once), or None."""
+    names = {f.name for f in fm.fontManager.ttflist}
+    if not names & set(CJK_FONTS):
+        for path in fm.findSystemFonts():
+            if "SansCJK" in path or "wqy" in path.lower():
+                fm.fontManager.addfont(path)
+        names = {f.name for f in fm.fontManager.ttflist}
+    return next((f for f in CJK_FONTS if f in names), None)
+
+
+def describe(fig) -> tuple[str, str]:
+    """A figure's title and alt text (title plus axis labels), from the figure itself."""
+    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_xlabel() or ax.get_ylabel()]
+    title = fig.get_suptitle() or next((ax.get_title() for ax in axes if ax.get_title()), "")
+    labels = [f"x: {ax.get_xlabel()}" if ax.get_xlabel() else "" for ax in axes[:1]]
+    labels += [f"y: {ax.get_ylabel()}" if ax.get_ylabel() else "" for ax in axes[:1]]
+    alt = "; ".join(x for x in [title, *labels] if x)
+    return title, alt
 
 
 def bar(data: pd.DataFrame, x: str, y: str, title: str, xlabel: str | None = None, ylabel: str | None = None,
@@ -39,6 +70,7 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bin
     v = values.dropna()
     if log:
         v = v[v > 0]
+        v = v[v >= v.quantile(0.001)]  # float residue (1e-10 left after a full return) would stretch the axis
         bins = np.logspace(np.log10(v.min()), np.log10(v.max()), bins)
         ax.set_xscale("log")
     sns.histplot(v, bins=bins, ax=ax)

@@ -1,54 +1,65 @@
-"""Segment profiles: size, value, feature means indexed against the whole base, and a grounded write-up.
+"""Segment profiles: who is in each segment, grounded in numbers.
 
-An index of 100 means "as the average customer"; 200 is twice the average. Every sentence of a
-write-up is built from a number in the profile, so a persona never says more than the data backs.
+* :func:`profile` — size, share of customers, share of value and the mean (or median) of every numeric
+  feature per segment, plus an ``all`` row for the whole base;
+* :func:`index_table` — those means as an index vs the whole base (100 = the average customer, 200 = twice);
+* :func:`effect_sizes` / :func:`distinguishing` — standardised mean differences (each segment vs the
+  rest), the features that set a segment apart most;
+* :func:`feature_summary` — all of the above in one long table, marking the features used for clustering;
+* :func:`compositions` — categorical make-up (gender, city tier, channel, category, …) vs the base;
+* :func:`surrogate` — readable rules from a shallow decision tree that imitates the segmentation, with
+  its fidelity (how often the rules give the customer's own segment).
+
+Variables that were *not* used for clustering (age band, city tier, survey answers…) are profiled the
+same way: they are the real test of whether the segments mean something beyond their inputs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from sklearn.tree import DecisionTreeClassifier
 
-GENDER_WORDS = {"F": "women", "M": "men"}
-LABELS = {
-    "recency_days": "days since last purchase", "frequency": "orders", "monetary": "net spend",
-    "avg_order_value": "average order value", "discount_share": "discount share of list value",
-    "return_rate": "return rate", "tenure_days": "days since first purchase", "age": "age",
-    "interpurchase_days": "days between orders",
-}
+from custseg import i18n
+
+CATEGORICAL = ["gender", "age_band", "city_tier", "membership_tier", "acquisition_channel"]
+SIZE_COLUMNS = ["customers", "share", "value_share"]
 
 
-def label(column: str) -> str:
-    """A readable name for a feature column."""
-    if column.startswith("share_channel_"):
-        return f"share of orders via {column.removeprefix('share_channel_').replace('_', ' ')}"
-    if column.startswith("share_cat_"):
-        return f"spend share on {column.removeprefix('share_cat_').replace('_', ' ')}"
-    if column.startswith("survey_"):
-        return f"survey: {column.removeprefix('survey_').replace('_', ' ')} (1–5)"
-    return LABELS.get(column, column.replace("_", " "))
+def numeric_features(customers: pd.DataFrame, segment: str = "segment") -> list[str]:
+    """The numeric feature columns of a customer table (everything numeric except the segment)."""
+    return [c for c in customers.select_dtypes("number").columns if c != segment]
 
 
-def profile(customers: pd.DataFrame, segment: str = "segment", value: str = "monetary") -> pd.DataFrame:
-    """Per segment: customers, share of customers, share of value and the mean of every numeric feature.
+def profile(customers: pd.DataFrame, segment: str = "segment", value: str = "monetary",
+            stat: str = "mean") -> pd.DataFrame:
+    """Per segment: customers, share of customers, share of value and the ``stat`` of every numeric feature.
 
     Parameters
     ----------
     customers : DataFrame
         One row per customer with a ``segment`` column and numeric features.
+    segment : str
+        The segment column.
+    value : str
+        The column whose total is split into ``value_share`` (net spend by default).
+    stat : {'mean', 'median'}
+        The statistic of each feature.
 
     Returns
     -------
     DataFrame
         Indexed by segment, plus a final ``all`` row for the whole base.
     """
-    numeric = [c for c in customers.select_dtypes("number").columns if c != segment]
+    numeric = numeric_features(customers, segment)
     g = customers.groupby(segment)
-    out = g[numeric].mean()
+    out = g[numeric].agg(stat)
     out.insert(0, "customers", g.size())
     out.insert(1, "share", out["customers"] / len(customers))
     out.insert(2, "value_share", g[value].sum() / customers[value].sum())
-    total = customers[numeric].mean().to_frame("all").T
+    total = customers[numeric].agg(stat).to_frame("all").T
     total.insert(0, "customers", len(customers))
     total.insert(1, "share", 1.0)
     total.insert(2, "value_share", 1.0)
@@ -56,74 +67,230 @@ def profile(customers: pd.DataFrame, segment: str = "segment", value: str = "mon
 
 
 def index_table(prof: pd.DataFrame) -> pd.DataFrame:
-    """Feature means as an index vs the whole base (100 = average customer)."""
-    features = prof.drop(columns=["customers", "share", "value_share"])
+    """Feature values of :func:`profile` as an index vs the whole base (100 = average customer)."""
+    features = prof.drop(columns=SIZE_COLUMNS)
     base = features.loc["all"].replace(0, np.nan)
     return (features.drop(index="all") / base * 100).round(0)
 
 
-def distinguishing(customers: pd.DataFrame, segment: str = "segment", top: int = 5) -> pd.DataFrame:
-    """The features that set each segment apart most: standardised mean difference vs the rest.
+def effect_sizes(customers: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
+    """Standardised mean difference of every numeric feature, each segment vs all other customers.
 
-    Returns one row per (segment, feature) for the ``top`` largest absolute effect sizes.
+    ``(mean_segment − mean_rest) / sqrt((var_segment + var_rest) / 2)`` (Cohen's d with the two variances
+    weighted equally). ±0.2 is small, ±0.5 medium, ±0.8 large. Missing values are left out per feature.
+
+    Returns
+    -------
+    DataFrame
+        Segments × features; NaN where a feature does not vary.
     """
-    numeric = [c for c in customers.select_dtypes("number").columns if c != segment]
-    rows = []
+    numeric = numeric_features(customers, segment)
+    rows = {}
     for seg, part in customers.groupby(segment):
-        rest = customers[customers[segment] != seg]
-        sd = np.sqrt((part[numeric].var() + rest[numeric].var()) / 2).replace(0, np.nan)
-        d = ((part[numeric].mean() - rest[numeric].mean()) / sd).dropna()
-        for feat in d.abs().sort_values(ascending=False).index[:top]:
-            rows.append({segment: seg, "feature": feat, "label": label(feat), "effect_size": round(d[feat], 2),
-                         "segment_mean": part[feat].mean(), "others_mean": rest[feat].mean()})
+        rest = customers.loc[customers[segment] != seg, numeric]
+        sd = np.sqrt((part[numeric].var() + rest.var()) / 2).replace(0, np.nan)
+        rows[seg] = (part[numeric].mean() - rest.mean()) / sd
+    return pd.DataFrame(rows).T.rename_axis(segment)
+
+
+def distinguishing(customers: pd.DataFrame, segment: str = "segment", top: int = 5,
+                   language: str = "en") -> pd.DataFrame:
+    """The ``top`` features with the largest absolute effect size per segment (see :func:`effect_sizes`).
+
+    Returns
+    -------
+    DataFrame
+        One row per (segment, feature): label, effect size, segment mean and mean of the other customers.
+    """
+    d = effect_sizes(customers, segment)
+    rows = []
+    for seg, sizes in d.iterrows():
+        part, rest = customers[customers[segment] == seg], customers[customers[segment] != seg]
+        for feat in sizes.dropna().abs().sort_values(ascending=False).index[:top]:
+            rows.append({segment: seg, "feature": feat, "label": i18n.label(feat, language),
+                         "effect_size": round(sizes[feat], 2), "segment_mean": part[feat].mean(),
+                         "others_mean": rest[feat].mean()})
     return pd.DataFrame(rows)
 
 
-def _value_level(value_index: float) -> str:
-    return "High-value" if value_index >= 150 else "Low-value" if value_index < 60 else "Mid-value"
+def feature_summary(customers: pd.DataFrame, used: list[str] | tuple = (), segment: str = "segment",
+                    language: str = "en") -> pd.DataFrame:
+    """Every numeric feature of every segment in one long table.
 
-
-def _activity(recency_days: float, frequency: float) -> str:
-    if frequency < 2:
-        return "one-time"
-    return "active" if recency_days <= 45 else "lapsing" if recency_days <= 180 else "dormant"
-
-
-def name_segment(idx: pd.Series, means: pd.Series) -> str:
-    """A descriptive name from the profile, e.g. 'High-value active · luxury'.
-
-    Built from the monetary index (value level), recency/frequency (activity) and the channel or
-    category share most above average.
+    Columns: segment, feature, label, used_for_clustering, mean, median, base_mean, base_median,
+    index (mean vs base mean, 100 = average), median_index and effect_size.
     """
-    level = _value_level(idx.get("monetary", 100))
-    activity = _activity(means.get("recency_days", 0), means.get("frequency", 2))
-    shares = idx[[c for c in idx.index if c.startswith(("share_cat_", "share_channel_"))]].dropna()
-    trait = ""
-    if not shares.empty and shares.max() >= 130:
-        top = shares.idxmax()
-        trait = " · " + top.split("_", 2)[2].replace("_", " ")
-    return f"{level} {activity}{trait}"
+    means, medians = profile(customers, segment), profile(customers, segment, stat="median")
+    features = [c for c in means.columns if c not in SIZE_COLUMNS]
+    long = lambda frame, name: (frame.drop(index="all")[features].rename_axis(segment)  # noqa: E731
+                                .reset_index().melt(id_vars=segment, var_name="feature", value_name=name))
+    out = long(means, "mean").merge(long(medians, "median"), on=[segment, "feature"])
+    out["base_mean"] = out["feature"].map(means.loc["all"])
+    out["base_median"] = out["feature"].map(medians.loc["all"])
+    out["index"] = (out["mean"] / out["base_mean"].replace(0, np.nan) * 100).round(0)
+    out["median_index"] = (out["median"] / out["base_median"].replace(0, np.nan) * 100).round(0)
+    d = effect_sizes(customers, segment).reset_index().melt(id_vars=segment, var_name="feature",
+                                                            value_name="effect_size")
+    out = out.merge(d, on=[segment, "feature"], how="left")
+    out.insert(2, "label", out["feature"].map(lambda c: i18n.label(c, language)))
+    out.insert(3, "used_for_clustering", out["feature"].isin(list(used)))
+    return out
 
 
-def write_up(seg, prof: pd.DataFrame, idx: pd.DataFrame, customers: pd.DataFrame, segment: str = "segment") -> str:
-    """A short paragraph about one segment; every number comes from ``prof``/``customers``."""
-    p, i = prof.loc[seg], idx.loc[seg]
-    part = customers[customers[segment] == seg]
-    lines = [f"{p['customers']:,.0f} customers ({p['share']:.0%} of the base) bring {p['value_share']:.0%} "
-             f"of net spend. They placed {p['frequency']:.1f} orders on average (index {i['frequency']:.0f}), "
-             f"spend {p['avg_order_value']:,.0f} per order (index {i['avg_order_value']:.0f}) and last bought "
-             f"{p['recency_days']:.0f} days before the snapshot."]
-    if "age" in p and not np.isnan(p["age"]):
-        lines.append(f"Average age {p['age']:.0f}.")
-    for col, template in (("city_tier", "{share:.0%} live in {value} cities."), ("gender", "{share:.0%} are {value}.")):
-        if col in part and part[col].notna().any():
-            top = part[col].value_counts(normalize=True)
-            value = GENDER_WORDS.get(top.index[0], top.index[0]) if col == "gender" else top.index[0]
-            lines.append(template.format(share=top.iloc[0], value=value))
-    over = i[[c for c in i.index if c.startswith(("share_", "survey_", "discount_share"))]].dropna()
-    over = over[over >= 130].sort_values(ascending=False).head(3)
-    if len(over):
-        lines.append("Well above average: " + "; ".join(
-            f"{label(c)} {p[c]:.0%} (index {v:.0f})" if not c.startswith("survey_")
-            else f"{label(c)} {p[c]:.1f} (index {v:.0f})" for c, v in over.items()) + ".")
-    return " ".join(lines)
+def compositions(customers: pd.DataFrame, segment: str = "segment", columns: list[str] | None = None
+                 ) -> pd.DataFrame:
+    """The categorical make-up of each segment vs the whole base.
+
+    Categorical columns (default: gender, age band, city tier, membership tier, acquisition channel — those
+    present) give the share of the segment's customers with each value (missing values left out). The
+    ``share_channel_*`` and ``share_cat_*`` features give the segment's channel and category mix: the mean
+    share of orders per channel and of spend per category.
+
+    Returns
+    -------
+    DataFrame
+        Columns variable, value, segment, share, base_share and index (100 = as common as in the base).
+    """
+    columns = [c for c in (CATEGORICAL if columns is None else columns) if c in customers.columns]
+    parts = []
+    for col in columns:
+        known = customers[customers[col].notna()]
+        seg = pd.crosstab(known[col], known[segment], normalize="columns")
+        base = known[col].value_counts(normalize=True)
+        parts.append((col, seg, base))
+    for prefix, kind in i18n.GROUPS.items():
+        cols = [c for c in customers.columns if c.startswith(prefix)]
+        if cols:
+            mix = customers.groupby(segment)[cols].mean()
+            seg = mix.div(mix.sum(axis=1), axis=0).T
+            base = customers[cols].mean() / customers[cols].mean().sum()
+            seg.index = base.index = [c.removeprefix(prefix) for c in cols]
+            parts.append((kind, seg, base))
+    rows = []
+    for variable, seg, base in parts:
+        long = seg.rename_axis("value").reset_index().melt(id_vars="value", var_name=segment, value_name="share")
+        long.insert(0, "variable", variable)
+        long["base_share"] = long["value"].map(base)
+        long["index"] = (long["share"] / long["base_share"].replace(0, np.nan) * 100).round(0)
+        rows.append(long)
+    if not rows:
+        return pd.DataFrame(columns=["variable", "value", segment, "share", "base_share", "index"])
+    return pd.concat(rows, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Surrogate:
+    """A shallow decision tree that imitates the segmentation, as readable rules.
+
+    Attributes
+    ----------
+    fidelity : float
+        Share of customers whose rule gives their own segment (accuracy of the tree vs the segments).
+    rules : DataFrame
+        One row per leaf: segment (the leaf's prediction), rule (text), customers (in the leaf),
+        precision (share of them in that segment) and coverage (share of the segment in the leaf).
+    tree : DecisionTreeClassifier
+        The fitted tree.
+    """
+
+    fidelity: float
+    rules: pd.DataFrame
+    tree: DecisionTreeClassifier
+
+
+def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segment", max_depth: int = 3,
+              language: str = "en", seed: int = 0) -> Surrogate:
+    """Fit a depth-``max_depth`` tree on the features to predict the segment and turn its paths into rules.
+
+    The tree splits by information gain with balanced class weights, so that small segments get leaves of
+    their own, and no leaf holds under 1 % of the customers. Missing feature values get the feature's
+    median (as in clustering). Rules read like
+    ``days since last purchase ≤ 30 and orders ≥ 6``: integer features get whole-number bounds, shares
+    are shown as percentages and conditions on the same feature along a path are merged into one.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Features and the segment column.
+    features : list of str
+        The columns to split on (usually the clustering features).
+    max_depth : int
+        Depth of the tree: 2–3 keeps every rule readable.
+    """
+    X = customers[features].astype("float64")
+    X = X.fillna(X.median())
+    y = customers[segment].to_numpy()
+    tree = DecisionTreeClassifier(max_depth=max_depth, criterion="entropy", class_weight="balanced",
+                                  min_samples_leaf=0.01, random_state=seed).fit(X.to_numpy(), y)
+    leaf_of = tree.apply(X.to_numpy())
+    whole = {f: bool(np.allclose(X[f], np.round(X[f]))) for f in features}
+    t = tree.tree_
+    rows = []
+
+    def walk(node: int, bounds: dict) -> None:
+        if t.children_left[node] == -1:
+            seg = tree.classes_[int(np.argmax(t.value[node][0]))]
+            inside = leaf_of == node
+            rows.append({segment: seg, "rule": _rule_text(bounds, whole, language), "customers": int(inside.sum()),
+                         "precision": float((y[inside] == seg).mean()),
+                         "coverage": float((inside & (y == seg)).sum() / (y == seg).sum())})
+            return
+        f, thr = features[t.feature[node]], float(t.threshold[node])
+        lo, hi = bounds.get(f, (-np.inf, np.inf))
+        walk(t.children_left[node], {**bounds, f: (lo, min(hi, thr))})
+        walk(t.children_right[node], {**bounds, f: (max(lo, thr), hi)})
+
+    walk(0, {})
+    rules = pd.DataFrame(rows).sort_values([segment, "coverage"], ascending=[True, False], ignore_index=True)
+    return Surrogate(fidelity=float((tree.predict(X.to_numpy()) == y).mean()), rules=rules, tree=tree)
+
+
+def _rule_text(bounds: dict, whole: dict, language: str) -> str:
+    """Conditions ``{feature: (low, high)}`` meaning low < x ≤ high, as text."""
+    m = i18n.messages(language)
+    parts = []
+    for f, (lo, hi) in bounds.items():
+        name = i18n.label(f, language)
+        if whole[f]:  # x > 5.5 is x ≥ 6; x ≤ 5.5 is x ≤ 5
+            a, b = (np.floor(lo) + 1 if np.isfinite(lo) else None), (np.floor(hi) if np.isfinite(hi) else None)
+            fmt = i18n.integer
+            if a is not None and b is not None:
+                parts.append(f"{name} = {fmt(a)}" if a == b else m["rule_between"].format(
+                    label=name, low=fmt(a), high=fmt(b)))
+            else:
+                parts.append(f"{name} ≥ {fmt(a)}" if a is not None else f"{name} ≤ {fmt(b)}")
+        else:
+            fmt = lambda x, c=f: i18n.feature_value(c, x)  # noqa: E731
+            if np.isfinite(lo) and np.isfinite(hi):
+                parts.append(f"{fmt(lo)} < {name} ≤ {fmt(hi)}")
+            else:
+                parts.append(f"{name} > {fmt(lo)}" if np.isfinite(lo) else f"{name} ≤ {fmt(hi)}")
+    return m["rule_and"].join(parts) if parts else m["rule_everyone"]
+
+
+def compare(summary: pd.DataFrame, first, second=None, segment: str = "segment", top: int = 12,
+            language: str = "en") -> pd.DataFrame:
+    """Two segments side by side (or one vs the base): the ``top`` features that set ``first`` apart most.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        From :func:`feature_summary`.
+    first, second : segment ids
+        ``second=None`` compares ``first`` with the whole base only.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by feature label: mean and index of each segment, and the mean of all customers.
+    """
+    t = i18n.messages(language)["ui"]
+    a = summary[summary[segment] == first].set_index("label")
+    order = a["effect_size"].abs().sort_values(ascending=False).index[:top]
+    out = pd.DataFrame(index=order)
+    for seg in [first] if second is None else [first, second]:
+        part = summary[summary[segment] == seg].set_index("label")
+        out[f"{seg}: {t['col_mean']}"] = part.loc[order, "mean"]
+        out[f"{seg}: {t['index']}"] = part.loc[order, "index"]
+    out[t["col_base"]] = a.loc[order, "base_mean"]
+    return out.rename_axis(None)

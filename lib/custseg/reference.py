@@ -45,3 +45,15 @@ def city_aliases() -> dict[str, str]:
         for spelling in [city, *variants]:
             aliases[city_key(spelling)] = city
     return aliases
+
+# province -> the seven traditional regions of mainland China (华北 North, 东北 Northeast, 华东 East,
+# 华中 Central, 华南 South, 西南 Southwest, 西北 Northwest)
+REGIONS: dict[str, str] = {
+    **dict.fromkeys(["Beijing", "Tianjin", "Hebei", "Shanxi", "Inner Mongolia"], "North"),
+    **dict.fromkeys(["Liaoning", "Jilin", "Heilongjiang"], "Northeast"),
+    **dict.fromkeys(["Shanghai", "Jiangsu", "Zhejiang", "Anhui", "Fujian", "Jiangxi", "Shandong"], "East"),
+    **dict.fromkeys(["Henan", "Hubei", "Hunan"], "Central"),
+    **dict.fromkeys(["Guangdong", "Guangxi", "Hainan", "Hong Kong", "Macau"], "South"),
+    **dict.fromkeys(["Chongqing", "Sichuan", "Guizhou", "Yunnan", "Tibet"], "Southwest"),
+    **dict.fromkeys(["Shaanxi", "Gansu", "Qinghai", "Ningxia", "Xinjiang"], "Northwest"),
+}

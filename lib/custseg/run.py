@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
-import jinja2
 import nbformat
 import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
-from custseg import config, io
+from custseg import config, i18n, io, personas
 from custseg.config import PROJECT_ROOT, ConfigError
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -50,6 +50,7 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 
 def execute(notebook: Path, output: Path, parameters: dict) -> None:
     """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell."""
+    session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
     try:
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
                             cwd=str(notebook.parent), progress_bar=False, log_output=False)
@@ -60,6 +61,9 @@ def execute(notebook: Path, output: Path, parameters: dict) -> None:
             f"{notebook.name} failed in cell {err.cell_index} ('{first[:80]}'): {err.ename}: {err.evalue}\n"
             f"The partially executed notebook is kept in {output}"
         ) from None
+    finally:
+        if session is not None:
+            os.environ["JPY_SESSION_NAME"] = session
 
 
 def to_html(executed: Path, html: Path) -> Path:
@@ -133,22 +137,32 @@ def _summary(paths: io.RunPaths) -> dict:
     collected = io.read_json(paths.interim / "counts.json")
     cluster = io.read_json(paths.processed / "cluster.json")
     cards = io.read_json(paths.processed / "personas.json")
+    rules = paths.processed / "rules.json"
     counts = {"customers_in": collected["customers"], "customers_kept": snapshot["customers_kept"],
               "lines_in": snapshot["lines_in"], "lines_kept": snapshot["lines_kept"],
               "lines_quarantined": snapshot["lines_quarantined"],
               "customers_segmented": sum(c["customers"] for c in cards)}
-    return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": cluster, "cards": cards}
+    return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": cluster, "cards": cards,
+            "rules": io.read_json(rules) if rules.is_file() else None}
 
 
 def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:
-    """The run's index page: executive summary, persona cards, links to every step."""
-    from custseg import personas
+    """The run's index page in the config's language: executive summary (segments table, share-of-spend
+    chart, persona cards), links to every step and the figures with their titles and alt text."""
+    from custseg import plots
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("custseg", "templates"), autoescape=True)
-    figures = sorted(p.name for p in paths.figures.glob("*.png"))
-    return env.get_template("index.html.j2").render(
-        cfg=cfg, steps=[(s, s.split("_", 1)[1].replace("_", " ")) for s in stems], figures=figures,
-        cards_html=[personas.render(c, "html") for c in summary["cards"]], **summary)
+    language = cfg["language"]
+    names = i18n.messages(language)["ui"]["step_names"]
+    steps = [(s, names.get(s.split("_", 1)[1], s.split("_", 1)[1].replace("_", " ").capitalize())) for s in stems]
+    colors = plots.segment_colors()
+    cards = summary["cards"]
+    return i18n.render(
+        "index.html.j2", language, cfg=cfg, steps=steps, colors=colors,
+        figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))],
+        cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
+        scale=max([c["value_share"] for c in cards] + [c["share"] for c in cards] + [1e-9]),
+        chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'])}"
+                                                           for c in cards), **summary)
 
 
 def main(argv: list[str] | None = None) -> int:

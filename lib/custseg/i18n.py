@@ -1,0 +1,104 @@
+"""Language support for personas and the report: message catalogues, labels and numbers for people.
+
+Every piece of text a reader sees in a persona card or on the report's index page comes from
+``templates/<language>/messages.yaml`` (English ``en`` and Simplified Chinese ``zh``); the layout
+comes from the jinja2 templates in ``templates/``, which get the catalogue as ``t``. Translating
+custseg into another language means adding one catalogue and the code to :data:`config.LANGUAGES`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from custseg.config import LANGUAGES
+
+TEMPLATES = Path(__file__).parent / "templates"
+SHARE_COLUMNS = ("share_", "discount_share", "return_rate")  # features that are fractions 0..1
+GROUPS = {"share_channel_": "channel", "share_cat_": "category"}  # share column prefix -> value catalogue
+
+
+@functools.cache
+def messages(language: str = "en") -> dict:
+    """The message catalogue of a language (``en`` or ``zh``)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return yaml.safe_load((TEMPLATES / language / "messages.yaml").read_text(encoding="utf-8"))
+
+
+def value_label(kind: str, value, language: str = "en") -> str:
+    """A readable name for a value of a categorical variable, e.g. ``('channel', 'mini_program')`` → 'mini program'.
+
+    Values the catalogue does not know (real data) are shown as they are, underscores as spaces.
+    """
+    known = messages(language)["value_names"].get(kind, {})
+    return str(known.get(value, str(value).replace("_", " ")))
+
+
+def label(column: str, language: str = "en") -> str:
+    """A readable name for a feature column, e.g. ``share_cat_kids`` → 'spend share on kids'."""
+    m = messages(language)
+    if column in m["labels"]:
+        return m["labels"][column]
+    for prefix, kind in (*GROUPS.items(), ("survey_", "survey")):
+        if column.startswith(prefix):
+            return m["label_patterns"][kind].format(value_label(kind, column.removeprefix(prefix), language))
+    return column.replace("_", " ")
+
+
+def is_share(column: str) -> bool:
+    """True for features that are fractions between 0 and 1 (shown as percentages)."""
+    return column.startswith(SHARE_COLUMNS)
+
+
+def integer(x: float) -> str:
+    """A whole number with thousands separators: 19884 → '19,884'."""
+    return "–" if x is None or math.isnan(x) else f"{x:,.0f}"
+
+
+def number(x: float) -> str:
+    """A measurement for people: 1 decimal below 100 (e.g. 19.8 orders), whole numbers above (4,505)."""
+    if x is None or math.isnan(x):
+        return "–"
+    return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def percent(x: float, digits: int = 0) -> str:
+    """A share for people: '24%' ('3.6%' with ``digits=1``), '0.2%' for small non-zero shares, '<0.1%' for tiny ones."""
+    if x is None or math.isnan(x):
+        return "–"
+    if 0 < abs(x) < 0.001:
+        return "<0.1%"
+    return f"{x:.1%}" if 0 < abs(x) < 0.01 else f"{x:.{digits}%}"
+
+
+def feature_value(column: str, x: float) -> str:
+    """A feature value in its natural unit: shares as percentages, others via :func:`number`."""
+    return percent(x) if is_share(column) else number(x)
+
+
+def join(items: list[str], language: str = "en") -> str:
+    """'a, b and c' (or the language's equivalent)."""
+    m = messages(language)
+    items = [str(i) for i in items if i]
+    if len(items) < 2:
+        return "".join(items)
+    return m["list_sep"].join(items[:-1]) + m["list_and"] + items[-1]
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The jinja2 environment of the persona and report templates, with the number filters above."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
+                             autoescape=jinja2.select_autoescape(["html.j2"]))
+    env.filters.update(integer=integer, number=number, percent=percent)
+    return env
+
+
+def render(template: str, language: str = "en", **context) -> str:
+    """Render ``templates/<template>`` with the language's catalogue as ``t``."""
+    return environment().get_template(template).render(t=messages(language)["ui"], language=language, **context)
