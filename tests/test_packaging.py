@@ -24,3 +24,24 @@ def test_lock_pins_the_fragile_dependencies():
     assert (major, minor) < (30, 18)
     assert int(lock["duckdb"].split(".")[0]) < 2
     assert int(lock["pandas"].split(".")[0]) >= 3
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    """A fresh `pip install .` must bring everything the package imports (a local venv can hide a gap)."""
+    import ast
+    import re
+    import sys
+
+    declared = {re.split(r"[\[<>=~ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
+                for d in tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    distribution = {"yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework"}
+    imported = set()
+    for path in (PROJECT_ROOT / "lib" / "custseg").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in ("custseg", "__future__")}
+    missing = sorted(m for m in third_party if distribution.get(m, m) not in declared)
+    assert not missing, f"imported but not in pyproject dependencies: {missing}"
