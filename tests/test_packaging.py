@@ -34,7 +34,7 @@ def test_every_third_party_import_is_a_declared_dependency():
 
     declared = {re.split(r"[\[<>=~ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
                 for d in tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
-    distribution = {"yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework"}
+    distribution = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework"}
     imported = set()
     for path in (PROJECT_ROOT / "lib" / "custseg").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
