@@ -12,6 +12,7 @@ repeated; the table reports the median time and the peak memory. Results go to r
     python bench/bench.py                 # 1M and 10M transactions, 100k and 1M customers, demo run
     python bench/bench.py --quick         # small sizes, to check the harness
     python bench/bench.py --large         # adds a 100M-transaction aggregation (out of core)
+    python bench/bench.py --tasks sweep   # only the k sweep (tasks: aggregate, sweep, run)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = dt.date(2026, 1, 1)
 CHANNELS = np.array(["store", "web", "app", "mini_program"])
+TASKS = ("aggregate", "sweep", "run")
 CATEGORIES = np.array(["apparel", "beauty", "electronics", "grocery", "home", "kids", "sports_health", "luxury"])
 
 
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (harness check)")
     parser.add_argument("--large", action="store_true", help="add a 100M-transaction aggregation")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="what to measure")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench"))
     args = parser.parse_args(argv)
 
@@ -175,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.large:
         log_sizes.append(100_000_000)
     sweep_sizes = [20_000, 100_000] if args.quick else [100_000, 1_000_000]
+    if "aggregate" not in args.tasks:
+        log_sizes = []
+    if "sweep" not in args.tasks:
+        sweep_sizes = []
     rows = []
     with tempfile.TemporaryDirectory(prefix="custseg-bench-") as tmp:
         for size in log_sizes:
@@ -192,13 +199,13 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"task": f"k sweep 2..10, {n:,} customers", "contender": "custseg cluster.sweep",
                          **measure(k_sweep, n, 1 if n >= 1_000_000 else args.repeats)})
             print(rows[-1], flush=True)
-        if not args.quick:
+        if not args.quick and "run" in args.tasks:
             rows.append({"task": "custseg run configs/demo.yaml", "contender": "6 notebooks via papermill",
                          **measure(demo_run, tmp, 1)})
             print(rows[-1], flush=True)
 
     table = pd.DataFrame(rows)
-    base = table[table["contender"] == "hand-written DuckDB SQL"].set_index("task")["median_s"]
+    base = table[table["contender"] == "hand-written DuckDB SQL"].set_index("task")["median_s"] if rows else {}
     table["vs_duckdb_sql"] = [round(t / base[task], 2) if task in base else None
                               for task, t in zip(table["task"], table["median_s"], strict=True)]
     out = Path(args.out)

@@ -1,12 +1,15 @@
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.cluster.hierarchy import fcluster
+from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from custseg import cluster, io
+from custseg import cluster, io, plots
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +224,46 @@ def test_no_warnings_from_the_algorithms(blobs):
         for algorithm in ("hdbscan", "gmm", "ward"):
             cluster.Segmenter(algorithm=algorithm, k=4, stability_runs=0, min_segment_share=0.05,
                               progress=False).fit(df)
+
+
+def test_sweep_uses_fewer_starts_only_on_large_data(blobs):
+    assert cluster.sweep_n_init(1_500) == 10 and cluster.sweep_n_init(20_000) == 10
+    assert cluster.sweep_n_init(1_000_000) == 1
+    sizes = [10, 1_000, 50_000, 100_000, 300_000, 5_000_000]
+    starts = [cluster.sweep_n_init(n) for n in sizes]
+    assert starts == sorted(starts, reverse=True) and len(set(starts)) > 2
+    # on small data the sweep is as good as ten starts: the same solution for every k
+    z = cluster.make_preprocessor(blobs[0]).fit_transform(blobs[0])
+    table = cluster.sweep(z, range(2, 7), progress=False)
+    for k, inertia in zip(table["k"], table["inertia"], strict=True):
+        ten = cluster.criteria(z, KMeans(k, n_init=10, random_state=42).fit(z).labels_)["inertia"]
+        assert inertia == pytest.approx(ten, rel=1e-9)
+
+
+def test_sample_linkage_and_dendrogram(blobs):
+    z = cluster.make_preprocessor(blobs[0]).fit_transform(blobs[0])
+    linkage = cluster.sample_linkage(z, max_rows=300, seed=1)
+    assert linkage.shape == (299, 4) and (np.diff(linkage[:, 2]) >= 0).all(), "Ward merges in rising order"
+    assert (cluster.sample_linkage(z, max_rows=300, seed=1) == linkage).all()
+    # cutting the sample's tree into 4 groups finds the planted blobs
+    groups = fcluster(linkage, 4, criterion="maxclust")
+    rows = np.sort(np.random.default_rng(1).choice(len(z), 300, replace=False))
+    assert adjusted_rand_score(blobs[1][rows], groups) > 0.95
+    fig = plots.dendrogram(linkage, k=4)
+    cut = [line.get_ydata()[0] for line in fig.axes[0].get_lines()]
+    assert len(cut) == 1 and linkage[-4, 2] < cut[0] < linkage[-3, 2]
+    plt.close(fig)
+
+
+def test_k_criteria_figure_shows_bic_and_stability(blobs):
+    seg = cluster.Segmenter(algorithm="gmm", k_min=2, k_max=5, stability_runs=2, progress=False).fit(blobs[0])
+    fig = plots.k_criteria(seg.sweep_, seg.k_)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["inertia (elbow)", "silhouette ↑", "Calinski–Harabasz ↑", "Davies–Bouldin ↓", "BIC ↓",
+                      "stability (ARI) ↑"]
+    bic = fig.axes[4].get_lines()[0]
+    assert list(bic.get_xdata()) == [2, 3, 4, 5] and np.allclose(bic.get_ydata(), seg.sweep_["bic"])
+    plt.close(fig)
+    fig = plots.k_criteria(seg.sweep_.drop(columns=["bic", "stability"]), 4)
+    assert sum(ax.get_visible() for ax in fig.axes) == 4
+    plt.close(fig)

@@ -2,10 +2,12 @@ import datetime as dt
 import itertools
 
 import ibis
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import features, rfm
+from custseg import features, plots, rfm
 
 SNAP = dt.date(2025, 3, 1)
 
@@ -202,3 +204,52 @@ def test_grid_table():
     names, shares = rfm.grid_table(rfm.rfm_table(df))
     assert list(names.index) == [5, 4, 3, 2, 1] and shares.sum().sum() == pytest.approx(1.0)
     assert names.loc[5, 1] == "New" or pd.isna(shares.loc[5, 1])
+
+
+def test_clv_summary_matches_an_independent_pandas_reference():
+    # lifetimes' summary_data_from_transaction_data, written out in pandas, on random purchases and returns
+    rng = np.random.default_rng(4)
+    n = 600
+    df = pd.DataFrame({"order_id": [f"o{i}" for i in range(n)], "customer_id": rng.choice(list("ABCDEFGHIJ"), n),
+                       "order_ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 400 * 24, n), "h"),
+                       "channel": "web", "category": "food", "unit_price": rng.uniform(5, 50, n).round(2),
+                       "discount": 0.0})
+    df["quantity"] = np.where(rng.random(n) < 0.1, -1.0, 1.0)
+    df["status"] = np.where(df["quantity"] < 0, "returned", "completed")
+    df["amount"] = df["quantity"] * df["unit_price"]
+    end = dt.date(2024, 12, 1)
+    got = features.clv_summary(ibis.memtable(df), end, time_unit="W").set_index("customer_id")
+
+    buys = df[(df["quantity"] > 0) & (df["order_ts"].dt.date <= end)]
+    periods = (buys.assign(period=buys["order_ts"].dt.to_period("W").dt.start_time)
+               .groupby(["customer_id", "period"], as_index=False)["amount"].sum())
+    per = periods.groupby("customer_id")
+    first, last = per["period"].min(), per["period"].max()
+    end_period = pd.Period(end, "W").start_time
+    repeat = periods[periods["period"] > periods["customer_id"].map(first)]
+    expected = pd.DataFrame({"frequency": per.size() - 1.0, "recency": (last - first).dt.days / 7,
+                             "T": (end_period - first).dt.days / 7,
+                             "monetary_value": repeat.groupby("customer_id")["amount"].mean()}).fillna(0.0)
+    pd.testing.assert_frame_equal(got, expected, check_names=False, check_exact=False, rtol=1e-12)
+
+
+def test_rfm_grid_figure_names_every_scored_cell():
+    df = pd.DataFrame({"customer_id": range(200), "recency_days": np.arange(200) % 37,
+                       "frequency": np.arange(200) % 11, "monetary": np.arange(200.0)})
+    names, shares = rfm.grid_table(rfm.rfm_table(df))
+    fig = plots.rfm_grid(names, shares)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    cells = [(r, f) for r in names.index for f in names.columns if isinstance(names.loc[r, f], str)]
+    assert len(texts) == len(cells)
+    assert sorted(texts) == sorted(f"{names.loc[r, f]}\n{shares.loc[r, f]:.1%}" for r, f in cells)
+    plt.close(fig)
+
+
+def test_before_after_histogram_shows_the_log_reducing_skew():
+    values = pd.Series(np.random.default_rng(2).lognormal(5, 1.2, 2000))
+    fig = plots.before_after(values, "why log", "spend")
+    raw, logged = fig.axes[:2]
+    skew = [float(ax.get_title().split("skew ")[1].rstrip(")")) for ax in (raw, logged)]
+    assert skew[0] == pytest.approx(values.skew(), abs=0.05) and abs(skew[1]) < 0.2 < skew[0]
+    assert logged.get_xlabel() == "log(1 + spend)"
+    plt.close(fig)

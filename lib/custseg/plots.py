@@ -71,9 +71,8 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bin
     if log:
         v = v[v > 0]
         v = v[v >= v.quantile(0.001)]  # float residue (1e-10 left after a full return) would stretch the axis
-        bins = np.logspace(np.log10(v.min()), np.log10(v.max()), bins)
-        ax.set_xscale("log")
-    sns.histplot(v, bins=bins, ax=ax)
+    # seaborn bins a log axis in log space itself (logspace bins on a log-scaled axis overflow)
+    sns.histplot(v, bins=bins, log_scale=log, ax=ax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("customers")
@@ -100,16 +99,86 @@ def pareto(values: pd.Series, title: str = "Pareto curve: share of spend by shar
 
 
 def k_criteria(table: pd.DataFrame, chosen: int):
-    """The k sweep: one small panel per criterion, the chosen k marked."""
+    """The k sweep: one small panel per criterion (BIC and subsample stability when the table has them),
+    the chosen k marked; the elbow is circled on the inertia panel."""
     panels = [("inertia", "inertia (elbow)"), ("silhouette", "silhouette ↑"),
               ("calinski_harabasz", "Calinski–Harabasz ↑"), ("davies_bouldin", "Davies–Bouldin ↓")]
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3))
-    for ax, (col, title) in zip(axes, panels, strict=True):
+    panels += [(col, title) for col, title in [("bic", "BIC ↓"), ("stability", "stability (ARI) ↑")]
+               if col in table]
+    cols = min(len(panels), 3)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3 * rows), squeeze=False)
+    for ax, (col, title) in zip(axes.flat, panels, strict=False):
         ax.plot(table["k"], table[col], marker="o")
         ax.axvline(chosen, color="C3", ls="--")
         ax.set_title(title)
         ax.set_xlabel("k (number of segments)")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    if "stability" in table:
+        stab = axes.flat[panels.index(("stability", "stability (ARI) ↑"))]
+        stab.axhline(0.8, color="grey", ls=":")
+        stab.axhline(0.6, color="grey", ls=":")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
     fig.suptitle(f"Choosing k — recommended k = {chosen} (dashed)", fontweight="bold")
+    return fig
+
+
+def before_after(values: pd.Series, title: str, xlabel: str, bins: int = 40):
+    """Two histograms of one skewed variable: as it is, and after ``log1p`` (why we log-transform)."""
+    v = values.dropna().clip(lower=0)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
+    sns.histplot(v, bins=bins, ax=left)
+    left.set_title(f"{xlabel}: as recorded (skew {v.skew():.1f})")
+    left.set_xlabel(xlabel)
+    left.set_ylabel("customers")
+    logged = np.log1p(v)
+    sns.histplot(logged, bins=bins, ax=right, color="C1")
+    right.set_title(f"after log(1 + x) (skew {logged.skew():.1f})")
+    right.set_xlabel(f"log(1 + {xlabel})")
+    right.set_ylabel("customers")
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def rfm_grid(names: pd.DataFrame, shares: pd.DataFrame, title: str = "RFM grid: segment of each (R, F) cell"):
+    """The named RFM grid (from :func:`custseg.rfm.grid_table`): one colour per segment, each cell labelled
+    with its segment and share of customers; empty cells (no customer) stay white."""
+    segments = sorted({s for s in names.to_numpy().ravel() if isinstance(s, str)})
+    code = names.apply(lambda col: col.map({s: i for i, s in enumerate(segments)})).astype("float64")
+    palette = sns.color_palette("tab20", len(segments))
+    fig, ax = plt.subplots(figsize=(1.5 * names.shape[1] + 2, 0.9 * names.shape[0] + 1.5))
+    sns.heatmap(code, cmap=matplotlib.colors.ListedColormap(palette), vmin=-0.5, vmax=len(segments) - 0.5,
+                cbar=False, linewidths=1, linecolor="white", ax=ax)
+    for i, r in enumerate(names.index):
+        for j, f in enumerate(names.columns):
+            if isinstance(names.loc[r, f], str):
+                share = shares.loc[r, f]
+                ax.text(j + 0.5, i + 0.5, f"{names.loc[r, f]}\n{share:.1%}", ha="center", va="center", fontsize=7)
+    ax.set_title(title)
+    ax.set_xlabel("F score (frequency, 5 = most orders)")
+    ax.set_ylabel("R score (recency, 5 = most recent)")
+    return fig
+
+
+def dendrogram(linkage: np.ndarray, k: int | None = None, title: str = "Ward dendrogram (sample of customers)",
+               leaves: int = 30):
+    """A Ward dendrogram of a scipy linkage matrix, truncated to its last ``leaves`` merges; with ``k`` the
+    cut that gives k groups is drawn (its height is the jump in within-group variance when merging further)."""
+    from scipy.cluster import hierarchy
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    hierarchy.dendrogram(linkage, truncate_mode="lastp", p=leaves, ax=ax, color_threshold=None,
+                         above_threshold_color="grey", no_labels=False, leaf_font_size=7)
+    if k and 2 <= k <= len(linkage):
+        heights = linkage[:, 2]
+        cut = (heights[-k] + heights[-k + 1]) / 2 if k > 1 else heights[-1]
+        ax.axhline(cut, color="C3", ls="--")
+        ax.annotate(f"cut: {k} groups", (ax.get_xlim()[1], cut), xytext=(-5, 4), textcoords="offset points",
+                    ha="right", color="C3")
+    ax.set_title(title)
+    ax.set_xlabel("customers (numbers in brackets: size of a merged branch)")
+    ax.set_ylabel("merge distance (Ward)")
     return fig
 
 
