@@ -424,9 +424,25 @@ def flows(matrix: pd.DataFrame) -> pd.DataFrame:
         moved = row.drop([s, "gone"], errors="ignore")
         rows.append({"segment": s, "customers": int(n), "stayed": row.get(s, 0) / n if n else np.nan,
                      "moved": moved.sum() / n if n else np.nan, "gone": row.get("gone", 0) / n if n else np.nan,
-                     "main_destination": moved.idxmax() if moved.sum() else None,
+                     "main_destination": str(moved.idxmax()) if moved.sum() else None,
                      "new_in": int(matrix.loc["new", s]) if s in matrix.columns else 0})
     return pd.DataFrame(rows)
+
+
+def activity(before: pd.DataFrame, after: pd.DataFrame, gap_days: int, segment: str = "segment") -> pd.DataFrame:
+    """Per first-snapshot segment: the share who bought in the ``gap_days`` before the first snapshot and the
+    share of the same customers who bought between the snapshots (``gap_days`` apart).
+
+    A segment whose activity drops is lapsing (churn), even when the model still assigns it the same label;
+    segments of long-lapsed customers have ~0 both times, so their recency drift is only time passing.
+    """
+    both = before[["customer_id", segment, "recency_days"]].merge(
+        after[["customer_id", "recency_days"]], on="customer_id", how="left", suffixes=("_before", "_after"))
+    both["active_before"] = both["recency_days_before"] <= gap_days
+    both["active_after"] = both["recency_days_after"] <= gap_days
+    out = both.groupby(segment)[["active_before", "active_after"]].mean()
+    out["change"] = out["active_after"] - out["active_before"]
+    return out.reset_index()
 
 
 def psi(expected, actual, bins: int = 10, eps: float = 1e-4) -> float:
@@ -470,11 +486,12 @@ def drift_status(value: float, watch: float = PSI_WATCH, refit: float = PSI_REFI
 
 
 def recommendation(drifted: pd.DataFrame, moved: pd.DataFrame, watch: float = PSI_WATCH,
-                   refit: float = PSI_REFIT) -> dict:
+                   refit: float = PSI_REFIT, active: pd.DataFrame | None = None) -> dict:
     """Whether to re-fit the segmentation, from the drift table and the flows.
 
     Re-fit when any feature's PSI reaches ``refit`` in the whole base or in a segment; watch when one reaches
-    ``watch``. The reason names the largest drifts and the segment that lost the most customers.
+    ``watch``. The reason names the largest drifts, the segment that lost the most customers and (with
+    ``active`` from :func:`activity`) the segment whose activity fell most.
 
     Returns
     -------
@@ -496,6 +513,11 @@ def recommendation(drifted: pd.DataFrame, moved: pd.DataFrame, watch: float = PS
         reason += (f" Segment {m['segment']} kept {m['stayed']:.0%} of its customers; {m['moved']:.0%} moved"
                    + (f", mostly to segment {m['main_destination']}" if m["main_destination"] is not None else "")
                    + ".")
+    if active is not None and len(active):
+        a = active.sort_values("change").iloc[0]
+        if a["change"] < -0.1:
+            reason += (f" Activity fell most in segment {a['segment']}: {a['active_before']:.0%} bought in the period "
+                       f"before the first snapshot, {a['active_after']:.0%} between the snapshots.")
     advice = {"re-fit": f"PSI ≥ {refit}: re-fit the segmentation (rerun 05_cluster) and re-read the personas.",
               "watch": f"PSI between {watch} and {refit}: keep the model, watch the next snapshot.",
               "stable": f"every PSI below {watch}: the segments still describe the customers."}[status]
