@@ -210,7 +210,7 @@ def test_planted_shift_is_detected(tmp_path):
 
 def test_demo_shift_changes_nothing_before_it():
     plain = demo.generate(400, 3)
-    shifted = demo.generate(400, 3, "young_trend_seekers", 0.5, "2025-01-01")
+    shifted = demo.generate(400, 3, shift_persona="young_trend_seekers", shift_share=0.5, shift_date="2025-01-01")
     early = lambda o: o[o["order_ts"] < pd.Timestamp("2025-01-01")].reset_index(drop=True)  # noqa: E731
     assert early(plain["orders"]).equals(early(shifted["orders"]))
     assert plain["customers"].equals(shifted["customers"])
@@ -218,7 +218,7 @@ def test_demo_shift_changes_nothing_before_it():
     gone = set(shifted["ground_truth"].loc[shifted["ground_truth"]["shifted"], "customer_id"])
     assert gone and not late["customer_id"].str.strip().str.upper().isin(gone).any()
     with pytest.raises(ValueError, match="shift_persona must be one of"):
-        demo.generate(400, 3, "nobody", 0.5, "2025-01-01")
+        demo.generate(400, 3, shift_persona="nobody", shift_date="2025-01-01")
 
 
 # --------------------------------------------------------------------------------------------- config, report
