@@ -516,8 +516,9 @@ def recommendation(drifted: pd.DataFrame, moved: pd.DataFrame, watch: float = PS
     if active is not None and len(active):
         a = active.sort_values("change").iloc[0]
         if a["change"] < -0.1:
-            reason += (f" Activity fell most in segment {a['segment']}: {a['active_before']:.0%} bought in the period "
-                       f"before the first snapshot, {a['active_after']:.0%} between the snapshots.")
+            reason += (f" Activity fell most in segment {active.loc[a.name, 'segment']}: "
+                       f"{a['active_before']:.0%} bought in the period before the first snapshot, "
+                       f"{a['active_after']:.0%} between the snapshots.")
     advice = {"re-fit": f"PSI ≥ {refit}: re-fit the segmentation (rerun 05_cluster) and re-read the personas.",
               "watch": f"PSI between {watch} and {refit}: keep the model, watch the next snapshot.",
               "stable": f"every PSI below {watch}: the segments still describe the customers."}[status]
