@@ -73,6 +73,11 @@ DEFAULTS: dict[str, Any] = {
         "seed": 7,
         "start": ANY_OF(_DATE, "2023-01-01"),
         "end": ANY_OF(_DATE, "2025-12-31"),
+        # planted shift for the migration view: from shift_date on, shift_share of this persona's customers
+        # stop buying (null: no shift; the data before shift_date is the same as without it)
+        "shift_persona": ANY_OF((str,), None),
+        "shift_share": ANY_OF(_NUM, 0.5),
+        "shift_date": ANY_OF(_DATE, None),
     },
     # Each source: where it is (path or url), how to read it and which of its columns is which
     # canonical custseg column (custseg.collect.SCHEMAS). A source with neither path nor url is not used.
@@ -141,6 +146,24 @@ DEFAULTS: dict[str, Any] = {
         "stability_runs": 5,  # subsample refits per k and for the chosen solution; 0: skip
         "min_segment_share": ANY_OF(_NUM, 0.03),
         "max_fit_rows": 5000,  # ward and hdbscan are fitted on a sample of this size, the rest assigned
+    },
+    "evaluate": {
+        # scorecard (07_evaluate): substantial = share of customers or of value ≥ min_share; differentiable /
+        # actionable = |Cohen's d| ≥ min_effect on some feature / on a lever; accessible = reachable share ≥ min_reach
+        "min_share": ANY_OF(_NUM, 0.05),
+        "min_effect": ANY_OF(_NUM, 0.5),
+        "min_reach": ANY_OF(_NUM, 0.5),
+        # CRM columns that make a customer reachable (contact field or opt-in flag), when the data has them
+        "contact_columns": ["email", "phone", "wechat_id", "email_opt_in", "sms_opt_in", "marketing_opt_in"],
+        # predictive validation: the last holdout_days up to the snapshot are the holdout when
+        # features.holdout_start is null; baseline_k is the textbook k-means baseline on raw RFM
+        "holdout_days": 180,
+        "baseline_k": 4,
+        # migration: features again at this later date from the same cleaning rules (null: no migration view)
+        "later_snapshot": ANY_OF(_DATE, None),
+        "psi_bins": 10,
+        "psi_watch": ANY_OF(_NUM, 0.1),  # PSI conventions: < 0.1 stable, 0.1-0.25 watch, ≥ 0.25 re-fit
+        "psi_refit": ANY_OF(_NUM, 0.25),
     },
 }
 
@@ -242,7 +265,8 @@ def _check_values(cfg: dict) -> None:
     if cfg["language"] not in LANGUAGES:
         raise ConfigError(f"config key 'language' must be one of {', '.join(LANGUAGES)}, got {cfg['language']!r}")
     _check_choices(cfg)
-    for key in ("demo.start", "demo.end", "snapshot_date", "features.holdout_start", "clean.earliest_date"):
+    for key in ("demo.start", "demo.end", "demo.shift_date", "snapshot_date", "features.holdout_start",
+                "clean.earliest_date", "evaluate.later_snapshot"):
         value = cfg
         for part in key.split("."):
             value = value[part]
@@ -252,6 +276,23 @@ def _check_values(cfg: dict) -> None:
             except ValueError:
                 raise ConfigError(f"config key '{key}' must be a date like 2025-12-31, got {value!r}") from None
     _check_sources(cfg)
+    _check_evaluate(cfg)
+
+
+def _check_evaluate(cfg: dict) -> None:
+    e, d = cfg["evaluate"], cfg["demo"]
+    if not 0 < e["psi_watch"] < e["psi_refit"]:
+        raise ConfigError(f"evaluate.psi_watch ({e['psi_watch']}) must be > 0 and < evaluate.psi_refit "
+                          f"({e['psi_refit']})")
+    if e["holdout_days"] < 1 or e["baseline_k"] < 2 or e["psi_bins"] < 2:
+        raise ConfigError("evaluate.holdout_days must be ≥ 1, evaluate.baseline_k ≥ 2 and evaluate.psi_bins ≥ 2")
+    if not 0 < d["shift_share"] <= 1:
+        raise ConfigError(f"demo.shift_share must be in (0, 1], got {d['shift_share']}")
+    if (d["shift_persona"] is None) != (d["shift_date"] is None):
+        raise ConfigError("set both demo.shift_persona and demo.shift_date (or neither)")
+    later, snap = e["later_snapshot"], cfg["snapshot_date"]
+    if later is not None and snap is not None and as_date(later) <= as_date(snap):
+        raise ConfigError(f"evaluate.later_snapshot ({later}) must be after snapshot_date ({snap})")
 
 
 CHOICES = {

@@ -97,7 +97,8 @@ def _pick(rng: np.random.Generator, probs: dict[str, float], size: int) -> np.nd
 
 
 def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "2023-01-01",
-             end: str | dt.date = "2025-12-31") -> dict[str, pd.DataFrame]:
+             end: str | dt.date = "2025-12-31", shift_persona: str | None = None, shift_share: float = 0.5,
+             shift_date: str | dt.date | None = None) -> dict[str, pd.DataFrame]:
     """Generate the demo sources as data frames.
 
     Parameters
@@ -108,6 +109,10 @@ def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "20
         Random seed; the same seed gives the same data.
     start, end : date or ISO string
         Observation window of the transactions.
+    shift_persona, shift_share, shift_date : optional
+        A planted shift for the migration view: from ``shift_date`` on, ``shift_share`` of the persona's
+        customers (drawn with their own seed) buy nothing more. Nothing before ``shift_date`` changes, nor
+        does any other persona; ``ground_truth`` marks the customers in a ``shifted`` column.
 
     Returns
     -------
@@ -131,6 +136,9 @@ def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "20
     truth = pd.DataFrame({"customer_id": customer_id,
                           "persona": np.array([p.name for p in PERSONAS])[persona_idx]})
     customers, orders, lines = _add_mess(rng, customers, orders, lines, start, end)
+    if shift_persona is not None:
+        orders, lines, truth["shifted"] = _plant_shift(orders, lines, truth, shift_persona, shift_share,
+                                                       shift_date, seed)
     return {"customers": customers, "orders": orders, "order_lines": lines, "survey": survey,
             "ground_truth": truth}
 
@@ -238,6 +246,22 @@ def _orders(rng, customers: pd.DataFrame, persona_idx, end) -> tuple[pd.DataFram
     return orders, lines
 
 
+def _plant_shift(orders, lines, truth, persona, share, date, seed):
+    """Drop every order (and its lines) from ``date`` on of ``share`` of the persona's customers."""
+    names = [p.name for p in PERSONAS]
+    if persona not in names:
+        raise ValueError(f"demo.shift_persona must be one of {', '.join(names)}, got {persona!r}")
+    if date is None:
+        raise ValueError("a planted shift needs demo.shift_date")
+    rng = np.random.default_rng([seed, 6])  # its own stream: the rest of the data stays as without a shift
+    shifted = (truth["persona"] == persona).to_numpy() & (rng.random(len(truth)) < share)
+    who = orders["customer_id"].str.strip().str.upper().isin(set(truth["customer_id"][shifted]))
+    gone = who & (orders["order_ts"] >= pd.Timestamp(date))
+    dropped = set(orders.loc[gone, "order_id"])
+    return (orders[~gone].reset_index(drop=True), lines[~lines["order_id"].isin(dropped)].reset_index(drop=True),
+            shifted)
+
+
 def _survey(rng, customer_id, persona_idx) -> pd.DataFrame:
     take = rng.random(len(customer_id)) < 0.3
     cols = {"respondent_id": customer_id[take]}
@@ -314,7 +338,8 @@ def write(cfg: dict, frames: dict[str, pd.DataFrame] | None = None) -> Path:
     ``transactions`` and ``orders`` (two tables of one DuckDB file) and optionally ``survey`` (Excel).
     """
     d = cfg["demo"]
-    frames = frames or generate(d["n_customers"], d["seed"], d["start"], d["end"])
+    frames = frames or generate(d["n_customers"], d["seed"], d["start"], d["end"], d["shift_persona"],
+                                d["shift_share"], d["shift_date"])
     raw = io.run_paths(cfg).raw
     src = cfg["sources"]
     io.write_csv(frames["customers"], io.source_path(cfg, "customers"))
@@ -336,7 +361,9 @@ def ensure(cfg: dict) -> bool:
     if not cfg["demo"]["enabled"]:
         return False
     marker = io.run_paths(cfg).raw / "demo.json"
-    wanted = {k: str(v) for k, v in cfg["demo"].items() if k != "enabled"}
+    # the shift keys count only when a shift is planted, so data made before they existed stays valid
+    wanted = {k: str(v) for k, v in cfg["demo"].items()
+              if k != "enabled" and not (k.startswith("shift_") and cfg["demo"]["shift_persona"] is None)}
     files = [io.source_path(cfg, role) for role, spec in cfg["sources"].items() if spec["path"]]
     if all(path.exists() for path in files) and marker.is_file() and io.read_json(marker) == wanted:
         return False

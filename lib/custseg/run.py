@@ -127,8 +127,42 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     summary = _summary(paths)
     io.write_json({"run": cfg["run"], "config": cfg, "versions": versions(), "timings_s": timings,
                    "row_counts": summary["counts"]}, paths.reports / "run.json")
-    io.write_text(render_index(cfg, paths, [nb.stem for nb in books], summary), paths.reports / "index.html")
+    page = render_index(cfg, paths, [nb.stem for nb in books], summary)
+    io.write_text(with_headlines(page, paths), paths.reports / "index.html")
     return paths.reports
+
+
+def with_headlines(page: str, paths: io.RunPaths) -> str:
+    """Add the headline blocks notebooks leave in ``reports/<run>/headlines/*.json`` to the index page.
+
+    A generic hook: a notebook writes ``{"title", "text", "items": [{"label", "value"}], "table": [{col: value}]}``
+    (every key optional) and its numbers appear on the index without the page template knowing the notebook.
+    """
+    import html
+
+    blocks = []
+    for path in sorted((paths.reports / "headlines").glob("*.json")):
+        h = io.read_json(path)
+        esc = lambda v: html.escape(str(v))  # noqa: E731
+        parts = [f'<section class="headline" id="headline-{esc(path.stem)}"><h2>{esc(h.get("title", path.stem))}</h2>']
+        if h.get("text"):
+            parts.append(f'<p class="note">{esc(h["text"])}</p>')
+        if h.get("items"):
+            parts.append('<div class="kpis">' + "".join(f'<div class="kpi"><b>{esc(i["value"])}</b>{esc(i["label"])}'
+                                                        "</div>" for i in h["items"]) + "</div>")
+        if h.get("table"):
+            cols = list(h["table"][0])
+            parts.append("<table><thead><tr>" + "".join(f'<th class="l">{esc(c)}</th>' for c in cols) + "</tr></thead>"
+                         "<tbody>" + "".join("<tr>" + "".join(f'<td class="l">{esc(r.get(c, ""))}</td>' for c in cols)
+                                             + "</tr>" for r in h["table"]) + "</tbody></table>")
+        parts.append(f'<p><a href="{esc(path.stem)}.html">{esc(path.stem)}.html</a></p></section>')
+        blocks.append("".join(parts))
+    if not blocks:
+        return page
+    # after the executive summary (before the page's second section), else at the end
+    at = page.find("<h2>", page.find("<h2>") + 1)
+    at = at if at > 0 else page.rfind("</body>")
+    return page[:at] + "\n".join(blocks) + "\n" + page[at:]
 
 
 def _summary(paths: io.RunPaths) -> dict:

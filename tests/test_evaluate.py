@@ -1,0 +1,252 @@
+"""Evaluation: scorecard, predictive validation, PSI, transitions and the planted shift of the demo."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custseg import clean, cluster, collect, config, demo, evaluate, io, run
+
+
+# --------------------------------------------------------------------------------------------- statistics
+def test_eta_squared_by_hand():
+    # mean 2.5; total SS = 5; between = 2·1² + 2·1² = 4
+    assert evaluate.eta_squared([1, 2, 3, 4], ["a", "a", "b", "b"]) == pytest.approx(0.8)
+    assert evaluate.eta_squared([1, 2, 1, 2], ["a", "a", "b", "b"]) == pytest.approx(0.0)
+    assert math.isnan(evaluate.eta_squared([1, 2, 3], ["a", "a", "a"]))
+
+
+def test_separation_tells_signal_from_noise():
+    rng = np.random.default_rng(0)
+    seg = np.repeat([0, 1, 2], 200)
+    df = pd.DataFrame({"segment": seg, "signal": seg * 3 + rng.normal(0, 1, 600), "noise": rng.normal(0, 1, 600)})
+    out = evaluate.separation(df, ["noise", "signal"]).set_index("feature")
+    assert out.index[0] == "signal" and out.loc["signal", "eta2"] > 0.8 and out.loc["signal", "significant"]
+    assert out.loc["noise", "eta2"] < 0.02 and not out.loc["noise", "significant"]
+    assert 0 < out.loc["signal", "kruskal_eta2"] <= 1
+
+
+# --------------------------------------------------------------------------------------------- scorecard
+@pytest.fixture
+def known():
+    """Segment 0: big, valuable, buys on the web; 1: big, in store, cheap; 2: 2 % of customers, like everyone."""
+    rng = np.random.default_rng(1)
+    seg = np.array([0] * 490 + [1] * 490 + [2] * 20)
+    web = np.where(seg == 0, 0.9, np.where(seg == 1, 0.1, 0.5)) + rng.normal(0, 0.05, 1000)
+    spend = np.where(seg == 0, 900.0, np.where(seg == 1, 100.0, 500.0)) * rng.uniform(0.8, 1.2, 1000)
+    df = pd.DataFrame({"customer_id": [f"C{i}" for i in range(1000)], "segment": seg, "monetary": spend,
+                       "share_channel_web": web, "age": rng.normal(40, 10, 1000)})
+    df.loc[df["segment"] == 1, "age"] = np.nan  # segment 1's age is unknown
+    stability = pd.DataFrame({"segment": [0, 1, 2], "jaccard": [0.95, 0.9, 0.4]})
+    reach = pd.Series(np.where(seg == 0, True, rng.random(1000) < 0.2))
+    return df, stability, reach
+
+
+def test_scorecard_on_a_known_example(known):
+    df, stability, reach = known
+    card = evaluate.scorecard(df, ["monetary", "share_channel_web", "age"], segment_stability=stability,
+                              reachable=reach).set_index("segment")
+    assert card.loc[0, ["measurable", "substantial", "accessible", "differentiable", "actionable", "stable"]].all()
+    assert card.loc[0, "verdict"].startswith("keep")
+    assert card.loc[0, "value_share"] > 0.8 and card.loc[2, "share"] == pytest.approx(0.02)
+    # segment 1: age missing for all its customers, hardly reachable, but big, different and stable
+    assert not card.loc[1, "measurable"] and not card.loc[1, "accessible"] and card.loc[1, "differentiable"]
+    assert card.loc[1, "verdict"].startswith("review") and "not measurable" in card.loc[1, "verdict"]
+    # segment 2: tiny, like the average customer, dissolves in refits
+    assert not card.loc[2, "substantial"] and not card.loc[2, "differentiable"] and not card.loc[2, "stable"]
+    assert card.loc[2, "verdict"].startswith("rethink")
+    assert card.loc[0, "lever"] == "share_channel_web"
+    summary = evaluate.solution_summary(card.reset_index(), evaluate.separation(df, ["monetary", "share_channel_web"]),
+                                        0.9)
+    assert (summary["segments_keep"], summary["segments_review"], summary["segments_rethink"]) == (1, 1, 1)
+
+
+def test_scorecard_says_what_it_cannot_measure(known):
+    df, _, _ = known
+    card = evaluate.scorecard(df, ["monetary", "share_channel_web"])
+    assert card["accessible"].isna().all() and card["stable"].isna().all()
+    assert card["verdict"].str.contains("accessible, stable not measured").all()
+
+
+def test_reach_reads_contact_fields_and_opt_ins():
+    crm = pd.DataFrame({"email": ["a@x.cn", None, "", None], "sms_opt_in": [False, True, False, "no"]})
+    assert evaluate.reach(crm, ["email", "sms_opt_in", "wechat_id"]).tolist() == [True, True, False, False]
+    assert evaluate.reach(crm, ["wechat_id"]) is None
+
+
+# --------------------------------------------------------------------------------------------- prediction
+def test_predictive_validation_where_the_answer_is_known():
+    rng = np.random.default_rng(3)
+    n = 3000
+    group = rng.integers(0, 4, n)  # the true driver of future behaviour
+    data = pd.DataFrame({"customer_id": np.arange(n), "monetary": (group + 1) * 100 + rng.normal(0, 20, n),
+                         "frequency": group + 1 + rng.integers(0, 2, n), "recency_days": (4 - group) * 30.0,
+                         "holdout_spend": (group + 1) * 50 + rng.normal(0, 10, n),
+                         "holdout_orders": np.maximum(group - 1 + rng.integers(0, 2, n), 0)})
+    data["churned"] = (data["holdout_orders"] == 0).astype(int)
+    table = evaluate.compare({"informed": group, "random": rng.integers(0, 4, n)}, data)
+    informed = table[table["method"] == "informed"].set_index("outcome")
+    random = table[table["method"] == "random"].set_index("outcome")
+    assert (informed["eta2"] > 0.5).all() and (random["eta2"] < 0.01).all()
+    assert informed.loc["spend", "rank_order"] == pytest.approx(1.0)
+    assert informed.loc["spend", "top_lift"] == pytest.approx(200 / 125, rel=0.02)  # group 3 mean 200, overall 125
+    assert informed.loc["churn", "top_share"] == pytest.approx((group == 0).mean())  # group 0 churns most
+    result = evaluate.winner(table, "informed", ["random"])
+    assert result["wins"] and set(result["best"].values()) == {"informed"}
+    assert not evaluate.winner(table, "random", ["informed"])["wins"]
+    with pytest.raises(ValueError, match="same customers"):
+        evaluate.compare({"short": group[:10]}, data)
+
+
+def test_pooled_rfm_keeps_the_largest_segments():
+    names = pd.Series(["Lost"] * 5 + ["Champions"] * 4 + ["New"] * 2 + ["Loyal"])
+    pooled = evaluate.pooled_rfm(names, 3)
+    assert pooled.nunique() == 3 and set(pooled) == {"Lost", "Champions", "other RFM segments"}
+    assert evaluate.pooled_rfm(names, 5).equals(names)
+
+
+def test_holdout_outcomes_and_churn():
+    import ibis
+
+    t = ibis.memtable(pd.DataFrame({
+        "customer_id": ["A", "A", "A", "B", "C"], "order_id": ["1", "2", "2r", "3", "4"],
+        "order_ts": pd.to_datetime(["2025-01-10", "2025-03-01", "2025-03-05", "2025-03-02", "2025-04-01"]),
+        "status": ["completed", "completed", "returned", "completed", "completed"],
+        "quantity": [1, 2, -1, 1, 1], "amount": [10.0, 20.0, -10.0, 5.0, 7.0]}))
+    out = evaluate.holdout_outcomes(t, dt.date(2025, 2, 1), dt.date(2025, 3, 31)).set_index("customer_id")
+    assert out.loc["A", "holdout_spend"] == 10.0 and out.loc["A", "holdout_orders"] == 1
+    assert "C" not in out.index
+    data = evaluate.with_outcomes(pd.DataFrame({"customer_id": ["A", "B", "C"]}), out.reset_index())
+    assert data["churned"].tolist() == [0, 0, 1] and data["holdout_orders"].tolist() == [1, 1, 0]
+
+
+# --------------------------------------------------------------------------------------------- migration
+def test_psi_against_a_hand_computation():
+    # bins=2: the median of [1, 2, 3, 4] (2.5) splits; expected shares 0.5/0.5, actual 0.75/0.25
+    hand = (0.75 - 0.5) * np.log(0.75 / 0.5) + (0.25 - 0.5) * np.log(0.25 / 0.5)
+    assert evaluate.psi([1, 2, 3, 4], [1, 1, 1, 4], bins=2) == pytest.approx(hand)
+    assert hand == pytest.approx(0.2747, abs=1e-4)
+    x = np.random.default_rng(0).normal(size=2000)
+    assert evaluate.psi(x, x) == pytest.approx(0.0)
+    assert evaluate.psi(x, x + 1) > 0.25
+    assert [evaluate.drift_status(v) for v in (0.05, 0.1, 0.3)] == ["stable", "watch", "re-fit"]
+
+
+def test_transitions_new_gone_and_flows():
+    before = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "segment": [0, 0, 1, 1]})
+    after = pd.DataFrame({"customer_id": ["a", "b", "c", "e"], "segment": [0, 1, 1, 0]})
+    m = evaluate.transitions(before, after)
+    assert list(m.index) == [0, 1, "new"] and list(m.columns) == [0, 1, "gone"]
+    assert m.loc[0, 0] == 1 and m.loc[0, 1] == 1 and m.loc[1, "gone"] == 1 and m.loc["new", 0] == 1
+    f = evaluate.flows(m).set_index("segment")
+    assert f.loc[0, "stayed"] == 0.5 and f.loc[0, "moved"] == 0.5 and f.loc[0, "main_destination"] == "1"
+    assert f.loc[1, "gone"] == 0.5 and f.loc[0, "new_in"] == 1
+
+
+def test_align_fills_unused_channels_only():
+    table = pd.DataFrame({"recency_days": [1.0], "share_channel_app": [1.0]})
+    out = evaluate.align(table, ["recency_days", "share_channel_app", "share_channel_store"])
+    assert out["share_channel_store"].tolist() == [0.0]
+    with pytest.raises(KeyError, match="monetary"):
+        evaluate.align(table, ["monetary"])
+
+
+def _two_snapshots(tmp_path, shift: bool):
+    """The demo pipeline at 2025-07-01 and 2026-01-01 (lib calls, no notebooks); shifted customers' ids."""
+    overrides = {"demo.n_customers": 2000, "demo.seed": 5, "snapshot_date": "2025-07-01",
+                 "evaluate.later_snapshot": "2026-01-01"}
+    if shift:
+        overrides.update({"demo.shift_persona": "affluent_loyalists", "demo.shift_share": 0.6,
+                          "demo.shift_date": "2025-07-02"})
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", overrides)
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "shift" if shift else "control"
+    raw = demo.write(cfg)
+    con = collect.connect()
+    got = collect.collect(con, cfg)
+    first, later = dt.date(2025, 7, 1), dt.date(2026, 1, 1)
+    kept_customers, quarantined, _ = clean.clean_customers(got.customers, first, 16, 100)
+    tests = quarantined.filter(quarantined.reason == "test_account")
+    crm, survey = kept_customers.execute(), got.survey.execute()
+    tables = []
+    for snap in (first, later):
+        kept, _, _ = clean.clean_transactions(got.transactions, kept_customers, tests, snap,
+                                              **clean.transaction_options(cfg))
+        tables.append(evaluate.customer_features(kept, crm, survey, snap, cfg["features"]["age_bands"]))
+    before, after = tables
+    columns = cluster.select_columns(before, cfg["cluster"]["features"])
+    model = cluster.Segmenter(k=6, stability_runs=0, progress=False).fit(before[columns])
+    before["segment"] = model.labels_
+    after["segment"] = model.predict(evaluate.align(after, model.feature_names_in_))
+    truth = pd.read_csv(raw / "ground_truth.csv")
+    persona = set(truth.loc[truth["persona"] == "affluent_loyalists", "customer_id"])
+    return before, after, columns, persona, truth
+
+
+@pytest.mark.slow
+def test_planted_shift_is_detected(tmp_path):
+    rows = {}
+    for shift in (False, True):
+        before, after, columns, persona, truth = _two_snapshots(tmp_path / str(shift), shift)
+        seg = int(before.loc[before["customer_id"].isin(persona), "segment"].mode().iloc[0])
+        moved = evaluate.flows(evaluate.transitions(before, after))
+        active = evaluate.activity(before, after, (dt.date(2026, 1, 1) - dt.date(2025, 7, 1)).days).set_index("segment")
+        drifted = evaluate.drift(before, after, columns)
+        advice = evaluate.recommendation(drifted, moved, active=active.reset_index())
+        rows[shift] = {"psi": drifted.loc[seg, "recency_days"], "change": active.loc[seg, "change"],
+                       "advice": advice, "segment": seg}
+        if shift:
+            assert truth["shifted"].sum() > 0.5 * len(persona)
+    control, shifted = rows[False], rows[True]
+    # without the shift the loyalists' segment keeps buying and its recency does not drift ...
+    assert control["psi"] < evaluate.PSI_REFIT and control["change"] > -0.1
+    # ... with it, the migration view flags that segment: recency drifts past re-fit and activity collapses
+    assert shifted["psi"] >= evaluate.PSI_REFIT and shifted["change"] <= -0.4
+    assert shifted["advice"]["status"] == "re-fit"
+    assert f"Activity fell most in segment {shifted['segment']}" in shifted["advice"]["reason"]
+    assert shifted["advice"]["per_segment"][str(shifted["segment"])] == "re-fit"
+
+
+def test_demo_shift_changes_nothing_before_it():
+    plain = demo.generate(400, 3)
+    shifted = demo.generate(400, 3, shift_persona="young_trend_seekers", shift_share=0.5, shift_date="2025-01-01")
+    early = lambda o: o[o["order_ts"] < pd.Timestamp("2025-01-01")].reset_index(drop=True)  # noqa: E731
+    assert early(plain["orders"]).equals(early(shifted["orders"]))
+    assert plain["customers"].equals(shifted["customers"])
+    late = shifted["orders"][shifted["orders"]["order_ts"] >= pd.Timestamp("2025-01-01")]
+    gone = set(shifted["ground_truth"].loc[shifted["ground_truth"]["shifted"], "customer_id"])
+    assert gone and not late["customer_id"].str.strip().str.upper().isin(gone).any()
+    with pytest.raises(ValueError, match="shift_persona must be one of"):
+        demo.generate(400, 3, shift_persona="nobody", shift_date="2025-01-01")
+
+
+# --------------------------------------------------------------------------------------------- config, report
+def test_evaluate_config_is_validated():
+    tiny = config.PROJECT_ROOT / "configs" / "tiny.yaml"
+    cfg = config.load(tiny)
+    assert cfg["evaluate"]["psi_refit"] == 0.25 and cfg["evaluate"]["later_snapshot"] is None
+    with pytest.raises(config.ConfigError, match="psi_watch"):
+        config.load(tiny, {"evaluate.psi_watch": 0.3})
+    with pytest.raises(config.ConfigError, match="later_snapshot"):
+        config.load(tiny, {"snapshot_date": "2025-07-01", "evaluate.later_snapshot": "2025-01-01"})
+    with pytest.raises(config.ConfigError, match="shift_persona and demo.shift_date"):
+        config.load(tiny, {"demo.shift_persona": "affluent_loyalists"})
+    with pytest.raises(config.ConfigError, match="evaluate.later_snapshot"):
+        config.load(tiny, {"evaluate.later_snapshot": "soon"})
+    migration = config.load(config.PROJECT_ROOT / "configs" / "demo_migration.yaml")
+    assert migration["evaluate"]["later_snapshot"] and migration["demo"]["shift_persona"] == "affluent_loyalists"
+
+
+def test_index_headlines_hook(tmp_path):
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "h"
+    paths = io.run_paths(cfg).make()
+    page = "<html><body><h2>Summary</h2><p>x</p><h2>Personas</h2></body></html>"
+    assert run.with_headlines(page, paths) == page
+    io.write_json({"title": "Evaluation", "text": "custseg <wins>", "items": [{"label": "eta²", "value": "0.71"}],
+                   "table": [{"method": "custseg", "eta²": "0.706"}, {"method": "RFM grid", "eta²": "0.139"}]},
+                  paths.reports / "headlines" / "07_evaluate.json")
+    out = run.with_headlines(page, paths)
+    assert out.index("Evaluation") < out.index("<h2>Personas</h2>") and out.index("Evaluation") > out.index("Summary")
+    assert "custseg &lt;wins&gt;" in out and "<td class=\"l\">0.139</td>" in out and 'href="07_evaluate.html"' in out
