@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import clean, cluster, collect, config, demo, evaluate, io, run
+from custseg import clean, cluster, collect, config, demo, evaluate, features, io, run
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -173,7 +173,7 @@ def _two_snapshots(tmp_path, shift: bool):
     for snap in (first, later):
         kept, _, _ = clean.clean_transactions(got.transactions, kept_customers, tests, snap,
                                               **clean.transaction_options(cfg))
-        tables.append(evaluate.customer_features(kept, crm, survey, snap, cfg["features"]["age_bands"]))
+        tables.append(features.customer_features(kept, crm, survey, snap, cfg["features"]["age_bands"]))
     before, after = tables
     columns = cluster.select_columns(before, cfg["cluster"]["features"])
     model = cluster.Segmenter(k=6, stability_runs=0, progress=False).fit(before[columns])

@@ -19,8 +19,7 @@ Three questions, three parts:
   (:func:`recommendation`; PSI < 0.1 stable, 0.1–0.25 watch, ≥ 0.25 re-fit by convention).
 
 Functions here are pure: the notebook reads and writes files through :mod:`custseg.io`.
-:func:`customer_features` repeats what notebook 04 does (behaviour + demographics + survey) at any
-snapshot date, so both snapshots are computed the same way.
+Both snapshots' customer tables come from :func:`custseg.features.customer_features`, as in notebook 04.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
-from custseg import features, profile, rfm
+from custseg import profile, rfm
 
 OUTCOMES = {"spend": "holdout_spend", "orders": "holdout_orders", "churn": "churned"}
 # outcome -> calibration feature whose segment means should rank the segments the same way (sign: +1 same order)
@@ -47,29 +46,6 @@ ESSENTIAL = ("substantial", "differentiable", "stable")
 
 
 # --------------------------------------------------------------------------------------------- features
-def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: pd.DataFrame | None,
-                      snapshot: dt.date, age_bands: list[int]) -> pd.DataFrame:
-    """The customer table of notebook 04 at ``snapshot``, from the lines dated on or before it.
-
-    Parameters
-    ----------
-    transactions : ibis Table
-        Cleaned transaction lines (they may run past ``snapshot``: later lines are ignored).
-    customers : DataFrame
-        Cleaned CRM customers.
-    survey : DataFrame or None
-        Survey answers (see :func:`custseg.features.psychographics`).
-    snapshot : date
-        Recency, tenure and age are measured at this date.
-    age_bands : list of int
-        As ``features.age_bands`` in the config.
-    """
-    until = transactions.filter(transactions.order_ts.date() <= ibis.literal(snapshot))
-    behaviour = features.behaviour(until, snapshot)
-    return features.customer_table(behaviour, features.demographics(customers, snapshot, age_bands),
-                                   features.psychographics(survey))
-
-
 def align(table: pd.DataFrame, names: list[str] | np.ndarray) -> pd.DataFrame:
     """The columns ``names`` of ``table``; a missing ``share_*`` column (a channel or category nobody used
     in this period) is added as 0.

@@ -266,6 +266,28 @@ def customer_table(behaviour_df: pd.DataFrame, demo_df: pd.DataFrame, psycho_df:
     return out
 
 
+def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: pd.DataFrame | None,
+                      snapshot: dt.date, age_bands: list[int]) -> pd.DataFrame:
+    """The customer table at ``snapshot`` (behaviour + demographics + survey), from the lines dated on or before it.
+
+    Parameters
+    ----------
+    transactions : ibis Table
+        Cleaned transaction lines (they may run past ``snapshot``: later lines are ignored).
+    customers : DataFrame
+        Cleaned CRM customers.
+    survey : DataFrame or None
+        Survey answers (see :func:`custseg.features.psychographics`).
+    snapshot : date
+        Recency, tenure and age are measured at this date.
+    age_bands : list of int
+        As ``features.age_bands`` in the config.
+    """
+    until = transactions.filter(transactions.order_ts.date() <= ibis.literal(snapshot))
+    return customer_table(behaviour(until, snapshot), demographics(customers, snapshot, age_bands),
+                          psychographics(survey))
+
+
 def feature_groups(df: pd.DataFrame) -> dict[str, list[str]]:
     """The columns of a customer table by segmentation dimension (细分维度)."""
     groups = {
