@@ -71,9 +71,8 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bin
     if log:
         v = v[v > 0]
         v = v[v >= v.quantile(0.001)]  # float residue (1e-10 left after a full return) would stretch the axis
-        bins = np.logspace(np.log10(v.min()), np.log10(v.max()), bins)
-        ax.set_xscale("log")
-    sns.histplot(v, bins=bins, ax=ax)
+    # with log_scale seaborn bins in log10 space itself (explicit logspace edges on a log axis overflow)
+    sns.histplot(v, bins=bins, log_scale=log, ax=ax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("customers")
