@@ -83,3 +83,14 @@ def test_shipped_configs_are_valid(name):
     path = config.PROJECT_ROOT / "configs" / name
     assert isinstance(yaml.safe_load(path.read_text()), dict)
     assert config.load(path)["name"]
+
+
+def test_redacted_config_hides_the_key_and_url_passwords(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("privacy: {key: s3cret-key}\nsources:\n  transactions: {path: t.csv}\n"
+                    "  customers: {url: 'postgres://me:pw123@db.example/crm', table: members}\n")
+    cfg = config.load(path)
+    safe = config.redacted(cfg)
+    assert "s3cret-key" not in str(safe) and "pw123" not in str(safe)
+    assert safe["sources"]["customers"]["url"] == "postgres://me:***@db.example/crm"
+    assert cfg["privacy"]["key"] == "s3cret-key", "the config itself is not changed"

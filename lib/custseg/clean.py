@@ -145,7 +145,8 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
 
 
 def _audit_counts(t: ir.Table, rules: list[tuple[str, ir.BooleanValue, str]]) -> pd.DataFrame:
-    counts = t.aggregate([cond.fill_null(False).cast("int64").sum().name(name) for name, cond, _ in rules]).execute().iloc[0]
+    sums = [cond.fill_null(False).cast("int64").sum().name(name) for name, cond, _ in rules]
+    counts = t.aggregate(sums).execute().iloc[0]
     return _with_dimension(pd.DataFrame({"rule": [r[0] for r in rules], "rows": [int(counts[r[0]]) for r in rules],
                                          "action": [r[2] for r in rules]}))
 
