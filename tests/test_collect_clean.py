@@ -144,3 +144,11 @@ def test_customer_duplicates_exact_and_normalised():
     assert sorted(quarantined.execute()["reason"]) == ["duplicate_customer", "duplicate_customer_exact"]
     counts = audit.set_index("rule")["rows"]
     assert counts["implausible_age"] == 1 and counts["city_spelling_normalised"] == 2
+
+
+def test_every_audited_rule_names_its_quality_dimension(cleaned):
+    for audit in (cleaned["ac"], cleaned["at"]):
+        assert list(audit.columns[:2]) == ["rule", "dimension"]
+        assert audit["dimension"].notna().all(), audit
+        assert set(audit["dimension"]) <= {*clean.DIMENSIONS, "netting"}
+    assert set(clean.LINE_RULES) <= set(clean.RULE_DIMENSIONS)

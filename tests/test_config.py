@@ -83,3 +83,23 @@ def test_shipped_configs_are_valid(name):
     path = config.PROJECT_ROOT / "configs" / name
     assert isinstance(yaml.safe_load(path.read_text()), dict)
     assert config.load(path)["name"]
+
+
+def test_redacted_config_hides_the_key_and_url_passwords(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("privacy: {key: s3cret-key}\nsources:\n  transactions: {path: t.csv}\n"
+                    "  customers: {url: 'postgres://me:pw123@db.example/crm', table: members}\n")
+    cfg = config.load(path)
+    safe = config.redacted(cfg)
+    assert "s3cret-key" not in str(safe) and "pw123" not in str(safe)
+    assert safe["sources"]["customers"]["url"] == "postgres://me:***@db.example/crm"
+    assert cfg["privacy"]["key"] == "s3cret-key", "the config itself is not changed"
+
+
+def test_readme_own_data_example_is_a_valid_config(tmp_path):
+    readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Run on your own data", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = config.load(write(tmp_path, example))
+    assert cfg["sources"]["transactions"]["columns"]["customer_id"] == "会员编号"
+    assert cfg["sources"]["survey"]["url"].startswith("postgres://") and cfg["privacy"]["pseudonymise_ids"]

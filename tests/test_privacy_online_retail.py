@@ -1,8 +1,10 @@
-"""PII pseudonymisation, and the UCI "Online Retail"-shaped example config through notebooks 01, 02 and 04."""
+"""PII protection in every output, and the UCI "Online Retail"-shaped example config run end to end."""
 
 import copy
 import json
+import re
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -45,19 +47,17 @@ def test_online_retail_generator_has_the_uci_shape():
 
 @pytest.fixture(scope="module")
 def online_retail_run(tmp_path_factory):
-    """Notebooks 01, 02 and 04 on the Online Retail example, with pseudonymised customer ids."""
+    """`custseg run` of the Online Retail example (all notebooks), with pseudonymised customer ids."""
     workdir = tmp_path_factory.mktemp("online-retail")
     path = config.PROJECT_ROOT / "configs" / "online_retail_example.yaml"
-    overrides = {"privacy.pseudonymise_ids": True, "privacy.key_env": KEY_ENV}
     mp = pytest.MonkeyPatch()
-    mp.setenv(KEY_ENV, "uci-key")
-    params = {"config_path": str(path), "run_name": "uci", "overrides": json.dumps(overrides),
-              "workdir": str(workdir)}
+    mp.setenv(KEY_ENV, "uci-key")  # inherited by the notebook kernels
     try:
-        for stem in ("01_collect", "02_clean", "04_features"):
-            run.execute(run.NOTEBOOK_DIR / f"{stem}.ipynb", workdir / f"{stem}.ipynb", params)
+        code = run.main(["run", str(path), "--workdir", str(workdir), "--name", "uci",
+                         "--set", "privacy.pseudonymise_ids=true", "--set", f"privacy.key_env={KEY_ENV}"])
     finally:
         mp.undo()
+    assert code == 0, "the Online Retail example must run through every notebook"
     return workdir
 
 
@@ -65,13 +65,48 @@ def test_online_retail_collect_clean_features(online_retail_run):
     processed = online_retail_run / "data" / "processed" / "uci"
     snap = json.loads((processed / "snapshot.json").read_text())
     assert snap["lines_in"] == snap["lines_kept"] + snap["lines_quarantined"]
-    audit = pd.read_csv(processed / "audit.csv").set_index("rule")["rows"]
+    quarantined = pd.read_parquet(processed / "quarantine_transactions.parquet")
+    kept = pd.read_parquet(processed / "transactions.parquet")
+    assert len(kept) == snap["lines_kept"] and len(quarantined) == snap["lines_quarantined"]
+    audit = pd.read_csv(processed / "audit.csv")
+    lines = audit[audit["table"] == "transactions"].set_index("rule")
+    assert lines.loc[lines["action"] == "quarantined", "rows"].sum() == len(quarantined)
     for rule in ("duplicate_line", "excluded_product", "missing_customer_id", "non_positive_price",
                  "bulk_outlier", "return_without_purchase", "return_netted"):
-        assert audit[rule] > 0, rule
+        assert lines.loc[rule, "rows"] > 0, rule
+    # the C… credit notes are returns, netted: kept with negative quantities, none left as purchases
+    credit = kept["order_id"].str.startswith("C")
+    assert credit.any() and (kept.loc[credit, "quantity"] < 0).all()
+    assert (kept.loc[credit, "status"] == "returned").all()
     features = pd.read_parquet(processed / "features.parquet")
     assert len(features) > 300 and features["customer_id"].is_unique
     assert (features["monetary"] <= features["gross_spend"]).all() and (features["return_rate"] > 0).any()
+
+
+def test_online_retail_reconciliation_and_validation_are_saved(online_retail_run):
+    interim = online_retail_run / "data" / "interim" / "uci"
+    rec = pd.read_csv(interim / "reconciliation.csv").set_index("check")["count"]
+    raw = pd.read_csv(online_retail_run / "data" / "raw" / "online_retail" / "online_retail.csv", dtype=str)
+    assert rec["order lines"] == len(raw)
+    assert rec["order lines without a customer id"] == raw["CustomerID"].isna().sum() > 0
+    assert "CRM customers without any order" not in rec.index  # no CRM: those checks are left out
+    validation = pd.read_csv(interim / "validation.csv").set_index("canonical")
+    assert set(validation.index) >= {"customer_id", "order_ts", "order_id", "quantity", "unit_price"}
+    assert (validation["unparseable"] == 0).all()
+    totals = pd.read_csv(interim / "sources.csv").set_index("source")
+    assert totals.loc["transactions", "rows"] == len(raw)
+
+
+def test_online_retail_runs_through_clustering_and_personas(online_retail_run):
+    reports = online_retail_run / "reports" / "uci"
+    segments = pd.read_csv(reports / "segments.csv", dtype={"customer_id": str})
+    n_segments = segments["segment_id"].nunique()
+    assert n_segments >= 2 and len(segments) > 300
+    assert len(list((reports / "personas").glob("*.md"))) == n_segments
+    assert (reports / "index.html").is_file() and (reports / "06_personas.html").is_file()
+    for executed in (reports / "notebooks").glob("*.ipynb"):
+        cells = nbformat.read(executed, as_version=4).cells
+        assert not any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", [])), executed
 
 
 def test_online_retail_outputs_hold_no_raw_customer_id(online_retail_run):
@@ -79,12 +114,43 @@ def test_online_retail_outputs_hold_no_raw_customer_id(online_retail_run):
     raw_ids = set(raw["CustomerID"].dropna())
     expected = {collect.pseudonym_of(i, "uci-key") for i in raw_ids}
     checked = 0
-    for folder in ("interim", "processed"):
-        for path in (online_retail_run / "data" / folder / "uci").rglob("*.parquet"):
+    tables = [*(online_retail_run / "data").glob("[ip]*/uci/*.parquet"), *(online_retail_run / "data").glob(
+        "[ip]*/uci/*.csv"), *(online_retail_run / "reports" / "uci").rglob("*.csv")]
+    for path in tables:
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
+        for col in [c for c in df.columns if c in ("customer_id", "raw_id", "respondent_id")]:
+            values = set(df[col].dropna().astype(str))
+            assert not values & raw_ids, path
+            assert values <= expected, path
+            checked += 1
+    assert checked >= 8
+    # and none in the text of any report file, notebook or JSON (ids are 5 digits: look for them as ids)
+    for path in (online_retail_run / "reports" / "uci").rglob("*"):
+        if path.suffix in {".html", ".md", ".json", ".ipynb"}:
+            text = path.read_text(encoding="utf-8")
+            assert not any(f"'{i}'" in text or f'"{i}"' in text or f">{i}<" in text for i in raw_ids), path
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+NAME = re.compile(r"\b[A-Z][a-zA-Z]+ [A-Z][a-zA-Z]+\b")
+
+
+def test_no_raw_pii_in_any_file_of_a_run(demo_run):
+    """Every file a run writes — tables, reports, notebooks, figures, the fitted model — holds no CRM PII."""
+    workdir, reports = demo_run
+    crm = pd.read_csv(workdir / "data" / "raw" / "demo" / "customers.csv", dtype=str)
+    pii = {v.lower() for col in ("name", "phone", "email") for v in crm[col].dropna()}
+    assert len(pii) > 3 * 0.9 * len(crm) / 2  # many distinct values to look for
+    files = [p for folder in (workdir / "data" / "interim", workdir / "data" / "processed", reports)
+             for p in folder.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files) and any(p.suffix == ".png" for p in files)
+    for path in files:
+        if path.suffix == ".parquet":
             df = pd.read_parquet(path)
-            for col in {"customer_id", "raw_id"} & set(df.columns):
-                values = set(df[col].dropna())
-                assert not values & raw_ids, path
-                assert values <= expected, path
-                checked += 1
-    assert checked >= 5
+            for col in df.select_dtypes(exclude=["number", "bool", "datetime"]).columns:
+                assert not {str(v).lower() for v in df[col].dropna()} & pii, (path, col)
+        else:  # every other file, text or binary: its ASCII runs hold no e-mail, phone or name of the CRM
+            text = path.read_bytes().decode("latin-1")
+            found = {m.lower() for rx in (EMAIL, PHONE, NAME) for m in rx.findall(text)}
+            assert not found & pii, (path, sorted(found & pii)[:3])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import collect, config, io
+from custseg import collect, config, io, run
 from custseg.collect import SourceError
 from custseg.config import ConfigError
 
@@ -57,6 +57,7 @@ def good_sources(tmp_path):
     (t / "tabs.tsv").write_text(csv_text(LINES, sep="\t"), encoding="utf-8")
     (t / "euro.csv").write_text(csv_text(dayfirst, sep=";", decimal=","), encoding="utf-8")
     (t / "gb.csv").write_bytes(csv_text(LINES.assign(cust=["张三", "张三", "李四", "王五"])).encode("gb18030"))
+    (t / "gbk.tsv").write_bytes(csv_text(LINES.assign(cust=["张三", "张三", "李四", "王五"]), sep="\t").encode("gbk"))
     (t / "noheader.csv").write_text(csv_text(LINES, header=False), encoding="utf-8")
     (t / "compact.csv").write_text(csv_text(compact), encoding="utf-8")
     (t / "spaces.txt").write_text("cust   when        value\n" + "\n".join(
@@ -75,10 +76,12 @@ def good_sources(tmp_path):
         ("semicolon-decimal-comma-dayfirst", {"path": "euro.csv", "delimiter": ";", "decimal": ",", "dayfirst": True,
                                               **amount_only}),
         ("gb18030", {"path": "gb.csv", "encoding": "gb18030", **amount_only}),
+        ("gbk-tsv", {"path": "gbk.tsv", "encoding": "gbk", **amount_only}),
         ("no-header", {"path": "noheader.csv", "header": False, "names": ["cust", "when", "value"], **amount_only}),
         ("no-header-default-names", {"path": "noheader.csv", "header": False, "columns": {
             "customer_id": "column0", "order_ts": "column1", "amount": "column2"}}),
         ("yyyymmdd-string", {"path": "compact.csv", "date_format": "%Y%m%d", **amount_only}),
+        ("yyyymmdd-detected", {"path": "compact.csv", **amount_only}),
         ("whitespace-text", {"path": "spaces.txt", **amount_only}),
         ("whitespace-text-no-header", {"kind": "text", "path": "spaces_noheader.txt", "header": False,
                                        "columns": {"customer_id": "column0", "order_ts": "column1",
@@ -92,9 +95,8 @@ def good_sources(tmp_path):
         ("sqlite-query", {"kind": "sqlite", "path": "shop.sqlite", "query": "SELECT cust, \"when\", value FROM sales",
                           **amount_only}),
         ("url", {"url": f"sqlite://{t / 'shop.sqlite'}", "table": "sales", **amount_only}),
+        ("url-query", {"url": f"sqlite://{t / 'shop.sqlite'}", "query": "SELECT * FROM sales", **amount_only}),
     ]
-
-
 
 
 @pytest.fixture(scope="module")
@@ -103,17 +105,18 @@ def good(tmp_path_factory):
     return t, dict(good_sources(t))
 
 
-@pytest.mark.parametrize("case", ["csv", "tsv", "semicolon-decimal-comma-dayfirst", "gb18030", "no-header",
-                                  "no-header-default-names", "yyyymmdd-string", "whitespace-text",
-                                  "whitespace-text-no-header", "parquet", "yyyymmdd-integer", "excel", "duckdb-table",
-                                  "duckdb-query", "sqlite-table", "sqlite-query", "url"])
+@pytest.mark.parametrize("case", ["csv", "tsv", "semicolon-decimal-comma-dayfirst", "gb18030", "gbk-tsv",
+                                  "no-header", "no-header-default-names", "yyyymmdd-string", "yyyymmdd-detected",
+                                  "whitespace-text", "whitespace-text-no-header", "parquet", "yyyymmdd-integer",
+                                  "excel", "duckdb-table", "duckdb-query", "sqlite-table", "sqlite-query", "url",
+                                  "url-query"])
 def test_every_reader_gives_the_canonical_table(good, case):
     tmp, sources = good
     got = collected(make_cfg(tmp, sources[case])).transactions.order_by(["order_ts"]).execute()
     assert list(got.columns) == collect.TRANSACTION_COLUMNS
     assert got["amount"].sum() == pytest.approx(TOTAL)
     assert [t.date() for t in got["order_ts"]] == [dt.date.fromisoformat(d) for d in LINES["when"]]
-    expected_ids = ["张三", "张三", "李四", "王五"] if case == "gb18030" else LINES["cust"].tolist()
+    expected_ids = ["张三", "张三", "李四", "王五"] if case.startswith("gb") else LINES["cust"].tolist()
     assert got["customer_id"].tolist() == expected_ids
     # only an amount: one unit per line, returns as -1 unit; one order per customer and timestamp
     assert got["quantity"].tolist() == [1.0, 1.0, 1.0, -1.0]
@@ -159,7 +162,8 @@ def test_orders_joined_to_lines_and_crm_and_survey(tmp_path):
     assert tx["order_missing"].tolist() == [False, False, False, True]
     assert tx["status"].tolist()[:3] == ["completed", "completed", "cancelled"]
     customers = got.customers.order_by("customer_id").execute()
-    assert "name" not in customers.columns and pd.Timestamp(customers["birth_date"].iloc[0]) == pd.Timestamp("1990-05-01")
+    assert "name" not in customers.columns
+    assert pd.Timestamp(customers["birth_date"].iloc[0]) == pd.Timestamp("1990-05-01")
     assert customers["city"].tolist() == ["上海市", "bj"]  # normalised by cleaning, not here
     assert list(customers.columns[:9]) == list(collect.SCHEMAS["customers"])  # every canonical column
     survey = got.survey.execute()
@@ -288,3 +292,17 @@ def test_a_few_bad_values_become_missing_and_are_reported(tmp_path):
 def test_redact_url():
     assert io.redact_url("postgres://me:s3cret@db.example/shop") == "postgres://me:***@db.example/shop"
     assert io.redact_url("sqlite:///tmp/x.sqlite") == "sqlite:///tmp/x.sqlite"
+
+
+def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):
+    """What a user sees from `custseg run`: one message naming source, column, examples and the fix."""
+    (tmp_path / "t.csv").write_text("customer_id,order_ts,amount\nA,31/12/2024,1\nB,30/11/2024,2\n", encoding="utf-8")
+    cfg = make_cfg(tmp_path, {"path": "t.csv"})
+    assert run.main(["run", cfg["_source"], "--workdir", str(tmp_path / "w")]) == 1
+    err = capsys.readouterr().err
+    message = [line for line in err.splitlines() if line.startswith("custseg: error:")]
+    assert len(message) == 1, err
+    for fragment in ("01_collect", "SourceError: source 'transactions'", str(tmp_path / "t.csv"), "'order_ts'",
+                     "'31/12/2024'", "To fix: set sources.transactions.dayfirst: true"):
+        assert fragment in message[0], message[0]
+    assert "Traceback" not in err

@@ -57,6 +57,18 @@ LINE_RULES = ["duplicate_line", "near_duplicate_line", "missing_order", "cancell
               "test_account", "missing_customer_id", "unknown_customer", "implausible_date", "invalid_amount",
               "non_positive_price", "non_positive_amount", "bulk_outlier", "return_without_purchase"]
 DEFAULT_EARLIEST = dt.date(1990, 1, 1)
+# the data-quality dimension (数据质量维度) each rule checks; "relevance" marks rows that are valid data but
+# not consumer purchases, and "netting" the kept returns
+DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "timeliness", "accuracy", "relevance")
+RULE_DIMENSIONS = {
+    "duplicate_customer_exact": "uniqueness", "duplicate_customer": "uniqueness", "test_account": "relevance",
+    "implausible_age": "accuracy", "city_spelling_normalised": "consistency", "city_unknown_spelling": "consistency",
+    "duplicate_line": "uniqueness", "near_duplicate_line": "uniqueness", "missing_order": "completeness",
+    "cancelled_order": "relevance", "excluded_product": "relevance", "missing_customer_id": "completeness",
+    "unknown_customer": "consistency", "implausible_date": "timeliness", "invalid_amount": "completeness",
+    "non_positive_price": "validity", "non_positive_amount": "validity", "bulk_outlier": "accuracy",
+    "return_without_purchase": "consistency", "return_netted": "netting",
+}
 
 
 def normalise_id(col: ir.StringValue) -> ir.StringValue:
@@ -77,7 +89,7 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
     kept, quarantined : ibis Table
         Quarantined rows carry ``raw_id`` and a ``reason`` column; kept + quarantined = rows in.
     audit : DataFrame
-        One row per rule: rows affected and what happened to them.
+        One row per rule: its data-quality dimension, rows affected and what happened to them.
     """
     aliases = ibis.memtable(pd.DataFrame({"city_key": list(city_aliases()), "city_canonical": list(
         city_aliases().values())}))
@@ -133,9 +145,16 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
 
 
 def _audit_counts(t: ir.Table, rules: list[tuple[str, ir.BooleanValue, str]]) -> pd.DataFrame:
-    counts = t.aggregate([cond.fill_null(False).cast("int64").sum().name(name) for name, cond, _ in rules]).execute().iloc[0]
-    return pd.DataFrame({"rule": [r[0] for r in rules], "rows": [int(counts[r[0]]) for r in rules],
-                         "action": [r[2] for r in rules]})
+    sums = [cond.fill_null(False).cast("int64").sum().name(name) for name, cond, _ in rules]
+    counts = t.aggregate(sums).execute().iloc[0]
+    return _with_dimension(pd.DataFrame({"rule": [r[0] for r in rules], "rows": [int(counts[r[0]]) for r in rules],
+                                         "action": [r[2] for r in rules]}))
+
+
+def _with_dimension(audit: pd.DataFrame) -> pd.DataFrame:
+    """Insert the data-quality dimension of each rule (:data:`RULE_DIMENSIONS`) after the rule."""
+    audit.insert(1, "dimension", audit["rule"].map(RULE_DIMENSIONS))
+    return audit
 
 
 def transaction_options(cfg: dict) -> dict:
@@ -174,7 +193,8 @@ def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir
     kept, quarantined : ibis Table
         Quarantined lines carry ``reason``; ``len(kept) + len(quarantined) == len(transactions)``.
     audit : DataFrame
-        Rows and amount per reason, in rule order, then the kept returns (netted, not quarantined).
+        Rule, data-quality dimension, rows and amount per reason, in rule order, then the kept returns
+        (netted, not quarantined).
     """
     columns = list(transactions.columns)
     t = transactions.mutate(exact_copy=ibis.row_number().over(group_by=columns))
@@ -234,7 +254,7 @@ def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir
                             "rows": [int(kept_row["returns"].sum())],
                             "amount": [round(float(kept_row["returned"].fillna(0).sum()), 2)],
                             "action": ["kept, netted against purchases"]})
-    return kept, quarantined, pd.concat([audit, returns], ignore_index=True)
+    return kept, quarantined, _with_dimension(pd.concat([audit, returns], ignore_index=True))
 
 
 def snapshot_date(transactions: ir.Table, configured: dt.date | None) -> dt.date:

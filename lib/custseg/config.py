@@ -340,6 +340,19 @@ def _check_sources(cfg: dict) -> None:
     collect.check_source_config(cfg["sources"])
 
 
+def redacted(cfg: dict) -> dict:
+    """A copy of a config fit to save with a run: no pseudonymisation key, no password in a source URL."""
+    from custseg.io import redact_url
+
+    out = copy.deepcopy(cfg)
+    if out["privacy"]["key"]:
+        out["privacy"]["key"] = "***"
+    for spec in out["sources"].values():
+        if spec["url"]:
+            spec["url"] = redact_url(spec["url"])
+    return out
+
+
 def as_date(value: str | dt.date) -> dt.date:
     """A config date (YAML date or ISO string) as :class:`datetime.date`."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

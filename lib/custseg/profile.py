@@ -155,6 +155,8 @@ def compositions(customers: pd.DataFrame, segment: str = "segment", columns: lis
     parts = []
     for col in columns:
         known = customers[customers[col].notna()]
+        if known.empty:  # a source without this attribute (e.g. a transaction log without a CRM)
+            continue
         seg = pd.crosstab(known[col], known[segment], normalize="columns")
         base = known[col].value_counts(normalize=True)
         parts.append((col, seg, base))

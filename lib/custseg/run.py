@@ -125,7 +125,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     timings["total"] = round(time.perf_counter() - started, 2)
 
     summary = _summary(paths)
-    io.write_json({"run": cfg["run"], "config": cfg, "versions": versions(), "timings_s": timings,
+    io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": versions(), "timings_s": timings,
                    "row_counts": summary["counts"]}, paths.reports / "run.json")
     page = render_index(cfg, paths, [nb.stem for nb in books], summary)
     io.write_text(with_headlines(page, paths), paths.reports / "index.html")
