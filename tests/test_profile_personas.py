@@ -170,7 +170,23 @@ def test_cards_are_grounded_in_the_numbers(cards_of):
     assert "spend share on luxury" in lux["rule"] and lux["rule"].endswith("it covers 100% of it.")
     lapsed = next(c for c in cards if c["segment"] == 2)
     assert lapsed["name"].startswith("Silver deal-seeking lapsed one-time buyers")
-    assert lapsed["kpis"] == i18n.messages("en")["kpis"]["one_time"]
+    m = i18n.messages("en")
+    assert lapsed["kpis"] == m["kpis"]["one_time"] + m["kpis_motive"]["deal"], "reactivation and deal KPIs"
+    assert m["strategy_motive"]["deal"] in lapsed["strategy"] and m["strategy_stage"]["silver"] in lapsed["strategy"]
+    assert m["strategy_motive"]["trend"] in lux["strategy"] and "margin after discounts" not in lux["kpis"]
+
+
+def test_strategy_and_kpis_differ_by_motive_and_stage():
+    plain = personas.strategy("mid_active")
+    assert plain == i18n.messages("en")["strategy"]["mid_active"][1]
+    variants = {personas.strategy("mid_active", mot, life) for mot in (None, *personas.MOTIVES)
+                for life in (None, "young", "silver")}
+    assert len(variants) == (len(personas.MOTIVES) + 1) * 3, "every motive and stage changes the advice"
+    assert all(v.startswith(plain) for v in variants)
+    for language in ("en", "zh"):
+        kpis = {mot: personas.kpis("active", mot, language) for mot in personas.MOTIVES}
+        assert len({tuple(k) for k in kpis.values()}) == len(personas.MOTIVES)
+        assert personas.kpis("active", None, language) == i18n.messages(language)["kpis"]["active"]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
