@@ -269,3 +269,26 @@ def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):
     assert not personas.interactive()
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
     assert personas.interactive()
+
+
+def test_tables_for_people(customers):
+    prof = profile.profile(customers)
+    table = i18n.readable(prof)
+    assert table.loc[0, "customers"] == "4" and table.loc[0, "share of customers"] == "50%"
+    assert table.loc[1, "share of net spend"] == i18n.percent(2000 / 2620) == "76%"
+    assert table.loc["all", "net spend"] == "328" and table.loc[0, "orders"] == "2.5"
+    assert table.loc[1, "spend share on luxury"] == "80%" and table.loc[2, "discount share of list value"] == "30%"
+    assert "净消费额" in i18n.readable(prof, "zh").columns
+
+    summary = profile.feature_summary(customers, used=["monetary"])
+    rows = profile.readable_summary(summary, [(1, "share_cat_luxury"), (0, "monetary")])
+    assert list(rows.columns) == ["Segment", "feature", "used for clustering", "mean", "median", "all customers",
+                                  "index", "effect size (d)"]
+    lux, spend = rows.iloc[0], rows.iloc[1]
+    assert (lux["feature"], lux["mean"], lux["all customers"], lux["used for clustering"]) == (
+        "spend share on luxury", "80%", "20%", "")
+    assert lux["index"] == "400" and lux["effect size (d)"] == "–", "no spread inside or outside: no effect size"
+    assert (spend["mean"], spend["median"], spend["used for clustering"]) == ("150", "100", "✓")
+    d = profile.effect_sizes(customers).loc[0, "monetary"]
+    assert d < 0 and spend["effect size (d)"] == f"{d:+.2f}"
+    assert len(profile.readable_summary(summary, language="zh")) == len(summary)
