@@ -163,7 +163,7 @@ def test_cards_are_grounded_in_the_numbers(cards_of):
     assert [c["segment"] for c in cards] == [0, 1, 2], "largest first"
     lux = next(c for c in cards if c["segment"] == 1)
     assert lux["name"] == "Young trend-seeking high spenders"
-    assert lux["strategy_headline"] == "Reward and retain"
+    assert lux["strategy_headline"] == "Reward and retain: lead with newness"
     assert "2 customers (25% of the base) bring 76% of net spend" in lux["who"]
     assert "100% are men (38% overall)" in lux["who"] and "100% live in tier-1 cities" in lux["who"]
     assert "novelty seeking (5.0 vs 2.8)" in lux["values"]
@@ -183,6 +183,9 @@ def test_strategy_and_kpis_differ_by_motive_and_stage():
                 for life in (None, "young", "silver")}
     assert len(variants) == (len(personas.MOTIVES) + 1) * 3, "every motive and stage changes the advice"
     assert all(v.startswith(plain) for v in variants)
+    assert personas.headline("mid_active") == "Upsell and cross-sell"
+    assert personas.headline("mid_active", "deal") == "Upsell and cross-sell: lead with value"
+    assert personas.headline("one_time", "deal", "zh") == "低成本唤醒（以实惠为先）"
     for language in ("en", "zh"):
         kpis = {mot: personas.kpis("active", mot, language) for mot in personas.MOTIVES}
         assert len({tuple(k) for k in kpis.values()}) == len(personas.MOTIVES)

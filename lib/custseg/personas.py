@@ -87,6 +87,13 @@ def strategy(key: str, motive_key: str | None = None, stage_key: str | None = No
     return m["sentence_sep"].join(x for x in parts if x)
 
 
+def headline(key: str, motive_key: str | None = None, language: str = "en") -> str:
+    """The strategy in a few words, e.g. ('mid_active', 'deal') → 'Upsell and cross-sell: lead with value'."""
+    m = i18n.messages(language)
+    core_text, lead = m["strategy"][key][0], m["strategy_lead"]
+    return lead["pattern"].format(core=core_text, lead=lead[motive_key]) if motive_key in MOTIVES else core_text
+
+
 def kpis(act: str, motive_key: str | None = None, language: str = "en") -> list[str]:
     """The KPIs to watch: those of the activity (retention for the active, reactivation for the lapsed…) and
     those that tell whether the motive-specific offer works (e.g. margin after discounts for deal seekers)."""
@@ -141,7 +148,7 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
             "who": _who(p, i, comp, language),
             "how": _how(p, i, medians.loc[seg], comp, act, language),
             "values": _values(customers, seg, d, segment, language),
-            "strategy_headline": m["strategy"][key][0], "strategy": strategy(key, mot, life, language),
+            "strategy_headline": headline(key, mot, language), "strategy": strategy(key, mot, life, language),
             "actions": _actions(p, i, mot, categories, channels, language),
             "kpis": kpis(act, mot, language), "rule": _rule(rules, seg, language, segment),
             "main_channel": channels[0] if channels else "", "language": language,
