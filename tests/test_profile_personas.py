@@ -285,7 +285,7 @@ def test_tables_for_people(customers):
 
     summary = profile.feature_summary(customers, used=["monetary"])
     rows = profile.readable_summary(summary, [(1, "share_cat_luxury"), (0, "monetary")])
-    assert list(rows.columns) == ["Segment", "feature", "used for clustering", "mean", "median", "all customers",
+    assert list(rows.columns) == ["segment", "feature", "used for clustering", "mean", "median", "all customers",
                                   "index", "effect size (d)"]
     lux, spend = rows.iloc[0], rows.iloc[1]
     assert (lux["feature"], lux["mean"], lux["all customers"], lux["used for clustering"]) == (

@@ -288,7 +288,7 @@ def readable_summary(summary: pd.DataFrame, features: list[tuple] | None = None,
     t = i18n.messages(language)["ui"]
     value = lambda col: [i18n.feature_value(f, x) for f, x in zip(rows["feature"], rows[col], strict=True)]  # noqa: E731
     return pd.DataFrame({
-        t["segment"]: rows[segment].to_numpy(), t["col_feature"]: rows["label"].to_numpy(),
+        t["col_segment"]: rows[segment].to_numpy(), t["col_feature"]: rows["label"].to_numpy(),
         t["col_used"]: np.where(rows["used_for_clustering"], "✓", ""),
         t["col_mean"]: value("mean"), t["col_median"]: value("median"), t["col_base"]: value("base_mean"),
         t["index"]: [i18n.integer(x) for x in rows["index"]],
