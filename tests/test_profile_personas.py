@@ -296,3 +296,19 @@ def test_tables_for_people(customers):
     d = profile.effect_sizes(customers).loc[0, "monetary"]
     assert d < 0 and spend["effect size (d)"] == f"{d:+.2f}"
     assert len(profile.readable_summary(summary, language="zh")) == len(summary)
+
+
+def test_index_heatmap_colours_ratios_and_shows_the_indexes():
+    import matplotlib.pyplot as plt
+
+    from custseg import plots
+
+    idx = pd.DataFrame({0: [200.0, 50.0], 1: [0.0, 100.0]}, index=["orders", "net spend"])
+    fig = plots.index_heatmap(idx, "Index", "segment", "feature")
+    ax = fig.axes[0]
+    colours = np.asarray(ax.collections[0].get_array()).reshape(2, 2)
+    assert colours[0, 0] == pytest.approx(1) and colours[1, 0] == pytest.approx(-1), "double and half mirror"
+    assert colours[0, 1] == pytest.approx(-3) and colours[1, 1] == pytest.approx(0), "0 clipped to the end colour"
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "100", "200", "50"]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Index", "segment", "feature")
+    plt.close(fig)

@@ -137,3 +137,21 @@ def heatmap(table: pd.DataFrame, title: str, fmt: str = ".0f", center: float | N
                 annot_kws={"fontsize": 8})
     ax.set_title(title)
     return fig
+
+
+def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylabel: str = ""):
+    """A heatmap of index values (100 = average) on a ratio colour scale, annotated with the indexes.
+
+    Colours follow log2(index / 100), so that half (50) is as blue as double (200) is red; indexes
+    beyond 1/8 and 8 times the average get the end colours (the annotations keep the exact values).
+    """
+    ratio = np.log2(index.astype("float64").clip(lower=12.5, upper=800) / 100)
+    fig, ax = plt.subplots(figsize=(1.1 * index.shape[1] + 3, 0.45 * index.shape[0] + 1.5))
+    ticks = [12.5, 25, 50, 100, 200, 400, 800]
+    sns.heatmap(ratio, annot=index.astype("float64"), fmt=".0f", center=0, vmin=-3, vmax=3, cmap="RdBu_r", ax=ax,
+                annot_kws={"fontsize": 8}, cbar_kws={"shrink": 0.6, "ticks": np.log2(np.array(ticks) / 100)})
+    ax.collections[0].colorbar.set_ticklabels(["≤13", "25", "50", "100", "200", "400", "≥800"])
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig
