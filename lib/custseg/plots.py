@@ -148,7 +148,7 @@ def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylab
     ratio = np.log2(index.astype("float64").clip(lower=12.5, upper=800) / 100)
     fig, ax = plt.subplots(figsize=(1.1 * index.shape[1] + 3, 0.45 * index.shape[0] + 1.5))
     ticks = [12.5, 25, 50, 100, 200, 400, 800]
-    sns.heatmap(ratio, annot=index.astype("float64"), fmt=".0f", center=0, vmin=-3, vmax=3, cmap="RdBu_r", ax=ax,
+    sns.heatmap(ratio, annot=index.astype("float64"), fmt=".0f", center=0, vmin=-3, vmax=3, cmap="vlag", ax=ax,
                 annot_kws={"fontsize": 8}, cbar_kws={"shrink": 0.6, "ticks": np.log2(np.array(ticks) / 100)})
     ax.collections[0].colorbar.set_ticklabels(["≤13", "25", "50", "100", "200", "400", "≥800"])
     ax.set_title(title)
