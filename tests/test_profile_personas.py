@@ -312,3 +312,19 @@ def test_index_heatmap_colours_ratios_and_shows_the_indexes():
     assert sorted(t.get_text() for t in ax.texts) == ["0", "100", "200", "50"]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Index", "segment", "feature")
     plt.close(fig)
+
+
+def test_log_histogram_draws_the_data_on_a_log_axis():
+    import matplotlib.pyplot as plt
+
+    from custseg import plots
+
+    values = pd.Series(np.random.default_rng(0).lognormal(6, 1, 2000))
+    fig = plots.log_histogram(pd.concat([values, pd.Series([0.0, -5.0, 1e-12])]), "Spend", "net spend")
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert ax.get_xscale() == "log" and sum(heights) >= 0.99 * len(values), "every positive customer is drawn"
+    lo, hi = ax.get_xlim()
+    assert lo > 1e-3 and values.max() <= hi < 10 * values.max(), "axis spans the data, not float residue"
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Spend", "net spend", "customers")
+    plt.close(fig)
