@@ -163,14 +163,33 @@ def test_cards_are_grounded_in_the_numbers(cards_of):
     assert [c["segment"] for c in cards] == [0, 1, 2], "largest first"
     lux = next(c for c in cards if c["segment"] == 1)
     assert lux["name"] == "Young trend-seeking high spenders"
-    assert lux["strategy_headline"] == "Reward and retain"
+    assert lux["strategy_headline"] == "Reward and retain: lead with newness"
     assert "2 customers (25% of the base) bring 76% of net spend" in lux["who"]
     assert "100% are men (38% overall)" in lux["who"] and "100% live in tier-1 cities" in lux["who"]
     assert "novelty seeking (5.0 vs 2.8)" in lux["values"]
     assert "spend share on luxury" in lux["rule"] and lux["rule"].endswith("it covers 100% of it.")
     lapsed = next(c for c in cards if c["segment"] == 2)
     assert lapsed["name"].startswith("Silver deal-seeking lapsed one-time buyers")
-    assert lapsed["kpis"] == i18n.messages("en")["kpis"]["one_time"]
+    m = i18n.messages("en")
+    assert lapsed["kpis"] == m["kpis"]["one_time"] + m["kpis_motive"]["deal"], "reactivation and deal KPIs"
+    assert m["strategy_motive"]["deal"] in lapsed["strategy"] and m["strategy_stage"]["silver"] in lapsed["strategy"]
+    assert m["strategy_motive"]["trend"] in lux["strategy"] and "margin after discounts" not in lux["kpis"]
+
+
+def test_strategy_and_kpis_differ_by_motive_and_stage():
+    plain = personas.strategy("mid_active")
+    assert plain == i18n.messages("en")["strategy"]["mid_active"][1]
+    variants = {personas.strategy("mid_active", mot, life) for mot in (None, *personas.MOTIVES)
+                for life in (None, "young", "silver")}
+    assert len(variants) == (len(personas.MOTIVES) + 1) * 3, "every motive and stage changes the advice"
+    assert all(v.startswith(plain) for v in variants)
+    assert personas.headline("mid_active") == "Upsell and cross-sell"
+    assert personas.headline("mid_active", "deal") == "Upsell and cross-sell: lead with value"
+    assert personas.headline("one_time", "deal", "zh") == "低成本唤醒（以实惠为先）"
+    for language in ("en", "zh"):
+        kpis = {mot: personas.kpis("active", mot, language) for mot in personas.MOTIVES}
+        assert len({tuple(k) for k in kpis.values()}) == len(personas.MOTIVES)
+        assert personas.kpis("active", None, language) == i18n.messages(language)["kpis"]["active"]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -202,6 +221,7 @@ def test_catalogues_have_the_same_keys():
     skip = (".value_names.rfm", ".ui.step_names")  # may be empty in English (the original names are English)
     assert {k for k in keys(en) if not k.startswith(skip)} == {k for k in keys(zh) if not k.startswith(skip)}
     assert set(en["strategy"]) == set(en["name"]["core"])
+    assert set(zh["value_names"]["rfm"]) == set(rfm.ACTIONS), "every RFM segment has a Chinese name"
     with pytest.raises(ValueError, match="language"):
         i18n.messages("fr")
 
@@ -253,3 +273,58 @@ def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):
     assert not personas.interactive()
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
     assert personas.interactive()
+
+
+def test_tables_for_people(customers):
+    prof = profile.profile(customers)
+    table = i18n.readable(prof)
+    assert table.loc[0, "customers"] == "4" and table.loc[0, "share of customers"] == "50%"
+    assert table.loc[1, "share of net spend"] == i18n.percent(2000 / 2620) == "76%"
+    assert table.loc["all", "net spend"] == "328" and table.loc[0, "orders"] == "2.5"
+    assert table.loc[1, "spend share on luxury"] == "80%" and table.loc[2, "discount share of list value"] == "30%"
+    assert "净消费额" in i18n.readable(prof, "zh").columns
+
+    summary = profile.feature_summary(customers, used=["monetary"])
+    rows = profile.readable_summary(summary, [(1, "share_cat_luxury"), (0, "monetary")])
+    assert list(rows.columns) == ["segment", "feature", "used for clustering", "mean", "median", "all customers",
+                                  "index", "effect size (d)"]
+    lux, spend = rows.iloc[0], rows.iloc[1]
+    assert (lux["feature"], lux["mean"], lux["all customers"], lux["used for clustering"]) == (
+        "spend share on luxury", "80%", "20%", "")
+    assert lux["index"] == "400" and lux["effect size (d)"] == "–", "no spread inside or outside: no effect size"
+    assert (spend["mean"], spend["median"], spend["used for clustering"]) == ("150", "100", "✓")
+    d = profile.effect_sizes(customers).loc[0, "monetary"]
+    assert d < 0 and spend["effect size (d)"] == f"{d:+.2f}"
+    assert len(profile.readable_summary(summary, language="zh")) == len(summary)
+
+
+def test_index_heatmap_colours_ratios_and_shows_the_indexes():
+    import matplotlib.pyplot as plt
+
+    from custseg import plots
+
+    idx = pd.DataFrame({0: [200.0, 50.0], 1: [0.0, 100.0]}, index=["orders", "net spend"])
+    fig = plots.index_heatmap(idx, "Index", "segment", "feature")
+    ax = fig.axes[0]
+    colours = np.asarray(ax.collections[0].get_array()).reshape(2, 2)
+    assert colours[0, 0] == pytest.approx(1) and colours[1, 0] == pytest.approx(-1), "double and half mirror"
+    assert colours[0, 1] == pytest.approx(-3) and colours[1, 1] == pytest.approx(0), "0 clipped to the end colour"
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "100", "200", "50"]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Index", "segment", "feature")
+    plt.close(fig)
+
+
+def test_log_histogram_draws_the_data_on_a_log_axis():
+    import matplotlib.pyplot as plt
+
+    from custseg import plots
+
+    values = pd.Series(np.random.default_rng(0).lognormal(6, 1, 2000))
+    fig = plots.log_histogram(pd.concat([values, pd.Series([0.0, -5.0, 1e-12])]), "Spend", "net spend")
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert ax.get_xscale() == "log" and sum(heights) >= 0.99 * len(values), "every positive customer is drawn"
+    lo, hi = ax.get_xlim()
+    assert lo > 1e-3 and values.max() <= hi < 10 * values.max(), "axis spans the data, not float residue"
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Spend", "net spend", "customers")
+    plt.close(fig)

@@ -203,3 +203,21 @@ def test_cli_reports_bad_config(tmp_path, capsys):
     assert "unknown config key 'cluster.kmax'" in capsys.readouterr().err
     assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "--set", "cluster.k"]) == 1
     assert "key=value" in capsys.readouterr().err
+
+
+def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch):
+    """`custseg run` started from a JupyterLab kernel (JPY_SESSION_NAME set) must not make widgets in the report."""
+    monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
+    nb = nbformat.v4.new_notebook(metadata=KERNEL)
+    nb.cells = [nbformat.v4.new_code_cell("from custseg import personas\nassert not personas.interactive()")]
+    nbformat.write(nb, tmp_path / "01_static.ipynb")
+    run.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {})
+    assert os.environ["JPY_SESSION_NAME"] == "/work/notebooks/06_personas.ipynb", "restored for the caller"
+
+
+@pytest.mark.slow
+def test_report_notebook_has_no_widgets(demo_run):
+    _, reports = demo_run
+    executed = nbformat.read(reports / "notebooks" / "06_personas.ipynb", as_version=4)
+    outputs = [o for c in executed.cells for o in c.get("outputs", [])]
+    assert outputs and not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

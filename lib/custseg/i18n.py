@@ -81,6 +81,40 @@ def feature_value(column: str, x: float) -> str:
     return percent(x) if is_share(column) else number(x)
 
 
+def readable(frame, language: str = "en"):
+    """A table for people: every numeric column formatted in its unit and headed by its label.
+
+    Counts (``customers`` and integer columns) get thousands separators, shares (``share``, ``value_share``,
+    ``share_*``, discount share, return rate) become percentages and other measurements get
+    :func:`number`; column names become their labels in ``language`` (:func:`label`). Non-numeric
+    columns are kept as they are.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        E.g. :func:`custseg.profile.profile`.
+    language : {'en', 'zh'}
+
+    Returns
+    -------
+    DataFrame
+        Same index, string cells, readable headers.
+    """
+    out = frame.copy()
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype.kind not in "iuf":
+            continue
+        if col in ("share", "value_share") or is_share(col):
+            fmt = percent
+        elif col == "customers" or values.dtype.kind in "iu":
+            fmt = integer
+        else:
+            fmt = number
+        out[col] = [fmt(float(x)) for x in values]
+    return out.rename(columns=lambda c: label(c, language))
+
+
 def join(items: list[str], language: str = "en") -> str:
     """'a, b and c' (or the language's equivalent)."""
     m = messages(language)

@@ -10,8 +10,9 @@ The name is built from the profile, e.g. "Young trend-seeking regulars":
 * **motive** — the strongest of deal-seeking (discount share, survey price sensitivity), trend-seeking,
   health-conscious, quality-focused and brand-loyal (survey items) when its effect size is large (d ≥ 0.8).
 
-The strategy follows from value and activity (reward and retain, win back, upsell, nurture…); channels
-and offers follow from how the segment buys. Every sentence is filled from the numbers of the profile;
+The strategy follows from value and activity (reward and retain, win back, upsell, nurture…) and is
+sharpened by the motive and life stage (lead with value, newness, expertise…); KPIs follow from activity and
+motive; channels and offers follow from how the segment buys. Every sentence is filled from the numbers of the profile;
 the words come from the language's catalogue (``templates/<language>/messages.yaml``) and the cards are
 rendered with ``templates/persona.{md,html}.j2``.
 """
@@ -77,6 +78,29 @@ def name(key: str, stage_key: str | None, motive_key: str | None, language: str 
     return text[:1].upper() + text[1:]
 
 
+def strategy(key: str, motive_key: str | None = None, stage_key: str | None = None, language: str = "en") -> str:
+    """The recommended strategy: the plan for the value level and activity (``key``, see :func:`core`), then how
+    to lead for the segment's motive and life stage, so that segments alike in value and activity get different
+    advice, e.g. ('mid_active', 'deal', None) → 'Recommend adjacent categories, … Lead with value: …'."""
+    m = i18n.messages(language)
+    parts = [m["strategy"][key][1], m["strategy_motive"].get(motive_key, ""), m["strategy_stage"].get(stage_key, "")]
+    return m["sentence_sep"].join(x for x in parts if x)
+
+
+def headline(key: str, motive_key: str | None = None, language: str = "en") -> str:
+    """The strategy in a few words, e.g. ('mid_active', 'deal') → 'Upsell and cross-sell: lead with value'."""
+    m = i18n.messages(language)
+    core_text, lead = m["strategy"][key][0], m["strategy_lead"]
+    return lead["pattern"].format(core=core_text, lead=lead[motive_key]) if motive_key in MOTIVES else core_text
+
+
+def kpis(act: str, motive_key: str | None = None, language: str = "en") -> list[str]:
+    """The KPIs to watch: those of the activity (retention for the active, reactivation for the lapsed…) and
+    those that tell whether the motive-specific offer works (e.g. margin after discounts for deal seekers)."""
+    m = i18n.messages(language)
+    return [*m["kpis"][act], *m["kpis_motive"].get(motive_key, [])]
+
+
 def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_scores: pd.DataFrame,
           language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None) -> list[dict]:
     """One persona card (dict) per segment, largest first.
@@ -112,11 +136,11 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
         comp = comps[comps[segment] == seg]
         level = value_level(i.get("monetary", 100))
         act = activity(p.get("recency_days", 0), p.get("frequency", 2), p.get("interpurchase_days", np.nan))
-        key, mot = core(level, act), motive(d)
+        key, mot, life = core(level, act), motive(d), stage(p.get("age", np.nan))
         categories = _top(comp, "category", language, 2)
         channels = _top(comp, "channel", language, 2)
         card = {
-            "segment": int(seg), "name": name(key, stage(p.get("age", np.nan)), mot, language),
+            "segment": int(seg), "name": name(key, life, mot, language),
             "tagline": " · ".join(x for x in (i18n.join(categories, language), *channels[:1]) if x),
             "customers": int(p["customers"]), "share": float(p["share"]), "value_share": float(p["value_share"]),
             "spend": float(p["monetary"]), "spend_index": float(i["monetary"]),
@@ -124,9 +148,9 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
             "who": _who(p, i, comp, language),
             "how": _how(p, i, medians.loc[seg], comp, act, language),
             "values": _values(customers, seg, d, segment, language),
-            "strategy_headline": m["strategy"][key][0], "strategy": m["strategy"][key][1],
+            "strategy_headline": headline(key, mot, language), "strategy": strategy(key, mot, life, language),
             "actions": _actions(p, i, mot, categories, channels, language),
-            "kpis": list(m["kpis"][act]), "rule": _rule(rules, seg, language, segment),
+            "kpis": kpis(act, mot, language), "rule": _rule(rules, seg, language, segment),
             "main_channel": channels[0] if channels else "", "language": language,
         }
         card["narrative"] = m["sentence_sep"].join(x for x in (card["who"], card["how"], card["values"]) if x)

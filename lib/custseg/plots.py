@@ -206,3 +206,40 @@ def heatmap(table: pd.DataFrame, title: str, fmt: str = ".0f", center: float | N
                 annot_kws={"fontsize": 8})
     ax.set_title(title)
     return fig
+
+
+def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylabel: str = ""):
+    """A heatmap of index values (100 = average) on a ratio colour scale, annotated with the indexes.
+
+    Colours follow log2(index / 100), so that half (50) is as blue as double (200) is red; indexes
+    beyond 1/8 and 8 times the average get the end colours (the annotations keep the exact values).
+    """
+    ratio = np.log2(index.astype("float64").clip(lower=12.5, upper=800) / 100)
+    fig, ax = plt.subplots(figsize=(1.1 * index.shape[1] + 3, 0.45 * index.shape[0] + 1.5))
+    ticks = [12.5, 25, 50, 100, 200, 400, 800]
+    sns.heatmap(ratio, annot=index.astype("float64"), fmt=".0f", center=0, vmin=-3, vmax=3, cmap="vlag", ax=ax,
+                annot_kws={"fontsize": 8}, cbar_kws={"shrink": 0.6, "ticks": np.log2(np.array(ticks) / 100)})
+    ax.collections[0].colorbar.set_ticklabels(["≤13", "25", "50", "100", "200", "400", "≥800"])
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
+def log_histogram(values: pd.Series, title: str, xlabel: str, bins: int = 40, ylabel: str = "customers"):
+    """Distribution of a skewed positive variable (spend, counts) on a log x axis, bins of equal width in log space.
+
+    Values ≤ 0 cannot be shown on a log axis and are left out, as is float residue below the 0.1 % quantile
+    (1e-10 left after a full return would stretch the axis); say so in the text when it matters.
+    (Use this rather than ``histogram(log=True)``: seaborn reads explicit bins on a log-scaled axis in log units,
+    which draws an empty figure.)
+    """
+    v = values.dropna()
+    v = v[v > 0]
+    v = v[v >= v.quantile(0.001)]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.histplot(v, bins=bins, log_scale=True, ax=ax)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig

@@ -270,6 +270,34 @@ def _rule_text(bounds: dict, whole: dict, language: str) -> str:
     return m["rule_and"].join(parts) if parts else m["rule_everyone"]
 
 
+def readable_summary(summary: pd.DataFrame, features: list[tuple] | None = None, segment: str = "segment",
+                     language: str = "en") -> pd.DataFrame:
+    """Rows of :func:`feature_summary` as a table for people.
+
+    Means and medians in the feature's unit (shares as percentages), the index as a whole number, the
+    effect size signed with two decimals, a mark for features used for clustering, and headers in
+    ``language``.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        From :func:`feature_summary`.
+    features : list of (segment, feature), optional
+        The rows to show, in this order (e.g. from :func:`distinguishing`); default all.
+    """
+    rows = summary if features is None else (
+        pd.DataFrame(features, columns=[segment, "feature"]).merge(summary, on=[segment, "feature"], how="left"))
+    t = i18n.messages(language)["ui"]
+    value = lambda col: [i18n.feature_value(f, x) for f, x in zip(rows["feature"], rows[col], strict=True)]  # noqa: E731
+    return pd.DataFrame({
+        t["col_segment"]: rows[segment].to_numpy(), t["col_feature"]: rows["label"].to_numpy(),
+        t["col_used"]: np.where(rows["used_for_clustering"], "✓", ""),
+        t["col_mean"]: value("mean"), t["col_median"]: value("median"), t["col_base"]: value("base_mean"),
+        t["index"]: [i18n.integer(x) for x in rows["index"]],
+        t["col_effect"]: ["–" if pd.isna(x) else f"{x:+.2f}" for x in rows["effect_size"]],
+    })
+
+
 def compare(summary: pd.DataFrame, first, second=None, segment: str = "segment", top: int = 12,
             language: str = "en") -> pd.DataFrame:
     """Two segments side by side (or one vs the base): the ``top`` features that set ``first`` apart most.
