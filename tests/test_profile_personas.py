@@ -314,13 +314,13 @@ def test_index_heatmap_colours_ratios_and_shows_the_indexes():
     plt.close(fig)
 
 
-def test_log_histogram_draws_the_data_on_a_log_axis():
+def test_histogram_log_draws_the_data_on_a_log_axis():
     import matplotlib.pyplot as plt
 
     from custseg import plots
 
     values = pd.Series(np.random.default_rng(0).lognormal(6, 1, 2000))
-    fig = plots.log_histogram(pd.concat([values, pd.Series([0.0, -5.0, 1e-12])]), "Spend", "net spend")
+    fig = plots.histogram(pd.concat([values, pd.Series([0.0, -5.0, 1e-12])]), "Spend", "net spend", log=True)
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
     assert ax.get_xscale() == "log" and sum(heights) >= 0.99 * len(values), "every positive customer is drawn"

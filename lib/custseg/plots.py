@@ -64,8 +64,12 @@ def bar(data: pd.DataFrame, x: str, y: str, title: str, xlabel: str | None = Non
     return fig
 
 
-def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bins: int = 40):
-    """Distribution of one variable; ``log`` uses a log x axis for skewed spend or counts."""
+def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bins: int = 40,
+              ylabel: str = "customers"):
+    """Distribution of one variable; ``log`` uses a log x axis (bins equal in log space) for skewed spend or counts.
+
+    On a log axis values ≤ 0 cannot be shown and are left out; say so in the text when it matters.
+    """
     fig, ax = plt.subplots(figsize=(6, 3.5))
     v = values.dropna()
     if log:
@@ -75,7 +79,7 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bin
     sns.histplot(v, bins=bins, log_scale=log, ax=ax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("customers")
+    ax.set_ylabel(ylabel)
     return fig
 
 
@@ -220,25 +224,6 @@ def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylab
     sns.heatmap(ratio, annot=index.astype("float64"), fmt=".0f", center=0, vmin=-3, vmax=3, cmap="vlag", ax=ax,
                 annot_kws={"fontsize": 8}, cbar_kws={"shrink": 0.6, "ticks": np.log2(np.array(ticks) / 100)})
     ax.collections[0].colorbar.set_ticklabels(["≤13", "25", "50", "100", "200", "400", "≥800"])
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    return fig
-
-
-def log_histogram(values: pd.Series, title: str, xlabel: str, bins: int = 40, ylabel: str = "customers"):
-    """Distribution of a skewed positive variable (spend, counts) on a log x axis, bins of equal width in log space.
-
-    Values ≤ 0 cannot be shown on a log axis and are left out, as is float residue below the 0.1 % quantile
-    (1e-10 left after a full return would stretch the axis); say so in the text when it matters.
-    (Use this rather than ``histogram(log=True)``: seaborn reads explicit bins on a log-scaled axis in log units,
-    which draws an empty figure.)
-    """
-    v = values.dropna()
-    v = v[v > 0]
-    v = v[v >= v.quantile(0.001)]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    sns.histplot(v, bins=bins, log_scale=True, ax=ax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
