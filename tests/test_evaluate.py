@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import clean, cluster, collect, config, demo, evaluate, features, io, run
+from custseg import clean, cluster, collect, config, demo, evaluate, features, i18n, io, run
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -242,11 +242,11 @@ def test_index_headlines_hook(tmp_path):
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "h"
     paths = io.run_paths(cfg).make()
-    page = "<html><body><h2>Summary</h2><p>x</p><h2>Personas</h2></body></html>"
-    assert run.with_headlines(page, paths) == page
+    assert run.headlines(paths) == []
     io.write_json({"title": "Evaluation", "text": "custseg <wins>", "items": [{"label": "eta²", "value": "0.71"}],
                    "table": [{"method": "custseg", "eta²": "0.706"}, {"method": "RFM grid", "eta²": "0.139"}]},
                   paths.reports / "headlines" / "07_evaluate.json")
-    out = run.with_headlines(page, paths)
-    assert out.index("Evaluation") < out.index("<h2>Personas</h2>") and out.index("Evaluation") > out.index("Summary")
-    assert "custseg &lt;wins&gt;" in out and "<td class=\"l\">0.139</td>" in out and 'href="07_evaluate.html"' in out
+    [h] = run.headlines(paths)
+    out = i18n.render("headline.html.j2", "en", h=h)
+    assert "custseg &lt;wins&gt;" in out and '<td class="l">0.139</td>' in out and 'href="07_evaluate.html"' in out
+    assert "<b>0.71</b>eta²" in out

@@ -127,42 +127,17 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     summary = _summary(paths)
     io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": versions(), "timings_s": timings,
                    "row_counts": summary["counts"]}, paths.reports / "run.json")
-    page = render_index(cfg, paths, [nb.stem for nb in books], summary)
-    io.write_text(with_headlines(page, paths), paths.reports / "index.html")
+    io.write_text(render_index(cfg, paths, [nb.stem for nb in books], summary), paths.reports / "index.html")
     return paths.reports
 
 
-def with_headlines(page: str, paths: io.RunPaths) -> str:
-    """Add the headline blocks notebooks leave in ``reports/<run>/headlines/*.json`` to the index page.
+def headlines(paths: io.RunPaths) -> list[dict]:
+    """The headline blocks notebooks leave in ``reports/<run>/headlines/<notebook>.json`` for the index page.
 
     A generic hook: a notebook writes ``{"title", "text", "items": [{"label", "value"}], "table": [{col: value}]}``
-    (every key optional) and its numbers appear on the index without the page template knowing the notebook.
+    (every key optional) and its numbers appear on the index (``headline.html.j2``) without the page knowing it.
     """
-    import html
-
-    blocks = []
-    for path in sorted((paths.reports / "headlines").glob("*.json")):
-        h = io.read_json(path)
-        esc = lambda v: html.escape(str(v))  # noqa: E731
-        parts = [f'<section class="headline" id="headline-{esc(path.stem)}"><h2>{esc(h.get("title", path.stem))}</h2>']
-        if h.get("text"):
-            parts.append(f'<p class="note">{esc(h["text"])}</p>')
-        if h.get("items"):
-            parts.append('<div class="kpis">' + "".join(f'<div class="kpi"><b>{esc(i["value"])}</b>{esc(i["label"])}'
-                                                        "</div>" for i in h["items"]) + "</div>")
-        if h.get("table"):
-            cols = list(h["table"][0])
-            parts.append("<table><thead><tr>" + "".join(f'<th class="l">{esc(c)}</th>' for c in cols) + "</tr></thead>"
-                         "<tbody>" + "".join("<tr>" + "".join(f'<td class="l">{esc(r.get(c, ""))}</td>' for c in cols)
-                                             + "</tr>" for r in h["table"]) + "</tbody></table>")
-        parts.append(f'<p><a href="{esc(path.stem)}.html">{esc(path.stem)}.html</a></p></section>')
-        blocks.append("".join(parts))
-    if not blocks:
-        return page
-    # after the executive summary (before the page's second section), else at the end
-    at = page.find("<h2>", page.find("<h2>") + 1)
-    at = at if at > 0 else page.rfind("</body>")
-    return page[:at] + "\n".join(blocks) + "\n" + page[at:]
+    return [{**io.read_json(path), "stem": path.stem} for path in sorted((paths.reports / "headlines").glob("*.json"))]
 
 
 def _summary(paths: io.RunPaths) -> dict:
@@ -192,7 +167,7 @@ def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict)
     cards = summary["cards"]
     return i18n.render(
         "index.html.j2", language, cfg=cfg, steps=steps, colors=colors,
-        figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))],
+        figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
         cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
         scale=max([c["value_share"] for c in cards] + [c["share"] for c in cards] + [1e-9]),
         chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'])}"
