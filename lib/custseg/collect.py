@@ -415,7 +415,7 @@ def _read_excel(con, role: str, spec: dict, path: Path, where: str) -> ir.Table:
     for col in df.columns[df.dtypes == object]:  # noqa: E721
         df[col] = df[col].map(lambda v: None if pd.isna(v) else str(v)).astype("str")
     if con.name == "pyspark":  # a small sheet: an in-memory table, nothing saved in Spark's warehouse
-        return ibis.memtable(df, name=f"src_{role}")
+        return ibis.memtable(df)
     return con.create_table(f"src_{role}", df, overwrite=True)
 
 
