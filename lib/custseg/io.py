@@ -176,13 +176,18 @@ def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
 
 def remove_table(folder: Path, name: str) -> None:
     """Remove ``folder/name.parquet`` if it exists (a stage output an earlier run left behind)."""
-    (folder / f"{name}.parquet").unlink(missing_ok=True)
+    path = folder / f"{name}.parquet"
+    if path.is_dir():  # written by Spark
+        import shutil
+
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:
-    """Read ``folder/name.parquet``, saying which notebook to run first if it is missing."""
+    """Read ``folder/name.parquet`` (a file or Spark's directory), saying which notebook to run first if it is missing."""
     path = folder / f"{name}.parquet"
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(
             f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
         )
