@@ -13,7 +13,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, collect, config, features, io
+from custseg import clean, cluster, collect, config, features, io
 
 pytestmark = pytest.mark.spark
 
@@ -60,20 +60,20 @@ def both(tiny_cfg, tmp_path_factory):
     assert con.name == "pyspark"
     try:
         spark = _stages(con, spark_cfg, tmp_path_factory.mktemp("spark"))
+        duck = _stages(collect.connect(tiny_cfg), tiny_cfg, tmp_path_factory.mktemp("duckdb"))
+        yield duck, spark, con
     finally:
         con.disconnect()
-    duck = _stages(collect.connect(tiny_cfg), tiny_cfg, tmp_path_factory.mktemp("duckdb"))
-    return duck, spark
 
 
 def test_collect_validation_and_reconciliation_match(both):
-    duck, spark = both
+    duck, spark, _ = both
     pd.testing.assert_frame_equal(spark["validation"], duck["validation"])
     pd.testing.assert_frame_equal(spark["reconcile"], duck["reconcile"])
 
 
 def test_cleaning_audits_match(both):
-    duck, spark = both
+    duck, spark, _ = both
     pd.testing.assert_frame_equal(spark["audit_customers"], duck["audit_customers"])
     pd.testing.assert_frame_equal(spark["audit_lines"], duck["audit_lines"], rtol=1e-9)
     assert spark["n_quarantined"] == duck["n_quarantined"] > 0
@@ -81,7 +81,7 @@ def test_cleaning_audits_match(both):
 
 
 def test_customer_features_match(both):
-    duck, spark = both
+    duck, spark, _ = both
     sf, df = spark["features"], duck["features"]
     assert len(df) > 1000 and list(sf.columns) == list(df.columns)
     assert sf["customer_id"].tolist() == df["customer_id"].tolist()
@@ -91,9 +91,20 @@ def test_customer_features_match(both):
 
 def test_spark_writes_a_parquet_directory_duckdb_can_read(both):
     # what a Spark run hands on to the DuckDB notebooks (03, 07): the same kept lines
-    duck, spark = both
+    duck, spark, _ = both
     assert (spark["root"] / "processed" / "transactions.parquet").is_dir()
     con = collect.connect()
     totals = [io.read_ibis(con, run["root"] / "processed", "transactions").aggregate(
         n=ibis._.count(), amount=ibis._.amount.sum()).execute() for run in (duck, spark)]
     pd.testing.assert_frame_equal(totals[1], totals[0], rtol=1e-9)
+
+
+def test_segments_assigned_in_spark_equal_predict(both, tiny_cfg):
+    duck, _, con = both
+    table = duck["features"]
+    columns = cluster.select_columns(table, tiny_cfg["cluster"]["features"]) + ["city_tier"]
+    seg = cluster.Segmenter(k=4, stability_runs=0, progress=False).fit(table[columns])
+    got = con.execute(cluster.assign_in_engine(seg, ibis.memtable(table[["customer_id", *columns]]))
+                      .order_by("customer_id"))
+    assert got["customer_id"].tolist() == table["customer_id"].tolist()
+    assert (got["segment"].to_numpy() == seg.predict(table[columns])).all()

@@ -185,7 +185,7 @@ def remove_table(folder: Path, name: str) -> None:
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:
-    """Read ``folder/name.parquet`` (a file or Spark's directory), saying which notebook to run first if it is missing."""
+    """Read ``folder/name.parquet`` (file, or Spark's directory), saying which notebook to run first if missing."""
     path = folder / f"{name}.parquet"
     if not path.exists():
         raise FileNotFoundError(
