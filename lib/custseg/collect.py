@@ -196,7 +196,8 @@ def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None) ->
         con = ibis.duckdb.connect()
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
         return con
-    return ibis.pyspark.connect(session or spark_session(cfg["spark"]))
+    session = session or spark_session(cfg["spark"])  # first: it explains a missing pyspark or Java
+    return ibis.pyspark.connect(session)
 
 
 def spark_session(spark: dict):
