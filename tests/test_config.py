@@ -16,6 +16,7 @@ def test_defaults_fill_every_key(tmp_path):
     assert cfg["name"] == "x"
     assert cfg["cluster"]["k_min"] == 2
     assert cfg["sources"]["orders"]["path"] == "" and cfg["sources"]["transactions"]["encoding"] == "utf-8"
+    assert cfg["engine"] == "duckdb" and cfg["spark"] == {"master": "local[2]", "app_name": "custseg", "conf": None}
 
 
 @pytest.mark.parametrize("text, key", [
@@ -49,6 +50,10 @@ def test_unknown_key_is_named(tmp_path, text, key):
     ("privacy:\n  pii_action: hide\n", "privacy.pii_action"),
     ("demo:\n  shape: bank\n", "demo.shape"),
     ("sources:\n  transactions: {path: t.csv, decimal: ';'}\n", "sources.transactions.decimal"),
+    ("engine: spark\n", "engine"),
+    ("spark:\n  master: 2\n", "spark.master"),
+    ("spark:\n  conf: [spark.executor.memory]\n", "spark.conf"),
+    ("spark:\n  conf: {spark.executor.memory: [8g]}\n", "spark.conf.spark.executor.memory"),
 ])
 def test_wrong_type_is_named(tmp_path, text, key):
     with pytest.raises(ConfigError, match=f"'{key}'"):
@@ -103,3 +108,17 @@ def test_readme_own_data_example_is_a_valid_config(tmp_path):
     cfg = config.load(write(tmp_path, example))
     assert cfg["sources"]["transactions"]["columns"]["customer_id"] == "会员编号"
     assert cfg["sources"]["survey"]["url"].startswith("postgres://") and cfg["privacy"]["pseudonymise_ids"]
+
+
+def test_pyspark_engine_without_pyspark_says_how_to_install(tmp_path, monkeypatch):
+    import sys
+
+    from custseg import collect
+
+    source = "sources:\n  transactions: {path: t.csv}\n"
+    cfg = config.load(write(tmp_path, "engine: pyspark\nspark: {master: 'local[1]'}\n" + source))
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(ConfigError, match=r"pip install 'custseg\[spark\]'.*Java 17"):
+        collect.connect(cfg)
+    assert collect.connect(config.load(write(tmp_path, source))).name == "duckdb"

@@ -32,8 +32,10 @@ def test_every_third_party_import_is_a_declared_dependency():
     import re
     import sys
 
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    # the spark extra is imported lazily by collect.spark_session (engine: pyspark), with its own install hint
     declared = {re.split(r"[\[<>=~ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
-                for d in tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+                for d in project["dependencies"] + project["optional-dependencies"]["spark"]}
     distribution = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework"}
     imported = set()
     for path in (PROJECT_ROOT / "lib" / "custseg").rglob("*.py"):

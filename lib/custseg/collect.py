@@ -173,11 +173,67 @@ def check_source_config(sources: dict) -> None:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def connect(memory_limit: str = "4GB") -> ibis.BaseBackend:
-    """An embedded DuckDB connection that spills to disk beyond ``memory_limit``."""
-    con = ibis.duckdb.connect()
-    con.raw_sql(f"SET memory_limit = '{memory_limit}'")
-    return con
+def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None) -> ibis.BaseBackend:
+    """The Ibis backend of the configured engine (``engine:`` in the config; DuckDB without a config).
+
+    Parameters
+    ----------
+    cfg : dict, optional
+        The run config. ``engine: duckdb`` (the default) gives an embedded DuckDB connection that spills to
+        disk beyond ``memory_limit``; ``engine: pyspark`` a Spark session built from the ``spark`` section
+        (``master``, ``app_name``, ``conf``), or the one already running in this process.
+    memory_limit : str
+        DuckDB's memory limit.
+    session : pyspark.sql.SparkSession, optional
+        An existing Spark session to use (engine pyspark), e.g. a cluster's or a notebook platform's.
+
+    Raises
+    ------
+    ConfigError
+        ``engine: pyspark`` without pyspark or Java installed.
+    """
+    if cfg is None or cfg["engine"] == "duckdb":
+        con = ibis.duckdb.connect()
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        return con
+    session = session or spark_session(cfg["spark"])  # first: it explains a missing pyspark or Java
+    return ibis.pyspark.connect(session)
+
+
+def spark_session(spark: dict):
+    """A Spark session from the config's ``spark`` section (``getOrCreate``: reuses a running one).
+
+    Local sessions get ``PYSPARK_PYTHON`` set to this interpreter, no web UI and a private warehouse
+    folder, so nothing is written into the project.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError("engine: pyspark needs pyspark: pip install 'custseg[spark]' (and Java 17, e.g. "
+                          "apt-get install openjdk-17-jre-headless), or set engine: duckdb") from None
+    import shutil
+    import sys
+    import tempfile
+
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise ConfigError("engine: pyspark needs Java 17 (java not found on PATH and JAVA_HOME not set): install "
+                          "it (e.g. apt-get install openjdk-17-jre-headless) or set engine: duckdb")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(spark["master"]).appName(spark["app_name"])
+    settings = {"spark.ui.enabled": "false", "spark.sql.session.timeZone": "UTC"}
+    if spark["master"].startswith("local"):
+        settings["spark.sql.warehouse.dir"] = tempfile.mkdtemp(prefix="custseg-spark-warehouse-")
+        settings["spark.sql.shuffle.partitions"] = "8"
+    settings.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (spark["conf"] or {}).items()})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def engine_of(con) -> str:
+    """``duckdb`` or ``pyspark``: the engine behind an Ibis backend."""
+    return con.name
 
 
 def _where(cfg: dict, role: str) -> str:
@@ -195,14 +251,23 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
     """CSV/TSV or whitespace-separated text, every column as text (parsed later with clear errors)."""
     encoding = spec["encoding"].lower().replace("_", "-")
     if encoding not in DUCKDB_ENCODINGS:
+        utf8 = {**spec, "encoding": "utf-8"}
+        if con.name == "pyspark":  # Spark reads lazily: the copy must live as long as the session
+            try:
+                copy = io.staged_utf8_copy(path, spec["encoding"], f"src_{role}")
+            except UnicodeDecodeError as err:
+                raise _text_error(role, spec, path, where, err) from None
+            return _read_text(con, role, utf8, copy, kind, where)
         with io.utf8_copy(path, spec["encoding"]) as copy:
             # materialise in the engine: the temporary copy is deleted when this block ends
-            return con.create_table(f"src_{role}", _read_text(con, role, {**spec, "encoding": "utf-8"}, copy,
-                                                              kind, where).to_pyarrow(), overwrite=True)
+            return con.create_table(f"src_{role}", _read_text(con, role, utf8, copy, kind, where).to_pyarrow(),
+                                    overwrite=True)
     options: dict[str, Any] = {"encoding": DUCKDB_ENCODINGS[encoding]}
     try:
         if kind == "text":
             table = _split_whitespace(con, role, spec, path, options, where)
+        elif con.name == "pyspark":
+            table = _read_csv_spark(con, role, spec, path, options["encoding"])
         else:
             options.update(all_varchar=True, header=spec["header"])
             if spec["delimiter"] or path.suffix.lower() == ".tsv":
@@ -218,23 +283,54 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
     return table
 
 
-def _split_whitespace(con, role: str, spec: dict, path: Path, options: dict, where: str) -> ir.Table:
-    """Whitespace-separated text: read whole lines and split them in the engine."""
+def _read_csv_spark(con, role: str, spec: dict, path: Path, encoding: str) -> ir.Table:
+    """A delimited file read by Spark as DuckDB reads it: all text, RFC 4180 quotes, the delimiter sniffed."""
+    sep = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else io.sniff_delimiter(path, encoding))
+    table = con.read_csv(str(path), table_name=f"src_{role}", header=spec["header"], inferSchema=False, sep=sep,
+                         encoding=encoding, quote='"', escape='"', multiLine=True)
+    if spec["names"]:
+        table = table.rename(dict(zip(spec["names"], table.columns, strict=False)))
+    elif not spec["header"]:
+        table = table.rename({f"column{i}": c for i, c in enumerate(table.columns)})
+    return table
+
+
+def _read_lines(con, path: Path, name: str, options: dict) -> ir.Table:
+    """Every line of a text file as one column ``line``."""
+    if con.name == "pyspark":
+        return con.read_csv(str(path), table_name=name, header=False, inferSchema=False, sep="\x1f", quote="",
+                            encoding=options["encoding"]).rename(line="_c0")
+    options = dict(options)
     raw = dict(columns={"line": "VARCHAR"}, delim="\x1f", quote="", escape="", header=False, auto_detect=False,
                **options)
-    lines = con.read_csv(path, table_name=f"src_{role}_lines", **raw)
+    return con.read_csv(path, table_name=name, **raw)
+
+
+def _split_whitespace(con, role: str, spec: dict, path: Path, options: dict, where: str) -> ir.Table:
+    """Whitespace-separated text: read whole lines and split them in the engine."""
+    lines = _read_lines(con, path, f"src_{role}_lines", options)
     lines = lines.filter(lines.line.strip() != "")
     if spec["names"]:
         names = list(spec["names"])
     elif spec["header"]:
-        first = lines.limit(1).execute()["line"]
-        names = first.iloc[0].split() if len(first) else []
+        first = io.first_line(path, options["encoding"])
+        names = first.split() if first is not None else []
     else:
         widest = lines.select(n=lines.line.strip().re_split(r"\s+").length()).n.max().execute()
         names = [f"column{i}" for i in range(int(widest or 0))]
-    body = con.read_csv(path, table_name=f"src_{role}", skip=1 if spec["header"] and not spec["names"] else 0,
-                        **raw)
-    body = body.filter(body.line.strip() != "")
+    skip_header = spec["header"] and not spec["names"]
+    if con.name == "pyspark":
+        body = lines
+        if skip_header:
+            # Spark's row order is not the file's: drop the header by its text, and refuse a repeated one
+            n_headers = int(body.filter(body.line == first).count().execute())
+            if n_headers > 1:
+                raise _fail(role, where, f"the header line {first!r} appears {n_headers} times (concatenated "
+                            f"exports?)", "remove the repeated header lines, or use engine: duckdb")
+            body = body.filter(body.line != first)
+    else:
+        body = _read_lines(con, path, f"src_{role}", {**options, "skip": 1 if skip_header else 0})
+        body = body.filter(body.line.strip() != "")
     parts = body.line.strip().re_split(r"\s+")
     ragged = body.filter(parts.length() != len(names))
     n_ragged = int(ragged.count().execute())
@@ -278,7 +374,7 @@ def _open(con, cfg: dict, role: str) -> ir.Table:
             return con.read_parquet(path, table_name=f"src_{role}")
         if kind == "excel":
             return _read_excel(con, role, spec, path, where)
-        if kind == "duckdb" and spec["table"]:
+        if kind == "duckdb" and spec["table"] and con.name == "duckdb":
             alias = "src_" + hashlib.sha1(str(path).encode()).hexdigest()[:10]
             if alias not in con.list_catalogs():
                 con.attach(path, name=alias, read_only=True)
@@ -286,6 +382,8 @@ def _open(con, cfg: dict, role: str) -> ir.Table:
         other = {"duckdb": lambda: ibis.duckdb.connect(str(path), read_only=True),
                  "sqlite": lambda: ibis.sqlite.connect(path), "url": lambda: ibis.connect(spec["url"])}[kind]()
         expr = other.sql(spec["query"]) if spec["query"] else _table(other, role, spec["table"], where)
+        if con.name == "pyspark":  # Spark cannot attach these: a Parquet copy written by their own engine
+            return con.read_parquet(str(io.stage_parquet(expr, f"src_{role}")), table_name=f"src_{role}")
         return con.create_table(f"src_{role}", expr.to_pyarrow(), overwrite=True)
     except SourceError:
         raise
@@ -317,6 +415,8 @@ def _read_excel(con, role: str, spec: dict, path: Path, where: str) -> ir.Table:
     # mixed-type object columns (ids typed as numbers in some rows) would not convert to Arrow
     for col in df.columns[df.dtypes == object]:  # noqa: E721
         df[col] = df[col].map(lambda v: None if pd.isna(v) else str(v)).astype("str")
+    if con.name == "pyspark":  # a small sheet: an in-memory table, nothing saved in Spark's warehouse
+        return ibis.memtable(df)
     return con.create_table(f"src_{role}", df, overwrite=True)
 
 
@@ -328,12 +428,59 @@ def try_strptime(value: str, fmt: str) -> datetime.datetime:
     """DuckDB's ``try_strptime``: null where ``value`` does not match ``fmt``."""
 
 
+@ibis.udf.scalar.builtin
+def try_to_timestamp(value: str, fmt: str) -> datetime.datetime:
+    """Spark's ``try_to_timestamp``: null where ``value`` does not match the (Java) pattern ``fmt``."""
+
+
+STRPTIME_TO_JAVA = {"%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss"}
+
+
+def java_datetime_pattern(fmt: str) -> str:
+    """A strptime format as a Java/Spark datetime pattern (``%d/%m/%Y`` → ``d/M/yyyy``).
+
+    Like strptime, numbers between separators may have one or two digits; directives written next to each
+    other (``%Y%m%d``) keep their fixed width. Other text is quoted literally (``年``, ``T``).
+
+    Raises
+    ------
+    ValueError
+        For a directive other than %Y %m %d %H %M %S (set engine: duckdb for those).
+    """
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            directive = fmt[i:i + 2]
+            if directive not in STRPTIME_TO_JAVA:
+                raise ValueError(f"date format {fmt!r}: {directive} is not supported on Spark (only "
+                                 f"{' '.join(STRPTIME_TO_JAVA)})")
+            glued = fmt[i + 2:i + 3] == "%" or (i > 0 and fmt[i - 2:i - 1] == "%" and out and out[-1][0] != "'")
+            java = STRPTIME_TO_JAVA[directive]
+            out.append(java if glued or directive == "%Y" else java[0])
+            i += 2
+        else:
+            j = i
+            while j < len(fmt) and fmt[j] != "%":
+                j += 1
+            literal = fmt[i:j]
+            out.append("'" + literal.replace("'", "''") + "'" if any(ch.isalpha() for ch in literal) else literal)
+            i = j
+    return "".join(out)
+
+
+def _strptime(text: ir.StringValue, fmt: str, engine: str) -> ir.TimestampValue:
+    """Parse ``text`` with a strptime format in the engine; null where it does not match."""
+    if engine == "pyspark":
+        return try_to_timestamp(text, java_datetime_pattern(fmt))
+    return try_strptime(text, fmt)
+
+
 def _text(col: ir.Value) -> ir.StringValue:
     text = col.cast("string").strip()
     return ibis.ifelse(text == "", ibis.null("string"), text)
 
 
-def _parse(col: ir.Value, kind: str, spec: dict) -> ir.Value:
+def _parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb") -> ir.Value:
     """Parse one source column to a canonical type; unparseable values become null."""
     dtype = col.type()
     if kind in ("id", "text"):
@@ -359,7 +506,7 @@ def _parse(col: ir.Value, kind: str, spec: dict) -> ir.Value:
             formats, iso = [spec["date_format"]], False
         else:
             formats, iso = (DAYFIRST_FORMATS if spec["dayfirst"] else YEARFIRST_FORMATS), True
-        candidates = ([text.try_cast("timestamp")] if iso else []) + [try_strptime(text, f) for f in formats]
+        candidates = ([text.try_cast("timestamp")] if iso else []) + [_strptime(text, f, engine) for f in formats]
         parsed = ibis.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
     return parsed.cast("date") if kind == "date" else parsed.cast("timestamp")
 
@@ -380,7 +527,8 @@ def _hint(role: str, canonical: str, kind: str, examples: list, spec: dict) -> s
     return f"map the right column in {key}.columns.{canonical}, or fix these values in the export"
 
 
-def _canonical(raw: ir.Table, cfg: dict, role: str, required: set[str]) -> tuple[ir.Table, list[dict]]:
+def _canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: str = "duckdb"
+               ) -> tuple[ir.Table, list[dict]]:
     """Map a source's columns to canonical names and types, with the checks of the module docstring.
 
     Returns the typed table (canonical columns present in the source, plus the kept extra columns) and
@@ -400,9 +548,9 @@ def _canonical(raw: ir.Table, cfg: dict, role: str, required: set[str]) -> tuple
     if n_rows == 0:
         raise _fail(role, where, "has column names but no rows", "export the data again (or check the query)")
     extra = [c for c in columns if c not in present.values()] if role in KEEP_EXTRA else []
-    parsed = {c: _parse(raw[u], schema[c].type, spec) for c, u in present.items()}
+    parsed = {c: _parse(raw[u], schema[c].type, spec, engine) for c, u in present.items()}
     # survey items and other numeric extras become numbers when every value parses as one
-    numeric_extra = {c: _parse(raw[c], "number", spec) for c in extra} if role == "survey" else {}
+    numeric_extra = {c: _parse(raw[c], "number", spec, engine) for c in extra} if role == "survey" else {}
     checks: dict[str, ir.Value] = {"rows": raw.count()}
     for c, u in present.items():
         checks[f"filled__{c}"] = _text(raw[u]).notnull().sum() if not raw[u].type().is_numeric() \
@@ -473,7 +621,7 @@ def read_source(con, cfg: dict, role: str, required: set[str] | None = None) -> 
         return None
     if required is None:
         required = {c for c, col in SCHEMAS[role].items() if col.required}
-    return _canonical(_open(con, cfg, role), cfg, role, required)
+    return _canonical(_open(con, cfg, role), cfg, role, required, con.name)
 
 
 # ---------------------------------------------------------------------------------------------- assembling

@@ -60,6 +60,15 @@ DEFAULTS: dict[str, Any] = {
     "name": "demo",
     "description": "",
     "language": ANY_OF((str,), "en"),  # en | zh: persona cards, report index and 06 figures
+    # the engine of the transaction-grain stages (collect, clean, features): duckdb (embedded) | pyspark
+    "engine": "duckdb",
+    "spark": {
+        # engine: pyspark — where Spark runs: local[N], yarn, k8s://https://host:443, spark://host:7077
+        "master": "local[2]",
+        "app_name": "custseg",
+        # any Spark settings, e.g. {spark.executor.memory: 8g, spark.sql.shuffle.partitions: 64}
+        "conf": ANY_OF((dict,), None),
+    },
     "paths": {
         # raw inputs (read only); data/interim, data/processed and reports/ go under workdir
         "raw": "data/raw/demo",
@@ -264,6 +273,8 @@ def _check_values(cfg: dict) -> None:
         raise ConfigError(f"cluster.k must be ≥ 2 or null (choose automatically), got {c['k']}")
     if cfg["language"] not in LANGUAGES:
         raise ConfigError(f"config key 'language' must be one of {', '.join(LANGUAGES)}, got {cfg['language']!r}")
+    if cfg["engine"] not in ENGINES:
+        raise ConfigError(f"config key 'engine' must be one of {', '.join(ENGINES)}, got {cfg['engine']!r}")
     _check_choices(cfg)
     for key in ("demo.start", "demo.end", "demo.shift_date", "snapshot_date", "features.holdout_start",
                 "clean.earliest_date", "evaluate.later_snapshot"):
@@ -295,6 +306,7 @@ def _check_evaluate(cfg: dict) -> None:
         raise ConfigError(f"evaluate.later_snapshot ({later}) must be after snapshot_date ({snap})")
 
 
+ENGINES = ("duckdb", "pyspark")
 CHOICES = {
     "features.clv_time_unit": ("D", "W"),
     "rfm.bins": (3, 4, 5),
@@ -330,6 +342,10 @@ def _check_choices(cfg: dict) -> None:
         raise ConfigError(f"cluster.min_segment_share must be in [0, 0.5), got {c['min_segment_share']}")
     if c["max_fit_rows"] < 100 or c["stability_runs"] < 0:
         raise ConfigError("cluster.max_fit_rows must be ≥ 100 and cluster.stability_runs ≥ 0")
+    for key, value in (cfg["spark"]["conf"] or {}).items():
+        if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
+            raise ConfigError(f"config key 'spark.conf.{key}' must map a Spark setting name to a plain value "
+                              f"(text, number or true/false), got {value!r}")
 
 
 def _check_sources(cfg: dict) -> None:

@@ -92,6 +92,13 @@ def first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes] | Non
     return None
 
 
+def _transcode(path: Path, encoding: str, target: Path) -> Path:
+    with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    return target
+
+
 @contextlib.contextmanager
 def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
     """A temporary UTF-8 copy of a text file in another encoding (e.g. GB18030), removed afterwards.
@@ -99,12 +106,59 @@ def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
     The copy may hold personal data, so it lives in a private temp folder only while it is read.
     """
     with tempfile.TemporaryDirectory(prefix="custseg-") as tmp:
-        target = Path(tmp) / f"{path.stem}.utf8{path.suffix}"
-        with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8",
-                                                                                newline="") as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-        yield target
+        yield _transcode(path, encoding, Path(tmp) / f"{path.stem}.utf8{path.suffix}")
+
+
+_STAGING: list[Path] = []
+
+
+def staging_dir() -> Path:
+    """A private temp folder for copies an engine reads lazily (removed when the Python process ends).
+
+    Spark reads its inputs when a query runs, not when they are registered, so a source it cannot read
+    itself (a DuckDB or SQLite table, a file in another encoding) is copied here for the session's life.
+    """
+    if not _STAGING:
+        import atexit
+        import shutil
+
+        _STAGING.append(Path(tempfile.mkdtemp(prefix="custseg-staging-")))
+        atexit.register(shutil.rmtree, _STAGING[0], True)
+    return _STAGING[0]
+
+
+def staged_utf8_copy(path: Path, encoding: str, name: str) -> Path:
+    """A UTF-8 copy of a text file in :func:`staging_dir` (see :func:`utf8_copy` for the short-lived kind)."""
+    return _transcode(path, encoding, staging_dir() / f"{name}.utf8{path.suffix}")
+
+
+def stage_parquet(table, name: str) -> Path:
+    """Write an Ibis table of any backend to a Parquet file in :func:`staging_dir`, inside that backend."""
+    path = staging_dir() / f"{name}.parquet"
+    path.unlink(missing_ok=True)
+    table.to_parquet(path)
+    return path
+
+
+def first_line(path: Path, encoding: str) -> str | None:
+    """The first non-blank line of a text file (without its line break), None for a blank file."""
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        for line in fh:
+            if line.strip():
+                return line.rstrip("\r\n").lstrip("\ufeff")
+    return None
+
+
+def sniff_delimiter(path: Path, encoding: str) -> str:
+    """The delimiter of a delimited text file, guessed from its first lines (``,`` when unsure)."""
+    import csv
+
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(64 * 1024)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def excel_sheets(path: Path) -> list[str]:
@@ -122,13 +176,18 @@ def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
 
 def remove_table(folder: Path, name: str) -> None:
     """Remove ``folder/name.parquet`` if it exists (a stage output an earlier run left behind)."""
-    (folder / f"{name}.parquet").unlink(missing_ok=True)
+    path = folder / f"{name}.parquet"
+    if path.is_dir():  # written by Spark
+        import shutil
+
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame:
-    """Read ``folder/name.parquet``, saying which notebook to run first if it is missing."""
+    """Read ``folder/name.parquet`` (file, or Spark's directory), saying which notebook to run first if missing."""
     path = folder / f"{name}.parquet"
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(
             f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
         )
@@ -208,20 +267,31 @@ def read_excel(path: Path, sheet: str | int = 0, header: bool = True) -> pd.Data
 
 
 def write_ibis(table, folder: Path, name: str) -> Path:
-    """Write an Ibis table expression to ``folder/name.parquet`` inside the engine (no pandas round trip)."""
+    """Write an Ibis table expression to ``folder/name.parquet`` inside the engine (no pandas round trip).
+
+    DuckDB writes one Parquet file; Spark writes a Parquet *directory* of part files under that name
+    (its executors write in parallel). Either replaces what an earlier run left there.
+    """
+    import shutil
+
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.parquet"
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
     table.to_parquet(path)
     return path
 
 
 def read_ibis(con, folder: Path, name: str):
-    """Register ``folder/name.parquet`` as an Ibis table on ``con``."""
+    """Register ``folder/name.parquet`` (a file, or a directory Spark wrote) as an Ibis table on ``con``."""
     path = folder / f"{name}.parquet"
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(
             f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
         )
+    if path.is_dir() and con.name != "pyspark":
+        path = str(path / "*.parquet")  # DuckDB reads Spark's part files with a glob
     return con.read_parquet(path, table_name=name)
 
 
