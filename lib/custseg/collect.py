@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import datetime
 import difflib
+import functools
 import hashlib
 import hmac
 import os
@@ -33,7 +34,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-import pandera.ibis as pa
 
 from custseg import io
 from custseg.config import SOURCE_KINDS, ConfigError
@@ -87,15 +87,22 @@ STATUSES = ("completed", "cancelled", "returned")
 FILL = {"category": "unknown", "channel": "unknown", "status": "completed", "discount": 0.0}
 TRANSACTION_COLUMNS = ["order_id", "line_no", "customer_id", "order_ts", "channel", "status", "product_id",
                        "category", "quantity", "unit_price", "discount", "order_missing", "amount"]
-# the collected transactions, as custseg.clean and custseg.features expect them (checked in the engine)
-TRANSACTIONS_SCHEMA = pa.DataFrameSchema({
-    "order_id": pa.Column(str, nullable=True), "line_no": pa.Column(int, nullable=True),
-    "customer_id": pa.Column(str, nullable=True), "order_ts": pa.Column(ibis.dtype("timestamp"), nullable=True),
-    "channel": pa.Column(str), "status": pa.Column(str, pa.Check.isin(list(STATUSES))),
-    "product_id": pa.Column(str, nullable=True), "category": pa.Column(str),
-    "quantity": pa.Column(float, nullable=True), "unit_price": pa.Column(float, nullable=True),
-    "discount": pa.Column(float), "order_missing": pa.Column(bool), "amount": pa.Column(float, nullable=True),
-}, strict=True, ordered=True)
+
+
+@functools.cache
+def transactions_schema():
+    """The collected transactions as custseg.clean and custseg.features expect them (a pandera schema checked
+    in the engine; built on first use, as importing pandera costs ~0.4 s)."""
+    import pandera.ibis as pa
+
+    return pa.DataFrameSchema({
+        "order_id": pa.Column(str, nullable=True), "line_no": pa.Column(int, nullable=True),
+        "customer_id": pa.Column(str, nullable=True), "order_ts": pa.Column(ibis.dtype("timestamp"), nullable=True),
+        "channel": pa.Column(str), "status": pa.Column(str, pa.Check.isin(list(STATUSES))),
+        "product_id": pa.Column(str, nullable=True), "category": pa.Column(str),
+        "quantity": pa.Column(float, nullable=True), "unit_price": pa.Column(float, nullable=True),
+        "discount": pa.Column(float), "order_missing": pa.Column(bool), "amount": pa.Column(float, nullable=True),
+    }, strict=True, ordered=True)
 
 SUFFIX_KIND = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".dat": "text", ".parquet": "parquet",
                ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".duckdb": "duckdb",
@@ -842,10 +849,12 @@ def collect(con, cfg: dict) -> Collected:
 
 
 def check_transactions(transactions: ir.Table, where: str = "transactions") -> ir.Table:
-    """Validate the collected transactions against :data:`TRANSACTIONS_SCHEMA` (pandera, in the engine)."""
+    """Validate the collected transactions against :func:`transactions_schema` (pandera, in the engine)."""
+    from pandera.errors import SchemaError, SchemaErrors
+
     try:
-        return TRANSACTIONS_SCHEMA.validate(transactions, lazy=True)
-    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as err:
+        return transactions_schema().validate(transactions, lazy=True)
+    except (SchemaErrors, SchemaError) as err:
         cases = getattr(err, "failure_cases", None)
         detail = cases[["column", "check", "failure_case"]].head(5).to_dict("records") if cases is not None else err
         raise _fail("transactions", where, f"the collected table breaks the transaction schema: {detail}",
