@@ -56,6 +56,16 @@ def test_rfm_and_behaviour_by_hand():
     assert b["share_channel_app"] == 1.0 and b["share_cat_toys"] == 1.0
 
 
+def test_an_order_counts_once_in_channel_shares_and_return_only_customers_are_left_out():
+    rows = [*LINES, ("o9", "B", "2025-02-21 08:00", "app", "completed", "toys", 1, 5.0, 0.0),
+            ("o9", "B", "2025-02-21 08:00", "web", "completed", "toys", 1, 5.0, 0.0),  # one order, two channels
+            ("r2", "D", "2025-02-22 08:00", "store", "returned", "food", -1, 20.0, 0.0)]  # D only returned
+    f = features.behaviour(lines(rows), SNAP).set_index("customer_id")
+    assert "D" not in f.index and f.loc["B", "frequency"] == 2
+    shares = f.filter(like="share_channel_")
+    assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
+
+
 def test_clv_summary_by_hand_in_days():
     s = features.clv_summary(lines(LINES + CLV_LINES), SNAP)
     # A: purchase days 1 Jan (45) and 11 Jan (20); the return on 15 Jan is not a purchase
