@@ -152,3 +152,16 @@ def test_every_audited_rule_names_its_quality_dimension(cleaned):
         assert audit["dimension"].notna().all(), audit
         assert set(audit["dimension"]) <= {*clean.DIMENSIONS, "netting"}
     assert set(clean.LINE_RULES) <= set(clean.RULE_DIMENSIONS)
+
+
+@pytest.mark.parametrize(("session", "progress", "expected"), [
+    (None, None, False),  # plain Python, papermill: no bar in the report
+    ("/work/notebooks/01_collect.ipynb", None, True),  # JupyterLab: DuckDB's widget on long queries
+    ("/work/notebooks/01_collect.ipynb", False, False),  # asked for explicitly
+])
+def test_duckdb_progress_bar_only_where_someone_watches(monkeypatch, session, progress, expected):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    if session:
+        monkeypatch.setenv("JPY_SESSION_NAME", session)
+    con = collect.connect(progress=progress)
+    assert con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is expected

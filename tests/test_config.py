@@ -122,3 +122,10 @@ def test_pyspark_engine_without_pyspark_says_how_to_install(tmp_path, monkeypatc
     with pytest.raises(ConfigError, match=r"pip install 'custseg\[spark\]'.*Java 17"):
         collect.connect(cfg)
     assert collect.connect(config.load(write(tmp_path, source))).name == "duckdb"
+
+
+def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert not config.interactive()
+    monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
+    assert config.interactive()

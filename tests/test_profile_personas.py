@@ -268,13 +268,6 @@ def test_browser_shows_a_card_and_compares_segments(customers, cards_of):
     assert "2: mean" in table_view.value and "all customers" in table_view.value
 
 
-def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):
-    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    assert not personas.interactive()
-    monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
-    assert personas.interactive()
-
-
 def test_tables_for_people(customers):
     prof = profile.profile(customers)
     table = i18n.readable(prof)

@@ -205,14 +205,19 @@ def test_cli_reports_bad_config(tmp_path, capsys):
     assert "key=value" in capsys.readouterr().err
 
 
-def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch):
-    """`custseg run` started from a JupyterLab kernel (JPY_SESSION_NAME set) must not make widgets in the report."""
+def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, capsys):
+    """`custseg run` started from a JupyterLab kernel (JPY_SESSION_NAME set) must not make widgets or DuckDB
+    progress bars in the report; the terminal shows a bar over the notebook's cells instead."""
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
     nb = nbformat.v4.new_notebook(metadata=KERNEL)
-    nb.cells = [nbformat.v4.new_code_cell("from custseg import personas\nassert not personas.interactive()")]
+    nb.cells = [nbformat.v4.new_code_cell("from custseg import collect, config\nassert not config.interactive()"),
+                nbformat.v4.new_code_cell("con = collect.connect()\n"
+                                          "setting = \"SELECT current_setting('enable_progress_bar')\"\n"
+                                          "assert con.raw_sql(setting).fetchone()[0] is False")]
     nbformat.write(nb, tmp_path / "01_static.ipynb")
-    run.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {})
+    run.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {}, progress=True)
     assert os.environ["JPY_SESSION_NAME"] == "/work/notebooks/06_personas.ipynb", "restored for the caller"
+    assert re.search(r"01_static: 100%.*2/2 \[", capsys.readouterr().err), "a bar over the notebook's 2 cells"
 
 
 @pytest.mark.slow

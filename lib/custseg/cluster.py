@@ -49,7 +49,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, QuantileTransformer, StandardScaler
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from custseg import features
 

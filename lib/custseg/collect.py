@@ -36,7 +36,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from custseg import io
-from custseg.config import SOURCE_KINDS, ConfigError
+from custseg.config import SOURCE_KINDS, ConfigError, interactive
 
 
 class SourceError(ValueError):
@@ -180,7 +180,8 @@ def check_source_config(sources: dict) -> None:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None) -> ibis.BaseBackend:
+def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None,
+            progress: bool | None = None) -> ibis.BaseBackend:
     """The Ibis backend of the configured engine (``engine:`` in the config; DuckDB without a config).
 
     Parameters
@@ -193,6 +194,9 @@ def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None) ->
         DuckDB's memory limit.
     session : pyspark.sql.SparkSession, optional
         An existing Spark session to use (engine pyspark), e.g. a cluster's or a notebook platform's.
+    progress : bool, optional
+        DuckDB's progress bar on queries that take more than two seconds (a widget in JupyterLab).
+        None: on in JupyterLab, off under ``custseg run``, whose terminal shows a bar per notebook cell.
 
     Raises
     ------
@@ -202,6 +206,8 @@ def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None) ->
     if cfg is None or cfg["engine"] == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        show = interactive() if progress is None else progress
+        con.raw_sql(f"SET enable_progress_bar = {str(show).lower()}")
         return con
     session = session or spark_session(cfg["spark"])  # first: it explains a missing pyspark or Java
     return ibis.pyspark.connect(session)

@@ -374,6 +374,15 @@ def as_date(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+def interactive() -> bool:
+    """True in a kernel started by a Jupyter server (JupyterLab), False under papermill, nbval or plain Python.
+
+    Jupyter servers set ``JPY_SESSION_NAME`` for the kernels they start; ``custseg run`` removes it for
+    the kernels it starts, so reports stay static (no widgets, no progress bars in the HTML).
+    """
+    return bool(os.environ.get("JPY_SESSION_NAME"))
+
+
 def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str = "", workdir: str = "") -> dict:
     """Resolve a notebook's parameters cell into a config.
 

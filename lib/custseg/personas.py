@@ -298,15 +298,6 @@ def value_table(cards: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(cards)[["segment", "name", "customers", "share", "value_share"]]
 
 
-def interactive() -> bool:
-    """True in a kernel started by a Jupyter server (JupyterLab), False under papermill, nbval or plain Python.
-
-    Jupyter servers set ``JPY_SESSION_NAME`` for the kernels they start; ``custseg run`` removes it for
-    the kernels it starts, so reports stay static.
-    """
-    return bool(os.environ.get("JPY_SESSION_NAME"))
-
-
 def browser(cards: list[dict], summary: pd.DataFrame, segment: str = "segment"):
     """A small ipywidgets app for JupyterLab: pick a segment to read its card, and another to compare profiles.
 

@@ -48,12 +48,17 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         raise ConfigError(f"{notebook.name} has no parameter(s) {unknown}; it declares {sorted(declared)}")
 
 
-def execute(notebook: Path, output: Path, parameters: dict) -> None:
-    """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell."""
+def execute(notebook: Path, output: Path, parameters: dict, progress: bool = False) -> None:
+    """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell.
+
+    With ``progress`` a bar counts the notebook's cells, so a long cell (a big aggregation) shows
+    where the run is rather than a notebook bar that does not move for minutes.
+    """
+    cells = {"desc": notebook.stem, "leave": False} if progress else False
     session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
     try:
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
-                            cwd=str(notebook.parent), progress_bar=False, log_output=False)
+                            cwd=str(notebook.parent), progress_bar=cells, log_output=False)
     except pm.PapermillExecutionError as err:
         source = err.source.strip().splitlines()
         first = source[0] if source else ""
@@ -119,7 +124,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         bar.set_postfix_str(nb.stem)
         t0 = time.perf_counter()
         executed = paths.notebooks / nb.name
-        execute(nb, executed, parameters)
+        execute(nb, executed, parameters, progress)
         to_html(executed, paths.reports / f"{nb.stem}.html")
         timings[nb.stem] = round(time.perf_counter() - t0, 2)
     timings["total"] = round(time.perf_counter() - started, 2)
