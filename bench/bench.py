@@ -4,15 +4,18 @@
    custseg (`features.behaviour`, Ibis on DuckDB) vs hand-written DuckDB SQL computing the same
    features vs "tutorial" pandas (groupby + lambdas, as blog posts do — RFM only);
 2. the clustering k sweep (k = 2..10) on synthetic customer tables;
-3. the whole `custseg run` on the demo config.
+3. the whole `custseg run` on the demo config (and, with --large, on the 100M-transaction log).
 
-Each measurement runs in a fresh process (so peak RSS includes DuckDB's native memory) and is
-repeated; the table reports the median time and the peak memory. Results go to reports/bench/.
+Each measurement runs in a fresh process and is repeated; the table reports the median time and the
+peak memory: the largest resident set of that process or of any process it started (DuckDB's native
+memory is in the process; the notebook kernels of `custseg run` are its children). Results go to
+reports/bench/. Generated logs are kept in data/interim/bench/ for the next run (`make clean` removes them).
 
     python bench/bench.py                 # 1M and 10M transactions, 100k and 1M customers, demo run
     python bench/bench.py --quick         # small sizes, to check the harness
-    python bench/bench.py --large         # adds a 100M-transaction aggregation (out of core)
+    python bench/bench.py --large         # adds 100M transactions: the aggregation and a whole custseg run
     python bench/bench.py --tasks sweep   # only the k sweep (tasks: aggregate, sweep, run)
+    python bench/bench.py --tasks aggregate --rows 100000000 --repeats 1   # one size only
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+LOGS = ROOT / "data" / "interim" / "bench" / "v2"  # v2: an order belongs to one customer
 SNAPSHOT = dt.date(2026, 1, 1)
 CHANNELS = np.array(["store", "web", "app", "mini_program"])
 TASKS = ("aggregate", "sweep", "run")
@@ -41,7 +46,13 @@ CATEGORIES = np.array(["apparel", "beauty", "electronics", "grocery", "home", "k
 
 
 def make_log(path: Path, rows: int, seed: int = 0, chunk: int = 5_000_000) -> Path:
-    """A clean transaction log (line grain) in Parquet, written in chunks to bound memory."""
+    """A clean transaction log in Parquet: orders of two lines (one customer, time and channel per order),
+    about 20 lines per customer, 5 % of lines returned. Written in chunks to bound memory; an existing
+    complete file is reused."""
+    if path.exists() and pq.ParquetFile(path).metadata.num_rows == rows:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
     rng = np.random.default_rng(seed)
     customers = max(rows // 20, 1000)
     start = np.datetime64("2023-01-01T00:00:00")
@@ -49,26 +60,33 @@ def make_log(path: Path, rows: int, seed: int = 0, chunk: int = 5_000_000) -> Pa
     writer = None
     for offset in range(0, rows, chunk):
         n = min(chunk, rows - offset)
-        order = (offset + np.arange(n)) // 2  # two lines per order
+        line = offset + np.arange(n)
+        order = line // 2  # two lines per order
+        first = offset // 2
+        of_order = order - first  # index into this chunk's orders
+        n_orders = int(of_order[-1]) + 1
+        buyer = rng.integers(0, customers, n_orders)
+        placed = start + rng.integers(0, span, n_orders).astype("timedelta64[s]")
+        via = CHANNELS[rng.integers(0, len(CHANNELS), n_orders)]
         returned = rng.random(n) < 0.05
         qty = rng.integers(1, 4, n).astype("float64") * np.where(returned, -1, 1)
         price = np.round(rng.lognormal(4, 0.6, n), 2)
         discount = np.where(rng.random(n) < 0.2, np.round(price * 0.1, 2), 0.0) * np.sign(qty)
         table = pa.table({
             "order_id": pa.array(np.char.add("O", order.astype("str"))),
-            "line_no": pa.array(np.ones(n, dtype="int64")),
-            "customer_id": pa.array(np.char.add("C", rng.integers(0, customers, n).astype("str"))),
-            "order_ts": pa.array(start + rng.integers(0, span, n).astype("timedelta64[s]")),
-            "channel": pa.array(CHANNELS[rng.integers(0, len(CHANNELS), n)]),
+            "line_no": pa.array(line % 2 + 1),
+            "customer_id": pa.array(np.char.add("C", buyer.astype("str"))[of_order]),
+            "order_ts": pa.array(placed[of_order]),
+            "channel": pa.array(via[of_order]),
             "status": pa.array(np.where(returned, "returned", "completed")),
             "category": pa.array(CATEGORIES[rng.integers(0, len(CATEGORIES), n)]),
             "quantity": pa.array(qty), "unit_price": pa.array(price), "discount": pa.array(discount),
             "amount": pa.array(qty * price - discount),
         })
-        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer = writer or pq.ParquetWriter(partial, table.schema)
         writer.write_table(table)
     writer.close()
-    return path
+    return partial.replace(path)
 
 
 # --- the contenders -------------------------------------------------------------------------------
@@ -86,6 +104,7 @@ def duckdb_sql(path: str) -> int:
 
     con = duckdb.connect()
     con.execute("SET memory_limit = '4GB'")
+    con.execute("SET enable_progress_bar = false")  # as custseg outside JupyterLab
     shares_ch = ", ".join(f"count(DISTINCT order_id) FILTER (WHERE channel = '{c}') / count(DISTINCT order_id) "
                           f"AS share_channel_{c}" for c in CHANNELS)
     shares_cat = ", ".join(f"coalesce(sum(amount) FILTER (WHERE category = '{c}'), 0) / sum(amount) "
@@ -134,49 +153,94 @@ def k_sweep(n_customers: int) -> int:
     return len(table)
 
 
-def demo_run(workdir: str) -> int:
+def whole_run(config_and_workdir: tuple[str, str]) -> int:
     from custseg import run
 
-    run.run(ROOT / "configs" / "demo.yaml", "bench", workdir=workdir, progress=False)
+    config, workdir = config_and_workdir
+    run.run(config, workdir=workdir, progress=False)
     return 1
+
+
+def log_config(log: Path, folder: Path) -> Path:
+    """A run config for a generated log: one Parquet source, no CRM, clustering on behaviour and shares."""
+    cfg = {"name": log.stem, "description": f"benchmark log {log.name}", "paths": {"raw": str(log.parent)},
+           "demo": {"enabled": False}, "sources": {"transactions": {"kind": "parquet", "path": log.name}},
+           "privacy": {"pii_columns": []},
+           "cluster": {"features": ["recency_days", "frequency", "monetary", "avg_order_value", "discount_share",
+                                    "share_channel_*", "share_cat_*"], "k_max": 8}}
+    path = folder / f"{log.stem}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
 
 
 # --- measuring ------------------------------------------------------------------------------------
 
 def _child(fn, arg, queue) -> None:
     t0 = time.perf_counter()
-    fn(arg)
+    try:
+        fn(arg)
+    except Exception as err:  # noqa: BLE001 - reported in the table, the other measurements go on
+        queue.put(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
+        return
     elapsed = time.perf_counter() - t0
-    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((elapsed, max(_own_peak_kib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024))
+
+
+def _own_peak_kib() -> int:
+    """This process's peak resident set (VmHWM). Not ``ru_maxrss``: Linux carries that across exec, so a
+    spawned process would report its parent's peak (the bench process that generated the logs)."""
+    status_file = Path("/proc/self/status")
+    if not status_file.exists():  # macOS: no /proc, ru_maxrss in bytes and not carried across exec
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    status = status_file.read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+
+
+def _one_run(fn, arg) -> tuple[float, float] | str:
+    """(seconds, peak MiB) of one run in a fresh process, or why it failed (an error, or killed: out of memory)."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, arg, queue))
+    proc.start()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Exception:  # noqa: BLE001 - queue.Empty: still running, or dead without a word
+            if not proc.is_alive():
+                result = f"process died (exit code {proc.exitcode}; out of memory?)"
+                break
+    proc.join()
+    return result
 
 
 def measure(fn, arg, repeats: int) -> dict:
     """Median wall time and peak RSS (MiB) over ``repeats`` runs, each in a fresh process."""
     times, peaks = [], []
-    ctx = mp.get_context("spawn")
     for _ in range(repeats):
-        queue = ctx.Queue()
-        proc = ctx.Process(target=_child, args=(fn, arg, queue))
-        proc.start()
-        elapsed, peak = queue.get()
-        proc.join()
-        times.append(elapsed)
-        peaks.append(peak)
+        result = _one_run(fn, arg)
+        if isinstance(result, str):
+            return {"median_s": None, "peak_mib": None, "runs": len(times), "error": result}
+        times.append(result[0])
+        peaks.append(result[1])
     return {"median_s": round(statistics.median(times), 2), "peak_mib": round(max(peaks)), "runs": repeats}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (harness check)")
-    parser.add_argument("--large", action="store_true", help="add a 100M-transaction aggregation")
+    parser.add_argument("--large", action="store_true",
+                        help="add the aggregation and a whole custseg run on a larger log (out of core)")
+    parser.add_argument("--large-rows", type=int, default=100_000_000, help="transactions of the larger log")
+    parser.add_argument("--rows", type=int, nargs="+", help="transaction log sizes to aggregate (replaces the defaults)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="what to measure")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench"))
     args = parser.parse_args(argv)
 
-    log_sizes = [100_000, 1_000_000] if args.quick else [1_000_000, 10_000_000]
+    log_sizes = args.rows or ([100_000, 1_000_000] if args.quick else [1_000_000, 10_000_000])
     if args.large:
-        log_sizes.append(100_000_000)
+        log_sizes.append(args.large_rows)
     sweep_sizes = [20_000, 100_000] if args.quick else [100_000, 1_000_000]
     if "aggregate" not in args.tasks:
         log_sizes = []
@@ -185,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="custseg-bench-") as tmp:
         for size in log_sizes:
-            path = str(make_log(Path(tmp) / f"log_{size}.parquet", size))
+            path = str(make_log(LOGS / f"log_{size}.parquet", size))
             contenders = [("custseg features (Ibis/DuckDB)", custseg_features),
                           ("hand-written DuckDB SQL", duckdb_sql)]
             if size <= 10_000_000:
@@ -199,14 +263,21 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"task": f"k sweep 2..10, {n:,} customers", "contender": "custseg cluster.sweep",
                          **measure(k_sweep, n, 1 if n >= 1_000_000 else args.repeats)})
             print(rows[-1], flush=True)
-        if not args.quick and "run" in args.tasks:
-            rows.append({"task": "custseg run configs/demo.yaml", "contender": "6 notebooks via papermill",
-                         **measure(demo_run, tmp, 1)})
-            print(rows[-1], flush=True)
+        if "run" in args.tasks:
+            from custseg import run
+
+            books = f"{len(run.notebooks())} notebooks via papermill"
+            runs = [] if args.quick else [("custseg run configs/demo.yaml", ROOT / "configs" / "demo.yaml")]
+            if args.large:
+                log = make_log(LOGS / f"log_{args.large_rows}.parquet", args.large_rows)
+                runs.append((f"custseg run, {args.large_rows:,} transactions", log_config(log, Path(tmp))))
+            for task, config in runs:
+                rows.append({"task": task, "contender": books, **measure(whole_run, (str(config), tmp), 1)})
+                print(rows[-1], flush=True)
 
     table = pd.DataFrame(rows)
     base = table[table["contender"] == "hand-written DuckDB SQL"].set_index("task")["median_s"] if rows else {}
-    table["vs_duckdb_sql"] = [round(t / base[task], 2) if task in base else None
+    table["vs_duckdb_sql"] = [round(t / base[task], 2) if task in base and t and base[task] else None
                               for task, t in zip(table["task"], table["median_s"], strict=True)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
