@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true",
                         help="add the aggregation and a whole custseg run on a larger log (out of core)")
     parser.add_argument("--large-rows", type=int, default=100_000_000, help="transactions of the larger log")
-    parser.add_argument("--rows", type=int, nargs="+", help="transaction log sizes to aggregate (replaces the defaults)")
+    parser.add_argument("--rows", type=int, nargs="+", help="log sizes to aggregate (replace the defaults)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="what to measure")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench"))

@@ -19,7 +19,6 @@ rendered with ``templates/persona.{md,html}.j2``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
