@@ -205,7 +205,7 @@ def test_cli_reports_bad_config(tmp_path, capsys):
     assert "key=value" in capsys.readouterr().err
 
 
-def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, capsys):
+def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, capfd):
     """`custseg run` started from a JupyterLab kernel (JPY_SESSION_NAME set) must not make widgets or DuckDB
     progress bars in the report; the terminal shows a bar over the notebook's cells instead."""
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
@@ -217,7 +217,9 @@ def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, 
     nbformat.write(nb, tmp_path / "01_static.ipynb")
     run.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {}, progress=True)
     assert os.environ["JPY_SESSION_NAME"] == "/work/notebooks/06_personas.ipynb", "restored for the caller"
-    assert re.search(r"01_static: 100%.*2/2 \[", capsys.readouterr().err), "a bar over the notebook's 2 cells"
+    err = capfd.readouterr().err
+    assert re.search(r"01_static: 100%.*2/2 \[", err), "a bar over the notebook's 2 cells"
+    assert "WARNING" not in err, "no kernel log lines between the bars"
 
 
 @pytest.mark.slow

@@ -58,7 +58,9 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
     session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
     try:
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
-                            cwd=str(notebook.parent), progress_bar=cells, log_output=False)
+                            cwd=str(notebook.parent), progress_bar=cells, log_output=False,
+                            # the kernel's own warnings (e.g. about TCP on localhost) are noise to a user
+                            extra_arguments=["--log-level=ERROR"])
     except pm.PapermillExecutionError as err:
         source = err.source.strip().splitlines()
         first = source[0] if source else ""
