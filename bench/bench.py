@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log_sizes = args.rows or ([100_000, 1_000_000] if args.quick else [1_000_000, 10_000_000])
     if args.large:
-        log_sizes.append(args.large_rows)
+        log_sizes = sorted({*log_sizes, args.large_rows})
     sweep_sizes = [20_000, 100_000] if args.quick else [100_000, 1_000_000]
     if "aggregate" not in args.tasks:
         log_sizes = []
