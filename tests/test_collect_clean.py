@@ -1,4 +1,6 @@
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -165,3 +167,11 @@ def test_duckdb_progress_bar_only_where_someone_watches(monkeypatch, session, pr
         monkeypatch.setenv("JPY_SESSION_NAME", session)
     con = collect.connect(progress=progress)
     assert con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is expected
+
+
+def test_duckdb_spills_to_the_private_temp_folder():
+    """DuckDB's default is ./.tmp, and papermill runs the notebooks in notebooks/: a big run would spill there."""
+    con = collect.connect(memory_limit="64MB")
+    assert con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "61.0 MiB"
+    spill = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
+    assert spill.parent.name.startswith("custseg-staging-") and spill.is_relative_to(tempfile.gettempdir())

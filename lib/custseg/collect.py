@@ -191,7 +191,8 @@ def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None,
         disk beyond ``memory_limit``; ``engine: pyspark`` a Spark session built from the ``spark`` section
         (``master``, ``app_name``, ``conf``), or the one already running in this process.
     memory_limit : str
-        DuckDB's memory limit.
+        DuckDB's memory limit. Beyond it DuckDB spills to a private folder under the system temp
+        directory (``$TMPDIR``; point it at a large disk for very large logs), removed at exit.
     session : pyspark.sql.SparkSession, optional
         An existing Spark session to use (engine pyspark), e.g. a cluster's or a notebook platform's.
     progress : bool, optional
@@ -206,6 +207,7 @@ def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None,
     if cfg is None or cfg["engine"] == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        con.raw_sql(f"SET temp_directory = '{io.staging_dir() / 'spill'}'")  # not ./.tmp in the notebooks folder
         show = interactive() if progress is None else progress
         con.raw_sql(f"SET enable_progress_bar = {str(show).lower()}")
         return con
