@@ -42,6 +42,9 @@ LOGS = ROOT / "data" / "interim" / "bench" / "v2"  # v2: an order belongs to one
 SNAPSHOT = dt.date(2026, 1, 1)
 CHANNELS = np.array(["store", "web", "app", "mini_program"])
 TASKS = ("aggregate", "sweep", "run")
+CUSTSEG, SQL = "custseg features (Ibis/DuckDB)", "hand-written DuckDB SQL"
+PANDAS = "tutorial pandas (lambdas, RFM only)"
+DEMO_RUN = "custseg run configs/demo.yaml"
 CATEGORIES = np.array(["apparel", "beauty", "electronics", "grocery", "home", "kids", "sports_health", "luxury"])
 
 
@@ -157,8 +160,8 @@ def whole_run(config_and_workdir: tuple[str, str]) -> int:
     from custseg import run
 
     config, workdir = config_and_workdir
-    run.run(config, workdir=workdir, progress=False)
-    return 1
+    reports = run.run(config, workdir=workdir, progress=False)
+    return json.loads((reports / "run.json").read_text())["row_counts"]["customers_segmented"]
 
 
 def log_config(log: Path, folder: Path) -> Path:
@@ -178,12 +181,12 @@ def log_config(log: Path, folder: Path) -> Path:
 def _child(fn, arg, queue) -> None:
     t0 = time.perf_counter()
     try:
-        fn(arg)
+        rows_out = fn(arg)
     except Exception as err:  # noqa: BLE001 - reported in the table, the other measurements go on
         queue.put(f"{type(err).__name__}: {str(err).splitlines()[0][:200]}")
         return
     elapsed = time.perf_counter() - t0
-    queue.put((elapsed, max(_own_peak_kib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024))
+    queue.put((elapsed, max(_own_peak_kib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, rows_out))
 
 
 def _own_peak_kib() -> int:
@@ -196,8 +199,9 @@ def _own_peak_kib() -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 
 
-def _one_run(fn, arg) -> tuple[float, float] | str:
-    """(seconds, peak MiB) of one run in a fresh process, or why it failed (an error, or killed: out of memory)."""
+def _one_run(fn, arg) -> tuple[float, float, int] | str:
+    """(seconds, peak MiB, rows returned) of one run in a fresh process, or why it failed (an error, or
+    killed: out of memory)."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn, arg, queue))
@@ -215,15 +219,18 @@ def _one_run(fn, arg) -> tuple[float, float] | str:
 
 
 def measure(fn, arg, repeats: int) -> dict:
-    """Median wall time and peak RSS (MiB) over ``repeats`` runs, each in a fresh process."""
+    """Median wall time, peak RSS (MiB) and rows returned (customers, for an aggregation) over ``repeats``
+    runs, each in a fresh process."""
     times, peaks = [], []
     for _ in range(repeats):
         result = _one_run(fn, arg)
         if isinstance(result, str):
             return {"median_s": None, "peak_mib": None, "runs": len(times), "error": result}
-        times.append(result[0])
-        peaks.append(result[1])
-    return {"median_s": round(statistics.median(times), 2), "peak_mib": round(max(peaks)), "runs": repeats}
+        elapsed, peak, rows_out = result
+        times.append(elapsed)
+        peaks.append(peak)
+    return {"median_s": round(statistics.median(times), 2), "peak_mib": round(max(peaks)), "runs": repeats,
+            "rows_out": rows_out}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,10 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="custseg-bench-") as tmp:
         for size in log_sizes:
             path = str(make_log(LOGS / f"log_{size}.parquet", size))
-            contenders = [("custseg features (Ibis/DuckDB)", custseg_features),
-                          ("hand-written DuckDB SQL", duckdb_sql)]
+            contenders = [(CUSTSEG, custseg_features), (SQL, duckdb_sql)]
             if size <= 10_000_000:
-                contenders.append(("tutorial pandas (lambdas, RFM only)", tutorial_pandas))
+                contenders.append((PANDAS, tutorial_pandas))
             for name, fn in contenders:
                 repeats = 1 if fn is tutorial_pandas and size > 1_000_000 else args.repeats
                 result = measure(fn, path, repeats)
@@ -267,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             from custseg import run
 
             books = f"{len(run.notebooks())} notebooks via papermill"
-            runs = [] if args.quick else [("custseg run configs/demo.yaml", ROOT / "configs" / "demo.yaml")]
+            runs = [] if args.quick else [(DEMO_RUN, ROOT / "configs" / "demo.yaml")]
             if args.large:
                 log = make_log(LOGS / f"log_{args.large_rows}.parquet", args.large_rows)
                 runs.append((f"custseg run, {args.large_rows:,} transactions", log_config(log, Path(tmp))))
@@ -275,17 +281,49 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append({"task": task, "contender": books, **measure(whole_run, (str(config), tmp), 1)})
                 print(rows[-1], flush=True)
 
-    table = pd.DataFrame(rows)
-    base = table[table["contender"] == "hand-written DuckDB SQL"].set_index("task")["median_s"] if rows else {}
-    table["vs_duckdb_sql"] = [round(t / base[task], 2) if task in base and t and base[task] else None
-                              for task, t in zip(table["task"], table["median_s"], strict=True)]
+    table = with_ratios(pd.DataFrame(rows))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(rows, indent=2))
     markdown = table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False)
-    (out / "bench.md").write_text(markdown + "\n")
-    print(markdown)
+    verdicts = "\n".join(f"- {line}" for line in targets(table))
+    (out / "bench.md").write_text(f"{markdown}\n\nTargets:\n{verdicts}\n")
+    print(markdown, "\nTargets:", verdicts, sep="\n")
     return 0
+
+
+def with_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Each time divided by the hand-written SQL's and by custseg's on the same task."""
+    if table.empty:
+        return table
+    for column, contender in (("vs_duckdb_sql", SQL), ("vs_custseg", CUSTSEG)):
+        base = table[table["contender"] == contender].set_index("task")["median_s"]
+        table[column] = [round(t / base[task], 2) if task in base and t and base[task] else None
+                         for task, t in zip(table["task"], table["median_s"], strict=True)]
+    return table
+
+
+def targets(table: pd.DataFrame) -> list[str]:
+    """The issue's targets, each met or missed, for the rows this run measured."""
+    def time_of(task: str, contender: str | None = None) -> float | None:
+        hit = table[(table["task"] == task) & ((table["contender"] == contender) if contender else True)]
+        return None if hit.empty else hit["median_s"].iloc[0]
+
+    verdict = lambda ok: "met" if ok else "**missed**"  # noqa: E731
+    out = []
+    agg = "aggregate 10,000,000 transactions"
+    custseg, sql, pandas = time_of(agg, CUSTSEG), time_of(agg, SQL), time_of(agg, PANDAS)
+    if custseg and sql:
+        out.append(f"10M aggregation within 1.5x of hand-written SQL: {custseg / sql:.2f}x, "
+                   f"{verdict(custseg <= 1.5 * sql)}")
+    if custseg and pandas:
+        out.append(f"10M aggregation >= 10x faster than tutorial pandas: {pandas / custseg:.1f}x, "
+                   f"{verdict(pandas >= 10 * custseg)}")
+    if sweep := time_of("k sweep 2..10, 1,000,000 customers"):
+        out.append(f"k sweep on 1M customers <= 60 s: {sweep:.0f} s, {verdict(sweep <= 60)}")
+    if demo := time_of(DEMO_RUN):
+        out.append(f"whole demo run <= 2 min: {demo:.0f} s, {verdict(demo <= 120)}")
+    return out
 
 
 def _has_tabulate() -> bool:
