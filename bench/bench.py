@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "data" / "interim" / "bench" / "v2"  # v2: an order belongs to one customer
@@ -61,7 +62,7 @@ def make_log(path: Path, rows: int, seed: int = 0, chunk: int = 5_000_000) -> Pa
     start = np.datetime64("2023-01-01T00:00:00")
     span = int((np.datetime64("2025-12-31T23:59:59") - start).astype("int64"))
     writer = None
-    for offset in range(0, rows, chunk):
+    for offset in tqdm(range(0, rows, chunk), desc=f"generating {path.name}", unit="chunk", leave=False):
         n = min(chunk, rows - offset)
         line = offset + np.arange(n)
         order = line // 2  # two lines per order
