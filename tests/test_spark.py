@@ -8,6 +8,7 @@ through the same Parquet hand-offs as notebooks 01, 02 and 04.
 import datetime as dt
 import os
 import shutil
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -108,3 +109,10 @@ def test_segments_assigned_in_spark_equal_predict(both, tiny_cfg):
                       .order_by("customer_id"))
     assert got["customer_id"].tolist() == table["customer_id"].tolist()
     assert (got["segment"].to_numpy() == seg.predict(table[columns])).all()
+
+
+def test_local_session_leaves_nothing_behind(both):
+    """Its warehouse is in custseg's private temp folder, which is removed when Python exits."""
+    _, _, con = both
+    warehouse = con._session.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
+    assert Path(warehouse).parent == io.staging_dir()

@@ -228,7 +228,6 @@ def spark_session(spark: dict):
                           "apt-get install openjdk-17-jre-headless), or set engine: duckdb") from None
     import shutil
     import sys
-    import tempfile
 
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise ConfigError("engine: pyspark needs Java 17 (java not found on PATH and JAVA_HOME not set): install "
@@ -238,7 +237,7 @@ def spark_session(spark: dict):
     builder = SparkSession.builder.master(spark["master"]).appName(spark["app_name"])
     settings = {"spark.ui.enabled": "false", "spark.sql.session.timeZone": "UTC"}
     if spark["master"].startswith("local"):
-        settings["spark.sql.warehouse.dir"] = tempfile.mkdtemp(prefix="custseg-spark-warehouse-")
+        settings["spark.sql.warehouse.dir"] = str(io.staging_dir() / "spark-warehouse")  # removed at exit
         settings["spark.sql.shuffle.partitions"] = "8"
     settings.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (spark["conf"] or {}).items()})
     for key, value in settings.items():
