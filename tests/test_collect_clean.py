@@ -6,7 +6,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, collect
+from custseg import clean, collect, io
 from custseg.reference import city_aliases, city_key
 
 SNAP = dt.date(2026, 1, 1)
@@ -175,3 +175,37 @@ def test_duckdb_spills_to_the_private_temp_folder():
     assert con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "61.0 MiB"
     spill = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
     assert spill.parent.name.startswith("custseg-staging-") and spill.is_relative_to(tempfile.gettempdir())
+
+
+def test_staged_tables_are_the_collected_ones_read_from_parquet(tiny_sources, tmp_path):
+    collected = tiny_sources["collected"]
+    (tmp_path / "survey.parquet").write_text("left by an earlier run")
+    staged = collect.stage(tiny_sources["con"], collected, tmp_path)
+    for name in ("customers", "transactions", "survey"):
+        before = getattr(collected, name).execute()
+        after = getattr(staged, name).execute()
+        order = [c for c in ("customer_id", "respondent_id", "order_id", "line_no", "amount") if c in before]
+        pd.testing.assert_frame_equal(after.sort_values(order, ignore_index=True),
+                                      before.sort_values(order, ignore_index=True))
+        sources = [op for op in getattr(staged, name).op().find(ibis.expr.operations.DatabaseTable)]
+        assert [op.name for op in sources] == [name], "a scan of the written file, not of the raw sources"
+    assert staged.validation is collected.validation and staged.has_crm == collected.has_crm
+    no_survey = collect.stage(tiny_sources["con"], collect.Collected(
+        collected.customers, collected.transactions, None, collected.validation, True, []), tmp_path / "again")
+    assert no_survey.survey is None and not (tmp_path / "again" / "survey.parquet").exists()
+
+
+def test_lines_flagged_once_and_split_from_the_written_copy(tiny_sources, tiny_cfg, cleaned, tmp_path):
+    """02_clean writes the flagged lines, then splits the written copy: same lines and audit as in one go."""
+    c = tiny_cfg["clean"]
+    kc, qc, _ = clean.clean_customers(tiny_sources["customers"], SNAP, c["min_age"], c["max_age"])
+    flagged = clean.flag_lines(tiny_sources["transactions"], kc, qc.filter(qc.reason == "test_account"), SNAP,
+                               **clean.transaction_options(tiny_cfg))
+    assert {"reason", "is_return"} <= set(flagged.columns)
+    io.write_ibis(flagged, tmp_path, "flagged_lines")
+    kept, quarantined, audit = clean.split_lines(io.read_ibis(tiny_sources["con"], tmp_path, "flagged_lines"))
+    pd.testing.assert_frame_equal(audit, cleaned["at"])
+    for got, expected in ((kept.execute(), cleaned["kt"]), (quarantined.execute(), cleaned["qt"])):
+        key = ["order_id", "line_no", "customer_id", "amount"]
+        pd.testing.assert_frame_equal(got.sort_values(key, ignore_index=True),
+                                      expected.sort_values(key, ignore_index=True))

@@ -169,7 +169,20 @@ def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir
                        max_line_quantity: float | None = None, max_unit_price: float | None = None,
                        earliest: dt.date | None = None, exclude_products: list[str] | tuple = ()
                        ) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
-    """Apply the line rules (module docstring) to the transactions.
+    """Apply the line rules (module docstring) to the transactions: :func:`flag_lines`, then :func:`split_lines`.
+
+    Every use of the returned tables evaluates the rules again; on a large log, write :func:`flag_lines`'s
+    table once and split the written copy instead (02_clean does).
+    """
+    flagged = flag_lines(transactions, customers, test_ids, snapshot, max_line_quantity, max_unit_price, earliest,
+                         exclude_products)
+    return split_lines(flagged)
+
+
+def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, snapshot: dt.date,
+               max_line_quantity: float | None = None, max_unit_price: float | None = None,
+               earliest: dt.date | None = None, exclude_products: list[str] | tuple = ()) -> ir.Table:
+    """Every transaction line with the ``reason`` it is quarantined for (null: kept) and ``is_return``.
 
     Parameters
     ----------
@@ -190,11 +203,8 @@ def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir
 
     Returns
     -------
-    kept, quarantined : ibis Table
-        Quarantined lines carry ``reason``; ``len(kept) + len(quarantined) == len(transactions)``.
-    audit : DataFrame
-        Rule, data-quality dimension, rows and amount per reason, in rule order, then the kept returns
-        (netted, not quarantined).
+    ibis Table
+        The columns of ``transactions`` (customer ids normalised) plus ``reason`` and ``is_return``.
     """
     columns = list(transactions.columns)
     t = transactions.mutate(exact_copy=ibis.row_number().over(group_by=columns))
@@ -238,8 +248,24 @@ def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir
     t = t.left_join(first_buy, "customer_id").drop("customer_id_right")
     orphan = t.reason.isnull() & t.is_return & (t.first_buy.isnull() | (t.first_buy > t.order_ts))
     t = t.mutate(reason=ibis.ifelse(orphan, "return_without_purchase", t.reason))
-    kept = t.filter(t.reason.isnull()).select(*columns).drop("order_missing")
-    quarantined = t.filter(t.reason.notnull()).select(*columns, "reason").drop("order_missing")
+    return t.select(*columns, "reason", "is_return")
+
+
+def split_lines(flagged: ir.Table) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
+    """Kept and quarantined lines, and the audit, from :func:`flag_lines`'s table (or a written copy of it).
+
+    Returns
+    -------
+    kept, quarantined : ibis Table
+        Quarantined lines carry ``reason``; ``len(kept) + len(quarantined) == len(flagged)``.
+    audit : DataFrame
+        Rule, data-quality dimension, rows and amount per reason, in rule order, then the kept returns
+        (netted, not quarantined).
+    """
+    t = flagged
+    columns = [c for c in t.columns if c not in ("reason", "is_return", "order_missing")]
+    kept = t.filter(t.reason.isnull()).select(*columns)
+    quarantined = t.filter(t.reason.notnull()).select(*columns, "reason")
     agg = (t.group_by("reason").aggregate(rows=ibis._.count(), amount=ibis._.amount.sum(),
                                            returns=ibis._.is_return.sum(),
                                            returned=ibis._.amount.sum(where=ibis._.is_return))

@@ -20,6 +20,7 @@ derived from PII is the ``looks_like_test`` flag that cleaning uses to quarantin
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime
 import difflib
 import functools
@@ -853,6 +854,22 @@ def collect(con, cfg: dict) -> Collected:
             survey = survey.mutate(respondent_id=pseudonym(normalise_id(survey.respondent_id), key))
     check_transactions(transactions, _where(cfg, "transactions"))
     return Collected(customers, transactions, survey, pd.DataFrame(report), crm is not None, pii)
+
+
+def stage(con, collected: Collected, folder: Path) -> Collected:
+    """Write the collected tables to ``folder`` (Parquet) and return them read back from there.
+
+    The tables of :func:`collect` are queries over the raw sources: each use parses them again, which on a
+    large log takes minutes. After staging, every use is a scan of typed columns. A survey table left in
+    ``folder`` by an earlier run of the same name is removed when this run has none.
+    """
+    io.remove_table(folder, "survey")
+    tables = {"customers": collected.customers, "transactions": collected.transactions, "survey": collected.survey}
+    for name, table in tables.items():
+        if table is not None:
+            io.write_ibis(table, folder, name)
+    read = {name: io.read_ibis(con, folder, name) if table is not None else None for name, table in tables.items()}
+    return dataclasses.replace(collected, **read)
 
 
 def check_transactions(transactions: ir.Table, where: str = "transactions") -> ir.Table:
