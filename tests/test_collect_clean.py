@@ -6,7 +6,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, collect, io
+from custseg import clean, collect, describe, io
 from custseg.reference import city_aliases, city_key
 
 SNAP = dt.date(2026, 1, 1)
@@ -209,3 +209,17 @@ def test_lines_flagged_once_and_split_from_the_written_copy(tiny_sources, tiny_c
         key = ["order_id", "line_no", "customer_id", "amount"]
         pd.testing.assert_frame_equal(got.sort_values(key, ignore_index=True),
                                       expected.sort_values(key, ignore_index=True))
+
+
+def test_descriptive_summaries_match_pandas(tiny_sources):
+    t = tiny_sources["transactions"].filter(ibis._.customer_id.notnull() & ibis._.order_ts.notnull())
+    lines = t.execute()
+    per = describe.per_customer(t).set_index("customer_id").sort_index()
+    expected = lines.groupby("customer_id").agg(orders=("order_id", "nunique"), net_spend=("amount", "sum"))
+    pd.testing.assert_frame_equal(per, expected, check_dtype=False)
+    month = lines.assign(month=lines["order_ts"].dt.to_period("M").dt.start_time.dt.date)
+    expected = month.groupby("month").agg(orders=("order_id", "nunique"), customers=("customer_id", "nunique"),
+                                          revenue=("amount", "sum")).reset_index()
+    got = describe.monthly(t)
+    got["month"] = pd.to_datetime(got["month"]).dt.date
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)

@@ -35,11 +35,21 @@ def numeric_summary(df: pd.DataFrame, columns: list[str] | None = None) -> pd.Da
     return out
 
 
+def per_customer(transactions: ir.Table) -> pd.DataFrame:
+    """Orders and net spend per customer (``customer_id``, ``orders``, ``net_spend``)."""
+    t = transactions
+    orders = t.group_by(["customer_id", "order_id"]).aggregate(amount=t.amount.sum())
+    return orders.group_by("customer_id").aggregate(orders=orders.count(), net_spend=orders.amount.sum()).execute()
+
+
 def monthly(transactions: ir.Table) -> pd.DataFrame:
     """Orders, buying customers and net revenue per calendar month."""
+    # plain aggregates over lines → orders → customers spill to disk on big logs; COUNT(DISTINCT) does not
     t = transactions.mutate(month=transactions.order_ts.truncate("M").date())
-    return (t.group_by("month").aggregate(orders=t.order_id.nunique(), customers=t.customer_id.nunique(),
-                                          revenue=t.amount.sum()).order_by("month").execute())
+    orders = t.group_by(["month", "customer_id", "order_id"]).aggregate(amount=t.amount.sum())
+    buyers = orders.group_by(["month", "customer_id"]).aggregate(orders=orders.count(), amount=orders.amount.sum())
+    return (buyers.group_by("month").aggregate(orders=buyers.orders.sum(), customers=buyers.count(),
+                                               revenue=buyers.amount.sum()).order_by("month").execute())
 
 
 def pareto_share(values: pd.Series, top: float = 0.2) -> float:
