@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,8 @@ def make_log(path: Path, rows: int, seed: int = 0, chunk: int = 5_000_000) -> Pa
     """A clean transaction log in Parquet: orders of two lines (one customer, time and channel per order),
     about 20 lines per customer, 5 % of lines returned. Written in chunks to bound memory; an existing
     complete file is reused."""
+    if chunk % 2:
+        raise ValueError(f"chunk must be even, so that no order is split across chunks: {chunk}")
     if path.exists() and pq.ParquetFile(path).metadata.num_rows == rows:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +214,7 @@ def _one_run(fn, arg) -> tuple[float, float, int] | str:
         try:
             result = queue.get(timeout=5)
             break
-        except Exception:  # noqa: BLE001 - queue.Empty: still running, or dead without a word
+        except Empty:  # still running, or dead without a word
             if not proc.is_alive():
                 result = f"process died (exit code {proc.exitcode}; out of memory?)"
                 break

@@ -187,7 +187,7 @@ def test_staged_tables_are_the_collected_ones_read_from_parquet(tiny_sources, tm
         order = [c for c in ("customer_id", "respondent_id", "order_id", "line_no", "amount") if c in before]
         pd.testing.assert_frame_equal(after.sort_values(order, ignore_index=True),
                                       before.sort_values(order, ignore_index=True))
-        sources = [op for op in getattr(staged, name).op().find(ibis.expr.operations.DatabaseTable)]
+        sources = getattr(staged, name).op().find(ibis.expr.operations.DatabaseTable)
         assert [op.name for op in sources] == [name], "a scan of the written file, not of the raw sources"
     assert staged.validation is collected.validation and staged.has_crm == collected.has_crm
     no_survey = collect.stage(tiny_sources["con"], collect.Collected(
