@@ -99,9 +99,9 @@ def make_log(path: Path, rows: int, seed: int = 0, chunk: int = 5_000_000) -> Pa
 # --- the contenders -------------------------------------------------------------------------------
 
 def custseg_features(path: str) -> int:
-    from custseg import collect, features
+    from custseg import engine, features
 
-    con = collect.connect()
+    con = engine.connect()
     return len(features.behaviour(con.read_parquet(path), SNAPSHOT))
 
 

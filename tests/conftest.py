@@ -1,6 +1,6 @@
 import pytest
 
-from custseg import collect, config, demo, run
+from custseg import collect, config, demo, engine, run
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,7 @@ def tiny_cfg(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_sources(tiny_cfg):
     """Collected tiny sources (PII removed) on one DuckDB connection."""
-    con = collect.connect()
+    con = engine.connect()
     got = collect.collect(con, tiny_cfg)
     return {"con": con, "customers": got.customers, "transactions": got.transactions, "survey": got.survey,
             "collected": got}

@@ -9,7 +9,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from custseg import cluster, io, plots
+from custseg import cluster, io, plots, schema
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_stability_high_on_clear_clusters_per_k_and_segment(blobs):
     df, _ = blobs
     seg = cluster.Segmenter(k=4, stability_runs=3, progress=False).fit(df)
     assert len(seg.stability_) == 3 and seg.stability_["ari"].min() > 0.95
-    assert seg.stability_ari_ > 0.95 and cluster.stability_verdict(seg.stability_ari_) == "stable"
+    assert seg.stability_ari_ > 0.95 and schema.stability_verdict(seg.stability_ari_) == "stable"
     per = seg.segment_stability_
     assert list(per["segment"]) == [0, 1, 2, 3] and (per["jaccard_min"] > 0.9).all()
     assert per["customers"].tolist() == np.bincount(seg.labels_).tolist()
@@ -182,7 +182,7 @@ def test_unstable_solution_warns():
     with pytest.warns(cluster.UnstableSegmentsWarning, match="unstable"):
         seg = cluster.Segmenter(k=8, stability_runs=3, progress=False).fit(df)
     assert seg.stability_ari_ < 0.6 and "Warning:" in seg.reason_
-    assert cluster.stability_verdict(seg.stability_ari_) == "unstable"
+    assert schema.stability_verdict(seg.stability_ari_) == "unstable"
     assert (seg.segment_stability_["jaccard"] < 0.9).any()
 
 

@@ -6,7 +6,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, collect, describe, io
+from custseg import clean, collect, describe, engine, io
 from custseg.reference import city_aliases, city_key
 
 SNAP = dt.date(2026, 1, 1)
@@ -165,13 +165,13 @@ def test_duckdb_progress_bar_only_where_someone_watches(monkeypatch, session, pr
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     if session:
         monkeypatch.setenv("JPY_SESSION_NAME", session)
-    con = collect.connect(progress=progress)
+    con = engine.connect(progress=progress)
     assert con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()[0] is expected
 
 
 def test_duckdb_spills_to_the_private_temp_folder():
     """DuckDB's default is ./.tmp, and papermill runs the notebooks in notebooks/: a big run would spill there."""
-    con = collect.connect(memory_limit="64MB")
+    con = engine.connect(memory_limit="64MB")
     assert con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "61.0 MiB"
     spill = Path(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
     assert spill.parent.name.startswith("custseg-staging-") and spill.is_relative_to(tempfile.gettempdir())
@@ -179,8 +179,9 @@ def test_duckdb_spills_to_the_private_temp_folder():
 
 def test_staged_tables_are_the_collected_ones_read_from_parquet(tiny_sources, tmp_path):
     collected = tiny_sources["collected"]
-    (tmp_path / "survey.parquet").write_text("left by an earlier run")
-    staged = collect.stage(tiny_sources["con"], collected, tmp_path)
+    paths = io.run_paths({"name": "staged", "paths": {"workdir": str(tmp_path), "raw": "raw"}}).make()
+    io.artefact_path(paths, "collected_survey").write_text("left by an earlier run")
+    staged = collect.stage(tiny_sources["con"], collected, paths)
     for name in ("customers", "transactions", "survey"):
         before = getattr(collected, name).execute()
         after = getattr(staged, name).execute()
@@ -188,11 +189,11 @@ def test_staged_tables_are_the_collected_ones_read_from_parquet(tiny_sources, tm
         pd.testing.assert_frame_equal(after.sort_values(order, ignore_index=True),
                                       before.sort_values(order, ignore_index=True))
         sources = getattr(staged, name).op().find(ibis.expr.operations.DatabaseTable)
-        assert [op.name for op in sources] == [name], "a scan of the written file, not of the raw sources"
+        assert [op.name for op in sources] == [f"collected_{name}"], "a scan of the written file, not the raw sources"
     assert staged.validation is collected.validation and staged.has_crm == collected.has_crm
     no_survey = collect.stage(tiny_sources["con"], collect.Collected(
-        collected.customers, collected.transactions, None, collected.validation, True, []), tmp_path / "again")
-    assert no_survey.survey is None and not (tmp_path / "again" / "survey.parquet").exists()
+        collected.customers, collected.transactions, None, collected.validation, True, []), paths)
+    assert no_survey.survey is None and not io.exists(paths, "collected_survey")
 
 
 def test_lines_flagged_once_and_split_from_the_written_copy(tiny_sources, tiny_cfg, cleaned, tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from custseg import config
+from custseg import config, engine
 from custseg.config import ConfigError
 
 
@@ -113,15 +113,14 @@ def test_readme_own_data_example_is_a_valid_config(tmp_path):
 def test_pyspark_engine_without_pyspark_says_how_to_install(tmp_path, monkeypatch):
     import sys
 
-    from custseg import collect
 
     source = "sources:\n  transactions: {path: t.csv}\n"
     cfg = config.load(write(tmp_path, "engine: pyspark\nspark: {master: 'local[1]'}\n" + source))
     monkeypatch.setitem(sys.modules, "pyspark", None)  # as if it were not installed
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(ConfigError, match=r"pip install 'custseg\[spark\]'.*Java 17"):
-        collect.connect(cfg)
-    assert collect.connect(config.load(write(tmp_path, source))).name == "duckdb"
+        engine.connect(cfg)
+    assert engine.connect(config.load(write(tmp_path, source))).name == "duckdb"
 
 
 def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import clean, cluster, collect, config, demo, evaluate, features, i18n, io, run
+from custseg import clean, cluster, collect, config, demo, engine, evaluate, features, i18n, io, run, schema
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -131,7 +131,7 @@ def test_psi_against_a_hand_computation():
     x = np.random.default_rng(0).normal(size=2000)
     assert evaluate.psi(x, x) == pytest.approx(0.0)
     assert evaluate.psi(x, x + 1) > 0.25
-    assert [evaluate.drift_status(v) for v in (0.05, 0.1, 0.3)] == ["stable", "watch", "re-fit"]
+    assert [schema.drift_status(v) for v in (0.05, 0.1, 0.3)] == ["stable", "watch", "re-fit"]
 
 
 def test_transitions_new_gone_and_flows():
@@ -163,7 +163,7 @@ def _two_snapshots(tmp_path, shift: bool):
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", overrides)
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "shift" if shift else "control"
     raw = demo.write(cfg)
-    con = collect.connect()
+    con = engine.connect()
     got = collect.collect(con, cfg)
     first, later = dt.date(2025, 7, 1), dt.date(2026, 1, 1)
     kept_customers, quarantined, _ = clean.clean_customers(got.customers, first, 16, 100)
@@ -200,9 +200,9 @@ def test_planted_shift_is_detected(tmp_path):
             assert truth["shifted"].sum() > 0.5 * len(persona)
     control, shifted = rows[False], rows[True]
     # without the shift the loyalists' segment keeps buying and its recency does not drift ...
-    assert control["psi"] < evaluate.PSI_REFIT and control["change"] > -0.1
+    assert control["psi"] < schema.PSI_REFIT and control["change"] > -0.1
     # ... with it, the migration view flags that segment: recency drifts past re-fit and activity collapses
-    assert shifted["psi"] >= evaluate.PSI_REFIT and shifted["change"] <= -0.4
+    assert shifted["psi"] >= schema.PSI_REFIT and shifted["change"] <= -0.4
     assert shifted["advice"]["status"] == "re-fit"
     assert f"Activity fell most in segment {shifted['segment']}" in shifted["advice"]["reason"]
     assert shifted["advice"]["per_segment"][str(shifted["segment"])] == "re-fit"

@@ -8,7 +8,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from custseg import collect, config, demo, run
+from custseg import collect, config, demo, engine, io, run
+from custseg.sources import privacy
 
 KEY_ENV = "CUSTSEG_TEST_PII_KEY"
 
@@ -17,12 +18,12 @@ def test_pseudonyms_are_keyed_stable_and_replace_pii(tiny_cfg, monkeypatch):
     cfg = copy.deepcopy(tiny_cfg)
     cfg["privacy"].update(pseudonymise_ids=True, pii_action="pseudonymise", key_env=KEY_ENV)
     monkeypatch.setenv(KEY_ENV, "secret-1")
-    first = collect.collect(collect.connect(), cfg)
-    again = collect.collect(collect.connect(), cfg)
+    first = collect.collect(engine.connect(), cfg)
+    again = collect.collect(engine.connect(), cfg)
     ids = first.customers.select("customer_id", "email").order_by("customer_id").execute()
     assert ids.equals(again.customers.select("customer_id", "email").order_by("customer_id").execute())
-    raw = pd.read_csv(collect.io.source_path(cfg, "customers"), dtype=str)
-    expected = {collect.pseudonym_of(i.strip().upper(), "secret-1") for i in raw["customer_id"]}
+    raw = pd.read_csv(io.source_path(cfg, "customers"), dtype=str)
+    expected = {privacy.pseudonym_of(i.strip().upper(), "secret-1") for i in raw["customer_id"]}
     assert set(ids["customer_id"]) == expected  # id variants (" c01", "C01") share one pseudonym
     assert ids["customer_id"].str.fullmatch("[0-9A-F]{20}").all()
     assert not set(ids["email"]) & set(raw["email"]) and not ids["email"].str.contains("@").any()
@@ -30,7 +31,7 @@ def test_pseudonyms_are_keyed_stable_and_replace_pii(tiny_cfg, monkeypatch):
     assert not tx_ids & set(raw["customer_id"].str.strip().str.upper())
     assert set(first.survey.respondent_id.execute()) & expected
     monkeypatch.setenv(KEY_ENV, "secret-2")
-    other = collect.collect(collect.connect(), cfg).customers.customer_id.execute()
+    other = collect.collect(engine.connect(), cfg).customers.customer_id.execute()
     assert not set(other) & expected
 
 
@@ -112,7 +113,7 @@ def test_online_retail_runs_through_clustering_and_personas(online_retail_run):
 def test_online_retail_outputs_hold_no_raw_customer_id(online_retail_run):
     raw = pd.read_csv(online_retail_run / "data" / "raw" / "online_retail" / "online_retail.csv", dtype=str)
     raw_ids = set(raw["CustomerID"].dropna())
-    expected = {collect.pseudonym_of(i, "uci-key") for i in raw_ids}
+    expected = {privacy.pseudonym_of(i, "uci-key") for i in raw_ids}
     checked = 0
     tables = [*(online_retail_run / "data").glob("[ip]*/uci/*.parquet"), *(online_retail_run / "data").glob(
         "[ip]*/uci/*.csv"), *(online_retail_run / "reports" / "uci").rglob("*.csv")]

@@ -210,8 +210,8 @@ def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, 
     progress bars in the report; the terminal shows a bar over the notebook's cells instead."""
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
     nb = nbformat.v4.new_notebook(metadata=KERNEL)
-    nb.cells = [nbformat.v4.new_code_cell("from custseg import collect, config\nassert not config.interactive()"),
-                nbformat.v4.new_code_cell("con = collect.connect()\n"
+    nb.cells = [nbformat.v4.new_code_cell("from custseg import config, engine\nassert not config.interactive()"),
+                nbformat.v4.new_code_cell("con = engine.connect()\n"
                                           "setting = \"SELECT current_setting('enable_progress_bar')\"\n"
                                           "assert con.raw_sql(setting).fetchone()[0] is False")]
     nbformat.write(nb, tmp_path / "01_static.ipynb")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import collect, config, io, run
+from custseg import collect, config, engine, io, run, schema
 from custseg.collect import SourceError
 from custseg.config import ConfigError
 
@@ -31,7 +31,7 @@ def make_cfg(tmp_path, transactions: dict, **more) -> dict:
 
 
 def collected(cfg):
-    return collect.collect(collect.connect(), cfg)
+    return collect.collect(engine.connect(), cfg)
 
 
 def write_bytes(tmp_path, name, data: bytes):
@@ -165,7 +165,7 @@ def test_orders_joined_to_lines_and_crm_and_survey(tmp_path):
     assert "name" not in customers.columns
     assert pd.Timestamp(customers["birth_date"].iloc[0]) == pd.Timestamp("1990-05-01")
     assert customers["city"].tolist() == ["上海市", "bj"]  # normalised by cleaning, not here
-    assert list(customers.columns[:9]) == list(collect.SCHEMAS["customers"])  # every canonical column
+    assert list(customers.columns[:9]) == list(schema.SCHEMAS["customers"])  # every canonical column
     survey = got.survey.execute()
     assert survey["q1"].dtype == "float64" and survey["comment"].dtype == "str"
     rec = dict(zip(*collect.reconcile(got.customers, got.transactions, got.survey).T.values, strict=True))
@@ -290,8 +290,8 @@ def test_a_few_bad_values_become_missing_and_are_reported(tmp_path):
 
 
 def test_redact_url():
-    assert io.redact_url("postgres://me:s3cret@db.example/shop") == "postgres://me:***@db.example/shop"
-    assert io.redact_url("sqlite:///tmp/x.sqlite") == "sqlite:///tmp/x.sqlite"
+    assert config.redact_url("postgres://me:s3cret@db.example/shop") == "postgres://me:***@db.example/shop"
+    assert config.redact_url("sqlite:///tmp/x.sqlite") == "sqlite:///tmp/x.sqlite"
 
 
 def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):

@@ -14,7 +14,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, cluster, collect, config, features, io
+from custseg import clean, cluster, collect, config, engine, features, io
 
 pytestmark = pytest.mark.spark
 
@@ -57,11 +57,11 @@ def both(tiny_cfg, tmp_path_factory):
         "engine": "pyspark", "spark": {"conf": {"spark.ui.showConsoleProgress": False,
                                                 "spark.sql.shuffle.partitions": 2}}})
     spark_cfg["paths"]["workdir"], spark_cfg["run"] = tiny_cfg["paths"]["workdir"], tiny_cfg["run"]
-    con = collect.connect(spark_cfg)
+    con = engine.connect(spark_cfg)
     assert con.name == "pyspark"
     try:
         spark = _stages(con, spark_cfg, tmp_path_factory.mktemp("spark"))
-        duck = _stages(collect.connect(tiny_cfg), tiny_cfg, tmp_path_factory.mktemp("duckdb"))
+        duck = _stages(engine.connect(tiny_cfg), tiny_cfg, tmp_path_factory.mktemp("duckdb"))
         yield duck, spark, con
     finally:
         con.disconnect()
@@ -94,7 +94,7 @@ def test_spark_writes_a_parquet_directory_duckdb_can_read(both):
     # what a Spark run hands on to the DuckDB notebooks (03, 07): the same kept lines
     duck, spark, _ = both
     assert (spark["root"] / "processed" / "transactions.parquet").is_dir()
-    con = collect.connect()
+    con = engine.connect()
     totals = [io.read_ibis(con, run["root"] / "processed", "transactions").aggregate(
         n=ibis._.count(), amount=ibis._.amount.sum()).execute() for run in (duck, spark)]
     pd.testing.assert_frame_equal(totals[1], totals[0], rtol=1e-9)

@@ -52,6 +52,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from custseg.reference import CITIES, city_aliases
+from custseg.schema import is_return, normalise_id
 
 LINE_RULES = ["duplicate_line", "near_duplicate_line", "missing_order", "cancelled_order", "excluded_product",
               "test_account", "missing_customer_id", "unknown_customer", "implausible_date", "invalid_amount",
@@ -69,10 +70,6 @@ RULE_DIMENSIONS = {
     "non_positive_price": "validity", "non_positive_amount": "validity", "bulk_outlier": "accuracy",
     "return_without_purchase": "consistency", "return_netted": "netting",
 }
-
-
-def normalise_id(col: ir.StringValue) -> ir.StringValue:
-    return col.cast("string").strip().upper()
 
 
 def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_age: int
@@ -217,7 +214,7 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
     if earliest is None:
         first_signup = customers.signup_date.min().execute()
         earliest = DEFAULT_EARLIEST if pd.isna(first_signup) else dt.date(pd.Timestamp(first_signup).year, 1, 1)
-    is_return = (t.status == "returned") | (t.quantity < 0)
+    returned = is_return(t)
     too_big = ibis.literal(False)
     if max_line_quantity is not None:
         too_big = too_big | (t.quantity.abs() > max_line_quantity)
@@ -237,11 +234,11 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
          "implausible_date"),
         (t.amount.isnull() | (t.quantity == 0), "invalid_amount"),
         (t.unit_price <= 0, "non_positive_price"),
-        (~is_return & (t.amount <= 0), "non_positive_amount"),
+        (~returned & (t.amount <= 0), "non_positive_amount"),
         (too_big, "bulk_outlier"),
         else_=ibis.null("string"),
     )
-    t = t.mutate(reason=reason, is_return=is_return)
+    t = t.mutate(reason=reason, is_return=returned)
     # returns need a kept purchase of the same customer at or before them to be netted against
     first_buy = (t.filter(t.reason.isnull() & ~t.is_return).group_by("customer_id")
                  .aggregate(first_buy=ibis._.order_ts.min()))

@@ -7,15 +7,21 @@ A config is a nested mapping. Every key a user may set, its default and its type
 
 from __future__ import annotations
 
+import codecs
 import copy
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from custseg import rfm, schema
+from custseg.errors import ConfigError
+from custseg.schema import SCHEMAS, SOURCE_KINDS, STATUSES, configured, source_kind
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,8 +38,6 @@ class ANY_OF:  # noqa: N801 - reads as a type spec in DEFAULTS
 _DATE = (dt.date, str)
 LANGUAGES = ("en", "zh")  # persona and report text: English, Simplified Chinese
 _NUM = (int, float)
-
-SOURCE_KINDS = ["csv", "text", "parquet", "excel", "duckdb", "sqlite", "url"]
 
 
 def _source(**extra: Any) -> dict[str, Any]:
@@ -125,8 +129,10 @@ DEFAULTS: dict[str, Any] = {
         # CLV-convention summary: period D (day) or W (week, from Monday); recency and T are divided by the scaler
         "clv_time_unit": "D",
         "clv_time_scaler": ANY_OF(_NUM, 1),
-        # calibration/holdout split: purchases from this date on are the holdout; null: no split
+        # calibration/holdout split (04_features and 07_evaluate): purchases from holdout_start on are the
+        # holdout; null: the last holdout_days days up to the snapshot (at most the second half of the data)
         "holdout_start": ANY_OF(_DATE, None),
+        "holdout_days": schema.DEFAULT_HOLDOUT_DAYS,
     },
     "rfm": {
         "bins": 5,  # 3, 4 or 5 scores
@@ -164,21 +170,16 @@ DEFAULTS: dict[str, Any] = {
         "min_reach": ANY_OF(_NUM, 0.5),
         # CRM columns that make a customer reachable (contact field or opt-in flag), when the data has them
         "contact_columns": ["email", "phone", "wechat_id", "email_opt_in", "sms_opt_in", "marketing_opt_in"],
-        # predictive validation: the last holdout_days up to the snapshot are the holdout when
-        # features.holdout_start is null; baseline_k is the textbook k-means baseline on raw RFM
-        "holdout_days": 180,
+        # predictive validation on the holdout of features.holdout_start / holdout_days; baseline_k is the
+        # textbook k-means baseline on raw RFM
         "baseline_k": 4,
         # migration: features again at this later date from the same cleaning rules (null: no migration view)
         "later_snapshot": ANY_OF(_DATE, None),
         "psi_bins": 10,
-        "psi_watch": ANY_OF(_NUM, 0.1),  # PSI conventions: < 0.1 stable, 0.1-0.25 watch, ≥ 0.25 re-fit
-        "psi_refit": ANY_OF(_NUM, 0.25),
+        "psi_watch": ANY_OF(_NUM, schema.PSI_WATCH),  # PSI conventions: < 0.1 stable, 0.1-0.25 watch, ≥ 0.25 re-fit
+        "psi_refit": ANY_OF(_NUM, schema.PSI_REFIT),
     },
 }
-
-
-class ConfigError(ValueError):
-    """A config file or override that cannot be used; the message names the key."""
 
 
 def _check(user: Any, spec: Any, where: str) -> Any:
@@ -225,7 +226,14 @@ def parse_override(item: str) -> tuple[str, Any]:
     if "=" not in item:
         raise ConfigError(f"override '{item}' must look like key=value, e.g. cluster.k=6")
     key, raw = item.split("=", 1)
-    return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+    if not key.strip():
+        raise ConfigError(f"override '{item}' has no key before '=', e.g. cluster.k=6")
+    try:
+        return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as err:
+        problem = str(err).splitlines()[0]
+        raise ConfigError(f"override '{item}': the value is not valid YAML ({problem}); quote text, write lists "
+                          f"as [a, b] and mappings as {{a: 1}}") from None
 
 
 def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
@@ -250,9 +258,16 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
     """
     path = Path(path or os.environ.get("CUSTSEG_CONFIG") or PROJECT_ROOT / "configs" / "demo.yaml")
     if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise ConfigError(f"config file not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
     try:
-        user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text (saved as GBK or another encoding?): save it as "
+                          "UTF-8 (in Notepad: Save as, Encoding UTF-8)") from None
+    except OSError as err:
+        raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from None
+    try:
+        user = yaml.safe_load(text) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
     if not isinstance(user, dict):
@@ -276,18 +291,22 @@ def _check_values(cfg: dict) -> None:
     if cfg["engine"] not in ENGINES:
         raise ConfigError(f"config key 'engine' must be one of {', '.join(ENGINES)}, got {cfg['engine']!r}")
     _check_choices(cfg)
-    for key in ("demo.start", "demo.end", "demo.shift_date", "snapshot_date", "features.holdout_start",
-                "clean.earliest_date", "evaluate.later_snapshot"):
-        value = cfg
-        for part in key.split("."):
-            value = value[part]
-        if value is not None:
+    for key in DATE_KEYS:
+        *parents, leaf = key.split(".")
+        node = cfg
+        for part in parents:
+            node = node[part]
+        if node[leaf] is not None:
             try:
-                as_date(value)
+                node[leaf] = as_date(node[leaf])  # a YAML date, or the same date quoted: one type downstream
             except ValueError:
-                raise ConfigError(f"config key '{key}' must be a date like 2025-12-31, got {value!r}") from None
+                raise ConfigError(f"config key '{key}' must be a date like 2025-12-31, got {node[leaf]!r}") from None
     _check_sources(cfg)
     _check_evaluate(cfg)
+
+
+DATE_KEYS = ("demo.start", "demo.end", "demo.shift_date", "snapshot_date", "features.holdout_start",
+             "clean.earliest_date", "evaluate.later_snapshot")
 
 
 def _check_evaluate(cfg: dict) -> None:
@@ -295,8 +314,8 @@ def _check_evaluate(cfg: dict) -> None:
     if not 0 < e["psi_watch"] < e["psi_refit"]:
         raise ConfigError(f"evaluate.psi_watch ({e['psi_watch']}) must be > 0 and < evaluate.psi_refit "
                           f"({e['psi_refit']})")
-    if e["holdout_days"] < 1 or e["baseline_k"] < 2 or e["psi_bins"] < 2:
-        raise ConfigError("evaluate.holdout_days must be ≥ 1, evaluate.baseline_k ≥ 2 and evaluate.psi_bins ≥ 2")
+    if cfg["features"]["holdout_days"] < 1 or e["baseline_k"] < 2 or e["psi_bins"] < 2:
+        raise ConfigError("features.holdout_days must be ≥ 1, evaluate.baseline_k ≥ 2 and evaluate.psi_bins ≥ 2")
     if not 0 < d["shift_share"] <= 1:
         raise ConfigError(f"demo.shift_share must be in (0, 1], got {d['shift_share']}")
     if (d["shift_persona"] is None) != (d["shift_date"] is None):
@@ -328,8 +347,6 @@ def _check_choices(cfg: dict) -> None:
         for v in value if isinstance(value, list) else [value]:
             if v not in allowed:
                 raise ConfigError(f"config key '{key}' must be one of {', '.join(map(str, allowed))}; got {v!r}")
-    from custseg import rfm
-
     r = cfg["rfm"]
     try:
         rfm.make_grid(r["grid"], r["bins"])
@@ -349,17 +366,53 @@ def _check_choices(cfg: dict) -> None:
 
 
 def _check_sources(cfg: dict) -> None:
+    """The ``sources`` section beyond types: the kind, location, table/query, decimal, encoding, mapping."""
     if not 0 <= cfg["validation"]["max_invalid_share"] < 1:
         raise ConfigError("config key 'validation.max_invalid_share' must be in [0, 1)")
-    from custseg import collect  # the source schemas live with the collector
+    sources = cfg["sources"]
+    if not configured(sources["transactions"]):
+        raise ConfigError("config key 'sources.transactions' needs a path or url: a transaction log is required")
+    for role, spec in sources.items():
+        if not configured(spec):
+            continue
+        key = f"sources.{role}"
+        if spec["path"] and spec["url"]:
+            raise ConfigError(f"config key '{key}' has both path and url; keep one")
+        kind = source_kind(spec)
+        if kind not in SOURCE_KINDS:
+            raise ConfigError(f"config key '{key}.kind' must be one of {', '.join(SOURCE_KINDS)}, got "
+                              f"{spec['kind']!r}" + ("" if spec["kind"] else f" (none set and the suffix of "
+                                                     f"{spec['path']!r} says nothing)"))
+        if spec["table"] and spec["query"]:
+            raise ConfigError(f"config key '{key}' has both table and query; keep one")
+        if kind in ("duckdb", "sqlite", "url") and not (spec["table"] or spec["query"]):
+            raise ConfigError(f"config key '{key}' ({kind}) needs a table or a query")
+        if spec["decimal"] not in (".", ","):
+            raise ConfigError(f"config key '{key}.decimal' must be '.' or ',', got {spec['decimal']!r}")
+        try:
+            codecs.lookup(spec["encoding"])
+        except LookupError:
+            raise ConfigError(f"config key '{key}.encoding': unknown encoding {spec['encoding']!r} "
+                              f"(e.g. utf-8, gb18030, gbk, latin-1)") from None
+        for canonical, column in (spec["columns"] or {}).items():
+            if canonical not in SCHEMAS[role]:
+                raise ConfigError(f"unknown config key '{key}.columns.{canonical}': the keys of columns are "
+                                  f"custseg's names ({', '.join(SCHEMAS[role])}), the values your column names")
+            if not isinstance(column, str):
+                raise ConfigError(f"config key '{key}.columns.{canonical}' must be a column name, got {column!r}")
+        for prefix, status in (spec.get("status_by_order_prefix") or {}).items():
+            if status not in STATUSES:
+                raise ConfigError(f"config key '{key}.status_by_order_prefix.{prefix}' must be one of "
+                                  f"{', '.join(STATUSES)}, got {status!r}")
 
-    collect.check_source_config(cfg["sources"])
+
+def redact_url(url: str) -> str:
+    """A connection URL without its password, fit to print or save (``postgres://u:***@host/db``)."""
+    return re.sub(r"(//[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
 def redacted(cfg: dict) -> dict:
     """A copy of a config fit to save with a run: no pseudonymisation key, no password in a source URL."""
-    from custseg.io import redact_url
-
     out = copy.deepcopy(cfg)
     if out["privacy"]["key"]:
         out["privacy"]["key"] = "***"
@@ -383,17 +436,35 @@ def interactive() -> bool:
     return bool(os.environ.get("JPY_SESSION_NAME"))
 
 
-def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str = "", workdir: str = "") -> dict:
+def overrides_json(overrides: dict) -> str:
+    """Dotted overrides as the JSON text ``custseg run`` passes to the notebooks (dates as ISO text)."""
+    def iso(value):
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raise ConfigError(f"override value {value!r} cannot be passed to the notebooks: use text, numbers, "
+                          "dates, lists or mappings")
+
+    return json.dumps(overrides, default=iso, ensure_ascii=False)
+
+
+def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str = "", workdir: str = "",
+                      report_dir: str = "") -> dict:
     """Resolve a notebook's parameters cell into a config.
 
     Empty parameters fall back to the environment (``CUSTSEG_CONFIG``, ``CUSTSEG_RUN``,
     ``CUSTSEG_WORKDIR``), which is how the notebook tests redirect every write to a temp dir.
-    ``overrides`` is a JSON object of dotted keys, as the runner passes it.
+    ``overrides`` is a JSON object of dotted keys, as the runner passes it (:func:`overrides_json`);
+    ``report_dir`` is where this run's report is being built (``custseg run`` builds it in a staging
+    folder; empty: ``reports/<run>/``).
     """
-    extra = json.loads(overrides) if overrides else {}
+    try:
+        extra = json.loads(overrides) if overrides else {}
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"overrides must be a JSON object of dotted keys, got {overrides!r} ({err})") from None
     if not isinstance(extra, dict):
         raise ConfigError(f"overrides must be a JSON object of dotted keys, got {overrides!r}")
     cfg = load(config_path or None, extra)
     cfg["paths"]["workdir"] = workdir or os.environ.get("CUSTSEG_WORKDIR") or cfg["paths"]["workdir"]
     cfg["run"] = run_name or os.environ.get("CUSTSEG_RUN") or cfg["name"]
+    cfg["_report_dir"] = report_dir
     return cfg

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from custseg.reference import REGIONS
+from custseg.schema import is_return, normalise_id
 
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
 GEOGRAPHIC = ["city", "province", "region", "city_tier"]
@@ -53,9 +54,8 @@ def _top_categories_and_channels(buys: ir.Table, max_categories: int) -> tuple[l
 
 
 def _with_returns_flag(transactions: ir.Table) -> ir.Table:
-    """Lines with ``is_return``: status 'returned' or a negative quantity."""
-    t = transactions
-    return t.mutate(is_return=(t.status.lower() == "returned") | (t.quantity < 0))
+    """Lines with ``is_return`` (:func:`custseg.schema.is_return`)."""
+    return transactions.mutate(is_return=is_return(transactions))
 
 
 def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 10) -> pd.DataFrame:
@@ -249,7 +249,7 @@ def psychographics(survey: pd.DataFrame | None) -> pd.DataFrame | None:
     if survey is None or survey.empty:
         return None
     items = [c for c in survey.select_dtypes("number").columns]
-    s = survey.assign(customer_id=survey["respondent_id"].astype("str").str.strip().str.upper())
+    s = survey.assign(customer_id=normalise_id(survey["respondent_id"]))
     if "submitted_on" in s.columns:
         s = s.sort_values("submitted_on")
     return s.drop_duplicates("customer_id", keep="last")[["customer_id", *items]].rename(

@@ -1,11 +1,14 @@
-"""The only module that reads or writes files: the run-folder layout and table/figure/JSON I/O.
+"""The only module that reads or writes files: the run-folder layout, the artefact registry and all I/O.
 
 Layout of one run ``<run>`` under the work dir (the project root unless configured)::
 
     data/raw/...                  inputs, never modified
     data/interim/<run>/           collected tables (parquet) + reconciliation
-    data/processed/<run>/         cleaned tables, features, segments, model
+    data/processed/<run>/         cleaned tables, features, segments, model; stages/ (what each stage ran with)
     reports/<run>/                index.html, NN_*.html, notebooks/, figures/, personas/, segments.csv, run.json
+
+Every file a stage hands to another is an *artefact* named once in :data:`ARTEFACTS` (name → folder, file,
+format); stages read and write them with :func:`read` and :func:`write` by name.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,7 +56,11 @@ class RunPaths:
 
 
 def run_paths(cfg: dict) -> RunPaths:
-    """Resolve the folders of the run named ``cfg['run']`` (or the config name)."""
+    """Resolve the folders of the run named ``cfg['run']`` (or the config name).
+
+    The report folder is ``reports/<run>/``, or the staging folder ``custseg run`` builds it in
+    (``cfg['_report_dir']``, set by :func:`custseg.config.load_for_notebook`).
+    """
     workdir = Path(cfg["paths"]["workdir"] or PROJECT_ROOT).resolve()
     raw = Path(cfg["paths"]["raw"])
     if not raw.is_absolute():
@@ -65,7 +71,7 @@ def run_paths(cfg: dict) -> RunPaths:
         raw=raw,
         interim=workdir / "data" / "interim" / run,
         processed=workdir / "data" / "processed" / run,
-        reports=workdir / "reports" / run,
+        reports=Path(cfg["_report_dir"]) if cfg.get("_report_dir") else workdir / "reports" / run,
     )
 
 
@@ -73,11 +79,6 @@ def source_path(cfg: dict, source: str) -> Path:
     """Absolute path of a configured source file (relative paths are inside ``paths.raw``)."""
     path = Path(cfg["sources"][source]["path"])
     return path if path.is_absolute() else run_paths(cfg).raw / path
-
-
-def redact_url(url: str) -> str:
-    """A connection URL without its password, fit to print or save (``postgres://u:***@host/db``)."""
-    return re.sub(r"(//[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
 def first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes] | None:
@@ -204,17 +205,24 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def describe_figure(fig) -> tuple[str, str]:
+    """A figure's title and alt text (title plus axis labels), from the figure itself."""
+    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_xlabel() or ax.get_ylabel()]
+    title = fig.get_suptitle() or next((ax.get_title() for ax in axes if ax.get_title()), "")
+    labels = [f"x: {ax.get_xlabel()}" if ax.get_xlabel() else "" for ax in axes[:1]]
+    labels += [f"y: {ax.get_ylabel()}" if ax.get_ylabel() else "" for ax in axes[:1]]
+    return title, "; ".join(x for x in [title, *labels] if x)
+
+
 def save_figure(fig, paths: RunPaths, name: str, alt: str | None = None) -> Path:
     """Save a matplotlib figure as ``figures/<name>.png`` of the run.
 
     The PNG carries the figure's title and an alt text (``alt``, or the title and axis labels) as
     metadata, which the report's index page shows as caption and alt text (see :func:`figure_info`).
     """
-    from custseg import plots
-
     paths.figures.mkdir(parents=True, exist_ok=True)
     path = paths.figures / f"{name}.png"
-    title, described = plots.describe(fig)
+    title, described = describe_figure(fig)
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Title": title, "Description": alt or described})
     return path
 
@@ -283,8 +291,9 @@ def write_ibis(table, folder: Path, name: str) -> Path:
     return path
 
 
-def read_ibis(con, folder: Path, name: str):
-    """Register ``folder/name.parquet`` (a file, or a directory Spark wrote) as an Ibis table on ``con``."""
+def read_ibis(con, folder: Path, name: str, table_name: str | None = None):
+    """Register ``folder/name.parquet`` (a file, or a directory Spark wrote) as an Ibis table on ``con``
+    (named ``table_name``, default ``name``)."""
     path = folder / f"{name}.parquet"
     if not path.exists():
         raise FileNotFoundError(
@@ -292,7 +301,7 @@ def read_ibis(con, folder: Path, name: str):
         )
     if path.is_dir() and con.name != "pyspark":
         path = str(path / "*.parquet")  # DuckDB reads Spark's part files with a glob
-    return con.read_parquet(path, table_name=name)
+    return con.read_parquet(path, table_name=table_name or name)
 
 
 def save_model(model, path: Path) -> Path:
@@ -310,3 +319,116 @@ def load_model(path: Path):
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run 05_cluster of this run first")
     return joblib.load(path)
+
+
+# ---------------------------------------------------------------------------------------------- artefacts
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """A file one stage writes and later stages read: its run folder, file name and format."""
+
+    folder: str  # interim | processed | reports
+    file: str
+    format: str  # table (Parquet) | csv | json | model (joblib)
+    doc: str = ""
+
+
+ARTEFACTS: dict[str, Artefact] = {
+    # 01_collect
+    "collected_customers": Artefact("interim", "customers.parquet", "table", "CRM (or ids from the log), PII removed"),
+    "collected_transactions": Artefact("interim", "transactions.parquet", "table", "order lines, canonical columns"),
+    "collected_survey": Artefact("interim", "survey.parquet", "table", "survey answers (when configured)"),
+    "validation": Artefact("interim", "validation.csv", "csv", "missing and unparseable values per source column"),
+    "source_totals": Artefact("interim", "sources.csv", "csv", "rows, customers, amount and dates per source"),
+    "reconciliation": Artefact("interim", "reconciliation.csv", "csv", "who is in one source but not another"),
+    "collect_counts": Artefact("interim", "counts.json", "json", "rows collected per source"),
+    # 02_clean
+    "customers": Artefact("processed", "customers.parquet", "table", "cleaned customers"),
+    "quarantine_customers": Artefact("processed", "quarantine_customers.parquet", "table", "with reason"),
+    "transactions": Artefact("processed", "transactions.parquet", "table", "kept order lines"),
+    "quarantine_transactions": Artefact("processed", "quarantine_transactions.parquet", "table", "with reason"),
+    "flagged_lines": Artefact("interim", "flagged_lines.parquet", "table", "every line with its reason (transient)"),
+    "audit": Artefact("processed", "audit.csv", "csv", "rows and amount per cleaning rule"),
+    "snapshot": Artefact("processed", "snapshot.json", "json", "snapshot date and line counts"),
+    # 04_features
+    "features": Artefact("processed", "features.parquet", "table", "one row per customer"),
+    "rfm": Artefact("processed", "rfm.parquet", "table", "R, F, M scores and the named grid segment"),
+    "clv_summary": Artefact("processed", "clv_summary.parquet", "table", "CLV convention (lifetimes)"),
+    "calibration_holdout": Artefact("processed", "calibration_holdout.parquet", "table", "CLV calibration/holdout"),
+    "holdout": Artefact("processed", "holdout.json", "json", "the holdout 04 and 07 share: snapshot, start"),
+    # 05_cluster
+    "segments": Artefact("processed", "segments.parquet", "table", "customer_id → segment"),
+    "segmenter": Artefact("processed", "segmenter.joblib", "model", "the fitted Segmenter"),
+    "k_sweep": Artefact("processed", "k_sweep.csv", "csv", "criteria per k (when k was chosen)"),
+    "cluster": Artefact("processed", "cluster.json", "json", "k, why, features, stability, sizes"),
+    # 06_personas
+    "personas": Artefact("processed", "personas.json", "json", "persona cards"),
+    "profile": Artefact("processed", "profile.csv", "csv", "segment profiles"),
+    "compositions": Artefact("processed", "compositions.csv", "csv", "categorical shares per segment"),
+    "rules": Artefact("processed", "rules.json", "json", "surrogate-tree rules and fidelity"),
+    "segments_csv": Artefact("reports", "segments.csv", "csv", "the CRM export"),
+    # 07_evaluate
+    "scorecard": Artefact("processed", "scorecard.csv", "csv", "six criteria per segment"),
+    "holdout_validation": Artefact("processed", "validation.csv", "csv", "holdout outcomes per method"),
+    "transitions": Artefact("processed", "transitions.csv", "csv", "migration matrix (later snapshot)"),
+    "drift": Artefact("processed", "drift.csv", "csv", "PSI per feature and segment"),
+    "evaluate": Artefact("processed", "evaluate.json", "json", "evaluation summary"),
+}
+
+
+def artefact_path(paths: RunPaths, name: str) -> Path:
+    """Where the artefact ``name`` of a run lives."""
+    art = ARTEFACTS[name]
+    return getattr(paths, art.folder) / art.file
+
+
+def exists(paths: RunPaths, name: str) -> bool:
+    return artefact_path(paths, name).exists()
+
+
+def read(paths: RunPaths, name: str, con=None):
+    """Read an artefact by name: a table as pandas (or, with ``con``, as an Ibis table on that engine),
+    a CSV as pandas, JSON as Python objects, a model with joblib.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the artefact, its file and (by way of :mod:`custseg.pipeline`) the stage that writes it.
+    """
+    art, path = ARTEFACTS[name], artefact_path(paths, name)
+    if not path.exists():
+        raise FileNotFoundError(f"artefact '{name}' ({path}) does not exist: run the earlier stages of this run "
+                                "first (or `custseg run CONFIG`)")
+    if art.format == "table":
+        return read_ibis(con, path.parent, path.stem, table_name=name) if con is not None else pd.read_parquet(path)
+    if art.format == "csv":
+        return pd.read_csv(path)
+    if art.format == "json":
+        return read_json(path)
+    return load_model(path)
+
+
+def write(paths: RunPaths, name: str, obj) -> Path:
+    """Write an artefact by name: a table from pandas or an Ibis expression (written inside its engine),
+    a CSV from pandas, JSON, a model."""
+    art, path = ARTEFACTS[name], artefact_path(paths, name)
+    if art.format == "table":
+        if isinstance(obj, pd.DataFrame):
+            return write_table(obj, path.parent, path.stem)
+        return write_ibis(obj, path.parent, path.stem)
+    if art.format == "csv":
+        return write_csv(obj, path, excel=art.folder == "reports")
+    if art.format == "json":
+        return write_json(obj, path)
+    return save_model(obj, path)
+
+
+def remove(paths: RunPaths, name: str) -> None:
+    """Remove an artefact an earlier run left behind (a table of either engine, or a file)."""
+    path = artefact_path(paths, name)
+    if path.is_dir():  # Parquet written by Spark
+        import shutil
+
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)

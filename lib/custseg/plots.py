@@ -38,16 +38,6 @@ def cjk_font() -> str | None:
     return next((f for f in CJK_FONTS if f in names), None)
 
 
-def describe(fig) -> tuple[str, str]:
-    """A figure's title and alt text (title plus axis labels), from the figure itself."""
-    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_xlabel() or ax.get_ylabel()]
-    title = fig.get_suptitle() or next((ax.get_title() for ax in axes if ax.get_title()), "")
-    labels = [f"x: {ax.get_xlabel()}" if ax.get_xlabel() else "" for ax in axes[:1]]
-    labels += [f"y: {ax.get_ylabel()}" if ax.get_ylabel() else "" for ax in axes[:1]]
-    alt = "; ".join(x for x in [title, *labels] if x)
-    return title, alt
-
-
 def bar(data: pd.DataFrame, x: str, y: str, title: str, xlabel: str | None = None, ylabel: str | None = None,
         percent: bool = False, horizontal: bool = False):
     """A bar chart of ``y`` per ``x`` with value labels; ``horizontal`` puts the categories on the y axis."""

@@ -1,18 +1,27 @@
-"""``custseg run CONFIG``: execute the notebooks in order with papermill and assemble the report.
+"""``custseg run CONFIG``: execute the notebooks in order with papermill and publish the report.
 
-One run writes ``reports/<run>/``: executed notebooks, one HTML per notebook without code, figures,
-persona cards, ``segments.csv``, ``run.json`` (resolved config, versions, timings, row counts) and an
-``index.html`` that opens with an executive summary and links everything.
+One run publishes ``reports/<run>/``: executed notebooks, one HTML per notebook without code, figures,
+persona cards, ``segments.csv``, ``run.json`` (resolved config, versions, timings, row counts, every stage's
+headline numbers) and an ``index.html`` that opens with an executive summary and links everything.
+
+The report is built in ``reports/<run>.building/`` and replaces ``reports/<run>/`` only when every notebook
+succeeded: a failed or interrupted run leaves the last good report as it was and keeps its partial notebooks in
+``reports/<run>.failed/``. ``reports/<run>.lock`` keeps a second run of the same name from starting meanwhile.
+``--from STAGE`` reuses the earlier stages of the same run when they are fresh (:mod:`custseg.pipeline`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import datetime as dt
 import os
 import platform
+import shutil
+import socket
 import sys
 import time
+import traceback
 from importlib import metadata
 from pathlib import Path
 
@@ -21,14 +30,15 @@ import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
-from custseg import config, i18n, io, personas
-from custseg.config import PROJECT_ROOT, ConfigError
+from custseg import config, i18n, io, personas, pipeline
+from custseg.config import PROJECT_ROOT
+from custseg.errors import ConfigError, CustsegError, RunError
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 VERSIONED = ["custseg", "ibis-framework", "duckdb", "pandas", "scikit-learn", "seaborn", "papermill"]
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(RunError):
     """A notebook raised; the message names the notebook, the cell and where the partial output is."""
 
 
@@ -65,8 +75,7 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
         source = err.source.strip().splitlines()
         first = source[0] if source else ""
         raise NotebookFailed(
-            f"{notebook.name} failed in cell {err.cell_index} ('{first[:80]}'): {err.ename}: {err.evalue}\n"
-            f"The partially executed notebook is kept in {output}"
+            f"{notebook.name} failed in cell {err.cell_index} ('{first[:80]}'): {err.ename}: {err.evalue}"
         ) from None
     finally:
         if session is not None:
@@ -90,9 +99,86 @@ def versions() -> dict[str, str]:
     return out
 
 
+@contextlib.contextmanager
+def lock(reports: Path) -> None:
+    """Hold ``reports/<run>.lock`` while a run builds its report; refuse when another live run holds it.
+
+    A lock left by a run that no longer exists (killed, machine restarted) is taken over.
+    """
+    path = reports.with_name(reports.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    me = f"{os.getpid()} {socket.gethostname()} {dt.datetime.now().isoformat(timespec='seconds')}"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = path.read_text().split() if path.is_file() else []
+            if holder and _alive(holder):
+                raise RunError(f"run '{reports.name}' is already running (process {holder[0]} on {holder[1]}, started "
+                               f"{holder[2] if len(holder) > 2 else '?'}): wait for it to finish, or give this run "
+                               f"another --name. If no such run exists, remove {path}") from None
+            path.unlink(missing_ok=True)  # a stale lock
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(me)
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _alive(holder: list[str]) -> bool:
+    if len(holder) < 2 or holder[1] != socket.gethostname():
+        return len(holder) >= 2  # another machine's run: assume it is alive
+    try:
+        os.kill(int(holder[0]), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: Path) -> dict[str, float]:
+    """Check that the stages before ``start`` are fresh and copy their pages from the last good report."""
+    paths = io.run_paths(cfg)
+    reused = {}
+    for nb in books:
+        s = pipeline.stage(nb.stem)
+        if s.number >= start:
+            continue
+        rec = pipeline.check_fresh(cfg, paths, s)
+        page = published / f"{nb.stem}.html"
+        if not page.is_file():
+            raise RunError(f"--from: the last good report {published} has no {page.name} to reuse: run without "
+                           f"--from (or --from {nb.stem})")
+        shutil.copy2(page, building / page.name)
+        shutil.copy2(published / "notebooks" / nb.name, building / "notebooks" / nb.name)
+        for fig in (published / "figures").glob(f"{nb.stem[:2]}_*.png"):
+            shutil.copy2(fig, building / "figures" / fig.name)
+        headline = published / "headlines" / f"{nb.stem}.json"
+        if headline.is_file():
+            (building / "headlines").mkdir(exist_ok=True)
+            shutil.copy2(headline, building / "headlines" / headline.name)
+        reused[nb.stem] = rec["seconds"]
+    return reused
+
+
+def _publish(building: Path, published: Path) -> None:
+    """Replace the last good report by the new one (two renames: never a mixed folder under the final name)."""
+    old = published.with_name(published.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if published.exists():
+        published.rename(old)
+    building.rename(published)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def run(config_path: str | Path, name: str | None = None, overrides: dict | None = None,
-        workdir: str | Path | None = None, progress: bool = True, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
-    """Run every notebook for a config and build the report; returns ``reports/<run>/``.
+        workdir: str | Path | None = None, progress: bool = True, notebook_dir: Path = NOTEBOOK_DIR,
+        start: str | int | None = None) -> Path:
+    """Run the notebooks for a config and publish the report; returns ``reports/<run>/``.
 
     Parameters
     ----------
@@ -106,36 +192,81 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         Where ``data/`` and ``reports/`` go; defaults to the config's ``paths.workdir`` or the project.
     notebook_dir : path
         The folder of numbered notebooks to run.
+    start : str or int, optional
+        Re-run from this stage (``05_cluster``, ``5``, ``cluster``), reusing the earlier stages' artefacts and
+        pages when they are fresh.
+
+    Raises
+    ------
+    ConfigError, StageError, RunError
+        A bad config, a stage that cannot be reused, a notebook that failed (its partial notebooks are kept
+        in ``reports/<run>.failed/``), another run of the same name in progress.
     """
     overrides = overrides or {}
     cfg = config.load(config_path, overrides)  # fail fast on a bad config, before starting kernels
     cfg["run"] = name or cfg["name"]
     if workdir:
         cfg["paths"]["workdir"] = str(Path(workdir).resolve())
-    paths = io.run_paths(cfg).make()
-    parameters = {"config_path": str(Path(config_path).resolve()), "run_name": cfg["run"],
-                  "overrides": json.dumps(overrides), "workdir": str(paths.workdir)}
+    try:
+        paths = io.run_paths(cfg)
+        paths.reports.parent.mkdir(parents=True, exist_ok=True)
+    except (NotADirectoryError, FileExistsError, PermissionError) as err:
+        raise ConfigError(f"cannot write the run's folders under {cfg['paths']['workdir'] or PROJECT_ROOT}: "
+                          f"{err.strerror} ({err.filename}); set --workdir or paths.workdir to a folder") from None
+    published = paths.reports
+    building = published.with_name(published.name + ".building")
+    failed = published.with_name(published.name + ".failed")
     books = notebooks(notebook_dir)
+    first = pipeline.stage(start).number if start is not None else 1
+    parameters = {"config_path": str(Path(config_path).resolve()), "run_name": cfg["run"],
+                  "overrides": config.overrides_json(overrides), "workdir": str(paths.workdir),
+                  "report_dir": str(building)}
     for nb in books:
         check_parameters(nb, parameters)
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    bar = tqdm(books, desc=f"custseg run {cfg['run']}", unit="notebook", disable=not progress)
-    for nb in bar:
-        bar.set_postfix_str(nb.stem)
-        t0 = time.perf_counter()
-        executed = paths.notebooks / nb.name
-        execute(nb, executed, parameters, progress)
-        to_html(executed, paths.reports / f"{nb.stem}.html")
-        timings[nb.stem] = round(time.perf_counter() - t0, 2)
-    timings["total"] = round(time.perf_counter() - started, 2)
-
-    summary = _summary(paths)
-    io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": versions(), "timings_s": timings,
-                   "row_counts": summary["counts"]}, paths.reports / "run.json")
-    io.write_text(render_index(cfg, paths, [nb.stem for nb in books], summary), paths.reports / "index.html")
-    return paths.reports
+    with lock(published):
+        shutil.rmtree(building, ignore_errors=True)
+        cfg["_report_dir"] = str(building)
+        io.run_paths(cfg).make()
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        try:
+            reused = _reuse(books, first, cfg, published, building) if first > 1 else {}
+            todo = [nb for nb in books if nb.stem not in reused]
+            bar = tqdm(todo, desc=f"custseg run {cfg['run']}", unit="notebook", disable=not progress)
+            for nb in bar:
+                bar.set_postfix_str(nb.stem)
+                t0 = time.perf_counter()
+                executed = building / "notebooks" / nb.name
+                execute(nb, executed, parameters, progress)
+                to_html(executed, building / f"{nb.stem}.html")
+                timings[nb.stem] = round(time.perf_counter() - t0, 2)
+            timings["total"] = round(time.perf_counter() - started, 2)
+            build_paths = io.run_paths(cfg)
+            summary = _summary(build_paths)
+            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": versions(),
+                           "timings_s": timings, "reused": sorted(reused), "row_counts": summary["counts"],
+                           "stages": pipeline.metrics(build_paths)}, building / "run.json")
+            io.write_text(render_index(cfg, build_paths, [nb.stem for nb in books], summary),
+                          building / "index.html")
+        except BaseException as err:
+            shutil.rmtree(failed, ignore_errors=True)
+            if building.exists() and any((building / "notebooks").iterdir()):
+                building.rename(failed)
+            shutil.rmtree(building, ignore_errors=True)  # nothing ran: nothing worth keeping
+            kept = (f"The last good report {published} is unchanged" if published.exists()
+                    else "No report was published")
+            where = f"; this run's partial notebooks are in {failed / 'notebooks'}" if failed.exists() else ""
+            if isinstance(err, NotebookFailed):
+                raise NotebookFailed(f"{err}\n{kept}{where}.") from None
+            if isinstance(err, KeyboardInterrupt):
+                raise KeyboardInterrupt(f"{kept}{where}.") from None
+            if isinstance(err, CustsegError):
+                raise type(err)(f"{err}\n{kept}{where}.") from None
+            raise
+        _publish(building, published)
+        shutil.rmtree(failed, ignore_errors=True)
+    return published
 
 
 def headlines(paths: io.RunPaths) -> list[dict]:
@@ -148,18 +279,15 @@ def headlines(paths: io.RunPaths) -> list[dict]:
 
 
 def _summary(paths: io.RunPaths) -> dict:
-    """What the index page and run.json need from the stage outputs."""
-    snapshot = io.read_json(paths.processed / "snapshot.json")
-    collected = io.read_json(paths.interim / "counts.json")
-    cluster = io.read_json(paths.processed / "cluster.json")
-    cards = io.read_json(paths.processed / "personas.json")
-    rules = paths.processed / "rules.json"
+    """What the index page and run.json need from the stage artefacts."""
+    snapshot, collected = io.read(paths, "snapshot"), io.read(paths, "collect_counts")
+    cards = io.read(paths, "personas")
     counts = {"customers_in": collected["customers"], "customers_kept": snapshot["customers_kept"],
               "lines_in": snapshot["lines_in"], "lines_kept": snapshot["lines_kept"],
               "lines_quarantined": snapshot["lines_quarantined"],
               "customers_segmented": sum(c["customers"] for c in cards)}
-    return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": cluster, "cards": cards,
-            "rules": io.read_json(rules) if rules.is_file() else None}
+    return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": io.read(paths, "cluster"),
+            "cards": cards, "rules": io.read(paths, "rules") if io.exists(paths, "rules") else None}
 
 
 def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:
@@ -182,21 +310,38 @@ def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``custseg`` command. Every error is one message and a non-zero exit (``--debug``: the traceback)."""
     parser = argparse.ArgumentParser(prog="custseg", description="Customer segmentation workbook")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run every notebook for a config and build reports/<run>/")
+    r = sub.add_parser("run", help="run the notebooks for a config and publish reports/<run>/")
     r.add_argument("config", help="YAML config, e.g. configs/demo.yaml")
     r.add_argument("--name", help="run name (default: the config's name)")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key, e.g. --set cluster.k=6 (repeatable)")
+                   help="override a config key, e.g. --set cluster.k=6 (repeatable; the value is YAML)")
     r.add_argument("--workdir", help="where data/ and reports/ go (default: the project root)")
+    r.add_argument("--from", dest="start", metavar="STAGE",
+                   help="re-run from this stage (05_cluster, 5 or cluster), reusing the earlier stages of the same "
+                        "run when their inputs have not changed")
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
     args = parser.parse_args(argv)
     try:
         overrides = dict(config.parse_override(item) for item in args.overrides)
-        out = run(args.config, args.name, overrides, args.workdir)
-    except (ConfigError, NotebookFailed, FileNotFoundError) as err:
+        out = run(args.config, args.name, overrides, args.workdir, start=args.start)
+    except KeyboardInterrupt as err:
+        print(f"custseg: interrupted. {err}".rstrip(), file=sys.stderr)
+        return 130
+    except (CustsegError, FileNotFoundError) as err:
+        if args.debug:
+            traceback.print_exc()
         print(f"custseg: error: {err}", file=sys.stderr)
         return 1
+    except Exception as err:  # a bug: still one message, the traceback on request
+        if args.debug:
+            traceback.print_exc()
+        print(f"custseg: internal error: {type(err).__name__}: {err} (run again with --debug for the traceback, "
+              "and please report it)", file=sys.stderr)
+        return 2
     print(f"report: {out / 'index.html'}")
     return 0
 

@@ -1,0 +1,100 @@
+"""Prepare customer features for clustering: choose the columns, transform skewed ones, scale, one-hot encode."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, QuantileTransformer, StandardScaler
+
+from custseg import features
+
+TRANSFORMS = ("log", "quantile", "none")
+
+
+def select_columns(df: pd.DataFrame, patterns: list[str], dimensions: list[str] | tuple = ()) -> list[str]:
+    """Columns matching the patterns (names or globs like ``share_cat_*``), then every column of the dimensions.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The customer table.
+    patterns : list of str
+        Exact names or globs, in order.
+    dimensions : list of str
+        Segmentation dimensions (see :func:`custseg.features.feature_groups`) whose columns are added.
+
+    Raises
+    ------
+    KeyError
+        If a pattern matches no column (the message lists the available columns) or a dimension is unknown.
+    ValueError
+        If nothing is selected.
+    """
+    chosen: list[str] = []
+    for pattern in patterns:
+        hits = [c for c in df.columns if fnmatch.fnmatchcase(c, pattern)]
+        if not hits:
+            raise KeyError(f"cluster feature '{pattern}' matches no column. Available: {', '.join(df.columns)}")
+        chosen += [c for c in hits if c not in chosen]
+    groups = features.feature_groups(df) if dimensions else {}
+    for dimension in dimensions:
+        if dimension not in groups:
+            raise KeyError(f"unknown dimension '{dimension}'; use {', '.join(features.DIMENSIONS)}")
+        chosen += [c for c in groups[dimension] if c not in chosen]
+    if not chosen:
+        raise ValueError("no cluster features: set cluster.features and/or cluster.dimensions")
+    return chosen
+
+
+def skewed_columns(df: pd.DataFrame, threshold: float = 1.0) -> list[str]:
+    """Non-negative numeric columns with skewness above ``threshold`` (they get the log or quantile transform)."""
+    num = df.select_dtypes("number")
+    return [c for c in num.columns if num[c].min() >= 0 and num[c].skew() > threshold]
+
+
+def make_preprocessor(df: pd.DataFrame, transform: str = "log") -> ColumnTransformer:
+    """Transform skewed counts/spend, impute (median) and scale numbers; impute and one-hot encode categories.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The features to cluster on.
+    transform : {"log", "quantile", "none"}
+        For skewed non-negative columns: ``log1p``; a quantile transform to a normal shape (rank-based,
+        robust to any outlier, but equal values stay tied and distances become rank distances); or nothing.
+    """
+    if transform not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+    numeric = list(df.select_dtypes("number").columns)
+    skewed = skewed_columns(df) if transform != "none" else []
+    plain = [c for c in numeric if c not in skewed]
+    categorical = [c for c in df.columns if c not in numeric]
+    parts = []
+    if skewed:
+        shape = (FunctionTransformer(np.log1p, feature_names_out="one-to-one") if transform == "log" else
+                 QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, len(df)), random_state=0))
+        parts.append(("skewed", make_pipeline(SimpleImputer(strategy="median"), shape, StandardScaler()), skewed))
+    if plain:
+        parts.append(("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), plain))
+    if categorical:
+        parts.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                           OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                      categorical))
+    return ColumnTransformer(parts, verbose_feature_names_out=False)
+
+
+def categorical_blocks(preprocessor: ColumnTransformer) -> list[tuple[int, int]]:
+    """The (start, stop) output columns of each one-hot encoded category of a fitted preprocessor."""
+    if "cat" not in preprocessor.named_transformers_:
+        return []
+    start = preprocessor.output_indices_["cat"].start
+    blocks = []
+    for values in preprocessor.named_transformers_["cat"][-1].categories_:
+        blocks.append((start, start + len(values)))
+        start += len(values)
+    return blocks

@@ -1,0 +1,163 @@
+"""The :class:`Segmenter`: preprocessing, the model and the choice of k in one scikit-learn estimator."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from custseg.cluster.models import ALGORITHMS, make_model
+from custseg.cluster.preprocess import categorical_blocks, make_preprocessor
+from custseg.cluster.select_k import recommend_k, subsample_stability, sweep
+from custseg.config import interactive
+from custseg.schema import UNSTABLE_ARI
+
+
+class UnstableSegmentsWarning(UserWarning):
+    """The chosen solution changes too much when it is refitted on subsamples."""
+
+
+class Segmenter(ClusterMixin, BaseEstimator):
+    """Preprocess customer features and cluster them, choosing k when not given, and check stability.
+
+    Parameters
+    ----------
+    algorithm : str
+        One of :data:`ALGORITHMS` (module docstring).
+    k : int, optional
+        Number of segments; None sweeps ``k_min..k_max`` and uses :func:`recommend_k` (HDBSCAN finds k).
+    k_min, k_max : int
+        The sweep range.
+    skew_transform : {"log", "quantile", "none"}
+        For skewed non-negative features (:func:`make_preprocessor`).
+    min_segment_share : float
+        Solutions with a smaller segment are not recommended; HDBSCAN's minimum group size.
+    stability_runs : int
+        Subsample refits per k in the sweep and for the chosen solution (0: no stability check).
+    silhouette_sample : int
+        Rows sampled for the silhouette beyond this size.
+    max_fit_rows : int
+        Ward and HDBSCAN are fitted on a sample of this many customers.
+    random_state : int
+        Seed: the same data, parameters and seed give identical labels.
+    progress : bool
+        Show a progress bar during the sweep.
+
+    Attributes
+    ----------
+    preprocessor_ : ColumnTransformer
+    model_ : estimator
+        The fitted clustering model (on the preprocessed matrix).
+    labels_ : ndarray
+        Segment of each training row, numbered by decreasing size (0 = largest); −1 is HDBSCAN's noise.
+    k_, reason_ : int, str
+        The number of segments and why.
+    sweep_ : DataFrame or None
+        Criteria per k when k was chosen automatically.
+    stability_ : DataFrame or None
+        ARI of each subsample refit of the chosen solution.
+    segment_stability_ : DataFrame or None
+        Per segment: customers and mean/min best Jaccard overlap over the refits.
+    stability_ari_ : float
+        Mean ARI (NaN without a stability check).
+    """
+
+    def __init__(self, algorithm: str = "kmeans", k: int | None = None, k_min: int = 2, k_max: int = 10,
+                 skew_transform: str = "log", min_segment_share: float = 0.0, stability_runs: int = 5,
+                 silhouette_sample: int = 10000, max_fit_rows: int = 5000, random_state: int = 42,
+                 progress: bool = True):
+        self.algorithm = algorithm
+        self.k = k
+        self.k_min = k_min
+        self.k_max = k_max
+        self.skew_transform = skew_transform
+        self.min_segment_share = min_segment_share
+        self.stability_runs = stability_runs
+        self.silhouette_sample = silhouette_sample
+        self.max_fit_rows = max_fit_rows
+        self.random_state = random_state
+        self.progress = progress
+
+    @classmethod
+    def from_config(cls, cluster: dict, **overrides) -> Segmenter:
+        """A Segmenter from the config's ``cluster`` section; ``overrides`` win (e.g. ``k=4, stability_runs=0``).
+
+        The progress bar of the k sweep shows in JupyterLab and never in a report.
+        """
+        params = {key: cluster[key] for key in ("algorithm", "k", "k_min", "k_max", "skew_transform",
+                                                "min_segment_share", "stability_runs", "silhouette_sample",
+                                                "max_fit_rows")}
+        params.update(random_state=cluster["seed"], progress=interactive())
+        return cls(**{**params, **overrides})
+
+    def _model_params(self, n: int) -> dict:
+        fitted = min(n, self.max_fit_rows)
+        return {"max_rows": self.max_fit_rows, "categorical": tuple(categorical_blocks(self.preprocessor_)),
+                "min_cluster_size": max(5, int(np.ceil(self.min_segment_share * fitted)))}
+
+    def fit(self, X: pd.DataFrame, y=None) -> Segmenter:
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
+        if len(X) < max(self.k or self.k_max, 2) * 2:
+            raise ValueError(f"{len(X)} customers are too few to form up to {self.k or self.k_max} segments")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.preprocessor_ = make_preprocessor(X, self.skew_transform).fit(X)
+        z = self.preprocessor_.transform(X)
+        params = self._model_params(len(X))
+        seed = self.random_state
+        self.sweep_ = None
+        if self.algorithm == "hdbscan":
+            k = None
+        elif self.k is None:
+            ks = range(self.k_min, min(self.k_max, len(X) - 1) + 1)
+            self.sweep_ = sweep(z, ks, self.algorithm, seed, self.silhouette_sample, self.stability_runs,
+                                self.progress, **params)
+            k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share)
+        else:
+            k, self.reason_ = self.k, f"k={self.k} was set in the config."
+        self.model_ = make_model(self.algorithm, k, seed, **params).fit(z)
+        raw = self.model_.predict(z)
+        sizes = np.bincount(raw[raw >= 0], minlength=max(k or 0, int(raw.max()) + 1))
+        order = np.argsort(-sizes, kind="stable")
+        self.relabel_ = np.empty(len(order), dtype=int)
+        self.relabel_[order] = np.arange(len(order))
+        self.labels_ = self._relabel(raw)
+        self.k_ = int((sizes > 0).sum())
+        if self.algorithm == "hdbscan":
+            if self.k_ < 2:
+                raise ValueError(f"HDBSCAN found {self.k_} dense group(s) of at least {params['min_cluster_size']} "
+                                 "customers: lower cluster.min_segment_share or use another algorithm")
+            self.reason_ = (f"HDBSCAN found {self.k_} dense groups of at least {params['min_cluster_size']} of the "
+                            f"{min(len(X), self.max_fit_rows):,} customers it was fitted on; "
+                            f"{np.mean(self.labels_ == -1):.0%} of customers are noise (segment −1).")
+        self.stability_ = self.segment_stability_ = None
+        self.stability_ari_ = np.nan
+        if self.stability_runs:
+            self.stability_, seg = subsample_stability(z, raw, self.algorithm, k, self.stability_runs, seed=seed,
+                                                       **params)
+            seg["segment"] = self._relabel(seg["segment"].to_numpy())
+            self.segment_stability_ = seg.sort_values("segment", ignore_index=True)
+            self.stability_ari_ = float(self.stability_["ari"].mean())
+            if self.stability_ari_ < UNSTABLE_ARI:
+                message = (f"the {self.k_}-segment solution is unstable: refitted on subsamples it agrees with "
+                           f"itself only at ARI {self.stability_ari_:.2f} (< {UNSTABLE_ARI}); consider fewer "
+                           "segments, other features or another algorithm")
+                self.reason_ += f" Warning: {message}."
+                warnings.warn(message, UnstableSegmentsWarning, stacklevel=2)
+        return self
+
+    def _relabel(self, raw: np.ndarray) -> np.ndarray:
+        return np.where(raw >= 0, self.relabel_[np.maximum(raw, 0)], -1)
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The preprocessed (transformed, scaled, one-hot) feature matrix."""
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing:
+            raise KeyError(f"cannot assign segments: columns {missing} are missing")
+        return self.preprocessor_.transform(X[list(self.feature_names_in_)])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Assign customers (new or old) to segments with the same preprocessing and numbering."""
+        return self._relabel(self.model_.predict(self.transform(X)))

@@ -1,0 +1,41 @@
+"""Evaluate segments and keep them alive: scorecard, predictive validation, migration over time.
+
+Three questions, three parts:
+
+* **Is it a good segmentation?** — :func:`scorecard` and :func:`solution_summary` rate every segment on the
+  classic criteria: *measurable* (可衡量性: the defining features are known for its customers), *substantial*
+  (可盈利性: big or valuable enough), *accessible* (可进入性: share reachable through a contact channel or
+  opt-in, when the data has one), *differentiable* (可区分性: a large effect size on some feature, with
+  Kruskal–Wallis / ANOVA tests per feature in :func:`separation`), *actionable* (it differs on a lever
+  marketing can pull: recency, discount, channel or category) and *stable* (bootstrap Jaccard from
+  :class:`custseg.cluster.Segmenter`), with a plain verdict.
+* **Does it predict?** — :func:`predictive_validation`: segments built on a calibration period, judged by
+  how well they separate what customers did in the holdout period (spend, orders, churn: eta², lift of the
+  best segment, rank order), side by side with the named RFM grid and a default k-means on raw RFM, on the
+  same customers and the same number of segments.
+* **Is it still valid?** — :func:`transitions`, :func:`flows` and :func:`drift`: customers assigned at a
+  later snapshot with the saved model, the segment-to-segment transition matrix, new and gone customers,
+  and the population stability index (PSI) of every feature per segment, with a re-fit recommendation
+  (:func:`recommendation`; PSI < 0.1 stable, 0.1–0.25 watch, ≥ 0.25 re-fit by convention).
+
+Functions here are pure (:mod:`~custseg.evaluate.scorecard`, :mod:`~custseg.evaluate.holdout`,
+:mod:`~custseg.evaluate.migration`): the notebook reads and writes files through :mod:`custseg.io`.
+Both snapshots' customer tables come from :func:`custseg.features.customer_features`, as in notebook 04.
+"""
+
+from custseg.evaluate.holdout import (
+    OUTCOMES,
+    compare,
+    holdout_outcomes,
+    kmeans_rfm,
+    outcome_separation,
+    pooled_rfm,
+    winner,
+    with_outcomes,
+)
+from custseg.evaluate.migration import activity, align, drift, flows, psi, recommendation, transitions
+from custseg.evaluate.scorecard import CRITERIA, eta_squared, reach, scorecard, separation, solution_summary, verdict
+
+__all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "drift", "eta_squared", "flows", "holdout_outcomes",
+           "kmeans_rfm", "outcome_separation", "pooled_rfm", "psi", "reach", "recommendation", "scorecard",
+           "separation", "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]

@@ -1,0 +1,155 @@
+"""Is it still valid? Customers at a later snapshot assigned with the saved model: transitions, activity,
+feature drift (PSI) and a re-fit recommendation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from custseg.schema import PSI_REFIT, PSI_WATCH, drift_status
+
+
+def align(table: pd.DataFrame, names: list[str] | np.ndarray) -> pd.DataFrame:
+    """The columns ``names`` of ``table``; a missing ``share_*`` column (a channel or category nobody used
+    in this period) is added as 0.
+
+    Raises
+    ------
+    KeyError
+        If another column is missing.
+    """
+    names = list(names)
+    missing = [c for c in names if c not in table.columns]
+    other = [c for c in missing if not c.startswith("share_")]
+    if other:
+        raise KeyError(f"the customer table lacks the model's feature columns {other}; recompute the features "
+                       "with the same configuration as the segmentation")
+    return table.assign(**{c: 0.0 for c in missing})[names]
+
+
+def transitions(before: pd.DataFrame, after: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
+    """Customers by segment at the first snapshot (rows) and at the later one (columns).
+
+    Customers only in ``after`` are the row ``new``; customers only in ``before`` the column ``gone``.
+    Both frames need ``customer_id`` and the segment column.
+    """
+    both = before[["customer_id", segment]].merge(after[["customer_id", segment]], on="customer_id",
+                                                  how="outer", suffixes=("_before", "_after"), validate="one_to_one")
+    rows = both[f"{segment}_before"].astype("object").where(both[f"{segment}_before"].notna(), "new")
+    cols = both[f"{segment}_after"].astype("object").where(both[f"{segment}_after"].notna(), "gone")
+    rows = rows.map(lambda v: v if v == "new" else int(v))
+    cols = cols.map(lambda v: v if v == "gone" else int(v))
+    matrix = pd.crosstab(rows, cols)
+    segs = sorted({*(r for r in matrix.index if r != "new"), *(c for c in matrix.columns if c != "gone")})
+    return matrix.reindex(index=[*segs, "new"], columns=[*segs, "gone"], fill_value=0).rename_axis(
+        index="before", columns="after")
+
+
+def flows(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Per first-snapshot segment: customers, share who stayed, moved, are gone, and the main destination.
+
+    Also ``new_in``: new customers who landed in the segment at the later snapshot.
+    """
+    segs = [s for s in matrix.index if s != "new"]
+    rows = []
+    for s in segs:
+        row = matrix.loc[s]
+        n = row.sum()
+        moved = row.drop([s, "gone"], errors="ignore")
+        rows.append({"segment": s, "customers": int(n), "stayed": row.get(s, 0) / n if n else np.nan,
+                     "moved": moved.sum() / n if n else np.nan, "gone": row.get("gone", 0) / n if n else np.nan,
+                     "main_destination": str(moved.idxmax()) if moved.sum() else None,
+                     "new_in": int(matrix.loc["new", s]) if s in matrix.columns else 0})
+    return pd.DataFrame(rows)
+
+
+def activity(before: pd.DataFrame, after: pd.DataFrame, gap_days: int, segment: str = "segment") -> pd.DataFrame:
+    """Per first-snapshot segment: the share who bought in the ``gap_days`` before the first snapshot and the
+    share of the same customers who bought between the snapshots (``gap_days`` apart).
+
+    A segment whose activity drops is lapsing (churn), even when the model still assigns it the same label;
+    segments of long-lapsed customers have ~0 both times, so their recency drift is only time passing.
+    """
+    both = before[["customer_id", segment, "recency_days"]].merge(
+        after[["customer_id", "recency_days"]], on="customer_id", how="left", suffixes=("_before", "_after"))
+    both["active_before"] = both["recency_days_before"] <= gap_days
+    both["active_after"] = both["recency_days_after"] <= gap_days
+    out = both.groupby(segment)[["active_before", "active_after"]].mean()
+    out["change"] = out["active_after"] - out["active_before"]
+    return out.reset_index()
+
+
+def psi(expected, actual, bins: int = 10, eps: float = 1e-4) -> float:
+    """Population stability index of ``actual`` against ``expected``.
+
+    Bins are the quantiles of ``expected`` (at most ``bins``, fewer when values tie; the outer bins are open),
+    ``PSI = Σ (a − e) · ln(a / e)`` over the bins' shares, with empty bins set to ``eps``. Missing values are
+    left out. < 0.1 is read as stable, 0.1–0.25 as a shift to watch, ≥ 0.25 as a large shift.
+    """
+    e = pd.Series(expected, dtype=float).dropna().to_numpy()
+    a = pd.Series(actual, dtype=float).dropna().to_numpy()
+    if len(e) == 0 or len(a) == 0:
+        return np.nan
+    edges = np.unique(np.quantile(e, np.linspace(0, 1, bins + 1)[1:-1]))
+    e_share = np.bincount(np.searchsorted(edges, e, side="right"), minlength=len(edges) + 1) / len(e)
+    a_share = np.bincount(np.searchsorted(edges, a, side="right"), minlength=len(edges) + 1) / len(a)
+    e_share, a_share = np.maximum(e_share, eps), np.maximum(a_share, eps)
+    return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
+
+
+def drift(before: pd.DataFrame, after: pd.DataFrame, columns: list[str], segment: str = "segment",
+          bins: int = 10) -> pd.DataFrame:
+    """PSI of every numeric feature per segment, the segment at each snapshot as the model assigns it.
+
+    Returns
+    -------
+    DataFrame
+        Segments (plus ``all``: the whole base) × features.
+    """
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(before[c])]
+    rows = {"all": {c: psi(before[c], after[c], bins) for c in numeric}}
+    for s in sorted(before[segment].unique()):
+        b, a = before[before[segment] == s], after[after[segment] == s]
+        rows[s] = {c: psi(b[c], a[c], bins) for c in numeric}
+    return pd.DataFrame(rows).T.rename_axis(segment)
+
+
+def recommendation(drifted: pd.DataFrame, moved: pd.DataFrame, watch: float = PSI_WATCH,
+                   refit: float = PSI_REFIT, active: pd.DataFrame | None = None) -> dict:
+    """Whether to re-fit the segmentation, from the drift table and the flows.
+
+    Re-fit when any feature's PSI reaches ``refit`` in the whole base or in a segment; watch when one reaches
+    ``watch``. The reason names the largest drifts, the segment that lost the most customers and (with
+    ``active`` from :func:`activity`) the segment whose activity fell most.
+
+    Returns
+    -------
+    dict
+        ``status`` ('stable' | 'watch' | 're-fit'), ``max_psi``, ``per_segment`` (status per segment) and
+        ``reason``.
+    """
+    long = drifted.stack().rename("psi").reset_index()
+    long.columns = ["segment", "feature", "psi"]
+    long = long.dropna().sort_values("psi", ascending=False)
+    top = long.iloc[0] if len(long) else None
+    status = drift_status(top["psi"], watch, refit) if top is not None else "stable"
+    per_segment = {str(s): drift_status(v, watch, refit) for s, v in drifted.max(axis=1).items()}
+    worst = long.head(3)
+    reason = ("largest drifts: " + "; ".join(f"{r.feature} in segment {r.segment} (PSI {r.psi:.2f})"
+                                             for r in worst.itertuples()) + ".") if len(worst) else ""
+    if len(moved):
+        m = moved.sort_values("moved", ascending=False).iloc[0]
+        reason += (f" Segment {m['segment']} kept {m['stayed']:.0%} of its customers; {m['moved']:.0%} moved"
+                   + (f", mostly to segment {m['main_destination']}" if m["main_destination"] is not None else "")
+                   + ".")
+    if active is not None and len(active):
+        a = active.sort_values("change").iloc[0]
+        if a["change"] < -0.1:
+            reason += (f" Activity fell most in segment {active.loc[a.name, 'segment']}: "
+                       f"{a['active_before']:.0%} bought in the period before the first snapshot, "
+                       f"{a['active_after']:.0%} between the snapshots.")
+    advice = {"re-fit": f"PSI ≥ {refit}: re-fit the segmentation (rerun 05_cluster) and re-read the personas.",
+              "watch": f"PSI between {watch} and {refit}: keep the model, watch the next snapshot.",
+              "stable": f"every PSI below {watch}: the segments still describe the customers."}[status]
+    return {"status": status, "max_psi": float(top["psi"]) if top is not None else np.nan,
+            "per_segment": per_segment, "reason": (reason + " " + advice).strip()}

@@ -1,0 +1,195 @@
+"""Is it a good segmentation? The six classic criteria per segment, the separation tests, a plain verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from custseg import profile
+from custseg.schema import STABLE_ARI, STABLE_JACCARD, UNSTABLE_ARI
+
+LEVERS = ("recency_days", "discount_share", "share_channel_", "share_cat_")
+CRITERIA = ("measurable", "substantial", "accessible", "differentiable", "actionable", "stable")
+ESSENTIAL = ("substantial", "differentiable", "stable")
+
+
+def eta_squared(values, groups) -> float:
+    """Share of the variance of ``values`` explained by ``groups`` (ANOVA eta² = SS between / SS total).
+
+    Missing values are left out; NaN when fewer than two groups or no variance remain.
+    """
+    df = pd.DataFrame({"v": np.asarray(values, dtype=float), "g": np.asarray(groups)}).dropna()
+    if df["g"].nunique() < 2 or df["v"].var() == 0 or len(df) < 3:
+        return np.nan
+    total = ((df["v"] - df["v"].mean()) ** 2).sum()
+    g = df.groupby("g")["v"]
+    between = (g.size() * (g.mean() - df["v"].mean()) ** 2).sum()
+    return float(between / total)
+
+
+def separation(customers: pd.DataFrame, columns: list[str], segment: str = "segment",
+               alpha: float = 0.05) -> pd.DataFrame:
+    """How strongly the segments differ on each numeric feature, with tests.
+
+    Returns
+    -------
+    DataFrame
+        Per feature: ``eta2`` (ANOVA eta²), ``anova_p`` (one-way ANOVA), ``kruskal_h``, ``kruskal_p``,
+        ``kruskal_eta2`` ((H − k + 1) / (n − k), the rank-based eta²) and ``significant`` (Kruskal–Wallis
+        p below ``alpha`` divided by the number of features: Bonferroni). Sorted by ``eta2``, largest first.
+        eta² ≥ 0.01 is usually read as small, ≥ 0.06 medium, ≥ 0.14 large.
+    """
+    rows = []
+    for col in columns:
+        df = customers[[col, segment]].dropna()
+        parts = [g[col].to_numpy(dtype=float) for _, g in df.groupby(segment) if len(g)]
+        row = {"feature": col, "eta2": eta_squared(df[col], df[segment]), "anova_p": np.nan, "kruskal_h": np.nan,
+               "kruskal_p": np.nan, "kruskal_eta2": np.nan}
+        if len(parts) >= 2 and df[col].nunique() > 1:
+            row["anova_p"] = float(stats.f_oneway(*parts).pvalue)
+            h, p = stats.kruskal(*parts)
+            row.update(kruskal_h=float(h), kruskal_p=float(p),
+                       kruskal_eta2=float((h - len(parts) + 1) / (len(df) - len(parts))))
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["significant"] = out["kruskal_p"] < alpha / max(len(columns), 1)
+    return out.sort_values("eta2", ascending=False, ignore_index=True)
+
+
+
+def reach(customers: pd.DataFrame, contact_columns: list[str]) -> pd.Series | None:
+    """Per customer: True when at least one contact/opt-in column holds a usable value (None: no such column).
+
+    A usable value is non-missing and not false/0/"no"/"" (opt-in flags as well as e-mail or phone fields).
+    """
+    present = [c for c in contact_columns if c in customers.columns]
+    if not present:
+        return None
+    ok = pd.DataFrame(index=customers.index)
+    for col in present:
+        v = customers[col]
+        text = v.astype("str").str.strip().str.lower()
+        ok[col] = v.notna() & ~text.isin(["", "0", "false", "no", "n", "none", "nan"])
+    return ok.any(axis=1)
+
+
+def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segment", value: str = "monetary",
+              segment_stability: pd.DataFrame | None = None, reachable: pd.Series | None = None,
+              min_share: float = 0.05, min_effect: float = 0.5, min_reach: float = 0.5,
+              max_missing: float = 0.05, stable_jaccard: float = STABLE_JACCARD) -> pd.DataFrame:
+    """Rate every segment on the six classic criteria and give a plain verdict.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer: the segment column, ``value`` and the feature ``columns``.
+    columns : list of str
+        The features that define the segments (the clustering features).
+    segment_stability : DataFrame, optional
+        ``segment`` and ``jaccard`` (mean best Jaccard over subsample refits), as
+        :attr:`custseg.cluster.Segmenter.segment_stability_`; without it *stable* is not measured.
+    reachable : Series of bool, optional
+        Per customer (aligned with ``customers``), from :func:`reach`; without it *accessible* is not measured.
+    min_share : float
+        *Substantial*: share of customers or share of value at least this.
+    min_effect : float
+        *Differentiable*: some feature has |Cohen's d| (segment vs the rest) at least this; *actionable*:
+        a lever feature (recency, discount share, channel or category share) does.
+    min_reach : float
+        *Accessible*: at least this share of the segment is reachable.
+    max_missing : float
+        *Measurable*: the defining features are missing for at most this share of the segment's values.
+    stable_jaccard : float
+        *Stable*: mean subsample Jaccard at least this (Hennig: ≥ 0.75 stable, ≤ 0.5 dissolves).
+
+    Returns
+    -------
+    DataFrame
+        One row per segment: size and value share, the evidence per criterion, True/False per criterion
+        (``<NA>`` when it cannot be measured) and ``verdict``.
+    """
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(customers[c])]
+    g = customers.groupby(segment)
+    out = pd.DataFrame({"customers": g.size()})
+    out["share"] = out["customers"] / len(customers)
+    total = customers[value].sum()
+    out["value_share"] = g[value].sum() / total if total else np.nan
+    out["missing_share"] = g[list(columns)].apply(lambda d: d.isna().to_numpy().mean())
+    d = profile.effect_sizes(customers[[segment, *numeric]], segment).abs()
+    out["top_feature"] = d.idxmax(axis=1)
+    out["top_effect"] = d.max(axis=1)
+    levers = [c for c in numeric if c.startswith(LEVERS)]
+    if levers:
+        out["lever"] = d[levers].idxmax(axis=1)
+        out["lever_effect"] = d[levers].max(axis=1)
+    else:
+        out["lever"], out["lever_effect"] = None, np.nan
+    out["reach_share"] = (reachable.groupby(customers[segment]).mean() if reachable is not None
+                          else pd.Series(np.nan, index=out.index))
+    if segment_stability is not None:
+        out["jaccard"] = segment_stability.set_index("segment")["jaccard"].reindex(out.index)
+    else:
+        out["jaccard"] = np.nan
+
+    def check(measure: pd.Series, ok: pd.Series) -> pd.Series:
+        return ok.astype("boolean").mask(measure.isna())
+
+    out["measurable"] = out["missing_share"] <= max_missing
+    out["substantial"] = (out["share"] >= min_share) | (out["value_share"] >= min_share)
+    out["accessible"] = check(out["reach_share"], out["reach_share"] >= min_reach)
+    out["differentiable"] = check(out["top_effect"], out["top_effect"] >= min_effect)
+    out["actionable"] = check(out["lever_effect"], out["lever_effect"] >= min_effect)
+    out["stable"] = check(out["jaccard"], out["jaccard"] >= stable_jaccard)
+    for c in CRITERIA:
+        out[c] = out[c].astype("boolean")
+    out["verdict"] = [verdict(row) for _, row in out[list(CRITERIA)].iterrows()]
+    return out.rename_axis(segment).reset_index()
+
+
+def verdict(passed: pd.Series | dict) -> str:
+    """A plain verdict from the criteria (True, False or missing = not measured).
+
+    ``keep`` when every measured criterion holds; ``review`` when only measurable, accessible or actionable
+    fail; ``rethink`` when substantial, differentiable or stable fail (merge it, re-cluster or drop it).
+    """
+    passed = dict(passed)
+    failed = [c for c in CRITERIA if not pd.isna(passed.get(c)) and not bool(passed.get(c))]
+    unmeasured = [c for c in CRITERIA if pd.isna(passed.get(c))]
+    if any(c in ESSENTIAL for c in failed):
+        text = "rethink: not " + ", not ".join(failed)
+    elif failed:
+        text = "review: not " + ", not ".join(failed)
+    else:
+        text = "keep: meets every measured criterion"
+    return text + (f" ({', '.join(unmeasured)} not measured)" if unmeasured else "")
+
+
+def solution_summary(card: pd.DataFrame, separated: pd.DataFrame, ari: float = np.nan) -> dict:
+    """The whole solution in a few numbers and one sentence.
+
+    Parameters
+    ----------
+    card : DataFrame
+        From :func:`scorecard`.
+    separated : DataFrame
+        From :func:`separation`.
+    ari : float
+        Mean subsample adjusted Rand index of the solution (NaN: not measured).
+    """
+    keep = int(card["verdict"].str.startswith("keep").sum())
+    rethink = int(card["verdict"].str.startswith("rethink").sum())
+    out = {"k": len(card), "smallest_share": float(card["share"].min()),
+           "segments_keep": keep, "segments_review": len(card) - keep - rethink, "segments_rethink": rethink,
+           "mean_eta2": float(separated["eta2"].mean()), "max_eta2": float(separated["eta2"].max()),
+           "features_significant": int(separated["significant"].sum()), "features": len(separated),
+           "stability_ari": float(ari)}
+    if rethink == 0 and (np.isnan(ari) or ari >= STABLE_ARI):
+        out["verdict"] = (f"usable: {keep} of {len(card)} segments meet every measured criterion"
+                          + (f", {len(card) - keep} need review" if keep < len(card) else ""))
+    elif rethink <= len(card) // 3 and (np.isnan(ari) or ari >= UNSTABLE_ARI):
+        out["verdict"] = f"usable with care: {rethink} of {len(card)} segments need rethinking"
+    else:
+        out["verdict"] = (f"not yet usable: {rethink} of {len(card)} segments fail an essential criterion"
+                          + (f" and the solution is unstable (ARI {ari:.2f})" if ari < UNSTABLE_ARI else ""))
+    return out

@@ -1,0 +1,544 @@
+"""The pipeline: one function per stage, each reading its declared artefacts and writing its own.
+
+===============  ====================================================  ==============================================
+stage            reads                                                 writes
+===============  ====================================================  ==============================================
+01_collect       the sources in ``paths.raw`` (or URLs)                collected_customers, collected_transactions,
+                                                                       collected_survey, validation, source_totals,
+                                                                       reconciliation, collect_counts
+02_clean         collected_customers, collected_transactions           customers, quarantine_customers, transactions,
+                                                                       quarantine_transactions, audit, snapshot
+03_describe      customers, transactions                               (figures only)
+04_features      transactions, snapshot, customers, collected_survey   features, rfm, clv_summary,
+                                                                       calibration_holdout, holdout
+05_cluster       features                                              segments, segmenter, k_sweep, cluster
+06_personas      features, segments, rfm, cluster                      personas, profile, compositions, rules,
+                                                                       segments_csv
+07_evaluate      features, segments, segmenter, cluster, customers,    scorecard, holdout_validation, evaluate,
+                 transactions, holdout, collected_*                    transitions, drift
+===============  ====================================================  ==============================================
+
+The notebooks, ``custseg run`` and the tests call these functions; a notebook shows what its stage returns.
+A stage checks that its inputs exist and were made from the same configuration (:func:`check_inputs`),
+and records what it ran with in ``data/processed/<run>/stages/<stage>.json`` (:func:`fingerprint` of the
+config keys it reads and of its inputs' stages, the raw files' sizes and times for 01, and its headline
+numbers), so ``custseg run --from`` can reuse the stages before it and refuse stale ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from custseg import clean as cleaning
+from custseg import collect as collecting
+from custseg import config, demo, engine, io, personas, plots, profile, rfm, schema
+from custseg import describe as describing
+from custseg import evaluate as evaluation
+from custseg import features as featuring
+from custseg.cluster import Segmenter, select_columns
+from custseg.errors import SourceError, StageError
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A step of the method: its notebook, the artefacts it reads and writes, the config keys it depends on."""
+
+    name: str  # the notebook's stem, e.g. 05_cluster
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    config: tuple[str, ...]  # config sections or dotted keys whose values change its results
+    maybe_reads: tuple[str, ...] = ()  # read when they exist (a survey)
+    maybe_writes: tuple[str, ...] = ()  # written when the data or config has them
+
+    @property
+    def number(self) -> int:
+        return int(self.name[:2])
+
+
+STAGES: list[Stage] = [
+    Stage("01_collect", (), ("collected_customers", "collected_transactions", "validation", "source_totals",
+                             "reconciliation", "collect_counts"),
+          ("sources", "privacy", "validation", "demo", "paths.raw", "clean.test_account_patterns"),
+          maybe_writes=("collected_survey",)),
+    Stage("02_clean", ("collected_customers", "collected_transactions"),
+          ("customers", "quarantine_customers", "transactions", "quarantine_transactions", "audit", "snapshot"),
+          ("snapshot_date", "clean")),
+    Stage("03_describe", ("customers", "transactions"), (), ()),
+    Stage("04_features", ("transactions", "snapshot", "customers"),
+          ("features", "rfm", "clv_summary", "calibration_holdout", "holdout"), ("features", "rfm"),
+          maybe_reads=("collected_survey",)),
+    Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster",), maybe_writes=("k_sweep",)),
+    Stage("06_personas", ("features", "segments", "rfm", "cluster"),
+          ("personas", "profile", "compositions", "rules", "segments_csv"), ("language",)),
+    Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
+                          "quarantine_customers", "collected_transactions"),
+          ("scorecard", "holdout_validation", "evaluate"),
+          ("evaluate", "cluster", "rfm", "features"), maybe_reads=("collected_survey",),
+          maybe_writes=("transitions", "drift")),
+]
+PRODUCER = {name: s for s in STAGES for name in (*s.writes, *s.maybe_writes)}
+
+
+def stage(name: str | int) -> Stage:
+    """A stage by name (``05_cluster``), number (``5``, ``"05"``) or short name (``cluster``).
+
+    Raises
+    ------
+    StageError
+        For an unknown stage, listing the stages.
+    """
+    key = str(name).strip()
+    for s in STAGES:
+        if key in (s.name, s.name[3:]) or (key.isdigit() and int(key) == s.number):
+            return s
+    raise StageError(f"unknown stage {name!r}: use one of {', '.join(s.name for s in STAGES)} (or its number)")
+
+
+def _value(cfg: dict, dotted: str):
+    node = cfg
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def _raw_files(cfg: dict) -> list:
+    """What 01 reads, as (path or URL, size, modification time): a changed export makes 01 stale."""
+    out = []
+    for role, spec in cfg["sources"].items():
+        if spec["url"]:
+            out.append([role, config.redact_url(spec["url"])])
+        elif spec["path"]:
+            path = io.source_path(cfg, role)
+            stat = path.stat() if path.exists() else None
+            out.append([role, str(path), stat.st_size if stat else None, stat.st_mtime_ns if stat else None])
+    return out
+
+
+def inputs(cfg: dict, s: Stage) -> dict:
+    """What a stage's results depend on: its config keys (as values) and, for 01, the raw files."""
+    out = {key: _value(cfg, key) for key in s.config}
+    if s.number == 1 and not cfg["demo"]["enabled"]:
+        out["raw_files"] = _raw_files(cfg)
+    return json.loads(json.dumps(out, default=str))
+
+
+def fingerprint(cfg: dict, s: Stage) -> str:
+    """A hash of :func:`inputs` and of the fingerprints of the stages whose artefacts it reads."""
+    upstream = sorted({PRODUCER[name].name for name in (*s.reads, *s.maybe_reads)})
+    parts = {"inputs": inputs(cfg, s), "upstream": {u: fingerprint(cfg, stage(u)) for u in upstream}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _record_path(paths: io.RunPaths, s: Stage):
+    return paths.processed / "stages" / f"{s.name}.json"
+
+
+def record(paths: io.RunPaths, s: Stage) -> dict | None:
+    """What a stage last ran with in this run (None: it never finished)."""
+    path = _record_path(paths, s)
+    return io.read_json(path) if path.is_file() else None
+
+
+def _leaves(tree, prefix: str = "") -> dict:
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    out = {}
+    for key, value in tree.items():
+        out.update(_leaves(value, f"{prefix}.{key}" if prefix else key))
+    return out
+
+
+def _changed(old: dict, new: dict) -> list[str]:
+    """The dotted config keys (``cluster.k``) whose values differ."""
+    old, new = _leaves(old), _leaves(new)
+    return [f"{k} ({old.get(k)!r} → {new.get(k)!r})" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def check_fresh(cfg: dict, paths: io.RunPaths, s: Stage) -> dict:
+    """The record of a stage whose artefacts can be used as they are; :class:`StageError` otherwise.
+
+    Fresh means: the stage finished in this run, every artefact it declares exists, and it ran with the
+    same :func:`fingerprint` as the current config gives (same config keys, same inputs upstream).
+    """
+    rec = record(paths, s)
+    rerun = f"run it again: custseg run CONFIG --from {s.name}"
+    if rec is None:
+        raise StageError(f"stage {s.name} has not finished in run '{paths.processed.name}' ({_record_path(paths, s)} "
+                         f"is missing): {rerun}")
+    missing = [name for name in s.writes if not io.exists(paths, name)]
+    if missing:
+        raise StageError(f"stage {s.name} of run '{paths.processed.name}' lacks its artefact(s) "
+                         f"{', '.join(f'{m} ({io.artefact_path(paths, m)})' for m in missing)}: {rerun}")
+    if rec["fingerprint"] != fingerprint(cfg, s):
+        changed = _changed(rec.get("inputs", {}), inputs(cfg, s))
+        why = (f"config key(s) {', '.join(changed)} changed since it ran" if changed
+               else "a stage before it ran again with other settings")
+        raise StageError(f"stage {s.name} of run '{paths.processed.name}' is stale: {why}; {rerun}")
+    return rec
+
+
+def check_inputs(cfg: dict, paths: io.RunPaths, s: Stage) -> None:
+    """Refuse to run a stage whose input artefacts are missing or stale, naming the stage to run first."""
+    for name in s.reads:
+        producer = PRODUCER[name]
+        if not io.exists(paths, name):
+            raise StageError(f"{s.name} needs artefact '{name}' ({io.artefact_path(paths, name)}), which "
+                             f"{producer.name} writes: run {producer.name} first (custseg run CONFIG --from "
+                             f"{producer.name})")
+    for producer in sorted({PRODUCER[name] for name in s.reads}, key=lambda p: p.number):
+        try:
+            check_fresh(cfg, paths, producer)
+        except StageError as err:
+            raise StageError(f"{s.name} cannot use the artefacts of {producer.name}: {err}") from None
+
+
+class _Running:
+    """Check a stage's inputs, forget its old record, and write the new one when it finishes."""
+
+    def __init__(self, cfg: dict, paths: io.RunPaths, name: str):
+        self.cfg, self.paths, self.stage = cfg, paths, stage(name)
+        check_inputs(cfg, paths, self.stage)
+        _record_path(paths, self.stage).unlink(missing_ok=True)
+        self.started = time.perf_counter()
+
+    def done(self, metrics: dict | None = None) -> dict:
+        rec = {"stage": self.stage.name, "fingerprint": fingerprint(self.cfg, self.stage),
+               "inputs": inputs(self.cfg, self.stage), "finished": dt.datetime.now().isoformat(timespec="seconds"),
+               "seconds": round(time.perf_counter() - self.started, 2), "metrics": _plain(metrics or {})}
+        io.write_json(rec, _record_path(self.paths, self.stage))
+        return rec
+
+
+def _plain(obj):
+    """Numbers and dates as JSON-friendly Python values."""
+    return json.loads(json.dumps(obj, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)))
+
+
+def metrics(paths: io.RunPaths) -> dict:
+    """The headline numbers every finished stage of a run recorded (stage → metrics)."""
+    return {s.name: rec["metrics"] for s in STAGES if (rec := record(paths, s)) is not None}
+
+
+# ---------------------------------------------------------------------------------------------- notebooks
+
+
+def open_run(config_path: str = "", run_name: str = "", overrides: str = "", workdir: str = "",
+             report_dir: str = "") -> tuple[dict, io.RunPaths]:
+    """The setup cell of every notebook: the config and the run's folders from the parameters cell.
+
+    Empty parameters fall back to the environment (``CUSTSEG_CONFIG``, ``CUSTSEG_WORKDIR``), or the demo.
+    """
+    cfg = config.load_for_notebook(config_path, run_name, overrides, workdir, report_dir)
+    paths = io.run_paths(cfg).make()
+    plots.style()
+    print(f"run '{cfg['run']}' — config {cfg['_source']}")
+    return cfg, paths
+
+
+# ---------------------------------------------------------------------------------------------- stages
+
+
+def collect(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """01 · Read every source, validate it, protect PII, stage the tables, reconcile the sources.
+
+    Returns the engine connection, whether the demo data was generated, the staged tables
+    (``collected``), ``validation``, ``totals``, ``reconciliation`` and ``counts``.
+    """
+    running = _Running(cfg, paths, "01_collect")
+    con = con or engine.connect(cfg)
+    generated = demo.ensure(cfg)
+    got = collecting.collect(con, cfg)
+    io.write(paths, "validation", got.validation)
+    # the collected tables are queries over the raw sources: write them once and go on from the copies
+    got = collecting.stage(con, got, paths)
+    totals = collecting.source_totals(got)
+    io.write(paths, "source_totals", totals)
+    reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm)
+    io.write(paths, "reconciliation", reconciliation)
+    counts = {"customers": int(got.customers.count().execute()),
+              "transactions": int(got.transactions.count().execute()),
+              "survey": 0 if got.survey is None else int(got.survey.count().execute()), "has_crm": got.has_crm}
+    io.write(paths, "collect_counts", counts)
+    if not counts["transactions"]:
+        raise SourceError("source 'transactions': no order lines were collected. To fix: check "
+                          "sources.transactions (path, table or query)")
+    running.done(counts)
+    return SimpleNamespace(con=con, generated=generated, collected=got, validation=got.validation, totals=totals,
+                           reconciliation=reconciliation, counts=counts)
+
+
+def clean(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """02 · Apply the customer and line rules: every row kept or quarantined with a reason, and the audit.
+
+    Returns the snapshot date, the kept and quarantined tables (read back from the written artefacts),
+    the customer and line audits and the row counts.
+    """
+    running = _Running(cfg, paths, "02_clean")
+    con = con or engine.connect(cfg)
+    customers = io.read(paths, "collected_customers", con)
+    transactions = io.read(paths, "collected_transactions", con)
+    snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"])
+    c = cfg["clean"]
+    kept_customers, quarantined_customers, customer_audit = cleaning.clean_customers(
+        customers, snapshot, c["min_age"], c["max_age"])
+    test_ids = quarantined_customers.filter(quarantined_customers.reason == "test_account")
+    # the line rules compare lines across orders and customers: evaluate them once into a written table,
+    # then count and split that copy
+    flagged = cleaning.flag_lines(transactions, kept_customers, test_ids, snapshot,
+                                  **cleaning.transaction_options(cfg))
+    io.write(paths, "flagged_lines", flagged)
+    kept, quarantined, line_audit = cleaning.split_lines(io.read(paths, "flagged_lines", con))
+    io.write(paths, "audit", pd.concat([customer_audit.assign(table="customers"),
+                                        line_audit.assign(table="transactions")]))
+    for name, table in {"customers": kept_customers, "quarantine_customers": quarantined_customers,
+                        "transactions": kept, "quarantine_transactions": quarantined}.items():
+        io.write(paths, name, table)
+    io.remove(paths, "flagged_lines")  # now in transactions + quarantine_transactions
+    tables = {name: io.read(paths, name, con) for name in ("customers", "quarantine_customers", "transactions",
+                                                           "quarantine_transactions")}
+    counts = {"snapshot_date": snapshot.isoformat(), "lines_in": int(transactions.count().execute()),
+              "lines_kept": int(tables["transactions"].count().execute()),
+              "lines_quarantined": int(tables["quarantine_transactions"].count().execute()),
+              "customers_in": int(customers.count().execute()),
+              "customers_kept": int(tables["customers"].count().execute()),
+              "customers_quarantined": int(tables["quarantine_customers"].count().execute())}
+    if counts["lines_in"] != counts["lines_kept"] + counts["lines_quarantined"] or \
+            counts["customers_in"] != counts["customers_kept"] + counts["customers_quarantined"]:
+        raise StageError(f"02_clean lost rows (a custseg bug, please report it): {counts}")
+    io.write(paths, "snapshot", counts)
+    running.done(counts)
+    return SimpleNamespace(con=con, snapshot=snapshot, customer_audit=customer_audit, line_audit=line_audit,
+                           counts=counts, **tables)
+
+
+def describe(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """03 · The cleaned customers and lines, with orders and net spend per customer and per month."""
+    running = _Running(cfg, paths, "03_describe")
+    con = con or engine.connect(cfg)
+    customers, transactions = io.read(paths, "customers", con), io.read(paths, "transactions", con)
+    per_customer = describing.per_customer(transactions)
+    monthly = describing.monthly(transactions)
+    numbers = {"customers": int(customers.count().execute()), "lines": int(transactions.count().execute()),
+               "top20_share": describing.pareto_share(per_customer["net_spend"]) if len(per_customer) else None}
+    running.done(numbers)
+    return SimpleNamespace(con=con, customers=customers, transactions=transactions, per_customer=per_customer,
+                           monthly=monthly, numbers=numbers)
+
+
+def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt.date:
+    """The holdout of this run (:func:`custseg.schema.holdout_start` with the config's ``features`` keys)."""
+    f = cfg["features"]
+    return schema.holdout_start(snapshot, first_day, f["holdout_start"], f["holdout_days"],
+                                weekly=f["clv_time_unit"] == "W")
+
+
+def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """04 · The customer table (behaviour, demographics, survey), the CLV summary, the calibration/holdout
+    split that 07 uses too, and the RFM scores with the named grid."""
+    running = _Running(cfg, paths, "04_features")
+    con = con or engine.connect(cfg)
+    transactions = io.read(paths, "transactions", con)
+    snapshot = config.as_date(io.read(paths, "snapshot")["snapshot_date"])
+    customers = io.read(paths, "customers")
+    survey = io.read(paths, "collected_survey") if io.exists(paths, "collected_survey") else None
+    f = cfg["features"]
+    table = featuring.customer_features(transactions, customers, survey, snapshot, f["age_bands"])
+    if table.empty:
+        raise StageError("04_features: no customer has a kept purchase, so there is nothing to segment; read "
+                         "02_clean's audit for the rules that removed the lines")
+    clv = featuring.clv_summary(transactions, snapshot, f["clv_time_unit"], f["clv_time_scaler"])
+    start = holdout_start(cfg, snapshot, table["first_purchase"].min().date())
+    calibration = featuring.calibration_holdout(transactions, start, snapshot, f["clv_time_unit"],
+                                                f["clv_time_scaler"])
+    scores = rfm.rfm_table(table, **cfg["rfm"])
+    if not (table["customer_id"].is_unique and len(scores) == len(table) == len(clv)):
+        raise StageError("04_features: the customer table, RFM scores and CLV summary disagree (a custseg bug)")
+    for name, frame in {"features": table, "rfm": scores, "clv_summary": clv,
+                        "calibration_holdout": calibration}.items():
+        io.write(paths, name, frame)
+    holdout = {"snapshot": snapshot.isoformat(), "holdout_start": start.isoformat()}
+    io.write(paths, "holdout", holdout)
+    running.done({"customers": len(table), **holdout, "features": int(table.shape[1] - 1)})
+    return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout_start=start,
+                           calibration=calibration, scores=scores, groups=featuring.feature_groups(table))
+
+
+def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
+    """05 · Cluster the customers on the configured features, choosing k when it is not set."""
+    running = _Running(cfg, paths, "05_cluster")
+    table = io.read(paths, "features")
+    c = cfg["cluster"]
+    columns = select_columns(table, c["features"], c["dimensions"])
+    segmenter = Segmenter.from_config(c).fit(table[columns])
+    segments = pd.DataFrame({"customer_id": table["customer_id"], "segment": segmenter.labels_})
+    io.write(paths, "segments", segments)
+    io.write(paths, "segmenter", segmenter)
+    if segmenter.sweep_ is not None:
+        io.write(paths, "k_sweep", segmenter.sweep_)
+    else:
+        io.remove(paths, "k_sweep")
+    sizes = segments["segment"].value_counts().sort_index()
+    summary = {"k": segmenter.k_, "reason": segmenter.reason_, "features": columns, "algorithm": c["algorithm"],
+               "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
+               "stability": schema.stability_verdict(segmenter.stability_ari_),
+               "noise_share": round(float((segmenter.labels_ == -1).mean()), 4),
+               "sizes": {int(k): int(v) for k, v in sizes.items()}}
+    io.write(paths, "cluster", summary)
+    running.done({"k": summary["k"], "stability_mean_ari": summary["stability_mean_ari"],
+                  "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": len(segments)})
+    return SimpleNamespace(table=table, columns=columns, segmenter=segmenter, segments=segments, summary=summary)
+
+
+def segment_customers(paths: io.RunPaths) -> pd.DataFrame:
+    """The customer table with each customer's segment (what 06 and 07 profile and evaluate)."""
+    return io.read(paths, "features").merge(io.read(paths, "segments"), on="customer_id", validate="one_to_one")
+
+
+def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
+    """06 · Profiles, the surrogate-tree rules and the persona cards (客户画像), and the CRM export."""
+    running = _Running(cfg, paths, "06_personas")
+    language = cfg["language"]
+    customers = segment_customers(paths)
+    scores = io.read(paths, "rfm")
+    clustered_on = io.read(paths, "cluster")["features"]
+    prof = profile.profile(customers)
+    idx = profile.index_table(prof)
+    rules = profile.surrogate(customers, clustered_on, max_depth=3, language=language)
+    cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
+    incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
+    if incomplete:
+        raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
+    comps = profile.compositions(customers)
+    personas.write_cards(cards, paths.personas)
+    crm = personas.crm_export(io.read(paths, "segments"), scores, cards)
+    for name, obj in {"personas": cards, "profile": prof.reset_index(names="segment"), "compositions": comps,
+                      "rules": {"fidelity": rules.fidelity, "max_depth": 3, "rules": rules.rules.to_dict("records")},
+                      "segments_csv": crm}.items():
+        io.write(paths, name, obj)
+    running.done({"segments": len(cards), "customers": int(sum(c["customers"] for c in cards)),
+                  "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]})
+    return SimpleNamespace(customers=customers, scores=scores, clustered_on=clustered_on, profile=prof, index=idx,
+                           rules=rules, cards=cards, compositions=comps, crm=crm, language=language)
+
+
+def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """07 · The scorecard, the holdout contest against the RFM grid and k-means on raw RFM, and (with
+    ``evaluate.later_snapshot``) migration and drift at a later snapshot."""
+    running = _Running(cfg, paths, "07_evaluate")
+    con = con or engine.connect(cfg)
+    e, c = cfg["evaluate"], cfg["cluster"]
+    customers = segment_customers(paths)
+    segmenter = io.read(paths, "segmenter")
+    clustered_on = io.read(paths, "cluster")["features"]
+    crm = io.read(paths, "customers")
+    contacts = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
+    reachable = evaluation.reach(contacts, e["contact_columns"])
+    card = evaluation.scorecard(customers, clustered_on, segment_stability=segmenter.segment_stability_,
+                                reachable=None if reachable is None else reachable.set_axis(customers.index),
+                                min_share=e["min_share"], min_effect=e["min_effect"], min_reach=e["min_reach"])
+    separated = evaluation.separation(customers, clustered_on)
+    solution = evaluation.solution_summary(card, separated, segmenter.stability_ari_)
+
+    # the holdout contest: segments formed on the calibration period, judged on what customers did after it
+    transactions = io.read(paths, "transactions", con)
+    survey = io.read(paths, "collected_survey") if io.exists(paths, "collected_survey") else None
+    split = io.read(paths, "holdout")
+    snapshot, start = config.as_date(split["snapshot"]), config.as_date(split["holdout_start"])
+    calibration = featuring.customer_features(transactions, crm, survey, start - dt.timedelta(days=1),
+                                              cfg["features"]["age_bands"])
+    data = evaluation.with_outcomes(calibration, evaluation.holdout_outcomes(transactions, start, snapshot))
+    k = segmenter.k_
+    ours = Segmenter.from_config(c, k=k, stability_runs=0).fit(data[select_columns(data, c["features"],
+                                                                                   c["dimensions"])])
+    grid = rfm.rfm_table(data, **cfg["rfm"])
+    baseline = f"k-means raw RFM, k={e['baseline_k']}"
+    methods = {"custseg": ours.labels_, "RFM grid": evaluation.pooled_rfm(grid["rfm_segment"], k).to_numpy(),
+               "k-means raw RFM": evaluation.kmeans_rfm(data, k, c["seed"]),
+               baseline: evaluation.kmeans_rfm(data, e["baseline_k"], c["seed"])}
+    comparison = evaluation.compare(methods, data)
+    contest = evaluation.winner(comparison, "custseg", ["RFM grid", "k-means raw RFM"])
+
+    migration = _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions)
+    io.write(paths, "scorecard", card)
+    io.write(paths, "holdout_validation", comparison)
+    for name in ("transitions", "drift"):
+        io.remove(paths, name)
+    summary = {"solution": solution, "holdout_start": start, "snapshot": snapshot,
+               "validation": {"wins": contest["wins"], "best": contest["best"], "text": contest["text"]},
+               "migration": None}
+    if migration is not None:
+        io.write(paths, "transitions", migration.matrix.reset_index())
+        io.write(paths, "drift", migration.drifted.reset_index())
+        summary["migration"] = {"later_snapshot": migration.later, "new": int(migration.matrix.loc["new"].sum()),
+                                **migration.advice}
+    io.write(paths, "evaluate", summary)
+    _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration)
+    eta = comparison.pivot(index="method", columns="outcome", values="eta2")
+    running.done({"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": contest["wins"],
+                  "holdout_start": start, "eta2": {m: {o: round(float(v), 4) for o, v in row.items()}
+                                                   for m, row in eta.iterrows()},
+                  "drift": None if migration is None else migration.advice["status"]})
+    return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
+                           reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
+                           comparison=comparison, contest=contest, migration=migration,
+                           eta=eta.loc[list(methods), list(evaluation.OUTCOMES)])
+
+
+def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions):
+    """Customers at ``evaluate.later_snapshot`` assigned with the saved model (None when it is not set)."""
+    e = cfg["evaluate"]
+    later = e["later_snapshot"]
+    if later is None:
+        return None
+    if later <= snapshot:
+        raise StageError(f"evaluate.later_snapshot {later} must be after the snapshot {snapshot}")
+    test_ids = io.read(paths, "quarantine_customers", con)
+    test_ids = test_ids.filter(test_ids.reason == "test_account")
+    kept_later, _, _ = cleaning.clean_transactions(io.read(paths, "collected_transactions", con),
+                                                   io.read(paths, "customers", con), test_ids, later,
+                                                   **cleaning.transaction_options(cfg))
+    same = kept_later.filter(kept_later.order_ts.date() <= ibis.literal(snapshot)).count().execute()
+    if same != transactions.count().execute():
+        raise StageError("07_evaluate: cleaning up to the later snapshot keeps other lines before the first "
+                         "snapshot than 02_clean kept (a custseg bug, please report it)")
+    table_later = featuring.customer_features(kept_later, crm, survey, later, cfg["features"]["age_bands"])
+    table_later["segment"] = segmenter.predict(evaluation.align(table_later, segmenter.feature_names_in_))
+    matrix = evaluation.transitions(customers, table_later)
+    moved = evaluation.flows(matrix)
+    active = evaluation.activity(customers, table_later, (later - snapshot).days)
+    drifted = evaluation.drift(customers, table_later, clustered_on, bins=e["psi_bins"])
+    advice = evaluation.recommendation(drifted, moved, e["psi_watch"], e["psi_refit"], active)
+    return SimpleNamespace(later=later, table=table_later, matrix=matrix, moved=moved, active=active,
+                           drifted=drifted, advice=advice)
+
+
+def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration) -> None:
+    """The index page's block for 07 (``reports/<run>/headlines/07_evaluate.json``)."""
+    items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
+             {"label": "custseg wins the holdout test", "value": "yes" if contest["wins"] else "no"}]
+    text = f"{solution['verdict']}. Holdout {start} – {snapshot}: {contest['text']}"
+    if migration is not None:
+        items.append({"label": f"drift by {migration.later}", "value": migration.advice["status"]})
+        text += f" Migration to {migration.later}: {migration.advice['status']}."
+    rows = comparison[comparison["method"].isin(methods)]
+    io.write_json({"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
+                   "table": [{"method": r.method, "segments": r.segments, "outcome": r.outcome,
+                              "eta²": f"{r.eta2:.3f}", "lift of best segment": f"{r.top_lift:.2f}",
+                              "rank order": f"{r.rank_order:.2f}"} for r in rows.itertuples()]},
+                  paths.reports / "headlines" / "07_evaluate.json")
+
+
+# the function behind each notebook
+RUNS: dict[str, Callable] = {"01_collect": collect, "02_clean": clean, "03_describe": describe,
+                             "04_features": features, "05_cluster": segment, "06_personas": describe_personas,
+                             "07_evaluate": evaluate}

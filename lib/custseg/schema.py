@@ -1,0 +1,158 @@
+"""The definitions every stage shares: canonical columns, what counts as a return or a purchase, how ids
+are normalised, the verdict bands of stability and drift, and the default holdout.
+
+One definition each, so that cleaning, features, evaluation and reconciliation cannot disagree. This
+module imports nothing from custseg.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Col:
+    """A canonical column: its type (id, text, number, date, timestamp), whether a source must have it."""
+
+    type: str
+    required: bool = False
+    doc: str = ""
+
+
+# canonical columns per source role; the config's ``columns`` maps these names to the source's own
+SCHEMAS: dict[str, dict[str, Col]] = {
+    "transactions": {
+        "customer_id": Col("id", True, "who bought"),
+        "order_ts": Col("timestamp", True, "when (date, or date and time)"),
+        "amount": Col("number", False, "line value after discount (else quantity × unit_price − discount)"),
+        "quantity": Col("number", False, "units; negative for returns"),
+        "unit_price": Col("number"),
+        "discount": Col("number", False, "discount on the line (0 when absent)"),
+        "order_id": Col("id", False, "order / invoice number (else one order per customer and timestamp)"),
+        "line_no": Col("number"),
+        "product_id": Col("id", False, "product / stock code"),
+        "category": Col("text"),
+        "channel": Col("text"),
+        "status": Col("text", False, "completed (default), cancelled or returned"),
+    },
+    "orders": {
+        "order_id": Col("id", True), "customer_id": Col("id"), "order_ts": Col("timestamp"),
+        "channel": Col("text"), "status": Col("text"),
+    },
+    "customers": {
+        "customer_id": Col("id", True), "gender": Col("text"), "birth_date": Col("date"), "city": Col("text"),
+        "province": Col("text"), "city_tier": Col("text"), "signup_date": Col("date"),
+        "acquisition_channel": Col("text"), "membership_tier": Col("text"),
+    },
+    "survey": {"respondent_id": Col("id", True, "the customer id of the respondent"),
+               "submitted_on": Col("timestamp")},
+}
+# roles whose other (non-canonical) columns are kept: customer attributes, survey items
+KEEP_EXTRA = {"customers", "survey"}
+STATUSES = ("completed", "cancelled", "returned")
+# values filling canonical columns a source does not have (the contract of custseg.features)
+FILL = {"category": "unknown", "channel": "unknown", "status": "completed", "discount": 0.0}
+TRANSACTION_COLUMNS = ["order_id", "line_no", "customer_id", "order_ts", "channel", "status", "product_id",
+                       "category", "quantity", "unit_price", "discount", "order_missing", "amount"]
+
+SOURCE_KINDS = ["csv", "text", "parquet", "excel", "duckdb", "sqlite", "url"]
+SUFFIX_KIND = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".dat": "text", ".parquet": "parquet",
+               ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".duckdb": "duckdb",
+               ".ddb": "duckdb", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
+
+
+def configured(spec: dict) -> bool:
+    """True when a source has a location (``path`` or ``url``)."""
+    return bool(spec["path"] or spec["url"])
+
+
+def source_kind(spec: dict) -> str:
+    """The configured ``kind``, else guessed from the URL or the file suffix."""
+    if spec["kind"]:
+        return spec["kind"]
+    if spec["url"]:
+        return "url"
+    return SUFFIX_KIND.get(Path(spec["path"]).suffix.lower(), "")
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+def normalise_id(ids):
+    """Customer ids as every stage compares them: text, trimmed, upper case (`` c01`` and ``C01`` are one).
+
+    Works on an Ibis column (in the engine) and on a pandas Series (missing stays missing).
+    """
+    if isinstance(ids, pd.Series):
+        return ids.astype("str").str.strip().str.upper()
+    return ids.cast("string").strip().upper()
+
+
+def is_return(lines):
+    """Lines that give money back: status ``returned`` or a negative quantity (an Ibis boolean column)."""
+    return (lines.status.lower() == "returned") | (lines.quantity < 0)
+
+
+def is_purchase(lines):
+    """Lines that are purchases: every line that is not a return (cancelled lines never reach features)."""
+    return ~is_return(lines)
+
+
+# ---------------------------------------------------------------------------------------------- bands
+
+# stability of a solution refitted on subsamples: mean adjusted Rand index (ARI) ...
+STABLE_ARI, UNSTABLE_ARI = 0.8, 0.6
+# ... and per segment, the best Jaccard overlap (Hennig: ≥ 0.75 stable, ≤ 0.5 dissolves)
+STABLE_JACCARD, DISSOLVED_JACCARD = 0.75, 0.5
+# population stability index: < 0.1 stable, 0.1–0.25 watch, ≥ 0.25 re-fit (the usual convention)
+PSI_WATCH, PSI_REFIT = 0.1, 0.25
+
+
+def stability_verdict(ari: float) -> str:
+    """'stable' (ARI ≥ 0.8), 'moderately stable' (≥ 0.6) or 'unstable'."""
+    return "stable" if ari >= STABLE_ARI else "moderately stable" if ari >= UNSTABLE_ARI else "unstable"
+
+
+def jaccard_verdict(jaccard: float) -> str:
+    """'stable' (≥ 0.75), 'doubtful' (> 0.5) or 'dissolves' for one segment's mean best Jaccard overlap."""
+    return "stable" if jaccard >= STABLE_JACCARD else "doubtful" if jaccard > DISSOLVED_JACCARD else "dissolves"
+
+
+def drift_status(value: float, watch: float = PSI_WATCH, refit: float = PSI_REFIT) -> str:
+    """'stable', 'watch' or 're-fit' for a PSI value."""
+    return "re-fit" if value >= refit else "watch" if value >= watch else "stable"
+
+
+# ---------------------------------------------------------------------------------------------- holdout
+
+DEFAULT_HOLDOUT_DAYS = 180
+
+
+def holdout_start(snapshot: dt.date, first_day: dt.date | None = None, start: dt.date | None = None,
+                  days: int = DEFAULT_HOLDOUT_DAYS, weekly: bool = False) -> dt.date:
+    """The first day of the holdout period: the one definition 04_features and 07_evaluate share.
+
+    Parameters
+    ----------
+    snapshot : date
+        The last day of observation.
+    first_day : date, optional
+        The first day with data; the holdout never takes more than the second half of the window.
+    start : date, optional
+        A configured start (``features.holdout_start``): used as it is.
+    days : int
+        Otherwise the holdout is the last ``days`` days up to the snapshot (``features.holdout_days``).
+    weekly : bool
+        Move the start back to a Monday, so that no week of a weekly CLV summary is split.
+    """
+    if start is None:
+        start = snapshot - dt.timedelta(days=days)
+        if first_day is not None:
+            start = max(start, first_day + (snapshot - first_day) / 2)
+    if weekly:
+        start -= dt.timedelta(days=start.weekday())
+    return start
