@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/demo.yaml
 
-.PHONY: report test lab lint bench clean install
+.PHONY: report test test-fast lab lint bench clean install
 
 install: $(STAMP)
 
@@ -19,8 +19,13 @@ $(STAMP): pyproject.toml requirements.lock
 report: $(STAMP)
 	$(BIN)/custseg run $(CONFIG)
 
+# every tier: unit, notebooks (papermill on the tiny config), e2e (custseg run; Spark and browser when installed)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# the unit tier only, for the edit-test loop (about a minute)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
 
 # performance: aggregation vs hand-written DuckDB SQL vs tutorial pandas, k sweep, whole demo run
 # (BENCH_ARGS=--quick for a harness check, --large adds 100M transactions) -> reports/bench/
@@ -28,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests bench conftest.py
+	$(BIN)/ruff check lib tests bench notebooks
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[lab]"

@@ -1,6 +1,12 @@
+import os
+
 import pytest
 
 from custseg import collect, config, demo, engine, run
+
+
+def pytest_configure():
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures drawn in-process need no display
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +35,19 @@ def demo_run(tmp_path_factory):
     assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "demo.yaml"), "--workdir", str(workdir),
                      "--name", "e2e"]) == 0
     return workdir, workdir / "reports" / "e2e"
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_cfg):
+    """Every stage of the pipeline run in this process on the tiny demo (run 'pipeline'): (cfg, paths, results)."""
+    import copy
+
+    from custseg import io, pipeline
+
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg["run"] = "pipeline"
+    paths = io.run_paths(cfg).make()
+    results = {}
+    for s in pipeline.STAGES:
+        results[s.name] = pipeline.RUNS[s.name](cfg, paths)
+    return cfg, paths, results

@@ -72,6 +72,8 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
                             # the kernel's own warnings (e.g. about TCP on localhost) are noise to a user
                             extra_arguments=["--log-level=ERROR"])
     except pm.PapermillExecutionError as err:
+        if err.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
+            raise KeyboardInterrupt from None
         source = err.source.strip().splitlines()
         first = source[0] if source else ""
         raise NotebookFailed(
@@ -229,12 +231,13 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         cfg["_report_dir"] = str(building)
         io.run_paths(cfg).make()
         timings: dict[str, float] = {}
-        started = time.perf_counter()
+        started, executed_any = time.perf_counter(), False
         try:
             reused = _reuse(books, first, cfg, published, building) if first > 1 else {}
             todo = [nb for nb in books if nb.stem not in reused]
             bar = tqdm(todo, desc=f"custseg run {cfg['run']}", unit="notebook", disable=not progress)
             for nb in bar:
+                executed_any = True
                 bar.set_postfix_str(nb.stem)
                 t0 = time.perf_counter()
                 executed = building / "notebooks" / nb.name
@@ -250,13 +253,13 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
             io.write_text(render_index(cfg, build_paths, [nb.stem for nb in books], summary),
                           building / "index.html")
         except BaseException as err:
-            shutil.rmtree(failed, ignore_errors=True)
-            if building.exists() and any((building / "notebooks").iterdir()):
+            if executed_any:  # keep what this run did, for debugging; nothing ran: nothing worth keeping
+                shutil.rmtree(failed, ignore_errors=True)
                 building.rename(failed)
-            shutil.rmtree(building, ignore_errors=True)  # nothing ran: nothing worth keeping
+            shutil.rmtree(building, ignore_errors=True)
             kept = (f"The last good report {published} is unchanged" if published.exists()
                     else "No report was published")
-            where = f"; this run's partial notebooks are in {failed / 'notebooks'}" if failed.exists() else ""
+            where = f"; this run's partial notebooks are in {failed / 'notebooks'}" if executed_any else ""
             if isinstance(err, NotebookFailed):
                 raise NotebookFailed(f"{err}\n{kept}{where}.") from None
             if isinstance(err, KeyboardInterrupt):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 import yaml
 
@@ -128,3 +130,48 @@ def test_interactive_only_in_a_jupyter_server_kernel(monkeypatch):
     assert not config.interactive()
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
     assert config.interactive()
+
+
+@pytest.mark.parametrize("text", ["holdout_start: 2025-10-01", "holdout_start: '2025-10-01'",
+                                  'holdout_start: "2025-10-01"'])
+def test_dates_quoted_or_not_are_dates(tmp_path, text):
+    path = write(tmp_path, f"sources:\n  transactions: {{path: t.csv}}\nfeatures:\n  {text}\n")
+    assert config.load(path)["features"]["holdout_start"] == dt.date(2025, 10, 1)
+
+
+def test_dates_through_set_reach_the_notebooks_as_dates():
+    key, value = config.parse_override("features.holdout_start=2025-10-01")
+    assert value == dt.date(2025, 10, 1)
+    passed = config.overrides_json({key: value, "evaluate.later_snapshot": "2026-01-01"})
+    cfg = config.load_for_notebook(str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), overrides=passed)
+    assert cfg["features"]["holdout_start"] == dt.date(2025, 10, 1)
+    assert cfg["evaluate"]["later_snapshot"] == dt.date(2026, 1, 1)
+
+
+def test_a_bad_date_names_the_key():
+    with pytest.raises(ConfigError, match=r"config key 'features.holdout_start' must be a date like 2025-12-31, "
+                                          r"got '2025-13-01'"):
+        config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", {"features.holdout_start": "2025-13-01"})
+
+
+@pytest.mark.parametrize("item, value", [("cluster.features=[recency_days, frequency]", ["recency_days", "frequency"]),
+                                         ("spark.conf={spark.sql.shuffle.partitions: 4}",
+                                          {"spark.sql.shuffle.partitions": 4}),
+                                         ("cluster.k=null", None), ("name='007'", "007")])
+def test_set_takes_lists_mappings_and_null(item, value):
+    key, parsed = config.parse_override(item)
+    assert parsed == value
+    config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", {key: parsed})  # and they validate
+
+
+@pytest.mark.parametrize("item, message", [("x=[a", "not valid YAML"), ("=3", "no key"), ("cluster.k", "key=value")])
+def test_bad_overrides_are_config_errors(item, message):
+    with pytest.raises(ConfigError, match=message):
+        config.parse_override(item)
+
+
+def test_config_file_in_another_encoding(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("description: 演示零售商\n".encode("gbk"))
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        config.load(path)

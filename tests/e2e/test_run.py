@@ -113,6 +113,7 @@ def load_in_chromium(page):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.parametrize("which", ["en", "zh"])
 def test_report_loads_in_chromium(which, request):
     workdir, reports = request.getfixturevalue("demo_run" if which == "en" else "zh_run")
@@ -176,14 +177,15 @@ def test_failing_notebook_names_notebook_and_cell(tmp_path):
     books = tmp_path / "books"
     books.mkdir()
     nb = nbformat.v4.new_notebook(metadata=KERNEL)
-    params = nbformat.v4.new_code_cell('config_path = ""\nrun_name = ""\noverrides = ""\nworkdir = ""',
-                                       metadata={"tags": ["parameters"]})
+    params = nbformat.v4.new_code_cell('config_path = ""\nrun_name = ""\noverrides = ""\nworkdir = ""\n'
+                                       'report_dir = ""', metadata={"tags": ["parameters"]})
     nb.cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('boom')")]
     nbformat.write(nb, books / "01_fail.ipynb")
     with pytest.raises(run.NotebookFailed, match=r"01_fail.ipynb failed in cell \d+ \('raise ValueError.*boom"):
         run.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "fail", workdir=tmp_path, progress=False,
                 notebook_dir=books)
-    assert (tmp_path / "reports" / "fail" / "notebooks" / "01_fail.ipynb").exists(), "partial output kept"
+    assert (tmp_path / "reports" / "fail.failed" / "notebooks" / "01_fail.ipynb").exists(), "partial output kept"
+    assert not (tmp_path / "reports" / "fail").exists(), "nothing published"
 
 
 def test_unknown_parameter_is_an_error(tmp_path):

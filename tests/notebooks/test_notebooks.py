@@ -1,0 +1,63 @@
+"""The notebooks, run the way ``custseg run`` runs them (papermill, parameters injected), on the tiny config.
+
+Each notebook must execute without an error, write its stage's declared artefacts and record its stage,
+and follow notebooks/TEMPLATE.ipynb: a title with what it reads and writes, a ``parameters`` cell, the one
+setup call, and a closing "What we did" section. Everything is written into a temp dir.
+"""
+
+import json
+
+import nbformat
+import pytest
+
+from custseg import config, io, pipeline, run
+
+BOOKS = run.notebooks()
+TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
+PARAMETERS = ["config_path", "run_name", "overrides", "workdir", "report_dir"]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("notebooks")
+    cfg = config.load(TINY)
+    cfg["paths"]["workdir"], cfg["run"] = str(root), "nb"
+    cfg["_report_dir"] = str(root / "report")
+    parameters = {"config_path": str(TINY), "run_name": "nb", "overrides": "", "workdir": str(root),
+                  "report_dir": str(root / "report")}
+    return cfg, io.run_paths(cfg).make(), parameters
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=[b.stem for b in BOOKS])
+def test_notebook_runs_and_writes_its_artefacts(book, workspace):
+    cfg, paths, parameters = workspace
+    out = paths.notebooks / book.name
+    run.execute(book, out, parameters)
+    executed = nbformat.read(out, as_version=4)
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    stage = pipeline.stage(book.stem)
+    for name in stage.writes:
+        assert io.exists(paths, name), f"{book.stem} did not write {name}"
+    assert pipeline.check_fresh(cfg, paths, stage)["stage"] == book.stem
+
+
+@pytest.mark.parametrize("book", [*BOOKS, run.NOTEBOOK_DIR / "TEMPLATE.ipynb"], ids=lambda b: b.stem)
+def test_notebook_follows_the_template(book):
+    nb = nbformat.read(book, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), \
+        "committed without outputs"
+    title = nb.cells[0]
+    assert title.cell_type == "markdown" and title.source.startswith("# ")
+    assert "*Reads:*" in title.source and "*Writes:*" in title.source
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and params[0] is nb.cells[1]
+    assert [line.split("=")[0].strip() for line in params[0].source.splitlines() if "=" in line] == PARAMETERS
+    assert "pipeline.open_run(config_path, run_name, overrides, workdir, report_dir)" in nb.cells[2].source
+    assert nb.cells[-1].cell_type == "markdown" and "What we did" in nb.cells[-1].source
+
+
+def test_stages_run_in_notebook_order():
+    assert [b.stem for b in BOOKS] == [s.name for s in pipeline.STAGES]
+    assert json.loads(config.overrides_json({})) == {}

@@ -1,0 +1,117 @@
+"""Stage functions: declared inputs and outputs, refusal of missing or stale inputs, fingerprints, records."""
+
+import copy
+import datetime as dt
+import os
+
+import pytest
+
+from custseg import config, io, pipeline, schema
+from custseg.errors import StageError
+
+
+def _with(cfg, **dotted):
+    out = copy.deepcopy(cfg)
+    for key, value in dotted.items():
+        config.set_dotted(out, key.replace("__", "."), value)
+    return out
+
+
+def test_every_stage_writes_what_it_declares(tiny_run):
+    cfg, paths, _ = tiny_run
+    for s in pipeline.STAGES:
+        rec = pipeline.check_fresh(cfg, paths, s)
+        assert rec["stage"] == s.name and rec["fingerprint"] == pipeline.fingerprint(cfg, s)
+        for name in s.writes:
+            assert io.exists(paths, name), (s.name, name)
+    assert not io.exists(paths, "flagged_lines"), "the transient flagged lines are removed"
+
+
+def test_every_artefact_read_is_written_by_an_earlier_stage():
+    for s in pipeline.STAGES:
+        for name in (*s.reads, *s.maybe_reads):
+            assert name in io.ARTEFACTS
+            assert pipeline.PRODUCER[name].number < s.number, (s.name, name)
+        for name in (*s.writes, *s.maybe_writes):
+            assert name in io.ARTEFACTS and pipeline.PRODUCER[name] is s
+
+
+def test_a_stage_refuses_a_missing_input(tiny_cfg, tmp_path):
+    cfg = _with(tiny_cfg, run="empty")
+    cfg["paths"]["workdir"] = str(tmp_path)
+    paths = io.run_paths(cfg).make()
+    with pytest.raises(StageError, match=r"02_clean needs artefact 'collected_customers' .* which 01_collect "
+                                         r"writes: run 01_collect first \(custseg run CONFIG --from 01_collect\)"):
+        pipeline.clean(cfg, paths)
+
+
+def test_a_stage_refuses_a_stale_input(tiny_run):
+    cfg, paths, _ = tiny_run
+    changed = _with(cfg, clean__max_line_quantity=40)
+    with pytest.raises(StageError, match=r"04_features cannot use the artefacts of 02_clean: .* stale: config "
+                                         r"key\(s\) clean.max_line_quantity \(50 → 40\) changed"):
+        pipeline.features(changed, paths)
+    with pytest.raises(StageError, match=r"06_personas cannot use the artefacts of 05_cluster: .*cluster.k "
+                                         r"\(None → 4\)"):
+        pipeline.describe_personas(_with(cfg, cluster__k=4), paths)
+    pipeline.check_fresh(cfg, paths, pipeline.stage("06_personas"))  # a refusal leaves the run as it was
+
+
+def test_fingerprints_change_downstream_only():
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
+    before = {s.name: pipeline.fingerprint(cfg, s) for s in pipeline.STAGES}
+    k = {s.name: pipeline.fingerprint(_with(cfg, cluster__k=4), s) for s in pipeline.STAGES}
+    assert [n for n in before if before[n] != k[n]] == ["05_cluster", "06_personas", "07_evaluate"]
+    lang = {s.name: pipeline.fingerprint(_with(cfg, language="zh"), s) for s in pipeline.STAGES}
+    assert [n for n in before if before[n] != lang[n]] == ["06_personas"]
+    cleaned = {s.name: pipeline.fingerprint(_with(cfg, clean__min_age=18), s) for s in pipeline.STAGES}
+    assert [n for n in before if before[n] != cleaned[n]] == [s.name for s in pipeline.STAGES[1:]]
+
+
+def test_a_changed_export_makes_collect_stale(tiny_cfg):
+    cfg = _with(tiny_cfg, demo__enabled=False)
+    first = pipeline.fingerprint(cfg, pipeline.stage(1))
+    path = io.source_path(cfg, "customers")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    try:
+        assert pipeline.fingerprint(cfg, pipeline.stage(1)) != first
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.mark.parametrize("name", ["05_cluster", "05", "5", 5, "cluster"])
+def test_stages_by_name_or_number(name):
+    assert pipeline.stage(name).name == "05_cluster"
+
+
+def test_unknown_stage():
+    with pytest.raises(StageError, match="unknown stage '9'.*01_collect, 02_clean"):
+        pipeline.stage("9")
+
+
+def test_the_holdout_is_one_definition(tiny_run):
+    _, paths, results = tiny_run
+    split = io.read(paths, "holdout")
+    recorded = pipeline.metrics(paths)
+    assert recorded["04_features"]["holdout_start"] == split["holdout_start"]
+    assert recorded["07_evaluate"]["holdout_start"] == split["holdout_start"]
+    assert results["07_evaluate"].holdout_start == results["04_features"].holdout_start
+
+
+def test_holdout_start_rules():
+    snap = dt.date(2025, 12, 31)
+    assert schema.holdout_start(snap) == snap - dt.timedelta(days=schema.DEFAULT_HOLDOUT_DAYS)
+    # never more than the second half of the data
+    assert schema.holdout_start(snap, first_day=dt.date(2025, 10, 1)) == dt.date(2025, 11, 15)
+    assert schema.holdout_start(snap, start=dt.date(2025, 6, 1)) == dt.date(2025, 6, 1)
+    assert schema.holdout_start(snap, start=dt.date(2025, 6, 5), weekly=True) == dt.date(2025, 6, 2)  # a Monday
+
+
+def test_stage_records_hold_the_headline_numbers(tiny_run):
+    _, paths, _ = tiny_run
+    m = pipeline.metrics(paths)
+    clean = m["02_clean"]
+    assert clean["lines_in"] == clean["lines_kept"] + clean["lines_quarantined"] > 0
+    assert m["05_cluster"]["k"] == len(m["06_personas"]["names"]) >= 2
+    assert set(m["07_evaluate"]["eta2"]) == {"custseg", "RFM grid", "k-means raw RFM", "k-means raw RFM, k=4"}
