@@ -1,11 +1,11 @@
-"""The transaction-grain stages on Spark (``engine: pyspark``) give exactly what they give on DuckDB.
+"""Every stage on Spark (``engine: pyspark``) gives exactly what it gives on DuckDB.
 
-Runs on a local Spark session when pyspark and Java are installed (``pip install 'custseg[spark]'``);
-skipped otherwise. One session for the module; collect → clean → customer features on the tiny demo,
-through the same Parquet hand-offs as notebooks 01, 02 and 04.
+Runs on a local Spark session when pyspark and Java are installed (``pip install 'custseg[spark]'``; ``.ci/run``
+installs it); skipped otherwise. The whole pipeline runs twice on the tiny demo through the same stage
+functions the notebooks call — once per engine — and every artefact is compared.
 """
 
-import datetime as dt
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -14,7 +14,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, cluster, collect, config, engine, features, io
+from custseg import cluster, config, engine, io, pipeline
 
 pytestmark = pytest.mark.spark
 
@@ -23,86 +23,94 @@ if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
     pytest.skip("Java is not installed (java not on PATH, JAVA_HOME unset): Spark needs Java 17",
                 allow_module_level=True)
 
-SNAP = dt.date(2026, 1, 1)
 
-
-def _stages(con, cfg, root):
-    """Collect, clean and compute features the way notebooks 01, 02 and 04 do, on one engine."""
-    interim, processed = root / "interim", root / "processed"
-    got = collect.collect(con, cfg)
-    out = {"root": root, "validation": got.validation,
-           "reconcile": collect.reconcile(got.customers, got.transactions, got.survey, got.has_crm)}
-    io.write_ibis(got.customers, interim, "customers")
-    io.write_ibis(got.transactions, interim, "transactions")
-    customers = io.read_ibis(con, interim, "customers")
-    transactions = io.read_ibis(con, interim, "transactions")
-    c = cfg["clean"]
-    kc, qc, out["audit_customers"] = clean.clean_customers(customers, SNAP, c["min_age"], c["max_age"])
-    kt, qt, out["audit_lines"] = clean.clean_transactions(transactions, kc, qc.filter(qc.reason == "test_account"),
-                                                          SNAP, **clean.transaction_options(cfg))
-    io.write_ibis(kt, processed, "transactions")
-    io.write_ibis(qt, processed, "quarantine_transactions")
-    kept = io.read_ibis(con, processed, "transactions")
-    out["n_quarantined"] = int(io.read_ibis(con, processed, "quarantine_transactions").count().execute())
-    out["customers"] = kc.order_by("customer_id").execute()
-    survey = got.survey.execute() if got.survey is not None else None
-    out["features"] = features.customer_features(kept, out["customers"], survey, SNAP, cfg["features"]["age_bands"])
-    out["clv"] = features.clv_summary(kept, SNAP, "W")
-    return out
+def _pipeline(cfg, workdir, con):
+    cfg = copy.deepcopy(cfg)
+    cfg["paths"]["workdir"], cfg["run"] = str(workdir), "engines"
+    paths = io.run_paths(cfg).make()
+    out = {}
+    for s in pipeline.STAGES:
+        run = pipeline.RUNS[s.name]
+        out[s.name] = run(cfg, paths, con) if "con" in run.__code__.co_varnames else run(cfg, paths)
+    return paths, out
 
 
 @pytest.fixture(scope="module")
 def both(tiny_cfg, tmp_path_factory):
+    raw = str(io.run_paths(tiny_cfg).raw)
+    duck_cfg = copy.deepcopy(tiny_cfg)
+    duck_cfg["paths"]["raw"] = raw
     spark_cfg = config.load(tiny_cfg["_source"], {
-        "engine": "pyspark", "spark": {"conf": {"spark.ui.showConsoleProgress": False,
-                                                "spark.sql.shuffle.partitions": 2}}})
-    spark_cfg["paths"]["workdir"], spark_cfg["run"] = tiny_cfg["paths"]["workdir"], tiny_cfg["run"]
+        "engine": "pyspark", "paths.raw": raw,
+        "spark": {"conf": {"spark.ui.showConsoleProgress": False, "spark.sql.shuffle.partitions": 2}}})
     con = engine.connect(spark_cfg)
     assert con.name == "pyspark"
     try:
-        spark = _stages(con, spark_cfg, tmp_path_factory.mktemp("spark"))
-        duck = _stages(engine.connect(tiny_cfg), tiny_cfg, tmp_path_factory.mktemp("duckdb"))
+        spark = _pipeline(spark_cfg, tmp_path_factory.mktemp("spark"), con)
+        duck = _pipeline(duck_cfg, tmp_path_factory.mktemp("duckdb"), engine.connect(duck_cfg))
         yield duck, spark, con
     finally:
         con.disconnect()
 
 
-def test_collect_validation_and_reconciliation_match(both):
-    duck, spark, _ = both
-    pd.testing.assert_frame_equal(spark["validation"], duck["validation"])
-    pd.testing.assert_frame_equal(spark["reconcile"], duck["reconcile"])
+def _sorted(df, *keys):
+    keys = [k for k in keys if k in df.columns] or list(df.columns)
+    return df.sort_values(keys, ignore_index=True)
 
 
-def test_cleaning_audits_match(both):
-    duck, spark, _ = both
-    pd.testing.assert_frame_equal(spark["audit_customers"], duck["audit_customers"])
-    pd.testing.assert_frame_equal(spark["audit_lines"], duck["audit_lines"], rtol=1e-9)
-    assert spark["n_quarantined"] == duck["n_quarantined"] > 0
-    pd.testing.assert_frame_equal(spark["customers"], duck["customers"], check_dtype=False)
+def test_collect_matches(both):
+    (duck_paths, duck), (spark_paths, spark), _ = both
+    for name in ("validation", "reconciliation"):
+        pd.testing.assert_frame_equal(io.read(spark_paths, name), io.read(duck_paths, name))
+    assert spark["01_collect"].counts == duck["01_collect"].counts
 
 
-def test_customer_features_match(both):
-    duck, spark, _ = both
-    sf, df = spark["features"], duck["features"]
-    assert len(df) > 1000 and list(sf.columns) == list(df.columns)
-    assert sf["customer_id"].tolist() == df["customer_id"].tolist()
-    pd.testing.assert_frame_equal(sf, df, check_dtype=False, rtol=1e-9, atol=1e-9)
-    pd.testing.assert_frame_equal(spark["clv"], duck["clv"], check_dtype=False, rtol=1e-9, atol=1e-9)
+def test_cleaning_matches(both):
+    (duck_paths, duck), (spark_paths, spark), _ = both
+    pd.testing.assert_frame_equal(io.read(spark_paths, "audit"), io.read(duck_paths, "audit"), rtol=1e-9)
+    assert spark["02_clean"].counts == duck["02_clean"].counts
+    assert (spark_paths.processed / "transactions.parquet").is_dir(), "Spark writes a Parquet directory"
+    pd.testing.assert_frame_equal(_sorted(io.read(spark_paths, "customers"), "customer_id"),
+                                  _sorted(io.read(duck_paths, "customers"), "customer_id"), check_dtype=False)
 
 
-def test_spark_writes_a_parquet_directory_duckdb_can_read(both):
-    # what a Spark run hands on to the DuckDB notebooks (03, 07): the same kept lines
-    duck, spark, _ = both
-    assert (spark["root"] / "processed" / "transactions.parquet").is_dir()
+def test_describe_matches(both):
+    (_, duck), (_, spark), _ = both
+    d, s = duck["03_describe"], spark["03_describe"]
+    pd.testing.assert_frame_equal(_sorted(s.per_customer, "customer_id"), _sorted(d.per_customer, "customer_id"),
+                                  check_dtype=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(_sorted(s.monthly, "month"), _sorted(d.monthly, "month"), check_dtype=False,
+                                  rtol=1e-9)
+
+
+def test_features_match(both):
+    (duck_paths, _), (spark_paths, _), _ = both
+    for name in ("features", "clv_summary", "rfm", "calibration_holdout"):
+        sf, df = io.read(spark_paths, name), io.read(duck_paths, name)
+        assert len(df) > 1000 and list(sf.columns) == list(df.columns), name
+        pd.testing.assert_frame_equal(sf, df, check_dtype=False, rtol=1e-9, atol=1e-9)
+    assert io.read(spark_paths, "holdout") == io.read(duck_paths, "holdout")
+
+
+def test_segments_and_evaluation_match(both):
+    (duck_paths, _), (spark_paths, _), _ = both
+    pd.testing.assert_frame_equal(io.read(spark_paths, "segments"), io.read(duck_paths, "segments"))
+    pd.testing.assert_frame_equal(io.read(spark_paths, "holdout_validation"), io.read(duck_paths, "holdout_validation"),
+                                  rtol=1e-9)
+    assert pipeline.metrics(spark_paths)["07_evaluate"] == pipeline.metrics(duck_paths)["07_evaluate"]
+
+
+def test_duckdb_reads_what_spark_wrote(both):
+    (duck_paths, _), (spark_paths, _), _ = both
     con = engine.connect()
-    totals = [io.read_ibis(con, run["root"] / "processed", "transactions").aggregate(
-        n=ibis._.count(), amount=ibis._.amount.sum()).execute() for run in (duck, spark)]
+    totals = [io.read_ibis(con, p.processed, "transactions", table_name=f"t{i}").aggregate(
+        n=ibis._.count(), amount=ibis._.amount.sum()).execute() for i, p in enumerate((duck_paths, spark_paths))]
     pd.testing.assert_frame_equal(totals[1], totals[0], rtol=1e-9)
 
 
 def test_segments_assigned_in_spark_equal_predict(both, tiny_cfg):
-    duck, _, con = both
-    table = duck["features"]
+    (duck_paths, _), _, con = both
+    table = io.read(duck_paths, "features")
     columns = cluster.select_columns(table, tiny_cfg["cluster"]["features"]) + ["city_tier"]
     seg = cluster.Segmenter(k=4, stability_runs=0, progress=False).fit(table[columns])
     got = con.execute(cluster.assign_in_engine(seg, ibis.memtable(table[["customer_id", *columns]]))
