@@ -93,7 +93,7 @@ DEFAULTS: dict[str, Any] = {
         "shift_date": ANY_OF(_DATE, None),
     },
     # Each source: where it is (path or url), how to read it and which of its columns is which
-    # canonical custseg column (custseg.collect.SCHEMAS). A source with neither path nor url is not used.
+    # canonical custseg column (custseg.schema.SCHEMAS). A source with neither path nor url is not used.
     "sources": {
         "transactions": _source(status_by_order_prefix=ANY_OF((dict,), None)),  # required
         "orders": _source(),  # optional order headers, joined to transactions on order_id
@@ -428,7 +428,7 @@ def as_date(value: str | dt.date) -> dt.date:
 
 
 def interactive() -> bool:
-    """True in a kernel started by a Jupyter server (JupyterLab), False under papermill, nbval or plain Python.
+    """True in a kernel started by a Jupyter server (JupyterLab), False under papermill or plain Python.
 
     Jupyter servers set ``JPY_SESSION_NAME`` for the kernels they start; ``custseg run`` removes it for
     the kernels it starts, so reports stay static (no widgets, no progress bars in the HTML).

@@ -26,6 +26,7 @@ import pandas as pd
 
 from custseg import io
 from custseg.reference import CITIES, TIERS
+from custseg.schema import normalise_id
 
 CHANNELS = ["store", "web", "app", "mini_program"]
 CATEGORIES = ["apparel", "beauty", "electronics", "grocery", "home", "kids", "sports_health", "luxury"]
@@ -255,7 +256,7 @@ def _plant_shift(orders, lines, truth, persona, share, date, seed):
         raise ValueError("a planted shift needs demo.shift_date")
     rng = np.random.default_rng([seed, 6])  # its own stream: the rest of the data stays as without a shift
     shifted = (truth["persona"] == persona).to_numpy() & (rng.random(len(truth)) < share)
-    who = orders["customer_id"].str.strip().str.upper().isin(set(truth["customer_id"][shifted]))
+    who = normalise_id(orders["customer_id"]).isin(set(truth["customer_id"][shifted]))
     gone = who & (orders["order_ts"] >= pd.Timestamp(date))
     dropped = set(orders.loc[gone, "order_id"])
     return (orders[~gone].reset_index(drop=True), lines[~lines["order_id"].isin(dropped)].reset_index(drop=True),

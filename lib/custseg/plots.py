@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from custseg.schema import STABLE_ARI, UNSTABLE_ARI
+
 PALETTE = "tab10"
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei"]
 
@@ -110,8 +112,8 @@ def k_criteria(table: pd.DataFrame, chosen: int):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     if "stability" in table:
         stab = axes.flat[panels.index(("stability", "stability (ARI) ↑"))]
-        stab.axhline(0.8, color="grey", ls=":")
-        stab.axhline(0.6, color="grey", ls=":")
+        stab.axhline(STABLE_ARI, color="grey", ls=":")
+        stab.axhline(UNSTABLE_ARI, color="grey", ls=":")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.suptitle(f"Choosing k — recommended k = {chosen} (dashed)", fontweight="bold")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import clean, cluster, collect, config, demo, engine, evaluate, features, i18n, io, run, schema
+from custseg import config, demo, evaluate, i18n, io, pipeline, run, schema
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -154,48 +154,33 @@ def test_align_fills_unused_channels_only():
 
 
 def _two_snapshots(tmp_path, shift: bool):
-    """The demo pipeline at 2025-07-01 and 2026-01-01 (lib calls, no notebooks); shifted customers' ids."""
+    """The demo through the pipeline at 2025-07-01, and 07_evaluate's migration view at 2026-01-01."""
     overrides = {"demo.n_customers": 2000, "demo.seed": 5, "snapshot_date": "2025-07-01",
-                 "evaluate.later_snapshot": "2026-01-01"}
+                 "evaluate.later_snapshot": "2026-01-01", "cluster.k": 6, "cluster.stability_runs": 0}
     if shift:
         overrides.update({"demo.shift_persona": "affluent_loyalists", "demo.shift_share": 0.6,
                           "demo.shift_date": "2025-07-02"})
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", overrides)
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "shift" if shift else "control"
-    raw = demo.write(cfg)
-    con = engine.connect()
-    got = collect.collect(con, cfg)
-    first, later = dt.date(2025, 7, 1), dt.date(2026, 1, 1)
-    kept_customers, quarantined, _ = clean.clean_customers(got.customers, first, 16, 100)
-    tests = quarantined.filter(quarantined.reason == "test_account")
-    crm, survey = kept_customers.execute(), got.survey.execute()
-    tables = []
-    for snap in (first, later):
-        kept, _, _ = clean.clean_transactions(got.transactions, kept_customers, tests, snap,
-                                              **clean.transaction_options(cfg))
-        tables.append(features.customer_features(kept, crm, survey, snap, cfg["features"]["age_bands"]))
-    before, after = tables
-    columns = cluster.select_columns(before, cfg["cluster"]["features"])
-    model = cluster.Segmenter(k=6, stability_runs=0, progress=False).fit(before[columns])
-    before["segment"] = model.labels_
-    after["segment"] = model.predict(evaluate.align(after, model.feature_names_in_))
-    truth = pd.read_csv(raw / "ground_truth.csv")
+    paths = io.run_paths(cfg).make()
+    for stage in ("01_collect", "02_clean", "04_features", "05_cluster"):  # 07 needs neither 03 nor 06
+        pipeline.RUNS[stage](cfg, paths)
+    result = pipeline.evaluate(cfg, paths)
+    truth = pd.read_csv(paths.raw / "ground_truth.csv")
     persona = set(truth.loc[truth["persona"] == "affluent_loyalists", "customer_id"])
-    return before, after, columns, persona, truth
+    return result, persona, truth
 
 
 @pytest.mark.slow
 def test_planted_shift_is_detected(tmp_path):
     rows = {}
     for shift in (False, True):
-        before, after, columns, persona, truth = _two_snapshots(tmp_path / str(shift), shift)
+        result, persona, truth = _two_snapshots(tmp_path / str(shift), shift)
+        before, migration = result.customers, result.migration
         seg = int(before.loc[before["customer_id"].isin(persona), "segment"].mode().iloc[0])
-        moved = evaluate.flows(evaluate.transitions(before, after))
-        active = evaluate.activity(before, after, (dt.date(2026, 1, 1) - dt.date(2025, 7, 1)).days).set_index("segment")
-        drifted = evaluate.drift(before, after, columns)
-        advice = evaluate.recommendation(drifted, moved, active=active.reset_index())
-        rows[shift] = {"psi": drifted.loc[seg, "recency_days"], "change": active.loc[seg, "change"],
-                       "advice": advice, "segment": seg}
+        active = migration.active.set_index("segment")
+        rows[shift] = {"psi": migration.drifted.loc[seg, "recency_days"], "change": active.loc[seg, "change"],
+                       "advice": migration.advice, "segment": seg}
         if shift:
             assert truth["shifted"].sum() > 0.5 * len(persona)
     control, shifted = rows[False], rows[True]
