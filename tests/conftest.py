@@ -15,7 +15,7 @@ def tiny_cfg(tmp_path_factory):
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
     cfg["paths"]["workdir"] = str(tmp_path_factory.mktemp("tiny"))
     cfg["run"] = "tiny"
-    demo.write(cfg)
+    demo.ensure(cfg)  # writes the marker too, so the pipeline does not generate it again
     return cfg
 
 

@@ -5,6 +5,8 @@ Everything runs in the engine (Ibis). Customers, checked in this order:
 ========================  =====================================================================
 reason / flag             rule
 ========================  =====================================================================
+missing_customer_id       no id, or an id written as a missing-value word (``ids.null_tokens``:
+                          NULL, N/A, -, 空 …) (quarantined)
 duplicate_customer_exact  an exact copy of another CRM row (quarantined)
 duplicate_customer        same id after normalisation (trim + upper case): the most complete,
                           earliest row is kept, the others quarantined
@@ -51,6 +53,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from custseg.errors import SourceError
 from custseg.reference import CITIES, city_aliases
 from custseg.schema import is_return, normalise_id
 
@@ -111,7 +114,8 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
         "city_canonical_right")
     age = (ibis.literal(snapshot).epoch_days() - t.birth.epoch_days()) / 365.25
     implausible = t.birth.notnull() & ((age < min_age) | (age > max_age))
-    reason = ibis.cases((t.exact_copy > 0, "duplicate_customer_exact"), (t.dup_rank > 0, "duplicate_customer"),
+    reason = ibis.cases((t.customer_id.isnull(), "missing_customer_id"),
+                        (t.exact_copy > 0, "duplicate_customer_exact"), (t.dup_rank > 0, "duplicate_customer"),
                         (t.looks_like_test, "test_account"), else_=ibis.null("string"))
     t = t.mutate(
         reason=reason,
@@ -129,6 +133,7 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
     kept = out.filter(out.reason.isnull()).select(*base)
     quarantined = out.filter(out.reason.notnull()).select(*base, "raw_id", "reason")
     audit = _audit_counts(out, [
+        ("missing_customer_id", out.reason == "missing_customer_id", "quarantined"),
         ("duplicate_customer_exact", out.reason == "duplicate_customer_exact", "quarantined"),
         ("duplicate_customer", out.reason == "duplicate_customer", "quarantined"),
         ("test_account", out.reason == "test_account", "quarantined"),
@@ -286,4 +291,32 @@ def snapshot_date(transactions: ir.Table, configured: dt.date | None) -> dt.date
         return configured
     plausible = transactions.order_ts.notnull() & (transactions.order_ts <= ibis.now())
     last = transactions.filter(plausible).order_ts.max().execute()
+    if pd.isna(last):
+        latest = transactions.order_ts.max().execute()
+        raise SourceError(
+            "source 'transactions': no order line is dated on or before today"
+            + (f" (they run from {transactions.order_ts.min().execute():%Y-%m-%d} to {latest:%Y-%m-%d})"
+               if not pd.isna(latest) else " (no line has a date)")
+            + ". To fix: check how the dates are read (sources.transactions.date_format, dayfirst), or set "
+              "snapshot_date to the day recency is measured at.")
     return (pd.Timestamp(last) + pd.Timedelta(days=1)).date()
+
+
+# what a user can change when a rule removes more than expected
+RULE_KEYS = {
+    "duplicate_line": "identical lines are double-loaded copies; switch it off only if your log really repeats lines",
+    "near_duplicate_line": "ids that differ only in case or spaces are normalised, then copies removed",
+    "missing_order": "sources.orders (the order headers) and the order_id mapping of both sources",
+    "cancelled_order": "the status mapping (sources.*.columns.status)",
+    "excluded_product": "clean.exclude_products",
+    "test_account": "clean.test_account_patterns",
+    "missing_customer_id": "sources.transactions.columns.customer_id, ids.null_tokens",
+    "unknown_customer": "the customer_id mapping of the CRM and the log (they must hold the same ids), "
+                        "ids.strip_leading_zeros",
+    "implausible_date": "sources.transactions.date_format / dayfirst, snapshot_date, clean.earliest_date",
+    "invalid_amount": "sources.transactions.columns.amount (or quantity and unit_price), decimal, thousands",
+    "non_positive_price": "sources.transactions.columns.unit_price",
+    "non_positive_amount": "sources.transactions.columns.amount, the discount mapping",
+    "bulk_outlier": "clean.max_line_quantity, clean.max_unit_price (null switches one off)",
+    "return_without_purchase": "the window of the export (returns of purchases made before it)",
+}

@@ -247,6 +247,40 @@ def reconcile(customers: ir.Table, transactions: ir.Table, survey: ir.Table | No
     return pd.DataFrame({"check": [r[0] for r in rows], "count": [int(r[1].execute()) for r in rows]})
 
 
+def check_ids_match(cfg: dict, collected: Collected) -> None:
+    """Refuse a CRM and a log whose customer ids do not match, saying what would make them match.
+
+    When most ordering customers are missing from the CRM but match once leading zeros are removed
+    (``00100`` vs ``100``), the message names ``ids.strip_leading_zeros``; when none match at all, the
+    id columns are probably mapped wrongly. A partial mismatch is left to cleaning (``unknown_customer``).
+    """
+    if not collected.has_crm:
+        return
+    t, c = collected.transactions, collected.customers
+    crm = c.select(cid=normalise_id(c.customer_id)).filter(ibis._.cid.notnull()).distinct()
+    buyers = t.select(cid=normalise_id(t.customer_id)).filter(ibis._.cid.notnull()).distinct()
+    n_buyers = int(buyers.count().execute())
+    unknown = buyers.anti_join(crm, "cid")
+    n_unknown = int(unknown.count().execute())
+    if n_buyers == 0 or n_unknown <= 0.5 * n_buyers:
+        return
+    n = cfg["validation"]["examples"]
+    examples = [table.order_by("cid").limit(n).cid.execute().tolist() for table in (unknown, crm)]
+    shown = f"e.g. {examples[0]} in the transactions and {examples[1]} in the CRM"
+    zeros = lambda e: e.re_replace(r"^0+(\d)", r"\1")  # noqa: E731
+    still = buyers.select(cid=zeros(buyers.cid)).distinct().anti_join(crm.select(cid=zeros(crm.cid)).distinct(), "cid")
+    n_still = int(still.count().execute())
+    where = location(cfg, "customers")
+    if not cfg["ids"]["strip_leading_zeros"] and n_still <= 0.1 * n_buyers:
+        raise fail("customers", where, f"{n_unknown:,} of {n_buyers:,} ordering customers are not in the CRM, but "
+                   f"{n_buyers - n_still:,} match once leading zeros are removed ({shown})",
+                   "set ids.strip_leading_zeros: true")
+    if n_unknown == n_buyers:
+        raise fail("customers", where, f"none of the {n_buyers:,} customer ids of the transactions is in the CRM "
+                   f"({shown})", "map the id column of each source (sources.transactions.columns.customer_id, "
+                   "sources.customers.columns.customer_id): the same customer must have the same id in both")
+
+
 def source_totals(collected: Collected) -> pd.DataFrame:
     """Totals per source: rows, distinct customers and, for transactions, net amount and date range."""
     t = collected.transactions

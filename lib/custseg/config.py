@@ -52,10 +52,16 @@ def _source(**extra: Any) -> dict[str, Any]:
         "delimiter": ANY_OF((str,), None),  # csv: None detects it; text: always whitespace
         "header": True,  # csv/text: the first line holds the column names
         "names": ANY_OF((list,), None),  # column names of a file without header
+        "skip_rows": 0,  # csv/text/excel: lines above the header to skip (a title, a date, blank lines)
+        "quote": ANY_OF((str,), None),  # csv: the quote character (None: detected; '"' in most exports)
+        "escape": ANY_OF((str,), None),  # csv: the escape character inside quotes (None: detected)
         "encoding": "utf-8",  # e.g. gb18030 / gbk for Chinese exports, latin-1, utf-16
         "date_format": ANY_OF((str,), None),  # strptime format, e.g. '%Y%m%d'; None: ISO dates
         "dayfirst": False,  # dates like 31/12/2024 (day before month)
-        "decimal": ".",  # '.' or ',' (1234,56)
+        # how numbers are written: null reads it off the values (1,234.56 and 1.234,56 both; a contradiction
+        # is an error); '.' or ',' for the decimal mark; thousands ',', '.', ' ', "'" or '' (none)
+        "decimal": ANY_OF((str,), None),
+        "thousands": ANY_OF((str,), None),
         "columns": ANY_OF((dict,), None),  # canonical name -> this source's column name
         **extra,
     }
@@ -107,6 +113,13 @@ DEFAULTS: dict[str, Any] = {
         "pseudonymise_ids": False,  # replace customer ids by their keyed hash in every output
         "key_env": "CUSTSEG_PII_KEY",  # environment variable holding the key
         "key": ANY_OF((str,), None),  # or the key itself (prefer the environment variable)
+    },
+    "ids": {
+        # customer ids spelled like one of these (in any case) are missing ids: their rows are quarantined
+        # with a reason (missing_customer_id), never made into a customer called NULL
+        "null_tokens": ["", "NULL", "N/A", "NA", "None", "-", "nan", "#N/A", "null", "空", "无"],
+        # 00100 and 100 are one customer (one system exported the ids as numbers, another as text)
+        "strip_leading_zeros": False,
     },
     "validation": {
         # a column whose share of unparseable values is above this is a config error; below it the
@@ -383,12 +396,23 @@ def _check_sources(cfg: dict) -> None:
             raise ConfigError(f"config key '{key}.kind' must be one of {', '.join(SOURCE_KINDS)}, got "
                               f"{spec['kind']!r}" + ("" if spec["kind"] else f" (none set and the suffix of "
                                                      f"{spec['path']!r} says nothing)"))
+        if spec["skip_rows"] < 0:
+            raise ConfigError(f"config key '{key}.skip_rows' must be ≥ 0, got {spec['skip_rows']}")
+        for opt in ("quote", "escape"):
+            if spec[opt] is not None and len(spec[opt]) != 1:
+                raise ConfigError(f"config key '{key}.{opt}' must be one character, got {spec[opt]!r}")
         if spec["table"] and spec["query"]:
             raise ConfigError(f"config key '{key}' has both table and query; keep one")
         if kind in ("duckdb", "sqlite", "url") and not (spec["table"] or spec["query"]):
             raise ConfigError(f"config key '{key}' ({kind}) needs a table or a query")
-        if spec["decimal"] not in (".", ","):
-            raise ConfigError(f"config key '{key}.decimal' must be '.' or ',', got {spec['decimal']!r}")
+        if spec["decimal"] not in (".", ",", None):
+            raise ConfigError(f"config key '{key}.decimal' must be '.' or ',' (or null: read it off the values), "
+                              f"got {spec['decimal']!r}")
+        if spec["thousands"] not in (",", ".", " ", "'", "", None):
+            raise ConfigError(f"config key '{key}.thousands' must be ',', '.', ' ', \"'\" or '' (none), or null "
+                              f"(read it off the values), got {spec['thousands']!r}")
+        if spec["decimal"] is not None and spec["decimal"] == spec["thousands"]:
+            raise ConfigError(f"config keys '{key}.decimal' and '{key}.thousands' are both {spec['decimal']!r}")
         try:
             codecs.lookup(spec["encoding"])
         except LookupError:

@@ -270,8 +270,14 @@ def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
     return path
 
 
-def read_excel(path: Path, sheet: str | int = 0, header: bool = True) -> pd.DataFrame:
-    return pd.read_excel(path, sheet_name=sheet, header=0 if header else None)
+def read_excel(path: Path, sheet: str | int = 0, header: bool = True, skip_rows: int = 0) -> pd.DataFrame:
+    """One sheet; with ``header`` its first row (after ``skip_rows``) names the columns, kept exactly as written
+    (a repeated name is not renamed to ``name.1``)."""
+    df = pd.read_excel(path, sheet_name=sheet, header=None, skiprows=skip_rows)
+    if header and len(df):
+        df = df.iloc[1:].reset_index(drop=True).set_axis([str(c) for c in df.iloc[0]], axis=1)
+        df = df.infer_objects()
+    return df
 
 
 def write_ibis(table, folder: Path, name: str) -> Path:

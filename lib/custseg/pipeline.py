@@ -45,7 +45,7 @@ from custseg import config, demo, engine, io, personas, plots, profile, rfm, sch
 from custseg import describe as describing
 from custseg import evaluate as evaluation
 from custseg import features as featuring
-from custseg.cluster import Segmenter, select_columns
+from custseg.cluster import Segmenter, TooFewCustomers, constant_columns, select_columns
 from custseg.errors import SourceError, StageError
 
 
@@ -261,6 +261,7 @@ def collect(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     io.write(paths, "validation", got.validation)
     # the collected tables are queries over the raw sources: write them once and go on from the copies
     got = collecting.stage(con, got, paths)
+    collecting.check_ids_match(cfg, got)
     totals = collecting.source_totals(got)
     io.write(paths, "source_totals", totals)
     reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm)
@@ -315,6 +316,12 @@ def clean(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     if counts["lines_in"] != counts["lines_kept"] + counts["lines_quarantined"] or \
             counts["customers_in"] != counts["customers_kept"] + counts["customers_quarantined"]:
         raise StageError(f"02_clean lost rows (a custseg bug, please report it): {counts}")
+    if not counts["lines_kept"]:
+        removed = line_audit[(line_audit["action"] == "quarantined") & (line_audit["rows"] > 0)].nlargest(3, "rows")
+        reasons = "; ".join(f"{r.rule}: {r.rows:,} lines (see {cleaning.RULE_KEYS.get(r.rule, 'the audit')})"
+                            for r in removed.itertuples())
+        raise StageError(f"02_clean kept none of the {counts['lines_in']:,} order lines. Most were removed by "
+                         f"{reasons}. The audit is in {io.artefact_path(paths, 'audit')}")
     io.write(paths, "snapshot", counts)
     running.done(counts)
     return SimpleNamespace(con=con, snapshot=snapshot, customer_audit=customer_audit, line_audit=line_audit,
@@ -357,19 +364,29 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
         raise StageError("04_features: no customer has a kept purchase, so there is nothing to segment; read "
                          "02_clean's audit for the rules that removed the lines")
     clv = featuring.clv_summary(transactions, snapshot, f["clv_time_unit"], f["clv_time_scaler"])
-    start = holdout_start(cfg, snapshot, table["first_purchase"].min().date())
-    calibration = featuring.calibration_holdout(transactions, start, snapshot, f["clv_time_unit"],
-                                                f["clv_time_scaler"])
+    first_day = table["first_purchase"].min().date()
+    start = holdout_start(cfg, snapshot, first_day)
+    holdout = {"snapshot": snapshot.isoformat(), "holdout_start": start.isoformat(), "reason": None}
+    if start > snapshot:
+        raise StageError(f"features.holdout_start ({start}) is after the snapshot ({snapshot}): move it earlier")
+    if start <= first_day:  # nobody bought before the holdout: nothing to form segments on and judge later
+        calibration = pd.DataFrame()
+        holdout.update(holdout_start=None, reason=f"every purchase is on or after {start} (the data runs from "
+                       f"{first_day} to {snapshot}), so there is no earlier period to form segments on and a later "
+                       "one to judge them by: the holdout test is left out")
+    else:
+        calibration = featuring.calibration_holdout(transactions, start, snapshot, f["clv_time_unit"],
+                                                    f["clv_time_scaler"])
     scores = rfm.rfm_table(table, **cfg["rfm"])
     if not (table["customer_id"].is_unique and len(scores) == len(table) == len(clv)):
         raise StageError("04_features: the customer table, RFM scores and CLV summary disagree (a custseg bug)")
     for name, frame in {"features": table, "rfm": scores, "clv_summary": clv,
                         "calibration_holdout": calibration}.items():
         io.write(paths, name, frame)
-    holdout = {"snapshot": snapshot.isoformat(), "holdout_start": start.isoformat()}
     io.write(paths, "holdout", holdout)
     running.done({"customers": len(table), **holdout, "features": int(table.shape[1] - 1)})
-    return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout_start=start,
+    return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout=holdout,
+                           holdout_start=config.as_date(holdout["holdout_start"]) if holdout["holdout_start"] else None,
                            calibration=calibration, scores=scores, groups=featuring.feature_groups(table))
 
 
@@ -378,8 +395,19 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     running = _Running(cfg, paths, "05_cluster")
     table = io.read(paths, "features")
     c = cfg["cluster"]
-    columns = select_columns(table, c["features"], c["dimensions"])
-    segmenter = Segmenter.from_config(c).fit(table[columns])
+    chosen = select_columns(table, c["features"], c["dimensions"])
+    dropped = constant_columns(table[chosen]) if len(table) > 1 else []
+    columns = [col for col in chosen if col not in dropped]
+    if not columns:
+        raise StageError(f"05_cluster: every clustering feature ({', '.join(chosen)}) has the same value for (nearly) "
+                         "all customers, so there is nothing to segment on; add features in cluster.features or "
+                         "cluster.dimensions")
+    try:
+        segmenter = Segmenter.from_config(c).fit(table[columns])
+    except TooFewCustomers as err:
+        raise StageError(f"05_cluster: {err}. The RFM scores of 04_features (rfm.parquet) still rank them; to "
+                         "segment, bring more customers or a longer window, or lower cluster.k_min / cluster.k"
+                         ) from None
     segments = pd.DataFrame({"customer_id": table["customer_id"], "segment": segmenter.labels_})
     io.write(paths, "segments", segments)
     io.write(paths, "segmenter", segmenter)
@@ -388,7 +416,8 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     else:
         io.remove(paths, "k_sweep")
     sizes = segments["segment"].value_counts().sort_index()
-    summary = {"k": segmenter.k_, "reason": segmenter.reason_, "features": columns, "algorithm": c["algorithm"],
+    summary = {"k": segmenter.k_, "reason": segmenter.reason_, "features": columns, "dropped_constant": dropped,
+               "algorithm": c["algorithm"],
                "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
                "stability": schema.stability_verdict(segmenter.stability_ari_),
                "noise_share": round(float((segmenter.labels_ == -1).mean()), 4),
@@ -396,7 +425,8 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     io.write(paths, "cluster", summary)
     running.done({"k": summary["k"], "stability_mean_ari": summary["stability_mean_ari"],
                   "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": len(segments)})
-    return SimpleNamespace(table=table, columns=columns, segmenter=segmenter, segments=segments, summary=summary)
+    return SimpleNamespace(table=table, columns=columns, dropped=dropped, segmenter=segmenter, segments=segments,
+                           summary=summary)
 
 
 def segment_customers(paths: io.RunPaths) -> pd.DataFrame:
@@ -436,7 +466,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     ``evaluate.later_snapshot``) migration and drift at a later snapshot."""
     running = _Running(cfg, paths, "07_evaluate")
     con = con or engine.connect(cfg)
-    e, c = cfg["evaluate"], cfg["cluster"]
+    e = cfg["evaluate"]
     customers = segment_customers(paths)
     segmenter = io.read(paths, "segmenter")
     clustered_on = io.read(paths, "cluster")["features"]
@@ -453,20 +483,10 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     transactions = io.read(paths, "transactions", con)
     survey = io.read(paths, "collected_survey") if io.exists(paths, "collected_survey") else None
     split = io.read(paths, "holdout")
-    snapshot, start = config.as_date(split["snapshot"]), config.as_date(split["holdout_start"])
-    calibration = featuring.customer_features(transactions, crm, survey, start - dt.timedelta(days=1),
-                                              cfg["features"]["age_bands"])
-    data = evaluation.with_outcomes(calibration, evaluation.holdout_outcomes(transactions, start, snapshot))
-    k = segmenter.k_
-    ours = Segmenter.from_config(c, k=k, stability_runs=0).fit(data[select_columns(data, c["features"],
-                                                                                   c["dimensions"])])
-    grid = rfm.rfm_table(data, **cfg["rfm"])
-    baseline = f"k-means raw RFM, k={e['baseline_k']}"
-    methods = {"custseg": ours.labels_, "RFM grid": evaluation.pooled_rfm(grid["rfm_segment"], k).to_numpy(),
-               "k-means raw RFM": evaluation.kmeans_rfm(data, k, c["seed"]),
-               baseline: evaluation.kmeans_rfm(data, e["baseline_k"], c["seed"])}
-    comparison = evaluation.compare(methods, data)
-    contest = evaluation.winner(comparison, "custseg", ["RFM grid", "k-means raw RFM"])
+    snapshot = config.as_date(split["snapshot"])
+    start = config.as_date(split["holdout_start"]) if split["holdout_start"] else None
+    data, methods, comparison, contest = _holdout_contest(cfg, segmenter, clustered_on, transactions, crm, survey,
+                                                          start, snapshot, split.get("reason"))
 
     migration = _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions)
     io.write(paths, "scorecard", card)
@@ -483,7 +503,8 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                                 **migration.advice}
     io.write(paths, "evaluate", summary)
     _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration)
-    eta = comparison.pivot(index="method", columns="outcome", values="eta2")
+    eta = (comparison.pivot(index="method", columns="outcome", values="eta2") if len(comparison)
+           else pd.DataFrame(columns=list(evaluation.OUTCOMES)))
     running.done({"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": contest["wins"],
                   "holdout_start": start, "eta2": {m: {o: round(float(v), 4) for o, v in row.items()}
                                                    for m, row in eta.iterrows()},
@@ -491,7 +512,33 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
                            reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
                            comparison=comparison, contest=contest, migration=migration,
-                           eta=eta.loc[list(methods), list(evaluation.OUTCOMES)])
+                           eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
+
+
+def _holdout_contest(cfg, segmenter, clustered_on, transactions, crm, survey, start, snapshot, reason):
+    """Segments formed on the calibration period by custseg, the RFM grid and k-means on raw RFM, judged on what
+    the customers did in the holdout. Without a holdout (``start`` None), an empty contest saying why."""
+    if start is None:
+        return pd.DataFrame(), {}, pd.DataFrame(), {"wins": None, "best": {}, "constant": [], "text": reason}
+    e, c = cfg["evaluate"], cfg["cluster"]
+    calibration = featuring.customer_features(transactions, crm, survey, start - dt.timedelta(days=1),
+                                              cfg["features"]["age_bands"])
+    data = evaluation.with_outcomes(calibration, evaluation.holdout_outcomes(transactions, start, snapshot))
+    k = segmenter.k_
+    try:
+        ours = Segmenter.from_config(c, k=k, stability_runs=0).fit(evaluation.align(data, clustered_on))
+    except TooFewCustomers as err:
+        return data, {}, pd.DataFrame(), {"wins": None, "best": {}, "constant": [],
+                                          "text": f"the calibration period before {start} is too small to segment "
+                                                  f"again ({err}): the holdout test is left out"}
+    grid = rfm.rfm_table(data, **cfg["rfm"])
+    baseline = f"k-means raw RFM, k={e['baseline_k']}"
+    methods = {"custseg": ours.labels_, "RFM grid": evaluation.pooled_rfm(grid["rfm_segment"], k).to_numpy(),
+               "k-means raw RFM": evaluation.kmeans_rfm(data, k, c["seed"])}
+    if len(data) >= 2 * e["baseline_k"]:
+        methods[baseline] = evaluation.kmeans_rfm(data, e["baseline_k"], c["seed"])
+    comparison = evaluation.compare(methods, data)
+    return data, methods, comparison, evaluation.winner(comparison, "custseg", ["RFM grid", "k-means raw RFM"])
 
 
 def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions):
@@ -525,12 +572,13 @@ def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey,
 def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration) -> None:
     """The index page's block for 07 (``reports/<run>/headlines/07_evaluate.json``)."""
     items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
-             {"label": "custseg wins the holdout test", "value": "yes" if contest["wins"] else "no"}]
-    text = f"{solution['verdict']}. Holdout {start} – {snapshot}: {contest['text']}"
+             {"label": "custseg wins the holdout test",
+              "value": "not tested" if contest["wins"] is None else "yes" if contest["wins"] else "no"}]
+    text = f"{solution['verdict']}. " + (f"Holdout {start} – {snapshot}: " if start else "") + contest["text"]
     if migration is not None:
         items.append({"label": f"drift by {migration.later}", "value": migration.advice["status"]})
         text += f" Migration to {migration.later}: {migration.advice['status']}."
-    rows = comparison[comparison["method"].isin(methods)]
+    rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
     io.write_json({"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
                    "table": [{"method": r.method, "segments": r.segments, "outcome": r.outcome,
                               "eta²": f"{r.eta2:.3f}", "lift of best segment": f"{r.top_lift:.2f}",

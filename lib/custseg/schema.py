@@ -79,6 +79,19 @@ def source_kind(spec: dict) -> str:
     return SUFFIX_KIND.get(Path(spec["path"]).suffix.lower(), "")
 
 
+# Likert answers written as text: label (lower case) -> score; agreement and satisfaction, English and Chinese
+LIKERT = {
+    **dict.fromkeys(["strongly disagree", "completely disagree", "非常不同意", "完全不同意", "very dissatisfied",
+                     "非常不满意"], 1),
+    **dict.fromkeys(["disagree", "somewhat disagree", "不同意", "比较不同意", "dissatisfied", "不满意"], 2),
+    **dict.fromkeys(["neutral", "neither agree nor disagree", "neither", "一般", "中立", "说不清",
+                     "neither satisfied nor dissatisfied"], 3),
+    **dict.fromkeys(["agree", "somewhat agree", "同意", "比较同意", "satisfied", "满意"], 4),
+    **dict.fromkeys(["strongly agree", "completely agree", "非常同意", "完全同意", "very satisfied", "非常满意"], 5),
+}
+CUSTOMER_IDS = ("customer_id", "respondent_id")  # the canonical columns that name a customer
+
+
 # ---------------------------------------------------------------------------------------------- rules
 
 

@@ -149,6 +149,12 @@ def test_artifacts(demo_run):
     assert meta["row_counts"]["customers_segmented"] == len(segments)
     assert meta["row_counts"]["lines_in"] == meta["row_counts"]["lines_kept"] + meta["row_counts"]["lines_quarantined"]
     assert set(meta["timings_s"]) == {*stems, "total"}
+    # the headline numbers every stage recorded, in one place
+    stages = meta["stages"]
+    assert list(stages) == stems
+    assert stages["02_clean"]["lines_kept"] == meta["row_counts"]["lines_kept"]
+    assert stages["05_cluster"]["k"] == segments["segment_id"].nunique() == len(stages["06_personas"]["names"])
+    assert stages["06_personas"]["customers"] == len(segments) == stages["04_features"]["customers"]
     assert len(list((reports / "figures").glob("*.png"))) >= 8
     assert len(list((reports / "personas").glob("*.md"))) == segments["segment_id"].nunique()
     # nothing was written into the repository's own data/ or reports/ folders

@@ -211,8 +211,12 @@ def test_select_columns():
 
 
 def test_too_few_customers_and_unknown_algorithm():
-    with pytest.raises(ValueError, match="too few"):
-        cluster.Segmenter(k_max=10, progress=False).fit(pd.DataFrame({"a": range(5)}))
+    few = cluster.Segmenter(k_max=10, stability_runs=0, progress=False).fit(pd.DataFrame({"a": [1, 2, 3, 10, 11]}))
+    assert few.k_ == 2 and "k was tried up to 2 only (cluster.k_max is 10)" in few.reason_
+    with pytest.raises(cluster.TooFewCustomers, match="3 customers are too few to form 2 segments"):
+        cluster.Segmenter(progress=False).fit(pd.DataFrame({"a": range(3)}))
+    with pytest.raises(cluster.TooFewCustomers, match="only 1 distinct combination"):
+        cluster.Segmenter(progress=False).fit(pd.DataFrame({"a": [5.0] * 20}))
     with pytest.raises(ValueError, match="unknown algorithm 'dbscan'"):
         cluster.Segmenter(algorithm="dbscan", progress=False).fit(pd.DataFrame({"a": range(50)}))
 

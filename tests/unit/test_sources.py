@@ -218,8 +218,6 @@ BAD = [
     ("text-in-amount", {"t.csv": "customer_id,order_ts,amount\nA,2024-01-01,ten\nB,2024-01-02,n/a\n"},
      {"path": "t.csv"}, {}, SourceError, ["column 'amount'", "not numbers", "'ten'",
                                           "sources.transactions.columns.amount"]),
-    ("decimal-comma-not-set", {"t.csv": "customer_id;order_ts;amount\nA;2024-01-01;10,50\nB;2024-01-02;3,20\n"},
-     {"path": "t.csv", "delimiter": ";"}, {}, SourceError, ["'10,50'", "sources.transactions.decimal: ','"]),
     ("all-null-column", {"t.csv": "customer_id,order_ts,amount\n,2024-01-01,1\n ,2024-01-02,2\n"},
      {"path": "t.csv"}, {}, SourceError, ["column 'customer_id'", "all 2 values are missing"]),
     ("not-utf8", {"t.csv": "customer_id,order_ts,amount\n张三,2024-01-01,1\n".encode("gbk")}, {"path": "t.csv"}, {},

@@ -37,14 +37,16 @@ from custseg.cluster.models import (
 from custseg.cluster.preprocess import (
     TRANSFORMS,
     categorical_blocks,
+    constant_columns,
     make_preprocessor,
     select_columns,
     skewed_columns,
 )
-from custseg.cluster.segmenter import Segmenter, UnstableSegmentsWarning
+from custseg.cluster.segmenter import Segmenter, TooFewCustomers, UnstableSegmentsWarning
 from custseg.cluster.select_k import CRITERIA, criteria, elbow_k, recommend_k, subsample_stability, sweep
 
 __all__ = ["ALGORITHMS", "CRITERIA", "TRANSFORMS", "HDBSCANClusters", "KPrototypesClusters", "Segmenter",
-           "UnstableSegmentsWarning", "WardClusters", "assign_in_engine", "categorical_blocks", "criteria", "elbow_k",
+           "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine", "categorical_blocks",
+           "constant_columns", "criteria", "elbow_k",
            "make_model", "make_preprocessor", "recommend_k", "sample_linkage", "select_columns", "skewed_columns",
            "subsample_stability", "sweep", "sweep_n_init"]

@@ -14,6 +14,8 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, QuantileTr
 from custseg import features
 
 TRANSFORMS = ("log", "quantile", "none")
+# a feature whose most common value is shared by at least this share of customers tells almost nobody apart
+NEAR_CONSTANT = 0.995
 
 
 def select_columns(df: pd.DataFrame, patterns: list[str], dimensions: list[str] | tuple = ()) -> list[str]:
@@ -98,3 +100,14 @@ def categorical_blocks(preprocessor: ColumnTransformer) -> list[tuple[int, int]]
         blocks.append((start, start + len(values)))
         start += len(values)
     return blocks
+
+
+def constant_columns(df: pd.DataFrame, share: float = NEAR_CONSTANT) -> list[str]:
+    """Columns that are constant or nearly so: one value (missing included) for at least ``share`` of the rows.
+
+    Clustering on them adds nothing but noise in the distances (a log without returns has ``return_rate``
+    0 for everybody), so they are dropped before clustering, with a note.
+    """
+    if df.empty:
+        return []
+    return [c for c in df.columns if df[c].value_counts(dropna=False, normalize=True).iloc[0] >= share]

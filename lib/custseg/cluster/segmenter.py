@@ -15,6 +15,10 @@ from custseg.config import interactive
 from custseg.schema import UNSTABLE_ARI
 
 
+class TooFewCustomers(ValueError):
+    """The data has fewer customers (or distinct customers) than the segments asked for need."""
+
+
 class UnstableSegmentsWarning(UserWarning):
     """The chosen solution changes too much when it is refitted on subsamples."""
 
@@ -100,21 +104,31 @@ class Segmenter(ClusterMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y=None) -> Segmenter:
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
-        if len(X) < max(self.k or self.k_max, 2) * 2:
-            raise ValueError(f"{len(X)} customers are too few to form up to {self.k or self.k_max} segments")
+        fewest = max(self.k or self.k_min, 2)
+        if len(X) < 2 * fewest:
+            raise TooFewCustomers(f"{len(X):,} customer{'s are' if len(X) != 1 else ' is'} too few to form {fewest} "
+                                  "segments (each needs at least 2 customers)")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.preprocessor_ = make_preprocessor(X, self.skew_transform).fit(X)
         z = self.preprocessor_.transform(X)
+        distinct = len(np.unique(np.round(z, 9), axis=0))
+        if distinct < fewest:
+            raise TooFewCustomers(f"the {len(X)} customers have only {distinct} distinct combination(s) of the "
+                                  f"clustering features, too few to form {fewest} segments")
         params = self._model_params(len(X))
         seed = self.random_state
         self.sweep_ = None
         if self.algorithm == "hdbscan":
             k = None
         elif self.k is None:
-            ks = range(self.k_min, min(self.k_max, len(X) - 1) + 1)
+            k_max = min(self.k_max, len(X) // 2, distinct)
+            ks = range(self.k_min, k_max + 1)
             self.sweep_ = sweep(z, ks, self.algorithm, seed, self.silhouette_sample, self.stability_runs,
                                 self.progress, **params)
             k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share)
+            if k_max < self.k_max:
+                self.reason_ += (f" With {len(X):,} customers ({distinct:,} distinct), k was tried up to {k_max} "
+                                 f"only (cluster.k_max is {self.k_max}).")
         else:
             k, self.reason_ = self.k, f"k={self.k} was set in the config."
         self.model_ = make_model(self.algorithm, k, seed, **params).fit(z)

@@ -126,17 +126,26 @@ def compare(segmentations: dict[str, np.ndarray | pd.Series], data: pd.DataFrame
 def winner(comparison: pd.DataFrame, ours: str, rivals: list[str]) -> dict:
     """Whether ``ours`` separates the holdout outcomes better (higher eta²) than each of ``rivals``.
 
+    An outcome that does not vary in the holdout (say every customer bought again, so nobody churned)
+    cannot be separated by any segmentation: it is left out of the verdict and named.
+
     Returns
     -------
     dict
-        ``wins`` (True when ours has the highest eta² on at least two of the three outcomes), the best
-        method per outcome, and a sentence.
+        ``wins`` (True when ours has the highest eta² on most of the outcomes that vary; None when none
+        does), the best method per outcome, the outcomes left out, and a sentence.
     """
     eta = comparison.pivot(index="method", columns="outcome", values="eta2").loc[[ours, *rivals]]
-    best = {o: str(eta[o].idxmax()) for o in eta.columns}
+    constant = [o for o in eta.columns if eta[o].isna().all()]
+    best = {o: str(eta[o].idxmax()) for o in eta.columns if o not in constant}
     won = [o for o, m in best.items() if m == ours]
-    wins = len(won) >= 2
+    left_out = f" ({', '.join(constant)}: the same for every customer in the holdout, left out)" if constant else ""
+    if not best:
+        return {"wins": None, "best": {}, "constant": constant,
+                "text": f"no holdout outcome varies between customers{left_out}, so no segmentation can be judged "
+                        "on it."}
+    wins = len(won) > len(best) / 2
     sentence = (f"{ours} separates the holdout best on {len(won)} of {len(best)} outcomes"
                 + (f" ({', '.join(won)})" if won else "")
                 + "; " + ", ".join(f"{o}: {m} (eta² {eta.loc[m, o]:.3f})" for o, m in best.items() if m != ours))
-    return {"wins": wins, "best": best, "text": sentence.rstrip("; ") + "."}
+    return {"wins": wins, "best": best, "constant": constant, "text": sentence.rstrip("; ") + "." + left_out}

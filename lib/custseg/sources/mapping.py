@@ -9,71 +9,214 @@ from __future__ import annotations
 
 import difflib
 
+import ibis
 import ibis.expr.types as ir
 
 from custseg.errors import SourceError
-from custseg.schema import KEEP_EXTRA, SCHEMAS, configured
-from custseg.sources.parsing import as_text, hint, parse
-from custseg.sources.readers import fail, location, open_source
+from custseg.schema import CUSTOMER_IDS, KEEP_EXTRA, LIKERT, SCHEMAS, configured
+from custseg.sources.parsing import (
+    CURRENCY,
+    AmbiguousNumbers,
+    NumberFormat,
+    as_text,
+    clean_number_text,
+    date_shapes,
+    hint,
+    number_format,
+    parse,
+    parse_number,
+)
+from custseg.sources.readers import fail, location, open_source, title_rows_hint
+
+SCIENTIFIC = r"^[+-]?\d(\.\d+)?[eE][+-]?\d+$"  # 1.23457E+11: what a spreadsheet makes of a long id
+MAX_FORMAT_SAMPLE = 20_000  # distinct values with a separator read to tell how numbers are written
+
+
+def _number_format(raw: ir.Table, column: str, spec: dict, role: str, canonical_name: str, where: str
+                   ) -> NumberFormat:
+    """How a text column writes its numbers, from its distinct values that hold a separator."""
+    text = clean_number_text(as_text(raw[column]))
+    marked = raw.select(v=text).filter(text.re_search(r"[.,' ]")).distinct().limit(MAX_FORMAT_SAMPLE)
+    try:
+        return number_format(marked.execute()["v"].tolist(), spec["decimal"], spec["thousands"])
+    except AmbiguousNumbers as err:
+        raise fail(role, where, f"column '{column}' ({canonical_name}): {err}",
+                   f"set sources.{role}.decimal ('.' or ',') and sources.{role}.thousands (',', '.', ' ' or '') "
+                   f"to how this export writes numbers, or fix these values in the export") from None
+
+
+def _false(col: ir.Value) -> ir.BooleanColumn:
+    """A column of False as long as ``col`` (a literal would be a scalar, which cannot be summed)."""
+    return col.isnull() & ibis.literal(False)
+
+
+def _customer_ids(col: ir.Value, parsed: ir.Value, ids: dict) -> tuple[ir.Value, ir.BooleanValue]:
+    """Ids with the missing-value tokens (NULL, N/A, …) made missing and, if configured, leading zeros removed;
+    and which raw values were such tokens."""
+    tokens = sorted({t.strip().upper() for t in ids["null_tokens"] if t.strip()})
+    is_token = as_text(col).upper().isin(tokens).fill_null(False) if tokens else _false(col)
+    out = ibis.ifelse(is_token, ibis.null("string"), parsed)
+    if ids["strip_leading_zeros"]:
+        out = out.re_replace(r"^0+(\d)", r"\1")
+    return out, is_token
 
 
 def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: str = "duckdb"
-               ) -> tuple[ir.Table, list[dict]]:
+              ) -> tuple[ir.Table, list[dict]]:
     """Map a source's columns to canonical names and types, with the checks of the module docstring.
 
     Returns the typed table (canonical columns present in the source, plus the kept extra columns) and
-    the validation report rows (one per parsed column).
+    the validation report rows (one per parsed column, and one per survey item).
     """
     spec, schema, where = cfg["sources"][role], SCHEMAS[role], location(cfg, role)
     mapping = spec["columns"] or {}
     columns = list(raw.columns)
     present: dict[str, str] = {}
-    for canonical in schema:
-        user = mapping.get(canonical, canonical)
+    for canonical_name in schema:
+        user = mapping.get(canonical_name, canonical_name)
         if user in columns:
-            present[canonical] = user
-        elif canonical in mapping or canonical in required:
-            raise _missing_column(role, where, canonical, user, columns, canonical in mapping)
+            present[canonical_name] = user
+        elif canonical_name in mapping or canonical_name in required:
+            wanted = [mapping.get(n, n) for n in schema if n in mapping or n in required]
+            raise _missing_column(role, where, canonical_name, user, columns, canonical_name in mapping,
+                                  title_rows_hint(cfg, role, wanted))
     n_rows = int(raw.count().execute())
     if n_rows == 0:
         raise fail(role, where, "has column names but no rows", "export the data again (or check the query)")
     extra = [c for c in columns if c not in present.values()] if role in KEEP_EXTRA else []
-    parsed = {c: parse(raw[u], schema[c].type, spec, engine) for c, u in present.items()}
-    # survey items and other numeric extras become numbers when every value parses as one
-    numeric_extra = {c: parse(raw[c], "number", spec, engine) for c in extra} if role == "survey" else {}
+    formats = {c: _number_format(raw, u, spec, role, c, where) for c, u in present.items()
+               if schema[c].type == "number" and raw[u].type().is_string()}
+    parsed, tokens = {}, {}
+    for c, u in present.items():
+        parsed[c] = parse(raw[u], schema[c].type, spec, engine, formats.get(c))
+        tokens[c] = _false(raw[u])
+        if c in CUSTOMER_IDS:
+            parsed[c], tokens[c] = _customer_ids(raw[u], parsed[c], cfg["ids"])
     checks: dict[str, ir.Value] = {"rows": raw.count()}
     for c, u in present.items():
-        checks[f"filled__{c}"] = as_text(raw[u]).notnull().sum() if not raw[u].type().is_numeric() \
-            and not raw[u].type().is_temporal() else raw[u].notnull().sum()
-        checks[f"invalid__{c}"] = (raw[u].notnull() & parsed[c].isnull()).sum()
-    for c, expr in numeric_extra.items():
-        checks[f"invalid__x__{c}"] = (as_text(raw[c]).notnull() & expr.isnull()).sum()
+        filled = as_text(raw[u]).notnull() if raw[u].type().is_string() else raw[u].notnull()
+        checks[f"filled__{c}"] = (filled & ~tokens[c]).sum()
+        checks[f"tokens__{c}"] = tokens[c].sum()
+        checks[f"invalid__{c}"] = (raw[u].notnull() & parsed[c].isnull() & ~tokens[c]).sum()
+        if c in CUSTOMER_IDS and raw[u].type().is_string():
+            checks[f"scientific__{c}"] = as_text(raw[u]).re_search(SCIENTIFIC).fill_null(False).sum()
+        if c in formats:
+            checks[f"currency__{c}"] = as_text(raw[u]).re_search(CURRENCY).fill_null(False).sum()
+            checks[f"negative__{c}"] = as_text(raw[u]).re_search(r"-$|^\(").fill_null(False).sum()
+    items = _survey_items(raw, extra, cfg) if role == "survey" else {}
+    for c, item in items.items():
+        checks.update({f"{k}__x__{c}": v for k, v in item["checks"].items()})
     counts = raw.aggregate(**checks).execute().iloc[0]
     limit, n_examples = cfg["validation"]["max_invalid_share"], cfg["validation"]["examples"]
     report = []
     for c, u in present.items():
-        filled, invalid = int(counts[f"filled__{c}"]), int(counts[f"invalid__{c}"])
+        filled, invalid, n_tokens = (int(counts[f"{k}__{c}"]) for k in ("filled", "invalid", "tokens"))
         if filled == 0:
-            raise fail(role, where, f"column '{u}' ({c}) is empty: all {n_rows:,} values are missing",
-                        f"map the right column in sources.{role}.columns.{c} (or remove the mapping)")
+            raise fail(role, where, f"column '{u}' ({c}) is empty: all {n_rows:,} values are missing"
+                       + (f" ({n_tokens:,} are missing-value words such as NULL or N/A)" if n_tokens else ""),
+                       f"map the right column in sources.{role}.columns.{c} (or remove the mapping)")
+        n_sci = int(counts.get(f"scientific__{c}", 0))
+        if n_sci:
+            shown = raw.filter(as_text(raw[u]).re_search(SCIENTIFIC)).select(u).limit(n_examples).execute()[u]
+            raise fail(role, where, f"column '{u}' ({c}): {n_sci:,} of {filled:,} ids are in scientific notation, "
+                       f"e.g. {shown.tolist()}: a spreadsheet rounded them, so different customers now share an id "
+                       f"and cannot be told apart", "export the ids as text (in Excel: format the column as Text "
+                       "before saving as CSV), or export from the source system directly")
         examples = []
         if invalid:
-            bad = raw.filter(raw[u].notnull() & parsed[c].isnull())
+            bad = raw.filter(raw[u].notnull() & parsed[c].isnull() & ~tokens[c])
             examples = bad.select(u).limit(n_examples).execute()[u].tolist()
             if invalid > limit * filled:
+                is_date = schema[c].type in ("date", "timestamp")
+                shapes = None
+                if is_date and raw[u].type().is_string():
+                    counted = raw.filter(as_text(raw[u]).notnull()).group_by(
+                        shape=date_shapes(as_text(raw[u]))).aggregate(n=ibis._.count()).execute()
+                    shapes = dict(zip(counted["shape"], counted["n"].astype(int), strict=True))
                 raise fail(role, where, f"column '{u}' ({c}): {invalid:,} of {filled:,} values are not "
-                            f"{'dates' if schema[c].type in ('date', 'timestamp') else 'numbers'}, "
-                            f"e.g. {examples}", hint(role, c, schema[c].type, examples, spec))
+                           f"{'dates' if is_date else 'numbers'}, e.g. {examples}",
+                           hint(role, c, schema[c].type, examples, spec, shapes))
+        notes = []
+        if n_tokens:
+            notes.append(f"{n_tokens:,} ids written as a missing-value word (ids.null_tokens): treated as missing")
+        if c in formats:
+            if formats[c] != NumberFormat():
+                notes.append(f"numbers read with {formats[c].describe()} (from the values)")
+            if int(counts[f"currency__{c}"]):
+                notes.append(f"currency symbols removed from {int(counts[f'currency__{c}']):,} values")
+            if int(counts[f"negative__{c}"]):
+                notes.append(f"{int(counts[f'negative__{c}']):,} negatives written as 12.50- or (12.50)")
         report.append({"source": role, "column": u, "canonical": c, "type": schema[c].type, "rows": n_rows,
-                       "missing": n_rows - filled, "unparseable": invalid, "examples": examples})
+                       "missing": n_rows - filled, "unparseable": invalid, "examples": examples,
+                       "notes": "; ".join(notes)})
     out = {c: parsed[c] for c in present}
     for c in extra:
-        numeric = role == "survey" and int(counts[f"invalid__x__{c}"]) == 0
-        out[c] = numeric_extra[c] if numeric else as_text(raw[c]) if not raw[c].type().is_temporal() else raw[c]
+        out[c] = as_text(raw[c]) if not raw[c].type().is_temporal() else raw[c]
+    for c, item in items.items():
+        kind, expr, row = _item_kind(raw, c, item, {k: int(counts[f"{k}__x__{c}"]) for k in item["checks"]},
+                                     n_rows, role, where, limit, n_examples)
+        out[c] = expr if expr is not None else out[c]
+        report.append({"source": role, "column": c, "canonical": "(survey item)", "type": kind, "rows": n_rows,
+                       **row})
     return raw.select(**out), report
 
 
-def _missing_column(role, where, canonical, user, columns, mapped) -> SourceError:
+def _survey_items(raw: ir.Table, extra: list[str], cfg: dict) -> dict:
+    """Each extra survey column read as a number and as a Likert label, with the counts that decide which it is."""
+    tokens = sorted({t.strip().upper() for t in cfg["ids"]["null_tokens"] if t.strip()})
+    items = {}
+    for c in extra:
+        if raw[c].type().is_numeric():
+            items[c] = {"number": raw[c].cast("float64"), "likert": None, "token": _false(raw[c]),
+                        "checks": {"filled": raw[c].notnull().sum(), "number": raw[c].notnull().sum(),
+                                   "likert": _false(raw[c]).sum()}}
+            continue
+        text = as_text(raw[c])
+        token = text.upper().isin(tokens).fill_null(False)
+        number = parse_number(clean_number_text(text), NumberFormat())
+        likert = text.lower().substitute(LIKERT, else_=ibis.null("int64")).cast("float64")
+        filled = text.notnull() & ~token
+        items[c] = {"number": number, "likert": likert, "token": token, "text": text,
+                    "checks": {"filled": filled.sum(), "number": (filled & number.notnull()).sum(),
+                               "likert": (filled & likert.notnull()).sum()}}
+    return items
+
+
+def _item_kind(raw, column, item, n, n_rows, role, where, limit, n_examples):
+    """Whether a survey column is a numeric item, a Likert item written in words, or text (kept, not an item)."""
+    filled = n["filled"]
+    rest = {"number": filled - n["number"], "likert": filled - n["likert"]}
+    best = "number" if n["number"] >= n["likert"] else "likert"
+    if filled and rest[best] <= limit * filled:
+        expr = item[best] if best == "number" else item["likert"]
+        expr = ibis.ifelse(item["token"], ibis.null("float64"), expr)
+        unparsed = rest[best]
+        examples = []
+        if unparsed:
+            bad = raw.filter(~item["token"] & item[best].isnull() & raw[column].notnull())
+            examples = bad.select(column).limit(n_examples).execute()[column].tolist()
+        notes = "Likert labels mapped to 1-5 (custseg.schema.LIKERT)" if best == "likert" else ""
+        return best, expr, {"missing": n_rows - filled, "unparseable": unparsed, "examples": examples, "notes": notes}
+    if filled and max(n["number"], n["likert"]) >= 0.5 * filled:  # an item, with answers nobody can score
+        text = item["text"]
+        bad = raw.filter(~item["token"] & text.notnull() & item[best].isnull())
+        unknown = bad.group_by(text.name("v")).aggregate(n=ibis._.count()).order_by(ibis.desc("n")).limit(
+            n_examples).execute()
+        shown = ", ".join(f"{v!r} ({k:,}×)" for v, k in zip(unknown["v"], unknown["n"], strict=True))
+        raise fail(role, where, f"survey item '{column}': {rest[best]:,} of {filled:,} answers are not "
+                   f"{'numbers' if best == 'number' else 'known Likert labels'}, e.g. {shown}",
+                   "recode them in the export (1-5, or labels such as 'Strongly agree' … / '非常同意' …), or "
+                   "remove the column from the survey")
+    examples = raw.filter(item["text"].notnull()).select(column).limit(n_examples).execute()[column].tolist()
+    return "text", None, {"missing": n_rows - filled, "unparseable": 0, "examples": examples,
+                          "notes": "not numbers or Likert labels: kept as text, not a survey item"}
+
+
+def _missing_column(role, where, canonical, user, columns, mapped, title_hint=None) -> SourceError:
+    if title_hint:
+        shown = columns if len(columns) <= 8 else [*columns[:8], "…"]
+        return fail(role, where, f"has no column '{user}' for {canonical}: its first line {shown} looks like a "
+                    "title, not the header", title_hint)
     close = difflib.get_close_matches(user, columns, n=1, cutoff=0.6) or [
         c for c in columns if c.lower().replace(" ", "_") == user.lower()]
     lone = columns[0] if len(columns) == 1 else ""

@@ -1,13 +1,17 @@
 """Parse source columns to canonical types in the engine: ids, text, numbers, dates and timestamps.
 
-Unparseable values become null (counted and shown by :mod:`custseg.sources.mapping`); :func:`hint` says
-which config key would parse them.
+Money is parsed, never guessed: :func:`number_format` reads the decimal mark and the thousands separator off
+the values themselves (``1,234.56`` and ``1.234,56`` both), refuses values that contradict each other or the
+configured ``decimal`` / ``thousands``, and :func:`parse` strips currency symbols and full-width digits and
+reads trailing-minus (``12.50-``) and bracketed (``(12.50)``) negatives. Unparseable values become null
+(counted and shown by :mod:`custseg.sources.mapping`); :func:`hint` says which config key would parse them.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -70,13 +74,122 @@ def _strptime(text: ir.StringValue, fmt: str, engine: str) -> ir.TimestampValue:
     return try_strptime(text, fmt)
 
 
+FULL_WIDTH = ("０１２３４５６７８９．，－＋（）", "0123456789.,-+()")
+# currency written before or after an amount: symbols, ISO codes, 元
+CURRENCY = r"(?i)^(rmb|cny|usd|eur|gbp|hkd|us\$|hk\$|[¥￥$€£₩₹])\s*|\s*(rmb|cny|usd|eur|gbp|hkd|元|[¥￥$€£₩₹])$"
+GROUPED = {",": r"\d{1,3}(,\d{3})+", ".": r"\d{1,3}(\.\d{3})+", " ": r"\d{1,3}( \d{3})+", "'": r"\d{1,3}('\d{3})+"}
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How the numbers of one text column are written: the decimal mark and the thousands separator."""
+
+    decimal: str = "."
+    thousands: str = ""  # "" when no value groups its digits
+
+    def describe(self) -> str:
+        group = f", thousands separator {self.thousands!r}" if self.thousands else ""
+        return f"decimal mark {self.decimal!r}{group}"
+
+
+class AmbiguousNumbers(ValueError):
+    """The values of a number column do not say, or contradict, how they are written."""
+
+
+def clean_number_text(text: ir.StringValue) -> ir.StringValue:
+    """A number's text without what is not part of it: full-width digits made ASCII, currency symbols and
+    spaces removed, a trailing minus or brackets turned into a leading minus."""
+    text = text.translate(*FULL_WIDTH).re_replace(CURRENCY, "").strip()
+    text = text.re_replace(r"^\((.*)\)$", r"-\1").re_replace(r"^([0-9.,' ]+)-$", r"-\1")
+    return text.re_replace("(\\d)[\u00a0\u202f ]+(\\d)", r"\1 \2")  # one plain space between digit groups
+
+
+def _convention(value: str) -> str:
+    """'.' or ',' when one value shows which is the decimal mark, 'ambiguous' (1,234 or 1.234), or ''."""
+    s = value.lstrip("+-").replace(" ", "").replace("'", "")  # spaces and apostrophes only ever group digits
+    if "," in s and "." in s:
+        return "," if s.rfind(",") > s.rfind(".") else "."
+    for mark, other in ((",", "."), (".", ",")):
+        if mark in s:
+            if re.fullmatch(GROUPED[mark], s):
+                return "ambiguous" if s.count(mark) == 1 else other  # 1,234,567 groups: the mark is not decimal
+            return mark if re.fullmatch(rf"\d*{re.escape(mark)}\d+", s) else ""
+    return ""
+
+
+def number_format(values: list[str], decimal: str | None = None, thousands: str | None = None) -> NumberFormat:
+    """The :class:`NumberFormat` of a column, read off its (cleaned) values and checked against the config.
+
+    Parameters
+    ----------
+    values : list of str
+        Distinct values of the column after :func:`clean_number_text` (those with a ``.`` or ``,`` matter).
+    decimal, thousands : str, optional
+        The configured ``decimal`` and ``thousands`` (None: read them off the values).
+
+    Raises
+    ------
+    AmbiguousNumbers
+        When values use both conventions (``1,234.56`` and ``1.234,56``), contradict the configured decimal
+        mark, or only ever look like ``1,234`` (a thousand, or one point two three four?) and nothing is set.
+    """
+    seen: dict[str, list[str]] = {".": [], ",": [], "ambiguous": []}
+    for v in values:
+        kind = _convention(v)
+        if kind:
+            seen[kind].append(v)
+    name = {".": "a decimal point (1,234.56)", ",": "a decimal comma (1.234,56)"}
+    if seen["."] and seen[","]:
+        raise AmbiguousNumbers(f"the values use both conventions: {len(seen['.']):,} with {name['.']}, e.g. "
+                               f"{seen['.'][:3]}, and {len(seen[',']):,} with {name[',']}, e.g. {seen[','][:3]}")
+    found = "." if seen["."] else "," if seen[","] else None
+    if decimal is not None and found is not None and found != decimal:
+        raise AmbiguousNumbers(f"decimal is set to {decimal!r} but {len(seen[found]):,} values are written with "
+                               f"{name[found]}, e.g. {seen[found][:3]}")
+    mark = decimal or found
+    if mark is None:
+        if seen["ambiguous"]:
+            raise AmbiguousNumbers(f"{len(seen['ambiguous']):,} values such as {seen['ambiguous'][:3]} could be "
+                                   f"thousands or decimals, and no value says which")
+        mark = "."
+    if thousands is None:
+        other = "," if mark == "." else "."
+        grouped = any(other in v for v in values) or any(" " in v for v in values) or any("'" in v for v in values)
+        thousands = (other if any(other in v for v in values) else " " if any(" " in v for v in values)
+                     else "'" if any("'" in v for v in values) else "") if grouped else ""
+    if thousands == mark:
+        raise AmbiguousNumbers(f"decimal and thousands are both {mark!r}")
+    return NumberFormat(mark, thousands)
+
+
+def parse_number(text: ir.StringValue, fmt: NumberFormat) -> ir.FloatingValue:
+    """Text written in ``fmt`` (after :func:`clean_number_text`) as a number; null when it is not one.
+
+    Digit groups must be groups of three: with a thousands separator ``,``, ``12,34`` is not a number.
+    """
+    d = re.escape(fmt.decimal)
+    plain = rf"[+-]?(\d+({d}\d*)?|{d}\d+)([eE][+-]?\d+)?"
+    shapes = [plain]
+    if fmt.thousands:
+        shapes.append(rf"[+-]?{GROUPED[fmt.thousands]}({d}\d*)?")
+    valid = text.re_search("^(" + "|".join(shapes) + ")$")
+    ascii_ = text.replace(fmt.thousands, "") if fmt.thousands else text
+    if fmt.decimal == ",":
+        ascii_ = ascii_.replace(",", ".")
+    return ibis.ifelse(valid, ascii_, ibis.null("string")).try_cast("float64")
+
+
 def as_text(col: ir.Value) -> ir.StringValue:
     text = col.cast("string").strip()
     return ibis.ifelse(text == "", ibis.null("string"), text)
 
 
-def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb") -> ir.Value:
-    """Parse one source column to a canonical type; unparseable values become null."""
+def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb", fmt: NumberFormat | None = None
+          ) -> ir.Value:
+    """Parse one source column to a canonical type; unparseable values become null.
+
+    Numbers in text are read in ``fmt`` (default: the configured decimal mark, no thousands separator).
+    """
     dtype = col.type()
     if kind in ("id", "text"):
         if dtype.is_floating():  # ids read as numbers (17850.0) become 17850
@@ -86,10 +199,8 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb") -> ir.Va
     if kind == "number":
         if dtype.is_numeric():
             return col.cast("float64")
-        text = as_text(col)
-        if spec["decimal"] == ",":
-            text = text.replace(".", "").replace(",", ".")
-        return text.try_cast("float64")
+        fmt = fmt or NumberFormat(spec["decimal"] or ".", spec["thousands"] or "")
+        return parse_number(clean_number_text(as_text(col)), fmt)
     # date / timestamp
     if dtype.is_timestamp() or dtype.is_date():
         parsed = col.cast("timestamp")
@@ -97,26 +208,62 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb") -> ir.Va
         if dtype.is_integer():
             col = col.cast("string")
         text = as_text(col)
-        if spec["date_format"]:
-            formats, iso = [spec["date_format"]], False
+        if spec["date_format"] == "excel":
+            parsed = excel_serial(text)
         else:
-            formats, iso = (DAYFIRST_FORMATS if spec["dayfirst"] else YEARFIRST_FORMATS), True
-        candidates = ([text.try_cast("timestamp")] if iso else []) + [_strptime(text, f, engine) for f in formats]
-        parsed = ibis.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
+            if spec["date_format"]:
+                formats, iso = [spec["date_format"]], False
+            else:
+                formats, iso = (DAYFIRST_FORMATS if spec["dayfirst"] else YEARFIRST_FORMATS), True
+            candidates = ([text.try_cast("timestamp")] if iso else []) + [_strptime(text, f, engine) for f in formats]
+            if not spec["date_format"]:
+                candidates.append(excel_serial(text))  # 45360: a day number as Excel stores dates
+            parsed = ibis.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
     return parsed.cast("date") if kind == "date" else parsed.cast("timestamp")
 
 
-def hint(role: str, canonical: str, kind: str, examples: list, spec: dict) -> str:
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+EXCEL_DAYS = (20_000, 80_000)  # serial numbers read as dates: 1954-10-03 to 2119-01-10
+
+
+def excel_serial(text: ir.StringValue) -> ir.TimestampValue:
+    """An Excel serial date (``45360`` = 2024-03-09, with a fraction for the time of day); null otherwise."""
+    days = text.re_search(r"^\d{5}(\.\d+)?$").ifelse(text, ibis.null("string")).try_cast("float64")
+    days = ibis.ifelse(days.between(*EXCEL_DAYS), days, ibis.null("float64"))
+    return ibis.literal(EXCEL_EPOCH) + (days * 86_400).round().cast("int64").as_interval("s")
+
+
+# how a date value looks, to tell the user what a column mixes: (name, regular expression, example)
+DATE_SHAPES = [("ISO year-month-day", r"^\d{4}-\d{1,2}-\d{1,2}", "2024-12-31"),
+               ("day or month first", r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", "31/12/2024"),
+               ("year first with slashes or dots", r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}", "2024/12/31"),
+               ("compact yyyymmdd", r"^\d{8}$", "20241231"),
+               ("Excel day number", r"^\d{5}(\.\d+)?$", "45657"),
+               ("Chinese 年月日", r"^\d{4}年", "2024年12月31日")]
+
+
+def date_shapes(text: ir.StringValue) -> ir.StringValue:
+    """The :data:`DATE_SHAPES` name of each value ('other' for none)."""
+    return ibis.cases(*[(text.re_search(rx), name) for name, rx, _ in DATE_SHAPES], else_="other")
+
+
+def hint(role: str, canonical: str, kind: str, examples: list, spec: dict, shapes: dict | None = None) -> str:
+    """What to set so that the values in ``examples`` parse (``shapes``: how many values of each date shape)."""
     key = f"sources.{role}"
     if kind in ("date", "timestamp"):
         text = " ".join(map(str, examples))
+        if shapes and len([n for n in shapes.values() if n]) > 1:
+            mixed = ", ".join(f"{n:,} {name}" for name, n in sorted(shapes.items(), key=lambda kv: -kv[1]) if n)
+            return (f"the column mixes date formats ({mixed}): export the dates in one format, or set "
+                    f"{key}.date_format to the most common one (the others then count as unparseable)")
         if re.search(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", text):
+            if spec["dayfirst"]:
+                return (f"dayfirst is already set, so these are probably month-first: set {key}.date_format, "
+                        f"e.g. '%m/%d/%Y' (or '%m/%d/%Y %H:%M'), and {key}.dayfirst: false")
             return (f"set {key}.dayfirst: true for day-first dates (31/12/2024), or {key}.date_format to their "
                     f"strptime format, e.g. '%m/%d/%Y %H:%M' for month-first US dates")
         if re.search(r"\b\d{8}\b", text):
             return f"set {key}.date_format: '%Y%m%d'"
         return (f"set {key}.date_format to the strptime format of these values, or map another column in "
                 f"{key}.columns.{canonical}")
-    if any("," in str(v) for v in examples) and spec["decimal"] == ".":
-        return f"these look like decimal commas: set {key}.decimal: ','"
     return f"map the right column in {key}.columns.{canonical}, or fix these values in the export"

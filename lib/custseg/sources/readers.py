@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,117 @@ def fail(role: str, where: str, problem: str, fix: str) -> SourceError:
     return SourceError(f"source '{role}' ({where}): {problem}. To fix: {fix}.")
 
 
+# what a file is, from its first bytes: the kind to set when the suffix or the kind says otherwise
+MAGIC = [(b"PK\x03\x04", "excel", "an Excel workbook (.xlsx) or another zip file"),
+         (b"\xd0\xcf\x11\xe0", "excel", "an old Excel workbook (.xls)"),
+         (b"PAR1", "parquet", "a Parquet file"), (b"SQLite format 3\x00", "sqlite", "an SQLite database")]
+
+
+def _kind_of_bytes(head: bytes) -> tuple[str, str] | None:
+    if head[8:12] == b"DUCK":
+        return "duckdb", "a DuckDB database"
+    return next(((kind, what) for magic, kind, what in MAGIC if head.startswith(magic)), None)
+
+
+def _check_file(role: str, spec: dict, path: Path, kind: str, where: str) -> Path:
+    """The path to read, after checking it exists, is not empty and is what the kind says it is.
+
+    A folder of Parquet files (a Spark or Hive dataset) is read as one table; any other folder, a missing
+    file, an empty one or a file of another kind (an .xlsx renamed .csv) is an error naming what to set.
+    """
+    if path.is_dir():
+        parts = sorted(path.rglob("*.parquet"))
+        if parts and kind in ("parquet", "csv", "text"):
+            if kind != "parquet":
+                raise fail(role, where, f"is a folder of {len(parts)} Parquet files (a Spark or Hive dataset)",
+                           f"set sources.{role}.kind: parquet")
+            return path
+        shown = sorted(p.name for p in path.iterdir())[:5]
+        raise fail(role, where, f"is a folder, not a file (it holds {shown or 'nothing'})",
+                   f"point sources.{role}.path at the file to read")
+    if not path.is_file():
+        near = difflib.get_close_matches(path.name, [p.name for p in path.parent.glob("*")], n=1) \
+            if path.parent.is_dir() else []
+        raise fail(role, where, "file not found", f"set sources.{role}.path (relative paths are inside paths.raw)"
+                   + (f"; did you mean '{near[0]}'?" if near else ""))
+    if path.stat().st_size == 0:
+        raise fail(role, where, "the file is empty (0 bytes)", "export the data again")
+    with path.open("rb") as fh:
+        found = _kind_of_bytes(fh.read(16))
+    if found and found[0] != kind and not (kind == "url"):
+        raise fail(role, where, f"this is {found[1]}, not a {kind} file", f"set sources.{role}.kind: {found[0]}"
+                   + (f" (and sources.{role}.sheet)" if found[0] == "excel" else ""))
+    if found is None and kind in ("parquet", "excel", "duckdb", "sqlite") and path.suffix.lower() != ".xls":
+        with path.open("rb") as fh:
+            start = fh.read(200)
+        if _looks_like_text(start):
+            raise fail(role, where, f"this is a text file (it starts {start[:40]!r}), not a {kind} file",
+                       f"set sources.{role}.kind: csv (or text for whitespace-separated columns)")
+    return path
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head and any(sep in head for sep in (b",", b";", b"\t", b"\n"))
+
+
+def _header_fields(path: Path, spec: dict, encoding: str) -> list[str]:
+    """The column names on the header line of a delimited file (after ``skip_rows``), as the csv module reads them."""
+    import csv
+
+    delimiter = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else io.sniff_delimiter(path, encoding))
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        rows = csv.reader(fh, delimiter=delimiter, quotechar=spec["quote"] or '"')
+        for _ in range(spec["skip_rows"]):
+            next(rows, None)
+        return [name.strip().lstrip("\ufeff") for name in next(rows, [])]
+
+
+def duplicate_names(names: list[str]) -> dict[str, list[int]]:
+    """Column names that appear more than once, with their 1-based positions."""
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(i)
+    return {name: at for name, at in seen.items() if len(at) > 1 and name}
+
+
+def _refuse_duplicates(role: str, where: str, names: list[str]) -> None:
+    dups = duplicate_names(names)
+    if dups:
+        listed = "; ".join(f"'{n}' in columns {', '.join(map(str, at))}" for n, at in dups.items())
+        raise fail(role, where, f"the header repeats column names ({listed}), so custseg cannot tell which one "
+                   "you mean", f"rename them in the export, or read the file without its header (sources.{role}"
+                   ".header: false, skip_rows: 1, names: [...]) and map the one you want")
+
+
+def title_rows_hint(cfg: dict, role: str, wanted: list[str]) -> str | None:
+    """Where the header really is, when the first lines of a file are a title: 'set skip_rows: N', or None."""
+    spec = cfg["sources"][role]
+    if not spec["path"] or source_kind(spec) not in ("csv", "text", "excel"):
+        return None
+    path = io.source_path(cfg, role)
+    if not path.is_file():
+        return None
+    wanted = {w.strip().lower() for w in wanted}
+    try:
+        if source_kind(spec) == "excel":
+            lines = [[str(v).strip().lower() for v in row] for row in
+                     io.read_excel(path, spec["sheet"], header=False).head(30).itertuples(index=False)]
+        else:
+            with path.open("r", encoding=spec["encoding"], errors="replace") as fh:
+                lines = [[f.strip().strip('"').lower() for f in re.split(r"[,;\t|]", line)]
+                         for _, line in zip(range(30), fh, strict=False)]
+    except Exception:  # noqa: BLE001 - only a hint; the error it helps with is raised anyway
+        return None
+    for number, fields in enumerate(lines):
+        if number > spec["skip_rows"] and wanted <= set(fields):
+            return f"the header seems to be on line {number + 1}: set sources.{role}.skip_rows: {number}"
+    return None
+
+
 def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) -> ir.Table:
     """CSV/TSV or whitespace-separated text, every column as text (parsed later with clear errors)."""
     encoding = spec["encoding"].lower().replace("_", "-")
@@ -58,18 +170,36 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
         elif con.name == "pyspark":
             table = _read_csv_spark(con, role, spec, path, options["encoding"])
         else:
+            if spec["header"] and not spec["names"]:
+                _refuse_duplicates(role, where, _header_fields(path, spec, options["encoding"]))
             options.update(all_varchar=True, header=spec["header"])
             if spec["delimiter"] or path.suffix.lower() == ".tsv":
                 options["delim"] = spec["delimiter"] or "\t"
+            for key, duck in (("skip_rows", "skip"), ("quote", "quote"), ("escape", "escape")):
+                if spec[key]:
+                    options[duck] = spec[key]
             if spec["names"]:
                 options["names"] = spec["names"]
-            table = con.read_csv(path, table_name=f"src_{role}", **options)
+            table = _read_csv_duckdb(con, path, f"src_{role}", options)
         table.count().execute()  # reads the whole file: encoding and parse errors surface here
     except SourceError:
         raise
     except Exception as err:
         raise _text_error(role, spec, path, where, err) from None
     return table
+
+
+def _read_csv_duckdb(con, path: Path, name: str, options: dict) -> ir.Table:
+    """DuckDB's CSV reader; when what it guessed from the first lines fails further down (a quoted "Mug, blue"
+    first seen at line 500,002), it reads again, guessing from the whole file."""
+    try:
+        table = con.read_csv(path, table_name=name, **options)
+        table.count().execute()
+        return table
+    except Exception as err:  # noqa: BLE001 - retried once, then reported by the caller
+        if "sample_size" in options or "encod" in str(err).lower() or "unicode" in str(err).lower():
+            raise
+        return con.read_csv(path, table_name=name, **options, sample_size=-1)
 
 
 def _read_csv_spark(con, role: str, spec: dict, path: Path, encoding: str) -> ir.Table:
@@ -141,7 +271,9 @@ def _text_error(role: str, spec: dict, path: Path, where: str, err: Exception) -
                      f"set sources.{role}.encoding to the file's encoding — gb18030 (or gbk) for Chinese exports "
                      f"from Excel/WPS, latin-1 or cp1252 for Western European ones, utf-16 for some Excel exports")
     return fail(role, where, f"cannot be read as {source_kind(spec)}: {message}",
-                 f"check sources.{role}.delimiter, header and encoding (or kind)")
+                f"check sources.{role}.delimiter, header, skip_rows and encoding (or kind); when values contain the "
+                f"delimiter they must be quoted: set sources.{role}.quote (and escape) to the export's quote "
+                "character")
 
 
 def open_source(con, cfg: dict, role: str) -> ir.Table:
@@ -151,16 +283,13 @@ def open_source(con, cfg: dict, role: str) -> ir.Table:
     where = location(cfg, role)
     path = io.source_path(cfg, role) if spec["path"] else None
     if path is not None:
-        if not path.is_file():
-            raise fail(role, where, "file not found",
-                        f"set sources.{role}.path (relative paths are inside paths.raw)")
-        if path.stat().st_size == 0:
-            raise fail(role, where, "the file is empty (0 bytes)", "export the data again")
+        path = _check_file(role, spec, path, kind, where)
     if kind in ("csv", "text"):
         return _read_text(con, role, spec, path, kind, where)
     try:
         if kind == "parquet":
-            return con.read_parquet(path, table_name=f"src_{role}")
+            return con.read_parquet(path if path.is_file() or con.name == "pyspark" else str(path / "**" / "*.parquet"),
+                                    table_name=f"src_{role}")
         if kind == "excel":
             return _read_excel(con, role, spec, path, where)
         if kind == "duckdb" and spec["table"] and con.name == "duckdb":
@@ -197,7 +326,9 @@ def _read_excel(con, role: str, spec: dict, path: Path, where: str) -> ir.Table:
     sheet = spec["sheet"]
     if (isinstance(sheet, int) and not 0 <= sheet < len(sheets)) or (isinstance(sheet, str) and sheet not in sheets):
         raise fail(role, where, f"no sheet {sheet!r}; the workbook has {sheets}", f"set sources.{role}.sheet")
-    df = io.read_excel(path, sheet=sheet, header=spec["header"])
+    df = io.read_excel(path, sheet=sheet, header=spec["header"], skip_rows=spec["skip_rows"])
+    if spec["header"] and not spec["names"]:
+        _refuse_duplicates(role, where, [str(c) for c in df.columns])
     if not spec["header"] or spec["names"]:
         df.columns = spec["names"] or [f"column{i}" for i in range(df.shape[1])]
     df.columns = [str(c) for c in df.columns]
