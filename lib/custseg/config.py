@@ -223,6 +223,20 @@ def _check(user: Any, spec: Any, where: str) -> Any:
 _MISSING = object()
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit dates: ``2025-10-01`` stays text until validation parses it, so an impossible date
+    (2025-13-01) is an error that names its key instead of an exception inside the YAML parser."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _yaml(text: str):
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
 def set_dotted(cfg: dict, dotted: str, value: Any) -> None:
     """Set ``a.b.c = value`` in a nested dict, creating mappings on the way."""
     node = cfg
@@ -242,7 +256,7 @@ def parse_override(item: str) -> tuple[str, Any]:
     if not key.strip():
         raise ConfigError(f"override '{item}' has no key before '=', e.g. cluster.k=6")
     try:
-        return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+        return key.strip(), _yaml(raw) if raw.strip() else ""
     except yaml.YAMLError as err:
         problem = str(err).splitlines()[0]
         raise ConfigError(f"override '{item}': the value is not valid YAML ({problem}); quote text, write lists "
@@ -280,7 +294,7 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
     except OSError as err:
         raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from None
     try:
-        user = yaml.safe_load(text) or {}
+        user = _yaml(text) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
     if not isinstance(user, dict):

@@ -275,7 +275,8 @@ def read_excel(path: Path, sheet: str | int = 0, header: bool = True, skip_rows:
     (a repeated name is not renamed to ``name.1``)."""
     df = pd.read_excel(path, sheet_name=sheet, header=None, skiprows=skip_rows)
     if header and len(df):
-        df = df.iloc[1:].reset_index(drop=True).set_axis([str(c) for c in df.iloc[0]], axis=1)
+        names = [f"column{i}" if pd.isna(c) or not str(c).strip() else str(c) for i, c in enumerate(df.iloc[0])]
+        df = df.iloc[1:].reset_index(drop=True).set_axis(names, axis=1)
         df = df.infer_objects()
     return df
 

@@ -141,7 +141,9 @@ def test_dates_quoted_or_not_are_dates(tmp_path, text):
 
 def test_dates_through_set_reach_the_notebooks_as_dates():
     key, value = config.parse_override("features.holdout_start=2025-10-01")
-    assert value == dt.date(2025, 10, 1)
+    assert value == "2025-10-01", "text until validation parses it (and names the key if it is no date)"
+    assert config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", {key: value})["features"]["holdout_start"] \
+        == dt.date(2025, 10, 1)
     passed = config.overrides_json({key: value, "evaluate.later_snapshot": "2026-01-01"})
     cfg = config.load_for_notebook(str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), overrides=passed)
     assert cfg["features"]["holdout_start"] == dt.date(2025, 10, 1)
@@ -174,4 +176,10 @@ def test_config_file_in_another_encoding(tmp_path):
     path = tmp_path / "gbk.yaml"
     path.write_bytes("description: 演示零售商\n".encode("gbk"))
     with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        config.load(path)
+
+
+def test_an_impossible_date_in_the_file_names_its_key(tmp_path):
+    path = write(tmp_path, "sources:\n  transactions: {path: t.csv}\nsnapshot_date: 2025-13-01\n")
+    with pytest.raises(ConfigError, match="'snapshot_date' must be a date like 2025-12-31, got '2025-13-01'"):
         config.load(path)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import collect, config, engine, io, run, schema
+from custseg import collect, config, engine, io, schema
 from custseg.collect import SourceError
 from custseg.config import ConfigError
 
@@ -290,17 +290,3 @@ def test_a_few_bad_values_become_missing_and_are_reported(tmp_path):
 def test_redact_url():
     assert config.redact_url("postgres://me:s3cret@db.example/shop") == "postgres://me:***@db.example/shop"
     assert config.redact_url("sqlite:///tmp/x.sqlite") == "sqlite:///tmp/x.sqlite"
-
-
-def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):
-    """What a user sees from `custseg run`: one message naming source, column, examples and the fix."""
-    (tmp_path / "t.csv").write_text("customer_id,order_ts,amount\nA,31/12/2024,1\nB,30/11/2024,2\n", encoding="utf-8")
-    cfg = make_cfg(tmp_path, {"path": "t.csv"})
-    assert run.main(["run", cfg["_source"], "--workdir", str(tmp_path / "w")]) == 1
-    err = capsys.readouterr().err
-    message = [line for line in err.splitlines() if line.startswith("custseg: error:")]
-    assert len(message) == 1, err
-    for fragment in ("01_collect", "SourceError: source 'transactions'", str(tmp_path / "t.csv"), "'order_ts'",
-                     "'31/12/2024'", "To fix: set sources.transactions.dayfirst: true"):
-        assert fragment in message[0], message[0]
-    assert "Traceback" not in err

@@ -1,0 +1,177 @@
+"""Messy inputs through the real command line, as a user meets them: every run either publishes a report or
+prints one error line (what, where, what to change) and exits 1 — never a traceback."""
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from custseg import config, io, pipeline, run
+from custseg.errors import StageError
+
+H = "customer_id,order_ts,amount\n"
+
+
+def lines(*rows, header=H):
+    return header + "".join(",".join(r) + "\n" for r in rows)
+
+
+def setup(tmp_path, files: dict, source: dict | None = None, **more) -> str:
+    for name, content in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content, encoding="utf-8")
+    user = {"name": "messy", "paths": {"raw": str(tmp_path)}, "demo": {"enabled": False},
+            "sources": {"transactions": {"path": "t.csv", **(source or {})}, **more.pop("sources", {})},
+            "privacy": {"pii_columns": []}, "cluster": {"features": ["recency_days", "frequency", "monetary"]},
+            **more}
+    path = tmp_path / "messy.yaml"
+    path.write_text(yaml.safe_dump(user, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def cli(capsys, *argv) -> tuple[int, str]:
+    code = run.main(["run", *argv])
+    return code, capsys.readouterr().err
+
+
+def one_error(err: str) -> str:
+    errors = [line for line in err.splitlines() if line.startswith("custseg: error:")]
+    assert len(errors) == 1 and "Traceback" not in err, err
+    return err[err.index("custseg: error:"):]
+
+
+GOOD = lines(("A", "2024-01-01", "1"), ("B", "2024-01-02", "2"))
+# (id, files, source, more config, extra CLI arguments, fragments of the one error message)
+CASES = [
+    ("override-not-yaml", {"t.csv": GOOD}, {}, {}, ["--set", "x=[a"], ["override 'x=[a'", "not valid YAML"]),
+    ("unknown-key", {"t.csv": GOOD}, {}, {"cluster": {"kmax": 3}}, [], ["unknown config key 'cluster.kmax'"]),
+    ("bad-date-override", {"t.csv": GOOD}, {}, {}, ["--set", "snapshot_date=2025-13-01"],
+     ["config key 'snapshot_date' must be a date"]),
+    ("unknown-stage", {"t.csv": GOOD}, {}, {}, ["--from", "8"], ["unknown stage '8'"]),
+    ("bad-decimal-setting", {"t.csv": GOOD}, {"decimal": "x"}, {}, [], ["sources.transactions.decimal"]),
+    ("ambiguous-thousands", {"t.csv": lines(("A", "2024-01-01", '"1,234"'), ("B", "2024-01-02", '"5,000"'))}, {}, {},
+     [], ["01_collect", "could be thousands or decimals", "sources.transactions.thousands"]),
+    ("scientific-ids", {"t.csv": lines(("1.23457E+11", "2024-01-01", "1"), ("1.23457E+11", "2024-01-02", "2"))},
+     {}, {}, [], ["ids are in scientific notation", "export the ids as text"]),
+    ("duplicate-header", {"t.csv": "customer_id,amount,order_ts,amount\nA,1,2024-01-01,2\n"}, {}, {}, [],
+     ["repeats column names", "'amount' in columns 2, 4"]),
+    ("xlsx-named-csv", {"t.csv": b"PK\x03\x04" + b"\x00" * 60}, {}, {}, [],
+     ["this is an Excel workbook", "sources.transactions.kind: excel"]),
+    ("title-rows", {"t.csv": "Report,,\n" + GOOD}, {}, {}, [], ["the header seems to be on line 2",
+                                                             "sources.transactions.skip_rows: 1"]),
+    ("leading-zeros", {"t.csv": lines(("100", "2024-01-01", "1"), ("101", "2024-01-02", "2")),
+                       "c.csv": "customer_id,city\n00100,x\n00101,y\n"}, {},
+     {"sources": {"customers": {"path": "c.csv"}}}, [], ["ids.strip_leading_zeros: true"]),
+    ("folder-not-file", {"exports/a.txt": "x"}, {"path": "exports", "kind": "csv"}, {}, [],
+     ["is a folder, not a file"]),
+    ("future-dates", {"t.csv": lines(("A", "2031-01-01", "1"), ("B", "2031-02-01", "2"))}, {}, {}, [],
+     ["02_clean", "no order line is dated on or before today", "date_format"]),
+    ("nothing-kept", {"t.csv": lines(("A", "2024-01-01", "-1"), ("B", "2024-01-02", "-2"))}, {}, {}, [],
+     ["02_clean kept none of the 2 order lines", "return_without_purchase: 2 lines"]),
+    ("unknown-language", {"t.csv": GOOD}, {}, {}, ["--set", "language=fr"], ["config key 'language'", "en, zh"]),
+]
+
+
+@pytest.mark.parametrize("files, source, more, argv, fragments", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_messy_input_gives_one_line(tmp_path, capsys, files, source, more, argv, fragments):
+    code, err = cli(capsys, setup(tmp_path, files, source, **more), "--workdir", str(tmp_path / "w"), *argv)
+    assert code == 1
+    message = one_error(err)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert not (tmp_path / "w" / "reports" / "messy").exists(), "no report is published from a failed run"
+
+
+def test_config_file_in_gbk(tmp_path, capsys):
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("name: 演示\n".encode("gbk"))
+    code, err = cli(capsys, str(path))
+    assert code == 1 and "is not UTF-8 text" in one_error(err)
+
+
+def test_workdir_under_a_file(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    code, err = cli(capsys, setup(tmp_path, {"t.csv": GOOD}), "--workdir", str(tmp_path / "file" / "w"))
+    assert code == 1 and "cannot write the run's folders" in one_error(err)
+
+
+def test_at_least_fifteen_messy_inputs_through_the_cli():
+    assert len(CASES) + 2 >= 15
+
+
+def test_a_messy_log_with_one_day_of_data_publishes_an_honest_report(tmp_path, capsys):
+    """Thousands separators, currency, missing-id words and a trailing-minus return, all on one day: the run
+    publishes a report, the money is right, the holdout test is said to be left out, and nothing crashes."""
+    rows = [(f"C{i:03d}", "2024-03-01", f'"¥{1000 + i * 37:,}.50"') for i in range(30)]
+    rows += [("NULL", "2024-03-01", "9.99"), ("C000", "2024-03-01", "100.00-")]
+    path = setup(tmp_path, {"t.csv": lines(*rows)})
+    code, err = cli(capsys, path, "--workdir", str(tmp_path / "w"))
+    assert code == 0, err
+    reports = tmp_path / "w" / "reports" / "messy"
+    meta = json.loads((reports / "run.json").read_text())
+    stages = meta["stages"]
+    assert stages["02_clean"]["lines_in"] == 32 and stages["02_clean"]["lines_quarantined"] == 1  # the NULL id
+    features = pd.read_parquet(tmp_path / "w" / "data" / "processed" / "messy" / "features.parquet")
+    expected = sum(1000 + i * 37 + 0.5 for i in range(30)) - 100.0
+    assert features["monetary"].sum() == pytest.approx(expected)
+    assert stages["04_features"]["holdout_start"] is None and stages["07_evaluate"]["wins"] is None
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "not tested" in index and "the holdout test is left out" in index
+    assert config.load(path)["sources"]["transactions"]["decimal"] is None, "nothing was configured by hand"
+
+
+def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):
+    """What a user sees from `custseg run`: one message naming source, column, examples and the fix."""
+    (tmp_path / "t.csv").write_text("customer_id,order_ts,amount\nA,31/12/2024,1\nB,30/11/2024,2\n", encoding="utf-8")
+    path = setup(tmp_path, {})
+    assert run.main(["run", path, "--workdir", str(tmp_path / "w")]) == 1
+    err = capsys.readouterr().err
+    message = [line for line in err.splitlines() if line.startswith("custseg: error:")]
+    assert len(message) == 1, err
+    for fragment in ("01_collect", "SourceError: source 'transactions'", str(tmp_path / "t.csv"), "'order_ts'",
+                     "'31/12/2024'", "To fix: set sources.transactions.dayfirst: true"):
+        assert fragment in message[0], message[0]
+    assert "Traceback" not in err
+
+
+def _pipeline(tmp_path, text: str, upto: str = "07_evaluate", **more):
+    """The stages up to ``upto`` in this process (no notebooks) on a log-only CSV: (results, paths)."""
+    cfg = config.load(setup(tmp_path, {"t.csv": text}, **more))
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path / "w"), "messy"
+    paths = io.run_paths(cfg).make()
+    results = {}
+    for s in pipeline.STAGES[:pipeline.stage(upto).number]:
+        results[s.name] = pipeline.RUNS[s.name](cfg, paths)
+    return results, paths
+
+
+def test_too_few_customers_stop_in_05_with_the_fix(tmp_path):
+    with pytest.raises(StageError, match=r"05_cluster: 3 customers are too few to form 2 segments .*RFM scores"):
+        _pipeline(tmp_path, lines(("A", "2024-01-01", "1"), ("B", "2024-01-02", "2"), ("C", "2024-02-01", "5")),
+                  "05_cluster")
+
+
+def test_identical_customers_have_nothing_to_segment_on(tmp_path):
+    same = lines(*[(f"C{i}", "2024-05-01", "10") for i in range(30)])
+    with pytest.raises(StageError, match="has the same value for \\(nearly\\) all customers"):
+        _pipeline(tmp_path, same, "05_cluster")
+
+
+def test_a_constant_holdout_outcome_is_left_out_not_a_crash(tmp_path):
+    """Every customer buys again in the holdout, so nobody churns: churn is left out of the contest."""
+    rows = [(f"C{i}", f"2024-{1 + i % 6:02d}-{1 + i % 27:02d}", f"{5 + i * 3}") for i in range(60)]
+    rows += [(f"C{i}", f"2024-12-{20 + i % 3}", f"{10 + i}") for i in range(60)]  # spend and orders vary
+    rows += [(f"C{i}", "2024-12-29", "7") for i in range(0, 60, 4)]
+    results, paths = _pipeline(tmp_path, lines(*rows))
+    contest = results["07_evaluate"].contest
+    assert contest["constant"] == ["churn"] and "churn: the same for every customer" in contest["text"]
+    assert set(contest["best"]) == {"spend", "orders"}
+
+
+def test_few_customers_cap_k_with_a_reason(tmp_path):
+    rows = [(f"C{i}", f"2024-{1 + i % 12:02d}-01", f"{(i + 1) ** 2}") for i in range(9)]
+    results, _ = _pipeline(tmp_path, lines(*rows), "05_cluster")
+    segmenter = results["05_cluster"].segmenter
+    assert 2 <= segmenter.k_ <= 4 and "k was tried up to 4 only (cluster.k_max is 10)" in segmenter.reason_
