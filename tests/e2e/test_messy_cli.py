@@ -91,6 +91,14 @@ def test_config_file_in_gbk(tmp_path, capsys):
     assert code == 1 and "is not UTF-8 text" in one_error(err)
 
 
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    path = setup(tmp_path, {"t.csv": GOOD})
+    for argv in (["--debug", "run", path, "--set", "x=[a"], ["run", path, "--set", "x=[a", "--debug"]):
+        assert run.main(argv) == 1
+        err = capsys.readouterr().err
+        assert "Traceback (most recent call last)" in err and "custseg: error: override 'x=[a'" in err
+
+
 def test_workdir_under_a_file(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     code, err = cli(capsys, setup(tmp_path, {"t.csv": GOOD}), "--workdir", str(tmp_path / "file" / "w"))

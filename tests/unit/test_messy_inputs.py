@@ -58,8 +58,9 @@ def sqlite_file(tmp_path) -> bytes:
     return path.read_bytes()
 
 
+# a quoted delimiter first seen beyond the 20,480 lines DuckDB's sniffer reads: it fails, then custseg reads again
 LATE_QUOTE = H.replace("amount", "amount,product") + "".join(f"C{i},2024-01-{i % 28 + 1:02d},1,Mug\n"
-                                                              for i in range(3000)) + 'Z,2024-02-01,5,"Mug, blue"\n'
+                                                              for i in range(30_000)) + 'Z,2024-02-01,5,"Mug, blue"\n'
 TITLED_SHEET = excel_rows(["Sales report", None, None], ["customer_id", "order_ts", "amount"], ["A", "2024-01-01", 4.5])
 # (id, files, transactions source, more config, expected)
 #   expected: ("parsed", {"amount": total, "customers": distinct ids, "lines": rows})
@@ -216,7 +217,7 @@ CASES = [
     ("title-rows-excel-skipped", {"t.xlsx": TITLED_SHEET},
      {"path": "t.xlsx", "skip_rows": 1}, {}, ("parsed", {"amount": 4.5, "customers": 1, "lines": 1})),
     ("quoted-delimiter-late", {"t.csv": LATE_QUOTE}, {}, {},
-     ("parsed", {"amount": 3005.0, "customers": 3001, "lines": 3001})),
+     ("parsed", {"amount": 30_005.0, "customers": 30_001, "lines": 30_001})),
     ("single-quotes", {"t.csv": "customer_id;order_ts;amount\n'A;1';2024-01-01;1\n'B';2024-01-02;2\n"},
      {"delimiter": ";", "quote": "'"}, {}, ("parsed", {"amount": 3.0, "customers": 2, "lines": 2})),
     ("quote-too-long", {"t.csv": lines(("A", "2024-01-01", "1"))}, {"quote": "''"}, {},
