@@ -9,6 +9,19 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from custseg.schema import FILL
+
+
+def has_values(table: ir.Table, column: str) -> bool:
+    """Whether ``table`` has ``column`` with at least one real value: not missing, and not the filler custseg
+    puts where a source has no such column (channel and category 'unknown')."""
+    if column not in table.columns:
+        return False
+    real = table[column].notnull()
+    if isinstance(FILL.get(column), str):
+        real &= table[column] != FILL[column]
+    return bool(table.filter(real).limit(1).count().execute())
+
 
 def frequency(table: ir.Table, column: str, weight: str | None = None) -> pd.DataFrame:
     """Counts (or a weight's sum) per value, with shares, largest first; missing values shown as '(missing)'."""

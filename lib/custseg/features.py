@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from custseg.reference import REGIONS
-from custseg.schema import is_return, normalise_id
+from custseg.schema import FILL, is_return, normalise_id
 
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
 GEOGRAPHIC = ["city", "province", "region", "city_tier"]
@@ -77,6 +77,9 @@ def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 1
     """
     t = _with_returns_flag(transactions)
     categories, channels = _top_categories_and_channels(t.filter(~t.is_return), max_categories)
+    # a log without a category or channel column has only the filler value: no mix to describe
+    categories = [] if categories == [FILL["category"]] else categories
+    channels = [] if channels == [FILL["channel"]] else channels
     t = t.mutate(category=ibis.ifelse(t.category.isin(categories), t.category, "other"),
                  list_value=t.quantity * t.unit_price)
     # Sums go straight from lines to customers; orders are counted per channel in a second, narrow
@@ -116,8 +119,10 @@ def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 1
            for c in [*categories, "other"]},
     )
     drop = [c for c in f.columns if c.startswith(("orders_channel_", "spend_cat_"))] + ["list_value"]
+    if not categories:
+        drop.append("share_cat_other")
     df = f.drop(*drop).order_by("customer_id").execute()
-    if (df["share_cat_other"] == 0).all():
+    if "share_cat_other" in df and (df["share_cat_other"] == 0).all():
         df = df.drop(columns="share_cat_other")
     return df
 
@@ -230,16 +235,18 @@ def demographics(customers: pd.DataFrame, snapshot: dt.date, age_bands: list[int
     ``region`` (华北, 华东, …, in English) is derived from ``province`` when the CRM has no region.
     """
     out = customers[["customer_id"]].copy()
-    birth = pd.to_datetime(customers["birth_date"])
-    out["age"] = np.floor((pd.Timestamp(snapshot) - birth).dt.days / 365.25)
-    edges = [-np.inf, *age_bands, np.inf]
-    labels = [f"<{age_bands[0]}"] + [f"{a}-{b - 1}" for a, b in zip(age_bands, age_bands[1:], strict=False)]
-    labels.append(f"{age_bands[-1]}+")
-    out["age_band"] = pd.cut(out["age"], edges, labels=labels, right=False).astype("str").replace("nan", None)
+    birth = pd.to_datetime(customers["birth_date"]) if "birth_date" in customers else pd.Series(pd.NaT,
+                                                                                                 index=out.index)
+    if birth.notna().any():  # no birth dates (a log without a CRM): no age at all, not a column of missing ages
+        out["age"] = np.floor((pd.Timestamp(snapshot) - birth).dt.days / 365.25)
+        edges = [-np.inf, *age_bands, np.inf]
+        labels = [f"<{age_bands[0]}"] + [f"{a}-{b - 1}" for a, b in zip(age_bands, age_bands[1:], strict=False)]
+        labels.append(f"{age_bands[-1]}+")
+        out["age_band"] = pd.cut(out["age"], edges, labels=labels, right=False).astype("str").replace("nan", None)
     for col in ("gender", "membership_tier", "acquisition_channel", *GEOGRAPHIC):
-        if col in customers.columns:
+        if col in customers.columns and customers[col].notna().any():
             out[col] = customers[col]
-    if "region" not in customers.columns and "province" in customers.columns:
+    if "region" not in out and "province" in out:
         out["region"] = customers["province"].map(REGIONS)
     return out
 

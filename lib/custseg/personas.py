@@ -203,10 +203,13 @@ def _how(p: pd.Series, i: pd.Series, med: pd.Series, comp: pd.DataFrame, act: st
         items = _items(comp, variable, language)
         if items:
             out.append(m["how"][key].format(items=items))
-    if "discount_share" in p and "return_rate" in p:
+    # a log without discounts (or returns) has no index for them (the base is 0): nothing to say about them
+    if pd.notna(i.get("discount_share")):
         out.append(m["how"]["discount"].format(discount=i18n.percent(p["discount_share"]),
-                         discount_index=i18n.integer(i["discount_share"]), returns=i18n.percent(p["return_rate"]),
-                         returns_index=i18n.integer(i["return_rate"])))
+                                               discount_index=i18n.integer(i["discount_share"])))
+    if pd.notna(i.get("return_rate")):
+        out.append(m["how"]["returns"].format(returns=i18n.percent(p["return_rate"]),
+                                              returns_index=i18n.integer(i["return_rate"])))
     return m["sentence_sep"].join(out)
 
 

@@ -45,7 +45,7 @@ from custseg import config, demo, engine, io, personas, plots, profile, rfm, sch
 from custseg import describe as describing
 from custseg import evaluate as evaluation
 from custseg import features as featuring
-from custseg.cluster import Segmenter, TooFewCustomers, constant_columns, select_columns
+from custseg.cluster import Segmenter, TooFewCustomers, available_columns, constant_columns, select_columns
 from custseg.errors import SourceError, StageError
 
 
@@ -395,7 +395,10 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     running = _Running(cfg, paths, "05_cluster")
     table = io.read(paths, "features")
     c = cfg["cluster"]
-    chosen = select_columns(table, c["features"], c["dimensions"])
+    patterns, absent = c["features"], []
+    if patterns == config.DEFAULTS["cluster"]["features"]:  # the defaults: those the data has (a log has no age)
+        patterns, absent = available_columns(table, patterns)
+    chosen = select_columns(table, patterns, c["dimensions"])
     dropped = constant_columns(table[chosen]) if len(table) > 1 else []
     columns = [col for col in chosen if col not in dropped]
     if not columns:
@@ -417,6 +420,7 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
         io.remove(paths, "k_sweep")
     sizes = segments["segment"].value_counts().sort_index()
     summary = {"k": segmenter.k_, "reason": segmenter.reason_, "features": columns, "dropped_constant": dropped,
+               "not_in_data": absent,
                "algorithm": c["algorithm"],
                "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
                "stability": schema.stability_verdict(segmenter.stability_ari_),
@@ -425,8 +429,8 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     io.write(paths, "cluster", summary)
     running.done({"k": summary["k"], "stability_mean_ari": summary["stability_mean_ari"],
                   "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": len(segments)})
-    return SimpleNamespace(table=table, columns=columns, dropped=dropped, segmenter=segmenter, segments=segments,
-                           summary=summary)
+    return SimpleNamespace(table=table, columns=columns, dropped=dropped, absent=absent, segmenter=segmenter,
+                           segments=segments, summary=summary)
 
 
 def segment_customers(paths: io.RunPaths) -> pd.DataFrame:
@@ -569,6 +573,11 @@ def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey,
                            drifted=drifted, advice=advice)
 
 
+def _shown(value: float, spec: str) -> str:
+    """A number for a report table; '–' where it cannot be measured (never 'nan')."""
+    return "–" if pd.isna(value) else format(value, spec)
+
+
 def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration) -> None:
     """The index page's block for 07 (``reports/<run>/headlines/07_evaluate.json``)."""
     items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
@@ -581,8 +590,8 @@ def _evaluate_headline(paths, solution, contest, comparison, methods, start, sna
     rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
     io.write_json({"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
                    "table": [{"method": r.method, "segments": r.segments, "outcome": r.outcome,
-                              "eta²": f"{r.eta2:.3f}", "lift of best segment": f"{r.top_lift:.2f}",
-                              "rank order": f"{r.rank_order:.2f}"} for r in rows.itertuples()]},
+                              "eta²": _shown(r.eta2, ".3f"), "lift of best segment": _shown(r.top_lift, ".2f"),
+                              "rank order": _shown(r.rank_order, ".2f")} for r in rows.itertuples()]},
                   paths.reports / "headlines" / "07_evaluate.json")
 
 

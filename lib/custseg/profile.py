@@ -175,8 +175,10 @@ def compositions(customers: pd.DataFrame, segment: str = "segment", columns: lis
         long["base_share"] = long["value"].map(base)
         long["index"] = (long["share"] / long["base_share"].replace(0, np.nan) * 100).round(0)
         rows.append(long)
-    if not rows:
-        return pd.DataFrame(columns=["variable", "value", segment, "share", "base_share", "index"])
+    if not rows:  # nothing categorical in the data (a log with only id, date and amount)
+        return pd.DataFrame({"variable": pd.Series(dtype="str"), "value": pd.Series(dtype="str"),
+                             segment: pd.Series(dtype="int64"), **{c: pd.Series(dtype="float64")
+                                                                   for c in ("share", "base_share", "index")}})
     return pd.concat(rows, ignore_index=True)
 
 

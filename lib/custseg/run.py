@@ -153,8 +153,8 @@ def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: 
         rec = pipeline.check_fresh(cfg, paths, s)
         page = published / f"{nb.stem}.html"
         if not page.is_file():
-            raise RunError(f"--from: the last good report {published} has no {page.name} to reuse: run without "
-                           f"--from (or --from {nb.stem})")
+            raise RunError(f"--from: the last good report {published} has no {page.name} to reuse (there is no "
+                           f"good report of this run yet, or it was made by other notebooks): run without --from")
         shutil.copy2(page, building / page.name)
         shutil.copy2(published / "notebooks" / nb.name, building / "notebooks" / nb.name)
         for fig in (published / "figures").glob(f"{nb.stem[:2]}_*.png"):

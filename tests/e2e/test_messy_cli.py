@@ -128,6 +128,14 @@ def test_a_messy_log_with_one_day_of_data_publishes_an_honest_report(tmp_path, c
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "not tested" in index and "the holdout test is left out" in index
     assert config.load(path)["sources"]["transactions"]["decimal"] is None, "nothing was configured by hand"
+    # a log with only id, date and amount: the report says nothing about what the log does not have
+    cards = [p.read_text(encoding="utf-8") for p in (reports / "personas").glob("*.md")]
+    for text in [index, *cards]:
+        for word in ("unknown", "(missing)", ">nan<", " nan ", "index –)"):
+            assert word not in text, word
+    cluster = json.loads((tmp_path / "w" / "data" / "processed" / "messy" / "cluster.json").read_text())
+    assert cluster["features"] == ["monetary"], "recency and frequency are the same for everybody: not clustered on"
+    assert cluster["dropped_constant"] == ["recency_days", "frequency"]
 
 
 def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):

@@ -36,6 +36,7 @@ from custseg.cluster.models import (
 )
 from custseg.cluster.preprocess import (
     TRANSFORMS,
+    available_columns,
     categorical_blocks,
     constant_columns,
     make_preprocessor,
@@ -46,7 +47,7 @@ from custseg.cluster.segmenter import Segmenter, TooFewCustomers, UnstableSegmen
 from custseg.cluster.select_k import CRITERIA, criteria, elbow_k, recommend_k, subsample_stability, sweep
 
 __all__ = ["ALGORITHMS", "CRITERIA", "TRANSFORMS", "HDBSCANClusters", "KPrototypesClusters", "Segmenter",
-           "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine", "categorical_blocks",
-           "constant_columns", "criteria", "elbow_k",
-           "make_model", "make_preprocessor", "recommend_k", "sample_linkage", "select_columns", "skewed_columns",
-           "subsample_stability", "sweep", "sweep_n_init"]
+           "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine", "available_columns",
+           "categorical_blocks", "constant_columns", "criteria", "elbow_k", "make_model", "make_preprocessor",
+           "recommend_k", "sample_linkage", "select_columns", "skewed_columns", "subsample_stability", "sweep",
+           "sweep_n_init"]

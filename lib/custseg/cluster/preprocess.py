@@ -18,6 +18,12 @@ TRANSFORMS = ("log", "quantile", "none")
 NEAR_CONSTANT = 0.995
 
 
+def available_columns(df: pd.DataFrame, patterns: list[str]) -> tuple[list[str], list[str]]:
+    """The patterns (names or globs) that match a column of ``df``, and those that match none."""
+    hit = [p for p in patterns if any(fnmatch.fnmatchcase(c, p) for c in df.columns)]
+    return hit, [p for p in patterns if p not in hit]
+
+
 def select_columns(df: pd.DataFrame, patterns: list[str], dimensions: list[str] | tuple = ()) -> list[str]:
     """Columns matching the patterns (names or globs like ``share_cat_*``), then every column of the dimensions.
 

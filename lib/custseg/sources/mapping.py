@@ -188,8 +188,7 @@ def _item_kind(raw, column, item, n, n_rows, role, where, limit, n_examples):
     rest = {"number": filled - n["number"], "likert": filled - n["likert"]}
     best = "number" if n["number"] >= n["likert"] else "likert"
     if filled and rest[best] <= limit * filled:
-        expr = item[best] if best == "number" else item["likert"]
-        expr = ibis.ifelse(item["token"], ibis.null("float64"), expr)
+        expr = ibis.ifelse(item["token"], ibis.null("float64"), item[best])
         unparsed = rest[best]
         examples = []
         if unparsed:
