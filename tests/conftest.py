@@ -47,7 +47,4 @@ def tiny_run(tiny_cfg):
     cfg = copy.deepcopy(tiny_cfg)
     cfg["run"] = "pipeline"
     paths = io.run_paths(cfg).make()
-    results = {}
-    for s in pipeline.STAGES:
-        results[s.name] = pipeline.RUNS[s.name](cfg, paths)
-    return cfg, paths, results
+    return cfg, paths, pipeline.run_stages(cfg, paths)

@@ -55,11 +55,8 @@ import pandas as pd
 
 from custseg.errors import SourceError
 from custseg.reference import CITIES, city_aliases
-from custseg.schema import is_return, normalise_id
+from custseg.schema import LINE_RULES, is_return, normalise_id
 
-LINE_RULES = ["duplicate_line", "near_duplicate_line", "missing_order", "cancelled_order", "excluded_product",
-              "test_account", "missing_customer_id", "unknown_customer", "implausible_date", "invalid_amount",
-              "non_positive_price", "non_positive_amount", "bulk_outlier", "return_without_purchase"]
 DEFAULT_EARLIEST = dt.date(1990, 1, 1)
 # the data-quality dimension (数据质量维度) each rule checks; "relevance" marks rows that are valid data but
 # not consumer purchases, and "netting" the kept returns
@@ -164,26 +161,27 @@ def transaction_options(cfg: dict) -> dict:
     c = cfg["clean"]
     return {"max_line_quantity": c["max_line_quantity"], "max_unit_price": c["max_unit_price"],
             "earliest": None if c["earliest_date"] is None else dt.date.fromisoformat(str(c["earliest_date"])),
-            "exclude_products": list(c["exclude_products"])}
+            "exclude_products": list(c["exclude_products"]), "rules_off": tuple(c["rules_off"])}
 
 
 def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, snapshot: dt.date,
                        max_line_quantity: float | None = None, max_unit_price: float | None = None,
-                       earliest: dt.date | None = None, exclude_products: list[str] | tuple = ()
-                       ) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
+                       earliest: dt.date | None = None, exclude_products: list[str] | tuple = (),
+                       rules_off: tuple = ()) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     """Apply the line rules (module docstring) to the transactions: :func:`flag_lines`, then :func:`split_lines`.
 
     Every use of the returned tables evaluates the rules again; on a large log, write :func:`flag_lines`'s
     table once and split the written copy instead (02_clean does).
     """
     flagged = flag_lines(transactions, customers, test_ids, snapshot, max_line_quantity, max_unit_price, earliest,
-                         exclude_products)
-    return split_lines(flagged)
+                         exclude_products, rules_off)
+    return split_lines(flagged, rules_off)
 
 
 def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, snapshot: dt.date,
                max_line_quantity: float | None = None, max_unit_price: float | None = None,
-               earliest: dt.date | None = None, exclude_products: list[str] | tuple = ()) -> ir.Table:
+               earliest: dt.date | None = None, exclude_products: list[str] | tuple = (),
+               rules_off: tuple = ()) -> ir.Table:
     """Every transaction line with the ``reason`` it is quarantined for (null: kept) and ``is_return``.
 
     Parameters
@@ -202,6 +200,8 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
         Lines before it are implausible; default Jan 1 of the first signup year, else 1990-01-01.
     exclude_products : list of str
         Product ids that are not purchases.
+    rules_off : tuple of str
+        Rules switched off (``clean.rules_off``): their lines are kept, or caught by a later rule.
 
     Returns
     -------
@@ -226,7 +226,7 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
     if max_unit_price is not None:
         too_big = too_big | (t.unit_price > max_unit_price)
     excluded = t.product_id.isin(list(exclude_products)) if exclude_products else ibis.literal(False)
-    reason = ibis.cases(
+    rules = [
         (t.exact_copy > 0, "duplicate_line"),
         (t.copy_no > 0, "near_duplicate_line"),
         (t.order_missing, "missing_order"),
@@ -241,19 +241,20 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
         (t.unit_price <= 0, "non_positive_price"),
         (~returned & (t.amount <= 0), "non_positive_amount"),
         (too_big, "bulk_outlier"),
-        else_=ibis.null("string"),
-    )
+    ]
+    reason = ibis.cases(*[(cond, name) for cond, name in rules if name not in rules_off], else_=ibis.null("string"))
     t = t.mutate(reason=reason, is_return=returned)
     # returns need a kept purchase of the same customer at or before them to be netted against
     first_buy = (t.filter(t.reason.isnull() & ~t.is_return).group_by("customer_id")
                  .aggregate(first_buy=ibis._.order_ts.min()))
     t = t.left_join(first_buy, "customer_id").drop("customer_id_right")
-    orphan = t.reason.isnull() & t.is_return & (t.first_buy.isnull() | (t.first_buy > t.order_ts))
-    t = t.mutate(reason=ibis.ifelse(orphan, "return_without_purchase", t.reason))
+    if "return_without_purchase" not in rules_off:
+        orphan = t.reason.isnull() & t.is_return & (t.first_buy.isnull() | (t.first_buy > t.order_ts))
+        t = t.mutate(reason=ibis.ifelse(orphan, "return_without_purchase", t.reason))
     return t.select(*columns, "reason", "is_return")
 
 
-def split_lines(flagged: ir.Table) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
+def split_lines(flagged: ir.Table, rules_off: tuple = ()) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     """Kept and quarantined lines, and the audit, from :func:`flag_lines`'s table (or a written copy of it).
 
     Returns
@@ -276,7 +277,7 @@ def split_lines(flagged: ir.Table) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     audit = pd.DataFrame({"rule": LINE_RULES})
     audit["rows"] = audit["rule"].map(quarantine["rows"]).fillna(0).astype("int64")
     audit["amount"] = audit["rule"].map(quarantine["amount"]).fillna(0.0).round(2)
-    audit["action"] = "quarantined"
+    audit["action"] = ["switched off (clean.rules_off)" if r in rules_off else "quarantined" for r in audit["rule"]]
     kept_row = agg[agg["reason"].isna()]
     returns = pd.DataFrame({"rule": ["return_netted"],
                             "rows": [int(kept_row["returns"].sum())],

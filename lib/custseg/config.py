@@ -132,6 +132,10 @@ DEFAULTS: dict[str, Any] = {
         "test_account_patterns": ["test", "测试", "qa_"],
         "earliest_date": ANY_OF(_DATE, None),  # None: Jan 1 of the first signup year (else 1990-01-01)
         "exclude_products": [],  # product ids that are not purchases (postage, fees, manual adjustments)
+        # line rules to switch off (custseg.clean), e.g. [duplicate_line, near_duplicate_line] for a log without
+        # order or line ids, where identical lines on one day can be real repeat purchases (an exact copy is also
+        # a copy once ids are normalised); the audit lists them as switched off
+        "rules_off": [],
         "max_line_quantity": ANY_OF(_NUM, 50),
         "max_unit_price": ANY_OF(_NUM, 20000),
         "min_age": 16,
@@ -374,6 +378,15 @@ def _check_choices(cfg: dict) -> None:
         for v in value if isinstance(value, list) else [value]:
             if v not in allowed:
                 raise ConfigError(f"config key '{key}' must be one of {', '.join(map(str, allowed))}; got {v!r}")
+    for rule in cfg["clean"]["rules_off"]:
+        if rule not in schema.LINE_RULES:
+            raise ConfigError(f"config key 'clean.rules_off': unknown rule {rule!r}; the rules are "
+                              f"{', '.join(schema.LINE_RULES)}")
+        if rule in schema.REQUIRED_RULES:
+            optional = ", ".join(r for r in schema.LINE_RULES if r not in schema.REQUIRED_RULES)
+            raise ConfigError(f"config key 'clean.rules_off': {rule} cannot be switched off (a line without a "
+                              f"customer, a plausible date or an amount cannot be used); the rules that can: "
+                              f"{optional}")
     r = cfg["rfm"]
     try:
         rfm.make_grid(r["grid"], r["bins"])

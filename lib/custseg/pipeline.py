@@ -298,7 +298,8 @@ def clean(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     flagged = cleaning.flag_lines(transactions, kept_customers, test_ids, snapshot,
                                   **cleaning.transaction_options(cfg))
     io.write(paths, "flagged_lines", flagged)
-    kept, quarantined, line_audit = cleaning.split_lines(io.read(paths, "flagged_lines", con))
+    kept, quarantined, line_audit = cleaning.split_lines(io.read(paths, "flagged_lines", con),
+                                                         tuple(cfg["clean"]["rules_off"]))
     io.write(paths, "audit", pd.concat([customer_audit.assign(table="customers"),
                                         line_audit.assign(table="transactions")]))
     for name, table in {"customers": kept_customers, "quarantine_customers": quarantined_customers,
@@ -599,3 +600,20 @@ def _evaluate_headline(paths, solution, contest, comparison, methods, start, sna
 RUNS: dict[str, Callable] = {"01_collect": collect, "02_clean": clean, "03_describe": describe,
                              "04_features": features, "05_cluster": segment, "06_personas": describe_personas,
                              "07_evaluate": evaluate}
+ENGINE_STAGES = ("01_collect", "02_clean", "03_describe", "04_features", "07_evaluate")  # they take ``con``
+
+
+def run_stages(cfg: dict, paths: io.RunPaths, until: str | int = "07_evaluate", con=None,
+               skip: tuple = ()) -> dict[str, SimpleNamespace]:
+    """Run the stages in order, in this process (no notebooks), up to and including ``until``.
+
+    ``con`` is the engine connection the transaction-grain stages share (default: one per stage from the
+    config); ``skip`` names stages to leave out (07 needs neither 03 nor 06). Returns each stage's result.
+    """
+    last = stage(until).number
+    out = {}
+    for s in STAGES:
+        if s.number > last or s.name in skip:
+            continue
+        out[s.name] = RUNS[s.name](cfg, paths, con) if s.name in ENGINE_STAGES else RUNS[s.name](cfg, paths)
+    return out

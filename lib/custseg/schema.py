@@ -91,6 +91,14 @@ LIKERT = {
 }
 CUSTOMER_IDS = ("customer_id", "respondent_id")  # the canonical columns that name a customer
 
+# the cleaning rules for order lines, in the order they are checked (custseg.clean); the first that matches is
+# the reason a line is quarantined
+LINE_RULES = ["duplicate_line", "near_duplicate_line", "missing_order", "cancelled_order", "excluded_product",
+              "test_account", "missing_customer_id", "unknown_customer", "implausible_date", "invalid_amount",
+              "non_positive_price", "non_positive_amount", "bulk_outlier", "return_without_purchase"]
+# lines these rules catch cannot be used at all (no customer, no date, no amount), so they cannot be switched off
+REQUIRED_RULES = ("missing_customer_id", "implausible_date", "invalid_amount")
+
 
 # ---------------------------------------------------------------------------------------------- rules
 

@@ -157,10 +157,7 @@ def _pipeline(tmp_path, text: str, upto: str = "07_evaluate", **more):
     cfg = config.load(setup(tmp_path, {"t.csv": text}, **more))
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path / "w"), "messy"
     paths = io.run_paths(cfg).make()
-    results = {}
-    for s in pipeline.STAGES[:pipeline.stage(upto).number]:
-        results[s.name] = pipeline.RUNS[s.name](cfg, paths)
-    return results, paths
+    return pipeline.run_stages(cfg, paths, upto), paths
 
 
 def test_too_few_customers_stop_in_05_with_the_fix(tmp_path):

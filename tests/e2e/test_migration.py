@@ -16,9 +16,7 @@ def _two_snapshots(tmp_path, shift: bool):
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", overrides)
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "shift" if shift else "control"
     paths = io.run_paths(cfg).make()
-    for stage in ("01_collect", "02_clean", "04_features", "05_cluster"):  # 07 needs neither 03 nor 06
-        pipeline.RUNS[stage](cfg, paths)
-    result = pipeline.evaluate(cfg, paths)
+    result = pipeline.run_stages(cfg, paths, skip=("03_describe", "06_personas"))["07_evaluate"]
     truth = pd.read_csv(paths.raw / "ground_truth.csv")
     persona = set(truth.loc[truth["persona"] == "affluent_loyalists", "customer_id"])
     return result, persona, truth

@@ -307,3 +307,37 @@ def test_the_audit_counts_the_money_of_trailing_minus_returns(tmp_path):
     pipeline.collect(cfg, paths)
     audit = pipeline.clean(cfg, paths).line_audit.set_index("rule")
     assert audit.loc["return_netted", "rows"] == 1 and audit.loc["return_netted", "amount"] == pytest.approx(-12.5)
+
+
+def _clean(tmp_path, text, **more):
+    write(tmp_path, {"t.csv": text})
+    cfg = make_cfg(tmp_path, {}, **more)
+    cfg["run"] = "m"
+    paths = io.run_paths(cfg).make()
+    pipeline.collect(cfg, paths)
+    return pipeline.clean(cfg, paths)
+
+
+SAME_DAY_TWICE = lines(("A", "2024-01-01", "9.90"), ("A", "2024-01-01", "9.90"), ("B", "2024-01-02", "0"))
+
+
+def test_a_cleaning_rule_can_be_switched_off(tmp_path):
+    """Identical lines on one day are double-loaded copies by default; in a log without order or line ids they
+    may be two real purchases, and the analyst can say so. The audit shows what was switched off."""
+    default = _clean(tmp_path / "on", SAME_DAY_TWICE)
+    assert default.counts["lines_kept"] == 1
+    # an exact copy is also a copy once ids are normalised, and a zero amount has a zero price: four rules
+    off = _clean(tmp_path / "off", SAME_DAY_TWICE, clean={"rules_off": [
+        "duplicate_line", "near_duplicate_line", "non_positive_amount", "non_positive_price"]})
+    assert off.counts["lines_kept"] == 3 and off.counts["lines_quarantined"] == 0
+    audit = off.line_audit.set_index("rule")
+    assert audit.loc["duplicate_line", "action"] == "switched off (clean.rules_off)"
+    assert audit.loc["non_positive_amount", "action"] == "switched off (clean.rules_off)"
+    assert audit.loc["bulk_outlier", "action"] == "quarantined" and audit.loc["duplicate_line", "rows"] == 0
+
+
+@pytest.mark.parametrize("rule, message", [("duplicate_lines", "unknown rule 'duplicate_lines'"),
+                                           ("missing_customer_id", "missing_customer_id cannot be switched off")])
+def test_rules_that_cannot_be_switched_off(tmp_path, rule, message):
+    with pytest.raises(ConfigError, match=message):
+        make_cfg(tmp_path, {}, clean={"rules_off": [rule]})

@@ -165,13 +165,13 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                                     overwrite=True)
     options: dict[str, Any] = {"encoding": DUCKDB_ENCODINGS[encoding]}
     try:
+        if kind == "csv" and spec["header"] and not spec["names"]:
+            _refuse_duplicates(role, where, _header_fields(path, spec, options["encoding"]))
         if kind == "text":
             table = _split_whitespace(con, role, spec, path, options, where)
         elif con.name == "pyspark":
-            table = _read_csv_spark(con, role, spec, path, options["encoding"])
+            table = _read_csv_spark(con, role, spec, path, options["encoding"], where)
         else:
-            if spec["header"] and not spec["names"]:
-                _refuse_duplicates(role, where, _header_fields(path, spec, options["encoding"]))
             options.update(all_varchar=True, header=spec["header"])
             if spec["delimiter"] or path.suffix.lower() == ".tsv":
                 options["delim"] = spec["delimiter"] or "\t"
@@ -202,11 +202,15 @@ def _read_csv_duckdb(con, path: Path, name: str, options: dict) -> ir.Table:
         return con.read_csv(path, table_name=name, **options, sample_size=-1)
 
 
-def _read_csv_spark(con, role: str, spec: dict, path: Path, encoding: str) -> ir.Table:
+def _read_csv_spark(con, role: str, spec: dict, path: Path, encoding: str, where: str) -> ir.Table:
     """A delimited file read by Spark as DuckDB reads it: all text, RFC 4180 quotes, the delimiter sniffed."""
+    if spec["skip_rows"]:
+        raise fail(role, where, "skip_rows is not supported on Spark (its CSV reader cannot skip lines)",
+                   "remove the lines above the header from the export, or set engine: duckdb")
     sep = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else io.sniff_delimiter(path, encoding))
     table = con.read_csv(str(path), table_name=f"src_{role}", header=spec["header"], inferSchema=False, sep=sep,
-                         encoding=encoding, quote='"', escape='"', multiLine=True)
+                         encoding=encoding, quote=spec["quote"] or '"', escape=spec["escape"] or '"',
+                         multiLine=True)
     if spec["names"]:
         table = table.rename(dict(zip(spec["names"], table.columns, strict=False)))
     elif not spec["header"]:
