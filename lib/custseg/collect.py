@@ -18,6 +18,7 @@ from custseg import io
 from custseg.errors import SourceError
 from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, normalise_id
 from custseg.sources.mapping import read_source
+from custseg.sources.parsing import strip_leading_zeros
 from custseg.sources.privacy import pii_key, protect_pii, pseudonym, without_pii
 from custseg.sources.readers import fail, location
 
@@ -267,7 +268,7 @@ def check_ids_match(cfg: dict, collected: Collected) -> None:
     n = cfg["validation"]["examples"]
     examples = [table.order_by("cid").limit(n).cid.execute().tolist() for table in (unknown, crm)]
     shown = f"e.g. {examples[0]} in the transactions and {examples[1]} in the CRM"
-    zeros = lambda e: e.re_replace(r"^0+(\d)", r"\1")  # noqa: E731
+    zeros = strip_leading_zeros
     still = buyers.select(cid=zeros(buyers.cid)).distinct().anti_join(crm.select(cid=zeros(crm.cid)).distinct(), "cid")
     n_still = int(still.count().execute())
     where = location(cfg, "customers")

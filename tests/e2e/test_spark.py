@@ -129,7 +129,8 @@ def test_messy_csv_parses_the_same_on_spark(both, tmp_path):
     _, _, spark = both
     (tmp_path / "t.csv").write_text(
         "customer_id,order_ts,amount\n"
-        'A,2024-01-01,"¥7,649.70"\nB,45360,764.97\nNULL,2024-01-03,12.50-\nC,2024-01-04,１２３．５\n', encoding="utf-8")
+        'A,2024-01-01,"¥7,649.70"\nB,45360,764.97\nNULL,2024-01-03,12.50-\nC,2024-01-04,１２３．５\n'
+        "17850.0,2024-01-05,(1.00)\n", encoding="utf-8")
     (tmp_path / "s.csv").write_text("respondent_id,q1\nA,Strongly agree\nB,不同意\n", encoding="utf-8")
     path = tmp_path / "messy.yaml"
     path.write_text(yaml.safe_dump({"name": "messy", "paths": {"raw": str(tmp_path), "workdir": str(tmp_path)},
@@ -142,8 +143,9 @@ def test_messy_csv_parses_the_same_on_spark(both, tmp_path):
         frames.append((got.transactions.execute().sort_values("amount", ignore_index=True),
                        got.survey.execute().sort_values("respondent_id", ignore_index=True)))
     (duck_t, duck_s), (spark_t, spark_s) = frames
-    assert duck_t["amount"].tolist() == [-12.5, 123.5, 764.97, 7649.70]
-    assert duck_t["customer_id"].isna().sum() == 1 and duck_s["q1"].tolist() == [5.0, 2.0]
+    assert duck_t["amount"].tolist() == [-12.5, -1.0, 123.5, 764.97, 7649.70]
+    assert duck_t["customer_id"].isna().sum() == 1 and "17850" in set(duck_t["customer_id"])
+    assert duck_s["q1"].tolist() == [5.0, 2.0]
     pd.testing.assert_frame_equal(spark_t[["customer_id", "order_ts", "amount"]],
                                   duck_t[["customer_id", "order_ts", "amount"]], check_dtype=False)
     pd.testing.assert_frame_equal(spark_s[["respondent_id", "q1"]], duck_s[["respondent_id", "q1"]], check_dtype=False)

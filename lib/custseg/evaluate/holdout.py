@@ -81,7 +81,8 @@ def outcome_separation(labels, data: pd.DataFrame) -> pd.DataFrame:
         top = means.idxmax()
         ref, sign = RANKED_BY[outcome]
         cal = data[ref].astype(float).groupby(labels).mean()
-        rank = stats.spearmanr(cal * sign, means).statistic if len(means) > 2 else np.nan
+        varies = len(means) > 2 and means.nunique() > 1 and cal.nunique() > 1  # a rank order needs two orders
+        rank = stats.spearmanr(cal * sign, means).statistic if varies else np.nan
         rows.append({"outcome": outcome, "eta2": eta_squared(y, labels), "kruskal_p": p,
                      "top_lift": float(means.max() / y.mean()) if y.mean() else np.nan,
                      "top_share": float((labels == top).mean()), "rank_order": float(rank)})

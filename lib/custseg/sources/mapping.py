@@ -25,6 +25,7 @@ from custseg.sources.parsing import (
     number_format,
     parse,
     parse_number,
+    strip_leading_zeros,
 )
 from custseg.sources.readers import fail, location, open_source, title_rows_hint
 
@@ -57,7 +58,7 @@ def _customer_ids(col: ir.Value, parsed: ir.Value, ids: dict) -> tuple[ir.Value,
     is_token = as_text(col).upper().isin(tokens).fill_null(False) if tokens else _false(col)
     out = ibis.ifelse(is_token, ibis.null("string"), parsed)
     if ids["strip_leading_zeros"]:
-        out = out.re_replace(r"^0+(\d)", r"\1")
+        out = strip_leading_zeros(out)
     return out, is_token
 
 

@@ -99,9 +99,19 @@ class AmbiguousNumbers(ValueError):
 def clean_number_text(text: ir.StringValue) -> ir.StringValue:
     """A number's text without what is not part of it: full-width digits made ASCII, currency symbols and
     spaces removed, a trailing minus or brackets turned into a leading minus."""
+    # no back-references (\\1) anywhere: Spark's regex replacement does not know them
     text = text.translate(*FULL_WIDTH).re_replace(CURRENCY, "").strip()
-    text = text.re_replace(r"^\((.*)\)$", r"-\1").re_replace(r"^([0-9.,' ]+)-$", r"-\1")
-    return text.re_replace("(\\d)[\u00a0\u202f ]+(\\d)", r"\1 \2")  # one plain space between digit groups
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")  # no-break spaces between digit groups
+    inner = text.substr(1, text.length() - 2)
+    text = ibis.ifelse(text.re_search(r"^\(.*\)$"), ibis.literal("-").concat(inner), text)
+    return ibis.ifelse(text.re_search(r"^[0-9.,' ]+-$"), ibis.literal("-").concat(text.rstrip().re_replace("-$", "")),
+                       text)
+
+
+def strip_leading_zeros(ids: ir.StringValue) -> ir.StringValue:
+    """``00100`` → ``100`` (and ``000`` → ``0``), without regex back-references."""
+    stripped = ibis.ifelse(ids.re_search(r"^0+\d"), ids.re_replace(r"^0+", ""), ids)  # 0A12 keeps its zero
+    return ibis.ifelse(ids.re_search(r"^0+$"), "0", stripped)
 
 
 def _convention(value: str) -> str:
@@ -195,7 +205,9 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb", fmt: Num
         if dtype.is_floating():  # ids read as numbers (17850.0) become 17850
             return ibis.ifelse(col == col.floor(), col.cast("int64").cast("string"), col.cast("string"))
         text = as_text(col)
-        return text.re_replace(r"^(\d+)\.0+$", r"\1") if kind == "id" else text
+        if kind == "id":  # 17850.0 (an id a spreadsheet typed as a number) is 17850
+            return ibis.ifelse(text.re_search(r"^\d+\.0+$"), text.re_replace(r"\.0+$", ""), text)
+        return text
     if kind == "number":
         if dtype.is_numeric():
             return col.cast("float64")
@@ -215,7 +227,10 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb", fmt: Num
                 formats, iso = [spec["date_format"]], False
             else:
                 formats, iso = (DAYFIRST_FORMATS if spec["dayfirst"] else YEARFIRST_FORMATS), True
-            candidates = ([text.try_cast("timestamp")] if iso else []) + [_strptime(text, f, engine) for f in formats]
+            # only text shaped like an ISO date is cast: Spark casts '45360' to the year 45360, DuckDB to null
+            iso_text = ibis.ifelse(text.re_search(r"^\d{4}-\d{1,2}-\d{1,2}"), text, ibis.null("string"))
+            candidates = ([iso_text.try_cast("timestamp")] if iso else []) + [_strptime(text, f, engine)
+                                                                               for f in formats]
             if not spec["date_format"]:
                 candidates.append(excel_serial(text))  # 45360: a day number as Excel stores dates
             parsed = ibis.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
