@@ -175,16 +175,6 @@ def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
     return path
 
 
-def remove_table(folder: Path, name: str) -> None:
-    """Remove ``folder/name.parquet`` if it exists (a stage output an earlier run left behind)."""
-    path = folder / f"{name}.parquet"
-    if path.is_dir():  # written by Spark
-        import shutil
-
-        shutil.rmtree(path)
-    path.unlink(missing_ok=True)
-
-
 def read_table(folder: Path, name: str) -> pd.DataFrame:
     """Read ``folder/name.parquet`` (file, or Spark's directory), saying which notebook to run first if missing."""
     path = folder / f"{name}.parquet"
