@@ -175,16 +175,6 @@ def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
     return path
 
 
-def read_table(folder: Path, name: str) -> pd.DataFrame:
-    """Read ``folder/name.parquet`` (file, or Spark's directory), saying which notebook to run first if missing."""
-    path = folder / f"{name}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} does not exist: run the earlier notebooks of this run first (or `custseg run CONFIG`)"
-        )
-    return pd.read_parquet(path)
-
-
 def write_json(obj: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -327,7 +317,7 @@ class Artefact:
 
     folder: str  # interim | processed | reports
     file: str
-    format: str  # table (Parquet) | csv | json | model (joblib)
+    format: str  # table (Parquet) | csv | json | model (joblib) | folder (written by its stage, not by write)
     doc: str = ""
 
 
@@ -365,6 +355,7 @@ ARTEFACTS: dict[str, Artefact] = {
     "compositions": Artefact("processed", "compositions.csv", "csv", "categorical shares per segment"),
     "rules": Artefact("processed", "rules.json", "json", "surrogate-tree rules and fidelity"),
     "segments_csv": Artefact("reports", "segments.csv", "csv", "the CRM export"),
+    "persona_cards": Artefact("reports", "personas", "folder", "one card per segment (md and html)"),
     # 07_evaluate
     "scorecard": Artefact("processed", "scorecard.csv", "csv", "six criteria per segment"),
     "holdout_validation": Artefact("processed", "validation.csv", "csv", "holdout outcomes per method"),

@@ -79,7 +79,7 @@ STAGES: list[Stage] = [
           maybe_reads=("collected_survey",)),
     Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster",), maybe_writes=("k_sweep",)),
     Stage("06_personas", ("features", "segments", "rfm", "cluster"),
-          ("personas", "profile", "compositions", "rules", "segments_csv"), ("language",)),
+          ("personas", "profile", "compositions", "rules", "segments_csv", "persona_cards"), ("language",)),
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
                           "quarantine_customers", "collected_transactions"),
           ("scorecard", "holdout_validation", "evaluate"),
@@ -454,7 +454,7 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
     comps = profile.compositions(customers)
-    personas.write_cards(cards, paths.personas)
+    personas.write_cards(cards, io.artefact_path(paths, "persona_cards"))
     crm = personas.crm_export(io.read(paths, "segments"), scores, cards)
     for name, obj in {"personas": cards, "profile": prof.reset_index(names="segment"), "compositions": comps,
                       "rules": {"fidelity": rules.fidelity, "max_depth": 3, "rules": rules.rules.to_dict("records")},

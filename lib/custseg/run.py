@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -124,6 +125,9 @@ def lock(reports: Path) -> None:
         with os.fdopen(fd, "w") as fh:
             fh.write(me)
         break
+    else:  # another run took the stale lock between our two attempts
+        raise RunError(f"run '{reports.name}' was started by another process at the same moment: wait for it, or "
+                       f"give this run another --name")
     try:
         yield
     finally:
@@ -143,8 +147,11 @@ def _alive(holder: list[str]) -> bool:
 
 
 def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: Path) -> dict[str, float]:
-    """Check that the stages before ``start`` are fresh and copy their pages from the last good report."""
-    paths = io.run_paths(cfg)
+    """Check that the stages before ``start`` are fresh and copy their pages from the last good report.
+
+    Freshness is checked against the last good report, where the report-folder artefacts of those stages are.
+    """
+    paths = dataclasses.replace(io.run_paths(cfg), reports=published)
     reused = {}
     for nb in books:
         s = pipeline.stage(nb.stem)
@@ -163,6 +170,12 @@ def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: 
         if headline.is_file():
             (building / "headlines").mkdir(exist_ok=True)
             shutil.copy2(headline, building / "headlines" / headline.name)
+        for name in s.writes:  # what the stage put in the report folder itself (segments.csv, persona cards)
+            art = io.ARTEFACTS[name]
+            if art.folder == "reports":
+                source, target = published / art.file, building / art.file
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(source, target) if source.is_dir() else shutil.copy2(source, target)
         reused[nb.stem] = rec["seconds"]
     return reused
 

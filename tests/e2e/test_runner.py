@@ -65,6 +65,17 @@ def test_from_reuses_exactly_the_earlier_stages(good):
     assert not reports.with_name("r.failed").exists(), "a good run clears the last failure"
 
 
+def test_from_keeps_what_reused_stages_put_in_the_report(good):
+    """--from 07 reuses 06: its CRM export and persona cards stay in the published report."""
+    workdir, reports, _ = good
+    before = sorted(p.name for p in (reports / "personas").iterdir())
+    csv = (reports / "segments.csv").read_bytes()
+    out = run.run(TINY, "r", {"cluster.k": 4}, workdir, progress=False, start=7)
+    assert json.loads((out / "run.json").read_text())["reused"][-1] == "06_personas"
+    assert sorted(p.name for p in (out / "personas").iterdir()) == before and before
+    assert (out / "segments.csv").read_bytes() == csv
+
+
 def test_from_refuses_a_stale_stage(good):
     workdir, reports, _ = good
     index = (reports / "index.html").read_bytes()
