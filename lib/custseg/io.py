@@ -397,6 +397,11 @@ def read(paths: RunPaths, name: str, con=None):
     return load_model(path)
 
 
+def read_optional(paths: RunPaths, name: str, con=None):
+    """:func:`read`, or None when the artefact does not exist (a survey the sources do not have)."""
+    return read(paths, name, con) if exists(paths, name) else None
+
+
 def write(paths: RunPaths, name: str, obj) -> Path:
     """Write an artefact by name: a table from pandas or an Ibis expression (written inside its engine),
     a CSV from pandas, JSON, a model."""

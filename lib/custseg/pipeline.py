@@ -358,7 +358,7 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     transactions = io.read(paths, "transactions", con)
     snapshot = config.as_date(io.read(paths, "snapshot")["snapshot_date"])
     customers = io.read(paths, "customers")
-    survey = io.read(paths, "collected_survey") if io.exists(paths, "collected_survey") else None
+    survey = io.read_optional(paths, "collected_survey")
     f = cfg["features"]
     table = featuring.customer_features(transactions, customers, survey, snapshot, f["age_bands"])
     if table.empty:
@@ -486,7 +486,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
 
     # the holdout contest: segments formed on the calibration period, judged on what customers did after it
     transactions = io.read(paths, "transactions", con)
-    survey = io.read(paths, "collected_survey") if io.exists(paths, "collected_survey") else None
+    survey = io.read_optional(paths, "collected_survey")
     split = io.read(paths, "holdout")
     snapshot = config.as_date(split["snapshot"])
     start = config.as_date(split["holdout_start"]) if split["holdout_start"] else None

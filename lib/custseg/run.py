@@ -303,7 +303,7 @@ def _summary(paths: io.RunPaths) -> dict:
               "lines_quarantined": snapshot["lines_quarantined"],
               "customers_segmented": sum(c["customers"] for c in cards)}
     return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": io.read(paths, "cluster"),
-            "cards": cards, "rules": io.read(paths, "rules") if io.exists(paths, "rules") else None}
+            "cards": cards, "rules": io.read_optional(paths, "rules")}
 
 
 def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:

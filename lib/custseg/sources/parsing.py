@@ -162,11 +162,9 @@ def number_format(values: list[str], decimal: str | None = None, thousands: str 
             raise AmbiguousNumbers(f"{len(seen['ambiguous']):,} values such as {seen['ambiguous'][:3]} could be "
                                    f"thousands or decimals, and no value says which")
         mark = "."
-    if thousands is None:
-        other = "," if mark == "." else "."
-        grouped = any(other in v for v in values) or any(" " in v for v in values) or any("'" in v for v in values)
-        thousands = (other if any(other in v for v in values) else " " if any(" " in v for v in values)
-                     else "'" if any("'" in v for v in values) else "") if grouped else ""
+    if thousands is None:  # the first grouping character the values use, the other mark before space and '
+        candidates = ("," if mark == "." else ".", " ", "'")
+        thousands = next((c for c in candidates if any(c in v for v in values)), "")
     if thousands == mark:
         raise AmbiguousNumbers(f"decimal and thousands are both {mark!r}")
     return NumberFormat(mark, thousands)
