@@ -36,15 +36,22 @@ SURVEY_ITEMS = ["price_sensitivity", "brand_loyalty", "quality_focus", "novelty_
 
 @dataclass(frozen=True)
 class Persona:
-    """A planted persona: how its customers are drawn."""
+    """A planted persona: how its customers are drawn.
+
+    Purchases follow a Pareto/NBD-like process: each customer buys at a gamma-distributed rate (mean
+    ``orders_per_year``, shape ``RATE_SHAPE``: a few heavy buyers, many light ones) for an exponential
+    active lifetime (mean ``lifetime_years``), so most customers buy once and frequency is heavy-tailed.
+    Order values are lognormal around a customer's own level, itself lognormal around ``order_value``.
+    """
 
     name: str
     share: float
     age: tuple[float, float]  # mean, sd
     female: float
     tiers: dict[str, float]
-    orders_per_year: float  # 0 marks one-timers
-    order_value: float  # typical order value (CNY)
+    orders_per_year: float  # mean purchase rate while active
+    lifetime_years: float  # mean time a customer stays active after the first purchase
+    order_value: float  # median order value (CNY)
     channels: dict[str, float]
     categories: dict[str, float]
     discount_rate: float  # share of orders bought on discount
@@ -54,39 +61,45 @@ class Persona:
 
 
 PERSONAS: list[Persona] = [
-    Persona("affluent_loyalists", 0.15, (46, 7), 0.55, {"tier 1": 0.7, "new tier 1": 0.25, "tier 2": 0.05},
-            14, 900, {"store": 0.5, "web": 0.1, "app": 0.35, "mini_program": 0.05},
+    Persona("affluent_loyalists", 0.10, (46, 7), 0.55, {"tier 1": 0.7, "new tier 1": 0.25, "tier 2": 0.05},
+            8, 3.0, 800, {"store": 0.5, "web": 0.15, "app": 0.3, "mini_program": 0.05},
             {"luxury": 0.35, "beauty": 0.3, "apparel": 0.2, "home": 0.15}, 0.05, 0.05,
             dict(price_sensitivity=1.6, brand_loyalty=4.5, quality_focus=4.6, novelty_seeking=3.0,
                  health_consciousness=3.2), {"gold": 0.6, "silver": 0.3, "basic": 0.1}),
-    Persona("young_trend_seekers", 0.20, (23, 3), 0.6, {"new tier 1": 0.5, "tier 1": 0.3, "tier 2": 0.2},
-            9, 190, {"app": 0.45, "mini_program": 0.45, "web": 0.1},
+    Persona("young_trend_seekers", 0.20, (24, 3), 0.6, {"new tier 1": 0.5, "tier 1": 0.3, "tier 2": 0.2},
+            6, 0.8, 180, {"app": 0.45, "mini_program": 0.4, "web": 0.15},
             {"apparel": 0.45, "electronics": 0.35, "beauty": 0.2}, 0.25, 0.15,
             dict(price_sensitivity=3.2, brand_loyalty=2.0, quality_focus=3.0, novelty_seeking=4.6,
                  health_consciousness=2.4), {"basic": 0.6, "silver": 0.35, "gold": 0.05}),
-    Persona("value_families", 0.25, (37, 5), 0.65, {"tier 2": 0.5, "tier 3": 0.4, "new tier 1": 0.1},
-            12, 260, {"mini_program": 0.5, "web": 0.35, "store": 0.15},
+    Persona("value_families", 0.20, (37, 5), 0.65, {"tier 2": 0.5, "tier 3": 0.4, "new tier 1": 0.1},
+            7, 1.5, 250, {"mini_program": 0.5, "web": 0.3, "store": 0.2},
             {"grocery": 0.4, "kids": 0.35, "home": 0.25}, 0.6, 0.08,
             dict(price_sensitivity=4.5, brand_loyalty=2.8, quality_focus=3.0, novelty_seeking=2.2,
                  health_consciousness=3.0), {"silver": 0.5, "basic": 0.4, "gold": 0.1}),
-    Persona("dormant_one_timers", 0.20, (33, 10), 0.5,
+    Persona("dormant_one_timers", 0.30, (33, 10), 0.5,
             {"tier 1": 0.2, "new tier 1": 0.25, "tier 2": 0.25, "tier 3": 0.2, "tier 4": 0.1},
-            0, 120, {"web": 0.6, "mini_program": 0.4},
+            1, 0.1, 110, {"web": 0.85, "mini_program": 0.15},
             {"apparel": 0.3, "home": 0.3, "grocery": 0.2, "electronics": 0.2}, 0.8, 0.1,
             dict(price_sensitivity=3.8, brand_loyalty=1.6, quality_focus=2.6, novelty_seeking=2.8,
                  health_consciousness=2.7), {"basic": 0.95, "silver": 0.05}),
     Persona("health_enthusiasts", 0.10, (34, 6), 0.55, {"tier 1": 0.6, "new tier 1": 0.4},
-            7, 350, {"web": 0.7, "app": 0.3},
+            5, 1.5, 320, {"web": 0.65, "app": 0.35},
             {"sports_health": 0.7, "grocery": 0.3}, 0.1, 0.05,
             dict(price_sensitivity=2.6, brand_loyalty=3.4, quality_focus=4.2, novelty_seeking=3.2,
                  health_consciousness=4.8), {"silver": 0.5, "gold": 0.3, "basic": 0.2}),
     Persona("silver_shoppers", 0.10, (64, 6), 0.6, {"tier 3": 0.5, "tier 4": 0.3, "tier 2": 0.2},
-            10, 150, {"store": 0.9, "mini_program": 0.1},
+            6, 3.0, 140, {"store": 0.85, "mini_program": 0.15},
             {"grocery": 0.5, "home": 0.4, "sports_health": 0.1}, 0.3, 0.03,
             dict(price_sensitivity=3.6, brand_loyalty=4.3, quality_focus=3.4, novelty_seeking=1.5,
                  health_consciousness=3.6), {"silver": 0.5, "basic": 0.3, "gold": 0.2}),
 ]
-
+# gamma shape of the purchase rates (1: exponential; smaller: heavier tail)
+RATE_SHAPE = 0.8
+# the personas overlap: a customer's channel and category mix is this share of the persona's, the rest common
+PERSONA_WEIGHT = 0.9
+COMMON_CHANNELS = {"store": 0.3, "web": 0.3, "app": 0.2, "mini_program": 0.2}
+# relative purchase intensity by month: Chinese New Year lull, 618 in June, Singles' Day and year end
+SEASON = np.array([0.8, 0.6, 0.9, 0.9, 1.0, 1.4, 0.9, 0.9, 1.0, 1.0, 1.9, 1.4])
 SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun"]
 GIVEN = ["Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yan", "Jie", "Tao", "Ming"]
 
@@ -125,13 +138,12 @@ def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "20
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(start)
     end = pd.Timestamp(end) + pd.Timedelta(hours=23, minutes=59)
-    span_days = (end - start).days
 
     shares = np.array([p.share for p in PERSONAS])
     persona_idx = rng.choice(len(PERSONAS), size=n_customers, p=shares / shares.sum())
     customer_id = np.array([f"C{i:06d}" for i in range(1, n_customers + 1)])
 
-    customers = _customers(rng, customer_id, persona_idx, start, span_days)
+    customers = _customers(rng, customer_id, persona_idx, start, end)
     orders, lines = _orders(rng, customers, persona_idx, end)
     survey = _survey(rng, customer_id, persona_idx)
     truth = pd.DataFrame({"customer_id": customer_id,
@@ -144,25 +156,53 @@ def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "20
             "ground_truth": truth}
 
 
-def _customers(rng, customer_id, persona_idx, start, span_days) -> pd.DataFrame:
+def _seasonal_times(rng, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A random time in each ``[lo, hi]`` (datetime64[s]), busier in the months :data:`SEASON` weighs more."""
+    out = np.empty(len(lo), dtype="datetime64[s]")
+    todo = np.arange(len(lo))
+    while len(todo):
+        span = (hi[todo] - lo[todo]).astype("int64")
+        t = lo[todo] + (rng.random(len(todo)) * span).astype("timedelta64[s]")
+        month = t.astype("datetime64[M]").astype(int) % 12
+        ok = rng.random(len(todo)) < SEASON[month] / SEASON.max()
+        out[todo[ok]] = t[ok]
+        todo = todo[~ok]
+    return out
+
+
+def _mixes(rng, persona_idx, attribute: str, common: dict[str, float], keys: list[str]) -> np.ndarray:
+    """Each customer's own mix over ``keys`` (rows sum to 1): the persona's blended with the common mix, and
+    drawn around that (Dirichlet), so customers of one persona differ and personas overlap."""
+    base = np.array([[PERSONA_WEIGHT * getattr(p, attribute).get(k, 0.0) + (1 - PERSONA_WEIGHT) * common[k]
+                      for k in keys] for p in PERSONAS])
+    return np.vstack([rng.dirichlet(50 * base[i] + 1e-3) for i in persona_idx])
+
+
+def _draw(rng, probs: np.ndarray, keys: list[str], who: np.ndarray) -> np.ndarray:
+    """One of ``keys`` per row of ``who``, drawn from that customer's row of ``probs``."""
+    cumulative = probs.cumsum(axis=1)[who]
+    picked = (rng.random(len(who))[:, None] > cumulative).sum(axis=1)
+    return np.array(keys)[np.minimum(picked, len(keys) - 1)]
+
+
+def _customers(rng, customer_id, persona_idx, start, end) -> pd.DataFrame:
     n = len(customer_id)
     age = np.empty(n)
     gender = np.empty(n, dtype=object)
     tier = np.empty(n, dtype=object)
     membership = np.empty(n, dtype=object)
-    signup_offset = np.empty(n)
     for k, p in enumerate(PERSONAS):
         m = persona_idx == k
         age[m] = np.clip(rng.normal(*p.age, m.sum()), 18, 85)
         gender[m] = np.where(rng.random(m.sum()) < p.female, "F", "M")
         tier[m] = _pick(rng, p.tiers, m.sum())
         membership[m] = _pick(rng, p.membership, m.sum())
-        # one-timers signed up in the first year and never came back; others any time before the last 90 days
-        latest = 300 if p.orders_per_year == 0 else span_days - 90
-        signup_offset[m] = rng.uniform(0, latest, m.sum())
+    # customers join all through the window (busier in the sales months) and buy on the day they join
+    lo = np.full(n, start.to_datetime64().astype("datetime64[s]"))
+    hi = np.full(n, (end - pd.Timedelta(days=14)).to_datetime64().astype("datetime64[s]"))
+    signup = pd.DatetimeIndex(_seasonal_times(rng, lo, hi)).floor("D")
     cities_by_tier = {t: [c for c, v in CITIES.items() if v[1] == t] for t in TIERS}
     city = np.array([rng.choice(cities_by_tier[t]) for t in tier])
-    signup = start + pd.to_timedelta(signup_offset.round(), unit="D")
     birth = (signup - pd.to_timedelta((age * 365.25).round(), unit="D")).strftime("%Y-%m-%d")
     names = [f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}{rng.choice(GIVEN).lower()}" for _ in range(n)]
     phones = [f"1{rng.integers(30, 99)}{rng.integers(10_000_000, 99_999_999)}" for _ in range(n)]
@@ -182,24 +222,27 @@ def _customers(rng, customer_id, persona_idx, start, span_days) -> pd.DataFrame:
 
 
 def _orders(rng, customers: pd.DataFrame, persona_idx, end) -> tuple[pd.DataFrame, pd.DataFrame]:
-    signup = pd.to_datetime(customers["signup_date"]).to_numpy()
-    years_active = (end.to_datetime64() - signup) / np.timedelta64(365, "D")
-    rate = np.array([p.orders_per_year for p in PERSONAS])[persona_idx]
-    one_timer = rate == 0
-    n_orders = np.where(one_timer, 1 + (rng.random(len(rate)) < 0.15),
-                        1 + rng.poisson(rate * years_active))
-    cust = np.repeat(np.arange(len(rate)), n_orders)
-    window = np.where(one_timer, 30.0, years_active * 365)[cust]
-    ts = signup[cust] + (rng.uniform(0, 1, len(cust)) * window * 86400).astype("timedelta64[s]")
-    ts = np.minimum(ts, end.to_datetime64())
+    n = len(customers)
+    first = pd.to_datetime(customers["signup_date"]).to_numpy().astype("datetime64[s]")
+    first = first + rng.integers(8 * 3600, 22 * 3600, n).astype("timedelta64[s]")
+    rate = rng.gamma(RATE_SHAPE, np.array([p.orders_per_year for p in PERSONAS])[persona_idx] / RATE_SHAPE)
+    lifetime = np.minimum(rng.exponential(np.array([p.lifetime_years for p in PERSONAS])[persona_idx]), 50)
+    last = np.minimum(first + (lifetime * 365 * 86400).astype("timedelta64[s]"),
+                      end.to_datetime64().astype("datetime64[s]"))
+    years = (last - first).astype("int64") / (365 * 86400)
+    n_orders = 1 + rng.poisson(rate * years)
+    cust = np.repeat(np.arange(n), n_orders)
+    is_first = np.r_[True, cust[1:] != cust[:-1]]
+    ts = np.where(is_first, first[cust], _seasonal_times(rng, first[cust], last[cust]))
     order_persona = persona_idx[cust]
+    # each customer has a spending level of their own (heavy-tailed), and orders vary around it
+    level = np.array([p.order_value for p in PERSONAS])[persona_idx] * np.exp(rng.normal(0, 0.5, n))
 
-    channel = np.empty(len(cust), dtype=object)
+    channel = _draw(rng, _mixes(rng, persona_idx, "channels", COMMON_CHANNELS, CHANNELS), CHANNELS, cust)
     discounted = np.empty(len(cust), dtype=bool)
     returned = np.empty(len(cust), dtype=bool)
     for k, p in enumerate(PERSONAS):
         m = order_persona == k
-        channel[m] = _pick(rng, p.channels, m.sum())
         discounted[m] = rng.random(m.sum()) < p.discount_rate
         returned[m] = rng.random(m.sum()) < p.return_rate
     cancelled = rng.random(len(cust)) < 0.03
@@ -214,14 +257,11 @@ def _orders(rng, customers: pd.DataFrame, persona_idx, end) -> tuple[pd.DataFram
     n_lines = 1 + rng.poisson(0.8, len(cust))
     line_order = np.repeat(np.arange(len(cust)), n_lines)
     line_no = np.concatenate([np.arange(1, k + 1) for k in n_lines])
-    line_persona = order_persona[line_order]
-    category = np.empty(len(line_order), dtype=object)
-    for k, p in enumerate(PERSONAS):
-        m = line_persona == k
-        category[m] = _pick(rng, p.categories, m.sum())
+    line_cust = cust[line_order]
+    uniform = {c: 1 / len(CATEGORIES) for c in CATEGORIES}
+    category = _draw(rng, _mixes(rng, persona_idx, "categories", uniform, CATEGORIES), CATEGORIES, line_cust)
     quantity = rng.geometric(0.7, len(line_order))
-    typical_price = np.array([p.order_value for p in PERSONAS])[line_persona] / (1.8 * 1.4)
-    unit_price = np.round(np.exp(rng.normal(np.log(typical_price), 0.35)), 2)
+    unit_price = np.round(level[line_cust] / (1.8 * 1.4) * np.exp(rng.normal(0, 0.45, len(line_order))), 2)
     rate_off = rng.choice([0.1, 0.2, 0.3], len(line_order))
     discount = np.where(discounted[line_order], np.round(unit_price * quantity * rate_off, 2), 0.0)
     lines = pd.DataFrame({
@@ -368,13 +408,45 @@ def ensure(cfg: dict) -> bool:
     files = [io.source_path(cfg, role) for role, spec in cfg["sources"].items() if spec["path"]]
     if all(path.exists() for path in files) and marker.is_file() and io.read_json(marker) == wanted:
         return False
-    if cfg["demo"]["shape"] == "online_retail":
-        d = cfg["demo"]
+    d = cfg["demo"]
+    if d["shape"] == "online_retail":
         io.write_csv(online_retail(d["n_customers"], d["seed"]), io.source_path(cfg, "transactions"))
+    elif d["shape"] == "log_only":
+        log, truth = log_only(d["n_customers"], d["seed"], d["start"], d["end"])
+        io.write_csv(log, io.source_path(cfg, "transactions"))
+        io.write_csv(truth, io.run_paths(cfg).raw / "ground_truth.csv")
     else:
         write(cfg)
     io.write_json(wanted, marker)
     return True
+
+
+def log_only(n_customers: int = 5000, seed: int = 7, start: str | dt.date = "2023-01-01",
+             end: str | dt.date = "2025-12-31") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An order log with only ``customer_id, order_date, amount``, the shape most real exports come in.
+
+    The demo retailer's orders (same personas, purchase process and mess) with everything else taken
+    away: one row per order, the amount its net value as text (returns negative, some written with
+    thousands separators ``1,234.50``), cancelled orders left out, dates as ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    log, truth : DataFrame
+        The log, and the planted persona of each customer (for tests; nothing in the workbook reads it).
+    """
+    frames = generate(n_customers, seed, start, end)
+    lines = frames["order_lines"]
+    value = lines["quantity"] * lines["unit_price"] - lines["discount"]
+    amount = value.groupby(lines["order_id"]).sum().rename("amount").reset_index()
+    orders = frames["orders"]
+    log = orders[orders["status"] != "cancelled"].merge(amount, on="order_id")
+    rng = np.random.default_rng([seed, 9])
+    text = log["amount"].round(2).map("{:.2f}".format)
+    big = (log["amount"].abs() >= 1000) & (rng.random(len(log)) < 0.5)
+    text[big] = log.loc[big, "amount"].round(2).map("{:,.2f}".format)
+    out = pd.DataFrame({"customer_id": log["customer_id"], "order_date": log["order_ts"].dt.strftime("%Y-%m-%d"),
+                        "amount": text})
+    return out.sample(frac=1, random_state=seed).reset_index(drop=True), frames["ground_truth"]
 
 
 # A small catalogue in the shape of the UCI "Online Retail" data: (stock code, description, unit price)

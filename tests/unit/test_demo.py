@@ -45,6 +45,38 @@ def test_personas_differ_in_behaviour(frames):
     assert orders["dormant_one_timers"] <= 2 < orders["affluent_loyalists"]
 
 
+def test_a_real_retail_shape(frames):
+    """Most customers buy once, a few buy a lot, spend is heavy-tailed and sales peak on Singles' Day."""
+    o, ln = frames["orders"], frames["order_lines"]
+    completed = o[(o["status"] == "completed") & o["customer_id"].str.startswith("C")]
+    per_customer = completed.groupby("customer_id").size()
+    assert (per_customer == 1).mean() > 0.4 and per_customer.max() >= 20 * per_customer.median()
+    value = (ln["quantity"] * ln["unit_price"]).groupby(ln["order_id"]).sum()
+    spend = value.reindex(completed["order_id"]).groupby(completed["customer_id"].to_numpy()).sum()
+    assert spend.nlargest(len(spend) // 10).sum() > 0.4 * spend.sum(), "the top 10% bring most of the money"
+    months = completed["order_ts"].dt.month.value_counts()
+    assert months[11] > 1.5 * months[2]
+
+
+def test_personas_overlap(frames):
+    """No persona owns a category or a channel: each buys most categories, through several channels."""
+    o = frames["orders"].merge(frames["ground_truth"], on="customer_id")
+    lines = frames["order_lines"].merge(o[["order_id", "persona"]], on="order_id")
+    assert (lines.groupby("persona")["category"].nunique() >= 6).all()
+    assert (o.groupby("persona")["channel"].nunique() >= 3).all()
+
+
+def test_log_only_is_id_date_amount():
+    log, truth = demo.log_only(400, 3)
+    assert list(log.columns) == ["customer_id", "order_date", "amount"]
+    assert log["order_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert log["amount"].str.contains(",").any(), "some amounts written with a thousands separator"
+    assert log["amount"].str.startswith("-").any(), "returns are negative orders"
+    # a customer whose only order was cancelled is not in the log
+    assert truth["customer_id"].isin(log["customer_id"].str.strip().str.upper()).mean() > 0.9
+    assert (log.groupby("customer_id").size() == 1).mean() > 0.4
+
+
 def test_rejects_too_few_customers():
     with pytest.raises(ValueError, match="at least 50"):
         demo.generate(n_customers=10)
