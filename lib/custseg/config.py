@@ -87,7 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "demo": {
         # when set, `custseg run` generates the demo data into paths.raw if it is missing
         "enabled": True,
-        "shape": "retailer",  # retailer (CRM + orders DuckDB + survey) | online_retail (one CSV, UCI shape)
+        # retailer (CRM + orders DuckDB + survey) | online_retail (one CSV, UCI shape) |
+        # log_only (one CSV: customer_id, order_date, amount)
+        "shape": "retailer",
         "n_customers": 20000,
         "seed": 7,
         "start": ANY_OF(_DATE, "2023-01-01"),
@@ -168,11 +170,16 @@ DEFAULTS: dict[str, Any] = {
                      "share_channel_*", "share_cat_*"],
         # plus every column of these dimensions: demographic, geographic, psychographic, behavioural
         "dimensions": [],
-        # transform of skewed non-negative features: log | quantile | none
+        # transform of skewed non-negative features (and always of recency, frequency, spend, tenure):
+        # log | quantile | none
         "skew_transform": "log",
+        # cluster on each customer's expected value too: a model of next-period spend learned from the data
+        # (custseg.cluster.value), weighted as much as all the other features together
+        "expected_value": True,
         "k": ANY_OF((int,), None),
-        "k_min": 2,
-        "k_max": 10,
+        # the business range k is chosen in (see custseg.cluster.select_k: what the segments predict decides)
+        "k_min": 3,
+        "k_max": 8,
         "seed": 42,
         "silhouette_sample": 10000,
         "stability_runs": 5,  # subsample refits per k and for the chosen solution; 0: skip
@@ -187,9 +194,11 @@ DEFAULTS: dict[str, Any] = {
         "min_reach": ANY_OF(_NUM, 0.5),
         # CRM columns that make a customer reachable (contact field or opt-in flag), when the data has them
         "contact_columns": ["email", "phone", "wechat_id", "email_opt_in", "sms_opt_in", "marketing_opt_in"],
-        # predictive validation on the holdout of features.holdout_start / holdout_days; baseline_k is the
-        # textbook k-means baseline on raw RFM
+        # predictive validation on the holdout of features.holdout_start / holdout_days: custseg against the
+        # RFM grid (whole and pooled to custseg's k), k-means on log RFM at custseg's k and at baseline_k;
+        # bootstrap resamples for the interval on custseg's margin over the best rival
         "baseline_k": 4,
+        "bootstrap": 200,
         # migration: features again at this later date from the same cleaning rules (null: no migration view)
         "later_snapshot": ANY_OF(_DATE, None),
         "psi_bins": 10,
@@ -365,7 +374,7 @@ CHOICES = {
     "cluster.algorithm": ("kmeans", "minibatch", "gmm", "ward", "hdbscan", "kprototypes"),
     "cluster.skew_transform": ("log", "quantile", "none"),
     "cluster.dimensions": ("demographic", "geographic", "psychographic", "behavioural"),
-    "demo.shape": ("retailer", "online_retail"),
+    "demo.shape": ("retailer", "online_retail", "log_only"),
     "privacy.pii_action": ("drop", "pseudonymise"),
 }
 

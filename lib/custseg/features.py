@@ -37,6 +37,9 @@ from custseg.schema import FILL, is_return, normalise_id
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
 GEOGRAPHIC = ["city", "province", "region", "city_tier"]
 DIMENSIONS = ("demographic", "geographic", "psychographic", "behavioural")
+# durations, counts and money: their differences matter in ratios (1 vs 2 orders is more than 20 vs 21), so
+# the clustering always sees them on a log scale (custseg.cluster.make_preprocessor), however skewed they are
+LOG_SCALE = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "interpurchase_days")
 # CLV time units: period length in days
 TIME_UNITS = {"D": 1, "W": 7}
 

@@ -344,6 +344,10 @@ ARTEFACTS: dict[str, Artefact] = {
     "clv_summary": Artefact("processed", "clv_summary.parquet", "table", "CLV convention (lifetimes)"),
     "calibration_holdout": Artefact("processed", "calibration_holdout.parquet", "table", "CLV calibration/holdout"),
     "holdout": Artefact("processed", "holdout.json", "json", "the holdout 04 and 07 share: snapshot, start"),
+    "calibration_features": Artefact("processed", "calibration_features.parquet", "table",
+                                     "features the day before the holdout, with the holdout outcomes"),
+    "inner_split": Artefact("processed", "inner_split.parquet", "table",
+                            "features at an earlier cutoff and the spend after it, before the holdout (05's k)"),
     # 05_cluster
     "segments": Artefact("processed", "segments.parquet", "table", "customer_id → segment"),
     "segmenter": Artefact("processed", "segmenter.joblib", "model", "the fitted Segmenter"),

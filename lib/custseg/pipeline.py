@@ -10,12 +10,14 @@ stage            reads                                                 writes
                                                                        quarantine_transactions, audit, snapshot
 03_describe      customers, transactions                               (figures only)
 04_features      transactions, snapshot, customers, collected_survey   features, rfm, clv_summary,
-                                                                       calibration_holdout, holdout
-05_cluster       features                                              segments, segmenter, k_sweep, cluster
+                                                                       calibration_holdout, holdout,
+                                                                       calibration_features, inner_split
+05_cluster       features, calibration_features, inner_split           segments, segmenter, k_sweep, cluster
 06_personas      features, segments, rfm, cluster                      personas, profile, compositions, rules,
                                                                        segments_csv
 07_evaluate      features, segments, segmenter, cluster, customers,    scorecard, holdout_validation, evaluate,
-                 transactions, holdout, collected_*                    transitions, drift
+                 transactions, holdout, calibration_features,          transitions, drift
+                 inner_split, collected_*
 ===============  ====================================================  ==============================================
 
 The notebooks, ``custseg run`` and the tests call these functions; a notebook shows what its stage returns.
@@ -76,14 +78,16 @@ STAGES: list[Stage] = [
     Stage("03_describe", ("customers", "transactions"), (), ()),
     Stage("04_features", ("transactions", "snapshot", "customers"),
           ("features", "rfm", "clv_summary", "calibration_holdout", "holdout"), ("features", "rfm"),
-          maybe_reads=("collected_survey",)),
-    Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster",), maybe_writes=("k_sweep",)),
+          maybe_reads=("collected_survey",), maybe_writes=("calibration_features", "inner_split")),
+    Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster",),
+          maybe_reads=("calibration_features", "inner_split"), maybe_writes=("k_sweep",)),
     Stage("06_personas", ("features", "segments", "rfm", "cluster"),
           ("personas", "profile", "compositions", "rules", "segments_csv", "persona_cards"), ("language",)),
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
                           "quarantine_customers", "collected_transactions"),
           ("scorecard", "holdout_validation", "evaluate"),
-          ("evaluate", "cluster", "rfm", "features"), maybe_reads=("collected_survey",),
+          ("evaluate", "cluster", "rfm", "features"),
+          maybe_reads=("collected_survey", "calibration_features", "inner_split"),
           maybe_writes=("transitions", "drift")),
 ]
 PRODUCER = {name: s for s in STAGES for name in (*s.writes, *s.maybe_writes)}
@@ -350,6 +354,27 @@ def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt
                                 weekly=f["clv_time_unit"] == "W")
 
 
+def _inner_split(cfg, transactions, customers, survey, start, first_day) -> SimpleNamespace | None:
+    """The calibration window split once more, by the same rule as the holdout: the features at the inner
+    cutoff and what each customer spent from it to the day before the holdout. 05 chooses k by how much of
+    that later spend the segments explain, so the report's holdout stays untouched for 07. None when the
+    calibration window is too short to split."""
+    end = start - dt.timedelta(days=1)
+    cutoff = schema.holdout_start(end, first_day, None, cfg["features"]["holdout_days"])
+    table = _split(cfg, transactions, customers, survey, cutoff, end) if cutoff > first_day else None
+    return None if table is None else SimpleNamespace(table=table, start=cutoff, end=end)
+
+
+def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date) -> pd.DataFrame | None:
+    """The customers' features on the day before ``start`` and what they did from ``start`` to ``end``
+    (:func:`custseg.evaluate.with_outcomes`); None when nobody bought before ``start``."""
+    before = featuring.customer_features(transactions, customers, survey, start - dt.timedelta(days=1),
+                                         cfg["features"]["age_bands"])
+    if before.empty:
+        return None
+    return evaluation.with_outcomes(before, evaluation.holdout_outcomes(transactions, start, end))
+
+
 def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     """04 · The customer table (behaviour, demographics, survey), the CLV summary, the calibration/holdout
     split that 07 uses too, and the RFM scores with the named grid."""
@@ -378,6 +403,19 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     else:
         calibration = featuring.calibration_holdout(transactions, start, snapshot, f["clv_time_unit"],
                                                     f["clv_time_scaler"])
+    calibrated = inner = None
+    if holdout["holdout_start"]:
+        calibrated = _split(cfg, transactions, customers, survey, start, snapshot)
+        inner = _inner_split(cfg, transactions, customers, survey, start, first_day)
+    if calibrated is None:
+        io.remove(paths, "calibration_features")
+    else:
+        io.write(paths, "calibration_features", calibrated)
+    if inner is None:
+        io.remove(paths, "inner_split")
+    else:
+        io.write(paths, "inner_split", inner.table)
+        holdout.update(inner_start=inner.start.isoformat(), inner_end=inner.end.isoformat())
     scores = rfm.rfm_table(table, **cfg["rfm"])
     if not (table["customer_id"].is_unique and len(scores) == len(table) == len(clv)):
         raise StageError("04_features: the customer table, RFM scores and CLV summary disagree (a custseg bug)")
@@ -406,8 +444,18 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
         raise StageError(f"05_cluster: every clustering feature ({', '.join(chosen)}) has the same value for (nearly) "
                          "all customers, so there is nothing to segment on; add features in cluster.features or "
                          "cluster.dimensions")
+    split = io.read(paths, "holdout")
+    calibrated, inner = io.read_optional(paths, "calibration_features"), io.read_optional(paths, "inner_split")
+    # the expected value is learned from the latest complete period: features before the holdout, spend in it
+    value_from = (_pair(calibrated, columns) if c["expected_value"] and calibrated is not None else None)
+    early = later = None
+    label = ""
+    if inner is not None and c["k"] is None:
+        early, later = _pair(inner, columns)
+        label = f"log(1 + spend) from {split['inner_start']} to {split['inner_end']}"
     try:
-        segmenter = Segmenter.from_config(c).fit(table[columns])
+        segmenter = Segmenter.from_config(c).fit(table[columns], value_from=value_from, early=early, later=later,
+                                                 later_label=label)
     except TooFewCustomers as err:
         raise StageError(f"05_cluster: {err}. The RFM scores of 04_features (rfm.parquet) still rank them; to "
                          "segment, bring more customers or a longer window, or lower cluster.k_min / cluster.k"
@@ -421,6 +469,7 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
         io.remove(paths, "k_sweep")
     sizes = segments["segment"].value_counts().sort_index()
     summary = {"k": segmenter.k_, "reason": segmenter.reason_, "features": columns, "dropped_constant": dropped,
+               "expected_value": _value_note(c, value_from is not None, split),
                "not_in_data": absent,
                "algorithm": c["algorithm"],
                "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
@@ -432,6 +481,23 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
                   "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": len(segments)})
     return SimpleNamespace(table=table, columns=columns, dropped=dropped, absent=absent, segmenter=segmenter,
                            segments=segments, summary=summary)
+
+
+def _pair(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """A split's features (as clustered) and its later log(1 + spend)."""
+    return evaluation.align(table, columns), table["holdout_log_spend"].to_numpy()
+
+
+def _value_note(c: dict, used: bool, split: dict) -> str:
+    """One sentence: whether the segments use the expected value, and why not when they do not."""
+    if used:
+        return (f"The segments also use each customer's expected value: a model of log(1 + spend) learned from "
+                f"the features before {split['holdout_start']} and the spend from then to {split['snapshot']}, "
+                "weighted as much as all the other features together (cluster.expected_value).")
+    if not c["expected_value"]:
+        return "The expected value is switched off (cluster.expected_value: false)."
+    return ("Without an earlier period to learn from (" + (split.get("reason") or "no holdout") + "), the "
+            "segments use the features alone.")
 
 
 def segment_customers(paths: io.RunPaths) -> pd.DataFrame:
@@ -467,7 +533,7 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
 
 
 def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
-    """07 · The scorecard, the holdout contest against the RFM grid and k-means on raw RFM, and (with
+    """07 · The scorecard, the holdout contest against the RFM grid and k-means on log RFM, and (with
     ``evaluate.later_snapshot``) migration and drift at a later snapshot."""
     running = _Running(cfg, paths, "07_evaluate")
     con = con or engine.connect(cfg)
@@ -490,8 +556,8 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     split = io.read(paths, "holdout")
     snapshot = config.as_date(split["snapshot"])
     start = config.as_date(split["holdout_start"]) if split["holdout_start"] else None
-    data, methods, comparison, contest = _holdout_contest(cfg, segmenter, clustered_on, transactions, crm, survey,
-                                                          start, snapshot, split.get("reason"))
+    data, methods, comparison, contest = _holdout_contest(cfg, paths, segmenter, clustered_on, start,
+                                                          split.get("reason"))
 
     migration = _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions)
     io.write(paths, "scorecard", card)
@@ -499,7 +565,11 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     for name in ("transitions", "drift"):
         io.remove(paths, name)
     summary = {"solution": solution, "holdout_start": start, "snapshot": snapshot,
-               "validation": {"wins": contest["wins"], "best": contest["best"], "text": contest["text"]},
+               "validation": {"verdict": contest["verdict"], "wins": contest["wins"], "best": contest["best"],
+                              "results": contest["results"],
+                              "same_k": contest["same_k"].to_dict("records"),
+                              "text": contest["text"], "suggestion": _suggestion(cfg, contest, solution["k"]),
+                              "margins": contest["margins"].to_dict("records")},
                "migration": None}
     if migration is not None:
         io.write(paths, "transitions", migration.matrix.reset_index())
@@ -507,10 +577,15 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
         summary["migration"] = {"later_snapshot": migration.later, "new": int(migration.matrix.loc["new"].sum()),
                                 **migration.advice}
     io.write(paths, "evaluate", summary)
-    _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration)
+    _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
+                       summary["validation"]["suggestion"])
     eta = (comparison.pivot(index="method", columns="outcome", values="eta2") if len(comparison)
            else pd.DataFrame(columns=list(evaluation.OUTCOMES)))
     running.done({"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": contest["wins"],
+                  "verdict": contest["verdict"], "results": contest["results"],
+                  "same_k": {r["outcome"]: r["result"] for r in summary["validation"]["same_k"]},
+                  "margins": {r["outcome"]: {key: r[key] for key in ("best_rival", "margin", "low", "high")}
+                              for r in summary["validation"]["margins"]},
                   "holdout_start": start, "eta2": {m: {o: round(float(v), 4) for o, v in row.items()}
                                                    for m, row in eta.iterrows()},
                   "drift": None if migration is None else migration.advice["status"]})
@@ -520,30 +595,49 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
 
 
-def _holdout_contest(cfg, segmenter, clustered_on, transactions, crm, survey, start, snapshot, reason):
-    """Segments formed on the calibration period by custseg, the RFM grid and k-means on raw RFM, judged on what
-    the customers did in the holdout. Without a holdout (``start`` None), an empty contest saying why."""
+def _no_contest(text: str) -> dict:
+    return {"verdict": None, "wins": None, "best": {}, "results": {}, "constant": [], "text": text,
+            "margins": pd.DataFrame(), "same_k": pd.DataFrame()}
+
+
+def _holdout_contest(cfg, paths, segmenter, clustered_on, start, reason):
+    """Segments formed on the calibration period by custseg and by each rival (the RFM grid, whole and pooled
+    to custseg's k; k-means on log R, F, M at that k and at ``evaluate.baseline_k``), judged on what the
+    customers did in the holdout. Without a holdout (``start`` None), an empty contest saying why."""
     if start is None:
-        return pd.DataFrame(), {}, pd.DataFrame(), {"wins": None, "best": {}, "constant": [], "text": reason}
+        return pd.DataFrame(), {}, pd.DataFrame(), _no_contest(reason)
     e, c = cfg["evaluate"], cfg["cluster"]
-    calibration = featuring.customer_features(transactions, crm, survey, start - dt.timedelta(days=1),
-                                              cfg["features"]["age_bands"])
-    data = evaluation.with_outcomes(calibration, evaluation.holdout_outcomes(transactions, start, snapshot))
+    data = io.read(paths, "calibration_features")
+    inner = io.read_optional(paths, "inner_split")
+    # custseg as 05 ran it, on the calibration period only: its expected value learned from the inner split
+    value_from = _pair(inner, clustered_on) if segmenter.value_model_ is not None and inner is not None else None
     k = segmenter.k_
     try:
-        ours = Segmenter.from_config(c, k=k, stability_runs=0).fit(evaluation.align(data, clustered_on))
+        ours = Segmenter.from_config(c, k=k, stability_runs=0).fit(evaluation.align(data, clustered_on),
+                                                                   value_from=value_from)
     except TooFewCustomers as err:
-        return data, {}, pd.DataFrame(), {"wins": None, "best": {}, "constant": [],
-                                          "text": f"the calibration period before {start} is too small to segment "
-                                                  f"again ({err}): the holdout test is left out"}
-    grid = rfm.rfm_table(data, **cfg["rfm"])
-    baseline = f"k-means raw RFM, k={e['baseline_k']}"
-    methods = {"custseg": ours.labels_, "RFM grid": evaluation.pooled_rfm(grid["rfm_segment"], k).to_numpy(),
-               "k-means raw RFM": evaluation.kmeans_rfm(data, k, c["seed"])}
-    if len(data) >= 2 * e["baseline_k"]:
-        methods[baseline] = evaluation.kmeans_rfm(data, e["baseline_k"], c["seed"])
+        return data, {}, pd.DataFrame(), _no_contest(f"the calibration period before {start} is too small to "
+                                                     f"segment again ({err}): the holdout test is left out")
+    grid = rfm.rfm_table(data, **cfg["rfm"])["rfm_segment"]
+    methods = {"custseg": ours.labels_, "RFM grid": grid.to_numpy(),
+               "RFM grid pooled": evaluation.pooled_rfm(grid, data["monetary"], k).to_numpy(),
+               "k-means log RFM": evaluation.kmeans_log_rfm(data, k, c["seed"])}
+    if e["baseline_k"] != k and len(data) >= 2 * e["baseline_k"]:
+        methods[f"k-means log RFM, k={e['baseline_k']}"] = evaluation.kmeans_log_rfm(data, e["baseline_k"], c["seed"])
     comparison = evaluation.compare(methods, data)
-    return data, methods, comparison, evaluation.winner(comparison, "custseg", ["RFM grid", "k-means raw RFM"])
+    margin = evaluation.margins(methods, data, "custseg", comparison, e["bootstrap"], seed=c["seed"])
+    contest = evaluation.winner(comparison, margin, "custseg")
+    # and against the rivals with as many segments as custseg, where more groups cannot be what wins
+    same = {m: v for m, v in methods.items() if m == "custseg" or len(np.unique(v)) == len(np.unique(ours.labels_))}
+    same_k = evaluation.margins(same, data, "custseg", comparison[comparison["method"].isin(same)], e["bootstrap"],
+                                seed=c["seed"]) if len(same) > 1 else pd.DataFrame()
+    contest.update(margins=margin, same_k=same_k)
+    if len(same_k):
+        results = dict(zip(same_k["outcome"], same_k["result"], strict=True))
+        contest["text"] += (f" Against the rivals with as many segments (k={k}: "
+                            f"{', '.join(m for m in same if m != 'custseg')}): "
+                            + ", ".join(f"{o} {r}" for o, r in results.items()) + ".")
+    return data, methods, comparison, contest
 
 
 def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions):
@@ -579,18 +673,45 @@ def _shown(value: float, spec: str) -> str:
     return "–" if pd.isna(value) else format(value, spec)
 
 
-def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration) -> None:
+def _suggestion(cfg: dict, contest: dict, k: int) -> str:
+    """What to try when custseg does not beat the rivals on the holdout ('' when it does or was not tested)."""
+    if contest["verdict"] in (None, "wins"):
+        return ""
+    lost = {o: b for o, b in contest["best"].items() if contest["results"].get(o) == "loses"}
+    tips = []
+    if not cfg["cluster"]["expected_value"]:
+        tips.append("switch on cluster.expected_value, so that the segments use a model of future spend")
+    if any(r.startswith("k-means log RFM") for r in lost.values()):
+        tips.append("cluster on fewer, behavioural features: cluster.features: [recency_days, frequency, "
+                    "monetary, tenure_days] (06 still profiles every column)")
+    if any(r.startswith("RFM grid") for r in lost.values()) or not tips:
+        tips.append(f"more segments separate more: try a larger cluster.k (now {k}) or cluster.k_min")
+    text = ("custseg does not beat the simple rivals beyond noise on this data"
+            + (f" (it loses on {', '.join(lost)})" if lost else "") + ". To try: " + "; ".join(tips) + ".")
+    value = lost.get("log_spend") or lost.get("spend")
+    if value:
+        text += (f" Segments that describe customers well can still serve targeting, but to rank customers by "
+                 f"future value, {value} does better here.")
+    return text
+
+
+def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
+                       suggestion: str = "") -> None:
     """The index page's block for 07 (``reports/<run>/headlines/07_evaluate.json``)."""
     items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
-             {"label": "custseg wins the holdout test",
-              "value": "not tested" if contest["wins"] is None else "yes" if contest["wins"] else "no"}]
+             {"label": "holdout test against the simple rivals",
+              "value": {None: "not tested", "wins": "custseg wins", "ties": "a tie", "loses": "custseg loses"}[
+                  contest["verdict"]]}]
     text = f"{solution['verdict']}. " + (f"Holdout {start} – {snapshot}: " if start else "") + contest["text"]
+    if suggestion:
+        text += f" {suggestion}"
     if migration is not None:
         items.append({"label": f"drift by {migration.later}", "value": migration.advice["status"]})
         text += f" Migration to {migration.later}: {migration.advice['status']}."
     rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
     io.write_json({"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
-                   "table": [{"method": r.method, "segments": r.segments, "outcome": r.outcome,
+                   "table": [{"method": r.method, "segments": r.segments,
+                              "smallest segment": _shown(r.smallest_share, ".1%"), "outcome": r.outcome,
                               "eta²": _shown(r.eta2, ".3f"), "lift of best segment": _shown(r.top_lift, ".2f"),
                               "rank order": _shown(r.rank_order, ".2f")} for r in rows.itertuples()]},
                   paths.reports / "headlines" / "07_evaluate.json")

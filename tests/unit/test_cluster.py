@@ -127,6 +127,8 @@ def test_preprocessing_transforms_and_one_hot(blobs):
     df = df.assign(tier=np.where(df["f0"] > 0, "a", "b"), age=np.where(df.index % 10 == 0, np.nan, 40.0),
                    orders=np.random.default_rng(1).lognormal(0, 1.5, len(df)))
     assert cluster.skewed_columns(df) == ["orders"]
+    days = df.assign(recency_days=np.linspace(0, 700, len(df)))  # uniform, not skewed: logged all the same
+    assert cluster.skewed_columns(days) == ["orders", "recency_days"]
     pre = cluster.make_preprocessor(df).fit(df)
     names = list(pre.get_feature_names_out())
     assert "tier_a" in names and "orders" in names
@@ -159,6 +161,54 @@ def test_recommend_k_rules():
     gmm = table.assign(bic=[500.0, 300.0, 400.0])
     k, reason = cluster.recommend_k(gmm, min_share=0.05)
     assert k == 3 and "BIC (300)" in reason
+
+
+def _nested(seed: int, n: int = 1600):
+    """Two groups far apart, each made of two sub-groups that overlap more; the later outcome follows the four."""
+    rng = np.random.default_rng(seed)
+    sub = rng.integers(0, 4, n)
+    centre = np.array([[0, 0, 0], [0, 3, 0], [10, 0, 10], [10, 3, 10]])[sub]
+    x = pd.DataFrame(centre + rng.normal(0, [0.7, 1.0, 0.7], (n, 3)), columns=["a", "b", "c"])
+    return x, sub, np.array([0.0, 4.0, 8.0, 12.0])[sub] + rng.normal(0, 0.5, n)
+
+
+def test_usefulness_finds_the_k_that_predicts_where_the_silhouette_picks_2():
+    x, sub, _ = _nested(1)
+    early, _, later = _nested(2)  # other customers, at an earlier cutoff, and what they did after it
+    plain = cluster.Segmenter(k_min=2, k_max=6, stability_runs=0, progress=False).fit(x)
+    assert plain.sweep_.set_index("k")["silhouette"].idxmax() == 2, "the silhouette sees the two far groups"
+    seg = cluster.Segmenter(k_min=2, k_max=6, stability_runs=0, progress=False).fit(
+        x, early=early, later=later, later_label="later spend")
+    assert seg.k_ == 4, seg.reason_
+    assert adjusted_rand_score(sub, seg.labels_) > 0.8
+    assert seg.reason_.startswith("k=4 was chosen for what it predicts") and "later spend" in seg.reason_
+    assert "the silhouette prefers k=2" in seg.reason_
+    useful = seg.sweep_.set_index("k")["usefulness"]
+    assert useful.idxmax() == 4 and useful[4] > 0.9 > useful[3] > useful[2]
+    assert (seg.sweep_["usefulness_se"] < 0.02).all()
+
+
+def test_usefulness_is_eta_squared():
+    later = np.array([0.0, 0, 10, 10, 20, 20])
+    value, se = cluster.select_k.usefulness(np.array([0, 0, 1, 1, 1, 1]), later)
+    assert value == pytest.approx(0.75) and np.isnan(se)
+    assert np.isnan(cluster.select_k.usefulness(np.zeros(6), later)[0])
+    _, se = cluster.select_k.usefulness(np.repeat([0, 1], 50), np.r_[np.zeros(50), np.ones(50)] + np.arange(100) % 3,
+                                        resamples=40)
+    assert 0 < se < 0.1
+
+
+def test_recommend_k_by_usefulness_keeps_the_gates():
+    table = pd.DataFrame({"k": [3, 4, 5, 6], "inertia": [90.0, 60, 50, 45], "silhouette": [0.6, 0.4, 0.3, 0.3],
+                          "calinski_harabasz": [30, 20, 10, 5], "davies_bouldin": [0.5, 0.8, 1.0, 1.2],
+                          "smallest_share": [0.3, 0.2, 0.01, 0.1], "usefulness": [0.20, 0.25, 0.40, 0.31]})
+    k, reason = cluster.recommend_k(table, min_share=0.05)
+    assert k == 6 and "k=6 was chosen for what it predicts" in reason, "k=5 has a segment under 5%"
+    k, reason = cluster.recommend_k(table.assign(smallest_share=0.2, usefulness=[0.2, 0.39, 0.40, 0.41],
+                                                 usefulness_se=0.025))
+    assert k == 4 and "(k=6: 41.0% ± 2.5%)" in reason, "the smallest k within one standard error of the best"
+    assert cluster.recommend_k(table.assign(smallest_share=0.2, usefulness=[0.2, 0.39, 0.40, 0.41],
+                                            usefulness_se=0.005))[0] == 6
 
 
 def test_elbow():

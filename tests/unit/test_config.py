@@ -16,7 +16,7 @@ def write(tmp_path, text):
 def test_defaults_fill_every_key(tmp_path):
     cfg = config.load(write(tmp_path, "name: x\nsources:\n  transactions: {path: t.csv}\n"))
     assert cfg["name"] == "x"
-    assert cfg["cluster"]["k_min"] == 2
+    assert (cfg["cluster"]["k_min"], cfg["cluster"]["k_max"]) == (3, 8)  # the business range
     assert cfg["sources"]["orders"]["path"] == "" and cfg["sources"]["transactions"]["encoding"] == "utf-8"
     assert cfg["engine"] == "duckdb" and cfg["spark"] == {"master": "local[2]", "app_name": "custseg", "conf": None}
 

@@ -86,6 +86,7 @@ def test_predictive_validation_where_the_answer_is_known():
                          "holdout_spend": (group + 1) * 50 + rng.normal(0, 10, n),
                          "holdout_orders": np.maximum(group - 1 + rng.integers(0, 2, n), 0)})
     data["churned"] = (data["holdout_orders"] == 0).astype(int)
+    data["holdout_log_spend"] = np.log1p(data["holdout_spend"].clip(lower=0))
     table = evaluate.compare({"informed": group, "random": rng.integers(0, 4, n)}, data)
     informed = table[table["method"] == "informed"].set_index("outcome")
     random = table[table["method"] == "random"].set_index("outcome")
@@ -93,18 +94,57 @@ def test_predictive_validation_where_the_answer_is_known():
     assert informed.loc["spend", "rank_order"] == pytest.approx(1.0)
     assert informed.loc["spend", "top_lift"] == pytest.approx(200 / 125, rel=0.02)  # group 3 mean 200, overall 125
     assert informed.loc["churn", "top_share"] == pytest.approx((group == 0).mean())  # group 0 churns most
-    result = evaluate.winner(table, "informed", ["random"])
-    assert result["wins"] and set(result["best"].values()) == {"informed"}
-    assert not evaluate.winner(table, "random", ["informed"])["wins"]
     with pytest.raises(ValueError, match="same customers"):
         evaluate.compare({"short": group[:10]}, data)
+    segmentations = {"informed": group, "random": rng.integers(0, 4, n)}
+    margin = evaluate.margins(segmentations, data, "informed", table, resamples=100).set_index("outcome")
+    assert (margin["result"] == "wins").all() and (margin["low"] > 0.4).all()
+    result = evaluate.winner(table, margin.reset_index(), "informed")
+    assert result["wins"] and set(result["best"].values()) == {"informed"}
+    assert "wins beyond noise on 4 of 4 outcomes" in result["text"]
+    against = evaluate.margins(segmentations, data, "random", table, resamples=100)
+    assert not evaluate.winner(table, against, "random")["wins"] and (against["result"] == "loses").all()
 
 
-def test_pooled_rfm_keeps_the_largest_segments():
-    names = pd.Series(["Lost"] * 5 + ["Champions"] * 4 + ["New"] * 2 + ["Loyal"])
-    pooled = evaluate.pooled_rfm(names, 3)
-    assert pooled.nunique() == 3 and set(pooled) == {"Lost", "Champions", "other RFM segments"}
-    assert evaluate.pooled_rfm(names, 5).equals(names)
+def test_the_contest_arithmetic_on_a_hand_made_example():
+    """Six customers, two segmentations: eta² by hand, the margin and a tie where noise decides."""
+    calibration = pd.DataFrame({"customer_id": range(6), "monetary": [1.0, 1, 2, 2, 3, 3],
+                                "frequency": [1, 1, 2, 2, 3, 3], "recency_days": [9.0, 9, 5, 5, 1, 1]})
+    holdout = pd.DataFrame({"customer_id": range(2, 6), "holdout_spend": [10.0, 10, 20, 20],
+                            "holdout_orders": [1, 1, 2, 2]})
+    data = evaluate.with_outcomes(calibration, holdout)  # customers 0 and 1 did nothing: 0 and churned
+    assert data["churned"].tolist() == [1, 1, 0, 0, 0, 0]
+    assert data["holdout_log_spend"].tolist() == pytest.approx(np.log1p([0, 0, 10, 10, 20, 20]))
+    exact, coarse = np.array([0, 0, 1, 1, 2, 2]), np.array([0, 0, 1, 1, 1, 1])
+    table = evaluate.compare({"exact": exact, "coarse": coarse}, data)
+    eta = table.pivot(index="method", columns="outcome", values="eta2")
+    # spend: mean 10, total SS 4·10² = 400; coarse groups {0, 0} and {10, 10, 20, 20} (mean 15): between SS
+    # 2·10² + 4·5² = 300
+    assert eta.loc["exact", "spend"] == pytest.approx(1.0)
+    assert eta.loc["coarse", "spend"] == pytest.approx(300 / 400)
+    assert table.set_index("method").loc["coarse", "smallest_share"].iloc[0] == pytest.approx(1 / 3)
+    margin = evaluate.margins({"exact": exact, "coarse": coarse}, data, "exact", table, resamples=300)
+    spend = margin.set_index("outcome").loc["spend"]
+    assert spend["best_rival"] == "coarse" and spend["margin"] == pytest.approx(0.25)
+    assert spend["low"] <= spend["margin"] <= spend["high"]
+    assert spend["low"] >= 0  # exact never explains less than a coarsening of itself
+    churn = margin.set_index("outcome").loc["churn"]  # both separate churn perfectly: nothing to win
+    assert churn["margin"] == pytest.approx(0) and churn["result"] == "tie"
+
+
+def test_pooled_rfm_keeps_the_value_order():
+    names = pd.Series(["Lost"] * 5 + ["Champions"] * 4 + ["New"] * 2 + ["Loyal"] * 3)
+    value = names.map({"Champions": 900.0, "Loyal": 500.0, "New": 120.0, "Lost": 60.0})
+    pooled = evaluate.pooled_rfm(names, value, 2)
+    assert pooled.nunique() == 2
+    assert set(pooled[names.isin(["Champions", "Loyal"])]) == {"Champions + Loyal"}  # neighbours in value
+    assert set(pooled[names.isin(["New", "Lost"])]) == {"New + Lost"}
+    three = evaluate.pooled_rfm(names, value, 3)
+    means = value.groupby(three).mean().sort_values()
+    assert three.nunique() == 3
+    order = [value[three == p].max() for p in means.index]
+    assert order == sorted(order), "a pool never mixes segments out of value order"
+    assert evaluate.pooled_rfm(names, value, 4).equals(names)
 
 
 def test_holdout_outcomes_and_churn():

@@ -113,5 +113,13 @@ def test_stage_records_hold_the_headline_numbers(tiny_run):
     m = pipeline.metrics(paths)
     clean = m["02_clean"]
     assert clean["lines_in"] == clean["lines_kept"] + clean["lines_quarantined"] > 0
-    assert m["05_cluster"]["k"] == len(m["06_personas"]["names"]) >= 2
-    assert set(m["07_evaluate"]["eta2"]) == {"custseg", "RFM grid", "k-means raw RFM", "k-means raw RFM, k=4"}
+    assert m["05_cluster"]["k"] == len(m["06_personas"]["names"]) >= 3
+    rivals = {"RFM grid", "RFM grid pooled", "k-means log RFM"} | ({"k-means log RFM, k=4"} if m["05_cluster"]["k"] != 4
+                                                                 else set())
+    assert set(m["07_evaluate"]["eta2"]) == {"custseg"} | rivals
+    margins = m["07_evaluate"]["margins"]
+    assert set(margins) == {"spend", "log_spend", "orders", "churn"}
+    for outcome, margin in margins.items():
+        assert margin["best_rival"] in rivals and margin["low"] <= margin["margin"] <= margin["high"]
+        assert m["07_evaluate"]["results"][outcome] == ("wins" if margin["low"] > 0 else
+                                                        "loses" if margin["high"] < 0 else "tie")

@@ -39,6 +39,9 @@ def assign_in_engine(segmenter: Segmenter, table):
         raise ValueError(f"assign_in_engine needs a k-means segmenter with skew_transform log or none, got "
                          f"algorithm {segmenter.algorithm!r} with {segmenter.skew_transform!r}: use "
                          f"Segmenter.predict on a pandas frame instead")
+    if getattr(segmenter, "value_model_", None) is not None:
+        raise ValueError("assign_in_engine cannot compute the expected value (a gradient-boosted model) in SQL: "
+                         "use Segmenter.predict on a pandas frame, or fit with cluster.expected_value: false")
     missing = [c for c in segmenter.feature_names_in_ if c not in table.columns]
     if missing:
         raise KeyError(f"cannot assign segments: columns {missing} are missing from the table")

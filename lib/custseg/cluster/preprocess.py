@@ -60,12 +60,15 @@ def select_columns(df: pd.DataFrame, patterns: list[str], dimensions: list[str] 
 
 
 def skewed_columns(df: pd.DataFrame, threshold: float = 1.0) -> list[str]:
-    """Non-negative numeric columns with skewness above ``threshold`` (they get the log or quantile transform)."""
+    """Non-negative numeric columns with skewness above ``threshold``, and the durations, counts and money of
+    :data:`custseg.features.LOG_SCALE` whatever their skew (they get the log or quantile transform)."""
     num = df.select_dtypes("number")
-    return [c for c in num.columns if num[c].min() >= 0 and num[c].skew() > threshold]
+    return [c for c in num.columns
+            if num[c].min() >= 0 and (c in features.LOG_SCALE or num[c].skew() > threshold)]
 
 
-def make_preprocessor(df: pd.DataFrame, transform: str = "log") -> ColumnTransformer:
+def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[str, float] | None = None
+                      ) -> ColumnTransformer:
     """Transform skewed counts/spend, impute (median) and scale numbers; impute and one-hot encode categories.
 
     Parameters
@@ -73,15 +76,20 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log") -> ColumnTransfo
     df : DataFrame
         The features to cluster on.
     transform : {"log", "quantile", "none"}
-        For skewed non-negative columns: ``log1p``; a quantile transform to a normal shape (rank-based,
+        For skewed non-negative columns and recency, frequency, spend and tenure (:func:`skewed_columns`):
+        ``log1p``; a quantile transform to a normal shape (rank-based,
         robust to any outlier, but equal values stay tied and distances become rank distances); or nothing.
+    weighted : dict, optional
+        Numeric columns scaled as they are (no transform) and then multiplied by a weight, in a part of
+        their own (``weighted``), e.g. the expected value (:mod:`custseg.cluster.value`).
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
-    numeric = list(df.select_dtypes("number").columns)
+    weighted = weighted or {}
+    numeric = [c for c in df.select_dtypes("number").columns if c not in weighted]
     skewed = skewed_columns(df) if transform != "none" else []
     plain = [c for c in numeric if c not in skewed]
-    categorical = [c for c in df.columns if c not in numeric]
+    categorical = [c for c in df.columns if c not in numeric and c not in weighted]
     parts = []
     if skewed:
         shape = (FunctionTransformer(np.log1p, feature_names_out="one-to-one") if transform == "log" else
@@ -93,7 +101,12 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log") -> ColumnTransfo
         parts.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                                            OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
                       categorical))
-    return ColumnTransformer(parts, verbose_feature_names_out=False)
+    weights = {}
+    for column, weight in weighted.items():
+        parts.append((f"weighted_{column}", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                      [column]))
+        weights[f"weighted_{column}"] = weight
+    return ColumnTransformer(parts, verbose_feature_names_out=False, transformer_weights=weights or None)
 
 
 def categorical_blocks(preprocessor: ColumnTransformer) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from custseg.cluster.models import ALGORITHMS, make_model
 from custseg.cluster.preprocess import categorical_blocks, make_preprocessor
 from custseg.cluster.select_k import recommend_k, subsample_stability, sweep
+from custseg.cluster.value import VALUE_COLUMN, ExpectedValue, out_of_fold, value_weight
 from custseg.config import interactive
 from custseg.schema import UNSTABLE_ARI
 
@@ -66,6 +67,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
         Per segment: customers and mean/min best Jaccard overlap over the refits.
     stability_ari_ : float
         Mean ARI (NaN without a stability check).
+    value_model_ : ExpectedValue or None
+        The model of the expected value (fitted with ``value_from``), applied again by ``predict``.
     """
 
     def __init__(self, algorithm: str = "kmeans", k: int | None = None, k_min: int = 2, k_max: int = 10,
@@ -101,7 +104,25 @@ class Segmenter(ClusterMixin, BaseEstimator):
         return {"max_rows": self.max_fit_rows, "categorical": tuple(categorical_blocks(self.preprocessor_)),
                 "min_cluster_size": max(5, int(np.ceil(self.min_segment_share * fitted)))}
 
-    def fit(self, X: pd.DataFrame, y=None) -> Segmenter:
+    def fit(self, X: pd.DataFrame, y=None, value_from: tuple | None = None, early: pd.DataFrame | None = None,
+            later=None, later_label: str = "") -> Segmenter:
+        """Fit on the customer features ``X``, choosing k when it is not set.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per customer, the clustering features.
+        value_from : (DataFrame, array-like), optional
+            Customers' features at an earlier cutoff and their log(1 + spend) after it: the expected value
+            (:mod:`custseg.cluster.value`) is learned from them and clustered on with ``X``'s features.
+        early, later : DataFrame and array-like, optional
+            For choosing k by what it predicts: the same features at an earlier cutoff (``early``) and each
+            of those customers' outcome after it (``later``, e.g. log spend), see
+            :func:`~custseg.cluster.select_k.recommend_k`. Without them k is chosen by the consensus of the
+            criteria.
+        later_label : str
+            The later outcome in words, for ``reason_``.
+        """
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
         fewest = max(self.k or self.k_min, 2)
@@ -109,8 +130,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
             raise TooFewCustomers(f"{len(X):,} customer{'s are' if len(X) != 1 else ' is'} too few to form {fewest} "
                                   "segments (each needs at least 2 customers)")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.preprocessor_ = make_preprocessor(X, self.skew_transform).fit(X)
-        z = self.preprocessor_.transform(X)
+        self.value_model_ = None
+        if value_from is not None:
+            self.value_model_ = ExpectedValue(self.skew_transform, self.random_state).fit(
+                value_from[0][list(X.columns)], value_from[1])
+        self.preprocessor_ = self._fit_preprocessor(self._with_value(X))
+        z = self.preprocessor_.transform(self._with_value(X))
         distinct = len(np.unique(np.round(z, 9), axis=0))
         if distinct < fewest:
             raise TooFewCustomers(f"the {len(X)} customers have only {distinct} distinct combination(s) of the "
@@ -123,9 +148,15 @@ class Segmenter(ClusterMixin, BaseEstimator):
         elif self.k is None:
             k_max = min(self.k_max, len(X) // 2, distinct)
             ks = range(self.k_min, k_max + 1)
+            z_early = None
+            if early is not None and len(early) >= 2 * k_max:
+                early = early[list(X.columns)]
+                if self.value_model_ is not None:  # each early customer's value from a model that did not see them
+                    early = early.assign(**{VALUE_COLUMN: out_of_fold(early, later, self.skew_transform, seed)})
+                z_early = self._fit_preprocessor(early).transform(early)
             self.sweep_ = sweep(z, ks, self.algorithm, seed, self.silhouette_sample, self.stability_runs,
-                                self.progress, **params)
-            k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share)
+                                self.progress, early=z_early, later=None if z_early is None else later, **params)
+            k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share, later=later_label)
             if k_max < self.k_max:
                 self.reason_ += (f" With {len(X):,} customers ({distinct:,} distinct), k was tried up to {k_max} "
                                  f"only (cluster.k_max is {self.k_max}).")
@@ -162,6 +193,22 @@ class Segmenter(ClusterMixin, BaseEstimator):
                 warnings.warn(message, UnstableSegmentsWarning, stacklevel=2)
         return self
 
+    def _fit_preprocessor(self, X: pd.DataFrame):
+        """The preprocessing fitted on ``X``; the expected value (when ``X`` has it) gets its own part, weighted
+        by :func:`~custseg.cluster.value.value_weight` of the number of other output columns."""
+        if VALUE_COLUMN not in X:
+            return make_preprocessor(X, self.skew_transform).fit(X)
+        part = f"weighted_{VALUE_COLUMN}"
+        pre = make_preprocessor(X, self.skew_transform, {VALUE_COLUMN: 1.0}).fit(X)
+        n_other = sum(s.stop - s.start for name, s in pre.output_indices_.items() if name != part)
+        return pre.set_params(transformer_weights={part: value_weight(n_other)})
+
+    def _with_value(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The features with the expected value added (as they are without a value model)."""
+        if self.value_model_ is None or VALUE_COLUMN in X:
+            return X
+        return X.assign(**{VALUE_COLUMN: self.value_model_.predict(X)})
+
     def _relabel(self, raw: np.ndarray) -> np.ndarray:
         return np.where(raw >= 0, self.relabel_[np.maximum(raw, 0)], -1)
 
@@ -170,7 +217,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise KeyError(f"cannot assign segments: columns {missing} are missing")
-        return self.preprocessor_.transform(X[list(self.feature_names_in_)])
+        return self.preprocessor_.transform(self._with_value(X[list(self.feature_names_in_)]))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Assign customers (new or old) to segments with the same preprocessing and numbering."""

@@ -1,5 +1,15 @@
-"""Choose k: the criteria per k (silhouette, Calinski–Harabasz, Davies–Bouldin, inertia, BIC), stability on
-subsamples, the elbow and the recommended k with its reason."""
+"""Choose k: the criteria per k (silhouette, Calinski–Harabasz, Davies–Bouldin, inertia, BIC), predictive
+usefulness, stability on subsamples, the elbow and the recommended k with its reason.
+
+Why not the silhouette alone: on skewed customer data (most customers buy once, a few buy a lot) the
+silhouette is highest for k = 2, one big low-value group and one small high-value group, because two
+groups far apart score best however much variety each hides. A segmentation is used to treat customers
+differently, so custseg asks what the segments *predict*: segments formed on the earlier part of the
+calibration window, judged by how much of the later part's spend they explain (never the report's own
+holdout). More segments often explain a little more, so the recommended k is the smallest whose
+usefulness is within one standard error (bootstrap) of the best k in range: the one-standard-error rule
+of model selection. Stability and the minimum segment share stay gates.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +30,8 @@ from custseg.schema import UNSTABLE_ARI
 
 # criterion -> True when larger is better (BIC joins for Gaussian mixtures)
 CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}
+# bootstrap resamples for the standard error of the predictive usefulness
+USEFULNESS_RESAMPLES = 50
 
 
 def criteria(z: np.ndarray, labels: np.ndarray, silhouette_sample: int = 10000, seed: int = 0) -> dict:
@@ -88,14 +100,49 @@ def subsample_stability(z: np.ndarray, reference: np.ndarray, algorithm: str = "
     return pd.DataFrame(rows), seg
 
 
+def eta_squared_resampled(labels, y, rows: np.ndarray) -> np.ndarray:
+    """eta² (between-group over total sum of squares) of ``y`` by ``labels`` on each resample of customers.
+
+    ``rows`` holds one resample per row (indexes into ``labels`` and ``y``); NaN where ``y`` does not vary
+    or only one group is present.
+    """
+    codes = pd.factorize(np.asarray(labels))[0]
+    y = np.asarray(y, dtype=float)
+    n_groups = int(codes.max()) + 1
+    out = np.full(len(rows), np.nan)
+    for b, idx in enumerate(rows):
+        g, v = codes[idx], y[idx]
+        count = np.bincount(g, minlength=n_groups)
+        total = ((v - v.mean()) ** 2).sum()
+        if total > 0 and (count > 0).sum() > 1:
+            sums = np.bincount(g, weights=v, minlength=n_groups)[count > 0]
+            out[b] = ((sums ** 2 / count[count > 0]).sum() - v.sum() ** 2 / len(v)) / total
+    return out
+
+
+def usefulness(labels: np.ndarray, later: np.ndarray, resamples: int = 0, seed: int = 0) -> tuple[float, float]:
+    """Share of the variance of a later outcome explained by segments formed before it (eta²), and its
+    bootstrap standard error over ``resamples`` resamples of the customers (NaN when 0)."""
+    n = len(later)
+    value = float(eta_squared_resampled(labels, later, np.arange(n)[None, :])[0])
+    if not resamples:
+        return value, np.nan
+    rows = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    return value, float(np.nanstd(eta_squared_resampled(labels, later, rows), ddof=1))
+
+
 def sweep(z: np.ndarray, ks: range, algorithm: str = "kmeans", seed: int = 42, silhouette_sample: int = 10000,
-          stability_runs: int = 0, progress: bool = True, **params) -> pd.DataFrame:
+          stability_runs: int = 0, progress: bool = True, early: np.ndarray | None = None,
+          later: np.ndarray | None = None, **params) -> pd.DataFrame:
     """Fit the algorithm for each k and compute every criterion of :func:`criteria`.
 
-    Adds ``bic`` for Gaussian mixtures and ``stability`` (mean subsample ARI, :func:`subsample_stability`)
-    when ``stability_runs`` > 0. k-means gets fewer initialisations on large data (:func:`sweep_n_init`)
-    and the silhouette is sampled, so a sweep of k = 2..10 over a million customers takes well under a
-    minute; the chosen k is then refitted with 10 initialisations.
+    Adds ``bic`` for Gaussian mixtures, ``stability`` (mean subsample ARI, :func:`subsample_stability`)
+    when ``stability_runs`` > 0, and ``usefulness`` when ``early`` and ``later`` are given: the model is
+    fitted again on ``early`` (the preprocessed features at an earlier cutoff) and scored by
+    :func:`usefulness` of ``later`` (each of those customers' outcome after the cutoff). k-means gets
+    fewer initialisations on large data (:func:`sweep_n_init`) and the silhouette is sampled, so a sweep
+    over a million customers takes well under a minute; the chosen k is then refitted with 10
+    initialisations.
     """
     rows = []
     n_init = sweep_n_init(len(z))
@@ -110,6 +157,10 @@ def sweep(z: np.ndarray, ks: range, algorithm: str = "kmeans", seed: int = 42, s
             runs, _ = subsample_stability(z, labels, algorithm, k, stability_runs, seed=seed, n_init=n_init,
                                           **params)
             row["stability"] = runs["ari"].mean()
+        if early is not None:
+            fitted = make_model(algorithm, k, seed, n_init=sweep_n_init(len(early)), **params).fit(early)
+            row["usefulness"], row["usefulness_se"] = usefulness(fitted.predict(early), later,
+                                                                 USEFULNESS_RESAMPLES, seed)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -124,39 +175,61 @@ def elbow_k(table: pd.DataFrame) -> int:
     return int(k[np.argmax((1 - x) - y)])
 
 
-def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: float = UNSTABLE_ARI
-                ) -> tuple[int, str]:
-    """Recommend k by consensus: the lowest sum of ranks over silhouette, Calinski–Harabasz, Davies–Bouldin
-    (and BIC when the table has it).
+def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: float = UNSTABLE_ARI,
+                later: str = "") -> tuple[int, str]:
+    """Recommend k: by predictive usefulness when the table has it, else by consensus of the criteria.
 
     Solutions whose smallest segment is below ``min_share`` of customers, or whose mean subsample ARI
     (column ``stability``, when present) is below ``min_stability``, are not eligible (unless none is).
-    Ties go to the smaller k (the simpler solution).
+
+    * With a ``usefulness`` column (:func:`sweep` with ``early``/``later``): the smallest eligible k whose
+      usefulness is within one standard error (``usefulness_se`` of the best, 0 when absent) of the best
+      eligible one.
+    * Otherwise: the lowest sum of ranks over silhouette, Calinski–Harabasz, Davies–Bouldin (and BIC when
+      the table has it); ties go to the smaller k (the simpler solution).
+
+    ``later`` describes the outcome of the usefulness in the reason (e.g. "log spend 2025-01-01 – 2025-06-30").
 
     Returns
     -------
     k : int
     reason : str
-        Why, in a few sentences: each criterion's own best k, the elbow, the stability.
+        What decided, in a few sentences: the usefulness or combined rank, each criterion's own best k,
+        the elbow, the stability and the solutions that were not eligible.
     """
     crit = dict(CRITERIA, **({"bic": False} if "bic" in table else {}))
     ok = table["smallest_share"] >= min_share
     if "stability" in table:
         ok &= table["stability"] >= min_stability
     eligible = table[ok] if ok.any() else table
-    ranks = pd.DataFrame({c: eligible[c].rank(ascending=not up, method="min") for c, up in crit.items()})
-    total = ranks.sum(axis=1)
-    best = int(eligible.loc[total[total == total.min()].index, "k"].min())
-    own = {c: int(eligible.loc[eligible[c].idxmax() if up else eligible[c].idxmin(), "k"]) for c, up in crit.items()}
-    row = eligible.set_index("k").loc[best]
-    names = {"silhouette": f"silhouette ({row['silhouette']:.3f})",
-             "calinski_harabasz": f"Calinski–Harabasz ({row['calinski_harabasz']:.0f})",
-             "davies_bouldin": f"Davies–Bouldin ({row['davies_bouldin']:.2f})",
-             "bic": f"BIC ({row.get('bic', np.nan):,.0f})"}
-    listed = [names[c] for c in crit]
-    reason = (f"k={best} has the best combined rank over {', '.join(listed[:-1])} and {listed[-1]}; "
-              f"on their own they prefer " + ", ".join(f"k={own[c]}" for c in crit) + ". "
-              f"The inertia curve bends most at k={elbow_k(table)}.")
+    own = {c: int(eligible.loc[eligible[c].idxmax() if up else eligible[c].idxmin(), "k"])
+           for c, up in crit.items() if eligible[c].notna().any()}
+    useful = "usefulness" in eligible and eligible["usefulness"].notna().any()
+    if useful:
+        top_row = eligible.loc[eligible["usefulness"].idxmax()]
+        top, top_k = top_row["usefulness"], int(top_row["k"])
+        se = top_row.get("usefulness_se", 0.0)
+        se = 0.0 if pd.isna(se) else float(se)
+        best = int(eligible.loc[eligible["usefulness"] >= top - se, "k"].min())
+        row = eligible.set_index("k").loc[best]
+        reason = (f"k={best} was chosen for what it predicts: segments formed on the earlier part of the "
+                  f"calibration window explain {row['usefulness']:.1%} of the variation in {later or 'later spend'}"
+                  + (f", within one standard error of the best in range (k={top_k}: {top:.1%} ± {se:.1%}), so "
+                     "the simpler solution" if top_k != best else ", the most of any k in range")
+                  + ". On their own, " + ", ".join(f"{_CRITERION_NAMES[c]} prefers k={own[c]}" for c in own) + ".")
+    else:
+        ranks = pd.DataFrame({c: eligible[c].rank(ascending=not up, method="min") for c, up in crit.items()})
+        total = ranks.sum(axis=1)
+        best = int(eligible.loc[total[total == total.min()].index, "k"].min())
+        row = eligible.set_index("k").loc[best]
+        names = {"silhouette": f"silhouette ({row['silhouette']:.3f})",
+                 "calinski_harabasz": f"Calinski–Harabasz ({row['calinski_harabasz']:.0f})",
+                 "davies_bouldin": f"Davies–Bouldin ({row['davies_bouldin']:.2f})",
+                 "bic": f"BIC ({row.get('bic', np.nan):,.0f})"}
+        listed = [names[c] for c in crit]
+        reason = (f"k={best} has the best combined rank over {', '.join(listed[:-1])} and {listed[-1]}; "
+                  f"on their own they prefer " + ", ".join(f"k={own[c]}" for c in own) + ".")
+    reason += f" The inertia curve bends most at k={elbow_k(table)}."
     if "stability" in table:
         reason += f" Refitted on subsamples, k={best} keeps an ARI of {row['stability']:.2f}."
     if not ok.any():
@@ -167,3 +240,7 @@ def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: floa
             excluded.append(f"a subsample ARI under {min_stability}")
         reason += f" Solutions with {' or '.join(excluded)} were not considered."
     return best, reason
+
+
+_CRITERION_NAMES = {"silhouette": "the silhouette", "calinski_harabasz": "Calinski–Harabasz",
+                    "davies_bouldin": "Davies–Bouldin", "bic": "the BIC"}

@@ -9,10 +9,11 @@ Three questions, three parts:
   Kruskal–Wallis / ANOVA tests per feature in :func:`separation`), *actionable* (it differs on a lever
   marketing can pull: recency, discount, channel or category) and *stable* (bootstrap Jaccard from
   :class:`custseg.cluster.Segmenter`), with a plain verdict.
-* **Does it predict?** — :func:`predictive_validation`: segments built on a calibration period, judged by
-  how well they separate what customers did in the holdout period (spend, orders, churn: eta², lift of the
-  best segment, rank order), side by side with the named RFM grid and a default k-means on raw RFM, on the
-  same customers and the same number of segments.
+* **Does it predict?** — :func:`compare`, :func:`margins` and :func:`winner`: segments built on a calibration
+  period, judged by how well they separate what customers did in the holdout period (spend, log spend,
+  orders, churn: eta², lift of the best segment, rank order), side by side with the named RFM grid (whole,
+  and pooled to the same k in value order) and k-means on log R, F, M, with a bootstrap interval on the
+  margin over the best rival.
 * **Is it still valid?** — :func:`transitions`, :func:`flows` and :func:`drift`: customers assigned at a
   later snapshot with the saved model, the segment-to-segment transition matrix, new and gone customers,
   and the population stability index (PSI) of every feature per segment, with a re-fit recommendation
@@ -27,7 +28,8 @@ from custseg.evaluate.holdout import (
     OUTCOMES,
     compare,
     holdout_outcomes,
-    kmeans_rfm,
+    kmeans_log_rfm,
+    margins,
     outcome_separation,
     pooled_rfm,
     winner,
@@ -37,5 +39,5 @@ from custseg.evaluate.migration import activity, align, drift, flows, psi, recom
 from custseg.evaluate.scorecard import CRITERIA, eta_squared, reach, scorecard, separation, solution_summary, verdict
 
 __all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "drift", "eta_squared", "flows", "holdout_outcomes",
-           "kmeans_rfm", "outcome_separation", "pooled_rfm", "psi", "reach", "recommendation", "scorecard",
-           "separation", "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]
+           "kmeans_log_rfm", "margins", "outcome_separation", "pooled_rfm", "psi", "reach", "recommendation",
+           "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]

@@ -1,5 +1,6 @@
 """Does it predict? Segments from a calibration period judged by what customers did in the holdout, side by
-side with the RFM grid and k-means on raw RFM."""
+side with the simple rivals (the RFM grid, whole and pooled to the same k, and k-means on log R, F, M),
+with a bootstrap interval on the margin so that "wins" means beyond noise."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
-from custseg import rfm
+from custseg.cluster.select_k import eta_squared_resampled
 from custseg.evaluate.scorecard import eta_squared
 from custseg.schema import is_purchase
 
-OUTCOMES = {"spend": "holdout_spend", "orders": "holdout_orders", "churn": "churned"}
+OUTCOMES = {"spend": "holdout_spend", "log_spend": "holdout_log_spend", "orders": "holdout_orders",
+            "churn": "churned"}
 # outcome -> calibration feature whose segment means should rank the segments the same way (sign: +1 same order)
-RANKED_BY = {"spend": ("monetary", 1), "orders": ("frequency", 1), "churn": ("recency_days", 1)}
+RANKED_BY = {"spend": ("monetary", 1), "log_spend": ("monetary", 1), "orders": ("frequency", 1),
+             "churn": ("recency_days", 1)}
+# the log R, F, M of the k-means rival (recency, frequency, monetary)
+LOG_RFM = ("recency_days", "frequency", "monetary")
 
 
 def holdout_outcomes(transactions: ir.Table, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -42,11 +47,13 @@ def holdout_outcomes(transactions: ir.Table, start: dt.date, end: dt.date) -> pd
 def with_outcomes(calibration: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """The calibration customers with their holdout outcomes (0 when they did nothing) and ``churned``.
 
-    Churned means no purchase order in the holdout.
+    Churned means no purchase order in the holdout; ``holdout_log_spend`` is log(1 + spend), net
+    refunds counted as 0, so that a few very large customers do not decide the contest alone.
     """
     out = calibration.merge(outcomes, on="customer_id", how="left", validate="one_to_one")
     out = out.fillna({"holdout_spend": 0.0, "holdout_orders": 0})
     out["holdout_orders"] = out["holdout_orders"].astype("int64")
+    out["holdout_log_spend"] = np.log1p(out["holdout_spend"].clip(lower=0))
     out["churned"] = (out["holdout_orders"] == 0).astype("int64")
     return out
 
@@ -89,20 +96,30 @@ def outcome_separation(labels, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pooled_rfm(rfm_segment: pd.Series, k: int) -> pd.Series:
-    """The named RFM grid cut down to ``k`` groups: its ``k − 1`` largest segments, the rest pooled as 'other'."""
-    sizes = rfm_segment.value_counts()
-    if len(sizes) <= k:
+def pooled_rfm(rfm_segment: pd.Series, value: pd.Series, k: int) -> pd.Series:
+    """The named RFM grid pooled to ``k`` groups without breaking its value order.
+
+    The named segments are sorted by their customers' mean ``value`` (calibration spend) and cut into
+    ``k`` runs of neighbouring segments with as equal numbers of customers as the segment sizes allow
+    (a cut falls where the running share of customers passes 1/k, 2/k, …). Each pool is named by its
+    segments, highest value first. A grid with at most ``k`` segments is returned as it is.
+    """
+    means = value.groupby(rfm_segment).mean().sort_values(ascending=False)
+    if len(means) <= k:
         return rfm_segment.copy()
-    keep = set(sizes.index[: k - 1])
-    return rfm_segment.where(rfm_segment.isin(keep), "other RFM segments")
+    sizes = rfm_segment.value_counts().reindex(means.index)
+    # the pool of each segment: where the middle of its customers falls in the value-ordered run
+    middle = (sizes.cumsum() - sizes / 2) / sizes.sum()
+    pool = np.minimum((middle * k).astype(int), k - 1)
+    pool = pd.Series(pd.factorize(pool)[0], index=means.index)  # no empty pool
+    names = {p: " + ".join(pool.index[pool == p]) for p in pool.unique()}
+    return rfm_segment.map(pool).map(names)
 
 
-def kmeans_rfm(table: pd.DataFrame, k: int, seed: int = 42) -> np.ndarray:
-    """The textbook baseline: k-means with scikit-learn's defaults on recency, frequency and monetary as they
-    are (standardised, not log-transformed)."""
-    z = StandardScaler().fit_transform(table[list(rfm.METRICS)].to_numpy(dtype=float))
-    return KMeans(n_clusters=k, random_state=seed).fit_predict(z)
+def kmeans_log_rfm(table: pd.DataFrame, k: int, seed: int = 42) -> np.ndarray:
+    """The textbook rival: k-means on standardised log(1 + x) recency, frequency and monetary."""
+    x = np.log1p(table[list(LOG_RFM)].to_numpy(dtype=float).clip(min=0))
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(StandardScaler().fit_transform(x))
 
 
 def compare(segmentations: dict[str, np.ndarray | pd.Series], data: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +128,9 @@ def compare(segmentations: dict[str, np.ndarray | pd.Series], data: pd.DataFrame
     Returns
     -------
     DataFrame
-        ``method``, ``segments`` (number of groups) and the columns of :func:`outcome_separation`.
+        ``method``, ``segments`` (number of groups), ``smallest_share`` (share of customers in its
+        smallest group: a rival can explain a lot by isolating a few dozen extreme customers) and the
+        columns of :func:`outcome_separation`.
     """
     frames = []
     for name, labels in segmentations.items():
@@ -119,34 +138,93 @@ def compare(segmentations: dict[str, np.ndarray | pd.Series], data: pd.DataFrame
         if len(labels) != len(data):
             raise ValueError(f"segmentation {name!r} has {len(labels)} labels for {len(data)} customers: "
                              "compare on the same customers")
-        frames.append(outcome_separation(labels, data).assign(method=name, segments=len(np.unique(labels))))
+        _, sizes = np.unique(labels, return_counts=True)
+        frames.append(outcome_separation(labels, data).assign(method=name, segments=len(sizes),
+                                                              smallest_share=sizes.min() / len(labels)))
     out = pd.concat(frames, ignore_index=True)
-    return out[["method", "segments", *[c for c in out.columns if c not in ("method", "segments")]]]
+    return out[["method", "segments", "smallest_share",
+                *[c for c in out.columns if c not in ("method", "segments", "smallest_share")]]]
 
 
-def winner(comparison: pd.DataFrame, ours: str, rivals: list[str]) -> dict:
-    """Whether ``ours`` separates the holdout outcomes better (higher eta²) than each of ``rivals``.
+def margins(segmentations: dict[str, np.ndarray], data: pd.DataFrame, ours: str, comparison: pd.DataFrame,
+            resamples: int = 200, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """How much more of each holdout outcome ``ours`` explains than the best rival, with a bootstrap interval.
+
+    The best rival of an outcome is the other segmentation with the highest eta² on all customers. The
+    customers are resampled with replacement ``resamples`` times; on each resample both segmentations'
+    eta² are computed again, and the interval is the central ``level`` share of their differences.
+
+    Returns
+    -------
+    DataFrame
+        Per outcome that varies: ``best_rival``, ``ours`` and ``rival`` (eta²), ``margin`` (ours − rival),
+        ``low`` and ``high`` (the interval) and ``result``: ``wins`` (interval above 0), ``loses`` (below 0)
+        or ``tie``.
+    """
+    eta = comparison.pivot(index="method", columns="outcome", values="eta2")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, len(data), size=(resamples, len(data)))
+    out = []
+    for outcome, col in OUTCOMES.items():
+        if outcome not in eta or eta[outcome].isna().all():
+            continue
+        rivals = eta[outcome].drop(ours).dropna()
+        if rivals.empty:
+            continue
+        rival = str(rivals.idxmax())
+        y = data[col].to_numpy(dtype=float)
+        diff = (eta_squared_resampled(segmentations[ours], y, rows)
+                - eta_squared_resampled(segmentations[rival], y, rows))
+        low, high = np.nanquantile(diff, [(1 - level) / 2, (1 + level) / 2])
+        out.append({"outcome": outcome, "best_rival": rival, "ours": float(eta.loc[ours, outcome]),
+                    "rival": float(rivals.max()), "margin": float(eta.loc[ours, outcome] - rivals.max()),
+                    "low": float(low), "high": float(high),
+                    "result": "wins" if low > 0 else "loses" if high < 0 else "tie"})
+    return pd.DataFrame(out, columns=["outcome", "best_rival", "ours", "rival", "margin", "low", "high", "result"])
+
+
+def winner(comparison: pd.DataFrame, margin: pd.DataFrame, ours: str) -> dict:
+    """The verdict of the contest: does ``ours`` explain the holdout better than every rival, beyond noise?
 
     An outcome that does not vary in the holdout (say every customer bought again, so nobody churned)
     cannot be separated by any segmentation: it is left out of the verdict and named.
 
+    Parameters
+    ----------
+    comparison : DataFrame
+        From :func:`compare` (every segmentation, ours included).
+    margin : DataFrame
+        From :func:`margins`.
+
     Returns
     -------
     dict
-        ``wins`` (True when ours has the highest eta² on most of the outcomes that vary; None when none
-        does), the best method per outcome, the outcomes left out, and a sentence.
+        ``verdict``: ``wins`` (beyond noise on most outcomes that vary, and loses on none), ``loses`` (loses
+        on more outcomes than it wins), ``ties`` otherwise, None when no outcome varies; ``wins`` (the
+        verdict is ``wins``; None when none varies), ``best`` (the method with the highest eta² per
+        outcome), ``results`` (outcome → wins / tie / loses), ``constant`` (outcomes left out) and ``text``.
     """
-    eta = comparison.pivot(index="method", columns="outcome", values="eta2").loc[[ours, *rivals]]
-    constant = [o for o in eta.columns if eta[o].isna().all()]
-    best = {o: str(eta[o].idxmax()) for o in eta.columns if o not in constant}
-    won = [o for o, m in best.items() if m == ours]
+    eta = comparison.pivot(index="method", columns="outcome", values="eta2")
+    constant = [o for o in OUTCOMES if o in eta and eta[o].isna().all()]
     left_out = f" ({', '.join(constant)}: the same for every customer in the holdout, left out)" if constant else ""
-    if not best:
-        return {"wins": None, "best": {}, "constant": constant,
+    if margin.empty:
+        return {"verdict": None, "wins": None, "best": {}, "results": {}, "constant": constant,
                 "text": f"no holdout outcome varies between customers{left_out}, so no segmentation can be judged "
                         "on it."}
-    wins = len(won) > len(best) / 2
-    sentence = (f"{ours} separates the holdout best on {len(won)} of {len(best)} outcomes"
-                + (f" ({', '.join(won)})" if won else "")
-                + "; " + ", ".join(f"{o}: {m} (eta² {eta.loc[m, o]:.3f})" for o, m in best.items() if m != ours))
-    return {"wins": wins, "best": best, "constant": constant, "text": sentence.rstrip("; ") + "." + left_out}
+    best = {r.outcome: ours if r.margin > 0 else r.best_rival for r in margin.itertuples()}
+    results = dict(zip(margin["outcome"], margin["result"], strict=True))
+    won = [o for o, r in results.items() if r == "wins"]
+    lost = [o for o, r in results.items() if r == "loses"]
+    verdict = ("wins" if len(won) > len(results) / 2 and not lost else "loses" if len(lost) > len(won) else "ties")
+    rivals = len(eta.index) - 1
+    parts = [f"{r.outcome}: {_margin_text(r)}" for r in margin.itertuples()]
+    text = (f"Against the best of {rivals} rival{'s' if rivals != 1 else ''} on each outcome, {ours} wins beyond "
+            f"noise on {len(won)} of {len(results)} outcomes. " + "; ".join(parts) + "." + left_out)
+    return {"verdict": verdict, "wins": verdict == "wins", "best": best, "results": results,
+            "constant": constant, "text": text}
+
+
+def _margin_text(r) -> str:
+    verb = {"wins": "beats", "loses": "loses to", "tie": "ties with"}[r.result]
+    return (f"{verb} {r.best_rival} (eta² {r.ours:.3f} vs {r.rival:.3f}, margin {r.margin:+.3f}, "
+            f"95% interval {r.low:+.3f} to {r.high:+.3f})")
