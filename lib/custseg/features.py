@@ -268,11 +268,16 @@ def psychographics(survey: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def customer_table(behaviour_df: pd.DataFrame, demo_df: pd.DataFrame, psycho_df: pd.DataFrame | None
                    ) -> pd.DataFrame:
-    """One row per purchasing customer: behaviour + demographics/geography + survey scores (when present)."""
+    """One row per purchasing customer: behaviour + demographics/geography + survey scores (when present).
+
+    Decimal numbers are rounded to 9 places: engines add up in different orders (Spark's 1/3 may be DuckDB's
+    1/3 plus 1e-16), and a learned model splits equal values apart if they are not exactly equal.
+    """
     out = behaviour_df.merge(demo_df, on="customer_id", how="left", validate="one_to_one")
     if psycho_df is not None:
         out = out.merge(psycho_df, on="customer_id", how="left", validate="one_to_one")
-    return out
+    decimals = out.select_dtypes("float").columns
+    return out.assign(**{c: out[c].round(9) for c in decimals})
 
 
 def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: pd.DataFrame | None,

@@ -287,12 +287,14 @@ def write_cards(cards: list[dict], folder: Path) -> list[Path]:
 
 
 def crm_export(segments: pd.DataFrame, rfm_scores: pd.DataFrame, cards: list[dict]) -> pd.DataFrame:
-    """customer_id, segment_id, segment_name, rfm_segment — ready to import into a CRM."""
+    """customer_id, segment_id, segment_name, rfm_segment (and predicted_spend when the segments have it) —
+    ready to import into a CRM."""
     names = {c["segment"]: c["name"] for c in cards}
     out = segments.rename(columns={"segment": "segment_id"}).merge(
         rfm_scores[["customer_id", "rfm_segment"]], on="customer_id", how="left", validate="one_to_one")
     out.insert(2, "segment_name", out["segment_id"].map(names))
-    return out
+    first = ["customer_id", "segment_id", "segment_name", "rfm_segment"]
+    return out[first + [c for c in out.columns if c not in first]]
 
 
 def value_table(cards: list[dict]) -> pd.DataFrame:

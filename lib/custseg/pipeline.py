@@ -48,6 +48,7 @@ from custseg import describe as describing
 from custseg import evaluate as evaluation
 from custseg import features as featuring
 from custseg.cluster import Segmenter, TooFewCustomers, available_columns, constant_columns, select_columns
+from custseg.cluster.value import SPEND_COLUMN
 from custseg.errors import SourceError, StageError
 
 
@@ -372,7 +373,8 @@ def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date) -
                                          cfg["features"]["age_bands"])
     if before.empty:
         return None
-    return evaluation.with_outcomes(before, evaluation.holdout_outcomes(transactions, start, end))
+    out = evaluation.with_outcomes(before, evaluation.holdout_outcomes(transactions, start, end))
+    return out.sort_values("customer_id", ignore_index=True)  # the same order from every engine
 
 
 def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
@@ -461,6 +463,9 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
                          "segment, bring more customers or a longer window, or lower cluster.k_min / cluster.k"
                          ) from None
     segments = pd.DataFrame({"customer_id": table["customer_id"], "segment": segmenter.labels_})
+    spend = segmenter.predicted_spend(table[columns])
+    if spend is not None:  # 06 describes the segments with it and the CRM export carries it
+        segments[spend.name] = spend.round(2).to_numpy()
     io.write(paths, "segments", segments)
     io.write(paths, "segmenter", segmenter)
     if segmenter.sweep_ is not None:
@@ -514,7 +519,8 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     clustered_on = io.read(paths, "cluster")["features"]
     prof = profile.profile(customers)
     idx = profile.index_table(prof)
-    rules = profile.surrogate(customers, clustered_on, max_depth=3, language=language)
+    described = [*clustered_on, *([SPEND_COLUMN] if SPEND_COLUMN in customers else [])]
+    rules = profile.surrogate(customers, described, max_depth=3, language=language)
     cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
@@ -584,7 +590,8 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     running.done({"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": contest["wins"],
                   "verdict": contest["verdict"], "results": contest["results"],
                   "same_k": {r["outcome"]: r["result"] for r in summary["validation"]["same_k"]},
-                  "margins": {r["outcome"]: {key: r[key] for key in ("best_rival", "margin", "low", "high")}
+                  "margins": {r["outcome"]: {"best_rival": r["best_rival"],
+                                             **{key: round(r[key], 4) for key in ("margin", "low", "high")}}
                               for r in summary["validation"]["margins"]},
                   "holdout_start": start, "eta2": {m: {o: round(float(v), 4) for o, v in row.items()}
                                                    for m, row in eta.iterrows()},
@@ -592,6 +599,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
                            reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
                            comparison=comparison, contest=contest, migration=migration,
+                           suggestion=summary["validation"]["suggestion"],
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
 
 

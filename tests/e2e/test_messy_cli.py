@@ -159,7 +159,7 @@ def _pipeline(tmp_path, text: str, upto: str = "07_evaluate", **more):
 
 
 def test_too_few_customers_stop_in_05_with_the_fix(tmp_path):
-    with pytest.raises(StageError, match=r"05_cluster: 3 customers are too few to form 2 segments .*RFM scores"):
+    with pytest.raises(StageError, match=r"05_cluster: 3 customers are too few to form 3 segments .*RFM scores"):
         _pipeline(tmp_path, lines(("A", "2024-01-01", "1"), ("B", "2024-01-02", "2"), ("C", "2024-02-01", "5")),
                   "05_cluster")
 
@@ -178,11 +178,11 @@ def test_a_constant_holdout_outcome_is_left_out_not_a_crash(tmp_path):
     results, paths = _pipeline(tmp_path, lines(*rows))
     contest = results["07_evaluate"].contest
     assert contest["constant"] == ["churn"] and "churn: the same for every customer" in contest["text"]
-    assert set(contest["best"]) == {"spend", "orders"}
+    assert set(contest["best"]) == {"spend", "log_spend", "orders"}
 
 
 def test_few_customers_cap_k_with_a_reason(tmp_path):
     rows = [(f"C{i}", f"2024-{1 + i % 12:02d}-01", f"{(i + 1) ** 2}") for i in range(9)]
     results, _ = _pipeline(tmp_path, lines(*rows), "05_cluster")
     segmenter = results["05_cluster"].segmenter
-    assert 2 <= segmenter.k_ <= 4 and "k was tried up to 4 only (cluster.k_max is 10)" in segmenter.reason_
+    assert 3 <= segmenter.k_ <= 4 and "k was tried up to 4 only (cluster.k_max is 8)" in segmenter.reason_

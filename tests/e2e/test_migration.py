@@ -11,7 +11,7 @@ def _two_snapshots(tmp_path, shift: bool):
     overrides = {"demo.n_customers": 2000, "demo.seed": 5, "snapshot_date": "2025-07-01",
                  "evaluate.later_snapshot": "2026-01-01", "cluster.k": 6, "cluster.stability_runs": 0}
     if shift:
-        overrides.update({"demo.shift_persona": "affluent_loyalists", "demo.shift_share": 0.6,
+        overrides.update({"demo.shift_persona": "affluent_loyalists", "demo.shift_share": 0.9,
                           "demo.shift_date": "2025-07-02"})
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", overrides)
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "shift" if shift else "control"
@@ -24,21 +24,21 @@ def _two_snapshots(tmp_path, shift: bool):
 
 @pytest.mark.slow
 def test_planted_shift_is_detected(tmp_path):
-    rows = {}
-    for shift in (False, True):
-        result, persona, truth = _two_snapshots(tmp_path / str(shift), shift)
-        before, migration = result.customers, result.migration
-        seg = int(before.loc[before["customer_id"].isin(persona), "segment"].mode().iloc[0])
-        active = migration.active.set_index("segment")
-        rows[shift] = {"psi": migration.drifted.loc[seg, "recency_days"], "change": active.loc[seg, "change"],
-                       "advice": migration.advice, "segment": seg}
-        if shift:
-            assert truth["shifted"].sum() > 0.5 * len(persona)
-    control, shifted = rows[False], rows[True]
-    # without the shift the loyalists' segment keeps buying and its recency does not drift ...
-    assert control["psi"] < schema.PSI_REFIT and control["change"] > -0.1
-    # ... with it, the migration view flags that segment: recency drifts past re-fit and activity collapses
-    assert shifted["psi"] >= schema.PSI_REFIT and shifted["change"] <= -0.4
-    assert shifted["advice"]["status"] == "re-fit"
-    assert f"Activity fell most in segment {shifted['segment']}" in shifted["advice"]["reason"]
-    assert shifted["advice"]["per_segment"][str(shifted["segment"])] == "re-fit"
+    """Customers lapse in the realistic demo anyway, so the shift shows as the difference from a control run: the
+    data before the shift is the same, so are the segments, and after it the segment holding the most loyalists
+    loses activity and drifts in recency beyond what the control shows."""
+    (control, persona, _), (shifted, _, truth) = (_two_snapshots(tmp_path / str(s), s) for s in (False, True))
+    assert truth["shifted"].sum() > 0.8 * len(persona)
+    pd.testing.assert_frame_equal(control.customers[["customer_id", "segment"]],
+                                  shifted.customers[["customer_id", "segment"]])
+    customers = shifted.customers
+    loyal = customers["customer_id"].isin(persona)
+    seg = int(customers.loc[loyal & (customers["recency_days"] <= 180), "segment"].mode().iloc[0])
+    assert loyal[customers["segment"] == seg].mean() > 2 * loyal.mean(), "a segment where the loyalists gather"
+    change = {name: r.migration.active.set_index("segment")["change"] for name, r in
+              (("control", control), ("shift", shifted))}
+    fall = change["shift"] - change["control"]
+    assert fall.idxmin() == seg and fall[seg] <= -0.1, fall.round(3).to_dict()
+    psi = {name: r.migration.drifted.loc[seg, "recency_days"] for name, r in (("control", control), ("shift", shifted))}
+    assert psi["shift"] >= psi["control"] + 0.05 and psi["shift"] >= schema.PSI_REFIT, psi
+    assert shifted.migration.advice["per_segment"][str(seg)] == "re-fit"

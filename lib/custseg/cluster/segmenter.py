@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from custseg.cluster.models import ALGORITHMS, make_model
 from custseg.cluster.preprocess import categorical_blocks, make_preprocessor
 from custseg.cluster.select_k import recommend_k, subsample_stability, sweep
-from custseg.cluster.value import VALUE_COLUMN, ExpectedValue, out_of_fold, value_weight
+from custseg.cluster.value import SPEND_COLUMN, VALUE_COLUMN, ExpectedValue, out_of_fold, value_weight
 from custseg.config import interactive
 from custseg.schema import UNSTABLE_ARI
 
@@ -218,6 +218,13 @@ class Segmenter(ClusterMixin, BaseEstimator):
         if missing:
             raise KeyError(f"cannot assign segments: columns {missing} are missing")
         return self.preprocessor_.transform(self._with_value(X[list(self.feature_names_in_)]))
+
+    def predicted_spend(self, X: pd.DataFrame) -> pd.Series | None:
+        """Each customer's expected spend in the next period (money; None without a value model)."""
+        if self.value_model_ is None:
+            return None
+        value = self.value_model_.predict(X[list(self.feature_names_in_)])
+        return pd.Series(np.expm1(np.maximum(value, 0)), index=X.index, name=SPEND_COLUMN)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Assign customers (new or old) to segments with the same preprocessing and numbering."""

@@ -100,35 +100,44 @@ def subsample_stability(z: np.ndarray, reference: np.ndarray, algorithm: str = "
     return pd.DataFrame(rows), seg
 
 
-def eta_squared_resampled(labels, y, rows: np.ndarray) -> np.ndarray:
+def bootstrap_rows(n: int, count: int, seed: int = 0):
+    """``count`` bootstrap resamples of ``n`` customers (index arrays), drawn one at a time so that a million
+    customers never need a count × n matrix; the same seed gives the same resamples."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        yield rng.integers(0, n, size=n)
+
+
+def eta_squared_resampled(labels, y, rows) -> np.ndarray:
     """eta² (between-group over total sum of squares) of ``y`` by ``labels`` on each resample of customers.
 
-    ``rows`` holds one resample per row (indexes into ``labels`` and ``y``); NaN where ``y`` does not vary
-    or only one group is present.
+    ``rows`` yields one resample at a time (an index array into ``labels`` and ``y``, e.g. from
+    :func:`bootstrap_rows`); NaN where ``y`` does not vary or only one group is present.
     """
     codes = pd.factorize(np.asarray(labels))[0]
     y = np.asarray(y, dtype=float)
     n_groups = int(codes.max()) + 1
-    out = np.full(len(rows), np.nan)
-    for b, idx in enumerate(rows):
+    out = []
+    for idx in rows:
         g, v = codes[idx], y[idx]
         count = np.bincount(g, minlength=n_groups)
         total = ((v - v.mean()) ** 2).sum()
+        value = np.nan
         if total > 0 and (count > 0).sum() > 1:
             sums = np.bincount(g, weights=v, minlength=n_groups)[count > 0]
-            out[b] = ((sums ** 2 / count[count > 0]).sum() - v.sum() ** 2 / len(v)) / total
-    return out
+            value = ((sums ** 2 / count[count > 0]).sum() - v.sum() ** 2 / len(v)) / total
+        out.append(value)
+    return np.array(out, dtype=float)
 
 
 def usefulness(labels: np.ndarray, later: np.ndarray, resamples: int = 0, seed: int = 0) -> tuple[float, float]:
     """Share of the variance of a later outcome explained by segments formed before it (eta²), and its
     bootstrap standard error over ``resamples`` resamples of the customers (NaN when 0)."""
     n = len(later)
-    value = float(eta_squared_resampled(labels, later, np.arange(n)[None, :])[0])
+    value = float(eta_squared_resampled(labels, later, [np.arange(n)])[0])
     if not resamples:
         return value, np.nan
-    rows = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    return value, float(np.nanstd(eta_squared_resampled(labels, later, rows), ddof=1))
+    return value, float(np.nanstd(eta_squared_resampled(labels, later, bootstrap_rows(n, resamples, seed)), ddof=1))
 
 
 def sweep(z: np.ndarray, ks: range, algorithm: str = "kmeans", seed: int = 42, silhouette_sample: int = 10000,

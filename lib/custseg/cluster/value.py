@@ -24,7 +24,8 @@ from sklearn.model_selection import KFold, cross_val_predict
 
 from custseg.cluster.preprocess import make_preprocessor
 
-VALUE_COLUMN = "expected_value"
+VALUE_COLUMN = "expected_value"  # log(1 + spend), what is clustered on
+SPEND_COLUMN = "predicted_spend"  # the same in money, what the reports show
 
 
 def value_weight(n_other: int) -> float:

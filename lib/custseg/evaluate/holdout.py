@@ -14,7 +14,7 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
-from custseg.cluster.select_k import eta_squared_resampled
+from custseg.cluster.select_k import bootstrap_rows, eta_squared_resampled
 from custseg.evaluate.scorecard import eta_squared
 from custseg.schema import is_purchase
 
@@ -162,8 +162,6 @@ def margins(segmentations: dict[str, np.ndarray], data: pd.DataFrame, ours: str,
         or ``tie``.
     """
     eta = comparison.pivot(index="method", columns="outcome", values="eta2")
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(0, len(data), size=(resamples, len(data)))
     out = []
     for outcome, col in OUTCOMES.items():
         if outcome not in eta or eta[outcome].isna().all():
@@ -173,8 +171,8 @@ def margins(segmentations: dict[str, np.ndarray], data: pd.DataFrame, ours: str,
             continue
         rival = str(rivals.idxmax())
         y = data[col].to_numpy(dtype=float)
-        diff = (eta_squared_resampled(segmentations[ours], y, rows)
-                - eta_squared_resampled(segmentations[rival], y, rows))
+        diff = (eta_squared_resampled(segmentations[ours], y, bootstrap_rows(len(data), resamples, seed))
+                - eta_squared_resampled(segmentations[rival], y, bootstrap_rows(len(data), resamples, seed)))
         low, high = np.nanquantile(diff, [(1 - level) / 2, (1 + level) / 2])
         out.append({"outcome": outcome, "best_rival": rival, "ours": float(eta.loc[ours, outcome]),
                     "rival": float(rivals.max()), "margin": float(eta.loc[ours, outcome] - rivals.max()),

@@ -28,6 +28,11 @@ def eta_squared(values, groups) -> float:
     return float(between / total)
 
 
+def _largest(effects: pd.DataFrame) -> pd.Series:
+    """Per row, the column with the largest effect; None where no effect can be measured (a segment of one)."""
+    return effects.apply(lambda row: row.idxmax() if row.notna().any() else None, axis=1)
+
+
 def separation(customers: pd.DataFrame, columns: list[str], segment: str = "segment",
                alpha: float = 0.05) -> pd.DataFrame:
     """How strongly the segments differ on each numeric feature, with tests.
@@ -117,11 +122,11 @@ def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segme
     out["value_share"] = g[value].sum() / total if total else np.nan
     out["missing_share"] = g[list(columns)].apply(lambda d: d.isna().to_numpy().mean())
     d = profile.effect_sizes(customers[[segment, *numeric]], segment).abs()
-    out["top_feature"] = d.idxmax(axis=1)
+    out["top_feature"] = _largest(d)
     out["top_effect"] = d.max(axis=1)
     levers = [c for c in numeric if c.startswith(LEVERS)]
     if levers:
-        out["lever"] = d[levers].idxmax(axis=1)
+        out["lever"] = _largest(d[levers])
         out["lever_effect"] = d[levers].max(axis=1)
     else:
         out["lever"], out["lever_effect"] = None, np.nan
