@@ -134,8 +134,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         if value_from is not None:
             self.value_model_ = ExpectedValue(self.skew_transform, self.random_state).fit(
                 value_from[0][list(X.columns)], value_from[1])
-        self.preprocessor_ = self._fit_preprocessor(self._with_value(X))
-        z = self.preprocessor_.transform(self._with_value(X))
+        with_value = self._with_value(X)
+        self.preprocessor_ = self._fit_preprocessor(with_value)
+        z = self.preprocessor_.transform(with_value)
         distinct = len(np.unique(np.round(z, 9), axis=0))
         if distinct < fewest:
             raise TooFewCustomers(f"the {len(X)} customers have only {distinct} distinct combination(s) of the "

@@ -121,11 +121,13 @@ def eta_squared_resampled(labels, y, rows) -> np.ndarray:
     for idx in rows:
         g, v = codes[idx], y[idx]
         count = np.bincount(g, minlength=n_groups)
-        total = ((v - v.mean()) ** 2).sum()
+        present = count > 0
+        mean = v.mean()
+        total = ((v - mean) ** 2).sum()
         value = np.nan
-        if total > 0 and (count > 0).sum() > 1:
-            sums = np.bincount(g, weights=v, minlength=n_groups)[count > 0]
-            value = ((sums ** 2 / count[count > 0]).sum() - v.sum() ** 2 / len(v)) / total
+        if total > 0 and present.sum() > 1:
+            group_mean = np.bincount(g, weights=v, minlength=n_groups)[present] / count[present]
+            value = (count[present] * (group_mean - mean) ** 2).sum() / total
         out.append(value)
     return np.array(out, dtype=float)
 

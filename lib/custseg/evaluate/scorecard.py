@@ -7,6 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from custseg import profile
+from custseg.cluster.select_k import eta_squared_resampled
 from custseg.schema import STABLE_ARI, STABLE_JACCARD, UNSTABLE_ARI
 
 LEVERS = ("recency_days", "discount_share", "share_channel_", "share_cat_")
@@ -20,12 +21,9 @@ def eta_squared(values, groups) -> float:
     Missing values are left out; NaN when fewer than two groups or no variance remain.
     """
     df = pd.DataFrame({"v": np.asarray(values, dtype=float), "g": np.asarray(groups)}).dropna()
-    if df["g"].nunique() < 2 or df["v"].var() == 0 or len(df) < 3:
+    if len(df) < 3:
         return np.nan
-    total = ((df["v"] - df["v"].mean()) ** 2).sum()
-    g = df.groupby("g")["v"]
-    between = (g.size() * (g.mean() - df["v"].mean()) ** 2).sum()
-    return float(between / total)
+    return float(eta_squared_resampled(df["g"], df["v"], [np.arange(len(df))])[0])
 
 
 def _largest(effects: pd.DataFrame) -> pd.Series:
