@@ -123,3 +123,23 @@ def test_stage_records_hold_the_headline_numbers(tiny_run):
         assert margin["best_rival"] in rivals and margin["low"] <= margin["margin"] <= margin["high"]
         assert m["07_evaluate"]["results"][outcome] == ("wins" if margin["low"] > 0 else
                                                         "loses" if margin["high"] < 0 else "tie")
+
+
+def test_the_index_says_what_to_try_when_custseg_does_not_win():
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
+    won = {"verdict": "wins", "best": {"spend": "custseg"}, "results": {"spend": "wins"}}
+    assert pipeline._suggestion(cfg, won, 5) == ""
+    assert pipeline._suggestion(cfg, {**won, "verdict": None}, 5) == ""
+    lost = {"verdict": "loses", "best": {"spend": "k-means log RFM", "churn": "RFM grid", "orders": "custseg"},
+            "results": {"spend": "loses", "churn": "loses", "orders": "tie"}}
+    text = pipeline._suggestion(cfg, lost, 5)
+    assert text.startswith("custseg does not beat the simple rivals beyond noise on this data (it loses on spend, "
+                           "churn). To try: ")
+    assert "cluster.features: [recency_days, frequency, monetary, tenure_days]" in text
+    assert "a larger cluster.k (now 5)" in text and "cluster.expected_value" not in text
+    assert text.endswith("to rank customers by future value, k-means log RFM does better here.")
+    cfg["cluster"]["expected_value"] = False
+    tie = {"verdict": "ties", "best": {"spend": "custseg"}, "results": {"spend": "tie"}}
+    text = pipeline._suggestion(cfg, tie, 3)
+    assert "switch on cluster.expected_value" in text and "cluster.features" not in text
+    assert "does better here" not in text, "nothing lost: no rival is named as the better predictor"
