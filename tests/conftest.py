@@ -4,9 +4,18 @@ import pytest
 
 from custseg import collect, config, demo, engine, run
 
+TIERS = ("unit", "notebooks", "e2e")
+
 
 def pytest_configure():
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures drawn in-process need no display
+
+
+def pytest_collection_modifyitems(items):
+    """Fast tiers first (unit, notebooks, e2e): a broken unit fails in seconds, and the notebooks tier checks
+    the tiny run before the runner tests in e2e re-run it."""
+    items.sort(key=lambda item: next((i for i, tier in enumerate(TIERS) if f"/tests/{tier}/" in str(item.path)),
+                                     len(TIERS)))
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +44,14 @@ def demo_run(tmp_path_factory):
     assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "demo.yaml"), "--workdir", str(workdir),
                      "--name", "e2e"]) == 0
     return workdir, workdir / "reports" / "e2e"
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tmp_path_factory):
+    """`custseg run configs/tiny.yaml` (run 'r', every notebook): (workdir, report folder). The notebooks tier
+    checks each executed notebook; the runner tests in e2e then fail, re-run and interrupt it."""
+    workdir = tmp_path_factory.mktemp("tiny-report")
+    return workdir, run.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "r", workdir=workdir, progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -257,3 +257,28 @@ def test_report_notebook_has_no_widgets(demo_run):
     executed = nbformat.read(reports / "notebooks" / "06_personas.ipynb", as_version=4)
     outputs = [o for c in executed.cells for o in c.get("outputs", [])]
     assert outputs and not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+NAME = re.compile(r"\b[A-Z][a-zA-Z]+ [A-Z][a-zA-Z]+\b")
+
+
+def test_no_raw_pii_in_any_file_of_a_run(demo_run):
+    """Every file a run writes — tables, reports, notebooks, figures, the fitted model — holds no CRM PII."""
+    workdir, reports = demo_run
+    crm = pd.read_csv(workdir / "data" / "raw" / "demo" / "customers.csv", dtype=str)
+    pii = {v.lower() for col in ("name", "phone", "email") for v in crm[col].dropna()}
+    assert len(pii) > 3 * 0.9 * len(crm) / 2  # many distinct values to look for
+    files = [p for folder in (workdir / "data" / "interim", workdir / "data" / "processed", reports)
+             for p in folder.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files) and any(p.suffix == ".png" for p in files)
+    for path in files:
+        if path.suffix == ".parquet":
+            df = pd.read_parquet(path)
+            for col in df.select_dtypes(exclude=["number", "bool", "datetime"]).columns:
+                assert not {str(v).lower() for v in df[col].dropna()} & pii, (path, col)
+        else:  # every other file, text or binary: its ASCII runs hold no e-mail, phone or name of the CRM
+            text = path.read_bytes().decode("latin-1")
+            found = {m.lower() for rx in (EMAIL, PHONE, NAME) for m in rx.findall(text)}
+            assert not found & pii, (path, sorted(found & pii)[:3])

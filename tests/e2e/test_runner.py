@@ -17,10 +17,9 @@ TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    """A good run 'r' of the tiny config: (workdir, report folder, bytes of its index.html)."""
-    workdir = tmp_path_factory.mktemp("runner")
-    reports = run.run(TINY, "r", workdir=workdir, progress=False)
+def good(tiny_report):
+    """The good run 'r' of the tiny config: (workdir, report folder, bytes of its index.html)."""
+    workdir, reports = tiny_report
     return workdir, reports, (reports / "index.html").read_bytes()
 
 

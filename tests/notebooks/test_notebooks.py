@@ -1,6 +1,7 @@
-"""The notebooks, run the way ``custseg run`` runs them (papermill, parameters injected), on the tiny config.
+"""The notebooks as ``custseg run`` runs them (papermill, parameters injected), on the tiny config.
 
-Each notebook must execute without an error, write its stage's declared artefacts and record its stage,
+Each notebook of the run must have executed without an error, written its stage's declared artefacts and
+recorded its stage,
 and follow notebooks/TEMPLATE.ipynb: a title with what it reads and writes, a ``parameters`` cell, the one
 setup call, and a closing "What we did" section. Everything is written into a temp dir.
 """
@@ -18,24 +19,22 @@ PARAMETERS = ["config_path", "run_name", "overrides", "workdir", "report_dir"]
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("notebooks")
+def workspace(tiny_report):
+    """The tiny run's config and paths (its report folder as the notebooks' report_dir)."""
+    workdir, reports = tiny_report
     cfg = config.load(TINY)
-    cfg["paths"]["workdir"], cfg["run"] = str(root), "nb"
-    cfg["_report_dir"] = str(root / "report")
-    parameters = {"config_path": str(TINY), "run_name": "nb", "overrides": "", "workdir": str(root),
-                  "report_dir": str(root / "report")}
-    return cfg, io.run_paths(cfg).make(), parameters
+    cfg["paths"]["workdir"], cfg["run"], cfg["_report_dir"] = str(workdir), "r", str(reports)
+    return cfg, io.run_paths(cfg), reports
 
 
 @pytest.mark.parametrize("book", BOOKS, ids=[b.stem for b in BOOKS])
 def test_notebook_runs_and_writes_its_artefacts(book, workspace):
-    cfg, paths, parameters = workspace
-    out = paths.notebooks / book.name
-    run.execute(book, out, parameters)
-    executed = nbformat.read(out, as_version=4)
+    cfg, paths, reports = workspace
+    executed = nbformat.read(reports / "notebooks" / book.name, as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells), "papermill ran it"
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    assert (reports / f"{book.stem}.html").is_file()
     stage = pipeline.stage(book.stem)
     for name in stage.writes:
         assert io.exists(paths, name), f"{book.stem} did not write {name}"
