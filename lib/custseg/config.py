@@ -153,6 +153,11 @@ DEFAULTS: dict[str, Any] = {
         "holdout_start": ANY_OF(_DATE, None),
         "holdout_days": schema.DEFAULT_HOLDOUT_DAYS,
     },
+    # the kind of customer-table columns, where the inferred one is wrong (04_features shows what was inferred):
+    # {column: numeric | binary | ordinal | categorical | date | text | id, or [labels, lowest first]}
+    "attributes": ANY_OF((dict,), None),
+    # customer-table columns that segments are judged by (churned, responded, revenue), never formed on
+    "outcomes": ANY_OF((list,), None),
     "rfm": {
         "bins": 5,  # 3, 4 or 5 scores
         "binning": "quantile",  # quantile | fixed
@@ -181,7 +186,7 @@ DEFAULTS: dict[str, Any] = {
         "k_min": 3,
         "k_max": 8,
         "seed": 42,
-        "silhouette_sample": 10000,
+        "silhouette_sample": 5000,  # = custseg.cluster.select_k.SILHOUETTE_SAMPLE
         "stability_runs": 5,  # subsample refits per k and for the chosen solution; 0: skip
         "min_segment_share": ANY_OF(_NUM, 0.03),
         "max_fit_rows": 5000,  # ward and hdbscan are fitted on a sample of this size, the rest assigned

@@ -31,8 +31,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from custseg import attributes
 from custseg.reference import REGIONS
-from custseg.schema import FILL, is_return, normalise_id
+from custseg.schema import FILL, SCHEMAS, is_return, normalise_id
 
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
 GEOGRAPHIC = ["city", "province", "region", "city_tier"]
@@ -280,8 +281,29 @@ def customer_table(behaviour_df: pd.DataFrame, demo_df: pd.DataFrame, psycho_df:
     return out.assign(**{c: out[c].round(9) for c in decimals})
 
 
+def attribute_kinds(customers: pd.DataFrame, declared: dict | None = None) -> pd.DataFrame:
+    """The kind of each customer-table column beyond the canonical ones (:func:`custseg.attributes.infer`)."""
+    extra = [c for c in customers.columns if c not in SCHEMAS["customers"]]
+    return attributes.infer(customers[extra], declared)
+
+
+def with_attributes(table: pd.DataFrame, customers: pd.DataFrame, kinds: pd.DataFrame | None,
+                    declared: dict | None, snapshot: dt.date) -> pd.DataFrame:
+    """``table`` with the customer-table columns beyond the canonical ones, encoded by their kinds
+    (:func:`custseg.attributes.encode`: numbers, 1/0, scores, labels, days), joined on the customer id."""
+    if kinds is None or kinds.empty:
+        return table
+    encoded = attributes.encode(customers, kinds, declared, snapshot)
+    encoded = encoded[[c for c in encoded.columns if c not in table.columns]]
+    if encoded.empty:
+        return table
+    encoded.insert(0, "customer_id", customers["customer_id"].to_numpy())
+    return table.merge(encoded, on="customer_id", how="left", validate="one_to_one")
+
+
 def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: pd.DataFrame | None,
-                      snapshot: dt.date, age_bands: list[int]) -> pd.DataFrame:
+                      snapshot: dt.date, age_bands: list[int], kinds: pd.DataFrame | None = None,
+                      declared: dict | None = None) -> pd.DataFrame:
     """The customer table at ``snapshot`` (behaviour + demographics + survey), from the lines dated on or before it.
 
     Parameters
@@ -296,10 +318,13 @@ def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: p
         Recency, tenure and age are measured at this date.
     age_bands : list of int
         As ``features.age_bands`` in the config.
+    kinds, declared : optional
+        The kinds of the customer table's other columns (:func:`attribute_kinds`) and the config's
+        ``attributes``: those columns join the table, encoded (:func:`with_attributes`).
     """
     until = transactions.filter(transactions.order_ts.date() <= ibis.literal(snapshot))
-    return customer_table(behaviour(until, snapshot), demographics(customers, snapshot, age_bands),
-                          psychographics(survey))
+    people = with_attributes(demographics(customers, snapshot, age_bands), customers, kinds, declared, snapshot)
+    return customer_table(behaviour(until, snapshot), people, psychographics(survey))
 
 
 def feature_groups(df: pd.DataFrame) -> dict[str, list[str]]:

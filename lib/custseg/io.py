@@ -340,6 +340,7 @@ ARTEFACTS: dict[str, Artefact] = {
     "snapshot": Artefact("processed", "snapshot.json", "json", "snapshot date and line counts"),
     # 04_features
     "features": Artefact("processed", "features.parquet", "table", "one row per customer"),
+    "attributes": Artefact("processed", "attributes.csv", "csv", "the kind of each customer-table column, and why"),
     "rfm": Artefact("processed", "rfm.parquet", "table", "R, F, M scores and the named grid segment"),
     "clv_summary": Artefact("processed", "clv_summary.parquet", "table", "CLV convention (lifetimes)"),
     "calibration_holdout": Artefact("processed", "calibration_holdout.parquet", "table", "CLV calibration/holdout"),

@@ -49,7 +49,7 @@ from custseg import evaluate as evaluation
 from custseg import features as featuring
 from custseg.cluster import Segmenter, TooFewCustomers, available_columns, constant_columns, select_columns
 from custseg.cluster.value import SPEND_COLUMN
-from custseg.errors import SourceError, StageError
+from custseg.errors import ConfigError, SourceError, StageError
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,10 @@ STAGES: list[Stage] = [
           ("snapshot_date", "clean")),
     Stage("03_describe", ("customers", "transactions"), (), ()),
     Stage("04_features", ("transactions", "snapshot", "customers"),
-          ("features", "rfm", "clv_summary", "calibration_holdout", "holdout"), ("features", "rfm"),
+          ("features", "rfm", "clv_summary", "calibration_holdout", "holdout", "attributes"),
+          ("features", "rfm", "attributes", "outcomes"),
           maybe_reads=("collected_survey",), maybe_writes=("calibration_features", "inner_split")),
-    Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster",),
+    Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster", "outcomes"),
           maybe_reads=("calibration_features", "inner_split"), maybe_writes=("k_sweep",)),
     Stage("06_personas", ("features", "segments", "rfm", "cluster"),
           ("personas", "profile", "compositions", "rules", "segments_csv", "persona_cards"), ("language",)),
@@ -366,11 +367,30 @@ def _inner_split(cfg, transactions, customers, survey, start, first_day) -> Simp
     return None if table is None else SimpleNamespace(table=table, start=cutoff, end=end)
 
 
+def _customer_features(cfg, transactions, customers, survey, snapshot: dt.date, kinds=None) -> pd.DataFrame:
+    """:func:`custseg.features.customer_features` at ``snapshot`` with the config's age bands and attributes."""
+    kinds = featuring.attribute_kinds(customers, cfg["attributes"]) if kinds is None else kinds
+    return featuring.customer_features(transactions, customers, survey, snapshot, cfg["features"]["age_bands"],
+                                       kinds, cfg["attributes"])
+
+
+def _check_outcomes(cfg: dict, kinds: pd.DataFrame) -> None:
+    """Every ``outcomes`` column is a customer-table column that is binary or numeric."""
+    known = kinds.set_index("column")["kind"]
+    for column in cfg["outcomes"] or []:
+        if column not in known:
+            raise ConfigError(f"config key 'outcomes' names {column!r}, which is not a column of the customer table "
+                              f"(sources.customers; its other columns: {', '.join(known.index) or 'none'})")
+        if known[column] not in ("binary", "numeric"):
+            raise ConfigError(f"config key 'outcomes': column {column!r} is {known[column]}, but an outcome must be "
+                              "binary (churned yes/no) or numeric (revenue); declare its kind in attributes."
+                              f"{column} or leave it out of outcomes")
+
+
 def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date) -> pd.DataFrame | None:
     """The customers' features on the day before ``start`` and what they did from ``start`` to ``end``
     (:func:`custseg.evaluate.with_outcomes`); None when nobody bought before ``start``."""
-    before = featuring.customer_features(transactions, customers, survey, start - dt.timedelta(days=1),
-                                         cfg["features"]["age_bands"])
+    before = _customer_features(cfg, transactions, customers, survey, start - dt.timedelta(days=1))
     if before.empty:
         return None
     out = evaluation.with_outcomes(before, evaluation.holdout_outcomes(transactions, start, end))
@@ -387,7 +407,10 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     customers = io.read(paths, "customers")
     survey = io.read_optional(paths, "collected_survey")
     f = cfg["features"]
-    table = featuring.customer_features(transactions, customers, survey, snapshot, f["age_bands"])
+    kinds = featuring.attribute_kinds(customers, cfg["attributes"])
+    _check_outcomes(cfg, kinds)
+    io.write(paths, "attributes", kinds)
+    table = _customer_features(cfg, transactions, customers, survey, snapshot, kinds)
     if table.empty:
         raise StageError("04_features: no customer has a kept purchase, so there is nothing to segment; read "
                          "02_clean's audit for the rules that removed the lines")
@@ -439,7 +462,12 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     patterns, absent = c["features"], []
     if patterns == config.DEFAULTS["cluster"]["features"]:  # the defaults: those the data has (a log has no age)
         patterns, absent = available_columns(table, patterns)
-    chosen = select_columns(table, patterns, c["dimensions"])
+    outcomes = cfg["outcomes"] or []
+    named = [o for o in outcomes if o in patterns]
+    if named:
+        raise StageError(f"05_cluster: {', '.join(named)} is in both cluster.features and outcomes; segments are "
+                         "judged by an outcome, never formed on it: remove it from one of them")
+    chosen = [col for col in select_columns(table, patterns, c["dimensions"]) if col not in outcomes]
     dropped = constant_columns(table[chosen]) if len(table) > 1 else []
     columns = [col for col in chosen if col not in dropped]
     if not columns:
@@ -665,7 +693,7 @@ def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey,
     if same != transactions.count().execute():
         raise StageError("07_evaluate: cleaning up to the later snapshot keeps other lines before the first "
                          "snapshot than 02_clean kept (a custseg bug, please report it)")
-    table_later = featuring.customer_features(kept_later, crm, survey, later, cfg["features"]["age_bands"])
+    table_later = _customer_features(cfg, kept_later, crm, survey, later)
     table_later["segment"] = segmenter.predict(evaluation.align(table_later, segmenter.feature_names_in_))
     matrix = evaluation.transitions(customers, table_later)
     moved = evaluation.flows(matrix)

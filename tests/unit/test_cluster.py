@@ -261,10 +261,11 @@ def test_select_columns():
 
 
 def test_too_few_customers_and_unknown_algorithm():
-    few = cluster.Segmenter(k_max=10, stability_runs=0, progress=False).fit(pd.DataFrame({"a": [1, 2, 3, 10, 11]}))
+    few = cluster.Segmenter(k_min=2, k_max=10, stability_runs=0, progress=False).fit(
+        pd.DataFrame({"a": [1, 2, 3, 10, 11]}))
     assert few.k_ == 2 and "k was tried up to 2 only (cluster.k_max is 10)" in few.reason_
-    with pytest.raises(cluster.TooFewCustomers, match="3 customers are too few to form 2 segments"):
-        cluster.Segmenter(progress=False).fit(pd.DataFrame({"a": range(3)}))
+    with pytest.raises(cluster.TooFewCustomers, match="5 customers are too few to form 3 segments"):
+        cluster.Segmenter(progress=False).fit(pd.DataFrame({"a": range(5)}))
     with pytest.raises(cluster.TooFewCustomers, match="only 1 distinct combination"):
         cluster.Segmenter(progress=False).fit(pd.DataFrame({"a": [5.0] * 20}))
     with pytest.raises(ValueError, match="unknown algorithm 'dbscan'"):
@@ -348,3 +349,11 @@ def test_assign_in_engine_refuses_what_has_no_closed_form(blobs):
     km = cluster.Segmenter(k=3, stability_runs=0, progress=False).fit(blobs[0])
     with pytest.raises(KeyError, match="spend"):
         cluster.assign_in_engine(km, ibis.memtable(blobs[0].drop(columns="spend")))
+
+
+def test_the_config_defaults_are_the_segmenters():
+    from custseg import config
+
+    defaults, segmenter = config.DEFAULTS["cluster"], cluster.Segmenter()
+    for key in ("k_min", "k_max", "silhouette_sample", "stability_runs", "max_fit_rows", "skew_transform"):
+        assert defaults[key] == getattr(segmenter, key), key

@@ -4,10 +4,12 @@ import copy
 import datetime as dt
 import os
 
+import pandas as pd
 import pytest
+import yaml
 
-from custseg import config, io, pipeline, schema
-from custseg.errors import StageError
+from custseg import config, demo, io, pipeline, schema
+from custseg.errors import ConfigError, StageError
 
 
 def _with(cfg, **dotted):
@@ -143,3 +145,55 @@ def test_the_index_says_what_to_try_when_custseg_does_not_win():
     text = pipeline._suggestion(cfg, tie, 3)
     assert "switch on cluster.expected_value" in text and "cluster.features" not in text
     assert "does better here" not in text, "nothing lost: no rival is named as the better predictor"
+
+
+def _log_and_crm(tmp_path, crm_columns: dict, **more) -> dict:
+    """A log-only export (300 customers) with a CRM of ``crm_columns`` (name → function of the row number)."""
+    log, _ = demo.log_only(n_customers=300, seed=3)
+    log.to_csv(tmp_path / "orders.csv", index=False)
+    ids = sorted(log["customer_id"].unique())
+    crm = pd.DataFrame({"customer_id": ids, **{name: list(map(f, range(len(ids)))) for name, f in crm_columns.items()}})
+    crm.to_csv(tmp_path / "crm.csv", index=False)
+    user = {"name": "crm", "paths": {"raw": str(tmp_path), "workdir": str(tmp_path / "w")},
+            "demo": {"enabled": False},
+            "sources": {"transactions": {"path": "orders.csv", "columns": {"order_ts": "order_date"}},
+                        "customers": {"path": "crm.csv"}},
+            "privacy": {"pii_columns": []}, "clean": {"rules_off": ["duplicate_line", "near_duplicate_line"]},
+            "cluster": {"stability_runs": 0}, **more}
+    path = tmp_path / "crm.yaml"
+    path.write_text(yaml.safe_dump(user, allow_unicode=True), encoding="utf-8")
+    cfg = config.load(path)
+    cfg["run"] = "crm"
+    return cfg
+
+
+CRM = {"plan": lambda i: ["basic", "plus", "NULL"][i % 3], "churned": lambda i: "Yes" if i % 4 == 0 else "No",
+       "note": lambda i: f"called on day {i}", "satisfaction": lambda i: ["Agree", "Neutral", "Strongly agree"][i % 3]}
+
+
+def test_crm_columns_are_typed_into_the_customer_table_and_outcomes_are_never_clustered(tmp_path):
+    cfg = _log_and_crm(tmp_path, CRM, outcomes=["churned"],
+                       cluster={"features": ["recency_days", "frequency", "monetary", "plan", "satisfaction",
+                                             "churn*"], "stability_runs": 0})
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths, "05_cluster")
+    kinds = io.read(paths, "attributes").set_index("column")["kind"].to_dict()
+    assert kinds == {"plan": "categorical", "churned": "binary", "note": "id", "satisfaction": "ordinal"}
+    table = out["04_features"].table
+    assert set(table["churned"].dropna()) == {0.0, 1.0} and set(table["plan"].dropna()) == {"basic", "plus"}
+    assert "note" not in table and table["satisfaction"].isin([3.0, 4.0, 5.0]).all()
+    assert out["05_cluster"].columns == ["recency_days", "frequency", "monetary", "plan", "satisfaction"]
+
+
+def test_an_outcome_must_be_a_binary_or_numeric_column_of_the_customer_table(tmp_path):
+    cfg = _log_and_crm(tmp_path, CRM, outcomes=["plan"])
+    paths = io.run_paths(cfg).make()
+    with pytest.raises(ConfigError, match="column 'plan' is categorical, but an outcome must be binary"):
+        pipeline.run_stages(cfg, paths, "04_features")
+    cfg["outcomes"] = ["churn"]
+    with pytest.raises(ConfigError, match="'outcomes' names 'churn', which is not a column of the customer table"):
+        pipeline.features(cfg, paths)
+    cfg["outcomes"], cfg["cluster"]["features"] = ["churned"], ["frequency", "churned"]
+    pipeline.features(cfg, paths)
+    with pytest.raises(StageError, match="churned is in both cluster.features and outcomes"):
+        pipeline.segment(cfg, paths)

@@ -44,10 +44,18 @@ from custseg.cluster.preprocess import (
     skewed_columns,
 )
 from custseg.cluster.segmenter import Segmenter, TooFewCustomers, UnstableSegmentsWarning
-from custseg.cluster.select_k import CRITERIA, criteria, elbow_k, recommend_k, subsample_stability, sweep
+from custseg.cluster.select_k import (
+    CRITERIA,
+    SILHOUETTE_SAMPLE,
+    criteria,
+    elbow_k,
+    recommend_k,
+    subsample_stability,
+    sweep,
+)
 
-__all__ = ["ALGORITHMS", "CRITERIA", "TRANSFORMS", "HDBSCANClusters", "KPrototypesClusters", "Segmenter",
-           "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine", "available_columns",
-           "categorical_blocks", "constant_columns", "criteria", "elbow_k", "make_model", "make_preprocessor",
-           "recommend_k", "sample_linkage", "select_columns", "skewed_columns", "subsample_stability", "sweep",
-           "sweep_n_init"]
+__all__ = ["ALGORITHMS", "CRITERIA", "SILHOUETTE_SAMPLE", "TRANSFORMS", "HDBSCANClusters", "KPrototypesClusters",
+           "Segmenter", "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine",
+           "available_columns", "categorical_blocks", "constant_columns", "criteria", "elbow_k", "make_model",
+           "make_preprocessor", "recommend_k", "sample_linkage", "select_columns", "skewed_columns",
+           "subsample_stability", "sweep", "sweep_n_init"]

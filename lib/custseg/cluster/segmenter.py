@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from custseg.cluster.models import ALGORITHMS, make_model
 from custseg.cluster.preprocess import categorical_blocks, make_preprocessor
-from custseg.cluster.select_k import recommend_k, subsample_stability, sweep
+from custseg.cluster.select_k import SILHOUETTE_SAMPLE, recommend_k, subsample_stability, sweep
 from custseg.cluster.value import SPEND_COLUMN, VALUE_COLUMN, ExpectedValue, out_of_fold, value_weight
 from custseg.config import interactive
 from custseg.schema import UNSTABLE_ARI
@@ -71,9 +71,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         The model of the expected value (fitted with ``value_from``), applied again by ``predict``.
     """
 
-    def __init__(self, algorithm: str = "kmeans", k: int | None = None, k_min: int = 2, k_max: int = 10,
+    def __init__(self, algorithm: str = "kmeans", k: int | None = None, k_min: int = 3, k_max: int = 8,
                  skew_transform: str = "log", min_segment_share: float = 0.0, stability_runs: int = 5,
-                 silhouette_sample: int = 10000, max_fit_rows: int = 5000, random_state: int = 42,
+                 silhouette_sample: int = SILHOUETTE_SAMPLE, max_fit_rows: int = 5000, random_state: int = 42,
                  progress: bool = True):
         self.algorithm = algorithm
         self.k = k

