@@ -449,7 +449,7 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
         io.write(paths, name, frame)
     io.write(paths, "holdout", holdout)
     running.done({"customers": len(table), **holdout, "features": int(table.shape[1] - 1)})
-    return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout=holdout,
+    return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout=holdout, attributes=kinds,
                            holdout_start=config.as_date(holdout["holdout_start"]) if holdout["holdout_start"] else None,
                            calibration=calibration, scores=scores, groups=featuring.feature_groups(table))
 
