@@ -152,6 +152,9 @@ DEFAULTS: dict[str, Any] = {
         # holdout; null: the last holdout_days days up to the snapshot (at most the second half of the data)
         "holdout_start": ANY_OF(_DATE, None),
         "holdout_days": schema.DEFAULT_HOLDOUT_DAYS,
+        # survey items (3 or more): factor analysis, and factor scores as the psychographic features
+        # (custseg.factors); false: the items themselves
+        "factor_analysis": True,
     },
     # the kind of customer-table columns, where the inferred one is wrong (04_features shows what was inferred):
     # {column: numeric | binary | ordinal | categorical | date | text | id, or [labels, lowest first]}

@@ -31,7 +31,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import attributes
+from custseg import attributes, factors
 from custseg.reference import REGIONS
 from custseg.schema import FILL, SCHEMAS, is_return, normalise_id
 
@@ -327,13 +327,57 @@ def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: p
     return customer_table(behaviour(until, snapshot), people, psychographics(survey))
 
 
+MIN_FACTOR_ITEMS = 3  # fewer survey items than this: no factor analysis
+
+
+def survey_factors(table: pd.DataFrame, seed: int = 0) -> tuple[factors.FactorModel | None, dict]:
+    """Factor analysis of the table's survey items (:mod:`custseg.factors`) on the respondents.
+
+    Returns the fitted model (None when there are too few items or respondents, or the items are not
+    suitable) and a summary for the report: ``items``, ``suitability``, ``scree``, ``loadings`` and, when
+    no model was fitted, ``reason``.
+    """
+    items = [c for c in table.columns if c.startswith("survey_")]
+    answered = table[items].dropna()
+    summary = {"items": items, "respondents": len(answered)}
+    if len(items) < MIN_FACTOR_ITEMS or len(answered) < 10 * len(items):
+        summary["reason"] = (f"{len(items)} survey item(s) and {len(answered):,} complete answers: factor analysis "
+                             f"needs at least {MIN_FACTOR_ITEMS} items and 10 answers per item")
+        return None, summary
+    if (answered.std() == 0).any():
+        summary["reason"] = "an item has the same answer from every respondent"
+        return None, summary
+    check = factors.suitability(answered)
+    summary["suitability"] = {k: v for k, v in check.items() if k != "kmo_items"}
+    model = factors.FactorModel(seed=seed).fit(answered)
+    summary["scree"] = model.scree_.to_dict("records")
+    if not check["suitable"] or factors.n_factors(model.scree_) == 0:
+        summary["reason"] = (f"the items are not suited to factor analysis (KMO {check['kmo']:.2f}, Bartlett p "
+                             f"{check['bartlett_p']:.3g}; parallel analysis keeps {factors.n_factors(model.scree_)} "
+                             "factors): the items themselves are the psychographic features")
+        return None, summary
+    summary["loadings"] = model.loadings_.round(3).to_dict()
+    summary["factors"] = model.names_
+    return model, summary
+
+
+def with_factors(table: pd.DataFrame, model: factors.FactorModel | None) -> pd.DataFrame:
+    """``table`` with each customer's factor scores (missing for customers who did not answer every item)."""
+    if model is None:
+        return table
+    return pd.concat([table, model.transform(table).round(9)], axis=1)
+
+
 def feature_groups(df: pd.DataFrame) -> dict[str, list[str]]:
-    """The columns of a customer table by segmentation dimension (细分维度)."""
+    """The columns of a customer table by segmentation dimension (细分维度); the psychographic dimension is the
+    survey's factor scores when there are any (else its items)."""
+    scored = [c for c in df.columns if c.startswith("factor_")]
     groups = {
         "demographic": [c for c in DEMOGRAPHIC if c in df.columns],
         "geographic": [c for c in GEOGRAPHIC if c in df.columns],
-        "psychographic": [c for c in df.columns if c.startswith("survey_")],
+        "psychographic": scored or [c for c in df.columns if c.startswith("survey_")],
     }
-    taken = {c for cols in groups.values() for c in cols} | {"customer_id", "acquisition_channel"}
+    taken = ({c for cols in groups.values() for c in cols} | {"customer_id", "acquisition_channel"}
+             | {c for c in df.columns if c.startswith("survey_")})
     groups["behavioural"] = [c for c in df.select_dtypes("number").columns if c not in taken]
     return groups

@@ -341,6 +341,8 @@ ARTEFACTS: dict[str, Artefact] = {
     # 04_features
     "features": Artefact("processed", "features.parquet", "table", "one row per customer"),
     "attributes": Artefact("processed", "attributes.csv", "csv", "the kind of each customer-table column, and why"),
+    "factor_model": Artefact("processed", "factor_model.joblib", "model", "the survey items' factor model"),
+    "factors": Artefact("processed", "factors.json", "json", "suitability, scree, loadings of the survey items"),
     "rfm": Artefact("processed", "rfm.parquet", "table", "R, F, M scores and the named grid segment"),
     "clv_summary": Artefact("processed", "clv_summary.parquet", "table", "CLV convention (lifetimes)"),
     "calibration_holdout": Artefact("processed", "calibration_holdout.parquet", "table", "CLV calibration/holdout"),

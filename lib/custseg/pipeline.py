@@ -78,9 +78,9 @@ STAGES: list[Stage] = [
           ("snapshot_date", "clean")),
     Stage("03_describe", ("customers", "transactions"), (), ()),
     Stage("04_features", ("transactions", "snapshot", "customers"),
-          ("features", "rfm", "clv_summary", "calibration_holdout", "holdout", "attributes"),
+          ("features", "rfm", "clv_summary", "calibration_holdout", "holdout", "attributes", "factors"),
           ("features", "rfm", "attributes", "outcomes"),
-          maybe_reads=("collected_survey",), maybe_writes=("calibration_features", "inner_split")),
+          maybe_reads=("collected_survey",), maybe_writes=("calibration_features", "inner_split", "factor_model")),
     Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster", "outcomes"),
           maybe_reads=("calibration_features", "inner_split"), maybe_writes=("k_sweep",)),
     Stage("06_personas", ("features", "segments", "rfm", "cluster"),
@@ -89,7 +89,7 @@ STAGES: list[Stage] = [
                           "quarantine_customers", "collected_transactions"),
           ("scorecard", "holdout_validation", "evaluate"),
           ("evaluate", "cluster", "rfm", "features"),
-          maybe_reads=("collected_survey", "calibration_features", "inner_split"),
+          maybe_reads=("collected_survey", "calibration_features", "inner_split", "factor_model"),
           maybe_writes=("transitions", "drift")),
 ]
 PRODUCER = {name: s for s in STAGES for name in (*s.writes, *s.maybe_writes)}
@@ -356,22 +356,26 @@ def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt
                                 weekly=f["clv_time_unit"] == "W")
 
 
-def _inner_split(cfg, transactions, customers, survey, start, first_day) -> SimpleNamespace | None:
+def _inner_split(cfg, transactions, customers, survey, start, first_day, factor_model=None
+                 ) -> SimpleNamespace | None:
     """The calibration window split once more, by the same rule as the holdout: the features at the inner
     cutoff and what each customer spent from it to the day before the holdout. 05 chooses k by how much of
     that later spend the segments explain, so the report's holdout stays untouched for 07. None when the
     calibration window is too short to split."""
     end = start - dt.timedelta(days=1)
     cutoff = schema.holdout_start(end, first_day, None, cfg["features"]["holdout_days"])
-    table = _split(cfg, transactions, customers, survey, cutoff, end) if cutoff > first_day else None
+    table = _split(cfg, transactions, customers, survey, cutoff, end, factor_model) if cutoff > first_day else None
     return None if table is None else SimpleNamespace(table=table, start=cutoff, end=end)
 
 
-def _customer_features(cfg, transactions, customers, survey, snapshot: dt.date, kinds=None) -> pd.DataFrame:
-    """:func:`custseg.features.customer_features` at ``snapshot`` with the config's age bands and attributes."""
+def _customer_features(cfg, transactions, customers, survey, snapshot: dt.date, kinds=None,
+                       factor_model=None) -> pd.DataFrame:
+    """:func:`custseg.features.customer_features` at ``snapshot`` with the config's age bands and attributes,
+    and the survey's factor scores when 04 fitted a factor model."""
     kinds = featuring.attribute_kinds(customers, cfg["attributes"]) if kinds is None else kinds
-    return featuring.customer_features(transactions, customers, survey, snapshot, cfg["features"]["age_bands"],
-                                       kinds, cfg["attributes"])
+    table = featuring.customer_features(transactions, customers, survey, snapshot, cfg["features"]["age_bands"],
+                                        kinds, cfg["attributes"])
+    return featuring.with_factors(table, factor_model)
 
 
 def _check_outcomes(cfg: dict, kinds: pd.DataFrame) -> None:
@@ -387,10 +391,12 @@ def _check_outcomes(cfg: dict, kinds: pd.DataFrame) -> None:
                               f"{column} or leave it out of outcomes")
 
 
-def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date) -> pd.DataFrame | None:
+def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date, factor_model=None
+           ) -> pd.DataFrame | None:
     """The customers' features on the day before ``start`` and what they did from ``start`` to ``end``
     (:func:`custseg.evaluate.with_outcomes`); None when nobody bought before ``start``."""
-    before = _customer_features(cfg, transactions, customers, survey, start - dt.timedelta(days=1))
+    before = _customer_features(cfg, transactions, customers, survey, start - dt.timedelta(days=1),
+                                factor_model=factor_model)
     if before.empty:
         return None
     out = evaluation.with_outcomes(before, evaluation.holdout_outcomes(transactions, start, end))
@@ -411,6 +417,16 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     _check_outcomes(cfg, kinds)
     io.write(paths, "attributes", kinds)
     table = _customer_features(cfg, transactions, customers, survey, snapshot, kinds)
+    if f["factor_analysis"]:
+        factor_model, factor_summary = featuring.survey_factors(table)
+    else:
+        factor_model, factor_summary = None, {"reason": "switched off (features.factor_analysis: false)"}
+    table = featuring.with_factors(table, factor_model)
+    io.write(paths, "factors", factor_summary)
+    if factor_model is None:
+        io.remove(paths, "factor_model")
+    else:
+        io.write(paths, "factor_model", factor_model)
     if table.empty:
         raise StageError("04_features: no customer has a kept purchase, so there is nothing to segment; read "
                          "02_clean's audit for the rules that removed the lines")
@@ -430,8 +446,8 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                                                     f["clv_time_scaler"])
     calibrated = inner = None
     if holdout["holdout_start"]:
-        calibrated = _split(cfg, transactions, customers, survey, start, snapshot)
-        inner = _inner_split(cfg, transactions, customers, survey, start, first_day)
+        calibrated = _split(cfg, transactions, customers, survey, start, snapshot, factor_model)
+        inner = _inner_split(cfg, transactions, customers, survey, start, first_day, factor_model)
     if calibrated is None:
         io.remove(paths, "calibration_features")
     else:
@@ -450,6 +466,7 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     io.write(paths, "holdout", holdout)
     running.done({"customers": len(table), **holdout, "features": int(table.shape[1] - 1)})
     return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout=holdout, attributes=kinds,
+                           factors=factor_summary, factor_model=factor_model,
                            holdout_start=config.as_date(holdout["holdout_start"]) if holdout["holdout_start"] else None,
                            calibration=calibration, scores=scores, groups=featuring.feature_groups(table))
 
@@ -693,7 +710,8 @@ def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey,
     if same != transactions.count().execute():
         raise StageError("07_evaluate: cleaning up to the later snapshot keeps other lines before the first "
                          "snapshot than 02_clean kept (a custseg bug, please report it)")
-    table_later = _customer_features(cfg, kept_later, crm, survey, later)
+    table_later = _customer_features(cfg, kept_later, crm, survey, later,
+                                     factor_model=io.read_optional(paths, "factor_model"))
     table_later["segment"] = segmenter.predict(evaluation.align(table_later, segmenter.feature_names_in_))
     matrix = evaluation.transitions(customers, table_later)
     moved = evaluation.flows(matrix)

@@ -195,6 +195,21 @@ def scatter_2d(coords: np.ndarray, labels, title: str, names: dict | None = None
     return fig
 
 
+def scree(table: pd.DataFrame):
+    """The scree plot of a factor analysis: the items' eigenvalues against random data's (parallel analysis)
+    and the eigenvalue-1 line of the Kaiser rule (``table`` from :func:`custseg.factors.parallel_analysis`)."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(table["factor"], table["eigenvalue"], marker="o", label="survey items")
+    ax.plot(table["factor"], table["random"], linestyle="--", color="grey", label="random data (95th percentile)")
+    ax.axhline(1, color="C3", linewidth=0.8, linestyle=":", label="eigenvalue 1 (Kaiser)")
+    ax.set_xticks(table["factor"])
+    ax.set_xlabel("factor")
+    ax.set_ylabel("eigenvalue")
+    ax.set_title(f"Scree plot: parallel analysis keeps {int(table['parallel'].sum())} factor(s)")
+    ax.legend(fontsize=8)
+    return fig
+
+
 def heatmap(table: pd.DataFrame, title: str, fmt: str = ".0f", center: float | None = 100, cmap: str = "RdBu_r"):
     """A labelled heatmap, e.g. of index values (100 = average)."""
     fig, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 3, 0.45 * table.shape[0] + 1.5))
