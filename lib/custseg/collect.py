@@ -118,6 +118,24 @@ def _check_unique(table: ir.Table, column: str, role: str, where: str, n_example
                     f"deduplicate the export, or map sources.{role}.columns.{column} to the real key")
 
 
+def empty_transactions(con) -> ir.Table:
+    """A transaction table with no lines (a customer table or survey without an order log), in the canonical shape."""
+    frame = pd.DataFrame({
+        "order_id": pd.Series(dtype="str"), "line_no": pd.Series(dtype="int64"),
+        "customer_id": pd.Series(dtype="str"), "order_ts": pd.Series(dtype="datetime64[us]"),
+        "channel": pd.Series(dtype="str"), "status": pd.Series(dtype="str"), "product_id": pd.Series(dtype="str"),
+        "category": pd.Series(dtype="str"), "quantity": pd.Series(dtype="float64"),
+        "unit_price": pd.Series(dtype="float64"), "discount": pd.Series(dtype="float64"),
+        "order_missing": pd.Series(dtype="bool"), "amount": pd.Series(dtype="float64")})
+    return con.create_table("_custseg_no_transactions", frame, temp=True, overwrite=True)
+
+
+def customers_from_survey(survey: ir.Table) -> ir.Table:
+    """A customer table when there are only survey answers: the distinct (normalised) respondent ids."""
+    return survey.filter(survey.respondent_id.notnull()).select(
+        customer_id=normalise_id(survey.respondent_id)).distinct()
+
+
 def customers_from_transactions(transactions: ir.Table) -> ir.Table:
     """A customer table when there is no CRM: the distinct (normalised) ids of the transactions."""
     ids = transactions.filter(transactions.customer_id.notnull()).select(
@@ -143,6 +161,7 @@ class Collected:
     validation: pd.DataFrame  # one row per parsed source column: missing and unparseable values
     has_crm: bool
     pii_columns: list[str]  # PII columns found (dropped or pseudonymised)
+    has_log: bool = True  # False: a customer table or survey without an order log (transactions is empty)
 
 
 def collect(con, cfg: dict) -> Collected:
@@ -158,17 +177,17 @@ def collect(con, cfg: dict) -> Collected:
     privacy = cfg["privacy"]
     pseudo = privacy["pii_action"] == "pseudonymise" or privacy["pseudonymise_ids"]
     key = pii_key(privacy) if pseudo else None
-    transactions, report = read_transactions(con, cfg)
-    crm = read_source(con, cfg, "customers")
+    has_log = configured(cfg["sources"]["transactions"])
+    transactions, report = read_transactions(con, cfg) if has_log else (empty_transactions(con), [])
+    crm, survey = read_source(con, cfg, "customers"), read_source(con, cfg, "survey")
+    for found in (crm, survey):
+        if found is not None:
+            report += found[1]
+    survey = None if survey is None else survey[0]
     if crm is None:
-        customers = customers_from_transactions(transactions)
+        customers = customers_from_transactions(transactions) if has_log else customers_from_survey(survey)
     else:
-        customers, more = crm
-        report += more
-    survey = read_source(con, cfg, "survey")
-    if survey is not None:
-        survey, more = survey
-        report += more
+        customers = crm[0]
     pii = sorted({c for t in (customers, transactions, survey) if t is not None for c in t.columns
                   if c in privacy["pii_columns"]})
     pii_hash_key = key if privacy["pii_action"] == "pseudonymise" else None
@@ -183,8 +202,9 @@ def collect(con, cfg: dict) -> Collected:
         transactions = transactions.mutate(customer_id=pseudonym(normalise_id(transactions.customer_id), key))
         if survey is not None:
             survey = survey.mutate(respondent_id=pseudonym(normalise_id(survey.respondent_id), key))
-    check_transactions(transactions, location(cfg, "transactions"))
-    return Collected(customers, transactions, survey, pd.DataFrame(report), crm is not None, pii)
+    if has_log:
+        check_transactions(transactions, location(cfg, "transactions"))
+    return Collected(customers, transactions, survey, pd.DataFrame(report), crm is not None, pii, has_log)
 
 
 def stage(con, collected: Collected, paths: io.RunPaths) -> Collected:
@@ -221,14 +241,21 @@ def check_transactions(transactions: ir.Table, where: str = "transactions") -> i
 
 
 def reconcile(customers: ir.Table, transactions: ir.Table, survey: ir.Table | None,
-              has_crm: bool = True) -> pd.DataFrame:
+              has_crm: bool = True, has_log: bool = True) -> pd.DataFrame:
     """Cross-check the sources (交叉验证): who is in one source but not in another.
 
     Ids are compared as cleaning compares them (:func:`custseg.schema.normalise_id`). Without a CRM the
-    customers are those of the transactions, so the CRM checks are left out.
+    customers are those of the transactions, so the CRM checks are left out; without a log, the order checks.
     """
     ids = normalise_id
     crm = customers.select(cid=ids(customers.customer_id)).distinct()
+    if not has_log:
+        rows = [("customers (distinct ids)", crm.count()), ("customer rows", customers.count())]
+        if survey is not None and has_crm:
+            resp = survey.select(cid=ids(survey.respondent_id)).distinct()
+            rows += [("survey respondents", resp.count()),
+                     ("survey respondents missing from the customer table", resp.anti_join(crm, "cid").count())]
+        return pd.DataFrame({"check": [r[0] for r in rows], "count": [int(r[1].execute()) for r in rows]})
     buyers = transactions.filter(transactions.customer_id.notnull()).select(
         cid=ids(transactions.customer_id)).distinct()
     rows = [("customers with orders (distinct ids)", buyers.count()),
@@ -285,15 +312,16 @@ def check_ids_match(cfg: dict, collected: Collected) -> None:
 def source_totals(collected: Collected) -> pd.DataFrame:
     """Totals per source: rows, distinct customers and, for transactions, net amount and date range."""
     t = collected.transactions
-    tx = t.aggregate(rows=t.count(), customers=t.customer_id.nunique(), amount=t.amount.sum(),
-                     first=t.order_ts.min(), last=t.order_ts.max()).execute().assign(source="transactions")
-    frames = [tx]
+    frames = [t.aggregate(rows=t.count(), customers=t.customer_id.nunique(), amount=t.amount.sum(),
+                          first=t.order_ts.min(), last=t.order_ts.max()).execute().assign(source="transactions")
+              ] if collected.has_log else []
     c = collected.customers
     frames.append(c.aggregate(rows=c.count(), customers=c.customer_id.nunique()).execute().assign(
-        source="customers" if collected.has_crm else "customers (from transactions)"))
+        source="customers" if collected.has_crm else
+    "customers (from transactions)" if collected.has_log else "customers (survey respondents)"))
     if collected.survey is not None:
         s = collected.survey
         frames.append(s.aggregate(rows=s.count(), customers=s.respondent_id.nunique()).execute().assign(
             source="survey"))
     out = pd.concat(frames, ignore_index=True)
-    return out[["source", "rows", "customers", "amount", "first", "last"]]
+    return out.reindex(columns=["source", "rows", "customers", "amount", "first", "last"])

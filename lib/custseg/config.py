@@ -88,7 +88,7 @@ DEFAULTS: dict[str, Any] = {
         # when set, `custseg run` generates the demo data into paths.raw if it is missing
         "enabled": True,
         # retailer (CRM + orders DuckDB + survey) | online_retail (one CSV, UCI shape) |
-        # log_only (one CSV: customer_id, order_date, amount)
+        # log_only (one CSV: customer_id, order_date, amount) | subscribers (a telecom subscriber table, no log)
         "shape": "retailer",
         "n_customers": 20000,
         "seed": 7,
@@ -382,7 +382,7 @@ CHOICES = {
     "cluster.algorithm": ("kmeans", "minibatch", "gmm", "ward", "hdbscan", "kprototypes"),
     "cluster.skew_transform": ("log", "quantile", "none"),
     "cluster.dimensions": ("demographic", "geographic", "psychographic", "behavioural"),
-    "demo.shape": ("retailer", "online_retail", "log_only"),
+    "demo.shape": ("retailer", "online_retail", "log_only", "subscribers"),
     "privacy.pii_action": ("drop", "pseudonymise"),
 }
 
@@ -427,8 +427,11 @@ def _check_sources(cfg: dict) -> None:
     if not 0 <= cfg["validation"]["max_invalid_share"] < 1:
         raise ConfigError("config key 'validation.max_invalid_share' must be in [0, 1)")
     sources = cfg["sources"]
-    if not configured(sources["transactions"]):
-        raise ConfigError("config key 'sources.transactions' needs a path or url: a transaction log is required")
+    if not any(configured(sources[role]) for role in ("transactions", "customers", "survey")):
+        raise ConfigError("config key 'sources' needs a transaction log (sources.transactions), a customer table "
+                          "(sources.customers) or a survey (sources.survey), each with a path or url")
+    if configured(sources["orders"]) and not configured(sources["transactions"]):
+        raise ConfigError("config key 'sources.orders' (order headers) needs the order lines in sources.transactions")
     for role, spec in sources.items():
         if not configured(spec):
             continue

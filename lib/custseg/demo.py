@@ -411,6 +411,8 @@ def ensure(cfg: dict) -> bool:
     d = cfg["demo"]
     if d["shape"] == "online_retail":
         io.write_csv(online_retail(d["n_customers"], d["seed"]), io.source_path(cfg, "transactions"))
+    elif d["shape"] == "subscribers":
+        io.write_csv(subscribers(d["n_customers"], d["seed"]), io.source_path(cfg, "customers"))
     elif d["shape"] == "log_only":
         log, truth = log_only(d["n_customers"], d["seed"], d["start"], d["end"])
         io.write_csv(log, io.source_path(cfg, "transactions"))
@@ -419,6 +421,57 @@ def ensure(cfg: dict) -> bool:
         write(cfg)
     io.write_json(wanted, marker)
     return True
+
+
+SERVICES = ["OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies"]
+PAYMENT = ["Electronic check", "Mailed check", "Bank transfer (automatic)", "Credit card (automatic)"]
+
+
+def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
+    """A telecom subscriber table (the shape of the public Telco churn export), with no order log.
+
+    One row per subscriber: ``customerID``, gender, ``SeniorCitizen`` (1/0), Partner and Dependents (Yes/No),
+    ``tenure`` (months), phone and internet services (Yes/No, "No internet service"), Contract, paperless
+    billing, PaymentMethod, ``MonthlyCharges``, ``TotalCharges`` (text, blank for subscribers who joined this
+    month, as in the real export) and ``Churn`` (Yes/No). The correlations are the real ones' direction:
+    long tenure goes with long contracts; fibre and streaming raise the charges; month-to-month contracts,
+    fibre, electronic checks, seniors and short tenure churn more, tech support and partners less.
+    """
+    rng = np.random.default_rng(seed)
+    n = n_customers
+    tenure = np.minimum(rng.exponential(30, n).astype(int), 72)
+    contract = np.where(rng.random(n) < 0.75 - tenure / 120, "Month-to-month",
+                        np.where(rng.random(n) < 0.5, "One year", "Two year"))
+    internet = _pick(rng, {"Fiber optic": 0.44, "DSL": 0.34, "No": 0.22}, n)
+    has_net = internet != "No"
+    services = {s: np.where(~has_net, "No internet service", np.where(rng.random(n) < (0.5 if "Streaming" in s
+                                                                                       else 0.35), "Yes", "No"))
+                for s in SERVICES}
+    phone = rng.random(n) < 0.9
+    multiple = np.where(~phone, "No phone service", np.where(rng.random(n) < 0.45, "Yes", "No"))
+    senior = (rng.random(n) < 0.16).astype(int)
+    partner = rng.random(n) < 0.3 + tenure / 150
+    payment = np.where(rng.random(n) < 0.2 + 0.25 * (contract == "Month-to-month"), PAYMENT[0],
+                       _pick(rng, dict.fromkeys(PAYMENT[1:], 1 / 3), n))
+    extras = sum((services[s] == "Yes").astype(float) for s in SERVICES)
+    monthly = (20 + 5 * phone + 5 * (multiple == "Yes") + np.select([internet == "Fiber optic", internet == "DSL"],
+                                                                     [45, 25], 0) + 5 * extras
+               + rng.normal(0, 3, n)).round(2)
+    total = (monthly * tenure * rng.uniform(0.95, 1.05, n)).round(2)
+    logit = (-2.2 + 1.6 * (contract == "Month-to-month") + 0.7 * (internet == "Fiber optic")
+             + 0.6 * (payment == PAYMENT[0]) + 0.4 * senior - 0.035 * tenure
+             - 0.6 * (services["TechSupport"] == "Yes") - 0.3 * partner)
+    churn = rng.random(n) < 1 / (1 + np.exp(-logit))
+    yes = np.array(["No", "Yes"])
+    ids = [f"{rng.integers(1000, 9999)}-{''.join(rng.choice(list('ABCDEFGHIJKLMNOPQRSTUVWXYZ'), 5))}" for _ in range(n)]
+    out = pd.DataFrame({"customerID": ids, "gender": np.where(rng.random(n) < 0.5, "Female", "Male"),
+                        "SeniorCitizen": senior, "Partner": yes[partner.astype(int)],
+                        "Dependents": yes[(rng.random(n) < 0.1 + 0.4 * partner).astype(int)], "tenure": tenure,
+                        "PhoneService": yes[phone.astype(int)], "MultipleLines": multiple, "InternetService": internet,
+                        **services, "Contract": contract, "PaperlessBilling": yes[(rng.random(n) < 0.6).astype(int)],
+                        "PaymentMethod": payment, "MonthlyCharges": monthly,
+                        "TotalCharges": np.where(tenure == 0, " ", total.astype(str)), "Churn": yes[churn.astype(int)]})
+    return out.drop_duplicates("customerID", ignore_index=True)
 
 
 def log_only(n_customers: int = 5000, seed: int = 7, start: str | dt.date = "2023-01-01",

@@ -267,14 +267,16 @@ def psychographics(survey: pd.DataFrame | None) -> pd.DataFrame | None:
         columns={c: f"survey_{c}" for c in items})
 
 
-def customer_table(behaviour_df: pd.DataFrame, demo_df: pd.DataFrame, psycho_df: pd.DataFrame | None
+def customer_table(behaviour_df: pd.DataFrame | None, demo_df: pd.DataFrame, psycho_df: pd.DataFrame | None
                    ) -> pd.DataFrame:
-    """One row per purchasing customer: behaviour + demographics/geography + survey scores (when present).
+    """One row per purchasing customer: behaviour + demographics/geography + survey scores (when present);
+    without behaviour (no order log), one row per customer of ``demo_df``.
 
     Decimal numbers are rounded to 9 places: engines add up in different orders (Spark's 1/3 may be DuckDB's
     1/3 plus 1e-16), and a learned model splits equal values apart if they are not exactly equal.
     """
-    out = behaviour_df.merge(demo_df, on="customer_id", how="left", validate="one_to_one")
+    out = demo_df if behaviour_df is None else behaviour_df.merge(demo_df, on="customer_id", how="left",
+                                                                  validate="one_to_one")
     if psycho_df is not None:
         out = out.merge(psycho_df, on="customer_id", how="left", validate="one_to_one")
     decimals = out.select_dtypes("float").columns
@@ -301,15 +303,16 @@ def with_attributes(table: pd.DataFrame, customers: pd.DataFrame, kinds: pd.Data
     return table.merge(encoded, on="customer_id", how="left", validate="one_to_one")
 
 
-def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: pd.DataFrame | None,
+def customer_features(transactions: ir.Table | None, customers: pd.DataFrame, survey: pd.DataFrame | None,
                       snapshot: dt.date, age_bands: list[int], kinds: pd.DataFrame | None = None,
                       declared: dict | None = None) -> pd.DataFrame:
     """The customer table at ``snapshot`` (behaviour + demographics + survey), from the lines dated on or before it.
 
     Parameters
     ----------
-    transactions : ibis Table
-        Cleaned transaction lines (they may run past ``snapshot``: later lines are ignored).
+    transactions : ibis Table or None
+        Cleaned transaction lines (they may run past ``snapshot``: later lines are ignored); None without an
+        order log: then every customer of ``customers`` has a row, described by their attributes only.
     customers : DataFrame
         Cleaned CRM customers.
     survey : DataFrame or None
@@ -322,9 +325,24 @@ def customer_features(transactions: ir.Table, customers: pd.DataFrame, survey: p
         The kinds of the customer table's other columns (:func:`attribute_kinds`) and the config's
         ``attributes``: those columns join the table, encoded (:func:`with_attributes`).
     """
-    until = transactions.filter(transactions.order_ts.date() <= ibis.literal(snapshot))
     people = with_attributes(demographics(customers, snapshot, age_bands), customers, kinds, declared, snapshot)
+    if transactions is None:
+        return customer_table(None, people, psychographics(survey))
+    until = transactions.filter(transactions.order_ts.date() <= ibis.literal(snapshot))
     return customer_table(behaviour(until, snapshot), people, psychographics(survey))
+
+
+# described by other columns, or too many labels to cluster on: never a default feature of a customer table
+NOT_DEFAULT = ("customer_id", "age_band", "city", "province", "region")
+
+
+def attribute_columns(table: pd.DataFrame, outcomes: list[str] | tuple = ()) -> list[str]:
+    """The default clustering features of a customer table without an order log: every column it has (typed
+    attributes, demographics, city tier, the survey's factor scores or else its items), except the outcomes,
+    the id and columns described by others (age band, city, province, region)."""
+    scored = any(c.startswith("factor_") for c in table.columns)
+    return [c for c in table.columns if c not in NOT_DEFAULT and c not in outcomes
+            and not (scored and c.startswith("survey_")) and table[c].notna().any()]
 
 
 MIN_FACTOR_ITEMS = 3  # fewer survey items than this: no factor analysis

@@ -270,13 +270,14 @@ def collect(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     collecting.check_ids_match(cfg, got)
     totals = collecting.source_totals(got)
     io.write(paths, "source_totals", totals)
-    reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm)
+    reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm, got.has_log)
     io.write(paths, "reconciliation", reconciliation)
     counts = {"customers": int(got.customers.count().execute()),
               "transactions": int(got.transactions.count().execute()),
-              "survey": 0 if got.survey is None else int(got.survey.count().execute()), "has_crm": got.has_crm}
+              "survey": 0 if got.survey is None else int(got.survey.count().execute()), "has_crm": got.has_crm,
+              "has_log": got.has_log}
     io.write(paths, "collect_counts", counts)
-    if not counts["transactions"]:
+    if got.has_log and not counts["transactions"]:
         raise SourceError("source 'transactions': no order lines were collected. To fix: check "
                           "sources.transactions (path, table or query)")
     running.done(counts)
@@ -294,7 +295,9 @@ def clean(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     con = con or engine.connect(cfg)
     customers = io.read(paths, "collected_customers", con)
     transactions = io.read(paths, "collected_transactions", con)
-    snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"])
+    logged = has_log(cfg)
+    snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"]) if logged else (
+        cfg["snapshot_date"] or dt.date.today())  # ages and days since a date are measured at it
     c = cfg["clean"]
     kept_customers, quarantined_customers, customer_audit = cleaning.clean_customers(
         customers, snapshot, c["min_age"], c["max_age"])
@@ -323,13 +326,13 @@ def clean(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     if counts["lines_in"] != counts["lines_kept"] + counts["lines_quarantined"] or \
             counts["customers_in"] != counts["customers_kept"] + counts["customers_quarantined"]:
         raise StageError(f"02_clean lost rows (a custseg bug, please report it): {counts}")
-    if not counts["lines_kept"]:
+    if logged and not counts["lines_kept"]:
         removed = line_audit[(line_audit["action"] == "quarantined") & (line_audit["rows"] > 0)].nlargest(3, "rows")
         reasons = "; ".join(f"{r.rule}: {r.rows:,} lines (see {cleaning.RULE_KEYS.get(r.rule, 'the audit')})"
                             for r in removed.itertuples())
         raise StageError(f"02_clean kept none of the {counts['lines_in']:,} order lines. Most were removed by "
                          f"{reasons}. The audit is in {io.artefact_path(paths, 'audit')}")
-    io.write(paths, "snapshot", counts)
+    io.write(paths, "snapshot", {**counts, "has_log": logged})
     running.done(counts)
     return SimpleNamespace(con=con, snapshot=snapshot, customer_audit=customer_audit, line_audit=line_audit,
                            counts=counts, **tables)
@@ -347,6 +350,15 @@ def describe(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     running.done(numbers)
     return SimpleNamespace(con=con, customers=customers, transactions=transactions, per_customer=per_customer,
                            monthly=monthly, numbers=numbers)
+
+
+def has_log(cfg: dict) -> bool:
+    """Whether the run has a transaction log (else it segments a customer table or a survey)."""
+    return schema.configured(cfg["sources"]["transactions"])
+
+
+NO_LOG = ("there is no transaction log (sources.transactions), so purchases, RFM and the holdout test are left "
+          "out: the customers are described and segmented by the customer table's own columns")
 
 
 def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt.date:
@@ -416,7 +428,8 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     kinds = featuring.attribute_kinds(customers, cfg["attributes"])
     _check_outcomes(cfg, kinds)
     io.write(paths, "attributes", kinds)
-    table = _customer_features(cfg, transactions, customers, survey, snapshot, kinds)
+    logged = has_log(cfg)
+    table = _customer_features(cfg, transactions if logged else None, customers, survey, snapshot, kinds)
     if f["factor_analysis"]:
         factor_model, factor_summary = featuring.survey_factors(table)
     else:
@@ -429,7 +442,10 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
         io.write(paths, "factor_model", factor_model)
     if table.empty:
         raise StageError("04_features: no customer has a kept purchase, so there is nothing to segment; read "
-                         "02_clean's audit for the rules that removed the lines")
+                         "02_clean's audit for the rules that removed the lines" if logged else
+                         "04_features: the customer table kept no customer; read 02_clean's customer audit")
+    if not logged:
+        return _features_without_log(cfg, paths, running, con, snapshot, table, kinds, factor_model, factor_summary)
     clv = featuring.clv_summary(transactions, snapshot, f["clv_time_unit"], f["clv_time_scaler"])
     first_day = table["first_purchase"].min().date()
     start = holdout_start(cfg, snapshot, first_day)
@@ -468,7 +484,23 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=clv, holdout=holdout, attributes=kinds,
                            factors=factor_summary, factor_model=factor_model,
                            holdout_start=config.as_date(holdout["holdout_start"]) if holdout["holdout_start"] else None,
-                           calibration=calibration, scores=scores, groups=featuring.feature_groups(table))
+                           calibration=calibration, scores=scores, groups=featuring.feature_groups(table),
+                           has_log=True)
+
+
+def _features_without_log(cfg, paths, running, con, snapshot, table, kinds, factor_model, factor_summary):
+    """04 for a customer table or survey: no purchases, so no CLV summary, holdout or RFM scores."""
+    holdout = {"snapshot": snapshot.isoformat(), "holdout_start": None, "reason": NO_LOG}
+    empty = pd.DataFrame({"customer_id": pd.Series(dtype="str")})
+    for name in ("calibration_features", "inner_split"):
+        io.remove(paths, name)
+    for name, frame in {"features": table, "rfm": empty, "clv_summary": empty, "calibration_holdout": empty}.items():
+        io.write(paths, name, frame)
+    io.write(paths, "holdout", holdout)
+    running.done({"customers": len(table), **holdout, "features": int(table.shape[1] - 1)})
+    return SimpleNamespace(con=con, snapshot=snapshot, table=table, clv=empty, holdout=holdout, attributes=kinds,
+                           factors=factor_summary, factor_model=factor_model, holdout_start=None, calibration=empty,
+                           scores=empty, groups=featuring.feature_groups(table), has_log=False)
 
 
 def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
@@ -477,7 +509,9 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     table = io.read(paths, "features")
     c = cfg["cluster"]
     patterns, absent = c["features"], []
-    if patterns == config.DEFAULTS["cluster"]["features"]:  # the defaults: those the data has (a log has no age)
+    if patterns == config.DEFAULTS["cluster"]["features"] and not has_log(cfg):
+        patterns = featuring.attribute_columns(table, cfg["outcomes"] or [])  # a customer table: all it has
+    elif patterns == config.DEFAULTS["cluster"]["features"]:  # the defaults: those the data has (a log has no age)
         patterns, absent = available_columns(table, patterns)
     outcomes = cfg["outcomes"] or []
     named = [o for o in outcomes if o in patterns]
