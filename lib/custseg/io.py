@@ -356,6 +356,8 @@ ARTEFACTS: dict[str, Artefact] = {
     "segmenter": Artefact("processed", "segmenter.joblib", "model", "the fitted Segmenter"),
     "k_sweep": Artefact("processed", "k_sweep.csv", "csv", "criteria per k (when k was chosen)"),
     "cluster": Artefact("processed", "cluster.json", "json", "k, why, features, stability, sizes"),
+    "outcome_validation": Artefact("processed", "outcome_validation.csv", "csv",
+                                   "each outcome's rate or mean per segment with its 95% interval"),
     # 06_personas
     "personas": Artefact("processed", "personas.json", "json", "persona cards"),
     "profile": Artefact("processed", "profile.csv", "csv", "segment profiles"),

@@ -158,6 +158,102 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
     return sorted(cards, key=lambda c: -c["customers"])
 
 
+TRAIT_EFFECT = 0.5  # standardised difference from which a column sets a segment apart (Cohen's d, medium)
+NAME_TRAITS = 2  # a customer-table persona is named by its strongest traits
+STORY_TRAITS = 5
+
+
+def _label(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment") -> pd.DataFrame:
+    """What sets segment ``seg`` apart on ``columns``, strongest first: one row per numeric column (effect size
+    d vs the other customers) and per label of a categorical column (share vs the base, as the standardised
+    difference of proportions), each with ``value`` and ``base`` and a short ``name``.
+
+    Only differences of at least :data:`TRAIT_EFFECT` are kept.
+    """
+    part, rows = customers[customers[segment] == seg], []
+    rest = customers[customers[segment] != seg]
+    for col in columns:
+        values = customers[col]
+        if pd.api.types.is_numeric_dtype(values):
+            sd = np.sqrt((part[col].var() + rest[col].var()) / 2)
+            if not sd or np.isnan(sd):
+                continue
+            d = (part[col].mean() - rest[col].mean()) / sd
+            binary = set(values.dropna().unique()) <= {0.0, 1.0}
+            rows.append({"column": col, "kind": "binary" if binary else "numeric", "label": None,
+                         "strength": d, "value": part[col].mean(), "base": values.mean(),
+                         "name": (("" if d > 0 else "no ") + _label(col)) if binary
+                         else f"{'high' if d > 0 else 'low'} {_label(col)}"})
+        else:
+            base = values.value_counts(normalize=True)
+            share = part[col].value_counts(normalize=True).reindex(base.index, fill_value=0.0)
+            for label in base.index:
+                b = base[label]
+                if 0 < b < 1:
+                    rows.append({"column": col, "kind": "categorical", "label": label,
+                                 "strength": (share[label] - b) / np.sqrt(b * (1 - b)), "value": share[label],
+                                 "base": b, "name": f"{_label(col)}: {label}"})
+    out = pd.DataFrame(rows, columns=["column", "kind", "label", "strength", "value", "base", "name"])
+    out = out[(out["strength"].abs() >= TRAIT_EFFECT) & ~((out["kind"] == "categorical") & (out["strength"] < 0))]
+    return out.reindex(out["strength"].abs().sort_values(ascending=False).index).drop_duplicates("column")
+
+
+def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list[str] | tuple = (),
+                     language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None
+                     ) -> list[dict]:
+    """Persona cards for a customer table without an order log: named and told by what really sets each segment
+    apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by.
+
+    No spend, RFM, channel or category is said: the data has none. Returns cards with the keys of
+    :func:`build` (``spend``, ``value_share`` and ``spend_index`` None, ``top_rfm`` empty).
+    """
+    m = i18n.messages(language)
+    t = m["table"]
+    effects = profile.effect_sizes(customers, segment)
+    cards = []
+    for seg, part in customers.groupby(segment):
+        found = traits(customers, columns, seg, segment)
+        names = list(found["name"][:NAME_TRAITS])
+        name_text = " · ".join(names) if names else t["no_trait"]
+        who = [t["size"].format(customers=i18n.integer(len(part)), share=i18n.percent(len(part) / len(customers)))]
+        for row in found.head(STORY_TRAITS).itertuples():
+            if row.kind == "categorical":
+                who.append(t["share"].format(share=i18n.percent(row.value), label=row.label, column=_label(row.column),
+                                             base=i18n.percent(row.base)))
+            elif row.kind == "binary":
+                who.append(t["binary"].format(share=i18n.percent(row.value), column=_label(row.column),
+                                              base=i18n.percent(row.base)))
+            else:
+                who.append(t["numeric"].format(column=_label(row.column), value=i18n.number(row.value),
+                                               base=i18n.number(row.base)))
+        if found.empty:
+            who.append(t["close"])
+        judged = []
+        for col in outcomes:
+            rate = set(customers[col].dropna().unique()) <= {0.0, 1.0}
+            judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
+                column=_label(col), value=i18n.percent(part[col].mean()) if rate else i18n.number(part[col].mean()),
+                base=i18n.percent(customers[col].mean()) if rate else i18n.number(customers[col].mean())))
+        focus = i18n.join(names, language) or t["no_trait"]
+        card = {"segment": int(seg), "name": name_text[:1].upper() + name_text[1:], "tagline": "",
+                "customers": int(len(part)), "share": float(len(part) / len(customers)), "value_share": None,
+                "spend": None, "spend_index": None, "top_rfm": "", "who": m["sentence_sep"].join(who),
+                "how": "", "outcomes": m["sentence_sep"].join(judged),
+                "values": _values(customers, seg, effects.loc[seg], segment, language),
+                "strategy_headline": t["headline"], "strategy": t["strategy"].format(traits=focus),
+                "actions": [], "kpis": [t["kpi_outcome"].format(column=_label(c)) for c in outcomes]
+                + [t["kpi_size"]], "rule": _rule(rules, seg, language, segment), "main_channel": "",
+                "language": language}
+        card["narrative"] = m["sentence_sep"].join(x for x in (card["who"], card["outcomes"], card["values"]) if x)
+        cards.append(card)
+    _disambiguate(cards, language)
+    return sorted(cards, key=lambda c: -c["customers"])
+
+
 def _top(comp: pd.DataFrame, variable: str, language: str, n: int) -> list[str]:
     """The ``n`` largest values of a channel/category mix (each ≥ 10 %), as readable names."""
     part = comp[(comp["variable"] == variable) & (comp["share"] >= 0.1)].nlargest(n, "share")
@@ -290,10 +386,12 @@ def crm_export(segments: pd.DataFrame, rfm_scores: pd.DataFrame, cards: list[dic
     """customer_id, segment_id, segment_name, rfm_segment (and predicted_spend when the segments have it) —
     ready to import into a CRM."""
     names = {c["segment"]: c["name"] for c in cards}
-    out = segments.rename(columns={"segment": "segment_id"}).merge(
-        rfm_scores[["customer_id", "rfm_segment"]], on="customer_id", how="left", validate="one_to_one")
+    out = segments.rename(columns={"segment": "segment_id"})
+    if "rfm_segment" in rfm_scores:  # no RFM column without transactions
+        out = out.merge(rfm_scores[["customer_id", "rfm_segment"]], on="customer_id", how="left",
+                        validate="one_to_one")
     out.insert(2, "segment_name", out["segment_id"].map(names))
-    first = ["customer_id", "segment_id", "segment_name", "rfm_segment"]
+    first = [c for c in ("customer_id", "segment_id", "segment_name", "rfm_segment") if c in out]
     return out[first + [c for c in out.columns if c not in first]]
 
 

@@ -87,8 +87,8 @@ STAGES: list[Stage] = [
           ("personas", "profile", "compositions", "rules", "segments_csv", "persona_cards"), ("language",)),
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
                           "quarantine_customers", "collected_transactions"),
-          ("scorecard", "holdout_validation", "evaluate"),
-          ("evaluate", "cluster", "rfm", "features"),
+          ("scorecard", "holdout_validation", "evaluate", "outcome_validation"),
+          ("evaluate", "cluster", "rfm", "features", "outcomes"),
           maybe_reads=("collected_survey", "calibration_features", "inner_split", "factor_model"),
           maybe_writes=("transitions", "drift")),
 ]
@@ -358,7 +358,7 @@ def has_log(cfg: dict) -> bool:
 
 
 NO_LOG = ("there is no transaction log (sources.transactions), so purchases, RFM and the holdout test are left "
-          "out: the customers are described and segmented by the customer table's own columns")
+          "out: the customers are described and segmented by the customer table's own columns.")
 
 
 def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt.date:
@@ -600,7 +600,11 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     idx = profile.index_table(prof)
     described = [*clustered_on, *([SPEND_COLUMN] if SPEND_COLUMN in customers else [])]
     rules = profile.surrogate(customers, described, max_depth=3, language=language)
-    cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
+    if has_log(cfg):
+        cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
+    else:  # named by what sets each segment apart in the table's own columns, with its outcomes
+        cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
+                                          rules=rules)
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
@@ -629,9 +633,13 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     crm = io.read(paths, "customers")
     contacts = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
     reachable = evaluation.reach(contacts, e["contact_columns"])
+    # a customer table's own columns (contract, plan, services) are what the business acts on
     card = evaluation.scorecard(customers, clustered_on, segment_stability=segmenter.segment_stability_,
                                 reachable=None if reachable is None else reachable.set_axis(customers.index),
-                                min_share=e["min_share"], min_effect=e["min_effect"], min_reach=e["min_reach"])
+                                min_share=e["min_share"], min_effect=e["min_effect"], min_reach=e["min_reach"],
+                                levers=None if has_log(cfg) else clustered_on)
+    per_outcome, judged = evaluation.outcomes.validate(customers, cfg["outcomes"] or [])
+    io.write(paths, "outcome_validation", per_outcome)
     separated = evaluation.separation(customers, clustered_on)
     solution = evaluation.solution_summary(card, separated, segmenter.stability_ari_)
 
@@ -650,6 +658,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     for name in ("transitions", "drift"):
         io.remove(paths, name)
     summary = {"solution": solution, "holdout_start": start, "snapshot": snapshot,
+               "outcomes": judged.to_dict("records"), "outcomes_text": evaluation.outcomes.sentence(judged),
                "validation": {"verdict": contest["verdict"], "wins": contest["wins"], "best": contest["best"],
                               "results": contest["results"],
                               "same_k": contest["same_k"].to_dict("records"),
@@ -663,7 +672,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                                 **migration.advice}
     io.write(paths, "evaluate", summary)
     _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
-                       summary["validation"]["suggestion"])
+                       summary["validation"]["suggestion"], summary["outcomes_text"])
     eta = (comparison.pivot(index="method", columns="outcome", values="eta2") if len(comparison)
            else pd.DataFrame(columns=list(evaluation.OUTCOMES)))
     running.done({"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": contest["wins"],
@@ -674,10 +683,13 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                               for r in summary["validation"]["margins"]},
                   "holdout_start": start, "eta2": {m: {o: round(float(v), 4) for o, v in row.items()}
                                                    for m, row in eta.iterrows()},
-                  "drift": None if migration is None else migration.advice["status"]})
+                  "drift": None if migration is None else migration.advice["status"],
+                  "outcomes": {r["outcome"]: {"eta2": round(r["eta2"], 4), "separated": r["separated"]}
+                               for r in summary["outcomes"]}})
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
                            reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
-                           comparison=comparison, contest=contest, migration=migration,
+                           comparison=comparison, contest=contest, migration=migration, outcomes=per_outcome,
+                           outcome_summary=judged,
                            suggestion=summary["validation"]["suggestion"],
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
 
@@ -784,13 +796,15 @@ def _suggestion(cfg: dict, contest: dict, k: int) -> str:
 
 
 def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
-                       suggestion: str = "") -> None:
+                       suggestion: str = "", outcomes_text: str = "") -> None:
     """The index page's block for 07 (``reports/<run>/headlines/07_evaluate.json``)."""
     items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
              {"label": "holdout test against the simple rivals",
               "value": {None: "not tested", "wins": "custseg wins", "ties": "a tie", "loses": "custseg loses"}[
                   contest["verdict"]]}]
     text = f"{solution['verdict']}. " + (f"Holdout {start} – {snapshot}: " if start else "") + contest["text"]
+    if outcomes_text:
+        text += f" Outcomes (never clustered on): {outcomes_text}"
     if suggestion:
         text += f" {suggestion}"
     if migration is not None:

@@ -44,7 +44,7 @@ def profile(customers: pd.DataFrame, segment: str = "segment", value: str = "mon
     segment : str
         The segment column.
     value : str
-        The column whose total is split into ``value_share`` (net spend by default).
+        The column whose total is split into ``value_share`` (net spend by default; left out when absent).
     stat : {'mean', 'median'}
         The statistic of each feature.
 
@@ -58,17 +58,18 @@ def profile(customers: pd.DataFrame, segment: str = "segment", value: str = "mon
     out = g[numeric].agg(stat)
     out.insert(0, "customers", g.size())
     out.insert(1, "share", out["customers"] / len(customers))
-    out.insert(2, "value_share", g[value].sum() / customers[value].sum())
     total = customers[numeric].agg(stat).to_frame("all").T
     total.insert(0, "customers", len(customers))
     total.insert(1, "share", 1.0)
-    total.insert(2, "value_share", 1.0)
+    if value in customers:  # a customer table without a log has no spend to share out
+        out.insert(2, "value_share", g[value].sum() / customers[value].sum())
+        total.insert(2, "value_share", 1.0)
     return pd.concat([out, total])
 
 
 def index_table(prof: pd.DataFrame) -> pd.DataFrame:
     """Feature values of :func:`profile` as an index vs the whole base (100 = average customer)."""
-    features = prof.drop(columns=SIZE_COLUMNS)
+    features = prof.drop(columns=[c for c in SIZE_COLUMNS if c in prof])
     base = features.loc["all"].replace(0, np.nan)
     return (features.drop(index="all") / base * 100).round(0)
 
@@ -221,8 +222,8 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
     max_depth : int
         Depth of the tree: 2–3 keeps every rule readable.
     """
-    X = customers[features].astype("float64")
-    X = X.fillna(X.median())
+    X = _indicators(customers[features])
+    features = list(X.columns)
     y = customers[segment].to_numpy()
     tree = DecisionTreeClassifier(max_depth=max_depth, criterion="entropy", class_weight="balanced",
                                   min_samples_leaf=0.01, random_state=seed).fit(X.to_numpy(), y)
@@ -249,13 +250,32 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
     return Surrogate(fidelity=float((tree.predict(X.to_numpy()) == y).mean()), rules=rules, tree=tree)
 
 
+INDICATOR = " = "  # a categorical feature's label as a 0/1 column: "<column> = <label>"
+
+
+def _indicators(features: pd.DataFrame) -> pd.DataFrame:
+    """Numeric features as floats (missing: the median), each label of a categorical one as a 0/1 column."""
+    numeric = features.select_dtypes("number").astype("float64")
+    parts = [numeric.fillna(numeric.median())]
+    for col in features.columns.difference(numeric.columns, sort=False):
+        labels = features[col].dropna().unique()
+        parts.append(pd.DataFrame({f"{col}{INDICATOR}{v}": (features[col] == v).astype("float64") for v in labels},
+                                  index=features.index))
+    return pd.concat(parts, axis=1)[[c for c in [*numeric.columns, *pd.concat(parts[1:], axis=1).columns]]
+                                     ] if len(parts) > 1 else parts[0]
+
+
 def _rule_text(bounds: dict, whole: dict, language: str) -> str:
     """Conditions ``{feature: (low, high)}`` meaning low < x ≤ high, as text."""
     m = i18n.messages(language)
     parts = []
     for f, (lo, hi) in bounds.items():
         name = i18n.label(f, language)
-        if whole[f]:  # x > 5.5 is x ≥ 6; x ≤ 5.5 is x ≤ 5
+        if INDICATOR in f:  # 0/1 column of a category: is / is not
+            column, label = f.split(INDICATOR, 1)
+            parts.append(m["rule_is" if np.isfinite(lo) else "rule_is_not"].format(
+                label=i18n.label(column, language), value=label))
+        elif whole[f]:  # x > 5.5 is x ≥ 6; x ≤ 5.5 is x ≤ 5
             a, b = (np.floor(lo) + 1 if np.isfinite(lo) else None), (np.floor(hi) if np.isfinite(hi) else None)
             fmt = i18n.integer
             if a is not None and b is not None:

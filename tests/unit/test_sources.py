@@ -253,7 +253,7 @@ BAD = [
     ("unknown-encoding", {"t.csv": OK}, {"path": "t.csv", "encoding": "klingon"}, {}, ConfigError,
      ["sources.transactions.encoding"]),
     ("database-without-table", {"t.csv": OK}, {"path": "x.duckdb"}, {}, ConfigError, ["needs a table or a query"]),
-    ("no-transactions", {}, {"path": ""}, {}, ConfigError, ["sources.transactions", "required"]),
+    ("no-source", {}, {"path": ""}, {}, ConfigError, ["sources.transactions", "sources.customers", "sources.survey"]),
     ("pseudonymise-without-key", {"t.csv": OK}, {"path": "t.csv"},
      {"privacy": {"pseudonymise_ids": True, "key_env": "CUSTSEG_TEST_NO_SUCH_KEY"}}, ConfigError,
      ["CUSTSEG_TEST_NO_SUCH_KEY", "privacy.key"]),

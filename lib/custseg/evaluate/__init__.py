@@ -24,6 +24,7 @@ Functions here are pure (:mod:`~custseg.evaluate.scorecard`, :mod:`~custseg.eval
 Both snapshots' customer tables come from :func:`custseg.features.customer_features`, as in notebook 04.
 """
 
+from custseg.evaluate import outcomes
 from custseg.evaluate.holdout import (
     OUTCOMES,
     compare,
@@ -39,5 +40,6 @@ from custseg.evaluate.migration import activity, align, drift, flows, psi, recom
 from custseg.evaluate.scorecard import CRITERIA, eta_squared, reach, scorecard, separation, solution_summary, verdict
 
 __all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "drift", "eta_squared", "flows", "holdout_outcomes",
-           "kmeans_log_rfm", "margins", "outcome_separation", "pooled_rfm", "psi", "reach", "recommendation",
-           "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]
+           "kmeans_log_rfm", "margins", "outcome_separation", "outcomes", "pooled_rfm", "psi", "reach",
+           "recommendation", "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner",
+           "with_outcomes"]

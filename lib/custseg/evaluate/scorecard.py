@@ -44,6 +44,7 @@ def separation(customers: pd.DataFrame, columns: list[str], segment: str = "segm
         eta² ≥ 0.01 is usually read as small, ≥ 0.06 medium, ≥ 0.14 large.
     """
     rows = []
+    columns = [c for c in columns if pd.api.types.is_numeric_dtype(customers[c])]  # categories: see 06's mix
     for col in columns:
         df = customers[[col, segment]].dropna()
         parts = [g[col].to_numpy(dtype=float) for _, g in df.groupby(segment) if len(g)]
@@ -80,7 +81,8 @@ def reach(customers: pd.DataFrame, contact_columns: list[str]) -> pd.Series | No
 def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segment", value: str = "monetary",
               segment_stability: pd.DataFrame | None = None, reachable: pd.Series | None = None,
               min_share: float = 0.05, min_effect: float = 0.5, min_reach: float = 0.5,
-              max_missing: float = 0.05, stable_jaccard: float = STABLE_JACCARD) -> pd.DataFrame:
+              max_missing: float = 0.05, stable_jaccard: float = STABLE_JACCARD, levers: list[str] | None = None
+              ) -> pd.DataFrame:
     """Rate every segment on the six classic criteria and give a plain verdict.
 
     Parameters
@@ -105,6 +107,9 @@ def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segme
         *Measurable*: the defining features are missing for at most this share of the segment's values.
     stable_jaccard : float
         *Stable*: mean subsample Jaccard at least this (Hennig: ≥ 0.75 stable, ≤ 0.5 dissolves).
+    levers : list of str, optional
+        The features a business can act on; default: recency, discount, channel and category shares. Without
+        ``value`` in ``customers`` (a customer table without a log), *substantial* is the share of customers.
 
     Returns
     -------
@@ -116,13 +121,14 @@ def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segme
     g = customers.groupby(segment)
     out = pd.DataFrame({"customers": g.size()})
     out["share"] = out["customers"] / len(customers)
-    total = customers[value].sum()
-    out["value_share"] = g[value].sum() / total if total else np.nan
+    if value in customers:
+        total = customers[value].sum()
+        out["value_share"] = g[value].sum() / total if total else np.nan
     out["missing_share"] = g[list(columns)].apply(lambda d: d.isna().to_numpy().mean())
     d = profile.effect_sizes(customers[[segment, *numeric]], segment).abs()
     out["top_feature"] = _largest(d)
     out["top_effect"] = d.max(axis=1)
-    levers = [c for c in numeric if c.startswith(LEVERS)]
+    levers = [c for c in numeric if c.startswith(LEVERS)] if levers is None else [c for c in levers if c in numeric]
     if levers:
         out["lever"] = _largest(d[levers])
         out["lever_effect"] = d[levers].max(axis=1)
@@ -139,7 +145,7 @@ def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segme
         return ok.astype("boolean").mask(measure.isna())
 
     out["measurable"] = out["missing_share"] <= max_missing
-    out["substantial"] = (out["share"] >= min_share) | (out["value_share"] >= min_share)
+    out["substantial"] = (out["share"] >= min_share) | (out.get("value_share", out["share"]) >= min_share)
     out["accessible"] = check(out["reach_share"], out["reach_share"] >= min_reach)
     out["differentiable"] = check(out["top_effect"], out["top_effect"] >= min_effect)
     out["actionable"] = check(out["lever_effect"], out["lever_effect"] >= min_effect)
