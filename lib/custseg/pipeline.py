@@ -335,7 +335,7 @@ def clean(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     io.write(paths, "snapshot", {**counts, "has_log": logged})
     running.done(counts)
     return SimpleNamespace(con=con, snapshot=snapshot, customer_audit=customer_audit, line_audit=line_audit,
-                           counts=counts, **tables)
+                           counts=counts, has_log=logged, **tables)
 
 
 def describe(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
@@ -349,7 +349,7 @@ def describe(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                "top20_share": describing.pareto_share(per_customer["net_spend"]) if len(per_customer) else None}
     running.done(numbers)
     return SimpleNamespace(con=con, customers=customers, transactions=transactions, per_customer=per_customer,
-                           monthly=monthly, numbers=numbers)
+                           monthly=monthly, numbers=numbers, has_log=has_log(cfg))
 
 
 def has_log(cfg: dict) -> bool:
@@ -618,7 +618,8 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     running.done({"segments": len(cards), "customers": int(sum(c["customers"] for c in cards)),
                   "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]})
     return SimpleNamespace(customers=customers, scores=scores, clustered_on=clustered_on, profile=prof, index=idx,
-                           rules=rules, cards=cards, compositions=comps, crm=crm, language=language)
+                           rules=rules, cards=cards, compositions=comps, crm=crm, language=language,
+                           has_log=has_log(cfg))
 
 
 def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
@@ -689,7 +690,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
                            reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
                            comparison=comparison, contest=contest, migration=migration, outcomes=per_outcome,
-                           outcome_summary=judged,
+                           outcome_summary=judged, has_log=has_log(cfg),
                            suggestion=summary["validation"]["suggestion"],
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
 

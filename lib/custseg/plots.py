@@ -210,6 +210,22 @@ def scree(table: pd.DataFrame):
     return fig
 
 
+def intervals(table: pd.DataFrame, outcome: str, base: float, rate: bool = True):
+    """One outcome per segment with its 95 % interval (``table`` from
+    :func:`custseg.evaluate.outcomes.by_segment`), and the base as a line."""
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(table) + 1.5))
+    y = np.arange(len(table))
+    ax.errorbar(table["value"], y, xerr=[table["value"] - table["low"], table["high"] - table["value"]], fmt="o",
+                capsize=4)
+    ax.axvline(base, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_yticks(y, [f"segment {s}" for s in table["segment"]])
+    ax.set_xlabel(f"{outcome} ({'rate' if rate else 'mean'}, 95% interval; dashed: all customers)")
+    if rate:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title(f"{outcome} by segment (never clustered on)")
+    return fig
+
+
 def heatmap(table: pd.DataFrame, title: str, fmt: str = ".0f", center: float | None = 100, cmap: str = "RdBu_r"):
     """A labelled heatmap, e.g. of index values (100 = average)."""
     fig, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 3, 0.45 * table.shape[0] + 1.5))

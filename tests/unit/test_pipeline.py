@@ -197,3 +197,68 @@ def test_an_outcome_must_be_a_binary_or_numeric_column_of_the_customer_table(tmp
     pipeline.features(cfg, paths)
     with pytest.raises(StageError, match="churned is in both cluster.features and outcomes"):
         pipeline.segment(cfg, paths)
+
+
+def _customer_table_only(tmp_path, table: pd.DataFrame, **more) -> dict:
+    table.to_csv(tmp_path / "customers.csv", index=False)
+    user = {"name": "table", "paths": {"raw": str(tmp_path), "workdir": str(tmp_path / "w")},
+            "demo": {"enabled": False}, "sources": {"customers": {"path": "customers.csv", **more.pop("source", {})}},
+            "privacy": {"pii_columns": []}, "cluster": {"stability_runs": 2}, "snapshot_date": "2025-06-30", **more}
+    path = tmp_path / "table.yaml"
+    path.write_text(yaml.safe_dump(user, allow_unicode=True), encoding="utf-8")
+    cfg = config.load(path)
+    cfg["run"] = "table"
+    return cfg
+
+
+def test_a_subscriber_table_without_a_log_is_segmented_and_judged_by_churn(tmp_path):
+    table = demo.subscribers(1500, seed=2)
+    cfg = _customer_table_only(tmp_path, table, source={"columns": {"customer_id": "customerID"}},
+                               outcomes=["Churn"])
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths)
+    assert out["01_collect"].counts == {"customers": 1500, "transactions": 0, "survey": 0, "has_crm": True,
+                                        "has_log": False}
+    assert out["02_clean"].snapshot == dt.date(2025, 6, 30)
+    features = out["04_features"]
+    assert len(features.table) == 1500 and "recency_days" not in features.table and features.scores.empty
+    assert features.holdout["holdout_start"] is None and "no transaction log" in features.holdout["reason"]
+    clustered = out["05_cluster"].columns
+    assert "Churn" not in clustered and "customer_id" not in clustered
+    assert {"Contract", "tenure", "MonthlyCharges", "InternetService"} <= set(clustered)
+    assert out["05_cluster"].segmenter.k_ >= 3
+    cards = out["06_personas"].cards
+    text = " ".join(c["name"] + c["narrative"] + c["strategy"] + " ".join(c["kpis"]) for c in cards)
+    for word in ("spend", "RFM", "channel", "categor", "unknown", "(missing)", "nan", "orders"):
+        assert word not in text, word
+    assert all(c["spend"] is None and "Churn" in c["outcomes"] for c in cards)
+    assert len({c["name"] for c in cards}) == len(cards)
+    crm = out["06_personas"].crm
+    assert list(crm.columns[:3]) == ["customer_id", "segment_id", "segment_name"] and "rfm_segment" not in crm
+    judged = out["07_evaluate"].outcome_summary.set_index("outcome")
+    # churn was never clustered on, yet the segments differ in it beyond their 95% intervals
+    assert judged.loc["Churn", "separated"] and judged.loc["Churn", "highest_value"] > 2 * judged.loc[
+        "Churn", "lowest_value"]
+    assert out["07_evaluate"].contest["verdict"] is None
+    card = out["07_evaluate"].card
+    assert "value_share" not in card and not card[["substantial", "differentiable"]].isna().any().any()
+
+
+def test_a_survey_without_a_customer_table_or_log_is_segmented_on_its_factors(tmp_path):
+    from tests.unit.test_factors import likert_items
+
+    items = likert_items(600, seed=5).rename(columns=lambda c: c.removeprefix("survey_"))
+    labels = {1: "Strongly disagree", 2: "Disagree", 3: "Neutral", 4: "Agree", 5: "Strongly agree"}
+    answers = items.apply(lambda col: col.map(labels)).assign(respondent=[f"R{i}" for i in range(600)])
+    answers.to_csv(tmp_path / "survey.csv", index=False)
+    user = {"name": "survey", "paths": {"raw": str(tmp_path), "workdir": str(tmp_path / "w")},
+            "demo": {"enabled": False}, "privacy": {"pii_columns": []}, "cluster": {"stability_runs": 0},
+            "sources": {"survey": {"path": "survey.csv", "columns": {"respondent_id": "respondent"}}}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(user), encoding="utf-8")
+    cfg = config.load(tmp_path / "s.yaml")
+    cfg["run"] = "survey"
+    out = pipeline.run_stages(cfg, io.run_paths(cfg).make(), "06_personas")
+    assert len(out["04_features"].table) == 600
+    assert out["04_features"].factor_model.n_factors_ == 3
+    assert out["05_cluster"].columns == out["04_features"].factor_model.names_
+    assert len(out["06_personas"].cards) == out["05_cluster"].segmenter.k_
