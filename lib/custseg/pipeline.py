@@ -608,7 +608,9 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
-    comps = profile.compositions(customers)
+    labelled = [c for c in clustered_on if not pd.api.types.is_numeric_dtype(customers[c])]
+    comps = profile.compositions(customers, columns=None if has_log(cfg) else
+                                 list(dict.fromkeys([*profile.CATEGORICAL, *labelled])))
     personas.write_cards(cards, io.artefact_path(paths, "persona_cards"))
     crm = personas.crm_export(io.read(paths, "segments"), scores, cards)
     for name, obj in {"personas": cards, "profile": prof.reset_index(names="segment"), "compositions": comps,
