@@ -160,6 +160,7 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
 
 TRAIT_EFFECT = 0.5  # standardised difference from which a column sets a segment apart (Cohen's d, medium)
 NAME_TRAITS = 2  # a customer-table persona is named by its strongest traits
+OUTCOME_RATIO = np.log(1.25)  # a binary outcome 25 % above (or 20 % below) the base sets the strategy
 STORY_TRAITS = 5
 
 
@@ -232,9 +233,14 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
                                                base=i18n.number(row.base)))
         if found.empty:
             who.append(t["close"])
-        judged = []
+        judged, headline, strategy, decided = [], t["headline"], t["strategy"], ""
         for col in outcomes:
             rate = set(customers[col].dropna().unique()) <= {0.0, 1.0}
+            ratio = part[col].mean() / customers[col].mean() if customers[col].mean() else np.nan
+            if rate and headline == t["headline"] and not np.isnan(ratio) and abs(np.log(ratio)) >= OUTCOME_RATIO:
+                # the first binary outcome that clearly differs here decides what to do first
+                key = "outcome_high" if ratio > 1 else "outcome_low"
+                headline, strategy, decided = t[f"{key}_headline"].format(column=_label(col)), t[key], _label(col)
             judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
                 column=_label(col), value=i18n.percent(part[col].mean()) if rate else i18n.number(part[col].mean()),
                 base=i18n.percent(customers[col].mean()) if rate else i18n.number(customers[col].mean())))
@@ -244,7 +250,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
                 "spend": None, "spend_index": None, "top_rfm": "", "who": m["sentence_sep"].join(who),
                 "how": "", "outcomes": m["sentence_sep"].join(judged),
                 "values": _values(customers, seg, effects.loc[seg], segment, language),
-                "strategy_headline": t["headline"], "strategy": t["strategy"].format(traits=focus),
+                "strategy_headline": headline, "strategy": strategy.format(traits=focus, column=decided),
                 "actions": [], "kpis": [t["kpi_outcome"].format(column=_label(c)) for c in outcomes]
                 + [t["kpi_size"]], "rule": _rule(rules, seg, language, segment), "main_channel": "",
                 "language": language}

@@ -320,8 +320,8 @@ def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict)
         "index.html.j2", language, cfg=cfg, steps=steps, colors=colors,
         figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
         cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
-        scale=max([c["value_share"] for c in cards] + [c["share"] for c in cards] + [1e-9]),
-        chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'])}"
+        scale=max([c["value_share"] or 0 for c in cards] + [c["share"] for c in cards] + [1e-9]),
+        chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'] or 0)}"
                                                            for c in cards), **summary)
 
 

@@ -1,0 +1,56 @@
+"""End to end: `custseg run configs/subscribers_example.yaml` — a customer table without any order log runs
+through every notebook, the report shows only what the data has, and churn (never clustered on) separates
+the segments."""
+
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from custseg import config, run
+
+SUBSCRIBERS = config.PROJECT_ROOT / "configs" / "subscribers_example.yaml"
+NOT_IN_THIS_DATA = re.compile(r"\bunknown\b|\(missing\)|\bnan\b|\bNaN\b|net spend|RFM|channel|categor", re.I)
+
+
+@pytest.fixture(scope="module")
+def subscribers(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("subscribers")
+    assert run.main(["run", str(SUBSCRIBERS), "--workdir", str(workdir), "--name", "subs",
+                     "--set", "demo.n_customers=2500"]) == 0
+    return workdir, workdir / "reports" / "subs"
+
+
+def test_every_notebook_runs_without_a_log(subscribers):
+    _, reports = subscribers
+    for stem in [b.stem for b in run.notebooks()]:
+        executed = nbformat.read(reports / "notebooks" / f"{stem}.ipynb", as_version=4)
+        assert not [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"], stem
+        assert (reports / f"{stem}.html").is_file()
+    assert (reports / "index.html").is_file()
+
+
+def test_cards_and_index_show_only_what_the_data_has(subscribers):
+    _, reports = subscribers
+    for card in (reports / "personas").glob("*.md"):
+        text = card.read_text(encoding="utf-8")
+        assert not NOT_IN_THIS_DATA.search(text), (card.name, NOT_IN_THIS_DATA.search(text).group())
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for table in re.findall(r"<table.*?</table>", index, flags=re.S):
+        assert not re.search(r">\s*(nan|NaN|unknown|\(missing\))\s*<", table), table[:300]
+    segments = pd.read_csv(reports / "segments.csv")
+    assert list(segments.columns) == ["customer_id", "segment_id", "segment_name"]
+
+
+def test_churn_separates_the_segments_it_was_not_formed_on(subscribers):
+    workdir, _ = subscribers
+    processed = workdir / "data" / "processed" / "subs"
+    cluster = json.loads((processed / "cluster.json").read_text())
+    assert "Churn" not in cluster["features"] and cluster["k"] >= 3
+    rates = pd.read_csv(processed / "outcome_validation.csv").set_index("segment")
+    high, low = rates.loc[rates["value"].idxmax()], rates.loc[rates["value"].idxmin()]
+    assert high["low"] > low["high"], "the highest and lowest churn segments' 95% intervals overlap"
+    kinds = pd.read_csv(processed / "attributes.csv").set_index("column")["kind"]
+    assert kinds["Contract"] == "ordinal" and kinds["Partner"] == "binary" and kinds["PaymentMethod"] == "categorical"
