@@ -88,7 +88,8 @@ DEFAULTS: dict[str, Any] = {
         # when set, `custseg run` generates the demo data into paths.raw if it is missing
         "enabled": True,
         # retailer (CRM + orders DuckDB + survey) | online_retail (one CSV, UCI shape) |
-        # log_only (one CSV: customer_id, order_date, amount) | subscribers (a telecom subscriber table, no log)
+        # log_only (one CSV: customer_id, order_date, amount) | subscribers (a telecom subscriber table, no log) |
+        # survey (a survey study: demographics and Likert answers as text, no log)
         "shape": "retailer",
         "n_customers": 20000,
         "seed": 7,
@@ -382,7 +383,7 @@ CHOICES = {
     "cluster.algorithm": ("kmeans", "minibatch", "gmm", "ward", "hdbscan", "kprototypes"),
     "cluster.skew_transform": ("log", "quantile", "none"),
     "cluster.dimensions": ("demographic", "geographic", "psychographic", "behavioural"),
-    "demo.shape": ("retailer", "online_retail", "log_only", "subscribers"),
+    "demo.shape": ("retailer", "online_retail", "log_only", "subscribers", "survey"),
     "privacy.pii_action": ("drop", "pseudonymise"),
 }
 

@@ -413,6 +413,10 @@ def ensure(cfg: dict) -> bool:
         io.write_csv(online_retail(d["n_customers"], d["seed"]), io.source_path(cfg, "transactions"))
     elif d["shape"] == "subscribers":
         io.write_csv(subscribers(d["n_customers"], d["seed"]), io.source_path(cfg, "customers"))
+    elif d["shape"] == "survey":
+        answers, truth = survey_study(d["n_customers"], d["seed"])
+        io.write_csv(answers, io.source_path(cfg, "customers"))
+        io.write_csv(truth, io.run_paths(cfg).raw / "ground_truth.csv")
     elif d["shape"] == "log_only":
         log, truth = log_only(d["n_customers"], d["seed"], d["start"], d["end"])
         io.write_csv(log, io.source_path(cfg, "transactions"))
@@ -472,6 +476,48 @@ def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
                         "PaymentMethod": payment, "MonthlyCharges": monthly,
                         "TotalCharges": np.where(tenure == 0, " ", total.astype(str)), "Churn": yes[churn.astype(int)]})
     return out.drop_duplicates("customerID", ignore_index=True)
+
+
+# a survey study's items by the attitude behind them (the planted factors)
+STUDY_ITEMS = {"price": ["compares_prices", "waits_for_sales", "buys_cheapest"],
+               "quality": ["pays_for_quality", "reads_reviews", "prefers_brands"],
+               "novelty": ["tries_new_products", "follows_trends", "shops_online_first"]}
+LIKERT_LABELS = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+LIKERT_LABELS_ZH = ["非常不同意", "不同意", "一般", "同意", "非常同意"]
+# planted respondent groups: mean attitude (price, quality, novelty), share
+STUDY_GROUPS = {"bargain_hunters": ((1.0, -0.6, -0.3), 0.4), "quality_seekers": ((-0.7, 1.0, -0.2), 0.35),
+                "trend_followers": ((-0.2, 0.0, 1.2), 0.25)}
+
+
+def survey_study(n_respondents: int = 3000, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A survey study: one row per respondent with demographics, nine Likert items as text and a 0–10
+    likelihood to recommend.
+
+    The items measure three planted attitudes (price, quality, novelty; :data:`STUDY_ITEMS`), three items
+    each, answered in English except the novelty items, which come in Chinese (非常同意 …); respondents
+    belong to three planted groups (:data:`STUDY_GROUPS`) with different mean attitudes, overlapping.
+    About 2 % of answers are blank or ``NULL``. Returns the answers and each respondent's planted group.
+    """
+    rng = np.random.default_rng(seed)
+    names = list(STUDY_GROUPS)
+    shares = np.array([STUDY_GROUPS[g][1] for g in names])
+    group = rng.choice(len(names), n_respondents, p=shares / shares.sum())
+    means = np.array([STUDY_GROUPS[g][0] for g in names])[group]
+    attitude = means + rng.normal(0, 0.6, means.shape)
+    out = {"respondent": [f"R{i:05d}" for i in range(1, n_respondents + 1)],
+           "gender": np.where(rng.random(n_respondents) < 0.52, "Female", "Male"),
+           "age": np.clip(rng.normal(38, 12, n_respondents) - 8 * (group == 2), 18, 80).round(),
+           "city_tier": _pick(rng, {"tier 1": 0.3, "new tier 1": 0.25, "tier 2": 0.25, "tier 3": 0.2}, n_respondents)}
+    for j, (attitude_name, items) in enumerate(STUDY_ITEMS.items()):
+        labels = np.array(LIKERT_LABELS_ZH if attitude_name == "novelty" else LIKERT_LABELS, dtype=object)
+        for item in items:
+            score = np.clip(np.round(3 + 1.1 * (attitude[:, j] + rng.normal(0, 0.55, n_respondents))), 1, 5)
+            answer = labels[score.astype(int) - 1]
+            answer[rng.random(n_respondents) < 0.02] = rng.choice(["", "NULL"])
+            out[item] = answer
+    out["likely_to_recommend"] = np.clip(np.round(6 + 1.5 * attitude[:, 1] + rng.normal(0, 1.5, n_respondents)),
+                                         0, 10)
+    return pd.DataFrame(out), pd.DataFrame({"respondent": out["respondent"], "group": np.array(names)[group]})
 
 
 def log_only(n_customers: int = 5000, seed: int = 7, start: str | dt.date = "2023-01-01",

@@ -29,6 +29,7 @@ MIN_KMO = 0.6  # below this the items share too little variance for factors ("me
 PARALLEL_RUNS = 50
 PARALLEL_QUANTILE = 0.95
 NAME_ITEMS = 2  # a factor is named by its highest-loading items
+MIN_ANSWERED = 0.5  # share of the items a respondent must have answered to get factor scores
 
 
 def _complete(items: pd.DataFrame) -> pd.DataFrame:
@@ -142,13 +143,15 @@ class FactorModel(TransformerMixin, BaseEstimator):
         return item.removeprefix("survey_")
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Factor scores per row; rows with a missing answer get missing scores."""
+        """Factor scores per row. A respondent who skipped some items gets the items' mean answer for them
+        (a skipped item says nothing either way); one who answered under :data:`MIN_ANSWERED` of the items
+        gets missing scores."""
         x = X[self.items_]
-        complete = x.notna().all(axis=1)
+        enough = x.notna().mean(axis=1) >= MIN_ANSWERED
         scores = np.full((len(x), self.n_factors_), np.nan)
-        if complete.any():
-            z = (x[complete] - self.mean_) / self.scale_
-            scores[complete.to_numpy()] = self.model_.transform(z) * self.sign_
+        if enough.any():
+            z = ((x[enough] - self.mean_) / self.scale_).fillna(0.0)
+            scores[enough.to_numpy()] = self.model_.transform(z) * self.sign_
         return pd.DataFrame(scores, index=X.index, columns=self.names_)
 
     def primary(self) -> pd.Series:

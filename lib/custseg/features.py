@@ -336,26 +336,34 @@ def customer_features(transactions: ir.Table | None, customers: pd.DataFrame, su
 NOT_DEFAULT = ("customer_id", "age_band", "city", "province", "region")
 
 
-def attribute_columns(table: pd.DataFrame, outcomes: list[str] | tuple = ()) -> list[str]:
+def likert_columns(kinds: pd.DataFrame) -> list[str]:
+    """The customer-table columns inferred as Likert answers: survey items, for factor analysis."""
+    return [] if kinds.empty else list(kinds.loc[(kinds["kind"] == "ordinal") & ~kinds["declared"]
+                                                 & kinds["why"].str.startswith("Likert"), "column"])
+
+
+def attribute_columns(table: pd.DataFrame, outcomes: list[str] | tuple = (), factored: list[str] | tuple = ()
+                      ) -> list[str]:
     """The default clustering features of a customer table without an order log: every column it has (typed
-    attributes, demographics, city tier, the survey's factor scores or else its items), except the outcomes,
-    the id and columns described by others (age band, city, province, region)."""
-    scored = any(c.startswith("factor_") for c in table.columns)
-    return [c for c in table.columns if c not in NOT_DEFAULT and c not in outcomes
-            and not (scored and c.startswith("survey_")) and table[c].notna().any()]
+    attributes, demographics, city tier, the survey's factor scores), except the outcomes, the id, columns
+    described by others (age band, city, province, region) and the items the ``factored`` scores replace."""
+    return [c for c in table.columns if c not in NOT_DEFAULT and c not in outcomes and c not in factored
+            and table[c].notna().any()]
 
 
 MIN_FACTOR_ITEMS = 3  # fewer survey items than this: no factor analysis
 
 
-def survey_factors(table: pd.DataFrame, seed: int = 0) -> tuple[factors.FactorModel | None, dict]:
-    """Factor analysis of the table's survey items (:mod:`custseg.factors`) on the respondents.
+def survey_factors(table: pd.DataFrame, seed: int = 0, items: list[str] | None = None
+                   ) -> tuple[factors.FactorModel | None, dict]:
+    """Factor analysis of the survey items (:mod:`custseg.factors`) on the respondents: the ``survey_*``
+    columns by default, or ``items`` (e.g. those plus a customer table's Likert columns).
 
     Returns the fitted model (None when there are too few items or respondents, or the items are not
     suitable) and a summary for the report: ``items``, ``suitability``, ``scree``, ``loadings`` and, when
     no model was fitted, ``reason``.
     """
-    items = [c for c in table.columns if c.startswith("survey_")]
+    items = [c for c in table.columns if c.startswith("survey_")] if items is None else items
     answered = table[items].dropna()
     summary = {"items": items, "respondents": len(answered)}
     if len(items) < MIN_FACTOR_ITEMS or len(answered) < 10 * len(items):

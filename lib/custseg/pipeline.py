@@ -82,7 +82,7 @@ STAGES: list[Stage] = [
           ("features", "rfm", "attributes", "outcomes"),
           maybe_reads=("collected_survey",), maybe_writes=("calibration_features", "inner_split", "factor_model")),
     Stage("05_cluster", ("features",), ("segments", "segmenter", "cluster"), ("cluster", "outcomes"),
-          maybe_reads=("calibration_features", "inner_split"), maybe_writes=("k_sweep",)),
+          maybe_reads=("calibration_features", "inner_split", "factors"), maybe_writes=("k_sweep",)),
     Stage("06_personas", ("features", "segments", "rfm", "cluster"),
           ("personas", "profile", "compositions", "rules", "segments_csv", "persona_cards"), ("language",)),
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
@@ -431,7 +431,8 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     logged = has_log(cfg)
     table = _customer_features(cfg, transactions if logged else None, customers, survey, snapshot, kinds)
     if f["factor_analysis"]:
-        factor_model, factor_summary = featuring.survey_factors(table)
+        items = [c for c in table.columns if c.startswith("survey_")] + featuring.likert_columns(kinds)
+        factor_model, factor_summary = featuring.survey_factors(table, items=items)
     else:
         factor_model, factor_summary = None, {"reason": "switched off (features.factor_analysis: false)"}
     table = featuring.with_factors(table, factor_model)
@@ -510,7 +511,9 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     c = cfg["cluster"]
     patterns, absent = c["features"], []
     if patterns == config.DEFAULTS["cluster"]["features"] and not has_log(cfg):
-        patterns = featuring.attribute_columns(table, cfg["outcomes"] or [])  # a customer table: all it has
+        factored = io.read_optional(paths, "factors") or {}
+        patterns = featuring.attribute_columns(table, cfg["outcomes"] or [],  # a customer table: all it has
+                                               factored["items"] if factored.get("factors") else [])
     elif patterns == config.DEFAULTS["cluster"]["features"]:  # the defaults: those the data has (a log has no age)
         patterns, absent = available_columns(table, patterns)
     outcomes = cfg["outcomes"] or []

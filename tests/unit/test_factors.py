@@ -52,13 +52,17 @@ def test_noise_is_not_suitable_and_keeps_no_factor():
     assert factors.n_factors(factors.parallel_analysis(noise)) == 0
 
 
-def test_missing_answers_give_missing_scores():
+def test_a_skipped_item_is_taken_at_its_mean_and_too_few_answers_give_no_scores():
     items = likert_items(300)
     with_gaps = items.copy()
-    with_gaps.iloc[:10, 0] = np.nan
+    with_gaps.iloc[:10, 0] = np.nan  # one item skipped
+    with_gaps.iloc[10:20, :6] = np.nan  # six of ten skipped
     model = factors.FactorModel(n_factors=3).fit(with_gaps)
     scores = model.transform(with_gaps)
-    assert scores.iloc[:10].isna().all().all() and scores.iloc[10:].notna().all().all()
+    assert scores.iloc[:10].notna().all().all() and scores.iloc[10:20].isna().all().all()
+    assert scores.iloc[20:].notna().all().all()
+    at_mean = with_gaps.iloc[:10].fillna({items.columns[0]: with_gaps.iloc[20:, 0].mean()})
+    assert np.allclose(model.transform(at_mean).iloc[:10], scores.iloc[:10], atol=0.05)
     assert model.loadings_.shape == (10, 3)
 
 

@@ -262,3 +262,22 @@ def test_a_survey_without_a_customer_table_or_log_is_segmented_on_its_factors(tm
     assert out["04_features"].factor_model.n_factors_ == 3
     assert out["05_cluster"].columns == out["04_features"].factor_model.names_
     assert len(out["06_personas"].cards) == out["05_cluster"].segmenter.k_
+
+
+def test_the_survey_example_finds_the_planted_factors_and_segments_on_them(tmp_path):
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "survey_example.yaml",
+                      {"demo.n_customers": 1500, "cluster.stability_runs": 0})
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "survey"
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths)
+    kinds = out["04_features"].attributes.set_index("column")
+    assert kinds.loc["compares_prices", "kind"] == kinds.loc["follows_trends", "kind"] == "ordinal"  # en and zh
+    model = out["04_features"].factor_model
+    assert model.n_factors_ == 3 and out["04_features"].factors["suitability"]["suitable"]
+    primary = model.primary()
+    for items in demo.STUDY_ITEMS.values():
+        assert primary[items].nunique() == 1, primary
+    assert primary.nunique() == 3
+    assert out["05_cluster"].columns == model.names_
+    judged = out["07_evaluate"].outcome_summary.set_index("outcome")
+    assert judged.loc["likely_to_recommend", "separated"]
