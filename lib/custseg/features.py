@@ -25,15 +25,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import attributes, factors
+from custseg import attributes
 from custseg.reference import REGIONS
 from custseg.schema import FILL, SCHEMAS, is_return, normalise_id
+
+if TYPE_CHECKING:  # scikit-learn, imported by 04 only when it fits a factor model
+    from custseg import factors
 
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
 GEOGRAPHIC = ["city", "province", "region", "city_tier"]
@@ -363,6 +367,8 @@ def survey_factors(table: pd.DataFrame, seed: int = 0, items: list[str] | None =
     suitable) and a summary for the report: ``items``, ``suitability``, ``scree``, ``loadings`` and, when
     no model was fitted, ``reason``.
     """
+    from custseg import factors
+
     items = [c for c in table.columns if c.startswith("survey_")] if items is None else items
     answered = table[items].dropna()
     summary = {"items": items, "respondents": len(answered)}

@@ -43,13 +43,13 @@ import pandas as pd
 
 from custseg import clean as cleaning
 from custseg import collect as collecting
-from custseg import config, demo, engine, io, personas, plots, profile, rfm, schema
+from custseg import config, demo, engine, io, plots, rfm, schema
 from custseg import describe as describing
-from custseg import evaluate as evaluation
 from custseg import features as featuring
-from custseg.cluster import Segmenter, TooFewCustomers, available_columns, constant_columns, select_columns
-from custseg.cluster.value import SPEND_COLUMN
 from custseg.errors import ConfigError, SourceError, StageError
+
+# 04-07 import scikit-learn (clustering, profiles, evaluation) inside their functions: it takes 1.5 s to
+# import, and notebooks 01-03, which start a kernel each, do not need it
 
 
 @dataclass(frozen=True)
@@ -407,6 +407,8 @@ def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date, f
            ) -> pd.DataFrame | None:
     """The customers' features on the day before ``start`` and what they did from ``start`` to ``end``
     (:func:`custseg.evaluate.with_outcomes`); None when nobody bought before ``start``."""
+    from custseg import evaluate as evaluation
+
     before = _customer_features(cfg, transactions, customers, survey, start - dt.timedelta(days=1),
                                 factor_model=factor_model)
     if before.empty:
@@ -506,6 +508,8 @@ def _features_without_log(cfg, paths, running, con, snapshot, table, kinds, fact
 
 def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     """05 · Cluster the customers on the configured features, choosing k when it is not set."""
+    from custseg.cluster import Segmenter, TooFewCustomers, available_columns, constant_columns, select_columns
+
     running = _Running(cfg, paths, "05_cluster")
     table = io.read(paths, "features")
     c = cfg["cluster"]
@@ -572,6 +576,8 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
 
 def _pair(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """A split's features (as clustered) and its later log(1 + spend)."""
+    from custseg import evaluate as evaluation
+
     return evaluation.align(table, columns), table["holdout_log_spend"].to_numpy()
 
 
@@ -594,6 +600,9 @@ def segment_customers(paths: io.RunPaths) -> pd.DataFrame:
 
 def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     """06 · Profiles, the surrogate-tree rules and the persona cards (客户画像), and the CRM export."""
+    from custseg import personas, profile
+    from custseg.cluster.value import SPEND_COLUMN
+
     running = _Running(cfg, paths, "06_personas")
     language = cfg["language"]
     customers = segment_customers(paths)
@@ -630,6 +639,8 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
 def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     """07 · The scorecard, the holdout contest against the RFM grid and k-means on log RFM, and (with
     ``evaluate.later_snapshot``) migration and drift at a later snapshot."""
+    from custseg import evaluate as evaluation
+
     running = _Running(cfg, paths, "07_evaluate")
     con = con or engine.connect(cfg)
     e = cfg["evaluate"]
@@ -709,6 +720,9 @@ def _holdout_contest(cfg, paths, segmenter, clustered_on, start, reason):
     """Segments formed on the calibration period by custseg and by each rival (the RFM grid, whole and pooled
     to custseg's k; k-means on log R, F, M at that k and at ``evaluate.baseline_k``), judged on what the
     customers did in the holdout. Without a holdout (``start`` None), an empty contest saying why."""
+    from custseg import evaluate as evaluation
+    from custseg.cluster import Segmenter, TooFewCustomers
+
     if start is None:
         return pd.DataFrame(), {}, pd.DataFrame(), _no_contest(reason)
     e, c = cfg["evaluate"], cfg["cluster"]
@@ -747,6 +761,8 @@ def _holdout_contest(cfg, paths, segmenter, clustered_on, start, reason):
 
 def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions):
     """Customers at ``evaluate.later_snapshot`` assigned with the saved model (None when it is not set)."""
+    from custseg import evaluate as evaluation
+
     e = cfg["evaluate"]
     later = e["later_snapshot"]
     if later is None:
