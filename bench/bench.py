@@ -44,10 +44,11 @@ ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "data" / "interim" / "bench" / "v2"  # v2: an order belongs to one customer
 SNAPSHOT = dt.date(2026, 1, 1)
 CHANNELS = np.array(["store", "web", "app", "mini_program"])
-TASKS = ("aggregate", "sweep", "run")
+TASKS = ("aggregate", "sweep", "run", "table")
 CUSTSEG, SQL = "custseg features (Ibis/DuckDB)", "hand-written DuckDB SQL"
 PANDAS = "tutorial pandas (lambdas, RFM only)"
 DEMO_RUN = "custseg run configs/demo.yaml"
+TABLE_RUN = "custseg run of a customer table (no log)"
 DEMO_CLUSTER = "05_cluster within that demo run (choosing k, fitting, stability)"
 RERUN_K = 5  # the k the re-run sets (the demo's own choice is made by the sweep)
 DEMO_RERUN = f"custseg run configs/demo.yaml --from 05 --set cluster.k={RERUN_K} (after a full run)"
@@ -195,6 +196,36 @@ def log_config(log: Path, folder: Path) -> Path:
     return path
 
 
+def make_table(path: Path, n: int, seed: int = 0) -> Path:
+    """A customer table of ``n`` subscribers with 30 attributes: the subscribers example's 20 (Yes/No
+    services, contract, payment, charges, churn) and 10 usage columns (numbers, a region, a device)."""
+    from custseg import demo
+
+    if path.exists():
+        return path
+    rng = np.random.default_rng(seed)
+    table = demo.subscribers(n, seed)
+    usage = {f"usage_{name}": rng.gamma(2.0, scale, len(table)).round(1)
+             for name, scale in [("calls", 30), ("minutes", 200), ("data_gb", 4), ("sms", 20), ("roaming_days", 1),
+                                 ("support_calls", 0.5), ("app_logins", 12), ("late_payments", 0.3)]}
+    table = table.assign(**usage, region=rng.choice(["north", "south", "east", "west", "central"], len(table)),
+                         device=rng.choice(["android", "ios", "feature phone"], len(table), p=[0.6, 0.3, 0.1]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return path
+
+
+def table_config(csv: Path, folder: Path) -> Path:
+    """A run config for a generated customer table: no transaction log, churn as the outcome."""
+    cfg = {"name": csv.stem, "description": f"benchmark customer table {csv.name}", "paths": {"raw": str(csv.parent)},
+           "demo": {"enabled": False},
+           "sources": {"customers": {"kind": "csv", "path": csv.name, "columns": {"customer_id": "customerID"}}},
+           "privacy": {"pii_columns": []}, "outcomes": ["Churn"]}
+    path = folder / f"{csv.stem}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
 # --- measuring ------------------------------------------------------------------------------------
 
 def _child(fn, arg, queue) -> None:
@@ -308,6 +339,16 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append({"task": DEMO_RERUN, "contender": "custseg run --from",
                                  **measure(rerun_from_cluster, (str(config), tmp), 1)})
                     print(rows[-1], flush=True)
+
+        if "table" in args.tasks:
+            from custseg import run
+
+            n = 50_000 if args.quick else 1_000_000
+            csv = make_table(LOGS / f"customers_{n}.csv", n)
+            rows.append({"task": f"{TABLE_RUN}, {n:,} customers x 30 attributes",
+                         "contender": f"{len(run.notebooks())} notebooks via papermill",
+                         **measure(whole_run, (str(table_config(csv, Path(tmp))), tmp), 1)})
+            print(rows[-1], flush=True)
 
     table = with_ratios(pd.DataFrame(rows))
     out = Path(args.out)

@@ -467,7 +467,8 @@ def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
              - 0.6 * (services["TechSupport"] == "Yes") - 0.3 * partner)
     churn = rng.random(n) < 1 / (1 + np.exp(-logit))
     yes = np.array(["No", "Yes"])
-    ids = [f"{rng.integers(1000, 9999)}-{''.join(rng.choice(list('ABCDEFGHIJKLMNOPQRSTUVWXYZ'), 5))}" for _ in range(n)]
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))[rng.integers(0, 26, (n, 5))]
+    ids = pd.Series(rng.integers(1000, 9999, n).astype(str)) + "-" + pd.Series(["".join(r) for r in letters])
     out = pd.DataFrame({"customerID": ids, "gender": np.where(rng.random(n) < 0.5, "Female", "Male"),
                         "SeniorCitizen": senior, "Partner": yes[partner.astype(int)],
                         "Dependents": yes[(rng.random(n) < 0.1 + 0.4 * partner).astype(int)], "tenure": tenure,

@@ -64,7 +64,8 @@ def number(x: float) -> str:
     """A measurement for people: 1 decimal below 100 (e.g. 19.8 orders), whole numbers above (4,505)."""
     if x is None or math.isnan(x):
         return "–"
-    return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+    text = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+    return text.removeprefix("-") if float(text.replace(",", "")) == 0 else text  # -0.0 is 0.0
 
 
 def percent(x: float, digits: int = 0) -> str:

@@ -228,6 +228,7 @@ def test_catalogues_have_the_same_keys():
 
 def test_numbers_for_people():
     assert i18n.integer(19884) == "19,884" and i18n.number(19.84) == "19.8" and i18n.number(4505.2) == "4,505"
+    assert i18n.number(-0.04) == "0.0" and i18n.number(-0.4) == "-0.4"  # no "-0.0"
     assert i18n.percent(0.24) == "24%" and i18n.percent(0.002) == "0.2%" and i18n.percent(0.0001) == "<0.1%"
     assert i18n.percent(0.036, 1) == "3.6%" and i18n.percent(0) == "0%"
     assert i18n.label("share_channel_mini_program") == "share of orders via mini program"
