@@ -183,3 +183,12 @@ def test_an_impossible_date_in_the_file_names_its_key(tmp_path):
     path = write(tmp_path, "sources:\n  transactions: {path: t.csv}\nsnapshot_date: 2025-13-01\n")
     with pytest.raises(ConfigError, match="'snapshot_date' must be a date like 2025-12-31, got '2025-13-01'"):
         config.load(path)
+
+
+def test_readme_customer_table_example_is_a_valid_config(tmp_path):
+    readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Segment a customer table", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = config.load(write(tmp_path, "name: subs\n" + example))
+    assert not cfg["sources"]["transactions"]["path"] and cfg["outcomes"] == ["Churn"]
+    assert cfg["attributes"]["Contract"] == ["Month-to-month", "One year", "Two year"]
