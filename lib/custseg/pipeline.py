@@ -368,7 +368,7 @@ def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt
                                 weekly=f["clv_time_unit"] == "W")
 
 
-def _inner_split(cfg, transactions, customers, survey, start, first_day, factor_model=None
+def _inner_split(cfg, transactions, customers, survey, start, first_day, factor_model=None, kinds=None
                  ) -> SimpleNamespace | None:
     """The calibration window split once more, by the same rule as the holdout: the features at the inner
     cutoff and what each customer spent from it to the day before the holdout. 05 chooses k by how much of
@@ -376,7 +376,8 @@ def _inner_split(cfg, transactions, customers, survey, start, first_day, factor_
     calibration window is too short to split."""
     end = start - dt.timedelta(days=1)
     cutoff = schema.holdout_start(end, first_day, None, cfg["features"]["holdout_days"])
-    table = _split(cfg, transactions, customers, survey, cutoff, end, factor_model) if cutoff > first_day else None
+    table = (_split(cfg, transactions, customers, survey, cutoff, end, factor_model, kinds) if cutoff > first_day
+             else None)
     return None if table is None else SimpleNamespace(table=table, start=cutoff, end=end)
 
 
@@ -403,14 +404,14 @@ def _check_outcomes(cfg: dict, kinds: pd.DataFrame) -> None:
                               f"{column} or leave it out of outcomes")
 
 
-def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date, factor_model=None
+def _split(cfg, transactions, customers, survey, start: dt.date, end: dt.date, factor_model=None, kinds=None
            ) -> pd.DataFrame | None:
     """The customers' features on the day before ``start`` and what they did from ``start`` to ``end``
     (:func:`custseg.evaluate.with_outcomes`); None when nobody bought before ``start``."""
     from custseg import evaluate as evaluation
 
-    before = _customer_features(cfg, transactions, customers, survey, start - dt.timedelta(days=1),
-                                factor_model=factor_model)
+    before = _customer_features(cfg, transactions, customers, survey, start - dt.timedelta(days=1), kinds,
+                                factor_model)
     if before.empty:
         return None
     out = evaluation.with_outcomes(before, evaluation.holdout_outcomes(transactions, start, end))
@@ -465,8 +466,9 @@ def features(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                                                     f["clv_time_scaler"])
     calibrated = inner = None
     if holdout["holdout_start"]:
-        calibrated = _split(cfg, transactions, customers, survey, start, snapshot, factor_model)
-        inner = _inner_split(cfg, transactions, customers, survey, start, first_day, factor_model)
+        # the column kinds inferred once above: typing every column again per split is slow on a large table
+        calibrated = _split(cfg, transactions, customers, survey, start, snapshot, factor_model, kinds)
+        inner = _inner_split(cfg, transactions, customers, survey, start, first_day, factor_model, kinds)
     if calibrated is None:
         io.remove(paths, "calibration_features")
     else:
