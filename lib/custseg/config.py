@@ -106,8 +106,10 @@ DEFAULTS: dict[str, Any] = {
     "sources": {
         "transactions": _source(status_by_order_prefix=ANY_OF((dict,), None)),  # required
         "orders": _source(),  # optional order headers, joined to transactions on order_id
-        "customers": _source(),  # optional CRM / customer attributes, joined on customer_id
-        "survey": _source(),  # optional survey answers, joined on respondent_id = customer_id
+        # optional CRM / customer attributes, joined on customer_id; row_ids: true when a table without a log
+        # has no id column (its customers are then numbered 1, 2, … in the order of the file)
+        "customers": _source(row_ids=False),
+        "survey": _source(row_ids=False),  # optional survey answers, joined on respondent_id = customer_id
     },
     "privacy": {
         # columns (in any source) holding personal data: dropped or pseudonymised before anything is written
@@ -433,10 +435,19 @@ def _check_sources(cfg: dict) -> None:
                           "(sources.customers) or a survey (sources.survey), each with a path or url")
     if configured(sources["orders"]) and not configured(sources["transactions"]):
         raise ConfigError("config key 'sources.orders' (order headers) needs the order lines in sources.transactions")
+    numbered = [role for role in ("customers", "survey") if configured(sources[role]) and sources[role]["row_ids"]]
+    if numbered and sum(configured(spec) for spec in sources.values()) > 1:
+        raise ConfigError(f"config key 'sources.{numbered[0]}.row_ids' numbers the rows of a table that has no id "
+                          "column, which works only for a table used alone: to join it to the other sources, map "
+                          f"sources.{numbered[0]}.columns to its id column")
     for role, spec in sources.items():
         if not configured(spec):
             continue
         key = f"sources.{role}"
+        ident = next((c for c in schema.CUSTOMER_IDS if c in SCHEMAS[role]), None)
+        if spec.get("row_ids") and ident in (spec["columns"] or {}):
+            raise ConfigError(f"config key '{key}.row_ids' is true but '{key}.columns.{ident}' maps an id column; "
+                              "keep one")
         if spec["path"] and spec["url"]:
             raise ConfigError(f"config key '{key}' has both path and url; keep one")
         kind = source_kind(spec)

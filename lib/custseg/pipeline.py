@@ -275,7 +275,8 @@ def collect(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     counts = {"customers": int(got.customers.count().execute()),
               "transactions": int(got.transactions.count().execute()),
               "survey": 0 if got.survey is None else int(got.survey.count().execute()), "has_crm": got.has_crm,
-              "has_log": got.has_log}
+              "has_log": got.has_log, "row_ids": any(cfg["sources"][role]["row_ids"] for role in ("customers", "survey")
+                                                     if schema.configured(cfg["sources"][role]))}
     io.write(paths, "collect_counts", counts)
     if got.has_log and not counts["transactions"]:
         raise SourceError("source 'transactions': no order lines were collected. To fix: check "

@@ -301,7 +301,7 @@ def _summary(paths: io.RunPaths) -> dict:
     counts = {"customers_in": collected["customers"], "customers_kept": snapshot["customers_kept"],
               "lines_in": snapshot["lines_in"], "lines_kept": snapshot["lines_kept"],
               "lines_quarantined": snapshot["lines_quarantined"],
-              "customers_segmented": sum(c["customers"] for c in cards)}
+              "customers_segmented": sum(c["customers"] for c in cards), "row_ids": collected.get("row_ids", False)}
     return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": io.read(paths, "cluster"),
             "cards": cards, "rules": io.read_optional(paths, "rules")}
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from custseg import config, demo, io, pipeline, schema
-from custseg.errors import ConfigError, StageError
+from custseg.errors import ConfigError, SourceError, StageError
 
 
 def _with(cfg, **dotted):
@@ -281,3 +281,45 @@ def test_the_survey_example_finds_the_planted_factors_and_segments_on_them(tmp_p
     assert out["05_cluster"].columns == model.names_
     judged = out["07_evaluate"].outcome_summary.set_index("outcome")
     assert judged.loc["likely_to_recommend", "separated"]
+
+
+def test_a_table_without_an_id_column_is_numbered_by_row_when_asked(tmp_path):
+    table = demo.subscribers(300, seed=3).drop(columns="customerID")
+    cfg = _customer_table_only(tmp_path, table, outcomes=["Churn"])
+    with pytest.raises(SourceError, match=r"has no column 'customer_id'.*set sources.customers.row_ids: true"):
+        pipeline.collect(cfg, io.run_paths(cfg).make())
+    cfg["sources"]["customers"]["row_ids"] = True
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths, "04_features")
+    assert out["01_collect"].counts["row_ids"]
+    row = out["01_collect"].validation.set_index("canonical").loc["customer_id"]
+    assert row["column"] == "(row number)" and "numbered 1 to 300" in row["notes"]
+    features = out["04_features"].table.set_index("customer_id")
+    assert sorted(features.index, key=int) == [str(i) for i in range(1, 301)]
+    # row i of the file is customer i
+    assert features.loc["1", "tenure"] == table["tenure"].iloc[0]
+    assert features.loc["300", "tenure"] == table["tenure"].iloc[-1]
+
+
+def test_row_ids_are_refused_where_the_ids_must_join_another_source(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("demo: {enabled: false}\nsources:\n  customers: {path: c.csv, row_ids: true}\n"
+                    "  transactions: {path: t.csv}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="row_ids' numbers the rows .* works only for a table used alone"):
+        config.load(path)
+    path.write_text("demo: {enabled: false}\nsources:\n  customers: {path: c.csv, row_ids: true, "
+                    "columns: {customer_id: id}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="row_ids' is true but 'sources.customers.columns.customer_id' maps"):
+        config.load(path)
+
+
+def test_duplicate_ids_in_a_table_without_a_log_are_quarantined_with_a_reason(tmp_path):
+    table = demo.subscribers(400, seed=4)
+    copies = table.iloc[:5].assign(customerID=lambda t: " " + t["customerID"].str.lower())  # same id, other spelling
+    cfg = _customer_table_only(tmp_path, pd.concat([table, copies], ignore_index=True),
+                               source={"columns": {"customer_id": "customerID"}})
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths, "02_clean")
+    quarantined = out["02_clean"].quarantine_customers.execute()
+    assert (quarantined["reason"] == "duplicate_customer").sum() == 5
+    assert out["02_clean"].counts["customers_kept"] == 400

@@ -31,6 +31,7 @@ from custseg.sources.readers import fail, location, open_source, title_rows_hint
 
 SCIENTIFIC = r"^[+-]?\d(\.\d+)?[eE][+-]?\d+$"  # 1.23457E+11: what a spreadsheet makes of a long id
 MAX_FORMAT_SAMPLE = 20_000  # distinct values with a separator read to tell how numbers are written
+ROW_ID = "_custseg_row_number"  # the id column of a table read with row_ids: true
 
 
 def _number_format(raw: ir.Table, column: str, spec: dict, role: str, canonical_name: str, where: str
@@ -71,6 +72,9 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
     """
     spec, schema, where = cfg["sources"][role], SCHEMAS[role], location(cfg, role)
     mapping = spec["columns"] or {}
+    ident = next((c for c in CUSTOMER_IDS if c in schema), None)
+    if spec.get("row_ids"):
+        raw, mapping = _numbered(raw, role, where, engine), {**mapping, ident: ROW_ID}
     columns = list(raw.columns)
     present: dict[str, str] = {}
     for canonical_name in schema:
@@ -80,7 +84,8 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
         elif canonical_name in mapping or canonical_name in required:
             wanted = [mapping.get(n, n) for n in schema if n in mapping or n in required]
             raise _missing_column(role, where, canonical_name, user, columns, canonical_name in mapping,
-                                  title_rows_hint(cfg, role, wanted))
+                                  title_rows_hint(cfg, role, wanted),
+                                  canonical_name == ident and sum(configured(s) for s in cfg["sources"].values()) == 1)
     n_rows = int(raw.count().execute())
     if n_rows == 0:
         raise fail(role, where, "has column names but no rows", "export the data again (or check the query)")
@@ -138,6 +143,9 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                            f"{'dates' if is_date else 'numbers'}, e.g. {examples}",
                            hint(role, c, schema[c].type, examples, spec, shapes))
         notes = []
+        if u == ROW_ID:
+            notes.append(f"no id column: the customers are numbered 1 to {n_rows:,} in the order of the rows "
+                         f"(sources.{role}.row_ids)")
         if n_tokens:
             notes.append(f"{n_tokens:,} ids written as a missing-value word (ids.null_tokens): treated as missing")
         if c in formats:
@@ -147,7 +155,8 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                 notes.append(f"currency symbols removed from {int(counts[f'currency__{c}']):,} values")
             if int(counts[f"negative__{c}"]):
                 notes.append(f"{int(counts[f'negative__{c}']):,} negatives written as 12.50- or (12.50)")
-        report.append({"source": role, "column": u, "canonical": c, "type": schema[c].type, "rows": n_rows,
+        report.append({"source": role, "column": "(row number)" if u == ROW_ID else u, "canonical": c,
+                       "type": schema[c].type, "rows": n_rows,
                        "missing": n_rows - filled, "unparseable": invalid, "examples": examples,
                        "notes": "; ".join(notes)})
     out = {c: parsed[c] for c in present}
@@ -212,7 +221,15 @@ def _item_kind(raw, column, item, n, n_rows, role, where, limit, n_examples):
                           "notes": "not numbers or Likert labels: kept as text, not a survey item"}
 
 
-def _missing_column(role, where, canonical, user, columns, mapped, title_hint=None) -> SourceError:
+def _numbered(raw: ir.Table, role: str, where: str, engine: str) -> ir.Table:
+    """The table with its row number (1, 2, …, in the order of the file) as the id column :data:`ROW_ID`."""
+    if engine == "pyspark":  # Spark numbers rows only in an order that must be given; a file's order is not one
+        raise fail(role, where, "row_ids: true numbers the rows in the order of the file, which Spark does not keep",
+                   "add an id column to the export, or set engine: duckdb")
+    return raw.mutate(**{ROW_ID: (ibis.row_number() + 1).cast("string")})
+
+
+def _missing_column(role, where, canonical, user, columns, mapped, title_hint=None, alone=False) -> SourceError:
     if title_hint:
         shown = columns if len(columns) <= 8 else [*columns[:8], "…"]
         return fail(role, where, f"has no column '{user}' for {canonical}: its first line {shown} looks like a "
@@ -228,6 +245,8 @@ def _missing_column(role, where, canonical, user, columns, mapped, title_hint=No
     fix = f"set sources.{role}.columns.{canonical} to the column holding {canonical}"
     if close:
         fix += f" (did you mean '{close[0]}'?)"
+    elif alone:
+        fix += f", or, if the table has no id column, set sources.{role}.row_ids: true to number its rows"
     return fail(role, where, f"has no column '{user}' for {canonical} ({how}); its columns are {columns}", fix)
 
 
