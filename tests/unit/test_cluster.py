@@ -357,3 +357,20 @@ def test_the_config_defaults_are_the_segmenters():
     defaults, segmenter = config.DEFAULTS["cluster"], cluster.Segmenter()
     for key in ("k_min", "k_max", "silhouette_sample", "stability_runs", "max_fit_rows", "skew_transform"):
         assert defaults[key] == getattr(segmenter, key), key
+
+
+def test_a_categorical_weighs_one_minus_the_sum_of_squared_shares_of_one_standardised_number():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"plan": rng.choice(["a", "b", "c", "d"], 4000, p=[0.4, 0.3, 0.2, 0.1]),
+                       "tenure": rng.gamma(2, 10, 4000)})
+    df.loc[:9, "plan"] = None  # counts as the most frequent label
+    weights = cluster.categorical_weights(df)
+    shares = df["plan"].fillna("a").value_counts(normalize=True)
+    assert list(weights.index) == ["plan"] and weights["plan"] == pytest.approx(1 - (shares ** 2).sum())
+    # the weight is what the encoded columns really add to the distances, against a standardised number's 2
+    z = cluster.make_preprocessor(df, transform="none").fit_transform(df)
+    a, b = rng.integers(0, len(df), (2, 20000))
+    squared = (z[a] - z[b]) ** 2
+    numeric, categorical = squared[:, 0].mean(), squared[:, 1:].sum(axis=1).mean()
+    assert categorical / numeric == pytest.approx(weights["plan"], rel=0.05)
+    assert cluster.categorical_weights(df[["tenure"]]).empty

@@ -38,6 +38,7 @@ from custseg.cluster.preprocess import (
     TRANSFORMS,
     available_columns,
     categorical_blocks,
+    categorical_weights,
     constant_columns,
     make_preprocessor,
     select_columns,
@@ -56,6 +57,7 @@ from custseg.cluster.select_k import (
 
 __all__ = ["ALGORITHMS", "CRITERIA", "SILHOUETTE_SAMPLE", "TRANSFORMS", "HDBSCANClusters", "KPrototypesClusters",
            "Segmenter", "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine",
-           "available_columns", "categorical_blocks", "constant_columns", "criteria", "elbow_k", "make_model",
+           "available_columns", "categorical_blocks", "categorical_weights",
+           "constant_columns", "criteria", "elbow_k", "make_model",
            "make_preprocessor", "recommend_k", "sample_linkage", "select_columns", "skewed_columns",
            "subsample_stability", "sweep", "sweep_n_init"]

@@ -109,6 +109,23 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[s
     return ColumnTransformer(parts, verbose_feature_names_out=False, transformer_weights=weights or None)
 
 
+def categorical_weights(df: pd.DataFrame) -> pd.Series:
+    """How much each categorical column weighs in the distances, relative to one standardised number.
+
+    The one-hot columns stay 0/1 (they are not standardised). Two customers with different labels are
+    at squared distance 2, with the same label at 0, so a column whose labels have shares p contributes
+    2 (1 − Σ p²) on average, while a standardised number contributes 2: the weight 1 − Σ p² is at most 1,
+    however many labels the column has (standardising the dummies would make a 10-label column weigh as
+    much as about 10 numbers). Missing labels count as the most frequent one, as in :func:`make_preprocessor`.
+    """
+    categorical = [c for c in df.columns if c not in df.select_dtypes("number").columns]
+    weights = {}
+    for c in categorical:
+        filled = df[c].fillna(df[c].mode().iloc[0]) if df[c].notna().any() else df[c]
+        weights[c] = 1 - float((filled.value_counts(normalize=True) ** 2).sum())
+    return pd.Series(weights, name="weight", dtype="float64")
+
+
 def categorical_blocks(preprocessor: ColumnTransformer) -> list[tuple[int, int]]:
     """The (start, stop) output columns of each one-hot encoded category of a fitted preprocessor."""
     if "cat" not in preprocessor.named_transformers_:
