@@ -54,3 +54,20 @@ def test_churn_separates_the_segments_it_was_not_formed_on(subscribers):
     assert high["low"] > low["high"], "the highest and lowest churn segments' 95% intervals overlap"
     kinds = pd.read_csv(processed / "attributes.csv").set_index("column")["kind"]
     assert kinds["Contract"] == "ordinal" and kinds["Partner"] == "binary" and kinds["PaymentMethod"] == "categorical"
+
+
+def test_the_survey_example_runs_from_the_cli_and_segments_on_its_factors(tmp_path):
+    survey = config.PROJECT_ROOT / "configs" / "survey_example.yaml"
+    assert run.main(["run", str(survey), "--workdir", str(tmp_path), "--name", "survey",
+                     "--set", "demo.n_customers=900", "--set", "cluster.stability_runs=2"]) == 0
+    processed, reports = tmp_path / "data" / "processed" / "survey", tmp_path / "reports" / "survey"
+    features = json.loads((processed / "cluster.json").read_text())["features"]
+    assert features and all(f.startswith("factor_") for f in features)
+    assert len(features) == 3  # the three planted attitudes
+    assert json.loads((processed / "factors.json").read_text())["suitability"]["suitable"]
+    html = (reports / "04_features.html").read_text(encoding="utf-8")
+    assert "KMO" in html and "Bartlett" in html and "parallel analysis" in html.lower()
+    for card in (reports / "personas").glob("*.md"):
+        text = card.read_text(encoding="utf-8")
+        assert not NOT_IN_THIS_DATA.search(text), (card.name, NOT_IN_THIS_DATA.search(text).group())
+    assert "likely_to_recommend" in (reports / "07_evaluate.html").read_text(encoding="utf-8")
