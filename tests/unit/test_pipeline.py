@@ -218,7 +218,7 @@ def test_a_subscriber_table_without_a_log_is_segmented_and_judged_by_churn(tmp_p
     paths = io.run_paths(cfg).make()
     out = pipeline.run_stages(cfg, paths)
     assert out["01_collect"].counts == {"customers": 1500, "transactions": 0, "survey": 0, "has_crm": True,
-                                        "has_log": False}
+                                        "has_log": False, "row_ids": False}
     assert out["02_clean"].snapshot == dt.date(2025, 6, 30)
     features = out["04_features"]
     assert len(features.table) == 1500 and "recency_days" not in features.table and features.scores.empty
