@@ -38,22 +38,36 @@ NEAR_UNIQUE = 0.9  # distinct values per row from which a column identifies rows
 MAX_EXAMPLES = 3
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """The values as stripped text, missing-value words as missing."""
+def _per_value(values: pd.Series, fn) -> pd.Series:
+    """``fn`` (a vectorised function of a Series) applied to each distinct value once and spread back to the
+    rows: a customer table has a million rows but its columns have few distinct values."""
+    codes, uniques = pd.factorize(values)
+    mapped = fn(pd.Series(uniques, dtype=values.dtype if values.dtype == "str" else None))
+    return pd.Series(mapped.array.take(codes, allow_fill=True), index=values.index, name=values.name)
+
+
+def _stripped(values: pd.Series) -> pd.Series:
     text = values.astype("str").str.strip().where(values.notna())
     return text.where(~text.str.lower().isin(MISSING))
 
 
+def _text(values: pd.Series) -> pd.Series:
+    """The values as stripped text, missing-value words as missing."""
+    return _per_value(values, _stripped)
+
+
 def _numbers(text: pd.Series) -> pd.Series:
-    return pd.to_numeric(text, errors="coerce")  # "1,234" is not guessed: thousands or decimals?
+    # "1,234" is not guessed: thousands or decimals?
+    return _per_value(text, lambda u: pd.to_numeric(u, errors="coerce").astype("float64"))
 
 
 def _dates(text: pd.Series) -> pd.Series:
-    return pd.to_datetime(text, errors="coerce", format="ISO8601")
+    return _per_value(text, lambda u: pd.to_datetime(u, errors="coerce", format="ISO8601"))
 
 
 def _examples(values) -> str:
-    return ", ".join(repr(v) for v in list(dict.fromkeys(values))[:MAX_EXAMPLES])
+    first = pd.Series(values, dtype="object").drop_duplicates().head(MAX_EXAMPLES)  # not a loop over every row
+    return ", ".join(repr(v) for v in first)
 
 
 def kind_of(values: pd.Series) -> tuple[str, str]:
@@ -62,24 +76,24 @@ def kind_of(values: pd.Series) -> tuple[str, str]:
         return "binary", "true/false values"
     if pd.api.types.is_datetime64_any_dtype(values):
         return ("date", "dates") if values.notna().any() else ("empty", "no value in any row")
-    text = _text(values).dropna()
-    if text.empty:
+    counts = _text(values).value_counts(sort=False)  # distinct values (first seen first) and their rows
+    if counts.empty:
         return "empty", "no value in any row"
-    distinct = text.unique()
-    lower = set(pd.Series(distinct).str.lower())
+    distinct, rows = pd.Series(counts.index, dtype="str"), int(counts.sum())
+    lower = set(distinct.str.lower())
     if len(lower) <= 2 and lower <= set(BINARY):
         return "binary", f"two values ({_examples(distinct)})"
     if lower <= set(LIKERT):
         return "ordinal", f"Likert answers ({_examples(sorted(distinct, key=lambda v: LIKERT[v.lower()]))})"
-    numbers = _numbers(text).notna().mean()
+    numbers = counts[pd.to_numeric(distinct, errors="coerce").notna().to_numpy()].sum() / rows
     if numbers == 1:
         return "numeric", "numbers"
     if numbers >= MOSTLY_NUMBERS:
         return "numeric", f"{numbers:.0%} numbers (the others must be fixed or the column declared)"
-    if not pd.api.types.is_numeric_dtype(values) and _dates(text).notna().all():
+    if not pd.api.types.is_numeric_dtype(values) and _dates(distinct).notna().all():
         return "date", f"dates ({_examples(distinct)})"
-    if len(text) >= 20 and len(distinct) >= NEAR_UNIQUE * len(text):
-        return "id", f"{len(distinct):,} distinct values in {len(text):,} rows: identifies rows, never clustered on"
+    if rows >= 20 and len(distinct) >= NEAR_UNIQUE * rows:
+        return "id", f"{len(distinct):,} distinct values in {rows:,} rows: identifies rows, never clustered on"
     if len(distinct) > MAX_CATEGORIES:
         return "text", f"{len(distinct):,} distinct labels: free text, never clustered on"
     return "categorical", f"{len(distinct)} labels ({_examples(distinct)})"
@@ -172,8 +186,8 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
                 raise _bad_values(column, text, values.notna(), "numbers")
             out[column] = values
         elif kind == "binary":
-            values = text.str.lower().map(BINARY) if not pd.api.types.is_bool_dtype(table[column]) else \
-                table[column].astype(float)
+            values = _per_value(text, lambda u: u.str.lower().map(BINARY).astype("float64")) \
+                if not pd.api.types.is_bool_dtype(table[column]) else table[column].astype(float)
             if (text.notna() & values.isna()).any():
                 raise _bad_values(column, text, values.notna(), "yes/no values (Yes/No, Y/N, true/false, 1/0, 是/否)")
             out[column] = values
@@ -181,7 +195,7 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
             order = declared.get(column)
             scores = ({str(label).lower(): float(i) for i, label in enumerate(order, 1)} if isinstance(order, list)
                       else LIKERT)
-            values = text.str.lower().map(scores)
+            values = _per_value(text, lambda u, scores=scores: u.str.lower().map(scores).astype("float64"))
             if (text.notna() & values.isna()).any():
                 known = ", ".join(map(str, order)) if isinstance(order, list) else "Strongly disagree … Strongly agree"
                 raise _bad_values(column, text, values.notna(), f"known labels of the scale ({known})")
