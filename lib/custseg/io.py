@@ -16,9 +16,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import platform
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +291,20 @@ def read_ibis(con, folder: Path, name: str, table_name: str | None = None):
     if path.is_dir() and con.name != "pyspark":
         path = str(path / "*.parquet")  # DuckDB reads Spark's part files with a glob
     return con.read_parquet(path, table_name=table_name or name)
+
+
+VERSIONED = ["custseg", "ibis-framework", "duckdb", "pandas", "scikit-learn", "seaborn", "papermill"]
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python and of the packages a run's results depend on (recorded in run.json)."""
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
 
 
 def save_model(model, path: Path) -> Path:

@@ -17,13 +17,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
-import platform
 import shutil
 import socket
 import sys
 import time
 import traceback
-from importlib import metadata
 from pathlib import Path
 
 import nbformat
@@ -31,12 +29,11 @@ import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
-from custseg import config, i18n, io, personas, pipeline
+from custseg import config, i18n, io, personas, pipeline, scoring
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
-VERSIONED = ["custseg", "ibis-framework", "duckdb", "pandas", "scikit-learn", "seaborn", "papermill"]
 
 
 class NotebookFailed(RunError):
@@ -90,16 +87,6 @@ def to_html(executed: Path, html: Path) -> Path:
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     return io.write_text(body, html)
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 @contextlib.contextmanager
@@ -259,8 +246,9 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
                 timings[nb.stem] = round(time.perf_counter() - t0, 2)
             timings["total"] = round(time.perf_counter() - started, 2)
             build_paths = io.run_paths(cfg)
+            scoring.publish(cfg, build_paths)  # the model goes with its report: `custseg assign` reads it there
             summary = _summary(build_paths)
-            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": versions(),
+            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": io.versions(),
                            "timings_s": timings, "reused": sorted(reused), "row_counts": summary["counts"],
                            "stages": pipeline.metrics(build_paths)}, building / "run.json")
             io.write_text(render_index(cfg, build_paths, [nb.stem for nb in books], summary),
@@ -340,8 +328,37 @@ def main(argv: list[str] | None = None) -> int:
                    help="re-run from this stage (05_cluster, 5 or cluster), reusing the earlier stages of the same "
                         "run when their inputs have not changed")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
+    a = sub.add_parser("assign", help="assign the customers of a file to the segments of a published run")
+    a.add_argument("run", help="the run's report folder (reports/<run>/) or its name")
+    a.add_argument("input", help="a customer table with the run's feature columns, or a transaction log")
+    a.add_argument("-o", "--output", help="CSV or .parquet to write (default: INPUT.segments.csv next to INPUT)")
+    a.add_argument("--workdir", help="where the run's reports/ folder is, when RUN is a name")
+    a.add_argument("--log", dest="as_log", action="store_const", const=True, default=None,
+                   help="INPUT is a transaction log (default: decided from its columns)")
+    a.add_argument("--table", dest="as_log", action="store_const", const=False, help="INPUT is a customer table")
+    a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
+    s_ = sub.add_parser("serve", help="serve a published run's segments over HTTP (POST /assign)")
+    s_.add_argument("run", help="the run's report folder (reports/<run>/) or its name")
+    s_.add_argument("--workdir", help="where the run's reports/ folder is, when RUN is a name")
+    s_.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    s_.add_argument("--port", type=int, default=8000)
+    s_.add_argument("--api-key-env", metavar="VAR",
+                    help="environment variable holding a token every request must send (Authorization: Bearer …)")
+    s_.add_argument("--max-customers", type=int, default=1000, help="customers per request (default 1000)")
+    s_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
     args = parser.parse_args(argv)
     try:
+        if args.command == "assign":
+            saved = scoring.load(args.run, args.workdir)
+            output, result = scoring.assign_file(saved, Path(args.input), args.output, args.as_log)
+            print(f"{scoring.summary(result)}: {output}")
+            return 0
+        if args.command == "serve":
+            from custseg import serve
+
+            serve.main(scoring.load(args.run, args.workdir), args.host, args.port, args.api_key_env,
+                       args.max_customers)
+            return 0
         overrides = dict(config.parse_override(item) for item in args.overrides)
         out = run(args.config, args.name, overrides, args.workdir, start=args.start)
     except KeyboardInterrupt as err:

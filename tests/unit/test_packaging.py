@@ -33,9 +33,10 @@ def test_every_third_party_import_is_a_declared_dependency():
     import sys
 
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    # the spark extra is imported lazily by collect.spark_session (engine: pyspark), with its own install hint
+    # the spark and serve extras are imported lazily (engine: pyspark; custseg serve), each with an install hint
+    extras = project["optional-dependencies"]
     declared = {re.split(r"[\[<>=~ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
-                for d in project["dependencies"] + project["optional-dependencies"]["spark"]}
+                for d in project["dependencies"] + extras["spark"] + extras["serve"]}
     distribution = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework"}
     imported = set()
     for path in (PROJECT_ROOT / "lib" / "custseg").rglob("*.py"):

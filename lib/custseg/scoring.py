@@ -1,0 +1,274 @@
+"""Assign customers to the segments of a published run (给新客户分群): from Python (:func:`assign`), the
+``custseg assign`` command and the HTTP app (:mod:`custseg.serve`).
+
+``custseg run`` publishes the fitted model with the report, in ``reports/<run>/model/``: ``segmenter.joblib``
+and ``model.json``, the model card (features and their kinds, segments and their names, the snapshot rule,
+the versions it was fitted with). The published report and its model always belong together: a later run
+that fails leaves both as they were.
+
+A customer is assigned from a table of the run's feature columns, or from a transaction log: then the run's
+own stages 01–04 compute the features (the same config, cleaning rules and snapshot rule), so a customer
+gets the segment the run would have given them.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from custseg import io
+from custseg.config import PROJECT_ROOT
+from custseg.errors import ConfigError, SourceError
+
+MODEL_DIR = "model"
+SEGMENTER_FILE, CARD_FILE = "segmenter.joblib", "model.json"
+# a model pickled by another scikit-learn may load and predict differently: these must match the card
+PINNED = ("scikit-learn",)
+
+
+def publish(cfg: dict, paths: io.RunPaths) -> Path:
+    """Write the run's fitted model and its model card into the report folder (``model/``).
+
+    Returns
+    -------
+    Path
+        The model folder.
+    """
+    segmenter = io.read(paths, "segmenter")
+    features = io.read(paths, "features")
+    snapshot = io.read(paths, "snapshot")
+    names = list(segmenter.feature_names_in_)
+    kinds = []
+    for name in names:
+        column = features[name]
+        if pd.api.types.is_numeric_dtype(column):
+            kinds.append({"name": name, "kind": "numeric"})
+        else:
+            kinds.append({"name": name, "kind": "categorical", "labels": sorted(column.dropna().astype(str).unique())})
+    cards = io.read(paths, "personas")
+    total = sum(c["customers"] for c in cards) or 1
+    card = {
+        "run": cfg["run"],
+        "published": dt.datetime.now().isoformat(timespec="seconds"),
+        "snapshot_date": snapshot["snapshot_date"],
+        "snapshot_rule": (f"snapshot_date {cfg['snapshot_date']} (set in the config)" if cfg["snapshot_date"] else
+                          "the day after the last transaction of the input" if snapshot["has_log"] else "today"),
+        "has_log": bool(snapshot["has_log"]),
+        "algorithm": segmenter.algorithm, "k": int(segmenter.k_),
+        "expected_value": getattr(segmenter, "value_model_", None) is not None,
+        "features": kinds,
+        "segments": [{"segment_id": int(c["segment"]), "segment_name": c["name"], "customers": int(c["customers"]),
+                      "share": round(c["customers"] / total, 4)} for c in cards],
+        "versions": io.versions(),
+    }
+    folder = paths.reports / MODEL_DIR
+    io.save_model(segmenter, folder / SEGMENTER_FILE)
+    io.write_json(card, folder / CARD_FILE)
+    return folder
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A published run's model, model card and config."""
+
+    folder: Path  # reports/<run>/
+    card: dict
+    segmenter: object
+    config: dict
+
+    @property
+    def features(self) -> list[str]:
+        return [f["name"] for f in self.card["features"]]
+
+    @property
+    def names(self) -> dict[int, str]:
+        return {s["segment_id"]: s["segment_name"] for s in self.card["segments"]}
+
+
+def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:
+    """A published run: its report folder (``reports/<run>/``), or its name under ``workdir``'s ``reports/``.
+
+    Raises
+    ------
+    ConfigError
+        No such published run, a run published without a model, or a model fitted with another
+        scikit-learn than the one installed (it may predict differently).
+    """
+    folder = Path(run)
+    if not (folder / "run.json").is_file():
+        folder = Path(workdir or PROJECT_ROOT) / "reports" / str(run)
+    if not (folder / "run.json").is_file():
+        raise ConfigError(f"no published run '{run}': give its report folder (reports/<run>/, holding run.json) "
+                          f"or its name with --workdir (looked in {folder.parent})")
+    model = folder / MODEL_DIR
+    if not (model / CARD_FILE).is_file():
+        raise ConfigError(f"run {folder} was published without its model (by an older custseg): run it again "
+                          "with `custseg run CONFIG` to publish one")
+    card = io.read_json(model / CARD_FILE)
+    installed = io.versions()
+    differ = [f"{name} {card['versions'].get(name)} (the run) vs {installed.get(name)} (installed)"
+              for name in PINNED if card["versions"].get(name) != installed.get(name)]
+    if differ:
+        raise ConfigError(f"run {folder} was fitted with another version: {'; '.join(differ)}. Install the run's "
+                          "version (pip install scikit-learn==…) or run the config again to refit")
+    config = io.read_json(folder / "run.json")["config"]
+    return SavedRun(folder, card, io.load_model(model / SEGMENTER_FILE), config)
+
+
+def check(saved: SavedRun, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The run's features of ``table`` typed as the model needs them, and each row's problem (None if none).
+
+    A number that does not parse, or a label the run never saw, is a problem: the row is not assigned (a
+    missing value is not: the model fills it as it did in the run, with the median or the most frequent label).
+
+    Raises
+    ------
+    SourceError
+        When a feature column is missing altogether.
+    """
+    missing = [f for f in saved.features if f not in table.columns]
+    if missing:
+        raise SourceError(f"the input has no column for the run's feature(s) {', '.join(missing)}; it has "
+                          f"{', '.join(map(str, table.columns[:20]))}. Give a table with the run's feature columns "
+                          "(model.json lists them), or a transaction log")
+    notes: dict = {}
+    out = {}
+    for feature in saved.card["features"]:
+        name, values = feature["name"], table[feature["name"]]
+        if feature["kind"] == "numeric":
+            numbers = pd.to_numeric(values, errors="coerce") if not pd.api.types.is_numeric_dtype(values) else values
+            bad = values.notna() & numbers.isna()
+            note = f"{name}: not a number"
+            out[name] = numbers.astype("float64")
+        else:
+            labels = values.astype("str").where(values.notna())
+            bad = labels.notna() & ~labels.isin(feature["labels"])
+            note = f"{name}: a label the run never saw"
+            out[name] = labels
+        for i in bad[bad].index:
+            notes.setdefault(i, []).append(f"{note} ({values[i]!r})")
+    problems = pd.Series({i: "; ".join(n) for i, n in notes.items()}, index=table.index, dtype="object")
+    return pd.DataFrame(out, index=table.index), problems
+
+
+def assign(run: SavedRun | str | Path, table: pd.DataFrame, id_column: str = "customer_id") -> pd.DataFrame:
+    """Assign customers to the segments of a published run.
+
+    Parameters
+    ----------
+    run : SavedRun, str or Path
+        The run (see :func:`load`).
+    table : DataFrame
+        One row per customer: ``id_column`` and the run's feature columns (``model.json``).
+    id_column : str
+        The column naming the customer.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``segment_id`` and ``segment_name`` (empty for a row that could not be assigned),
+        and ``problem``: why a row was not assigned (a value that is not a number, an unknown label, an id
+        given twice), else empty. Every input row has an output row.
+    """
+    saved = run if isinstance(run, SavedRun) else load(run)
+    if id_column not in table.columns:
+        raise SourceError(f"the input has no id column '{id_column}'; it has {', '.join(map(str, table.columns[:20]))}")
+    features, problems = check(saved, table)
+    ids = table[id_column].astype("str").where(table[id_column].notna())
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    problems[repeated] = [f"{p}; the id is given more than once" if isinstance(p, str) else
+                          "the id is given more than once" for p in problems[repeated]]
+    problems[ids.isna()] = "no customer id"
+    segment = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    ok = problems.isna()
+    if ok.any():
+        segment[ok] = saved.segmenter.predict(features[ok])
+    names = saved.names
+    return pd.DataFrame({"customer_id": ids, "segment_id": segment,
+                         "segment_name": segment.map(lambda s: names.get(int(s)) if pd.notna(s) else None),
+                         "problem": problems}).reset_index(drop=True)
+
+
+def features_from_log(saved: SavedRun, log: Path, kind: str | None = None) -> pd.DataFrame:
+    """The run's features of every customer of a transaction log, computed by the run's own stages 01–04.
+
+    The log is read with the run's ``sources.transactions`` settings (delimiter, column mapping, …), the
+    run's other sources (CRM, survey) as configured, in a temporary work folder.
+    """
+    from custseg import pipeline
+
+    if not saved.card["has_log"]:
+        raise ConfigError(f"run {saved.folder} was formed on a customer table, not a log: give a table with its "
+                          "feature columns")
+    cfg = copy.deepcopy(saved.config)
+    old_workdir = Path(cfg["paths"]["workdir"] or PROJECT_ROOT)
+    raw = Path(cfg["paths"]["raw"])
+    spec = cfg["sources"]["transactions"]
+    spec.update(path=str(Path(log).resolve()), url="", kind=kind or (spec["kind"] if Path(log).suffix ==
+                                                                    Path(spec["path"] or "").suffix else None))
+    with tempfile.TemporaryDirectory(prefix="custseg-assign-") as tmp:
+        cfg["paths"].update(raw=str(raw if raw.is_absolute() else old_workdir / raw), workdir=tmp)
+        cfg["demo"]["enabled"] = False
+        cfg["run"] = "assign"
+        out = pipeline.run_stages(cfg, io.run_paths(cfg).make(), "04_features")
+        return out["04_features"].table
+
+
+def read_table(saved: SavedRun, path: Path) -> pd.DataFrame:
+    """A customer table in any source kind custseg reads (csv, parquet, excel, …), as text and numbers."""
+    from custseg import engine
+    from custseg.sources.readers import open_source
+
+    cfg = copy.deepcopy(saved.config)
+    cfg["sources"]["customers"].update(path=str(Path(path).resolve()), url="", kind=None, table=None, query=None,
+                                       columns=None, row_ids=False)
+    cfg["engine"] = "duckdb"
+    return open_source(engine.connect(cfg), cfg, "customers").execute()
+
+
+def assign_file(saved: SavedRun, path: Path, output: Path | None = None, as_log: bool | None = None
+                ) -> tuple[Path, pd.DataFrame]:
+    """``custseg assign``: assign every customer of a file (a table of the features, or a log) and write
+    the result (CSV, or Parquet when ``output`` ends in .parquet). ``as_log`` None decides from the columns."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"input {path} does not exist")
+    table = None
+    if as_log is not True:
+        try:
+            table = read_table(saved, path)
+        except SourceError:
+            if as_log is False or not saved.card["has_log"]:
+                raise
+        if as_log is None and table is not None and saved.card["has_log"] and any(
+                f not in table.columns for f in saved.features):
+            table = None  # not the run's features: a log
+    if table is None:
+        table = features_from_log(saved, path)
+    result = assign(saved, table)
+    output = Path(output) if output else path.with_name(f"{path.stem}.segments.csv")
+    if output.suffix == ".parquet":
+        io.write_table(result, output.parent, output.stem)
+    else:
+        io.write_csv(result, output)
+    return output, result
+
+
+def summary(result: pd.DataFrame) -> str:
+    """One line on what :func:`assign` did."""
+    done = result["segment_id"].notna()
+    k = result.loc[done, "segment_id"].nunique()
+    text = f"assigned {int(done.sum()):,} of {len(result):,} customers to {k} segment{'s' if k != 1 else ''}"
+    if (~done).any():
+        reasons = result.loc[~done, "problem"].str.replace(r" \(.*?\)", "", regex=True).value_counts().head(3)
+        text += (f"; {int((~done).sum()):,} not assigned (" + ", ".join(f"{n:,}× {p}" for p, n in reasons.items())
+                 + "; see the problem column)")
+    return text
+
+
+__all__ = ["SavedRun", "assign", "assign_file", "check", "features_from_log", "load", "publish", "summary"]
