@@ -96,3 +96,20 @@ def test_the_customer_table_gets_factor_scores_only_when_the_items_are_suited():
     assert model is None and "not suited to factor analysis" in summary["reason"]
     model, summary = features.survey_factors(noise[["survey_q0", "survey_q1"]])
     assert model is None and "needs at least 3 items" in summary["reason"]
+
+
+def test_a_large_survey_is_fitted_on_a_sample_and_every_respondent_is_scored(monkeypatch):
+    from custseg import features
+
+    items = likert_items(3000, seed=2)
+    full, _ = features.survey_factors(items)
+    monkeypatch.setattr(features, "FACTOR_FIT_ROWS", 1000)
+    sampled, summary = features.survey_factors(items)
+    assert summary["respondents"] == 3000 and summary["fitted_on"] == 1000
+    assert sampled.n_factors_ == 3
+    for group in PLANTED.values():  # the same items load together, about as strongly
+        columns = [f"survey_{i}" for i in group]
+        assert sampled.primary()[columns].nunique() == 1
+        strongest = [m.loadings_.loc[columns].abs().max(axis=1) for m in (sampled, full)]
+        assert (strongest[0] - strongest[1]).abs().max() < 0.05
+    assert len(features.with_factors(items, sampled).dropna()) == 3000
