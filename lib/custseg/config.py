@@ -196,6 +196,11 @@ DEFAULTS: dict[str, Any] = {
         "stability_runs": 5,  # subsample refits per k and for the chosen solution; 0: skip
         "min_segment_share": ANY_OF(_NUM, 0.03),
         "max_fit_rows": 5000,  # ward and hdbscan are fitted on a sample of this size, the rest assigned
+        # an earlier published run of this config (its name, or its report folder): its saved model assigns
+        # this run's customers, so segment numbers and names keep their meaning (custseg run --baseline)
+        "baseline": ANY_OF((str,), None),
+        # with a baseline: fit afresh and match the new segments to the baseline's (custseg run --refit)
+        "refit": False,
     },
     "evaluate": {
         # scorecard (07_evaluate): substantial = share of customers or of value ≥ min_share; differentiable /
@@ -325,10 +330,18 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
         raise ConfigError(f"config file {path} must hold a mapping of keys, got {type(user).__name__}")
     for key, value in (overrides or {}).items():
         set_dotted(user, key, value)
-    cfg = _check(user, DEFAULTS, "")
-    cfg["_source"] = str(path.resolve())
+    return {**from_dict(user), "_source": str(path.resolve())}
+
+
+RUN_KEYS = ("run", "_source", "_report_dir")  # what a run adds to its config (not config keys)
+
+
+def from_dict(user: dict) -> dict:
+    """A config as a mapping (a YAML file's, or the one a run saved in run.json) checked, completed with the
+    defaults and typed (dates as dates) as :func:`load` does; a saved run's ``run`` and ``_source`` are kept."""
+    cfg = _check({k: v for k, v in user.items() if k not in RUN_KEYS}, DEFAULTS, "")
     _check_values(cfg)
-    return cfg
+    return {**cfg, **{k: user[k] for k in RUN_KEYS[:2] if k in user}}
 
 
 def _check_values(cfg: dict) -> None:
@@ -417,6 +430,9 @@ def _check_choices(cfg: dict) -> None:
     c = cfg["cluster"]
     if not 0 <= c["min_segment_share"] < 0.5:
         raise ConfigError(f"cluster.min_segment_share must be in [0, 0.5), got {c['min_segment_share']}")
+    if c["refit"] and not c["baseline"]:
+        raise ConfigError("cluster.refit (--refit) matches a new fit to a baseline run: set cluster.baseline "
+                          "(--baseline RUN) too")
     if c["max_fit_rows"] < 100 or c["stability_runs"] < 0:
         raise ConfigError("cluster.max_fit_rows must be ≥ 100 and cluster.stability_runs ≥ 0")
     for key, value in (cfg["spark"]["conf"] or {}).items():

@@ -177,6 +177,11 @@ def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
     return path
 
 
+def read_table(path: Path) -> pd.DataFrame:
+    """A Parquet file (see :func:`write_table`) as pandas."""
+    return pd.read_parquet(path)
+
+
 def write_json(obj: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -386,6 +391,9 @@ ARTEFACTS: dict[str, Artefact] = {
     "holdout_validation": Artefact("processed", "validation.csv", "csv", "holdout outcomes per method"),
     "transitions": Artefact("processed", "transitions.csv", "csv", "migration matrix (later snapshot)"),
     "drift": Artefact("processed", "drift.csv", "csv", "PSI per feature and segment"),
+    "baseline_transitions": Artefact("processed", "baseline_transitions.csv", "csv",
+                                     "customers by segment in the baseline run (rows) and in this run (columns)"),
+    "baseline_drift": Artefact("processed", "baseline_drift.csv", "csv", "PSI of each feature against the baseline"),
     "evaluate": Artefact("processed", "evaluate.json", "json", "evaluation summary"),
 }
 

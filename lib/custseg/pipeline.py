@@ -43,7 +43,7 @@ import pandas as pd
 
 from custseg import clean as cleaning
 from custseg import collect as collecting
-from custseg import config, demo, engine, io, plots, rfm, schema
+from custseg import config, demo, engine, i18n, io, plots, rfm, schema
 from custseg import describe as describing
 from custseg import features as featuring
 from custseg.errors import ConfigError, SourceError, StageError
@@ -90,7 +90,7 @@ STAGES: list[Stage] = [
           ("scorecard", "holdout_validation", "evaluate", "outcome_validation"),
           ("evaluate", "cluster", "rfm", "features", "outcomes"),
           maybe_reads=("collected_survey", "calibration_features", "inner_split", "factor_model"),
-          maybe_writes=("transitions", "drift")),
+          maybe_writes=("transitions", "drift", "baseline_transitions", "baseline_drift")),
 ]
 PRODUCER = {name: s for s in STAGES for name in (*s.writes, *s.maybe_writes)}
 
@@ -544,14 +544,35 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     if inner is not None and c["k"] is None:
         early, later = _pair(inner, columns)
         label = f"log(1 + spend) from {split['inner_start']} to {split['inner_end']}"
+    baseline = _baseline(c, paths, table) if c["baseline"] else None
+    if baseline is not None and not c["refit"]:  # the baseline's model, unchanged: its segments, its numbers
+        segmenter, columns, dropped, absent = baseline.segmenter, baseline.features, [], []
+        labels = segmenter.predict(table[columns])
+        reason = (f"The segments of the baseline run '{c['baseline']}': its saved model assigned these customers, "
+                  "so segment numbers and names keep their meaning (cluster.refit: true fits afresh).")
     try:
-        segmenter = Segmenter.from_config(c).fit(table[columns], value_from=value_from, early=early, later=later,
-                                                 later_label=label)
+        if baseline is None or c["refit"]:
+            segmenter = Segmenter.from_config(c).fit(table[columns], value_from=value_from, early=early,
+                                                     later=later, later_label=label)
+            labels, reason = segmenter.labels_, segmenter.reason_
     except TooFewCustomers as err:
         raise StageError(f"05_cluster: {err}. The RFM scores of 04_features (rfm.parquet) still rank them; to "
                          "segment, bring more customers or a longer window, or lower cluster.k_min / cluster.k"
                          ) from None
-    segments = pd.DataFrame({"customer_id": table["customer_id"], "segment": segmenter.labels_})
+    matched = None
+    if baseline is not None and c["refit"]:
+        from custseg.evaluate import match_segments
+
+        matched = match_segments(labels, baseline.segmenter.predict(table[baseline.features]))
+        segmenter.relabel_ = np.array([matched[s] for s in segmenter.relabel_])
+        labels = segmenter.labels_ = np.array([matched.get(s, s) for s in labels])
+        if segmenter.segment_stability_ is not None:
+            segmenter.segment_stability_["segment"] = segmenter.segment_stability_["segment"].map(matched)
+        reason += (f" Refitted, and matched to the segments of the baseline run '{c['baseline']}' by their "
+                   "customers (the most overlap, one to one)")
+        new = sorted(set(matched.values()) - set(baseline.names))
+        reason += f"; new segments: {', '.join(map(str, new))}." if new else "; every segment has its counterpart."
+    segments = pd.DataFrame({"customer_id": table["customer_id"], "segment": labels})
     spend = segmenter.predicted_spend(table[columns])
     if spend is not None:  # 06 describes the segments with it and the CRM export carries it
         segments[spend.name] = spend.round(2).to_numpy()
@@ -562,19 +583,45 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     else:
         io.remove(paths, "k_sweep")
     sizes = segments["segment"].value_counts().sort_index()
-    summary = {"k": segmenter.k_, "reason": segmenter.reason_, "features": columns, "dropped_constant": dropped,
+    summary = {"k": int(segments["segment"].nunique()), "reason": reason, "features": columns,
+               "dropped_constant": dropped,
                "expected_value": _value_note(c, value_from is not None, split),
                "not_in_data": absent,
                "algorithm": c["algorithm"],
                "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
                "stability": schema.stability_verdict(segmenter.stability_ari_),
-               "noise_share": round(float((segmenter.labels_ == -1).mean()), 4),
+               "noise_share": round(float((labels == -1).mean()), 4),
                "sizes": {int(k): int(v) for k, v in sizes.items()}}
+    if baseline is not None:
+        summary["baseline"] = {"run": c["baseline"], "folder": str(baseline.folder), "refit": c["refit"],
+                               "names": {str(k): v for k, v in baseline.names.items()},
+                               "matched": None if matched is None else {str(k): int(v) for k, v in matched.items()}}
     io.write(paths, "cluster", summary)
     running.done({"k": summary["k"], "stability_mean_ari": summary["stability_mean_ari"],
                   "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": len(segments)})
     return SimpleNamespace(table=table, columns=columns, dropped=dropped, absent=absent, segmenter=segmenter,
                            segments=segments, summary=summary)
+
+
+def _baseline(c: dict, paths: io.RunPaths, table: pd.DataFrame):
+    """The baseline run of ``cluster.baseline`` (:func:`custseg.published.load`), checked against this run's
+    features: the same columns of the same kinds, or a StageError naming what differs."""
+    from custseg import published
+
+    try:
+        saved = published.load(c["baseline"], paths.workdir)
+    except ConfigError as err:
+        raise StageError(f"05_cluster: cluster.baseline: {err}") from None
+    missing = [f for f in saved.features if f not in table.columns]
+    kinds = {f["name"]: f["kind"] for f in saved.card["features"]}
+    differ = [f"{name} ({kinds[name]} then, not now)" for name in saved.features if name in table.columns and
+              (kinds[name] == "numeric") != pd.api.types.is_numeric_dtype(table[name])]
+    if missing or differ:
+        what = "; ".join(filter(None, [f"missing now: {', '.join(missing)}" if missing else "",
+                                       f"of another kind: {', '.join(differ)}" if differ else ""]))
+        raise StageError(f"05_cluster: the baseline run '{c['baseline']}' was formed on other features ({what}); "
+                         "compare runs of the same config, or drop cluster.baseline to segment afresh")
+    return saved
 
 
 def _pair(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -620,6 +667,11 @@ def describe_personas(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
                                           rules=rules)
+    baseline = io.read(paths, "cluster").get("baseline")
+    if baseline:  # a segment keeps the baseline's name; one the baseline does not have is marked new
+        new = i18n.messages(language)["ui"]["new_segment"]
+        for card in cards:
+            card["name"] = baseline["names"].get(str(card["segment"])) or new.format(name=card["name"])
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
@@ -675,7 +727,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     migration = _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions)
     io.write(paths, "scorecard", card)
     io.write(paths, "holdout_validation", comparison)
-    for name in ("transitions", "drift"):
+    for name in ("transitions", "drift", "baseline_transitions", "baseline_drift"):
         io.remove(paths, name)
     summary = {"solution": solution, "holdout_start": start, "snapshot": snapshot,
                "outcomes": judged.to_dict("records"), "outcomes_text": evaluation.outcomes.sentence(judged),
@@ -690,6 +742,11 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
         io.write(paths, "drift", migration.drifted.reset_index())
         summary["migration"] = {"later_snapshot": migration.later, "new": int(migration.matrix.loc["new"].sum()),
                                 **migration.advice}
+    against = _against_baseline(cfg, paths, customers, clustered_on)
+    summary["baseline"] = None if against is None else against.summary
+    if against is not None:
+        io.write(paths, "baseline_transitions", against.matrix.reset_index())
+        io.write(paths, "baseline_drift", against.drifted.reset_index())
     io.write(paths, "evaluate", summary)
     _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
                        summary["validation"]["suggestion"], summary["outcomes_text"])
@@ -708,7 +765,8 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                                for r in summary["outcomes"]}})
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
                            reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
-                           comparison=comparison, contest=contest, migration=migration, outcomes=per_outcome,
+                           comparison=comparison, contest=contest, migration=migration, against=against,
+                           outcomes=per_outcome,
                            outcome_summary=judged, has_log=has_log(cfg),
                            suggestion=summary["validation"]["suggestion"],
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
@@ -791,6 +849,34 @@ def _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey,
     advice = evaluation.recommendation(drifted, moved, e["psi_watch"], e["psi_refit"], active)
     return SimpleNamespace(later=later, table=table_later, matrix=matrix, moved=moved, active=active,
                            drifted=drifted, advice=advice)
+
+
+def _against_baseline(cfg, paths, customers, clustered_on):
+    """This run's customers against the baseline run's (``cluster.baseline``): who moved between segments,
+    who is new or gone, the spend that moved, the drift of each feature (PSI) and whether to re-fit."""
+    from custseg import evaluate as evaluation
+    from custseg import published
+
+    cluster = io.read(paths, "cluster")
+    if not cluster.get("baseline"):
+        return None
+    e = cfg["evaluate"]
+    before = published.load(cluster["baseline"]["folder"]).customers()
+    matrix = evaluation.transitions(before, customers)
+    moved = evaluation.flows(matrix)
+    shared = [c for c in clustered_on if c in before.columns]
+    drifted = evaluation.drift(before, customers, shared, bins=e["psi_bins"])
+    advice = evaluation.recommendation(drifted, moved, e["psi_watch"], e["psi_refit"])
+    both = before[["customer_id", "segment"]].merge(customers[["customer_id", "segment", *(
+        ["monetary"] if "monetary" in customers else [])]], on="customer_id", suffixes=("_before", ""))
+    changed = both["segment_before"] != both["segment"]
+    summary = {"run": cluster["baseline"]["run"], "refit": cluster["baseline"]["refit"],
+               "customers_before": len(before), "customers_now": len(customers),
+               "returning": len(both), "new": int(len(customers) - len(both)), "gone": int(len(before) - len(both)),
+               "moved": int(changed.sum()), "moved_share": round(float(changed.mean()), 4) if len(both) else None,
+               "spend_moved": round(float(both.loc[changed, "monetary"].sum()), 2) if "monetary" in both else None,
+               **advice}
+    return SimpleNamespace(matrix=matrix, moved=moved, drifted=drifted, summary=summary)
 
 
 def _shown(value: float, spec: str) -> str:

@@ -30,6 +30,7 @@ from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
 from custseg import config, i18n, io, personas, pipeline, scoring
+from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
 
@@ -207,6 +208,10 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     overrides = overrides or {}
     cfg = config.load(config_path, overrides)  # fail fast on a bad config, before starting kernels
     cfg["run"] = name or cfg["name"]
+    if cfg["cluster"]["baseline"] in (cfg["run"], str(Path(cfg["paths"]["workdir"] or PROJECT_ROOT) / "reports" /
+                                                        cfg["run"])):
+        raise ConfigError(f"cluster.baseline names this run ('{cfg['run']}'): give an earlier run, and this one "
+                          "another --name")
     if workdir:
         cfg["paths"]["workdir"] = str(Path(workdir).resolve())
     try:
@@ -246,7 +251,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
                 timings[nb.stem] = round(time.perf_counter() - t0, 2)
             timings["total"] = round(time.perf_counter() - started, 2)
             build_paths = io.run_paths(cfg)
-            scoring.publish(cfg, build_paths)  # the model goes with its report: `custseg assign` reads it there
+            publishing.publish(cfg, build_paths)  # the model goes with its report: `custseg assign` reads it there
             summary = _summary(build_paths)
             io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": io.versions(),
                            "timings_s": timings, "reused": sorted(reused), "row_counts": summary["counts"],
@@ -327,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--from", dest="start", metavar="STAGE",
                    help="re-run from this stage (05_cluster, 5 or cluster), reusing the earlier stages of the same "
                         "run when their inputs have not changed")
+    r.add_argument("--baseline", metavar="RUN",
+                   help="an earlier run of this config: its saved model assigns this run's customers (segment "
+                        "numbers and names keep their meaning) and 07 compares the two runs (cluster.baseline)")
+    r.add_argument("--refit", action="store_true",
+                   help="with --baseline: fit the segments afresh and match them to the baseline's (cluster.refit)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
     a = sub.add_parser("assign", help="assign the customers of a file to the segments of a published run")
     a.add_argument("run", help="the run's report folder (reports/<run>/) or its name")
@@ -360,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
                        args.max_customers)
             return 0
         overrides = dict(config.parse_override(item) for item in args.overrides)
+        if args.baseline:
+            overrides["cluster.baseline"] = args.baseline
+        if args.refit:
+            overrides["cluster.refit"] = True
         out = run(args.config, args.name, overrides, args.workdir, start=args.start)
     except KeyboardInterrupt as err:
         print(f"custseg: interrupted. {err}".rstrip(), file=sys.stderr)

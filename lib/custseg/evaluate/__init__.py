@@ -36,10 +36,20 @@ from custseg.evaluate.holdout import (
     winner,
     with_outcomes,
 )
-from custseg.evaluate.migration import activity, align, drift, flows, psi, recommendation, transitions
+from custseg.evaluate.migration import (
+    activity,
+    align,
+    drift,
+    flows,
+    match_segments,
+    psi,
+    recommendation,
+    transitions,
+)
 from custseg.evaluate.scorecard import CRITERIA, eta_squared, reach, scorecard, separation, solution_summary, verdict
 
 __all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "drift", "eta_squared", "flows", "holdout_outcomes",
-           "kmeans_log_rfm", "margins", "outcome_separation", "outcomes", "pooled_rfm", "psi", "reach",
+           "kmeans_log_rfm", "margins", "match_segments", "outcome_separation", "outcomes", "pooled_rfm", "psi",
+           "reach",
            "recommendation", "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner",
            "with_outcomes"]

@@ -27,6 +27,33 @@ def align(table: pd.DataFrame, names: list[str] | np.ndarray) -> pd.DataFrame:
     return table.assign(**{c: 0.0 for c in missing})[names]
 
 
+def match_segments(new, old) -> dict[int, int]:
+    """Number the segments of a new fit after those of an earlier one: one to one, by shared customers.
+
+    ``new`` and ``old`` are the same customers' segments in the new fit and in the earlier model (−1: noise).
+    The pairs that share the most customers in total are matched (the assignment problem on the overlap
+    counts, solved exactly by :func:`scipy.optimize.linear_sum_assignment`); a new segment with no partner
+    sharing a customer gets a number after the earlier ones.
+
+    Returns
+    -------
+    dict
+        New segment → its number (the earlier segment's where matched); −1 stays −1.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    new, old = np.asarray(new), np.asarray(old)
+    a, b = sorted(set(new[new >= 0].tolist())), sorted(set(old[old >= 0].tolist()))
+    overlap = np.array([[np.sum((new == i) & (old == j)) for j in b] for i in a]).reshape(len(a), len(b))
+    rows, cols = linear_sum_assignment(-overlap)
+    out = {a[r]: b[c] for r, c in zip(rows, cols, strict=True) if overlap[r, c] > 0}
+    following = max(b, default=-1) + 1
+    for i in a:
+        if i not in out:
+            out[i], following = following, following + 1
+    return {**out, -1: -1}
+
+
 def transitions(before: pd.DataFrame, after: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
     """Customers by segment at the first snapshot (rows) and at the later one (columns).
 

@@ -1,0 +1,121 @@
+"""A published run's model (``reports/<run>/model/``): written when ``custseg run`` publishes the report,
+read back by :mod:`custseg.scoring` (assigning new customers) and by a later run that uses it as its
+baseline (``cluster.baseline``).
+
+``segmenter.joblib`` is the fitted model; ``model.json`` is the model card: the features and their kinds,
+the segments and their names, the snapshot rule and the versions it was fitted with. The report and its
+model always belong together: a later run that fails leaves both as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from custseg import io
+from custseg.config import PROJECT_ROOT, from_dict
+from custseg.errors import ConfigError
+
+MODEL_DIR = "model"
+SEGMENTER_FILE, CARD_FILE, FEATURES_FILE = "segmenter.joblib", "model.json", "customers"
+# a model pickled by another scikit-learn may load and predict differently: these must match the card
+PINNED = ("scikit-learn",)
+
+
+def publish(cfg: dict, paths: io.RunPaths) -> Path:
+    """Write the run's fitted model and its model card into the report folder (``model/``).
+
+    Returns
+    -------
+    Path
+        The model folder.
+    """
+    segmenter = io.read(paths, "segmenter")
+    features = io.read(paths, "features")
+    snapshot = io.read(paths, "snapshot")
+    names = list(segmenter.feature_names_in_)
+    kinds = []
+    for name in names:
+        column = features[name]
+        if pd.api.types.is_numeric_dtype(column):
+            kinds.append({"name": name, "kind": "numeric"})
+        else:
+            kinds.append({"name": name, "kind": "categorical", "labels": sorted(column.dropna().astype(str).unique())})
+    cards = io.read(paths, "personas")
+    total = sum(c["customers"] for c in cards) or 1
+    card = {
+        "run": cfg["run"],
+        "published": dt.datetime.now().isoformat(timespec="seconds"),
+        "snapshot_date": snapshot["snapshot_date"],
+        "snapshot_rule": (f"snapshot_date {cfg['snapshot_date']} (set in the config)" if cfg["snapshot_date"] else
+                          "the day after the last transaction of the input" if snapshot["has_log"] else "today"),
+        "has_log": bool(snapshot["has_log"]),
+        "algorithm": segmenter.algorithm, "k": int(segmenter.k_),
+        "expected_value": getattr(segmenter, "value_model_", None) is not None,
+        "features": kinds,
+        "segments": [{"segment_id": int(c["segment"]), "segment_name": c["name"], "customers": int(c["customers"]),
+                      "share": round(c["customers"] / total, 4)} for c in cards],
+        "versions": io.versions(),
+    }
+    folder = paths.reports / MODEL_DIR
+    io.save_model(segmenter, folder / SEGMENTER_FILE)
+    io.write_json(card, folder / CARD_FILE)
+    # each customer's features and segment: what a later run's drift and migration compare against
+    segments = io.read(paths, "segments")[["customer_id", "segment"]]
+    io.write_table(features[["customer_id", *names]].merge(segments, on="customer_id"), folder, FEATURES_FILE)
+    return folder
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A published run's model, model card and config."""
+
+    folder: Path  # reports/<run>/
+    card: dict
+    segmenter: object
+    config: dict
+
+    @property
+    def features(self) -> list[str]:
+        return [f["name"] for f in self.card["features"]]
+
+    def customers(self) -> pd.DataFrame:
+        """The run's customers: id, the features it clustered on and their segment."""
+        return io.read_table(self.folder / MODEL_DIR / f"{FEATURES_FILE}.parquet")
+
+    @property
+    def names(self) -> dict[int, str]:
+        return {s["segment_id"]: s["segment_name"] for s in self.card["segments"]}
+
+
+def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:
+    """A published run: its report folder (``reports/<run>/``), or its name under ``workdir``'s ``reports/``.
+
+    Raises
+    ------
+    ConfigError
+        No such published run, a run published without a model, or a model fitted with another
+        scikit-learn than the one installed (it may predict differently).
+    """
+    folder = Path(run)
+    if not (folder / "run.json").is_file():
+        folder = Path(workdir or PROJECT_ROOT) / "reports" / str(run)
+    if not (folder / "run.json").is_file():
+        raise ConfigError(f"no published run '{run}': give its report folder (reports/<run>/, holding run.json) "
+                          f"or its name with --workdir (looked in {folder.parent})")
+    model = folder / MODEL_DIR
+    if not (model / CARD_FILE).is_file():
+        raise ConfigError(f"run {folder} was published without its model (by an older custseg): run it again "
+                          "with `custseg run CONFIG` to publish one")
+    card = io.read_json(model / CARD_FILE)
+    installed = io.versions()
+    differ = [f"{name} {card['versions'].get(name)} (the run) vs {installed.get(name)} (installed)"
+              for name in PINNED if card["versions"].get(name) != installed.get(name)]
+    if differ:
+        raise ConfigError(f"run {folder} was fitted with another version: {'; '.join(differ)}. Install the run's "
+                          "version (pip install scikit-learn==…) or run the config again to refit")
+    config = from_dict(io.read_json(folder / "run.json")["config"])
+    return SavedRun(folder, card, io.load_model(model / SEGMENTER_FILE), config)
