@@ -214,6 +214,19 @@ def save_figure(fig, paths: RunPaths, name: str, alt: str | None = None) -> Path
     return path
 
 
+def figure_data_uri(fig) -> str:
+    """A figure as a PNG data URI, for a page that must stand alone (the history page); the figure is closed."""
+    import base64
+    import io as stdio
+
+    import matplotlib.pyplot as plt
+
+    buffer = stdio.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def figure_info(path: Path) -> dict[str, str]:
     """Title and alt text stored in a figure by :func:`save_figure` (the file name when there are none)."""
     from PIL import Image

@@ -547,7 +547,9 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     baseline = _baseline(c, paths, table) if c["baseline"] else None
     if baseline is not None and not c["refit"]:  # the baseline's model, unchanged: its segments, its numbers
         segmenter, columns, dropped, absent = baseline.segmenter, baseline.features, [], []
-        labels = segmenter.predict(table[columns])
+        # this run's customers and no sweep of its own: the notebook's views are of this run
+        labels = segmenter.labels_ = segmenter.predict(table[columns])
+        segmenter.sweep_ = None
         reason = (f"The segments of the baseline run '{c['baseline']}': its saved model assigned these customers, "
                   "so segment numbers and names keep their meaning (cluster.refit: true fits afresh).")
     try:
@@ -749,7 +751,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
         io.write(paths, "baseline_drift", against.drifted.reset_index())
     io.write(paths, "evaluate", summary)
     _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
-                       summary["validation"]["suggestion"], summary["outcomes_text"])
+                       summary["validation"]["suggestion"], summary["outcomes_text"], summary["baseline"])
     eta = (comparison.pivot(index="method", columns="outcome", values="eta2") if len(comparison)
            else pd.DataFrame(columns=list(evaluation.OUTCOMES)))
     running.done({"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": contest["wins"],
@@ -761,6 +763,8 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                   "holdout_start": start, "eta2": {m: {o: round(float(v), 4) for o, v in row.items()}
                                                    for m, row in eta.iterrows()},
                   "drift": None if migration is None else migration.advice["status"],
+                  "baseline": None if against is None else {k: against.summary[k] for k in (
+                      "run", "refit", "returning", "new", "gone", "moved", "moved_share", "status")},
                   "outcomes": {r["outcome"]: {"eta2": round(r["eta2"], 4), "separated": r["separated"]}
                                for r in summary["outcomes"]}})
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
@@ -907,7 +911,7 @@ def _suggestion(cfg: dict, contest: dict, k: int) -> str:
 
 
 def _evaluate_headline(paths, solution, contest, comparison, methods, start, snapshot, migration,
-                       suggestion: str = "", outcomes_text: str = "") -> None:
+                       suggestion: str = "", outcomes_text: str = "", against: dict | None = None) -> None:
     """The index page's block for 07 (``reports/<run>/headlines/07_evaluate.json``)."""
     items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
              {"label": "holdout test against the simple rivals",
@@ -921,6 +925,12 @@ def _evaluate_headline(paths, solution, contest, comparison, methods, start, sna
     if migration is not None:
         items.append({"label": f"drift by {migration.later}", "value": migration.advice["status"]})
         text += f" Migration to {migration.later}: {migration.advice['status']}."
+    if against is not None:
+        moved = f"{against['moved_share'] or 0:.0%} moved · {against['status']}"
+        items.append({"label": f"against run {against['run']}", "value": moved})
+        text += (f" Against the baseline run {against['run']}: {against['moved']:,} of {against['returning']:,} "
+                 f"returning customers changed segment, {against['new']:,} are new and {against['gone']:,} gone; "
+                 f"{against['reason']}")
     rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
     io.write_json({"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
                    "table": [{"method": r.method, "segments": r.segments,

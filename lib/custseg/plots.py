@@ -235,6 +235,20 @@ def heatmap(table: pd.DataFrame, title: str, fmt: str = ".0f", center: float | N
     return fig
 
 
+def transitions(matrix: pd.DataFrame, title: str):
+    """A transition matrix (:func:`custseg.evaluate.transitions`) as shares of each row, as a heatmap."""
+    shares = matrix.div(matrix.sum(axis=1).replace(0, 1), axis=0)
+    shares.index, shares.columns = [str(i) for i in shares.index], [str(c) for c in shares.columns]
+    return heatmap(shares, title, fmt=".0%", center=None, cmap="Blues")
+
+
+def drift(drifted: pd.DataFrame, title: str):
+    """PSI per segment and feature (:func:`custseg.evaluate.drift`) as a heatmap, features as rows."""
+    heat = drifted.copy()
+    heat.index = [str(i) for i in heat.index]
+    return heatmap(heat.T, title, fmt=".2f", center=None, cmap="Reds")
+
+
 def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylabel: str = ""):
     """A heatmap of index values (100 = average) on a ratio colour scale, annotated with the indexes.
 
@@ -250,4 +264,19 @@ def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylab
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    return fig
+
+
+def history(table: pd.DataFrame):
+    """Each segment's share of customers over a config's runs (``table`` from :func:`custseg.history.sizes`)."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    runs = list(dict.fromkeys(table["run"]))
+    for (segment, name), rows in table.groupby(["segment_id", "segment_name"], sort=True):
+        shares = rows.set_index("run")["share"].reindex(runs)
+        ax.plot(runs, shares.to_numpy(), marker="o", label=f"{segment} · {name}")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel("share of customers")
+    ax.set_xlabel("run")
+    ax.set_title("Segment sizes over the runs")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
     return fig

@@ -57,7 +57,9 @@ def publish(cfg: dict, paths: io.RunPaths) -> Path:
         "expected_value": getattr(segmenter, "value_model_", None) is not None,
         "features": kinds,
         "segments": [{"segment_id": int(c["segment"]), "segment_name": c["name"], "customers": int(c["customers"]),
-                      "share": round(c["customers"] / total, 4)} for c in cards],
+                      "share": round(c["customers"] / total, 4),
+                      "value_share": None if c.get("value_share") is None else round(float(c["value_share"]), 4)}
+                     for c in cards],
         "versions": io.versions(),
     }
     folder = paths.reports / MODEL_DIR

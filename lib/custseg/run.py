@@ -29,7 +29,7 @@ import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
-from custseg import config, i18n, io, personas, pipeline, scoring
+from custseg import config, history, i18n, io, personas, pipeline, scoring
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
@@ -275,6 +275,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
             raise
         _publish(building, published)
         shutil.rmtree(failed, ignore_errors=True)
+        io.write_text(history.render(cfg, published.parent), published.parent / history.page_name(cfg))
     return published
 
 
@@ -310,7 +311,7 @@ def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict)
     colors = plots.segment_colors()
     cards = summary["cards"]
     return i18n.render(
-        "index.html.j2", language, cfg=cfg, steps=steps, colors=colors,
+        "index.html.j2", language, cfg=cfg, steps=steps, colors=colors, history_page=history.page_name(cfg),
         figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
         cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
         scale=max([c["value_share"] or 0 for c in cards] + [c["share"] for c in cards] + [1e-9]),

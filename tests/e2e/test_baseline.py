@@ -5,9 +5,10 @@ import copy
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from custseg import config, evaluate, io, pipeline
+from custseg import config, evaluate, history, io, pipeline
 from custseg import published as publishing
 from custseg.errors import StageError
 
@@ -19,7 +20,7 @@ def _published(cfg: dict, name: str, **cluster) -> tuple[dict, io.RunPaths, dict
     cfg["cluster"].update(stability_runs=0, **cluster)
     paths = io.run_paths(cfg).make()
     out = pipeline.run_stages(cfg, paths)
-    io.write_json({"config": config.redacted(cfg)}, paths.reports / "run.json")
+    io.write_json({"config": config.redacted(cfg), "stages": pipeline.metrics(paths)}, paths.reports / "run.json")
     publishing.publish(cfg, paths)
     return cfg, paths, out
 
@@ -39,6 +40,7 @@ def test_the_baseline_model_keeps_segment_numbers_and_names(tiny_cfg, january):
     assert (out["05_cluster"].segments["segment"].to_numpy() ==
             baseline.segmenter.predict(table[baseline.features])).all()
     assert out["05_cluster"].columns == baseline.features
+    assert (out["05_cluster"].segmenter.labels_ == out["05_cluster"].segments["segment"].to_numpy()).all()
     assert "baseline run '2025-06'" in out["05_cluster"].summary["reason"]
     names = {c["segment"]: c["name"] for c in out["06_personas"].cards}
     assert all(names[s] == baseline.names[s] for s in names)
@@ -91,3 +93,39 @@ def test_a_baseline_formed_on_other_features_is_refused(tiny_cfg, january):
     cfg["cluster"]["baseline"] = "no-such-run"
     with pytest.raises(StageError, match="cluster.baseline: no published run 'no-such-run'"):
         pipeline.segment(cfg, paths)
+
+
+def test_the_history_page_lists_every_run_of_the_config(tiny_cfg, january):
+    _, paths, _ = _published(tiny_cfg, "2026-01", baseline="2025-06")
+    runs = history.runs(paths.reports.parent, tiny_cfg["name"])
+    names = [r["run"] for r in runs]
+    assert names[0] == "2025-06" and "2026-01" in names  # oldest snapshot first
+    latest = next(r for r in runs if r["run"] == "2026-01")
+    assert latest["fit"] == "assigned with the model of 2025-06" and latest["against"]["returning"] > 0
+    assert runs[0]["fit"] == "fitted afresh" and runs[0]["against"] is None
+    assert not [r for r in history.runs(paths.reports.parent, "another-config")]
+    page = history.render(tiny_cfg, paths.reports.parent)
+    assert 'href="2026-01/index.html"' in page and "data:image/png;base64," in page
+    sizes = history.sizes(runs)
+    assert set(sizes["run"]) == set(names) and ((sizes.groupby("run")["share"].sum() - 1).abs() < 1e-3).all()
+
+
+def test_custseg_run_with_a_baseline_publishes_the_comparison_and_the_history(tiny_report):
+    from custseg import run
+
+    workdir, report = tiny_report
+    assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "--workdir", str(workdir),
+                     "--name", "r-next", "--baseline", "r"]) == 0
+    nxt = workdir / "reports" / "r-next"
+    baseline = publishing.load(report)
+    ours = pd.read_csv(nxt / "segments.csv", dtype={"customer_id": "str"}, encoding="utf-8-sig")
+    theirs = pd.read_csv(report / "segments.csv", dtype={"customer_id": "str"}, encoding="utf-8-sig")
+    same = ours.merge(theirs, on="customer_id", suffixes=("", "_baseline"))
+    assert len(same) == len(ours) and (same["segment_id"] == same["segment_id_baseline"]).all()  # same data
+    assert set(ours["segment_name"]) <= set(baseline.names.values())
+    assert "Against the baseline run r:" in (nxt / "index.html").read_text(encoding="utf-8")
+    assert "07_baseline_transitions.png" in {p.name for p in (nxt / "figures").iterdir()}
+    page = (workdir / "reports" / "tiny-history.html").read_text(encoding="utf-8")
+    assert 'href="r/index.html"' in page and 'href="r-next/index.html"' in page
+    assert "assigned with the model of r" in page
+    assert 'href="../tiny-history.html"' in (nxt / "index.html").read_text(encoding="utf-8")

@@ -1,0 +1,57 @@
+"""The history of a config's runs (动态更新 · 持续优化): every published run of the config on one page —
+segment sizes and value shares over time, how each run relates to the one before (assigned with its model,
+refitted and matched, or fitted afresh), who moved between them and what the drift said.
+
+It reads what each run published (``reports/<run>/run.json`` and ``model/``); :func:`render` builds the
+page ``reports/<config name>-history.html`` that every run's index links to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from custseg import i18n, io, published
+
+
+def page_name(cfg: dict) -> str:
+    """The history page's file name, next to the runs' report folders."""
+    return f"{cfg['name']}-history.html"
+
+
+def runs(reports: Path, name: str) -> list[dict]:
+    """Every published run of the config ``name`` under ``reports/`` (with a model), oldest snapshot first."""
+    found = []
+    for folder in sorted(p for p in reports.iterdir() if p.is_dir() and (p / "run.json").is_file()):
+        record = io.read_json(folder / "run.json")
+        card_path = folder / published.MODEL_DIR / published.CARD_FILE
+        if record.get("config", {}).get("name") != name or not card_path.is_file():
+            continue
+        card = io.read_json(card_path)
+        baseline = (record.get("config", {}).get("cluster") or {}).get("baseline")
+        against = ((record.get("stages") or {}).get("07_evaluate") or {}).get("baseline")
+        refit = bool((record.get("config", {}).get("cluster") or {}).get("refit"))
+        fit = ("fitted afresh" if not baseline else f"refitted, matched to {baseline}" if refit else
+               f"assigned with the model of {baseline}")
+        found.append({"run": folder.name, "snapshot": card["snapshot_date"], "published": card["published"],
+                      "k": card["k"], "segments": card["segments"], "baseline": baseline, "fit": fit,
+                      "against": against})
+    return sorted(found, key=lambda r: (r["snapshot"], r["published"]))
+
+
+def sizes(history: list[dict]) -> pd.DataFrame:
+    """One row per run and segment: run, snapshot, segment id and name, customers, share, value share."""
+    rows = [{"run": r["run"], "snapshot": r["snapshot"], **s} for r in history for s in r["segments"]]
+    return pd.DataFrame(rows, columns=["run", "snapshot", "segment_id", "segment_name", "customers", "share",
+                                       "value_share"])
+
+
+def render(cfg: dict, reports: Path) -> str:
+    """The history page of ``cfg``'s config (every published run under ``reports``) as HTML."""
+    from custseg import plots
+
+    history = runs(reports, cfg["name"])
+    table = sizes(history)
+    chart = io.figure_data_uri(plots.history(table)) if table["run"].nunique() > 1 else None
+    return i18n.render("history.html.j2", cfg["language"], cfg=cfg, history=history, table=table, chart=chart)
