@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/demo.yaml
 
-.PHONY: report test test-fast lab lint bench clean install
+.PHONY: report test test-fast lab lint bench clean install monthly
 
 install: $(STAMP)
 
@@ -18,6 +18,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 report: $(STAMP)
 	$(BIN)/custseg run $(CONFIG)
+
+# the monthly loop on the demo: three snapshots, each run against the one before -> reports/demo_monthly-history.html
+monthly: $(STAMP)
+	$(BIN)/custseg run configs/demo_monthly.yaml --name 2025-06
+	$(BIN)/custseg run configs/demo_monthly.yaml --name 2025-09 --set snapshot_date=2025-10-01 --baseline 2025-06
+	$(BIN)/custseg run configs/demo_monthly.yaml --name 2025-12 --set snapshot_date=2026-01-01 --baseline 2025-09
 
 # every tier: unit, notebooks (papermill on the tiny config), e2e (custseg run; Spark and browser when installed)
 test: $(STAMP)
