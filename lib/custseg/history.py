@@ -53,5 +53,6 @@ def render(cfg: dict, reports: Path) -> str:
 
     history = runs(reports, cfg["name"])
     table = sizes(history)
+    plots.style()  # the house style, and a CJK font for Chinese segment names
     chart = io.figure_data_uri(plots.history(table)) if table["run"].nunique() > 1 else None
     return i18n.render("history.html.j2", cfg["language"], cfg=cfg, history=history, table=table, chart=chart)

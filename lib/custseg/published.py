@@ -21,8 +21,9 @@ from custseg.errors import ConfigError
 
 MODEL_DIR = "model"
 SEGMENTER_FILE, CARD_FILE, FEATURES_FILE = "segmenter.joblib", "model.json", "customers"
-# a model pickled by another scikit-learn may load and predict differently: these must match the card
-PINNED = ("scikit-learn",)
+# a model pickled by another scikit-learn may load and predict differently; another custseg minor version
+# may compute the features differently: a run's model is used only with the versions it was fitted with
+PINNED = {"scikit-learn": 3, "custseg": 2}  # package → how many leading parts of the version must match
 
 
 def publish(cfg: dict, paths: io.RunPaths) -> Path:
@@ -115,9 +116,10 @@ def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:
     card = io.read_json(model / CARD_FILE)
     installed = io.versions()
     differ = [f"{name} {card['versions'].get(name)} (the run) vs {installed.get(name)} (installed)"
-              for name in PINNED if card["versions"].get(name) != installed.get(name)]
+              for name, parts in PINNED.items() if str(card["versions"].get(name)).split(".")[:parts] !=
+              str(installed.get(name)).split(".")[:parts]]
     if differ:
         raise ConfigError(f"run {folder} was fitted with another version: {'; '.join(differ)}. Install the run's "
-                          "version (pip install scikit-learn==…) or run the config again to refit")
+                          "versions (pip install scikit-learn==… custseg==…) or run the config again to refit")
     config = from_dict(io.read_json(folder / "run.json")["config"])
     return SavedRun(folder, card, io.load_model(model / SEGMENTER_FILE), config)

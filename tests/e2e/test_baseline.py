@@ -5,7 +5,6 @@ import copy
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from custseg import config, evaluate, history, io, pipeline
@@ -110,22 +109,37 @@ def test_the_history_page_lists_every_run_of_the_config(tiny_cfg, january):
     assert set(sizes["run"]) == set(names) and ((sizes.groupby("run")["share"].sum() - 1).abs() < 1e-3).all()
 
 
-def test_custseg_run_with_a_baseline_publishes_the_comparison_and_the_history(tiny_report):
+def test_the_notebooks_show_a_run_against_its_baseline(tiny_cfg, january, tmp_path):
+    """05 and 07 as `custseg run --baseline` runs them (papermill), on an in-process run and its baseline."""
+    import json
+
+    import nbformat
+
     from custseg import run
 
-    workdir, report = tiny_report
-    assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "--workdir", str(workdir),
-                     "--name", "r-next", "--baseline", "r"]) == 0
-    nxt = workdir / "reports" / "r-next"
-    baseline = publishing.load(report)
-    ours = pd.read_csv(nxt / "segments.csv", dtype={"customer_id": "str"}, encoding="utf-8-sig")
-    theirs = pd.read_csv(report / "segments.csv", dtype={"customer_id": "str"}, encoding="utf-8-sig")
-    same = ours.merge(theirs, on="customer_id", suffixes=("", "_baseline"))
-    assert len(same) == len(ours) and (same["segment_id"] == same["segment_id_baseline"]).all()  # same data
-    assert set(ours["segment_name"]) <= set(baseline.names.values())
-    assert "Against the baseline run r:" in (nxt / "index.html").read_text(encoding="utf-8")
-    assert "07_baseline_transitions.png" in {p.name for p in (nxt / "figures").iterdir()}
-    page = (workdir / "reports" / "tiny-history.html").read_text(encoding="utf-8")
-    assert 'href="r/index.html"' in page and 'href="r-next/index.html"' in page
-    assert "assigned with the model of r" in page
-    assert 'href="../tiny-history.html"' in (nxt / "index.html").read_text(encoding="utf-8")
+    cfg, paths, _ = _published(tiny_cfg, "2026-02", baseline="2025-06")
+    parameters = {"config_path": str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "run_name": "2026-02",
+                  "overrides": json.dumps({"cluster.baseline": "2025-06", "cluster.stability_runs": 0}),
+                  "workdir": cfg["paths"]["workdir"], "report_dir": str(tmp_path)}
+    text = {}
+    for stem in ("05_cluster", "07_evaluate"):
+        run.execute(run.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
+        cells = nbformat.read(tmp_path / f"{stem}.ipynb", as_version=4).cells
+        outputs = [o for c in cells for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.get("output_type") == "error"], stem
+        text[stem] = " ".join(o.get("text", "") for o in outputs)
+    assert "baseline run '2025-06'" in text["05_cluster"]
+    assert "baseline run 2025-06:" in text["07_evaluate"] and "recommendation:" in text["07_evaluate"]
+    assert (tmp_path / "figures" / "07_baseline_transitions.png").is_file()
+    index = run.render_index(cfg, paths, ["05_cluster", "07_evaluate"], run._summary(paths))
+    assert "Against the baseline run 2025-06:" in index and 'href="../tiny-history.html"' in index
+
+
+def test_the_cli_passes_baseline_and_refit_to_the_config(tmp_path, capsys):
+    from custseg import run
+
+    tiny = str(config.PROJECT_ROOT / "configs" / "tiny.yaml")
+    assert run.main(["run", tiny, "--workdir", str(tmp_path), "--name", "x", "--baseline", "x"]) == 1
+    assert "cluster.baseline names this run ('x')" in capsys.readouterr().err
+    assert run.main(["run", tiny, "--workdir", str(tmp_path), "--refit"]) == 1
+    assert "set cluster.baseline (--baseline RUN) too" in capsys.readouterr().err
