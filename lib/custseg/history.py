@@ -42,9 +42,30 @@ def runs(reports: Path, name: str) -> list[dict]:
 
 def sizes(history: list[dict]) -> pd.DataFrame:
     """One row per run and segment: run, snapshot, segment id and name, customers, share, value share."""
-    rows = [{"run": r["run"], "snapshot": r["snapshot"], **s} for r in history for s in r["segments"]]
+    rows = [{"run": r["run"], "snapshot": r["snapshot"], **s} for r in history
+            for s in sorted(r["segments"], key=lambda s: s["segment_id"])]
     return pd.DataFrame(rows, columns=["run", "snapshot", "segment_id", "segment_name", "customers", "share",
                                        "value_share"])
+
+
+KEY_FEATURES = 3  # the first clustered numeric features drawn over the runs
+
+
+def feature_means(reports: Path, history: list[dict], n: int = KEY_FEATURES) -> pd.DataFrame:
+    """One row per run, segment and key feature: the segment's mean of that feature in that run (the first
+    ``n`` numeric features the latest run clustered on)."""
+    rows = []
+    for r in history:
+        saved = published.load(reports / r["run"])
+        numeric = [f["name"] for f in saved.card["features"] if f["kind"] == "numeric"]
+        rows.append((r["run"], saved.customers(), numeric))
+    if not rows:
+        return pd.DataFrame(columns=["run", "segment_id", "feature", "mean"])
+    key = rows[-1][2][:n]
+    out = [pd.DataFrame({"run": run, "segment_id": means.index, "feature": feature, "mean": means.to_numpy()})
+           for run, customers, _ in rows for feature in key if feature in customers
+           for means in [customers.groupby("segment")[feature].mean()]]
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["run", "segment_id", "feature", "mean"])
 
 
 def render(cfg: dict, reports: Path) -> str:
@@ -54,5 +75,9 @@ def render(cfg: dict, reports: Path) -> str:
     history = runs(reports, cfg["name"])
     table = sizes(history)
     plots.style()  # the house style, and a CJK font for Chinese segment names
-    chart = io.figure_data_uri(plots.history(table)) if table["run"].nunique() > 1 else None
-    return i18n.render("history.html.j2", cfg["language"], cfg=cfg, history=history, table=table, chart=chart)
+    several = table["run"].nunique() > 1
+    chart = io.figure_data_uri(plots.history(table)) if several else None
+    means = feature_means(reports, history) if several else None
+    features = io.figure_data_uri(plots.history_features(means)) if means is not None and len(means) else None
+    return i18n.render("history.html.j2", cfg["language"], cfg=cfg, history=history, table=table, chart=chart,
+                       features=features)

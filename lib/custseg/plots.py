@@ -280,3 +280,21 @@ def history(table: pd.DataFrame):
     ax.set_title("Segment sizes over the runs")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
     return fig
+
+
+def history_features(means: pd.DataFrame):
+    """Each segment's mean of the key features over the runs, a panel per feature (``means`` from
+    :func:`custseg.history.feature_means`)."""
+    features = list(dict.fromkeys(means["feature"]))
+    runs = list(dict.fromkeys(means["run"]))
+    fig, axes = plt.subplots(1, len(features), figsize=(3.6 * len(features), 3.2), squeeze=False)
+    for ax, feature in zip(axes[0], features, strict=True):
+        for segment, rows in means[means["feature"] == feature].groupby("segment_id"):
+            ax.plot(runs, rows.set_index("run")["mean"].reindex(runs).to_numpy(), marker="o",
+                    label=f"segment {segment}", color=segment_colors()[int(segment) % 10])
+        ax.set_title(feature)
+        ax.set_xlabel("run")
+    axes[0][0].set_ylabel("segment mean")
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.suptitle("Key features per segment over the runs")
+    return fig

@@ -104,7 +104,12 @@ def test_the_history_page_lists_every_run_of_the_config(tiny_cfg, january):
     assert runs[0]["fit"] == "fitted afresh" and runs[0]["against"] is None
     assert not [r for r in history.runs(paths.reports.parent, "another-config")]
     page = history.render(tiny_cfg, paths.reports.parent)
-    assert 'href="2026-01/index.html"' in page and "data:image/png;base64," in page
+    assert 'href="2026-01/index.html"' in page and page.count("data:image/png;base64,") == 2  # sizes, features
+    means = history.feature_means(paths.reports.parent, runs)
+    assert set(means["run"]) == set(names) and means["feature"].nunique() == history.KEY_FEATURES
+    first = publishing.load(paths.reports.parent / "2025-06").customers()
+    row = means[(means["run"] == "2025-06") & (means["segment_id"] == 0) & (means["feature"] == "recency_days")]
+    assert row["mean"].iloc[0] == pytest.approx(first.loc[first["segment"] == 0, "recency_days"].mean())
     sizes = history.sizes(runs)
     assert set(sizes["run"]) == set(names) and ((sizes.groupby("run")["share"].sum() - 1).abs() < 1e-3).all()
 
