@@ -3,8 +3,10 @@ segment numbers and names, 07 shows who moved and what drifted; --refit matches 
 
 import copy
 import datetime as dt
+import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from custseg import config, evaluate, history, io, pipeline
@@ -148,3 +150,36 @@ def test_the_cli_passes_baseline_and_refit_to_the_config(tmp_path, capsys):
     assert "cluster.baseline names this run ('x')" in capsys.readouterr().err
     assert run.main(["run", tiny, "--workdir", str(tmp_path), "--refit"]) == 1
     assert "set cluster.baseline (--baseline RUN) too" in capsys.readouterr().err
+
+
+def test_the_planted_shift_shows_between_runs_against_a_control(tmp_path):
+    """The demo's planted shift (most affluent loyalists stop buying after 2025-07-02) between a run at
+    2025-07-01 and its re-run at 2026-01-01: the loyalists' segment keeps fewer of its customers and drifts
+    more than in a control re-run on the same history without the shift. (The data before the shift is the same
+    with and without it, so one published run is the baseline of both.)"""
+    base = {"demo.n_customers": 2000, "demo.seed": 5, "cluster.k": 6, "cluster.stability_runs": 0}
+    shift = {"demo.shift_persona": "affluent_loyalists", "demo.shift_share": 0.9, "demo.shift_date": "2025-07-02"}
+
+    def published_run(name, overrides, workdir):
+        cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", {**base, **overrides})
+        cfg["paths"]["workdir"] = str(workdir)
+        return _published(cfg, name)
+
+    _, first, _ = published_run("2025-06", {"snapshot_date": "2025-07-01"}, tmp_path / "control")
+    (tmp_path / "shift" / "reports").mkdir(parents=True)
+    shutil.copytree(first.reports, tmp_path / "shift" / "reports" / "2025-06")
+    again = {"snapshot_date": "2026-01-01", "cluster.baseline": "2025-06"}
+    _, _, control = published_run("2025-12", again, tmp_path / "control")
+    _, shifted_paths, shifted = published_run("2025-12", {**again, **shift}, tmp_path / "shift")
+    truth = pd.read_csv(shifted_paths.raw / "ground_truth.csv")
+    loyal = set(truth.loc[truth["persona"] == "affluent_loyalists", "customer_id"])
+    before = publishing.load(first.reports).customers()
+    is_loyal = before["customer_id"].isin(loyal)
+    seg = int(before.loc[is_loyal, "segment"].mode().iloc[0])
+    assert is_loyal[before["segment"] == seg].mean() > 2 * is_loyal.mean(), "a segment where the loyalists gather"
+    stayed = {name: out["07_evaluate"].against.moved.set_index("segment")["stayed"]
+              for name, out in (("control", control), ("shift", shifted))}
+    assert stayed["shift"][seg] <= stayed["control"][seg] - 0.1, {k: v.round(2).to_dict() for k, v in stayed.items()}
+    drift = {name: out["07_evaluate"].against.drifted.loc[seg, "recency_days"]
+             for name, out in (("control", control), ("shift", shifted))}
+    assert drift["shift"] > drift["control"], drift
