@@ -10,6 +10,7 @@ gets the segment the run would have given them.
 from __future__ import annotations
 
 import copy
+import os
 import tempfile
 from pathlib import Path
 
@@ -107,6 +108,12 @@ def features_from_log(saved: SavedRun, log: Path, kind: str | None = None) -> pd
         raise ConfigError(f"run {saved.folder} was formed on a customer table, not a log: give a table with its "
                           "feature columns")
     cfg = copy.deepcopy(saved.config)
+    privacy = cfg["privacy"]
+    if (privacy["key"] == "***" and not os.environ.get(privacy["key_env"])
+            and (privacy["pseudonymise_ids"] or privacy["pii_action"] == "pseudonymise")):
+        # the saved config hides the key: pseudonyms made with another key would be other customers
+        raise ConfigError(f"run {saved.folder} pseudonymised ids with a key written in its config, which a run "
+                          f"does not save: set the same key in the environment variable {privacy['key_env']}")
     old_workdir = Path(cfg["paths"]["workdir"] or PROJECT_ROOT)
     raw = Path(cfg["paths"]["raw"])
     spec = cfg["sources"]["transactions"]

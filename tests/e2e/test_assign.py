@@ -144,3 +144,13 @@ def test_the_http_server_assigns_validates_and_needs_the_key(tiny_report):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_a_log_of_a_run_whose_pseudonymisation_key_was_in_its_config_needs_the_key(tiny_report, monkeypatch):
+    _, report = tiny_report
+    saved = scoring.load(report)
+    config = {**saved.config, "privacy": {**saved.config["privacy"], "key": "***", "pseudonymise_ids": True,
+                                          "key_env": "CUSTSEG_TEST_NO_SUCH_KEY"}}
+    monkeypatch.delenv("CUSTSEG_TEST_NO_SUCH_KEY", raising=False)
+    with pytest.raises(ConfigError, match="set the same key in the environment variable CUSTSEG_TEST_NO_SUCH_KEY"):
+        scoring.features_from_log(scoring.SavedRun(saved.folder, saved.card, saved.segmenter, config), report)
