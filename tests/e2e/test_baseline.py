@@ -20,7 +20,7 @@ def _published(cfg: dict, name: str, **cluster) -> tuple[dict, io.RunPaths, dict
     cfg["run"] = name
     cfg["cluster"].update(stability_runs=0, **cluster)
     paths = io.run_paths(cfg).make()
-    out = pipeline.run_stages(cfg, paths)
+    out = pipeline.run_stages(cfg, paths, skip=("03_describe",))  # 03 only describes
     io.write_json({"config": config.redacted(cfg), "stages": pipeline.metrics(paths)}, paths.reports / "run.json")
     publishing.publish(cfg, paths)
     return cfg, paths, out

@@ -56,18 +56,30 @@ def test_churn_separates_the_segments_it_was_not_formed_on(subscribers):
     assert kinds["Contract"] == "ordinal" and kinds["Partner"] == "binary" and kinds["PaymentMethod"] == "categorical"
 
 
-def test_the_survey_example_runs_from_the_cli_and_segments_on_its_factors(tmp_path):
+def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_factors(tmp_path):
+    """The survey example through the stages, then 04 (factor analysis), 05 and 06 as `custseg run` runs them
+    (papermill): the notebooks that differ for a survey (the whole run is `custseg run` on the subscribers above)."""
+    from custseg import io, pipeline
+
     survey = config.PROJECT_ROOT / "configs" / "survey_example.yaml"
-    assert run.main(["run", str(survey), "--workdir", str(tmp_path), "--name", "survey",
-                     "--set", "demo.n_customers=900", "--set", "cluster.stability_runs=2"]) == 0
-    processed, reports = tmp_path / "data" / "processed" / "survey", tmp_path / "reports" / "survey"
-    features = json.loads((processed / "cluster.json").read_text())["features"]
-    assert features and all(f.startswith("factor_") for f in features)
-    assert len(features) == 3  # the three planted attitudes
-    assert json.loads((processed / "factors.json").read_text())["suitability"]["suitable"]
-    html = (reports / "04_features.html").read_text(encoding="utf-8")
-    assert "KMO" in html and "Bartlett" in html and "parallel analysis" in html.lower()
-    for card in (reports / "personas").glob("*.md"):
-        text = card.read_text(encoding="utf-8")
-        assert not NOT_IN_THIS_DATA.search(text), (card.name, NOT_IN_THIS_DATA.search(text).group())
-    assert "likely_to_recommend" in (reports / "07_evaluate.html").read_text(encoding="utf-8")
+    overrides = {"demo.n_customers": 900, "cluster.stability_runs": 0}
+    cfg = config.load(survey, overrides)
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "survey"
+    out = pipeline.run_stages(cfg, io.run_paths(cfg).make())
+    features = out["05_cluster"].columns
+    assert len(features) == 3 and all(f.startswith("factor_") for f in features)  # the three planted attitudes
+    assert out["04_features"].factors["suitability"]["suitable"]
+    parameters = {"config_path": str(survey), "run_name": "survey", "overrides": json.dumps(overrides),
+                  "workdir": str(tmp_path), "report_dir": str(tmp_path / "report")}
+    text = {}
+    for stem in ("04_features", "05_cluster", "06_personas"):
+        run.execute(run.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
+        outputs = [o for c in nbformat.read(tmp_path / f"{stem}.ipynb", as_version=4).cells
+                   for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.get("output_type") == "error"], stem
+        text[stem] = " ".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "KMO" in text["04_features"] and "Bartlett" in text["04_features"]
+    assert (tmp_path / "report" / "figures").is_dir() and any((tmp_path / "report" / "figures").glob("04_*scree*"))
+    for card in (tmp_path / "report" / "personas").glob("*.md"):
+        card_text = card.read_text(encoding="utf-8")
+        assert not NOT_IN_THIS_DATA.search(card_text), (card.name, NOT_IN_THIS_DATA.search(card_text).group())
