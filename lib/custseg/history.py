@@ -35,7 +35,8 @@ def runs(reports: Path, name: str) -> list[dict]:
         fit = ("fitted afresh" if not baseline else f"refitted, matched to {baseline}" if refit else
                f"assigned with the model of {baseline}")
         found.append({"run": folder.name, "snapshot": card["snapshot_date"], "published": card["published"],
-                      "k": card["k"], "segments": card["segments"], "baseline": baseline, "fit": fit,
+                      "k": card["k"], "segments": card["segments"], "features": card["features"],
+                      "baseline": baseline, "fit": fit,
                       "against": against})
     return sorted(found, key=lambda r: (r["snapshot"], r["published"]))
 
@@ -55,10 +56,9 @@ def feature_means(reports: Path, history: list[dict], n: int = KEY_FEATURES) -> 
     """One row per run, segment and key feature: the segment's mean of that feature in that run (the first
     ``n`` numeric features the latest run clustered on)."""
     rows = []
-    for r in history:
-        saved = published.load(reports / r["run"])
-        numeric = [f["name"] for f in saved.card["features"] if f["kind"] == "numeric"]
-        rows.append((r["run"], saved.customers(), numeric))
+    for r in history:  # what each run published; its model (and the versions it needs) is not loaded
+        numeric = [f["name"] for f in r["features"] if f["kind"] == "numeric"]
+        rows.append((r["run"], published.customers(reports / r["run"]), numeric))
     if not rows:
         return pd.DataFrame(columns=["run", "segment_id", "feature", "mean"])
     key = rows[-1][2][:n]

@@ -35,6 +35,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import ibis
@@ -865,7 +866,7 @@ def _against_baseline(cfg, paths, customers, clustered_on):
     if not cluster.get("baseline"):
         return None
     e = cfg["evaluate"]
-    before = published.load(cluster["baseline"]["folder"]).customers()
+    before = published.customers(Path(cluster["baseline"]["folder"]))  # 05 loaded and checked its model
     matrix = evaluation.transitions(before, customers)
     moved = evaluation.flows(matrix)
     shared = [c for c in clustered_on if c in before.columns]

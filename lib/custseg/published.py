@@ -87,11 +87,17 @@ class SavedRun:
 
     def customers(self) -> pd.DataFrame:
         """The run's customers: id, the features it clustered on and their segment."""
-        return io.read_table(self.folder / MODEL_DIR / f"{FEATURES_FILE}.parquet")
+        return customers(self.folder)
 
     @property
     def names(self) -> dict[int, str]:
         return {s["segment_id"]: s["segment_name"] for s in self.card["segments"]}
+
+
+def customers(folder: Path) -> pd.DataFrame:
+    """A published run's customers (``folder``: its report folder): id, the features it clustered on and their
+    segment. Reading them needs neither the model nor its versions."""
+    return io.read_table(folder / MODEL_DIR / f"{FEATURES_FILE}.parquet")
 
 
 def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:

@@ -127,8 +127,9 @@ def features_from_log(saved: SavedRun, log: Path, kind: str | None = None) -> pd
         return out["04_features"].table
 
 
-def read_table(saved: SavedRun, path: Path) -> pd.DataFrame:
-    """A customer table in any source kind custseg reads (csv, parquet, excel, …), as text and numbers."""
+def read_table(saved: SavedRun, path: Path):
+    """A customer table in any source kind custseg reads (csv, parquet, excel, …), as an Ibis table (nothing
+    is read into memory until it is executed)."""
     from custseg import engine
     from custseg.sources.readers import open_source
 
@@ -136,7 +137,7 @@ def read_table(saved: SavedRun, path: Path) -> pd.DataFrame:
     cfg["sources"]["customers"].update(path=str(Path(path).resolve()), url="", kind=None, table=None, query=None,
                                        columns=None, row_ids=False)
     cfg["engine"] = "duckdb"
-    return open_source(engine.connect(cfg), cfg, "customers").execute()
+    return open_source(engine.connect(cfg), cfg, "customers")
 
 
 def assign_file(saved: SavedRun, path: Path, output: Path | None = None, as_log: bool | None = None
@@ -155,9 +156,8 @@ def assign_file(saved: SavedRun, path: Path, output: Path | None = None, as_log:
                 raise
         if as_log is None and table is not None and saved.card["has_log"] and any(
                 f not in table.columns for f in saved.features):
-            table = None  # not the run's features: a log
-    if table is None:
-        table = features_from_log(saved, path)
+            table = None  # not the run's features: a log (decided from the columns, before reading any row)
+    table = features_from_log(saved, path) if table is None else table.execute()
     result = assign(saved, table)
     output = Path(output) if output else path.with_name(f"{path.stem}.segments.csv")
     if output.suffix == ".parquet":

@@ -112,6 +112,14 @@ def test_the_history_page_lists_every_run_of_the_config(tiny_cfg, january):
     first = publishing.load(paths.reports.parent / "2025-06").customers()
     row = means[(means["run"] == "2025-06") & (means["segment_id"] == 0) & (means["feature"] == "recency_days")]
     assert row["mean"].iloc[0] == pytest.approx(first.loc[first["segment"] == 0, "recency_days"].mean())
+    # a run fitted with another scikit-learn cannot assign, but it stays in the history
+    old = shutil.copytree(paths.reports, paths.reports.parent / "2026-01-old-sklearn")
+    card = io.read_json(old / "model" / "model.json")
+    io.write_json({**card, "versions": {**card["versions"], "scikit-learn": "0.1"}}, old / "model" / "model.json")
+    try:
+        assert 'href="2026-01-old-sklearn/index.html"' in history.render(tiny_cfg, paths.reports.parent)
+    finally:
+        shutil.rmtree(old)
     sizes = history.sizes(runs)
     assert set(sizes["run"]) == set(names) and ((sizes.groupby("run")["share"].sum() - 1).abs() < 1e-3).all()
 
