@@ -1,0 +1,263 @@
+"""Measure a campaign per segment (效果评估): response, uplift against a random control group, incremental
+revenue and ROI, with intervals that say when an effect is beyond noise.
+
+Response rate alone is not effect: loyal customers buy anyway, so a segment with a high response rate can gain
+nothing from being contacted. The effect is the *uplift*, the treated group's rate minus the control group's,
+and a campaign's money is the *incremental revenue*, the difference in revenue per customer times the customers
+treated. Intervals: Newcombe's hybrid score interval for the difference of two proportions (it behaves at low
+response rates, where the textbook Wald interval does not) and a percentile bootstrap for revenue per customer.
+With many segments some will look significant by chance; Holm's adjusted p-values say which survive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from custseg.errors import SourceError
+
+TREATMENT, CONTROL = "treatment", "control"
+# how a results table may spell its groups and yes/no answers (lower-cased, trimmed)
+GROUP_WORDS = {TREATMENT: ("treatment", "treated", "test", "t", "target", "contacted", "实验组", "处理组"),
+               CONTROL: ("control", "holdout", "hold-out", "c", "not contacted", "对照组", "控制组")}
+YES = ("1", "1.0", "true", "yes", "y", "t", "是", "responded", "converted")
+NO = ("0", "0.0", "false", "no", "n", "f", "否", "")
+Z95 = stats.norm.ppf(0.975)
+REASONS = {"missing_customer_id": "without a customer id", "unknown_group": "whose group is neither treatment nor "
+           "control", "unreadable_response": "whose response is not yes/no", "not_segmented": "of customers this "
+           "run did not segment (unknown ids, or customers quarantined in 02_clean)",
+           "in_both_groups": "of customers listed in both groups (randomisation broken for them)"}
+
+
+def _wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    if n == 0:
+        return np.nan, np.nan
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+
+
+def newcombe(x1: float, n1: float, x2: float, n2: float, z: float = Z95) -> tuple[float, float, float]:
+    """Difference of two proportions x1/n1 − x2/n2 and its hybrid score interval (Newcombe 1998, method 10).
+
+    Returns (difference, low, high); NaN where a group is empty.
+    """
+    if n1 == 0 or n2 == 0:
+        return np.nan, np.nan, np.nan
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = _wilson(x1, n1, z)
+    l2, u2 = _wilson(x2, n2, z)
+    d = p1 - p2
+    return (d, d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+
+
+def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled two-proportion z test (NaN where a group is empty or nobody responded)."""
+    if n1 == 0 or n2 == 0:
+        return np.nan
+    pooled = (x1 + x2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return np.nan
+    return float(2 * stats.norm.sf(abs((x1 / n1 - x2 / n2) / se)))
+
+
+def bootstrap_mean_difference(treated: np.ndarray, control: np.ndarray, resamples: int = 1000, seed: int = 0,
+                              level: float = 0.95, chunk: int = 50) -> tuple[float, float, float]:
+    """Mean of ``treated`` minus mean of ``control`` and its percentile bootstrap interval (each group resampled
+    with replacement on its own). Returns (difference, low, high)."""
+    treated, control = np.asarray(treated, float), np.asarray(control, float)
+    if len(treated) == 0 or len(control) == 0:
+        return np.nan, np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for start in range(0, resamples, chunk):
+        b = min(chunk, resamples - start)
+        t = treated[rng.integers(0, len(treated), (b, len(treated)))].mean(axis=1)
+        c = control[rng.integers(0, len(control), (b, len(control)))].mean(axis=1)
+        diffs.append(t - c)
+    diffs = np.concatenate(diffs)
+    alpha = (1 - level) / 2
+    return (float(treated.mean() - control.mean()), float(np.quantile(diffs, alpha)),
+            float(np.quantile(diffs, 1 - alpha)))
+
+
+def holm(p: pd.Series) -> pd.Series:
+    """Holm's step-down adjusted p-values (family-wise error), NaN kept."""
+    valid = p.dropna().sort_values()
+    m = len(valid)
+    adjusted = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * valid.to_numpy()))
+    return pd.Series(adjusted, index=valid.index).reindex(p.index)
+
+
+def _words(values: pd.Series, table: dict[str, tuple]) -> pd.Series:
+    text = values.astype("str").str.strip().str.lower().where(values.notna())
+    out = pd.Series(pd.NA, index=values.index, dtype="str")
+    for label, words in table.items():
+        out = out.mask(text.isin(words), label)
+    return out
+
+
+def prepare(results: pd.DataFrame, segments: pd.DataFrame, where: str = "sources.campaign"
+            ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Check a campaign results table and join it to the segments.
+
+    Parameters
+    ----------
+    results : DataFrame
+        One row per customer in the campaign: ``customer_id``, ``group`` (treatment or control, spelled as
+        :data:`GROUP_WORDS` allows), ``responded`` (yes/no, 1/0, true/false); optional ``contacted``,
+        ``revenue`` and ``cost``.
+    segments : DataFrame
+        ``customer_id`` and ``segment`` (and optionally ``segment_name``).
+
+    Returns
+    -------
+    (DataFrame, DataFrame, list of str)
+        The usable rows with their segment (one per customer; several rows of one customer in one group are
+        summed, responded if any row did), the quarantined rows with a ``reason``, and notes for the report.
+
+    Raises
+    ------
+    SourceError
+        Without a control group or a treated group (uplift cannot be measured), or without ``group`` or
+        ``responded``.
+    """
+    for column in ("customer_id", "group", "responded"):
+        if column not in results.columns:
+            raise SourceError(f"{where}: the campaign results have no '{column}' column (columns: "
+                              f"{', '.join(map(str, results.columns))}). To fix: map it in {where}.columns")
+    r = results.copy()
+    r["group"] = _words(r["group"], GROUP_WORDS)
+    r["responded"] = _words(r["responded"], {"yes": YES, "no": NO}).map({"yes": True, "no": False})
+    if "contacted" in r:
+        r["contacted"] = _words(r["contacted"], {"yes": YES, "no": NO}).map({"yes": True, "no": False})
+    for column in ("revenue", "cost"):
+        if column in r:
+            r[column] = pd.to_numeric(r[column], errors="coerce")
+    if "revenue" not in r:
+        r["revenue"] = 0.0
+    r["revenue"] = r["revenue"].fillna(0.0)
+    known = set(segments["customer_id"])
+    reason = pd.Series(pd.NA, index=r.index, dtype="str")
+    reason = reason.mask(r["customer_id"].isna(), "missing_customer_id")
+    reason = reason.mask(reason.isna() & r["group"].isna(), "unknown_group")
+    reason = reason.mask(reason.isna() & r["responded"].isna(), "unreadable_response")
+    reason = reason.mask(reason.isna() & ~r["customer_id"].isin(known), "not_segmented")
+    groups = r[reason.isna()].groupby("customer_id")["group"].nunique()
+    both = set(groups.index[groups > 1])
+    reason = reason.mask(reason.isna() & r["customer_id"].isin(both), "in_both_groups")
+    quarantine = r[reason.notna()].assign(reason=reason[reason.notna()])
+    kept = r[reason.isna()].astype({"responded": bool})
+    if "contacted" in kept:  # a treated customer without the flag counts as contacted, a control one as not
+        kept["contacted"] = kept["contacted"].fillna(kept["group"] == TREATMENT).astype(bool)
+    notes = []
+    repeated = int(kept["customer_id"].duplicated().sum())
+    if repeated:
+        notes.append(f"{repeated:,} rows repeat a customer of the same group: their revenue and cost are summed, "
+                     "and the customer responded if any of the rows did")
+    agg = {"group": "first", "responded": "max", "revenue": "sum",
+           **({"cost": "sum"} if "cost" in kept else {}), **({"contacted": "max"} if "contacted" in kept else {})}
+    kept = kept.groupby("customer_id", as_index=False, sort=False).agg(agg)
+    seg_cols = ["customer_id", "segment", *(["segment_name"] if "segment_name" in segments else [])]
+    kept = kept.merge(segments[seg_cols], on="customer_id", how="inner", validate="one_to_one")
+    missing = [g for g in (TREATMENT, CONTROL) if not (kept["group"] == g).any()]
+    if missing:
+        spelled = ", ".join(sorted(map(str, results["group"].dropna().astype("str").unique()[:8])))
+        raise SourceError(f"{where}: the campaign results have no {' and no '.join(missing)} group (groups found: "
+                          f"{spelled or 'none'}). Uplift needs a randomly held-out control group beside the treated "
+                          "one: a response rate alone is not an effect. To fix: include the control customers, "
+                          "spelled " + " / ".join(GROUP_WORDS[CONTROL][:3]))
+    if len(quarantine):
+        counts = quarantine["reason"].value_counts()
+        notes.append("Set aside: " + ", ".join(f"{n:,} rows {REASONS[why]}" for why, n in counts.items()) + ".")
+    return kept, quarantine, notes
+
+
+def _verdict(low: float, high: float) -> str:
+    if np.isnan(low):
+        return "not measured"
+    if low > 0:
+        return "worked"
+    if high < 0:
+        return "harmed"
+    return "no clear effect"
+
+
+def measure(kept: pd.DataFrame, resamples: int = 1000, seed: int = 0, cost_per_contact: float | None = None,
+            min_group: int = 30) -> pd.DataFrame:
+    """Per segment and overall: response rates, uplift with its interval, incremental revenue and ROI.
+
+    Parameters
+    ----------
+    kept : DataFrame
+        From :func:`prepare`.
+    resamples : int
+        Bootstrap resamples for revenue per customer.
+    cost_per_contact : float, optional
+        The cost of treating one customer, when the table has no ``cost`` column.
+    min_group : int
+        A segment with fewer treated or control customers than this is reported but not judged.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment plus ``all``: treated, control, response rates, ``uplift`` (``uplift_low``,
+        ``uplift_high``), ``p_value`` and Holm's ``p_holm``, revenue per customer difference (``revenue_uplift``,
+        low, high), ``incremental_revenue`` (low, high), ``cost``, ``roi`` and ``verdict``.
+    """
+    rows = []
+    parts = [(seg, d) for seg, d in kept.groupby("segment", sort=True)] + [("all", kept)]
+    for i, (seg, d) in enumerate(parts):
+        t, c = d[d["group"] == TREATMENT], d[d["group"] == CONTROL]
+        xt, xc = int(t["responded"].sum()), int(c["responded"].sum())
+        uplift, low, high = newcombe(xt, len(t), xc, len(c))
+        rev, rev_low, rev_high = bootstrap_mean_difference(t["revenue"], c["revenue"], resamples, seed + i)
+        if "cost" in d:
+            cost = float(t["cost"].fillna(0).sum())
+        elif cost_per_contact is not None:
+            contacted = t["contacted"].sum() if "contacted" in t else len(t)
+            cost = float(contacted * cost_per_contact)
+        else:
+            cost = np.nan
+        incremental = rev * len(t)
+        judged = len(t) >= min_group and len(c) >= min_group
+        row = {"segment": seg, "treated": len(t), "control": len(c),
+               "response_treated": xt / len(t) if len(t) else np.nan,
+               "response_control": xc / len(c) if len(c) else np.nan,
+               "uplift": uplift, "uplift_low": low, "uplift_high": high,
+               "p_value": two_proportion_p(xt, len(t), xc, len(c)),
+               "revenue_treated": t["revenue"].mean() if len(t) else np.nan,
+               "revenue_control": c["revenue"].mean() if len(c) else np.nan,
+               "revenue_uplift": rev, "revenue_uplift_low": rev_low, "revenue_uplift_high": rev_high,
+               "incremental_responders": uplift * len(t), "incremental_revenue": incremental,
+               "incremental_revenue_low": rev_low * len(t), "incremental_revenue_high": rev_high * len(t),
+               "cost": cost, "roi": (incremental - cost) / cost if cost and cost > 0 else np.nan,
+               "judged": judged}
+        if "segment_name" in d and seg != "all":
+            row["segment_name"] = d["segment_name"].iloc[0]
+        response = _verdict(low, high) if judged else "too few customers"
+        revenue = _verdict(rev_low, rev_high) if judged else "too few customers"
+        row["response_verdict"], row["revenue_verdict"] = response, revenue
+        row["verdict"] = ("harmed" if "harmed" in (response, revenue) else
+                          "worked" if response == "worked" or revenue == "worked" else response)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    per_segment = out["segment"] != "all"
+    out["p_holm"] = holm(out["p_value"].where(per_segment & out["judged"]))
+    return out
+
+
+def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05) -> str:
+    """One sentence on testing many segments at once: how many false alarms to expect and what survives Holm."""
+    seg = table[(table["segment"] != "all") & table["judged"]]
+    m = len(seg)
+    if m < 2:
+        return ""
+    raw = int((seg["p_value"] < alpha).sum())
+    held = int((seg["p_holm"] < alpha).sum())
+    return (f"{m} segments were tested at the 5 % level, so about {alpha * m:.1f} could look significant by chance "
+            f"alone: {raw} have p < {alpha}, and {held} stay significant after Holm's correction for testing "
+            f"{m} segments.")

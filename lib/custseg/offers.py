@@ -1,0 +1,183 @@
+"""What to offer each segment (关联规则 → 个性化推荐): association rules on baskets, counted in the engine.
+
+A *basket* is the set of distinct items (categories by default, products when the log has product ids) of one
+order, or of one customer's whole window. For a rule A → C over ``n`` baskets:
+
+- support = baskets with both A and C / n (how common the pair is),
+- confidence = baskets with both / baskets with A (how often C comes with A),
+- lift = confidence / (baskets with C / n) (how much more often than C's base rate; ≤ 1 is no association).
+
+Lift is the number that matters: a popular item has a high confidence after anything. Within a segment, a rule
+is an *offer* when its lift in the segment beats both 1 and the same rule's lift in the whole base: the segment
+responds to the pairing more than customers in general. The counts are Ibis expressions (a self-join of the
+baskets on their basket id), so they run in DuckDB on a 100M-line log and on Spark; only the rules, a few
+hundred rows, become pandas.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from custseg.schema import FILL, is_purchase
+
+ALL = "all customers"  # the segment label of the whole base's rules
+RULE_COLUMNS = ["segment", "antecedent", "consequent", "baskets", "support", "confidence", "lift"]
+
+
+def item_level(transactions: ir.Table, level: str = "auto") -> str | None:
+    """The column baskets are made of: ``category`` or ``product_id`` (``auto``: category when the log has
+    real categories, else products); None when the log has neither (only the fill value)."""
+    have = {}
+    for column in ("category", "product_id"):
+        if column in transactions.columns:
+            values = transactions[column]
+            real = values.notnull() & (values.cast("string") != FILL.get(column, ""))
+            have[column] = int(transactions.filter(real)[column].nunique().execute())
+    if level != "auto":
+        return level if have.get(level, 0) >= 2 else None
+    return next((c for c in ("category", "product_id") if have.get(c, 0) >= 2), None)
+
+
+def baskets(transactions: ir.Table, item: str, by: str = "order") -> ir.Table:
+    """Distinct (basket, customer_id, item) of the purchase lines; ``by`` order (one basket per order) or
+    customer (one basket per customer: everything they bought in the window)."""
+    lines = transactions.filter(is_purchase(transactions) & transactions[item].notnull()
+                                & (transactions[item].cast("string") != FILL.get(item, "")))
+    basket = lines.order_id if by == "order" else lines.customer_id
+    return lines.select(basket=basket.cast("string"), customer_id=lines.customer_id,
+                        item=lines[item].cast("string")).distinct()
+
+
+def _with_segment(b: ir.Table, segments: pd.DataFrame | None) -> ir.Table:
+    if segments is None:
+        return b.mutate(segment=ibis.literal(ALL))
+    seg = ibis.memtable(segments[["customer_id", "segment"]].astype({"segment": "str"}))
+    return b.join(seg, "customer_id", how="inner").select(b.basket, b.customer_id, b.item, seg.segment)
+
+
+def rules(b: ir.Table, segments: pd.DataFrame | None = None, min_support: float = 0.01,
+          min_confidence: float = 0.1, min_baskets: int = 10) -> pd.DataFrame:
+    """Association rules A → C between single items, per segment (or over the whole base).
+
+    Parameters
+    ----------
+    b : Table
+        From :func:`baskets`: basket, customer_id, item.
+    segments : DataFrame, optional
+        ``customer_id`` and ``segment``; baskets of customers without a segment are left out. None: the whole
+        base, labelled :data:`ALL`.
+    min_support, min_confidence : float
+        Rules below either are dropped.
+    min_baskets : int
+        And rules seen in fewer baskets (a lift from 3 baskets is noise).
+
+    Returns
+    -------
+    DataFrame
+        :data:`RULE_COLUMNS`, one row per rule and segment, by segment and descending lift.
+    """
+    t = _with_segment(b, segments)
+    n = t.group_by("segment").aggregate(n=t.basket.nunique())
+    items = t.group_by(["segment", "item"]).aggregate(n_item=t.count())
+    left, right = t.view(), t.view()
+    pairs = (left.join(right, [left.segment == right.segment, left.basket == right.basket,
+                               left.item != right.item])
+             .select(segment=left.segment, antecedent=left.item, consequent=right.item))
+    both = pairs.group_by(["segment", "antecedent", "consequent"]).aggregate(baskets=pairs.count())
+    a = items.rename(antecedent="item", n_a="n_item")
+    c = items.rename(consequent="item", n_c="n_item")
+    r = (both.join(n, "segment").join(a, ["segment", "antecedent"]).join(c, ["segment", "consequent"]))
+    r = r.select("segment", "antecedent", "consequent", "baskets",
+                 support=r.baskets / r.n, confidence=r.baskets / r.n_a,
+                 lift=(r.baskets / r.n_a) / (r.n_c / r.n))
+    r = r.filter((r.support >= min_support) & (r.confidence >= min_confidence) & (r.baskets >= min_baskets))
+    out = r.to_pandas()
+    out = out.astype({"baskets": "int64", "support": "float64", "confidence": "float64", "lift": "float64"})
+    return out.sort_values(["segment", "lift", "antecedent", "consequent"], ascending=[True, False, True, True],
+                           ignore_index=True)[RULE_COLUMNS]
+
+
+def brute_force_rules(b: pd.DataFrame) -> pd.DataFrame:
+    """The same rules counted by enumerating every basket in Python (a reference for small data in tests)."""
+    from collections import Counter
+    from itertools import permutations
+
+    sets = b.groupby("basket")["item"].agg(frozenset)
+    n = len(sets)
+    singles = Counter(i for s in sets for i in s)
+    pairs = Counter(p for s in sets for p in permutations(sorted(s), 2))
+    rows = [(a, c, k, k / n, k / singles[a], (k / singles[a]) / (singles[c] / n)) for (a, c), k in pairs.items()]
+    return pd.DataFrame(rows, columns=RULE_COLUMNS[1:])
+
+
+def offers(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """Per segment, its rules whose lift beats 1 and the same rule's lift in the whole base (best first).
+
+    Returns segment, antecedent, consequent, baskets, support, confidence, lift, base_lift and
+    lift_ratio (lift / base_lift; a rule the base does not show has base_lift NaN and counts as new).
+    """
+    base = base_rules[["antecedent", "consequent", "lift"]].rename(columns={"lift": "base_lift"})
+    r = segment_rules.merge(base, on=["antecedent", "consequent"], how="left")
+    r["lift_ratio"] = r["lift"] / r["base_lift"]
+    keep = (r["lift"] > 1) & (r["base_lift"].isna() | (r["lift"] > r["base_lift"]))
+    r = r[keep].sort_values(["segment", "lift", "confidence"], ascending=[True, False, False])
+    # A → C and C → A share their lift: keep the direction with the higher confidence (the better offer)
+    pair = r[["antecedent", "consequent"]].apply(lambda x: "\x1f".join(sorted(x)), axis=1)
+    best = r.assign(pair=pair).sort_values(["segment", "pair", "confidence"], ascending=[True, True, False])
+    r = r[r.index.isin(best.drop_duplicates(["segment", "pair"]).index)]
+    return r.groupby("segment", sort=True).head(top).reset_index(drop=True)
+
+
+def penetration(b: ir.Table, segments: pd.DataFrame) -> pd.DataFrame:
+    """Share of each segment's customers who bought each item in the window (segment × item, 0 where none)."""
+    t = _with_segment(b, segments)
+    bought = t.group_by(["segment", "item"]).aggregate(buyers=t.customer_id.nunique()).to_pandas()
+    size = segments.astype({"segment": "str"}).groupby("segment").size()
+    wide = bought.pivot(index="segment", columns="item", values="buyers").reindex(size.index).fillna(0)
+    return wide.div(size, axis=0)
+
+
+def under_bought(pen: pd.DataFrame, profile: pd.DataFrame, n_similar: int = 2, min_gap: float = 0.05,
+                 max_ratio: float = 0.67) -> pd.DataFrame:
+    """Items a segment buys less than the segments most like it (the cross-sell gap).
+
+    Parameters
+    ----------
+    pen : DataFrame
+        From :func:`penetration` (segment × item).
+    profile : DataFrame
+        Per segment (index), the standardised means of the features the segments were formed on: the
+        ``n_similar`` segments nearest in this space are the comparison.
+    min_gap, max_ratio : float
+        An item is under-bought when the segment's penetration is at least ``min_gap`` below the similar
+        segments' mean and at most ``max_ratio`` of it.
+
+    Returns
+    -------
+    DataFrame
+        segment, item, penetration, similar_penetration, gap, similar (the segments compared with), by segment
+        and largest gap.
+    """
+    rows = []
+    pen = pen.copy()
+    pen.index = pen.index.astype("str")
+    prof = profile.copy()
+    prof.index = prof.index.astype("str")
+    prof = prof.reindex(pen.index).fillna(0)
+    dist = np.sqrt(((prof.to_numpy()[:, None, :] - prof.to_numpy()[None, :, :]) ** 2).sum(axis=2))
+    for i, seg in enumerate(pen.index):
+        order = [j for j in np.argsort(dist[i], kind="stable") if j != i][:n_similar]
+        if not order:
+            continue
+        similar = pen.iloc[order].mean()
+        gap = similar - pen.loc[seg]
+        ratio = pen.loc[seg] / similar.where(similar > 0)
+        hit = (gap >= min_gap) & (ratio <= max_ratio)
+        for item in gap[hit].sort_values(ascending=False).index:
+            rows.append({"segment": seg, "item": item, "penetration": float(pen.loc[seg, item]),
+                         "similar_penetration": float(similar[item]), "gap": float(gap[item]),
+                         "similar": ", ".join(pen.index[order])})
+    return pd.DataFrame(rows, columns=["segment", "item", "penetration", "similar_penetration", "gap", "similar"])
