@@ -5,7 +5,9 @@
    features vs "tutorial" pandas (groupby + lambdas, as blog posts do — RFM only);
 2. the clustering k sweep (k = 3..8, with the predictive usefulness) on synthetic customer tables;
 3. the whole `custseg run` on the demo config (and, with --large, on the 100M-transaction log), then
-   `custseg run --from 05_cluster` with another k in the same work dir (reusing stages 01-04).
+   `custseg run --from 05_cluster` with another k in the same work dir (reusing stages 01-04);
+4. per-segment association rules (08_target's offers: pair counts of the order baskets in the engine) on
+   the 10M-line log, for the whole base and for six segments.
 
 Each measurement runs in a fresh process and is repeated; the table reports the median time and the
 peak memory: the largest resident set of that process or of any process it started (DuckDB's native
@@ -15,7 +17,7 @@ reports/bench/. Generated logs are kept in data/interim/bench/ for the next run 
     python bench/bench.py                 # 1M and 10M transactions, 100k and 1M customers, demo run
     python bench/bench.py --quick         # small sizes, to check the harness
     python bench/bench.py --large         # adds 100M transactions: the aggregation and a whole custseg run
-    python bench/bench.py --tasks sweep   # only the k sweep (tasks: aggregate, sweep, run)
+    python bench/bench.py --tasks sweep   # only the k sweep (tasks: aggregate, sweep, run, table, offers)
     python bench/bench.py --tasks aggregate --rows 100000000 --repeats 1   # one size only
 """
 
@@ -44,7 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "data" / "interim" / "bench" / "v2"  # v2: an order belongs to one customer
 SNAPSHOT = dt.date(2026, 1, 1)
 CHANNELS = np.array(["store", "web", "app", "mini_program"])
-TASKS = ("aggregate", "sweep", "run", "table")
+TASKS = ("aggregate", "sweep", "run", "table", "offers")
+OFFERS = "custseg offers.rules (Ibis/DuckDB), base + 6 segments"
 CUSTSEG, SQL = "custseg features (Ibis/DuckDB)", "hand-written DuckDB SQL"
 PANDAS = "tutorial pandas (lambdas, RFM only)"
 DEMO_RUN = "custseg run configs/demo.yaml"
@@ -153,6 +156,20 @@ def tutorial_pandas(path: str) -> int:
         "amount": lambda x: x.sum(),
     })
     return len(rfm)
+
+
+def basket_rules(path: str) -> int:
+    """08_target's association rules on a log: the whole base's and per segment (six segments by customer id)."""
+    from custseg import engine, offers
+
+    con = engine.connect()
+    log = con.read_parquet(path)
+    baskets = offers.baskets(log, "category")
+    ids = log.select("customer_id").distinct().to_pandas()
+    segments = ids.assign(segment=ids["customer_id"].str[1:].astype("int64") % 6)
+    base = offers.rules(baskets, None, min_support=0.001, min_confidence=0.01, min_baskets=20)
+    per = offers.rules(baskets, segments, min_support=0.001, min_confidence=0.01, min_baskets=20)
+    return len(base) + len(per)
 
 
 def k_sweep(n_customers: int) -> int:
@@ -303,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         log_sizes = []
     if "sweep" not in args.tasks:
         sweep_sizes = []
+    offer_rows = (1_000_000 if args.quick else 10_000_000) if "offers" in args.tasks else None
     rows = []
     with tempfile.TemporaryDirectory(prefix="custseg-bench-") as tmp:
         for size in log_sizes:
@@ -340,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
                                  **measure(rerun_from_cluster, (str(config), tmp), 1)})
                     print(rows[-1], flush=True)
 
+        if offer_rows:
+            path = str(make_log(LOGS / f"log_{offer_rows}.parquet", offer_rows))
+            rows.append({"task": f"association rules, {offer_rows:,} transactions", "contender": OFFERS,
+                         **measure(basket_rules, path, args.repeats)})
+            print(rows[-1], flush=True)
         if "table" in args.tasks:
             from custseg import run
 

@@ -110,6 +110,9 @@ DEFAULTS: dict[str, Any] = {
         # has no id column (its customers are then numbered 1, 2, … in the order of the file)
         "customers": _source(row_ids=False),
         "survey": _source(row_ids=False),  # optional survey answers, joined on respondent_id = customer_id
+        # optional campaign results, read by 09_measure: customer_id, group (treatment / control), responded,
+        # and optionally contacted, revenue, cost (custseg.campaign)
+        "campaign": _source(),
     },
     "privacy": {
         # columns (in any source) holding personal data: dropped or pseudonymised before anything is written
@@ -220,6 +223,42 @@ DEFAULTS: dict[str, Any] = {
         "psi_bins": 10,
         "psi_watch": ANY_OF(_NUM, schema.PSI_WATCH),  # PSI conventions: < 0.1 stable, 0.1-0.25 watch, ≥ 0.25 re-fit
         "psi_refit": ANY_OF(_NUM, schema.PSI_REFIT),
+    },
+    # segments marketing declares (custseg.rule_segments), compared side by side with the clusters in 07 and 08:
+    # one variable (variable: age, bands: [30, 45, 60]; or variable: city_tier, one segment per value) or
+    # named conditions (segments: [{name: Young tier 1, when: "city_tier == 'tier 1' and age < 30"},
+    # {name: Everyone else, when: other}])
+    "rule_segments": {
+        "variable": ANY_OF((str,), None),
+        "bands": ANY_OF((list,), None),
+        "segments": ANY_OF((list,), None),
+    },
+    # targeting (08_target, custseg.target): growth is net spend in the last growth_days against the same span
+    # before; a margin column of the customer table replaces spend as the value; segments pins the targets
+    "target": {
+        "growth_days": 182,
+        "margin_column": ANY_OF((str,), None),
+        "segments": ANY_OF((list,), None),
+        # how much each criterion weighs in the attractiveness score (custseg.target.CRITERIA)
+        "weights": {"share": ANY_OF(_NUM, 1), "value_share": ANY_OF(_NUM, 1), "value_index": ANY_OF(_NUM, 1),
+                    "growth": ANY_OF(_NUM, 1)},
+    },
+    # next-best offers (08_target, custseg.offers): association rules on baskets of one order (or of one
+    # customer's window); items: category, product_id or auto (categories when the log has them)
+    "offers": {
+        "items": "auto",
+        "basket": "order",
+        "min_support": ANY_OF(_NUM, 0.002),
+        "min_confidence": ANY_OF(_NUM, 0.05),
+        "min_baskets": 20,
+        "top": 3,
+    },
+    # campaign measurement (09_measure, custseg.campaign), from sources.campaign
+    "campaign": {
+        "cost_per_contact": ANY_OF(_NUM, None),  # when the results have no cost column
+        "bootstrap": 1000,  # resamples for the interval on revenue per customer
+        "min_group": 30,  # treated and control customers a segment needs to be judged
+        "seed": 0,
     },
 }
 
@@ -367,6 +406,28 @@ def _check_values(cfg: dict) -> None:
                 raise ConfigError(f"config key '{key}' must be a date like 2025-12-31, got {node[leaf]!r}") from None
     _check_sources(cfg)
     _check_evaluate(cfg)
+    _check_actions(cfg)
+
+
+def _check_actions(cfg: dict) -> None:
+    """rule_segments, target, offers and campaign beyond types (the rules themselves are checked on the data)."""
+    r = cfg["rule_segments"]
+    if r["variable"] and r["segments"]:
+        raise ConfigError("rule_segments: set either 'variable' (one variable, optionally with 'bands') or "
+                          "'segments' (named conditions), not both")
+    if r["bands"] and not r["variable"]:
+        raise ConfigError("rule_segments.bands cuts one variable: set rule_segments.variable too")
+    if r["bands"] and not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in r["bands"]):
+        raise ConfigError(f"rule_segments.bands must be numbers (cut points), got {r['bands']}")
+    o = cfg["offers"]
+    if not (0 <= o["min_support"] < 1 and 0 <= o["min_confidence"] < 1) or o["min_baskets"] < 1 or o["top"] < 1:
+        raise ConfigError("offers.min_support and offers.min_confidence must be in [0, 1), offers.min_baskets and "
+                          "offers.top ≥ 1")
+    if cfg["target"]["growth_days"] < 7:
+        raise ConfigError(f"target.growth_days must be ≥ 7, got {cfg['target']['growth_days']}")
+    m = cfg["campaign"]
+    if m["bootstrap"] < 100 or m["min_group"] < 1:
+        raise ConfigError("campaign.bootstrap must be ≥ 100 and campaign.min_group ≥ 1")
 
 
 DATE_KEYS = ("demo.start", "demo.end", "demo.shift_date", "snapshot_date", "features.holdout_start",
@@ -400,6 +461,8 @@ CHOICES = {
     "cluster.dimensions": ("demographic", "geographic", "psychographic", "behavioural"),
     "demo.shape": ("retailer", "online_retail", "log_only", "subscribers", "survey"),
     "privacy.pii_action": ("drop", "pseudonymise"),
+    "offers.items": ("auto", "category", "product_id"),
+    "offers.basket": ("order", "customer"),
 }
 
 

@@ -8,6 +8,10 @@ Sources, as a real company would have them:
   ``order_lines`` (category, quantity, unit price, discount); returns are separate orders with
   negative quantities;
 * ``survey.xlsx`` — psychographic Likert items (1–5) for a subset of customers;
+* ``campaign.csv`` — the results of a campaign after the window: a random half of the customers, of whom 80 %
+  were treated and 20 % held out as control, with a planted uplift that differs by persona (:data:`CAMPAIGN`)
+  and none for the customers who bought three or more times in the last year (they buy anyway); the planted
+  uplift of each customer is in ``ground_truth.csv``;
 * ``ground_truth.csv`` — customer → planted persona. Used only by tests; no notebook reads it.
 
 The mess is deliberate: duplicate CRM rows with case/space variants of the id, missing and impossible
@@ -28,6 +32,8 @@ from custseg import io
 from custseg.reference import CITIES, TIERS
 from custseg.schema import normalise_id
 
+# the version of the generated data: data written by an older generator is generated again
+GENERATOR = "2"
 CHANNELS = ["store", "web", "app", "mini_program"]
 CATEGORIES = ["apparel", "beauty", "electronics", "grocery", "home", "kids", "sports_health", "luxury"]
 SURVEY_ITEMS = ["price_sensitivity", "brand_loyalty", "quality_focus", "novelty_seeking", "health_consciousness"]
@@ -148,12 +154,96 @@ def generate(n_customers: int = 20000, seed: int = 7, start: str | dt.date = "20
     survey = _survey(rng, customer_id, persona_idx)
     truth = pd.DataFrame({"customer_id": customer_id,
                           "persona": np.array([p.name for p in PERSONAS])[persona_idx]})
+    # consent and the campaign have streams of their own: the data drawn before them does not change
+    customers = _consent(np.random.default_rng([seed, 7]), customers, persona_idx)
     customers, orders, lines = _add_mess(rng, customers, orders, lines, start, end)
     if shift_persona is not None:
         orders, lines, truth["shifted"] = _plant_shift(orders, lines, truth, shift_persona, shift_share,
                                                        shift_date, seed)
+    plan = campaign_plan(truth.set_index("customer_id")["persona"], CAMPAIGN,
+                         {p.name: p.order_value for p in PERSONAS})
+    # customers who bought often in the last year buy anyway: a campaign adds nothing for them
+    recent = orders[(orders["status"] == "completed") & (orders["order_ts"] >= end - pd.Timedelta(days=365))]
+    regular = plan.index.isin(recent.groupby("customer_id").size().loc[lambda n: n >= BUY_ANYWAY_ORDERS].index)
+    plan.loc[regular, ["base", "uplift"]] = (BUY_ANYWAY_RATE, 0.0)
+    truth["campaign_uplift"] = plan["uplift"].to_numpy()
+    results = campaign(plan, seed=seed)
     return {"customers": customers, "orders": orders, "order_lines": lines, "survey": survey,
-            "ground_truth": truth}
+            "ground_truth": truth, "campaign": _campaign_mess(np.random.default_rng([seed, 9]), results)}
+
+
+# marketing consent per persona: e-mail, SMS, WeChat (share of customers who opted in)
+CONSENT = {"affluent_loyalists": (0.7, 0.5, 0.6), "young_trend_seekers": (0.3, 0.2, 0.85),
+           "value_families": (0.5, 0.6, 0.8), "dormant_one_timers": (0.15, 0.1, 0.2),
+           "health_enthusiasts": (0.6, 0.3, 0.5), "silver_shoppers": (0.2, 0.7, 0.3)}
+# the planted campaign: per persona, the response rate without contact and the uplift from contact; a customer
+# with BUY_ANYWAY_ORDERS or more orders in the window's last year responds at BUY_ANYWAY_RATE, contacted or not
+BUY_ANYWAY_ORDERS, BUY_ANYWAY_RATE = 3, 0.30
+CAMPAIGN = {"affluent_loyalists": (0.25, 0.02), "young_trend_seekers": (0.08, 0.06), "value_families": (0.10, 0.10),
+            "dormant_one_timers": (0.02, 0.02), "health_enthusiasts": (0.10, 0.05), "silver_shoppers": (0.15, 0.03)}
+
+
+def _consent(rng, customers: pd.DataFrame, persona_idx) -> pd.DataFrame:
+    rates = np.array([CONSENT[p.name] for p in PERSONAS])[persona_idx]
+    given = rng.random(rates.shape) < rates
+    return customers.assign(**{col: np.where(given[:, j], "Y", "N")
+                               for j, col in enumerate(("email_opt_in", "sms_opt_in", "wechat_opt_in"))})
+
+
+def campaign_plan(groups: pd.Series, rates: dict[str, tuple[float, float]],
+                  order_value: dict[str, float] | float) -> pd.DataFrame:
+    """Each customer's planted campaign response from their group: customer id (index) → ``base`` (response
+    rate without contact), ``uplift`` (added by contact) and ``value`` (median revenue of a response)."""
+    label = groups.to_numpy()
+    return pd.DataFrame({"base": [rates[g][0] for g in label], "uplift": [rates[g][1] for g in label],
+                         "value": [order_value[g] if isinstance(order_value, dict) else order_value for g in label]},
+                        index=groups.index)
+
+
+def campaign(plan: pd.DataFrame, seed: int = 7, share: float = 0.5, treated: float = 0.8,
+             cost_per_contact: float = 1.5, coupon: float = 15.0) -> pd.DataFrame:
+    """Results of a randomised campaign with a planted uplift per customer.
+
+    Parameters
+    ----------
+    plan : DataFrame
+        From :func:`campaign_plan`: per customer id (index) ``base``, ``uplift`` and ``value``.
+    share, treated : float
+        The share of customers in the campaign, and of those the share treated (the rest is the control group).
+    cost_per_contact, coupon : float
+        A treated customer costs the contact, and the coupon when they respond.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, group (treatment / control), contacted (Y/N), responded (1/0), revenue, cost. A responder's
+        revenue is lognormal around their ``value``, whether treated or not.
+    """
+    rng = np.random.default_rng([seed, 8])
+    inside = rng.random(len(plan)) < share
+    p = plan[inside]
+    is_treated = rng.random(len(p)) < treated
+    responded = rng.random(len(p)) < p["base"].to_numpy() + p["uplift"].to_numpy() * is_treated
+    revenue = np.where(responded, np.round(p["value"].to_numpy() * np.exp(rng.normal(0, 0.6, len(p))), 2), 0.0)
+    cost = np.where(is_treated, cost_per_contact + coupon * responded, 0.0)
+    return pd.DataFrame({"customer_id": p.index.to_numpy(), "group": np.where(is_treated, "treatment", "control"),
+                         "contacted": np.where(is_treated, "Y", "N"), "responded": responded.astype(int),
+                         "revenue": revenue, "cost": cost})
+
+
+def _campaign_mess(rng, results: pd.DataFrame) -> pd.DataFrame:
+    """A campaign export as it comes: ids in other case, a NULL id, unknown customers, one customer in both
+    groups, groups spelled in capitals."""
+    r = results.copy()
+    low = rng.random(len(r)) < 0.02
+    r.loc[low, "customer_id"] = r.loc[low, "customer_id"].str.lower()
+    r["group"] = np.where(rng.random(len(r)) < 0.1, r["group"].str.upper(), r["group"])
+    extra = pd.DataFrame({"customer_id": ["NULL", "U999901", "U999902", r["customer_id"].iloc[0]],
+                          "group": ["treatment", "treatment", "control",
+                                    "control" if r["group"].iloc[0].lower() == "treatment" else "treatment"],
+                          "contacted": ["Y", "Y", "N", "Y"], "responded": [0, 1, 0, 0],
+                          "revenue": [0.0, 120.0, 0.0, 0.0], "cost": [1.5, 16.5, 0.0, 1.5]})
+    return pd.concat([r, extra], ignore_index=True)
 
 
 def _seasonal_times(rng, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -388,6 +478,8 @@ def write(cfg: dict, frames: dict[str, pd.DataFrame] | None = None) -> Path:
                     {src["orders"]["table"]: frames["orders"], src["transactions"]["table"]: frames["order_lines"]})
     if src["survey"]["path"]:
         io.write_excel(frames["survey"], io.source_path(cfg, "survey"), sheet=src["survey"]["sheet"])
+    if src["campaign"]["path"]:
+        io.write_csv(frames["campaign"], io.source_path(cfg, "campaign"))
     io.write_csv(frames["ground_truth"], raw / "ground_truth.csv")
     return raw
 
@@ -405,6 +497,7 @@ def ensure(cfg: dict) -> bool:
     # the shift keys count only when a shift is planted, so data made before they existed stays valid
     wanted = {k: str(v) for k, v in cfg["demo"].items()
               if k != "enabled" and not (k.startswith("shift_") and cfg["demo"]["shift_persona"] is None)}
+    wanted["generator"] = GENERATOR
     files = [io.source_path(cfg, role) for role, spec in cfg["sources"].items() if spec["path"]]
     if all(path.exists() for path in files) and marker.is_file() and io.read_json(marker) == wanted:
         return False

@@ -408,6 +408,21 @@ ARTEFACTS: dict[str, Artefact] = {
                                      "customers by segment in the baseline run (rows) and in this run (columns)"),
     "baseline_drift": Artefact("processed", "baseline_drift.csv", "csv", "PSI of each feature against the baseline"),
     "evaluate": Artefact("processed", "evaluate.json", "json", "evaluation summary"),
+    "rule_segments": Artefact("processed", "rule_segments.parquet", "table",
+                              "customer_id → the rule segment of rule_segments (when configured)"),
+    # 08_target
+    "targeting": Artefact("processed", "targeting.csv", "csv",
+                          "attractiveness and accessibility per segment, for each segmentation"),
+    "basket_rules": Artefact("processed", "basket_rules.csv", "csv", "association rules, whole base and per segment"),
+    "offers": Artefact("processed", "offers.csv", "csv", "per segment, the rules whose lift beats the base"),
+    "under_bought": Artefact("processed", "under_bought.csv", "csv", "items a segment buys less than similar ones"),
+    "target": Artefact("processed", "target.json", "json", "the targeting strategy, targets and offers"),
+    "audiences": Artefact("reports", "audiences", "folder", "per target segment: audience CSV and one-page summary"),
+    # 09_measure
+    "campaign_results": Artefact("processed", "campaign.csv", "csv", "uplift, incremental revenue, ROI per segment"),
+    "campaign_quarantine": Artefact("processed", "campaign_quarantine.csv", "csv", "campaign rows set aside, "
+                                    "with the reason"),
+    "measure": Artefact("processed", "measure.json", "json", "the campaign's verdict"),
 }
 
 
@@ -461,6 +476,16 @@ def write(paths: RunPaths, name: str, obj) -> Path:
     if art.format == "json":
         return write_json(obj, path)
     return save_model(obj, path)
+
+
+def clear_folder(folder: Path) -> Path:
+    """An empty ``folder`` (what an earlier run left there removed), created if missing."""
+    import shutil
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def remove(paths: RunPaths, name: str) -> None:

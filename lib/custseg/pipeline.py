@@ -17,7 +17,11 @@ stage            reads                                                 writes
                                                                        segments_csv
 07_evaluate      features, segments, segmenter, cluster, customers,    scorecard, holdout_validation, evaluate,
                  transactions, holdout, calibration_features,          transitions, drift
-                 inner_split, collected_*
+                 inner_split, collected_*                              rule_segments
+08_target        features, segments, cluster, rfm, customers,          targeting, basket_rules, offers, under_bought,
+                 personas, transactions, snapshot, rule_segments       target, audiences (and the persona cards again,
+                                                                       with their offers)
+09_measure       segments, personas, sources.campaign                  campaign_results, campaign_quarantine, measure
 ===============  ====================================================  ==============================================
 
 The notebooks, ``custseg run`` and the tests call these functions; a notebook shows what its stage returns.
@@ -72,7 +76,8 @@ class Stage:
 STAGES: list[Stage] = [
     Stage("01_collect", (), ("collected_customers", "collected_transactions", "validation", "source_totals",
                              "reconciliation", "collect_counts"),
-          ("sources", "privacy", "validation", "demo", "paths.raw", "clean.test_account_patterns"),
+          ("sources.transactions", "sources.orders", "sources.customers", "sources.survey", "privacy", "validation",
+           "demo", "paths.raw", "clean.test_account_patterns"),
           maybe_writes=("collected_survey",)),
     Stage("02_clean", ("collected_customers", "collected_transactions"),
           ("customers", "quarantine_customers", "transactions", "quarantine_transactions", "audit", "snapshot"),
@@ -89,9 +94,17 @@ STAGES: list[Stage] = [
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
                           "quarantine_customers", "collected_transactions"),
           ("scorecard", "holdout_validation", "evaluate", "outcome_validation"),
-          ("evaluate", "cluster", "rfm", "features", "outcomes"),
+          ("evaluate", "cluster", "rfm", "features", "outcomes", "rule_segments"),
           maybe_reads=("collected_survey", "calibration_features", "inner_split", "factor_model"),
-          maybe_writes=("transitions", "drift", "baseline_transitions", "baseline_drift")),
+          maybe_writes=("transitions", "drift", "baseline_transitions", "baseline_drift", "rule_segments")),
+    Stage("08_target", ("features", "segments", "cluster", "rfm", "customers", "personas", "transactions", "snapshot",
+                        "segmenter"),
+          ("targeting", "target", "audiences"), ("target", "offers", "rule_segments", "evaluate.contact_columns",
+                                                 "evaluate.min_share", "evaluate.min_reach", "language"),
+          maybe_reads=("rule_segments",), maybe_writes=("basket_rules", "offers", "under_bought")),
+    Stage("09_measure", ("segments", "personas"), ("measure",),
+          ("sources.campaign", "campaign", "privacy", "ids"),
+          maybe_writes=("campaign_results", "campaign_quarantine")),
 ]
 PRODUCER = {name: s for s in STAGES for name in (*s.writes, *s.maybe_writes)}
 
@@ -122,6 +135,8 @@ def _raw_files(cfg: dict) -> list:
     """What 01 reads, as (path or URL, size, modification time): a changed export makes 01 stale."""
     out = []
     for role, spec in cfg["sources"].items():
+        if role == "campaign":  # 09 reads it
+            continue
         if spec["url"]:
             out.append([role, config.redact_url(spec["url"])])
         elif spec["path"]:
@@ -646,6 +661,15 @@ def _value_note(c: dict, used: bool, split: dict) -> str:
             "segments use the features alone.")
 
 
+def report_cards(paths: io.RunPaths) -> list[dict]:
+    """The persona cards of 06 with what 08 added when it ran: the offers and whether a segment is a target."""
+    cards, target = io.read(paths, "personas"), io.read_optional(paths, "target")
+    if target is None:
+        return cards
+    return [{**c, "offers": target["offers"].get(str(c["segment"]), []),
+             "target": target["target_labels"].get(str(c["segment"]), "")} for c in cards]
+
+
 def segment_customers(paths: io.RunPaths) -> pd.DataFrame:
     """The customer table with each customer's segment (what 06 and 07 profile and evaluate)."""
     return io.read(paths, "features").merge(io.read(paths, "segments"), on="customer_id", validate="one_to_one")
@@ -717,6 +741,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     io.write(paths, "outcome_validation", per_outcome)
     separated = evaluation.separation(customers, clustered_on)
     solution = evaluation.solution_summary(card, separated, segmenter.stability_ari_)
+    rules = _rule_segments(cfg, paths, customers, clustered_on, reachable)
 
     # the holdout contest: segments formed on the calibration period, judged on what customers did after it
     transactions = io.read(paths, "transactions", con)
@@ -725,7 +750,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     snapshot = config.as_date(split["snapshot"])
     start = config.as_date(split["holdout_start"]) if split["holdout_start"] else None
     data, methods, comparison, contest = _holdout_contest(cfg, paths, segmenter, clustered_on, start,
-                                                          split.get("reason"))
+                                                          split.get("reason"), with_rules=rules is not None)
 
     migration = _migration(cfg, paths, con, customers, segmenter, clustered_on, crm, survey, snapshot, transactions)
     io.write(paths, "scorecard", card)
@@ -739,7 +764,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                               "same_k": contest["same_k"].to_dict("records"),
                               "text": contest["text"], "suggestion": _suggestion(cfg, contest, solution["k"]),
                               "margins": contest["margins"].to_dict("records")},
-               "migration": None}
+               "migration": None, "rules": None if rules is None else rules.summary}
     if migration is not None:
         io.write(paths, "transitions", migration.matrix.reset_index())
         io.write(paths, "drift", migration.drifted.reset_index())
@@ -771,10 +796,33 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     return SimpleNamespace(customers=customers, card=card, separated=separated, solution=solution,
                            reachable=reachable, data=data, holdout_start=start, snapshot=snapshot, methods=methods,
                            comparison=comparison, contest=contest, migration=migration, against=against,
-                           outcomes=per_outcome,
+                           outcomes=per_outcome, rules=rules,
                            outcome_summary=judged, has_log=has_log(cfg),
                            suggestion=summary["validation"]["suggestion"],
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
+
+
+def _rule_segments(cfg, paths, customers, clustered_on, reachable):
+    """The rule segments of ``rule_segments`` (None when not configured), scored like the clusters."""
+    from custseg import evaluate as evaluation
+    from custseg import rule_segments
+
+    io.remove(paths, "rule_segments")
+    spec, e = cfg["rule_segments"], cfg["evaluate"]
+    if not rule_segments.configured(spec):
+        return None
+    assigned = rule_segments.assign(customers, spec)
+    io.write(paths, "rule_segments", assigned)
+    ruled = customers.drop(columns="segment").merge(assigned[["customer_id", "segment"]], on="customer_id")
+    card = evaluation.scorecard(ruled, clustered_on, reachable=None if reachable is None else
+                                reachable.set_axis(customers.index), min_share=e["min_share"],
+                                min_effect=e["min_effect"], min_reach=e["min_reach"],
+                                levers=None if has_log(cfg) else clustered_on)
+    names = assigned.drop_duplicates("segment").set_index("segment")["segment_name"]
+    card.insert(1, "name", card["segment"].map(names))
+    summary = evaluation.solution_summary(card, evaluation.separation(ruled, clustered_on))
+    summary["names"] = {int(k): v for k, v in names.items()}
+    return SimpleNamespace(assigned=assigned, card=card, summary=summary)
 
 
 def _no_contest(text: str) -> dict:
@@ -782,7 +830,7 @@ def _no_contest(text: str) -> dict:
             "margins": pd.DataFrame(), "same_k": pd.DataFrame()}
 
 
-def _holdout_contest(cfg, paths, segmenter, clustered_on, start, reason):
+def _holdout_contest(cfg, paths, segmenter, clustered_on, start, reason, with_rules: bool = False):
     """Segments formed on the calibration period by custseg and by each rival (the RFM grid, whole and pooled
     to custseg's k; k-means on log R, F, M at that k and at ``evaluate.baseline_k``), judged on what the
     customers did in the holdout. Without a holdout (``start`` None), an empty contest saying why."""
@@ -809,6 +857,10 @@ def _holdout_contest(cfg, paths, segmenter, clustered_on, start, reason):
                "k-means log RFM": evaluation.kmeans_log_rfm(data, k, c["seed"])}
     if e["baseline_k"] != k and len(data) >= 2 * e["baseline_k"]:
         methods[f"k-means log RFM, k={e['baseline_k']}"] = evaluation.kmeans_log_rfm(data, e["baseline_k"], c["seed"])
+    if with_rules:  # the segments marketing declares, on the calibration period's customers
+        from custseg import rule_segments
+
+        methods["rules"] = rule_segments.assign(data, cfg["rule_segments"])["segment"].to_numpy()
     comparison = evaluation.compare(methods, data)
     margin = evaluation.margins(methods, data, "custseg", comparison, e["bootstrap"], seed=c["seed"])
     contest = evaluation.winner(comparison, margin, "custseg")
@@ -941,14 +993,303 @@ def _evaluate_headline(paths, solution, contest, comparison, methods, start, sna
                   paths.reports / "headlines" / "07_evaluate.json")
 
 
+def _segmentations(cfg: dict, paths: io.RunPaths, customers: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """The segmentations 08 compares: name → (customer_id and segment, segment names)."""
+    cards = io.read(paths, "personas")
+    out = {"clusters": (customers[["customer_id", "segment"]], {c["segment"]: c["name"] for c in cards})}
+    scores = io.read(paths, "rfm")
+    if "rfm_segment" in scores:
+        grid = scores[["customer_id", "rfm_segment"]].rename(columns={"rfm_segment": "segment"})
+        out["RFM grid"] = (grid, {s: s for s in grid["segment"].unique()})
+    ruled = io.read_optional(paths, "rule_segments")
+    if ruled is not None:
+        out["rules"] = (ruled[["customer_id", "segment"]],
+                        dict(zip(ruled["segment"], ruled["segment_name"], strict=False)))
+    return out
+
+
+def _value_column(cfg: dict, customers: pd.DataFrame) -> tuple[str, str]:
+    """The column that measures value for targeting, and a sentence saying which."""
+    margin = cfg["target"]["margin_column"]
+    if margin:
+        if margin not in customers:
+            raise ConfigError(f"target.margin_column: the customer table has no column {margin!r}")
+        return margin, f"Value is each customer's margin ({margin})."
+    if "monetary" in customers:
+        return "monetary", ("Value is net spend: the data has no cost or margin, so profitability is read as "
+                            "spend (set target.margin_column to a margin column).")
+    return "", "There is no spend or margin in the data: segments are compared on size and reach only."
+
+
+def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """08 · Targeting: attractiveness and accessibility of each segment (clusters, RFM grid, rule segments), the
+    strategy with its reason, next-best offers from association rules, and an audience file per target."""
+    from custseg import evaluate as evaluation
+    from custseg import personas
+    from custseg import target as targeting
+
+    running = _Running(cfg, paths, "08_target")
+    con = con or engine.connect(cfg)
+    t, language = cfg["target"], cfg["language"]
+    customers = segment_customers(paths)
+    segmenter = io.read(paths, "segmenter")
+    clustered_on = io.read(paths, "cluster")["features"]
+    crm = io.read(paths, "customers")
+    contacts = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
+    reachable = evaluation.reach(contacts, cfg["evaluate"]["contact_columns"])
+    consent = [c for c in cfg["evaluate"]["contact_columns"] if c in contacts]
+    value, value_note = _value_column(cfg, customers)
+    logged = has_log(cfg)
+    snapshot = config.as_date(io.read(paths, "snapshot")["snapshot_date"])
+    transactions = io.read(paths, "transactions", con) if logged else None
+    notes = [value_note]
+    if reachable is None:
+        notes.append("The data has no contact or consent column (evaluate.contact_columns), so reach is not "
+                     "measured and does not limit the targets.")
+    else:
+        notes.append(f"Reach is the share of a segment with a usable contact or consent ({', '.join(consent)}).")
+    tables = {}
+    for name, (seg, names) in _segmentations(cfg, paths, customers).items():
+        rows = customers.drop(columns="segment").merge(seg, on="customer_id", validate="one_to_one")
+        grown = targeting.growth(transactions, seg, snapshot, t["growth_days"]) if logged else None
+        reach = None if reachable is None else reachable.set_axis(customers["customer_id"]).reindex(
+            rows["customer_id"]).set_axis(rows.index)
+        tables[name] = targeting.table(rows, value or "_none", grown, reach,
+                                       segmenter.segment_stability_ if name == "clusters" else None, names,
+                                       t["weights"])
+    if not logged:
+        notes.append("Without a transaction log, growth is not measured.")
+    table = pd.concat([d.assign(segmentation=name) for name, d in tables.items()], ignore_index=True)
+    table = table[["segmentation", *[c for c in table.columns if c != "segmentation"]]]
+    e = cfg["evaluate"]
+    choice = targeting.strategy(tables["clusters"], t["segments"], e["min_share"], e["min_reach"])
+    io.write(paths, "targeting", table)
+
+    found = _offers(cfg, customers, transactions, clustered_on) if logged else None
+    for name in ("basket_rules", "offers", "under_bought"):
+        io.remove(paths, name)
+    if found is None or isinstance(found, str):
+        notes.append(found or NO_LOG.replace("purchases, RFM and the holdout test are", "basket offers are"))
+    else:
+        for name in ("basket_rules", "offers", "under_bought"):
+            io.write(paths, name, getattr(found, name))
+        notes.append(found.note)
+    cards = _cards_with_offers(io.read(paths, "personas"), found if not isinstance(found, str) else None,
+                               choice, language)
+    personas.write_cards(cards, io.artefact_path(paths, "persona_cards"))
+    audiences = _audiences(cfg, paths, customers, cards, choice, contacts, consent)
+    summary = {"strategy": choice["strategy"], "targets": choice["targets"], "reason": choice["reason"],
+               "pinned": choice["pinned"], "notes": notes, "audiences": audiences,
+               "segmentations": list(tables), "items": None if not found or isinstance(found, str) else found.item,
+               "offers": {str(c["segment"]): c["offers"] for c in cards},
+               "target_labels": {str(c["segment"]): c["target"] for c in cards}}
+    io.write(paths, "target", summary)
+    _target_headline(paths, summary, tables["clusters"])
+    running.done({"strategy": choice["strategy"], "targets": choice["targets"],
+                  "offers": int(0 if not found or isinstance(found, str) else len(found.offers)),
+                  "audience_customers": int(sum(a["customers"] for a in audiences))})
+    return SimpleNamespace(table=table, tables=tables, choice=choice, found=found, cards=cards, notes=notes,
+                           audiences=audiences, value=value, has_log=logged, language=language)
+
+
+def _offers(cfg: dict, customers: pd.DataFrame, transactions, clustered_on: list[str]):
+    """Association rules on the baskets, per segment against the base, and the cross-sell gaps (a sentence
+    saying why instead, when the log has no items to make baskets of)."""
+    from custseg import offers as offering
+
+    o = cfg["offers"]
+    item = offering.item_level(transactions, o["items"])
+    if item is None:
+        return (f"The log has no categories or product ids (offers.items: {o['items']}), so there are no baskets "
+                "to find offers in.")
+    b = offering.baskets(transactions, item, o["basket"])
+    seg = customers[["customer_id", "segment"]]
+    thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
+                  "min_baskets": o["min_baskets"]}
+    base = offering.rules(b, None, **thresholds)
+    per = offering.rules(b, seg, **thresholds)
+    chosen = offering.offers(per, base, o["top"])
+    numeric = [c for c in clustered_on if pd.api.types.is_numeric_dtype(customers[c])]
+    z = customers[numeric].astype("float64")
+    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
+    gaps = offering.under_bought(offering.penetration(b, seg), z.groupby(customers["segment"]).mean())
+    note = (f"Offers come from association rules on {'orders' if o['basket'] == 'order' else 'customers'} as "
+            f"baskets of {'categories' if item == 'category' else 'products'} (support ≥ {o['min_support']}, "
+            f"confidence ≥ {o['min_confidence']}, ≥ {o['min_baskets']} baskets); a segment's offer is a rule whose "
+            "lift in the segment beats 1 and the same rule's lift in the whole base.")
+    return SimpleNamespace(item=item, basket_rules=pd.concat([base, per], ignore_index=True), offers=chosen,
+                           under_bought=gaps, base=base, note=note)
+
+
+def _cards_with_offers(cards: list[dict], found, choice: dict, language: str) -> list[dict]:
+    """The persona cards with what to offer each segment (with the numbers) and whether it is a target."""
+    m = i18n.messages(language)["offers"]
+    out = []
+    for card in cards:
+        seg = str(card["segment"])
+        lines = []
+        if found is not None:
+            own = found.offers[found.offers["segment"].astype("str") == seg]
+            for r in own.itertuples():
+                base = "–" if pd.isna(r.base_lift) else f"{r.base_lift:.2f}"
+                lines.append(m["rule"].format(antecedent=i18n.value_label("category", r.antecedent, language),
+                                              consequent=i18n.value_label("category", r.consequent, language),
+                                              confidence=i18n.percent(r.confidence), lift=f"{r.lift:.2f}",
+                                              base_lift=base))
+            gaps = found.under_bought[found.under_bought["segment"].astype("str") == seg].head(2)
+            for r in gaps.itertuples():
+                lines.append(m["gap"].format(item=i18n.value_label("category", r.item, language),
+                                             own=i18n.percent(r.penetration),
+                                             similar=i18n.percent(r.similar_penetration)))
+            if not lines:
+                lines.append(m["none"])
+        target = card["segment"] in choice["targets"]
+        out.append({**card, "offers": lines,
+                    "target": m["target"].format(strategy=m["strategies"][choice["strategy"]]) if target else ""})
+    return out
+
+
+def _audiences(cfg, paths, customers, cards, choice, contacts, consent) -> list[dict]:
+    """Per target segment: ``audiences/segment_<id>.csv`` (customer id, segment, offer, channel) and a one-page
+    summary ``segment_<id>.md``; returns what was written."""
+    folder = io.artefact_path(paths, "audiences")
+    io.clear_folder(folder)
+    by_id = {c["segment"]: c for c in cards}
+    channels = [c for c in customers.columns if c.startswith("share_channel_") and c != "share_channel_unknown"]
+    out = []
+    for seg in choice["targets"]:
+        card = by_id[seg]
+        who = customers[customers["segment"] == seg]
+        audience = pd.DataFrame({"customer_id": who["customer_id"], "segment_id": seg, "segment_name": card["name"],
+                                 "offer": card["offers"][0] if card.get("offers") else card["strategy_headline"]})
+        if channels:  # the channel each customer buys through most
+            audience["channel"] = who[channels].idxmax(axis=1).str.removeprefix("share_channel_").to_numpy()
+        for column in consent:
+            audience[column] = contacts.set_index("customer_id").reindex(who["customer_id"])[column].to_numpy()
+        csv = io.write_csv(audience, folder / f"segment_{seg}.csv", excel=True)
+        page = i18n.render("audience.md.j2", cfg["language"], card=card, customers=len(audience),
+                           channels=audience["channel"].value_counts(normalize=True).head(3).to_dict()
+                           if "channel" in audience else {}, strategy=choice["strategy"], reason=choice["reason"])
+        io.write_text(page, folder / f"segment_{seg}.md")
+        out.append({"segment": seg, "name": card["name"], "customers": len(audience), "file": csv.name,
+                    "summary": f"segment_{seg}.md"})
+    return out
+
+
+def _target_headline(paths, summary: dict, table: pd.DataFrame) -> None:
+    items = [{"label": "strategy", "value": summary["strategy"]},
+             {"label": "target segments", "value": ", ".join(map(str, summary["targets"]))}]
+    rows = [{"segment": r.segment, "name": r.name, "customers": f"{r.customers:,}", "share": f"{r.share:.0%}",
+             "value share": _shown(r.value_share, ".0%"), "growth": _shown(r.growth, "+.0%"),
+             "reach": _shown(r.reach, ".0%"), "attractiveness": f"{r.attractiveness:.2f}",
+             "target": "yes" if r.segment in summary["targets"] else ""} for r in table.itertuples()]
+    io.write_json({"title": "Targeting: whom to serve and what to offer",
+                   "text": summary["reason"] + " " + " ".join(summary["notes"]), "items": items, "table": rows},
+                  paths.reports / "headlines" / "08_target.json")
+
+
+def measure(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
+    """09 · A campaign's effect per segment (效果评估) from ``sources.campaign``: response rates, uplift against the
+    control group with its interval, incremental revenue and ROI, and a flag where it did not work or harmed."""
+    from custseg import campaign
+
+    running = _Running(cfg, paths, "09_measure")
+    for name in ("campaign_results", "campaign_quarantine"):
+        io.remove(paths, name)
+    if not schema.configured(cfg["sources"]["campaign"]):
+        summary = {"measured": False, "text": "No campaign results are configured (sources.campaign): once a "
+                   "campaign has run on these segments, point sources.campaign at its results and run "
+                   "custseg run CONFIG --from 09_measure."}
+        io.write(paths, "measure", summary)
+        running.done({"measured": False})
+        return SimpleNamespace(summary=summary, table=None, quarantine=None, notes=[])
+    con = con or engine.connect(cfg)
+    results = _campaign_results(cfg, con)
+    cards = io.read(paths, "personas")
+    segments = io.read(paths, "segments").assign(
+        segment_name=lambda d: d["segment"].map({c["segment"]: c["name"] for c in cards}))
+    m = cfg["campaign"]
+    kept, quarantine, notes = campaign.prepare(results, segments)
+    table = campaign.measure(kept, m["bootstrap"], m["seed"], m["cost_per_contact"], m["min_group"])
+    io.write(paths, "campaign_results", table)
+    io.write(paths, "campaign_quarantine", quarantine)
+    overall = table[table["segment"] == "all"].iloc[0]
+    per = table[table["segment"] != "all"]
+    note = campaign.multiple_comparisons_note(per)
+    worked = [int(s) for s in per.loc[per["verdict"] == "worked", "segment"]]
+    flat = [int(s) for s in per.loc[per["verdict"] == "no clear effect", "segment"]]
+    harmed = [int(s) for s in per.loc[per["verdict"] == "harmed", "segment"]]
+    roi = "" if pd.isna(overall["roi"]) else f", ROI {overall['roi']:.0%}"
+    text = (f"Overall: response {overall['response_treated']:.1%} treated vs {overall['response_control']:.1%} "
+            f"control, uplift {overall['uplift']:+.1%} (95 % interval {overall['uplift_low']:+.1%} to "
+            f"{overall['uplift_high']:+.1%}); incremental revenue {overall['incremental_revenue']:,.0f}{roi}. "
+            f"It worked in segments {worked or 'none'}; no clear effect in {flat or 'none'}"
+            + (f"; it harmed {harmed}" if harmed else "") + ". " + note)
+    text += _feedback(io.read_optional(paths, "target"), per)
+    summary = {"measured": True, "text": text, "notes": notes, "worked": worked, "no_effect": flat,
+               "harmed": harmed, "overall": {k: (None if pd.isna(v) else float(v)) for k, v in overall.items()
+                                             if k not in ("segment", "judged", "verdict", "response_verdict",
+                                                          "revenue_verdict", "segment_name")},
+               "verdict": overall["verdict"], "quarantined": len(quarantine)}
+    io.write(paths, "measure", summary)
+    io.write_json({"title": "Campaign: did it work, and where?", "text": text + " " + " ".join(notes),
+                   "items": [{"label": "campaign", "value": overall["verdict"]},
+                             {"label": "incremental revenue", "value": f"{overall['incremental_revenue']:,.0f}"}],
+                   "table": [{"segment": r.segment, "treated": f"{r.treated:,}", "control": f"{r.control:,}",
+                              "response (treated)": _shown(r.response_treated, ".1%"),
+                              "response (control)": _shown(r.response_control, ".1%"),
+                              "uplift": f"{_shown(r.uplift, '+.1%')} [{_shown(r.uplift_low, '+.1%')}, "
+                                        f"{_shown(r.uplift_high, '+.1%')}]",
+                              "incremental revenue": _shown(r.incremental_revenue, ",.0f"),
+                              "ROI": _shown(r.roi, ".0%"), "verdict": r.verdict} for r in table.itertuples()]},
+                  paths.reports / "headlines" / "09_measure.json")
+    running.done({"measured": True, "verdict": overall["verdict"], "worked": worked, "no_effect": flat,
+                  "harmed": harmed, "uplift": round(float(overall["uplift"]), 4),
+                  "quarantined": int(len(quarantine))})
+    return SimpleNamespace(summary=summary, table=table, quarantine=quarantine, notes=notes, kept=kept)
+
+
+def _feedback(targeting: dict | None, per: pd.DataFrame) -> str:
+    """What the campaign says about 08's targets, and where the budget would have paid (持续优化)."""
+    rows = per.assign(segment=per["segment"].astype("int64")).set_index("segment")
+    paid = [int(s) for s, r in rows.iterrows() if r["verdict"] == "worked" and r["roi"] > 0]
+    text = ""
+    if targeting:
+        for seg in targeting["targets"]:
+            if seg not in rows.index:
+                continue
+            r = rows.loc[seg]
+            if r["verdict"] != "worked":
+                text += (f" 08 targets segment {seg} ({r.get('segment_name', seg)}), but the campaign shows "
+                         f"{r['verdict']} there: {r['response_control']:.0%} of its control group responded "
+                         "without being contacted.")
+    if paid:
+        text += (f" It paid for itself (ROI > 0) in segments {paid}: the next campaign's targets "
+                 "(target.segments).")
+    return text
+
+
+def _campaign_results(cfg: dict, con) -> pd.DataFrame:
+    """The campaign results source read like any other, ids normalised (and pseudonymised) as 01 does."""
+    from custseg.sources.mapping import read_source
+    from custseg.sources.privacy import pii_key, pseudonym
+
+    table, _ = read_source(con, cfg, "campaign")
+    ids = schema.normalise_id(table.customer_id)
+    if cfg["privacy"]["pseudonymise_ids"]:
+        ids = pseudonym(ids, pii_key(cfg["privacy"]))
+    return table.mutate(customer_id=ids).to_pandas()
+
+
 # the function behind each notebook
 RUNS: dict[str, Callable] = {"01_collect": collect, "02_clean": clean, "03_describe": describe,
                              "04_features": features, "05_cluster": segment, "06_personas": describe_personas,
-                             "07_evaluate": evaluate}
-ENGINE_STAGES = ("01_collect", "02_clean", "03_describe", "04_features", "07_evaluate")  # they take ``con``
+                             "07_evaluate": evaluate, "08_target": target, "09_measure": measure}
+ENGINE_STAGES = ("01_collect", "02_clean", "03_describe", "04_features", "07_evaluate", "08_target",
+                 "09_measure")  # they take ``con``
 
 
-def run_stages(cfg: dict, paths: io.RunPaths, until: str | int = "07_evaluate", con=None,
+def run_stages(cfg: dict, paths: io.RunPaths, until: str | int = "09_measure", con=None,
                skip: tuple = ()) -> dict[str, SimpleNamespace]:
     """Run the stages in order, in this process (no notebooks), up to and including ``until``.
 

@@ -298,3 +298,41 @@ def history_features(means: pd.DataFrame):
     axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.suptitle("Key features per segment over the runs")
     return fig
+
+
+def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attractiveness × reach"):
+    """Each segment as a bubble (size: customers) at its attractiveness score and reachable share; targets
+    ringed. Without a measured reach, the segments stand on one line at reach 1."""
+    fig, ax = plt.subplots(figsize=(7, 5))
+    reach = table["reach"].fillna(1.0)
+    colors = segment_colors()
+    for i, r in enumerate(table.itertuples()):
+        seg = r.segment
+        c = colors[seg % len(colors)] if isinstance(seg, (int, np.integer)) else colors[i % len(colors)]
+        ax.scatter(r.attractiveness, reach.iloc[i], s=3000 * r.share + 30, color=c, alpha=0.6,
+                   edgecolor="black" if seg in targets else "none", linewidth=2)
+        label = f"{seg} {r.name}" if isinstance(r.name, str) and str(r.name) != str(seg) else str(seg)
+        ax.annotate(label, (r.attractiveness, reach.iloc[i]), fontsize=8, ha="center", va="center")
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(min(0.0, reach.min() - 0.1), 1.1)
+    ax.set_xlabel("attractiveness (mean rank on size, value, value per customer, growth)")
+    ax.set_ylabel("reach (share contactable)" if table["reach"].notna().any() else "reach (not measured)")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title(title + " (ringed: targets)")
+    return fig
+
+
+def uplift(table: pd.DataFrame, title: str = "Uplift of the response rate per segment (95% interval)"):
+    """Each segment's uplift (treated − control response rate) with its interval, and zero as a line."""
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(table) + 1.5))
+    y = np.arange(len(table))
+    ax.errorbar(table["uplift"], y, xerr=[table["uplift"] - table["uplift_low"],
+                                          table["uplift_high"] - table["uplift"]], fmt="o", capsize=4)
+    ax.axvline(0, color="grey", linestyle="--", linewidth=0.8)
+    names = [f"{s} {n}" if isinstance(n, str) else str(s)
+             for s, n in zip(table["segment"], table.get("segment_name", table["segment"]), strict=True)]
+    ax.set_yticks(y, names)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("uplift in response rate (treated − control)")
+    ax.set_title(title)
+    return fig

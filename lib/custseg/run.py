@@ -291,7 +291,7 @@ def headlines(paths: io.RunPaths) -> list[dict]:
 def _summary(paths: io.RunPaths) -> dict:
     """What the index page and run.json need from the stage artefacts."""
     snapshot, collected = io.read(paths, "snapshot"), io.read(paths, "collect_counts")
-    cards = io.read(paths, "personas")
+    cards = pipeline.report_cards(paths)
     counts = {"customers_in": collected["customers"], "customers_kept": snapshot["customers_kept"],
               "lines_in": snapshot["lines_in"], "lines_kept": snapshot["lines_kept"],
               "lines_quarantined": snapshot["lines_quarantined"],

@@ -50,6 +50,12 @@ SCHEMAS: dict[str, dict[str, Col]] = {
     },
     "survey": {"respondent_id": Col("id", True, "the customer id of the respondent"),
                "submitted_on": Col("timestamp")},
+    # the results of a campaign (09_measure): one row per customer in it
+    "campaign": {"customer_id": Col("id", True), "group": Col("text", True, "treatment or control"),
+                 "responded": Col("text", True, "yes/no, 1/0 or true/false"),
+                 "contacted": Col("text", False, "yes/no: reached by the campaign"),
+                 "revenue": Col("number", False, "revenue from the customer in the campaign period"),
+                 "cost": Col("number", False, "cost of treating the customer")},
 }
 # roles whose other (non-canonical) columns are kept: customer attributes, survey items
 KEEP_EXTRA = {"customers", "survey"}

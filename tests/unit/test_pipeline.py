@@ -63,9 +63,15 @@ def test_fingerprints_change_downstream_only():
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
     before = {s.name: pipeline.fingerprint(cfg, s) for s in pipeline.STAGES}
     k = {s.name: pipeline.fingerprint(_with(cfg, cluster__k=4), s) for s in pipeline.STAGES}
-    assert [n for n in before if before[n] != k[n]] == ["05_cluster", "06_personas", "07_evaluate"]
+    assert [n for n in before if before[n] != k[n]] == ["05_cluster", "06_personas", "07_evaluate", "08_target",
+                                                        "09_measure"]
     lang = {s.name: pipeline.fingerprint(_with(cfg, language="zh"), s) for s in pipeline.STAGES}
-    assert [n for n in before if before[n] != lang[n]] == ["06_personas"]
+    assert [n for n in before if before[n] != lang[n]] == ["06_personas", "08_target", "09_measure"]
+    # new campaign results are measured again without collecting anything again
+    results = {s.name: pipeline.fingerprint(_with(cfg, sources__campaign__path="june.csv"), s) for s in pipeline.STAGES}
+    assert [n for n in before if before[n] != results[n]] == ["09_measure"]
+    offers = {s.name: pipeline.fingerprint(_with(cfg, offers__min_support=0.01), s) for s in pipeline.STAGES}
+    assert [n for n in before if before[n] != offers[n]] == ["08_target"]
     cleaned = {s.name: pipeline.fingerprint(_with(cfg, clean__min_age=18), s) for s in pipeline.STAGES}
     assert [n for n in before if before[n] != cleaned[n]] == [s.name for s in pipeline.STAGES[1:]]
 
@@ -88,8 +94,8 @@ def test_stages_by_name_or_number(name):
 
 
 def test_unknown_stage():
-    with pytest.raises(StageError, match="unknown stage '9'.*01_collect, 02_clean"):
-        pipeline.stage("9")
+    with pytest.raises(StageError, match="unknown stage '10'.*01_collect, 02_clean"):
+        pipeline.stage("10")
 
 
 def test_the_holdout_is_one_definition(tiny_run):
@@ -116,8 +122,8 @@ def test_stage_records_hold_the_headline_numbers(tiny_run):
     clean = m["02_clean"]
     assert clean["lines_in"] == clean["lines_kept"] + clean["lines_quarantined"] > 0
     assert m["05_cluster"]["k"] == len(m["06_personas"]["names"]) >= 3
-    rivals = {"RFM grid", "RFM grid pooled", "k-means log RFM"} | ({"k-means log RFM, k=4"} if m["05_cluster"]["k"] != 4
-                                                                 else set())
+    rivals = {"RFM grid", "RFM grid pooled", "k-means log RFM", "rules"} | (
+        {"k-means log RFM, k=4"} if m["05_cluster"]["k"] != 4 else set())
     assert set(m["07_evaluate"]["eta2"]) == {"custseg"} | rivals
     margins = m["07_evaluate"]["margins"]
     assert set(margins) == {"spend", "log_spend", "orders", "churn"}
@@ -325,3 +331,44 @@ def test_duplicate_ids_in_a_table_without_a_log_are_quarantined_with_a_reason(tm
     quarantined = out["02_clean"].quarantine_customers.execute()
     assert (quarantined["reason"] == "duplicate_customer").sum() == 5
     assert out["02_clean"].counts["customers_kept"] == 400
+
+
+def test_targeting_offers_and_the_campaign_run_on_the_tiny_demo(tiny_run):
+    from custseg import target
+
+    cfg, paths, results = tiny_run
+    t = results["08_target"]
+    assert set(t.tables) == {"clusters", "RFM grid", "rules"}
+    assert t.choice["strategy"] in target.STRATEGIES and t.choice["targets"]
+    table = io.read(paths, "targeting")
+    clusters = table[table["segmentation"] == "clusters"]
+    assert clusters["share"].sum() == pytest.approx(1) and clusters["value_share"].sum() == pytest.approx(1)
+    assert clusters["reach"].between(0, 1).all()  # the demo CRM has consent columns
+    # an audience per target, every customer of the segment in it, and the offers on the persona cards
+    for a in t.audiences:
+        audience = pd.read_csv(io.artefact_path(paths, "audiences") / a["file"], encoding="utf-8-sig")
+        assert len(audience) == (results["05_cluster"].segments["segment"] == a["segment"]).sum() == a["customers"]
+        assert {"customer_id", "segment_id", "offer", "channel", "email_opt_in"} <= set(audience.columns)
+    offered = io.read(paths, "offers")
+    assert len(offered) and (offered["lift"] > 1).all()
+    assert ((offered["lift"] > offered["base_lift"]) | offered["base_lift"].isna()).all()
+    card = (io.artefact_path(paths, "persona_cards") / f"segment_{t.choice['targets'][0]}.md").read_text()
+    assert "What to offer" in card and "lift" in card and "A target segment" in card
+    assert any(c.get("offers") for c in pipeline.report_cards(paths))
+    # rule segments are scored and contested beside the clusters
+    assert set(io.read(paths, "rule_segments")["segment_name"]) <= {"Gold members", "Young (under 30)",
+                                                                     "Tier-1 cities", "Everyone else"}
+    assert results["07_evaluate"].rules.summary["k"] == 4
+    m = results["09_measure"]
+    assert m.summary["measured"] and set(m.table["segment"].astype(str)) >= {"all"}
+    reasons = set(io.read(paths, "campaign_quarantine")["reason"])
+    assert {"missing_customer_id", "in_both_groups", "not_segmented"} <= reasons  # the demo's planted mess
+
+
+def test_without_campaign_results_measure_says_how_to_add_them(tiny_run, tmp_path):
+    cfg, paths, _ = tiny_run
+    cfg = _with(cfg, sources__campaign__path="")
+    out = pipeline.measure(cfg, paths)
+    assert not out.summary["measured"] and "sources.campaign" in out.summary["text"]
+    assert not io.exists(paths, "campaign_results")
+    pipeline.measure(tiny_run[0], paths)  # leave the session's run as it was
