@@ -49,7 +49,7 @@ CASES = [
     ("unknown-key", {"t.csv": GOOD}, {}, {"cluster": {"kmax": 3}}, [], ["unknown config key 'cluster.kmax'"]),
     ("bad-date-override", {"t.csv": GOOD}, {}, {}, ["--set", "snapshot_date=2025-13-01"],
      ["config key 'snapshot_date' must be a date"]),
-    ("unknown-stage", {"t.csv": GOOD}, {}, {}, ["--from", "8"], ["unknown stage '8'"]),
+    ("unknown-stage", {"t.csv": GOOD}, {}, {}, ["--from", "12"], ["unknown stage '12'"]),
     ("bad-decimal-setting", {"t.csv": GOOD}, {"decimal": "x"}, {}, [], ["sources.transactions.decimal"]),
     ("ambiguous-thousands", {"t.csv": lines(("A", "2024-01-01", '"1,234"'), ("B", "2024-01-02", '"5,000"'))}, {}, {},
      [], ["01_collect", "could be thousands or decimals", "sources.transactions.thousands"]),

@@ -16,7 +16,7 @@ def _two_snapshots(tmp_path, shift: bool):
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", overrides)
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "shift" if shift else "control"
     paths = io.run_paths(cfg).make()
-    result = pipeline.run_stages(cfg, paths, skip=("03_describe", "06_personas"))["07_evaluate"]
+    result = pipeline.run_stages(cfg, paths, "07_evaluate", skip=("03_describe", "06_personas"))["07_evaluate"]
     truth = pd.read_csv(paths.raw / "ground_truth.csv")
     persona = set(truth.loc[truth["persona"] == "affluent_loyalists", "customer_id"])
     return result, persona, truth

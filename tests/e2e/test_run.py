@@ -282,3 +282,33 @@ def test_no_raw_pii_in_any_file_of_a_run(demo_run):
             text = path.read_bytes().decode("latin-1")
             found = {m.lower() for rx in (EMAIL, PHONE, NAME) for m in rx.findall(text)}
             assert not found & pii, (path, sorted(found & pii)[:3])
+
+
+@pytest.mark.slow
+def test_the_planted_campaign_uplift_is_recovered_and_the_segment_that_buys_anyway_is_flagged(demo_run):
+    workdir, reports = demo_run
+    processed = workdir / "data" / "processed" / "e2e"
+    truth = pd.read_csv(workdir / "data" / "raw" / "demo" / "ground_truth.csv")
+    segments = pd.read_parquet(processed / "segments.parquet").merge(truth, on="customer_id")
+    # treatment was randomised, so a segment's true uplift is the mean planted uplift of its customers
+    planted = segments.groupby("segment")["campaign_uplift"].mean()
+    measured = pd.read_csv(processed / "campaign.csv")
+    per = measured[measured["segment"] != "all"].astype({"segment": "int64"}).set_index("segment")
+    for seg, row in per.iterrows():
+        assert row["uplift_low"] <= planted[seg] <= row["uplift_high"], (seg, planted[seg], row.to_dict())
+    buys_anyway = planted.idxmin()
+    assert planted[buys_anyway] < 0.01 and per.loc[buys_anyway, "verdict"] != "worked"
+    assert per.loc[buys_anyway, "response_control"] > per["response_control"].median()  # a high rate, no uplift
+    assert (per["verdict"] == "worked").any()
+    overall = measured[measured["segment"] == "all"].iloc[0]
+    results = pd.read_csv(workdir / "data" / "raw" / "demo" / "campaign.csv")
+    inside = segments[segments["customer_id"].isin(results["customer_id"].str.strip().str.upper())]
+    assert overall["uplift_low"] <= inside["campaign_uplift"].mean() <= overall["uplift_high"]
+    # the index shows the targeting choice and the campaign's result; the audiences are there
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "Targeting: whom to serve and what to offer" in index and "Campaign: did it work, and where?" in index
+    target = json.loads((processed / "target.json").read_text())
+    for seg in target["targets"]:
+        assert (reports / "audiences" / f"segment_{seg}.csv").is_file()
+        assert (reports / "audiences" / f"segment_{seg}.md").is_file()
+    assert "What to offer" in (reports / "personas" / f"segment_{target['targets'][0]}.md").read_text()

@@ -53,7 +53,7 @@ def test_from_reuses_exactly_the_earlier_stages(good):
     after = _records(workdir)
     meta = json.loads((out / "run.json").read_text())
     assert meta["reused"] == ["01_collect", "02_clean", "03_describe", "04_features"]
-    assert set(meta["timings_s"]) == {"05_cluster", "06_personas", "07_evaluate", "total"}
+    assert set(meta["timings_s"]) == {"05_cluster", "06_personas", "07_evaluate", "08_target", "09_measure", "total"}
     for name in meta["reused"]:
         assert after[name] == before[name], f"{name} was not run again"
     assert meta["stages"]["05_cluster"]["k"] == 4
@@ -129,5 +129,5 @@ def test_cli_prints_one_line_and_no_traceback(tmp_path, capsys):
     assert err.startswith("custseg: error: override 'x=[a'") and "Traceback" not in err
     assert run.main(["run", str(TINY), "--workdir", str(TINY), "--name", "w"]) == 1
     assert "cannot write the run's folders" in capsys.readouterr().err
-    assert run.main(["run", str(TINY), "--from", "9"]) == 1
-    assert "unknown stage '9'" in capsys.readouterr().err
+    assert run.main(["run", str(TINY), "--from", "10"]) == 1
+    assert "unknown stage '10'" in capsys.readouterr().err

@@ -372,3 +372,20 @@ def test_without_campaign_results_measure_says_how_to_add_them(tiny_run, tmp_pat
     assert not out.summary["measured"] and "sources.campaign" in out.summary["text"]
     assert not io.exists(paths, "campaign_results")
     pipeline.measure(tiny_run[0], paths)  # leave the session's run as it was
+
+
+def test_campaign_results_without_a_control_group_stop_09_with_the_reason(tiny_run, tmp_path):
+    cfg, paths, _ = tiny_run
+    results = pd.read_csv(io.source_path(cfg, "campaign"))
+    treated_only = tmp_path / "treated.csv"
+    results[results["group"].str.lower() == "treatment"].to_csv(treated_only, index=False)
+    with pytest.raises(SourceError, match="no control group"):
+        pipeline.measure(_with(cfg, sources__campaign__path=str(treated_only)), paths)
+    renamed = tmp_path / "renamed.csv"
+    results.rename(columns={"group": "arm"}).to_csv(renamed, index=False)
+    with pytest.raises(SourceError, match="group"):
+        pipeline.measure(_with(cfg, sources__campaign__path=str(renamed)), paths)
+    mapped = pipeline.measure(_with(cfg, sources__campaign__path=str(renamed),
+                                    sources__campaign__columns={"group": "arm"}), paths)
+    assert mapped.summary["measured"]
+    pipeline.measure(cfg, paths)  # leave the session's run as it was
