@@ -212,7 +212,8 @@ DEFAULTS: dict[str, Any] = {
         "min_effect": ANY_OF(_NUM, 0.5),
         "min_reach": ANY_OF(_NUM, 0.5),
         # CRM columns that make a customer reachable (contact field or opt-in flag), when the data has them
-        "contact_columns": ["email", "phone", "wechat_id", "email_opt_in", "sms_opt_in", "marketing_opt_in"],
+        "contact_columns": ["email", "phone", "wechat_id", "email_opt_in", "sms_opt_in", "wechat_opt_in",
+                            "marketing_opt_in"],
         # predictive validation on the holdout of features.holdout_start / holdout_days: custseg against the
         # RFM grid (whole and pooled to custseg's k), k-means on log RFM at custseg's k and at baseline_k;
         # bootstrap resamples for the interval on custseg's margin over the best rival

@@ -1127,7 +1127,7 @@ def _cards_with_offers(cards: list[dict], found, choice: dict, language: str) ->
     out = []
     for card in cards:
         seg = str(card["segment"])
-        lines = []
+        lines, offer = [], ""
         if found is not None:
             own = found.offers[found.offers["segment"].astype("str") == seg]
             for r in own.itertuples():
@@ -1143,15 +1143,17 @@ def _cards_with_offers(cards: list[dict], found, choice: dict, language: str) ->
                                              similar=i18n.percent(r.similar_penetration)))
             if not lines:
                 lines.append(m["none"])
+            best = own["consequent"].tolist() + gaps["item"].tolist()
+            offer = i18n.value_label("category", best[0], language) if best else ""
         target = card["segment"] in choice["targets"]
-        out.append({**card, "offers": lines,
+        out.append({**card, "offers": lines, "offer": offer,
                     "target": m["target"].format(strategy=m["strategies"][choice["strategy"]]) if target else ""})
     return out
 
 
 def _audiences(cfg, paths, customers, cards, choice, contacts, consent) -> list[dict]:
-    """Per target segment: ``audiences/segment_<id>.csv`` (customer id, segment, offer, channel) and a one-page
-    summary ``segment_<id>.md``; returns what was written."""
+    """Per target segment: ``audiences/segment_<id>.csv`` (customer id, segment, the offer and why, the customer's
+    main channel and consent flags) and a one-page summary ``segment_<id>.md``; returns what was written."""
     folder = io.artefact_path(paths, "audiences")
     io.clear_folder(folder)
     by_id = {c["segment"]: c for c in cards}
@@ -1161,14 +1163,16 @@ def _audiences(cfg, paths, customers, cards, choice, contacts, consent) -> list[
         card = by_id[seg]
         who = customers[customers["segment"] == seg]
         audience = pd.DataFrame({"customer_id": who["customer_id"], "segment_id": seg, "segment_name": card["name"],
-                                 "offer": card["offers"][0] if card.get("offers") else card["strategy_headline"]})
+                                 "offer": card["offer"] or card["strategy_headline"],
+                                 "why": card["offers"][0] if card["offers"] else card["strategy"]})
         if channels:  # the channel each customer buys through most
             audience["channel"] = who[channels].idxmax(axis=1).str.removeprefix("share_channel_").to_numpy()
         for column in consent:
             audience[column] = contacts.set_index("customer_id").reindex(who["customer_id"])[column].to_numpy()
         csv = io.write_csv(audience, folder / f"segment_{seg}.csv", excel=True)
         page = i18n.render("audience.md.j2", cfg["language"], card=card, customers=len(audience),
-                           channels=audience["channel"].value_counts(normalize=True).head(3).to_dict()
+                           channels={i18n.value_label("channel", c, cfg["language"]): share for c, share in
+                                     audience["channel"].value_counts(normalize=True).head(3).items()}
                            if "channel" in audience else {}, strategy=choice["strategy"], reason=choice["reason"])
         io.write_text(page, folder / f"segment_{seg}.md")
         out.append({"segment": seg, "name": card["name"], "customers": len(audience), "file": csv.name,

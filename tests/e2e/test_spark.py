@@ -116,6 +116,17 @@ def test_segments_assigned_in_spark_equal_predict(both, tiny_cfg):
     assert (got["segment"].to_numpy() == seg.predict(table[columns])).all()
 
 
+def test_targeting_offers_and_the_campaign_match(both):
+    """08's growth and basket rules are counted in the engine; 09 reads its source there."""
+    (duck_paths, _), (spark_paths, _), _ = both
+    pd.testing.assert_frame_equal(io.read(spark_paths, "targeting"), io.read(duck_paths, "targeting"), rtol=1e-9)
+    rules = ["segment", "antecedent", "consequent"]
+    pd.testing.assert_frame_equal(_sorted(io.read(spark_paths, "basket_rules"), *rules),
+                                  _sorted(io.read(duck_paths, "basket_rules"), *rules), rtol=1e-9)
+    assert len(io.read(duck_paths, "basket_rules"))
+    pd.testing.assert_frame_equal(io.read(spark_paths, "campaign_results"), io.read(duck_paths, "campaign_results"))
+
+
 def test_local_session_leaves_nothing_behind(both):
     """Its warehouse is in custseg's private temp folder, which is removed when Python exits."""
     _, _, con = both
