@@ -160,7 +160,8 @@ def prepare(results: pd.DataFrame, segments: pd.DataFrame, where: str = "sources
                      "and the customer responded if any of the rows did")
     agg = {"group": "first", "responded": "max", "revenue": "sum",
            **({"cost": "sum"} if "cost" in kept else {}), **({"contacted": "max"} if "contacted" in kept else {})}
-    kept = kept.groupby("customer_id", as_index=False, sort=False).agg(agg)
+    # sorted by id, so that the bootstrap draws the same customers whatever order the engine read them in
+    kept = kept.groupby("customer_id", as_index=False, sort=True).agg(agg)
     seg_cols = ["customer_id", "segment", *(["segment_name"] if "segment_name" in segments else [])]
     kept = kept.merge(segments[seg_cols], on="customer_id", how="inner", validate="one_to_one")
     missing = [g for g in (TREATMENT, CONTROL) if not (kept["group"] == g).any()]
