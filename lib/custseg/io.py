@@ -281,6 +281,14 @@ def read_excel(path: Path, sheet: str | int = 0, header: bool = True, skip_rows:
     return df
 
 
+def write_ibis_csv(table, path: Path) -> Path:
+    """Write an Ibis table expression to a CSV file inside the engine (no pandas round trip)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    table.to_csv(path)
+    return path
+
+
 def write_ibis(table, folder: Path, name: str) -> Path:
     """Write an Ibis table expression to ``folder/name.parquet`` inside the engine (no pandas round trip).
 

@@ -96,6 +96,71 @@ def assign(run: SavedRun | str | Path, table: pd.DataFrame, id_column: str = "cu
                          "problem": problems}).reset_index(drop=True)
 
 
+# a table with more customers than this is assigned inside the engine when the run's model allows it
+IN_ENGINE_ROWS = 200_000
+
+
+def in_engine_reason(saved: SavedRun) -> str | None:
+    """None when the run's model can assign inside the engine (:func:`assign_in_engine`), else why not."""
+    seg = saved.segmenter
+    if seg.algorithm not in ("kmeans", "minibatch"):
+        return f"its segments come from {seg.algorithm}, which has no closed form in SQL"
+    if seg.skew_transform == "quantile":
+        return "it uses the quantile transform, which has no closed form in SQL"
+    if getattr(seg, "value_model_", None) is not None:
+        return ("it clusters on each customer's expected value, a gradient-boosted model (a run with "
+                "cluster.expected_value: false assigns in the engine)")
+    return None
+
+
+def assign_in_engine(saved: SavedRun, table, id_column: str = "customer_id"):
+    """:func:`assign` inside the engine: an Ibis table in, an Ibis table out (``customer_id``, ``segment_id``,
+    ``segment_name``, ``problem``), with the same checks and the same answers, so a table of any size is
+    assigned without reading it into memory.
+
+    Raises
+    ------
+    SourceError
+        When the id or a feature column is missing.
+    ValueError
+        When the model cannot assign in the engine (:func:`in_engine_reason` says why).
+    """
+    import ibis
+
+    from custseg.cluster.in_engine import assign_in_engine as nearest_centroid
+
+    why = in_engine_reason(saved)
+    if why:
+        raise ValueError(f"run {saved.folder} cannot assign inside the engine: {why}")
+    missing = [c for c in (id_column, *saved.features) if c not in table.columns]
+    if missing:
+        raise SourceError(f"the input has no column for {', '.join(missing)}; it has "
+                          f"{', '.join(map(str, table.columns[:20]))}")
+    typed, notes = {}, []
+    for feature in saved.card["features"]:
+        name, values = feature["name"], table[feature["name"]]
+        text = values.cast("string")
+        if feature["kind"] == "numeric":
+            typed[name] = values.cast("float64") if values.type().is_numeric() else values.try_cast("float64")
+            bad, note = values.notnull() & typed[name].isnull(), f"{name}: not a number ('"
+        else:
+            typed[name] = text
+            bad, note = text.notnull() & ~text.isin(feature["labels"]), f"{name}: a label the run never saw ('"
+        notes.append(ibis.ifelse(bad, ibis.literal(note) + text + "')", ibis.null("string")))
+    ids = table[id_column].cast("string")
+    # one mutate: the notes read the raw values, the typed features replace them
+    t = table.mutate(_id=ids, _n=ids.count().over(ibis.window(group_by=ids)), **typed,
+                     **{f"_note{i}": note for i, note in enumerate(notes)})
+    t = t.mutate(_repeated=ibis.ifelse(t._id.notnull() & (t._n > 1), "the id is given more than once",
+                                       ibis.null("string")))
+    joined = ibis.literal("; ").join([*[t[f"_note{i}"] for i in range(len(notes))], t._repeated])
+    t = t.mutate(problem=ibis.ifelse(t._id.isnull(), "no customer id", joined.nullif("")))
+    t = nearest_centroid(saved.segmenter, t)
+    segment = ibis.ifelse(t.problem.isnull(), t.segment, ibis.null("int64"))
+    name = ibis.cases(*[(segment == k, v) for k, v in saved.names.items()], else_=ibis.null("string"))
+    return t.select(customer_id=t._id, segment_id=segment, segment_name=name, problem=t.problem)
+
+
 def features_from_log(saved: SavedRun, log: Path, kind: str | None = None) -> pd.DataFrame:
     """The run's features of every customer of a transaction log, computed by the run's own stages 01–04.
 
@@ -157,9 +222,16 @@ def assign_file(saved: SavedRun, path: Path, output: Path | None = None, as_log:
         if as_log is None and table is not None and saved.card["has_log"] and any(
                 f not in table.columns for f in saved.features):
             table = None  # not the run's features: a log (decided from the columns, before reading any row)
+    output = Path(output) if output else path.with_name(f"{path.stem}.segments.csv")
+    if table is not None and in_engine_reason(saved) is None and table.count().execute() > IN_ENGINE_ROWS:
+        result = assign_in_engine(saved, table)  # the table never leaves the engine
+        if output.suffix == ".parquet":
+            io.write_ibis(result, output.parent, output.stem)
+        else:
+            io.write_ibis_csv(result, output)
+        return output, result
     table = features_from_log(saved, path) if table is None else table.execute()
     result = assign(saved, table)
-    output = Path(output) if output else path.with_name(f"{path.stem}.segments.csv")
     if output.suffix == ".parquet":
         io.write_table(result, output.parent, output.stem)
     else:
@@ -167,16 +239,24 @@ def assign_file(saved: SavedRun, path: Path, output: Path | None = None, as_log:
     return output, result
 
 
-def summary(result: pd.DataFrame) -> str:
-    """One line on what :func:`assign` did."""
-    done = result["segment_id"].notna()
-    k = result.loc[done, "segment_id"].nunique()
-    text = f"assigned {int(done.sum()):,} of {len(result):,} customers to {k} segment{'s' if k != 1 else ''}"
-    if (~done).any():
-        reasons = result.loc[~done, "problem"].str.replace(r" \(.*?\)", "", regex=True).value_counts().head(3)
-        text += (f"; {int((~done).sum()):,} not assigned (" + ", ".join(f"{n:,}× {p}" for p, n in reasons.items())
+def summary(result) -> str:
+    """One line on what :func:`assign` did (on an Ibis table from :func:`assign_in_engine`: counted in the
+    engine)."""
+    if isinstance(result, pd.DataFrame):
+        counts = result[["segment_id", "problem"]].assign(n=1)
+    else:
+        counts = result.group_by(["segment_id", "problem"]).aggregate(n=result.count()).to_pandas()
+    done = counts["segment_id"].notna()
+    k = counts.loc[done, "segment_id"].nunique()
+    n_done, n = int(counts.loc[done, "n"].sum()), int(counts["n"].sum())
+    text = f"assigned {n_done:,} of {n:,} customers to {k} segment{'s' if k != 1 else ''}"
+    if n_done < n:
+        why = counts.loc[~done, "problem"].str.replace(r" \(.*?\)", "", regex=True)
+        reasons = counts.loc[~done, "n"].groupby(why, sort=False).sum().sort_values(ascending=False, kind="stable")
+        text += (f"; {n - n_done:,} not assigned (" + ", ".join(f"{w:,}× {p}" for p, w in reasons.head(3).items())
                  + "; see the problem column)")
     return text
 
 
-__all__ = ["SavedRun", "assign", "assign_file", "check", "features_from_log", "load", "summary"]
+__all__ = ["SavedRun", "assign", "assign_file", "assign_in_engine", "check", "features_from_log", "in_engine_reason",
+           "load", "summary"]

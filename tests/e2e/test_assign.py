@@ -1,6 +1,7 @@
 """Assigning customers from a published run: `custseg assign` on a table and on a log, `custseg.assign` in
 Python, and `custseg serve` over HTTP (a real server on localhost, started and stopped here)."""
 
+import dataclasses
 import http.client
 import json
 import os
@@ -65,6 +66,37 @@ def test_bad_rows_are_reported_with_a_reason_not_dropped(tiny_report):
     assert scoring.summary(got) == (f"assigned 2 of 5 customers to {k} segment{'s' if k > 1 else ''}; 3 not assigned "
                                     f"(2× the id is given more than once, 1× {numeric}: not a number; see the problem "
                                     "column)")
+
+
+def test_a_large_table_is_assigned_inside_the_engine_with_the_same_answers(tiny_report, tmp_path, monkeypatch):
+    from custseg.cluster import Segmenter
+
+    workdir, report = tiny_report
+    saved = scoring.load(report)
+    assert "expected value" in scoring.in_engine_reason(saved)  # the default run needs its model in Python
+    table = _features(workdir)
+    # the same features clustered without the expected value: a model the engine can apply by itself
+    fitted = Segmenter.from_config(saved.config["cluster"], k=saved.card["k"], stability_runs=0)
+    plain = dataclasses.replace(saved, segmenter=fitted.fit(table[saved.features]))
+    assert scoring.in_engine_reason(plain) is None
+    numeric = saved.features[0]
+    mixed = table.astype({numeric: "object", "customer_id": "object"})
+    mixed.loc[0, numeric] = "lots"
+    mixed.loc[1, "customer_id"] = mixed.loc[2, "customer_id"]
+    mixed.loc[3, "customer_id"] = None
+    want = scoring.assign(plain, mixed)
+    source = tmp_path / "customers.csv"
+    mixed.to_csv(source, index=False)
+    monkeypatch.setattr(scoring, "IN_ENGINE_ROWS", 0)  # as if the table were large
+    output, result = scoring.assign_file(plain, source, tmp_path / "assigned.parquet")
+    assert not isinstance(result, pd.DataFrame), "the table was read into memory"
+    got = pd.read_parquet(output)
+    order = ["customer_id", "problem", "segment_id"]
+    pd.testing.assert_frame_equal(got.sort_values(order, ignore_index=True),
+                                  want.sort_values(order, ignore_index=True), check_dtype=False)
+    assert got["problem"].notna().sum() == 4 and scoring.summary(result) == scoring.summary(want)
+    output, _ = scoring.assign_file(plain, source, tmp_path / "assigned.csv")
+    assert len(pd.read_csv(output)) == len(table)
 
 
 def test_a_run_without_a_model_or_from_another_scikit_learn_is_refused(tiny_report, tmp_path):
