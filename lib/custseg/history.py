@@ -20,8 +20,10 @@ def page_name(cfg: dict) -> str:
     return f"{cfg['name']}-history.html"
 
 
-def runs(reports: Path, name: str) -> list[dict]:
-    """Every published run of the config ``name`` under ``reports/`` (with a model), oldest snapshot first."""
+def runs(reports: Path, name: str, language: str = "en") -> list[dict]:
+    """Every published run of the config ``name`` under ``reports/`` (with a model), oldest snapshot first;
+    how each run's segments were formed is said in ``language``."""
+    t = i18n.messages(language)["ui"]
     found = []
     for folder in sorted(p for p in reports.iterdir() if p.is_dir() and (p / "run.json").is_file()):
         record = io.read_json(folder / "run.json")
@@ -32,8 +34,8 @@ def runs(reports: Path, name: str) -> list[dict]:
         baseline = (record.get("config", {}).get("cluster") or {}).get("baseline")
         against = ((record.get("stages") or {}).get("07_evaluate") or {}).get("baseline")
         refit = bool((record.get("config", {}).get("cluster") or {}).get("refit"))
-        fit = ("fitted afresh" if not baseline else f"refitted, matched to {baseline}" if refit else
-               f"assigned with the model of {baseline}")
+        fit = (t["history_fitted"] if not baseline else t["history_refitted" if refit else "history_assigned"]
+               .format(baseline=baseline))
         found.append({"run": folder.name, "snapshot": card["snapshot_date"], "published": card["published"],
                       "k": card["k"], "segments": card["segments"], "features": card["features"],
                       "baseline": baseline, "fit": fit,
@@ -72,7 +74,7 @@ def render(cfg: dict, reports: Path) -> str:
     """The history page of ``cfg``'s config (every published run under ``reports``) as HTML."""
     from custseg import plots
 
-    history = runs(reports, cfg["name"])
+    history = runs(reports, cfg["name"], cfg["language"])
     table = sizes(history)
     plots.style()  # the house style, and a CJK font for Chinese segment names
     several = table["run"].nunique() > 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import os
 import platform
 import tempfile
 from collections.abc import Iterator
@@ -238,9 +239,31 @@ def figure_info(path: Path) -> dict[str, str]:
 
 
 def write_text(text: str, path: Path) -> Path:
+    """Write a text file atomically: a reader (a browser, another run) sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
     return path
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``lock`` (waiting for another process that holds it), so that two runs
+    finishing at once take turns: e.g. each re-reads the published runs before writing the history page. Where
+    the OS has no ``fcntl`` (Windows) it does not wait."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_csv(df: pd.DataFrame, path: Path, excel: bool = False) -> Path:

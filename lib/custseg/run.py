@@ -275,7 +275,9 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
             raise
         _publish(building, published)
         shutil.rmtree(failed, ignore_errors=True)
-        io.write_text(history.render(cfg, published.parent), published.parent / history.page_name(cfg))
+        page = published.parent / history.page_name(cfg)
+        with io.exclusive(page.with_name(f".{page.name}.lock")):  # a run of another name may be writing it
+            io.write_text(history.render(cfg, published.parent), page)
     return published
 
 

@@ -104,6 +104,8 @@ def test_the_history_page_lists_every_run_of_the_config(tiny_cfg, january):
     latest = next(r for r in runs if r["run"] == "2026-01")
     assert latest["fit"] == "assigned with the model of 2025-06" and latest["against"]["returning"] > 0
     assert runs[0]["fit"] == "fitted afresh" and runs[0]["against"] is None
+    in_chinese = {r["run"]: r["fit"] for r in history.runs(paths.reports.parent, tiny_cfg["name"], "zh")}
+    assert in_chinese["2026-01"] == "用 2025-06 的模型分配" and in_chinese["2025-06"] == "重新拟合"
     assert not [r for r in history.runs(paths.reports.parent, "another-config")]
     page = history.render(tiny_cfg, paths.reports.parent)
     assert 'href="2026-01/index.html"' in page and page.count("data:image/png;base64,") == 2  # sizes, features

@@ -192,3 +192,28 @@ def test_readme_customer_table_example_is_a_valid_config(tmp_path):
     cfg = config.load(write(tmp_path, "name: subs\n" + example))
     assert not cfg["sources"]["transactions"]["path"] and cfg["outcomes"] == ["Churn"]
     assert cfg["attributes"]["Contract"] == ["Month-to-month", "One year", "Two year"]
+
+
+def test_text_files_are_replaced_whole_and_a_lock_is_exclusive(tmp_path):
+    import threading
+    import time
+
+    from custseg import io
+
+    page = tmp_path / "reports" / "demo-history.html"
+    io.write_text("old", page)
+    io.write_text("new", page)
+    assert page.read_text() == "new" and sorted(p.name for p in page.parent.iterdir()) == ["demo-history.html"]
+    held, order = tmp_path / ".lock", []
+
+    def second():
+        with io.exclusive(held):
+            order.append("second")
+
+    with io.exclusive(held):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.2)
+        order.append("first")
+    waiting.join(5)
+    assert order == ["first", "second"]
