@@ -552,7 +552,10 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
                          "all customers, so there is nothing to segment on; add features in cluster.features or "
                          "cluster.dimensions")
     split = io.read(paths, "holdout")
-    calibrated, inner = io.read_optional(paths, "calibration_features"), io.read_optional(paths, "inner_split")
+    baseline = _baseline(c, paths, table) if c["baseline"] else None
+    fitting = baseline is None or c["refit"]  # else the baseline's model assigns, and nothing is learned here
+    calibrated = io.read_optional(paths, "calibration_features") if fitting else None
+    inner = io.read_optional(paths, "inner_split") if fitting else None
     # the expected value is learned from the latest complete period: features before the holdout, spend in it
     value_from = (_pair(calibrated, columns) if c["expected_value"] and calibrated is not None else None)
     early = later = None
@@ -560,7 +563,6 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     if inner is not None and c["k"] is None:
         early, later = _pair(inner, columns)
         label = f"log(1 + spend) from {split['inner_start']} to {split['inner_end']}"
-    baseline = _baseline(c, paths, table) if c["baseline"] else None
     if baseline is not None and not c["refit"]:  # the baseline's model, unchanged: its segments, its numbers
         segmenter, columns, dropped, absent = baseline.segmenter, baseline.features, [], []
         # this run's customers and no sweep of its own: the notebook's views are of this run
@@ -569,7 +571,7 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
         reason = (f"The segments of the baseline run '{c['baseline']}': its saved model assigned these customers, "
                   "so segment numbers and names keep their meaning (cluster.refit: true fits afresh).")
     try:
-        if baseline is None or c["refit"]:
+        if fitting:
             segmenter = Segmenter.from_config(c).fit(table[columns], value_from=value_from, early=early,
                                                      later=later, later_label=label)
             labels, reason = segmenter.labels_, segmenter.reason_
@@ -603,7 +605,10 @@ def segment(cfg: dict, paths: io.RunPaths) -> SimpleNamespace:
     sizes = segments["segment"].value_counts().sort_index()
     summary = {"k": int(segments["segment"].nunique()), "reason": reason, "features": columns,
                "dropped_constant": dropped,
-               "expected_value": _value_note(c, value_from is not None, split),
+               "expected_value": (_value_note(c, value_from is not None, split) if fitting else
+                                  "The segments use the expected value as the baseline run learned it."
+                                  if getattr(segmenter, "value_model_", None) is not None else
+                                  "The baseline run's model does not use the expected value."),
                "not_in_data": absent,
                "algorithm": c["algorithm"],
                "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
