@@ -810,7 +810,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
 def _rule_segments(cfg, paths, customers, clustered_on, reachable):
     """The rule segments of ``rule_segments`` (None when not configured), scored like the clusters."""
     from custseg import evaluate as evaluation
-    from custseg import rule_segments
+    from custseg import profile, rule_segments
 
     io.remove(paths, "rule_segments")
     spec, e = cfg["rule_segments"], cfg["evaluate"]
@@ -827,7 +827,10 @@ def _rule_segments(cfg, paths, customers, clustered_on, reachable):
     card.insert(1, "name", card["segment"].map(names))
     summary = evaluation.solution_summary(card, evaluation.separation(ruled, clustered_on))
     summary["names"] = {int(k): v for k, v in names.items()}
-    return SimpleNamespace(assigned=assigned, card=card, summary=summary)
+    numeric = [col for col in clustered_on if pd.api.types.is_numeric_dtype(ruled[col])]
+    index = profile.index_table(profile.profile(ruled[["segment", *numeric, *(
+        ["monetary"] if "monetary" in ruled and "monetary" not in numeric else [])]]))
+    return SimpleNamespace(assigned=assigned, card=card, summary=summary, index=index.rename(index=names.to_dict()))
 
 
 def _no_contest(text: str) -> dict:
@@ -1192,8 +1195,11 @@ def _target_headline(paths, summary: dict, table: pd.DataFrame) -> None:
              "value share": _shown(r.value_share, ".0%"), "growth": _shown(r.growth, "+.0%"),
              "reach": _shown(r.reach, ".0%"), "attractiveness": f"{r.attractiveness:.2f}",
              "target": "yes" if r.segment in summary["targets"] else ""} for r in table.itertuples()]
+    audiences = "; ".join(f"audiences/{a['file']} ({a['customers']:,} customers, summary {a['summary']})"
+                          for a in summary["audiences"])
     io.write_json({"title": "Targeting: whom to serve and what to offer",
-                   "text": summary["reason"] + " " + " ".join(summary["notes"]), "items": items, "table": rows},
+                   "text": summary["reason"] + " " + " ".join(summary["notes"])
+                   + (f" Audience files: {audiences}." if audiences else ""), "items": items, "table": rows},
                   paths.reports / "headlines" / "08_target.json")
 
 

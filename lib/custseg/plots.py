@@ -261,6 +261,8 @@ def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylab
     sns.heatmap(ratio, annot=index.astype("float64"), fmt=".0f", center=0, vmin=-3, vmax=3, cmap="vlag", ax=ax,
                 annot_kws={"fontsize": 8}, cbar_kws={"shrink": 0.6, "ticks": np.log2(np.array(ticks) / 100)})
     ax.collections[0].colorbar.set_ticklabels(["≤13", "25", "50", "100", "200", "400", "≥800"])
+    if max(len(str(c)) for c in index.columns) > 6:  # names, not segment numbers: slant them so they do not overlap
+        plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
