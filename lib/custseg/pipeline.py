@@ -669,7 +669,8 @@ def _value_note(c: dict, used: bool, split: dict) -> str:
 def report_cards(paths: io.RunPaths) -> list[dict]:
     """The persona cards of 06 with what 08 added when it ran: the offers and whether a segment is a target."""
     cards, target = io.read(paths, "personas"), io.read_optional(paths, "target")
-    if target is None:
+    made_from = (record(paths, stage("06_personas")) or {}).get("fingerprint")
+    if target is None or target.get("personas_fingerprint") != made_from:  # 08 ran on other cards (or never)
         return cards
     return [{**c, "offers": target["offers"].get(str(c["segment"]), []),
              "target": target["target_labels"].get(str(c["segment"]), "")} for c in cards]
@@ -1090,7 +1091,8 @@ def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                "pinned": choice["pinned"], "notes": notes, "audiences": audiences,
                "segmentations": list(tables), "items": None if not found or isinstance(found, str) else found.item,
                "offers": {str(c["segment"]): c["offers"] for c in cards},
-               "target_labels": {str(c["segment"]): c["target"] for c in cards}}
+               "target_labels": {str(c["segment"]): c["target"] for c in cards},
+               "personas_fingerprint": (record(paths, stage("06_personas")) or {}).get("fingerprint")}
     io.write(paths, "target", summary)
     _target_headline(paths, summary, tables["clusters"])
     running.done({"strategy": choice["strategy"], "targets": choice["targets"],

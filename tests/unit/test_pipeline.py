@@ -389,3 +389,13 @@ def test_campaign_results_without_a_control_group_stop_09_with_the_reason(tiny_r
                                     sources__campaign__columns={"group": "arm"}), paths)
     assert mapped.summary["measured"]
     pipeline.measure(cfg, paths)  # leave the session's run as it was
+
+
+def test_the_report_shows_08s_offers_only_on_the_cards_08_saw(tiny_run):
+    cfg, paths, _ = tiny_run
+    assert any(c.get("offers") for c in pipeline.report_cards(paths))
+    pipeline.describe_personas(_with(cfg, language="zh"), paths)  # 06 again, in another language
+    assert not any(c.get("offers") for c in pipeline.report_cards(paths))
+    pipeline.describe_personas(cfg, paths)  # leave the session's run as it was
+    pipeline.target(cfg, paths)
+    assert any(c.get("offers") for c in pipeline.report_cards(paths))
