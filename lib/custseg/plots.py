@@ -304,9 +304,19 @@ def history_features(means: pd.DataFrame):
 
 def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attractiveness × reach"):
     """Each segment as a bubble (size: customers) at its attractiveness score and reachable share; targets
-    ringed. Without a measured reach, the segments stand on one line at reach 1."""
+    ringed. Without a measured reach, a bar of each segment's attractiveness (targets dark)."""
+    if table["reach"].isna().all():
+        fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
+        labels = [f"{r.segment} {r.name}" if isinstance(r.name, str) and str(r.name) != str(r.segment)
+                  else str(r.segment) for r in table.itertuples()]
+        ax.barh(labels, table["attractiveness"], color=["C0" if s in targets else "#c8d3e0" for s in table["segment"]])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("attractiveness (mean rank on size, value, value per customer, growth)")
+        ax.set_title("Segment attractiveness (dark: targets; reach not measured)")
+        return fig
     fig, ax = plt.subplots(figsize=(7, 5))
-    reach = table["reach"].fillna(1.0)
+    reach = table["reach"]
     colors = segment_colors()
     for i, r in enumerate(table.itertuples()):
         seg = r.segment
@@ -318,7 +328,7 @@ def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attracti
     ax.set_xlim(-0.1, 1.1)
     ax.set_ylim(min(0.0, reach.min() - 0.1), 1.1)
     ax.set_xlabel("attractiveness (mean rank on size, value, value per customer, growth)")
-    ax.set_ylabel("reach (share contactable)" if table["reach"].notna().any() else "reach (not measured)")
+    ax.set_ylabel("reach (share contactable)")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_title(title + " (ringed: targets)")
     return fig

@@ -79,9 +79,9 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
              ) -> dict:
     """Choose the targets and the strategy, with the reason in numbers.
 
-    A segment is a target when it is substantial (``share`` ≥ ``min_share``), attractive (score ≥
-    :data:`ATTRACTIVE`) and reachable (``reach`` ≥ ``min_reach``; not judged when reach was not measured), or
-    when ``pinned`` names it. Then:
+    A segment is a target when it is substantial (``share`` or ``value_share`` ≥ ``min_share``, as in 07's
+    scorecard), attractive (score ≥ :data:`ATTRACTIVE`) and reachable (``reach`` ≥ ``min_reach``; not judged, nor
+    said, when reach was not measured), or when ``pinned`` names it. Then:
 
     - one target, or one target holding :data:`DOMINANT` × the next one's value → **concentrated** (集中化):
       serve one segment well;
@@ -104,11 +104,14 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         targets = list(pinned)
         why = f"pinned by the config (target.segments: {targets})"
     else:
-        reach_ok = t["reach"].isna() | (t["reach"] >= min_reach) if "reach" in t else True
-        ok = (t["share"] >= min_share) & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
+        measured = "reach" in t and t["reach"].notna().any()
+        reach_ok = t["reach"].isna() | (t["reach"] >= min_reach) if measured else True
+        # substantial as 07's scorecard has it: enough customers, or enough of the value
+        substantial = (t["share"] >= min_share) | (t[value] >= min_share)
+        ok = substantial & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
         targets = list(t.index[ok])
-        why = (f"substantial (≥ {min_share:.0%} of customers), attractive (score ≥ {ATTRACTIVE}) and reachable "
-               f"(≥ {min_reach:.0%} contactable)")
+        why = (f"substantial (≥ {min_share:.0%} of customers or of {_basis(value)}), attractive (score ≥ "
+               f"{ATTRACTIVE})" + (f" and reachable (≥ {min_reach:.0%} contactable)" if measured else ""))
     if not targets:
         best = t["attractiveness"].idxmax()
         return {"strategy": "concentrated", "targets": [best], "pinned": bool(pinned),

@@ -98,6 +98,11 @@ def test_strategy_follows_the_documented_rule():
     assert pinned["pinned"] and pinned["targets"] == [0, 2] and "pinned" in pinned["reason"]
     with pytest.raises(ValueError, match="do not exist"):
         target.strategy(t, pinned=[7])
+    few_but_valuable = t.assign(share=[0.87, 0.03, 0.1], reach=0.9, attractiveness=[0.3, 0.75, 0.4])
+    kept = target.strategy(few_but_valuable)
+    assert kept["targets"] == [1] and "of customers or of the value" in kept["reason"]
+    unmeasured = target.strategy(t.assign(reach=np.nan))
+    assert unmeasured["targets"] == [1, 2] and "reachable" not in unmeasured["reason"]  # reach no longer limits
     nobody = t.assign(reach=0.1)
     assert target.strategy(nobody)["targets"] == [1] and "No segment" in target.strategy(nobody)["reason"]
 
