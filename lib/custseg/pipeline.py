@@ -1023,11 +1023,13 @@ def _value_column(cfg: dict, customers: pd.DataFrame) -> tuple[str, str]:
     if margin:
         if margin not in customers:
             raise ConfigError(f"target.margin_column: the customer table has no column {margin!r}")
-        return margin, f"Value is each customer's margin ({margin})."
+        return margin, f"Value is each customer's {margin} (target.margin_column)."
     if "monetary" in customers:
         return "monetary", ("Value is net spend: the data has no cost or margin, so profitability is read as "
                             "spend (set target.margin_column to a margin column).")
-    return "", "There is no spend or margin in the data: segments are compared on size and reach only."
+    return "", ("There is no spend or margin in the data: segments are compared on size and reach only "
+                "(target.margin_column can name a column of the table that measures value, such as revenue or "
+                "charges).")
 
 
 def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
@@ -1078,7 +1080,8 @@ def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     for name in ("basket_rules", "offers", "under_bought"):
         io.remove(paths, name)
     if found is None or isinstance(found, str):
-        notes.append(found or NO_LOG.replace("purchases, RFM and the holdout test are", "basket offers are"))
+        notes.append(found or "There is no transaction log (sources.transactions), so there are no baskets to find "
+                     "offers in.")
     else:
         for name in ("basket_rules", "offers", "under_bought"):
             io.write(paths, name, getattr(found, name))

@@ -110,8 +110,9 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         substantial = (t["share"] >= min_share) | (t[value] >= min_share)
         ok = substantial & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
         targets = list(t.index[ok])
-        why = (f"substantial (≥ {min_share:.0%} of customers or of {_basis(value)}), attractive (score ≥ "
-               f"{ATTRACTIVE})" + (f" and reachable (≥ {min_reach:.0%} contactable)" if measured else ""))
+        size = f"≥ {min_share:.0%} of customers" + (f" or of {_basis(value)}" if value != "share" else "")
+        why = (f"substantial ({size}), attractive (score ≥ {ATTRACTIVE})"
+               + (f" and reachable (≥ {min_reach:.0%} contactable)" if measured else ""))
     if not targets:
         best = t["attractiveness"].idxmax()
         return {"strategy": "concentrated", "targets": [best], "pinned": bool(pinned),
@@ -120,8 +121,10 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
     chosen = t.loc[targets].sort_values(value, ascending=False)
     held_value, held_share = float(chosen[value].sum()), float(chosen["share"].sum())
     named = ", ".join(f"{_name(t, s)} ({chosen.loc[s, value]:.0%})" for s in chosen.index)
+    together = f"{held_share:.0%} of customers" + (f" and {held_value:.0%} of {_basis(value)}" if value != "share"
+                                                   else "")
     head = (f"{len(targets)} segment{'s' if len(targets) > 1 else ''} {'are' if len(targets) > 1 else 'is'} {why}: "
-            f"{named}, together {held_share:.0%} of customers and {held_value:.0%} of {_basis(value)}.")
+            f"{named}, together {together}.")
     if len(chosen) == 1 or chosen[value].iloc[0] >= DOMINANT * chosen[value].iloc[1]:
         top = chosen.index[0]
         name = "concentrated"

@@ -399,3 +399,14 @@ def test_the_report_shows_08s_offers_only_on_the_cards_08_saw(tiny_run):
     pipeline.describe_personas(cfg, paths)  # leave the session's run as it was
     pipeline.target(cfg, paths)
     assert any(c.get("offers") for c in pipeline.report_cards(paths))
+
+
+def test_targeting_values_customers_by_the_margin_column_when_given(tiny_run):
+    cfg, _, _ = tiny_run
+    customers = pd.DataFrame({"customer_id": ["a"], "monetary": [10.0], "margin": [3.0]})
+    assert pipeline._value_column(cfg, customers)[0] == "monetary"
+    column, note = pipeline._value_column(_with(cfg, target__margin_column="margin"), customers)
+    assert column == "margin" and "margin (target.margin_column)" in note
+    with pytest.raises(ConfigError, match="no column 'gross'"):
+        pipeline._value_column(_with(cfg, target__margin_column="gross"), customers)
+    assert pipeline._value_column(cfg, customers.drop(columns="monetary"))[0] == ""
