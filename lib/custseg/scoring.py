@@ -252,7 +252,8 @@ def summary(result) -> str:
     text = f"assigned {n_done:,} of {n:,} customers to {k} segment{'s' if k != 1 else ''}"
     if n_done < n:
         why = counts.loc[~done, "problem"].str.replace(r" \(.*?\)", "", regex=True)
-        reasons = counts.loc[~done, "n"].groupby(why, sort=False).sum().sort_values(ascending=False, kind="stable")
+        # most frequent first, ties in alphabetical order (the engine returns its groups in no set order)
+        reasons = counts.loc[~done, "n"].groupby(why).sum().sort_values(ascending=False, kind="stable")
         text += (f"; {n - n_done:,} not assigned (" + ", ".join(f"{w:,}× {p}" for p, w in reasons.head(3).items())
                  + "; see the problem column)")
     return text
