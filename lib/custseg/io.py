@@ -184,9 +184,8 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def write_json(obj: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    return path
+    """Write ``obj`` as JSON, whole (see :func:`write_text`)."""
+    return write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), path)
 
 
 def read_json(path: Path) -> Any:

@@ -736,8 +736,7 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     segmenter = io.read(paths, "segmenter")
     clustered_on = io.read(paths, "cluster")["features"]
     crm = io.read(paths, "customers")
-    contacts = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
-    reachable = evaluation.reach(contacts, e["contact_columns"])
+    contacts, reachable = _contacts(cfg, crm, customers)
     # a customer table's own columns (contract, plan, services) are what the business acts on
     card = evaluation.scorecard(customers, clustered_on, segment_stability=segmenter.segment_stability_,
                                 reachable=None if reachable is None else reachable.set_axis(customers.index),
@@ -806,6 +805,15 @@ def evaluate(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
                            outcome_summary=judged, has_log=has_log(cfg),
                            suggestion=summary["validation"]["suggestion"],
                            eta=eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES)))
+
+
+def _contacts(cfg: dict, crm: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The CRM rows of the segmented customers (in their order) and which of them can be reached (None: the data
+    has no contact or consent column of ``evaluate.contact_columns``)."""
+    from custseg import evaluate as evaluation
+
+    contacts = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
+    return contacts, evaluation.reach(contacts, cfg["evaluate"]["contact_columns"])
 
 
 def _rule_segments(cfg, paths, customers, clustered_on, reachable):
@@ -1002,9 +1010,9 @@ def _evaluate_headline(paths, solution, contest, comparison, methods, start, sna
                   paths.reports / "headlines" / "07_evaluate.json")
 
 
-def _segmentations(cfg: dict, paths: io.RunPaths, customers: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+def _segmentations(paths: io.RunPaths, customers: pd.DataFrame, cards: list[dict]
+                   ) -> dict[str, tuple[pd.DataFrame, dict]]:
     """The segmentations 08 compares: name → (customer_id and segment, segment names)."""
-    cards = io.read(paths, "personas")
     out = {"clusters": (customers[["customer_id", "segment"]], {c["segment"]: c["name"] for c in cards})}
     scores = io.read(paths, "rfm")
     if "rfm_segment" in scores:
@@ -1035,7 +1043,6 @@ def _value_column(cfg: dict, customers: pd.DataFrame) -> tuple[str, str]:
 def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     """08 · Targeting: attractiveness and accessibility of each segment (clusters, RFM grid, rule segments), the
     strategy with its reason, next-best offers from association rules, and an audience file per target."""
-    from custseg import evaluate as evaluation
     from custseg import personas
     from custseg import target as targeting
 
@@ -1045,10 +1052,9 @@ def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     customers = segment_customers(paths)
     segmenter = io.read(paths, "segmenter")
     clustered_on = io.read(paths, "cluster")["features"]
-    crm = io.read(paths, "customers")
-    contacts = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
-    reachable = evaluation.reach(contacts, cfg["evaluate"]["contact_columns"])
+    contacts, reachable = _contacts(cfg, io.read(paths, "customers"), customers)
     consent = [c for c in cfg["evaluate"]["contact_columns"] if c in contacts]
+    cards = io.read(paths, "personas")
     value, value_note = _value_column(cfg, customers)
     logged = has_log(cfg)
     snapshot = config.as_date(io.read(paths, "snapshot")["snapshot_date"])
@@ -1060,7 +1066,7 @@ def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     else:
         notes.append(f"Reach is the share of a segment with a usable contact or consent ({', '.join(consent)}).")
     tables = {}
-    for name, (seg, names) in _segmentations(cfg, paths, customers).items():
+    for name, (seg, names) in _segmentations(paths, customers, cards).items():
         rows = customers.drop(columns="segment").merge(seg, on="customer_id", validate="one_to_one")
         grown = targeting.growth(transactions, seg, snapshot, t["growth_days"]) if logged else None
         reach = None if reachable is None else reachable.set_axis(customers["customer_id"]).reindex(
@@ -1076,45 +1082,44 @@ def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     choice = targeting.strategy(tables["clusters"], t["segments"], e["min_share"], e["min_reach"])
     io.write(paths, "targeting", table)
 
-    found = _offers(cfg, customers, transactions, clustered_on) if logged else None
+    found, offers_note = (_offers(cfg, customers, transactions, clustered_on) if logged else
+                          (None, "There is no transaction log (sources.transactions), so there are no baskets to "
+                                 "find offers in."))
+    notes.append(offers_note)
     for name in ("basket_rules", "offers", "under_bought"):
         io.remove(paths, name)
-    if found is None or isinstance(found, str):
-        notes.append(found or "There is no transaction log (sources.transactions), so there are no baskets to find "
-                     "offers in.")
-    else:
-        for name in ("basket_rules", "offers", "under_bought"):
+        if found is not None:
             io.write(paths, name, getattr(found, name))
-        notes.append(found.note)
-    cards = _cards_with_offers(io.read(paths, "personas"), found if not isinstance(found, str) else None,
-                               choice, language)
+    cards = _cards_with_offers(cards, found, choice, language)
     personas.write_cards(cards, io.artefact_path(paths, "persona_cards"))
     audiences = _audiences(cfg, paths, customers, cards, choice, contacts, consent)
     summary = {"strategy": choice["strategy"], "targets": choice["targets"], "reason": choice["reason"],
                "pinned": choice["pinned"], "notes": notes, "audiences": audiences,
-               "segmentations": list(tables), "items": None if not found or isinstance(found, str) else found.item,
+               "segmentations": list(tables), "items": None if found is None else found.item,
                "offers": {str(c["segment"]): c["offers"] for c in cards},
                "target_labels": {str(c["segment"]): c["target"] for c in cards},
                "personas_fingerprint": (record(paths, stage("06_personas")) or {}).get("fingerprint")}
     io.write(paths, "target", summary)
     _target_headline(paths, summary, tables["clusters"])
     running.done({"strategy": choice["strategy"], "targets": choice["targets"],
-                  "offers": int(0 if not found or isinstance(found, str) else len(found.offers)),
+                  "offers": 0 if found is None else len(found.offers),
                   "audience_customers": int(sum(a["customers"] for a in audiences))})
-    return SimpleNamespace(table=table, tables=tables, choice=choice, found=found, cards=cards, notes=notes,
-                           audiences=audiences, value=value, has_log=logged, language=language)
+    return SimpleNamespace(table=table, tables=tables, choice=choice, found=found, offers_note=offers_note,
+                           cards=cards, notes=notes, audiences=audiences, value=value, has_log=logged,
+                           language=language)
 
 
-def _offers(cfg: dict, customers: pd.DataFrame, transactions, clustered_on: list[str]):
-    """Association rules on the baskets, per segment against the base, and the cross-sell gaps (a sentence
-    saying why instead, when the log has no items to make baskets of)."""
+def _offers(cfg: dict, customers: pd.DataFrame, transactions, clustered_on: list[str]) -> tuple[SimpleNamespace | None,
+                                                                                               str]:
+    """Association rules on the baskets, per segment against the base, and the cross-sell gaps (None when the log
+    has no items to make baskets of), with a sentence saying how they were found or why there are none."""
     from custseg import offers as offering
 
     o = cfg["offers"]
     item = offering.item_level(transactions, o["items"])
     if item is None:
-        return (f"The log has no categories or product ids (offers.items: {o['items']}), so there are no baskets "
-                "to find offers in.")
+        return None, (f"The log has no categories or product ids (offers.items: {o['items']}), so there are no "
+                      "baskets to find offers in.")
     b = offering.baskets(transactions, item, o["basket"])
     seg = customers[["customer_id", "segment"]]
     thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
@@ -1131,7 +1136,7 @@ def _offers(cfg: dict, customers: pd.DataFrame, transactions, clustered_on: list
             f"confidence ≥ {o['min_confidence']}, ≥ {o['min_baskets']} baskets); a segment's offer is a rule whose "
             "lift in the segment beats 1 and the same rule's lift in the whole base.")
     return SimpleNamespace(item=item, basket_rules=pd.concat([base, per], ignore_index=True), offers=chosen,
-                           under_bought=gaps, base=base, note=note)
+                           under_bought=gaps, base=base), note
 
 
 def _cards_with_offers(cards: list[dict], found, choice: dict, language: str) -> list[dict]:
@@ -1169,8 +1174,11 @@ def _audiences(cfg, paths, customers, cards, choice, contacts, consent) -> list[
     main channel and consent flags) and a one-page summary ``segment_<id>.md``; returns what was written."""
     folder = io.artefact_path(paths, "audiences")
     io.clear_folder(folder)
+    from custseg.target import channel_columns
+
     by_id = {c["segment"]: c for c in cards}
-    channels = [c for c in customers.columns if c.startswith("share_channel_") and c != "share_channel_unknown"]
+    channels = channel_columns(customers)
+    by_customer = contacts.set_index("customer_id")
     out = []
     for seg in choice["targets"]:
         card = by_id[seg]
@@ -1181,7 +1189,7 @@ def _audiences(cfg, paths, customers, cards, choice, contacts, consent) -> list[
         if channels:  # the channel each customer buys through most
             audience["channel"] = who[channels].idxmax(axis=1).str.removeprefix("share_channel_").to_numpy()
         for column in consent:
-            audience[column] = contacts.set_index("customer_id").reindex(who["customer_id"])[column].to_numpy()
+            audience[column] = by_customer[column].reindex(who["customer_id"]).to_numpy()
         csv = io.write_csv(audience, folder / f"segment_{seg}.csv", excel=True)
         page = i18n.render("audience.md.j2", cfg["language"], card=card, customers=len(audience),
                            channels={i18n.value_label("channel", c, cfg["language"]): share for c, share in

@@ -51,9 +51,14 @@ def growth(transactions: ir.Table, segments: pd.DataFrame, snapshot: dt.date, da
     return out
 
 
+def channel_columns(customers: pd.DataFrame) -> list[str]:
+    """The features giving each customer's share of orders per channel (``share_channel_*``, a known channel)."""
+    return [c for c in customers.columns if c.startswith("share_channel_") and c != "share_channel_unknown"]
+
+
 def channel_reach(customers: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
     """Per segment, the share of customers who bought through each channel (from ``share_channel_*``)."""
-    cols = [c for c in customers.columns if c.startswith("share_channel_") and c != "share_channel_unknown"]
+    cols = channel_columns(customers)
     if not cols:
         return pd.DataFrame(index=pd.Index(sorted(customers[segment].unique()), name=segment))
     used = (customers[cols] > 0).groupby(customers[segment]).mean()
