@@ -1066,9 +1066,10 @@ def target(cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     else:
         notes.append(f"Reach is the share of a segment with a usable contact or consent ({', '.join(consent)}).")
     tables = {}
+    spend = targeting.spend_by_period(transactions, snapshot, t["growth_days"]) if logged else None
     for name, (seg, names) in _segmentations(paths, customers, cards).items():
         rows = customers.drop(columns="segment").merge(seg, on="customer_id", validate="one_to_one")
-        grown = targeting.growth(transactions, seg, snapshot, t["growth_days"]) if logged else None
+        grown = None if spend is None else targeting.growth(spend, seg)
         reach = None if reachable is None else reachable.set_axis(customers["customer_id"]).reindex(
             rows["customer_id"]).set_axis(rows.index)
         tables[name] = targeting.table(rows, value or "_none", grown, reach,
@@ -1120,17 +1121,18 @@ def _offers(cfg: dict, customers: pd.DataFrame, transactions, clustered_on: list
     if item is None:
         return None, (f"The log has no categories or product ids (offers.items: {o['items']}), so there are no "
                       "baskets to find offers in.")
-    b = offering.baskets(transactions, item, o["basket"])
     seg = customers[["customer_id", "segment"]]
     thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
                   "min_baskets": o["min_baskets"]}
-    base = offering.rules(b, None, **thresholds)
-    per = offering.rules(b, seg, **thresholds)
+    with offering.baskets(transactions, item, o["basket"]).cache() as b:  # the log is scanned once for all three
+        base = offering.rules(b, None, **thresholds)
+        per = offering.rules(b, seg, **thresholds)
+        penetration = offering.penetration(b, seg)
     chosen = offering.offers(per, base, o["top"])
     numeric = [c for c in clustered_on if pd.api.types.is_numeric_dtype(customers[c])]
     z = customers[numeric].astype("float64")
     z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
-    gaps = offering.under_bought(offering.penetration(b, seg), z.groupby(customers["segment"]).mean())
+    gaps = offering.under_bought(penetration, z.groupby(customers["segment"]).mean())
     note = (f"Offers come from association rules on {'orders' if o['basket'] == 'order' else 'customers'} as "
             f"baskets of {'categories' if item == 'category' else 'products'} (support ≥ {o['min_support']}, "
             f"confidence ≥ {o['min_confidence']}, ≥ {o['min_baskets']} baskets); a segment's offer is a rule whose "

@@ -31,22 +31,26 @@ BROAD = 0.8  # targets holding this share of the value (three or more of them): 
 CRITERIA = ("share", "value_share", "value_index", "growth")
 
 
-def growth(transactions: ir.Table, segments: pd.DataFrame, snapshot: dt.date, days: int) -> pd.DataFrame:
-    """Per segment: net spend in the last ``days`` before the snapshot, in the ``days`` before that, and the
-    change (``growth``: recent / previous − 1; NaN without previous spend). Counted in the engine."""
+def spend_by_period(transactions: ir.Table, snapshot: dt.date, days: int) -> pd.DataFrame:
+    """Per customer who bought in the span: net spend in the last ``days`` before the snapshot (``recent``) and
+    in the ``days`` before that (``previous``). Counted in the engine, once for every segmentation."""
     end = ibis.literal(pd.Timestamp(snapshot))
     mid = ibis.literal(pd.Timestamp(snapshot) - pd.Timedelta(days=days))
     start = ibis.literal(pd.Timestamp(snapshot) - pd.Timedelta(days=2 * days))
     t = transactions
     ts = t.order_ts.cast("timestamp")
-    per = (t.filter((ts >= start) & (ts < end))
-           .group_by("customer_id")
-           .aggregate(recent=ibis.ifelse(ts >= mid, t.amount, 0).sum(),
-                      previous=ibis.ifelse(ts < mid, t.amount, 0).sum())
-           .to_pandas())
-    seg = segments[["customer_id", "segment"]]
-    per = seg.merge(per, on="customer_id", how="left").fillna({"recent": 0.0, "previous": 0.0})
-    out = per.groupby("segment")[["recent", "previous"]].sum()
+    return (t.filter((ts >= start) & (ts < end))
+            .group_by("customer_id")
+            .aggregate(recent=ibis.ifelse(ts >= mid, t.amount, 0).sum(),
+                       previous=ibis.ifelse(ts < mid, t.amount, 0).sum())
+            .to_pandas())
+
+
+def growth(spend: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Per segment: the ``recent`` and ``previous`` spend of :func:`spend_by_period` and the change (``growth``:
+    recent / previous − 1; NaN without previous spend)."""
+    per = segments[["customer_id", "segment"]].merge(spend, on="customer_id", how="left")
+    out = per.fillna({"recent": 0.0, "previous": 0.0}).groupby("segment")[["recent", "previous"]].sum()
     out["growth"] = (out["recent"] / out["previous"].where(out["previous"] > 0)) - 1
     return out
 

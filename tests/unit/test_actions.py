@@ -127,7 +127,9 @@ def test_growth_compares_the_last_span_with_the_one_before_in_the_engine():
                                                     "2024-06-01"]),
                         "amount": [100.0, 150.0, 40.0, 20.0, 999.0]})
     seg = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": [0, 1, 1]})
-    g = target.growth(ibis.memtable(log), seg, dt.date(2025, 4, 1), 59)  # 2025-02-01 … and 2024-12-04 …
+    spend = target.spend_by_period(ibis.memtable(log), dt.date(2025, 4, 1), 59)  # 2025-02-01 … and 2024-12-04 …
+    assert set(spend["customer_id"]) == {"a", "b"}
+    g = target.growth(spend, seg)
     assert g.loc[0, "recent"] == 150 and g.loc[0, "previous"] == 100
     assert g.loc[0, "growth"] == pytest.approx(0.5)
     assert g.loc[1, "growth"] == pytest.approx(20 / 40 - 1)  # c's purchase is older than both spans
