@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from custseg.errors import SourceError
+from custseg.stats import bootstrap_mean_difference, holm, newcombe, two_proportion_p
 
 TREATMENT, CONTROL = "treatment", "control"
 # how a results table may spell its groups and yes/no answers (lower-cased, trimmed)
@@ -23,73 +23,10 @@ GROUP_WORDS = {TREATMENT: ("treatment", "treated", "test", "t", "target", "conta
                CONTROL: ("control", "holdout", "hold-out", "c", "not contacted", "对照组", "控制组")}
 YES = ("1", "1.0", "true", "yes", "y", "t", "是", "responded", "converted")
 NO = ("0", "0.0", "false", "no", "n", "f", "否", "")
-Z95 = stats.norm.ppf(0.975)
 REASONS = {"missing_customer_id": "without a customer id", "unknown_group": "whose group is neither treatment nor "
            "control", "unreadable_response": "whose response is not yes/no", "not_segmented": "of customers this "
            "run did not segment (unknown ids, or customers quarantined in 02_clean)",
            "in_both_groups": "of customers listed in both groups (randomisation broken for them)"}
-
-
-def _wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
-    if n == 0:
-        return np.nan, np.nan
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
-
-
-def newcombe(x1: float, n1: float, x2: float, n2: float, z: float = Z95) -> tuple[float, float, float]:
-    """Difference of two proportions x1/n1 − x2/n2 and its hybrid score interval (Newcombe 1998, method 10).
-
-    Returns (difference, low, high); NaN where a group is empty.
-    """
-    if n1 == 0 or n2 == 0:
-        return np.nan, np.nan, np.nan
-    p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = _wilson(x1, n1, z)
-    l2, u2 = _wilson(x2, n2, z)
-    d = p1 - p2
-    return (d, d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
-
-
-def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
-    """Two-sided p-value of the pooled two-proportion z test (NaN where a group is empty or nobody responded)."""
-    if n1 == 0 or n2 == 0:
-        return np.nan
-    pooled = (x1 + x2) / (n1 + n2)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return np.nan
-    return float(2 * stats.norm.sf(abs((x1 / n1 - x2 / n2) / se)))
-
-
-def bootstrap_mean_difference(treated: np.ndarray, control: np.ndarray, resamples: int = 1000, seed: int = 0,
-                              level: float = 0.95, chunk: int = 50) -> tuple[float, float, float]:
-    """Mean of ``treated`` minus mean of ``control`` and its percentile bootstrap interval (each group resampled
-    with replacement on its own). Returns (difference, low, high)."""
-    treated, control = np.asarray(treated, float), np.asarray(control, float)
-    if len(treated) == 0 or len(control) == 0:
-        return np.nan, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for start in range(0, resamples, chunk):
-        b = min(chunk, resamples - start)
-        t = treated[rng.integers(0, len(treated), (b, len(treated)))].mean(axis=1)
-        c = control[rng.integers(0, len(control), (b, len(control)))].mean(axis=1)
-        diffs.append(t - c)
-    diffs = np.concatenate(diffs)
-    alpha = (1 - level) / 2
-    return (float(treated.mean() - control.mean()), float(np.quantile(diffs, alpha)),
-            float(np.quantile(diffs, 1 - alpha)))
-
-
-def holm(p: pd.Series) -> pd.Series:
-    """Holm's step-down adjusted p-values (family-wise error), NaN kept."""
-    valid = p.dropna().sort_values()
-    m = len(valid)
-    adjusted = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * valid.to_numpy()))
-    return pd.Series(adjusted, index=valid.index).reindex(p.index)
 
 
 def _words(values: pd.Series, table: dict[str, tuple]) -> pd.Series:

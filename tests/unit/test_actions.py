@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import campaign, config, demo, offers, rule_segments, target
+from custseg import campaign, config, demo, offers, rule_segments, stats, target
 from custseg.errors import ConfigError, SourceError
 
 # ---------------------------------------------------------------------------------------------- rule segments
@@ -233,15 +233,15 @@ def test_a_log_without_categories_or_products_has_no_basket_items():
 
 def test_newcombe_interval_matches_the_published_examples():
     # Newcombe (1998), Statistics in Medicine 17, table II, method 10
-    d, low, high = campaign.newcombe(56, 70, 48, 80)
+    d, low, high = stats.newcombe(56, 70, 48, 80)
     assert (round(d, 4), round(low, 4), round(high, 4)) == (0.2, 0.0524, 0.3339)
-    d, low, high = campaign.newcombe(9, 10, 3, 10)
+    d, low, high = stats.newcombe(9, 10, 3, 10)
     assert (round(low, 4), round(high, 4)) == (0.1705, 0.8090)
 
 
 def test_holm_adjusts_step_down():
     p = pd.Series([0.01, 0.04, 0.03, np.nan])
-    assert campaign.holm(p).round(12).tolist()[:3] == [0.03, 0.06, 0.06] and np.isnan(campaign.holm(p)[3])
+    assert stats.holm(p).round(12).tolist()[:3] == [0.03, 0.06, 0.06] and np.isnan(stats.holm(p)[3])
 
 
 PLANTED = {"A": (0.30, 0.0), "B": (0.08, 0.06), "C": (0.10, 0.10), "D": (0.02, 0.03)}

@@ -103,7 +103,7 @@ def test_a_large_survey_is_fitted_on_a_sample_and_every_respondent_is_scored(mon
 
     items = likert_items(3000, seed=2)
     full, _ = features.survey_factors(items)
-    monkeypatch.setattr(features, "FACTOR_FIT_ROWS", 1000)
+    monkeypatch.setattr(features.survey, "FACTOR_FIT_ROWS", 1000)
     sampled, summary = features.survey_factors(items)
     assert summary["respondents"] == 3000 and summary["fitted_on"] == 1000
     assert sampled.n_factors_ == 3

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from custseg.cluster.models import make_model, sweep_n_init
 from custseg.schema import UNSTABLE_ARI
+from custseg.stats import bootstrap_rows, eta_squared_resampled
 
 # criterion -> True when larger is better (BIC joins for Gaussian mixtures)
 CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}
@@ -101,38 +102,6 @@ def subsample_stability(z: np.ndarray, reference: np.ndarray, algorithm: str = "
     seg = pd.DataFrame({"segment": segments, "customers": [int((reference == s).sum()) for s in segments],
                         "jaccard": jaccard.mean(axis=0), "jaccard_min": jaccard.min(axis=0)})
     return pd.DataFrame(rows), seg
-
-
-def bootstrap_rows(n: int, count: int, seed: int = 0):
-    """``count`` bootstrap resamples of ``n`` customers (index arrays), drawn one at a time so that a million
-    customers never need a count × n matrix; the same seed gives the same resamples."""
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        yield rng.integers(0, n, size=n)
-
-
-def eta_squared_resampled(labels, y, rows) -> np.ndarray:
-    """eta² (between-group over total sum of squares) of ``y`` by ``labels`` on each resample of customers.
-
-    ``rows`` yields one resample at a time (an index array into ``labels`` and ``y``, e.g. from
-    :func:`bootstrap_rows`); NaN where ``y`` does not vary or only one group is present.
-    """
-    codes = pd.factorize(np.asarray(labels))[0]
-    y = np.asarray(y, dtype=float)
-    n_groups = int(codes.max()) + 1
-    out = []
-    for idx in rows:
-        g, v = codes[idx], y[idx]
-        count = np.bincount(g, minlength=n_groups)
-        present = count > 0
-        mean = v.mean()
-        total = ((v - mean) ** 2).sum()
-        value = np.nan
-        if total > 0 and present.sum() > 1:
-            group_mean = np.bincount(g, weights=v, minlength=n_groups)[present] / count[present]
-            value = (count[present] * (group_mean - mean) ** 2).sum() / total
-        out.append(value)
-    return np.array(out, dtype=float)
 
 
 def usefulness(labels: np.ndarray, later: np.ndarray, resamples: int = 0, seed: int = 0) -> tuple[float, float]:

@@ -28,17 +28,14 @@ from custseg.evaluate import outcomes
 from custseg.evaluate.holdout import (
     OUTCOMES,
     compare,
-    holdout_outcomes,
     kmeans_log_rfm,
     margins,
     outcome_separation,
     pooled_rfm,
     winner,
-    with_outcomes,
 )
 from custseg.evaluate.migration import (
     activity,
-    align,
     drift,
     flows,
     match_segments,
@@ -46,7 +43,11 @@ from custseg.evaluate.migration import (
     recommendation,
     transitions,
 )
-from custseg.evaluate.scorecard import CRITERIA, eta_squared, reach, scorecard, separation, solution_summary, verdict
+from custseg.evaluate.scorecard import CRITERIA, reach, scorecard, separation, solution_summary, verdict
+
+# the splits' helpers live with the features (features never import evaluate); kept here for callers
+from custseg.features.split import align, holdout_outcomes, with_outcomes
+from custseg.stats import eta_squared
 
 __all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "drift", "eta_squared", "flows", "holdout_outcomes",
            "kmeans_log_rfm", "margins", "match_segments", "outcome_separation", "outcomes", "pooled_rfm", "psi",

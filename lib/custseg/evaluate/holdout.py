@@ -4,19 +4,13 @@ with a bootstrap interval on the margin so that "wins" means beyond noise."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
-from custseg.cluster.select_k import bootstrap_rows, eta_squared_resampled
-from custseg.evaluate.scorecard import eta_squared
-from custseg.schema import is_purchase
+from custseg.stats import bootstrap_rows, eta_squared, eta_squared_resampled
 
 OUTCOMES = {"spend": "holdout_spend", "log_spend": "holdout_log_spend", "orders": "holdout_orders",
             "churn": "churned"}
@@ -27,37 +21,6 @@ RANKED_BY = {"spend": ("monetary", 1), "log_spend": ("monetary", 1), "orders": (
 LOG_RFM = ("recency_days", "frequency", "monetary")
 
 
-def holdout_outcomes(transactions: ir.Table, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """What each customer did in the holdout ``[start, end]`` (computed in the engine).
-
-    Returns
-    -------
-    DataFrame
-        ``customer_id``, ``holdout_spend`` (net: purchases minus returns), ``holdout_orders`` (distinct
-        purchase orders); only customers with a line in the holdout (others did nothing: fill with 0).
-    """
-    t = transactions
-    day = t.order_ts.date()
-    t = t.filter((day >= ibis.literal(start)) & (day <= ibis.literal(end)))
-    agg = t.group_by("customer_id").aggregate(
-        holdout_spend=t.amount.sum(), holdout_orders=t.order_id.nunique(where=is_purchase(t)))
-    return agg.order_by("customer_id").execute()
-
-
-def with_outcomes(calibration: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """The calibration customers with their holdout outcomes (0 when they did nothing) and ``churned``.
-
-    Churned means no purchase order in the holdout; ``holdout_log_spend`` is log(1 + spend), net
-    refunds counted as 0, so that a few very large customers do not decide the contest alone.
-    """
-    out = calibration.merge(outcomes, on="customer_id", how="left", validate="one_to_one")
-    out = out.fillna({"holdout_spend": 0.0, "holdout_orders": 0})
-    out["holdout_orders"] = out["holdout_orders"].astype("int64")
-    out["holdout_log_spend"] = np.log1p(out["holdout_spend"].clip(lower=0))
-    out["churned"] = (out["holdout_orders"] == 0).astype("int64")
-    return out
-
-
 def outcome_separation(labels, data: pd.DataFrame) -> pd.DataFrame:
     """How well one segmentation separates each holdout outcome.
 
@@ -66,7 +29,7 @@ def outcome_separation(labels, data: pd.DataFrame) -> pd.DataFrame:
     labels : array-like
         Segment of each row of ``data``.
     data : DataFrame
-        From :func:`with_outcomes` (calibration features and holdout outcomes).
+        From :func:`custseg.features.with_outcomes` (calibration features and holdout outcomes).
 
     Returns
     -------

@@ -9,24 +9,6 @@ import pandas as pd
 from custseg.schema import PSI_REFIT, PSI_WATCH, drift_status
 
 
-def align(table: pd.DataFrame, names: list[str] | np.ndarray) -> pd.DataFrame:
-    """The columns ``names`` of ``table``; a missing ``share_*`` column (a channel or category nobody used
-    in this period) is added as 0.
-
-    Raises
-    ------
-    KeyError
-        If another column is missing.
-    """
-    names = list(names)
-    missing = [c for c in names if c not in table.columns]
-    other = [c for c in missing if not c.startswith("share_")]
-    if other:
-        raise KeyError(f"the customer table lacks the model's feature columns {other}; recompute the features "
-                       "with the same configuration as the segmentation")
-    return table.assign(**{c: 0.0 for c in missing})[names]
-
-
 def match_segments(new, old) -> dict[int, int]:
     """Number the segments of a new fit after those of an earlier one: one to one, by shared customers.
 

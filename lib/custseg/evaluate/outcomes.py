@@ -12,19 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from custseg.evaluate.scorecard import eta_squared
-
-Z95 = stats.norm.ppf(0.975)
-
-
-def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion."""
-    if n == 0:
-        return np.nan, np.nan
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+from custseg.stats import eta_squared, wilson
 
 
 def is_binary(values: pd.Series) -> bool:

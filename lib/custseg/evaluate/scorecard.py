@@ -7,23 +7,12 @@ import pandas as pd
 from scipy import stats
 
 from custseg import profile
-from custseg.cluster.select_k import eta_squared_resampled
 from custseg.schema import STABLE_ARI, STABLE_JACCARD, UNSTABLE_ARI
+from custseg.stats import eta_squared
 
 LEVERS = ("recency_days", "discount_share", "share_channel_", "share_cat_")
 CRITERIA = ("measurable", "substantial", "accessible", "differentiable", "actionable", "stable")
 ESSENTIAL = ("substantial", "differentiable", "stable")
-
-
-def eta_squared(values, groups) -> float:
-    """Share of the variance of ``values`` explained by ``groups`` (ANOVA eta² = SS between / SS total).
-
-    Missing values are left out; NaN when fewer than two groups or no variance remain.
-    """
-    df = pd.DataFrame({"v": np.asarray(values, dtype=float), "g": np.asarray(groups)}).dropna()
-    if len(df) < 3:
-        return np.nan
-    return float(eta_squared_resampled(df["g"], df["v"], [np.arange(len(df))])[0])
 
 
 def _largest(effects: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,112 @@
+"""The calibration/holdout splits: the customers' features on the day before a date and what they did from that
+date on. 04 writes them, 05 chooses k and learns the expected value on them, 07 judges the segments on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from custseg import schema
+from custseg.features.survey import with_factors
+from custseg.features.table import attribute_kinds, customer_features
+from custseg.schema import is_purchase
+
+
+def holdout_outcomes(transactions: ir.Table, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """What each customer did in the holdout ``[start, end]`` (computed in the engine).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``holdout_spend`` (net: purchases minus returns), ``holdout_orders`` (distinct
+        purchase orders); only customers with a line in the holdout (others did nothing: fill with 0).
+    """
+    t = transactions
+    day = t.order_ts.date()
+    t = t.filter((day >= ibis.literal(start)) & (day <= ibis.literal(end)))
+    agg = t.group_by("customer_id").aggregate(
+        holdout_spend=t.amount.sum(), holdout_orders=t.order_id.nunique(where=is_purchase(t)))
+    return agg.order_by("customer_id").execute()
+
+
+def with_outcomes(calibration: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The calibration customers with their holdout outcomes (0 when they did nothing) and ``churned``.
+
+    Churned means no purchase order in the holdout; ``holdout_log_spend`` is log(1 + spend), net
+    refunds counted as 0, so that a few very large customers do not decide the contest alone.
+    """
+    out = calibration.merge(outcomes, on="customer_id", how="left", validate="one_to_one")
+    out = out.fillna({"holdout_spend": 0.0, "holdout_orders": 0})
+    out["holdout_orders"] = out["holdout_orders"].astype("int64")
+    out["holdout_log_spend"] = np.log1p(out["holdout_spend"].clip(lower=0))
+    out["churned"] = (out["holdout_orders"] == 0).astype("int64")
+    return out
+
+
+def align(table: pd.DataFrame, names: list[str] | np.ndarray) -> pd.DataFrame:
+    """The columns ``names`` of ``table``; a missing ``share_*`` column (a channel or category nobody used
+    in this period) is added as 0.
+
+    Raises
+    ------
+    KeyError
+        If another column is missing.
+    """
+    names = list(names)
+    missing = [c for c in names if c not in table.columns]
+    other = [c for c in missing if not c.startswith("share_")]
+    if other:
+        raise KeyError(f"the customer table lacks the model's feature columns {other}; recompute the features "
+                       "with the same configuration as the segmentation")
+    return table.assign(**{c: 0.0 for c in missing})[names]
+
+
+def holdout_start(cfg: dict, snapshot: dt.date, first_day: dt.date | None) -> dt.date:
+    """The holdout of this run (:func:`custseg.schema.holdout_start` with the config's ``features`` keys)."""
+    f = cfg["features"]
+    return schema.holdout_start(snapshot, first_day, f["holdout_start"], f["holdout_days"],
+                                weekly=f["clv_time_unit"] == "W")
+
+
+def features_at(cfg: dict, transactions, customers, survey, snapshot: dt.date, kinds=None,
+                factor_model=None) -> pd.DataFrame:
+    """:func:`custseg.features.customer_features` at ``snapshot`` with the config's age bands and attributes,
+    and the survey's factor scores when 04 fitted a factor model."""
+    kinds = attribute_kinds(customers, cfg["attributes"]) if kinds is None else kinds
+    table = customer_features(transactions, customers, survey, snapshot, cfg["features"]["age_bands"], kinds,
+                              cfg["attributes"])
+    return with_factors(table, factor_model)
+
+
+def split(cfg: dict, transactions, customers, survey, start: dt.date, end: dt.date, factor_model=None,
+          kinds=None) -> pd.DataFrame | None:
+    """The customers' features on the day before ``start`` and what they did from ``start`` to ``end``
+    (:func:`with_outcomes`); None when nobody bought before ``start``."""
+    before = features_at(cfg, transactions, customers, survey, start - dt.timedelta(days=1), kinds, factor_model)
+    if before.empty:
+        return None
+    out = with_outcomes(before, holdout_outcomes(transactions, start, end))
+    return out.sort_values("customer_id", ignore_index=True)  # the same order from every engine
+
+
+def inner_split(cfg: dict, transactions, customers, survey, start: dt.date, first_day: dt.date,
+                factor_model=None, kinds=None) -> SimpleNamespace | None:
+    """The calibration window split once more, by the same rule as the holdout: the features at the inner
+    cutoff and what each customer spent from it to the day before the holdout. 05 chooses k by how much of
+    that later spend the segments explain, so the report's holdout stays untouched for 07. None when the
+    calibration window is too short to split."""
+    end = start - dt.timedelta(days=1)
+    cutoff = schema.holdout_start(end, first_day, None, cfg["features"]["holdout_days"])
+    table = (split(cfg, transactions, customers, survey, cutoff, end, factor_model, kinds) if cutoff > first_day
+             else None)
+    return None if table is None else SimpleNamespace(table=table, start=cutoff, end=end)
+
+
+def features_and_later_spend(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """A split's features (as clustered) and its later log(1 + spend)."""
+    return align(table, columns), table["holdout_log_spend"].to_numpy()
