@@ -23,7 +23,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from custseg.errors import SourceError
+from custseg.errors import ConfigError, SourceError
 from custseg.schema import LIKERT
 
 KINDS = ("numeric", "binary", "ordinal", "categorical", "date", "text", "id", "empty")
@@ -212,3 +212,22 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
             else:
                 out[f"{column}_days"] = days
     return pd.DataFrame(out, index=table.index)
+
+
+def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:
+    """Every ``outcomes`` column is a customer-table column that is binary or numeric.
+
+    Raises
+    ------
+    ConfigError
+        Naming the column, the table's other columns or its kind, and what to change.
+    """
+    known = kinds.set_index("column")["kind"]
+    for column in outcomes:
+        if column not in known:
+            raise ConfigError(f"config key 'outcomes' names {column!r}, which is not a column of the customer table "
+                              f"(sources.customers; its other columns: {', '.join(known.index) or 'none'})")
+        if known[column] not in ("binary", "numeric"):
+            raise ConfigError(f"config key 'outcomes': column {column!r} is {known[column]}, but an outcome must be "
+                              "binary (churned yes/no) or numeric (revenue); declare its kind in attributes."
+                              f"{column} or leave it out of outcomes")

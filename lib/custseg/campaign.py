@@ -199,3 +199,40 @@ def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05) -> str:
     return (f"{m} segments were tested at the 5 % level, so about {alpha * m:.1f} could look significant by chance "
             f"alone: {raw} have p < {alpha}, and {held} stay significant after Holm's correction for testing "
             f"{m} segments.")
+
+
+def feedback(targeting: dict | None, per: pd.DataFrame) -> str:
+    """What the campaign says about 08's targets, and where the budget would have paid (持续优化)."""
+    rows = per.assign(segment=per["segment"].astype("int64")).set_index("segment")
+    paid = [int(s) for s, r in rows.iterrows() if r["verdict"] == "worked" and r["roi"] > 0]
+    text = ""
+    if targeting:
+        for seg in targeting["targets"]:
+            if seg not in rows.index:
+                continue
+            r = rows.loc[seg]
+            if r["verdict"] != "worked":
+                text += (f" 08 targets segment {seg} ({r.get('segment_name', seg)}), but the campaign shows "
+                         f"{r['verdict']} there: {r['response_control']:.0%} of its control group responded "
+                         "without being contacted.")
+    if paid:
+        text += (f" It paid for itself (ROI > 0) in segments {paid}: the next campaign's targets "
+                 "(target.segments).")
+    return text
+
+
+def verdicts(table: pd.DataFrame) -> tuple[str, dict]:
+    """The overall sentence of a measured campaign (:func:`measure`'s table, Holm's note included) and the
+    segments where it worked, had no clear effect or harmed."""
+    overall = table[table["segment"] == "all"].iloc[0]
+    per = table[table["segment"] != "all"]
+    found = {key: [int(s) for s in per.loc[per["verdict"] == verdict, "segment"]]
+             for key, verdict in (("worked", "worked"), ("no_effect", "no clear effect"), ("harmed", "harmed"))}
+    roi = "" if pd.isna(overall["roi"]) else f", ROI {overall['roi']:.0%}"
+    text = (f"Overall: response {overall['response_treated']:.1%} treated vs {overall['response_control']:.1%} "
+            f"control, uplift {overall['uplift']:+.1%} (95 % interval {overall['uplift_low']:+.1%} to "
+            f"{overall['uplift_high']:+.1%}); incremental revenue {overall['incremental_revenue']:,.0f}{roi}. "
+            f"It worked in segments {found['worked'] or 'none'}; no clear effect in {found['no_effect'] or 'none'}"
+            + (f"; it harmed {found['harmed']}" if found["harmed"] else "") + ". "
+            + multiple_comparisons_note(per))
+    return text, found

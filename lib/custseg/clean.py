@@ -53,7 +53,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from custseg.errors import SourceError
+from custseg.errors import SourceError, StageError
 from custseg.reference import CITIES, city_aliases
 from custseg.schema import LINE_RULES, is_return, normalise_id
 
@@ -321,3 +321,32 @@ RULE_KEYS = {
     "bulk_outlier": "clean.max_line_quantity, clean.max_unit_price (null switches one off)",
     "return_without_purchase": "the window of the export (returns of purchases made before it)",
 }
+
+
+def balance(customers: ir.Table, transactions: ir.Table, tables: dict[str, ir.Table], snapshot: dt.date) -> dict:
+    """Rows in, kept and quarantined, for customers and order lines; every row must be in exactly one of the two.
+
+    Raises
+    ------
+    StageError
+        When the counts do not add up (a custseg bug).
+    """
+    counts = {"snapshot_date": snapshot.isoformat(), "lines_in": int(transactions.count().execute()),
+              "lines_kept": int(tables["transactions"].count().execute()),
+              "lines_quarantined": int(tables["quarantine_transactions"].count().execute()),
+              "customers_in": int(customers.count().execute()),
+              "customers_kept": int(tables["customers"].count().execute()),
+              "customers_quarantined": int(tables["quarantine_customers"].count().execute())}
+    if counts["lines_in"] != counts["lines_kept"] + counts["lines_quarantined"] or \
+            counts["customers_in"] != counts["customers_kept"] + counts["customers_quarantined"]:
+        raise StageError(f"02_clean lost rows (a custseg bug, please report it): {counts}")
+    return counts
+
+
+def refuse_empty(counts: dict, line_audit: pd.DataFrame, audit_path) -> None:
+    """Stop a run whose rules kept no order line, naming the rules that removed the most and the key of each."""
+    removed = line_audit[(line_audit["action"] == "quarantined") & (line_audit["rows"] > 0)].nlargest(3, "rows")
+    reasons = "; ".join(f"{r.rule}: {r.rows:,} lines (see {RULE_KEYS.get(r.rule, 'the audit')})"
+                        for r in removed.itertuples())
+    raise StageError(f"02_clean kept none of the {counts['lines_in']:,} order lines. Most were removed by "
+                     f"{reasons}. The audit is in {audit_path}")

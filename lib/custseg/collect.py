@@ -6,7 +6,6 @@ Reading, parsing and privacy live in :mod:`custseg.sources`; this module assembl
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -14,16 +13,15 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from custseg import io
 from custseg.errors import SourceError
 from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, normalise_id
 from custseg.sources.mapping import read_source
 from custseg.sources.parsing import strip_leading_zeros
-from custseg.sources.privacy import pii_key, protect_pii, pseudonym, without_pii
+from custseg.sources.privacy import pii_key, protect_ids, protect_pii, without_pii
 from custseg.sources.readers import fail, location
 
-__all__ = ["TRANSACTION_COLUMNS", "Collected", "SourceError", "collect", "read_source", "reconcile", "source_totals",
-           "stage"]
+__all__ = ["TRANSACTION_COLUMNS", "Collected", "SourceError", "collect", "read_campaign", "read_source", "reconcile",
+           "source_totals"]
 
 
 @functools.cache
@@ -197,31 +195,13 @@ def collect(con, cfg: dict) -> Collected:
     if survey is not None:
         survey = without_pii(survey, privacy["pii_columns"], pii_hash_key)
     if privacy["pseudonymise_ids"]:
-        # hash the normalised id so id variants stay one customer
-        customers = customers.mutate(customer_id=pseudonym(normalise_id(customers.customer_id), key))
-        transactions = transactions.mutate(customer_id=pseudonym(normalise_id(transactions.customer_id), key))
+        customers = customers.mutate(customer_id=protect_ids(customers.customer_id, privacy, key))
+        transactions = transactions.mutate(customer_id=protect_ids(transactions.customer_id, privacy, key))
         if survey is not None:
-            survey = survey.mutate(respondent_id=pseudonym(normalise_id(survey.respondent_id), key))
+            survey = survey.mutate(respondent_id=protect_ids(survey.respondent_id, privacy, key))
     if has_log:
         check_transactions(transactions, location(cfg, "transactions"))
     return Collected(customers, transactions, survey, pd.DataFrame(report), crm is not None, pii, has_log)
-
-
-def stage(con, collected: Collected, paths: io.RunPaths) -> Collected:
-    """Write the collected tables as the run's ``collected_*`` artefacts and return them read back from there.
-
-    The tables of :func:`collect` are queries over the raw sources: each use parses them again, which on a
-    large log takes minutes. After staging, every use is a scan of typed columns. A survey table left by an
-    earlier run of the same name is removed when this run has none.
-    """
-    io.remove(paths, "collected_survey")
-    read = {}
-    for field in ("customers", "transactions", "survey"):
-        table = getattr(collected, field)
-        if table is not None:
-            io.write(paths, f"collected_{field}", table)
-        read[field] = io.read(paths, f"collected_{field}", con) if table is not None else None
-    return dataclasses.replace(collected, **read)
 
 
 def check_transactions(transactions: ir.Table, where: str = "transactions") -> ir.Table:
@@ -325,3 +305,10 @@ def source_totals(collected: Collected) -> pd.DataFrame:
             source="survey"))
     out = pd.concat(frames, ignore_index=True)
     return out.reindex(columns=["source", "rows", "customers", "amount", "first", "last"])
+
+
+def read_campaign(con, cfg: dict) -> pd.DataFrame:
+    """The campaign results source (``sources.campaign``) read like any other, its ids normalised and
+    pseudonymised as 01 does (:func:`custseg.sources.privacy.protect_ids`)."""
+    table, _ = read_source(con, cfg, "campaign")
+    return table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"])).to_pandas()

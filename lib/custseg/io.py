@@ -428,7 +428,7 @@ ARTEFACTS: dict[str, Artefact] = {
     "compositions": Artefact("processed", "compositions.csv", "csv", "categorical shares per segment"),
     "rules": Artefact("processed", "rules.json", "json", "surrogate-tree rules and fidelity"),
     "segments_csv": Artefact("reports", "segments.csv", "csv", "the CRM export"),
-    "persona_cards": Artefact("reports", "personas", "folder", "one card per segment (md and html)"),
+    "persona_cards": Artefact("reports", "personas", "folder", "one card per segment (md and html), with 08's offers"),
     # 07_evaluate
     "scorecard": Artefact("processed", "scorecard.csv", "csv", "six criteria per segment"),
     "holdout_validation": Artefact("processed", "validation.csv", "csv", "holdout outcomes per method"),
@@ -505,6 +505,14 @@ def write(paths: RunPaths, name: str, obj) -> Path:
         return write_csv(obj, path, excel=art.folder == "reports")
     if art.format == "json":
         return write_json(obj, path)
+    if art.format == "folder":  # file name -> text or table, replacing what an earlier run left
+        clear_folder(path)
+        for file, content in obj.items():
+            if isinstance(content, str):
+                write_text(content, path / file)
+            else:
+                write_csv(content, path / file, excel=art.folder == "reports")
+        return path
     return save_model(obj, path)
 
 

@@ -16,11 +16,14 @@ hundred rows, become pandas.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from custseg import i18n
 from custseg.schema import FILL, is_purchase
 
 ALL = "all customers"  # the segment label of the whole base's rules
@@ -181,3 +184,61 @@ def under_bought(pen: pd.DataFrame, profile: pd.DataFrame, n_similar: int = 2, m
                          "similar_penetration": float(similar[item]), "gap": float(gap[item]),
                          "similar": ", ".join(pen.index[order])})
     return pd.DataFrame(rows, columns=["segment", "item", "penetration", "similar_penetration", "gap", "similar"])
+
+
+def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on: list[str]
+         ) -> tuple[SimpleNamespace | None, str]:
+    """Association rules on the baskets, per segment against the base, and the cross-sell gaps (None when the log
+    has no items to make baskets of), with a sentence saying how they were found or why there are none."""
+    item = item_level(transactions, o["items"])
+    if item is None:
+        return None, (f"The log has no categories or product ids (offers.items: {o['items']}), so there are no "
+                      "baskets to find offers in.")
+    seg = customers[["customer_id", "segment"]]
+    thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
+                  "min_baskets": o["min_baskets"]}
+    with baskets(transactions, item, o["basket"]).cache() as b:  # the log is scanned once for all three
+        base = rules(b, None, **thresholds)
+        per = rules(b, seg, **thresholds)
+        held = penetration(b, seg)
+    chosen = offers(per, base, o["top"])
+    numeric = [c for c in clustered_on if pd.api.types.is_numeric_dtype(customers[c])]
+    z = customers[numeric].astype("float64")
+    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
+    gaps = under_bought(held, z.groupby(customers["segment"]).mean())
+    note = (f"Offers come from association rules on {'orders' if o['basket'] == 'order' else 'customers'} as "
+            f"baskets of {'categories' if item == 'category' else 'products'} (support ≥ {o['min_support']}, "
+            f"confidence ≥ {o['min_confidence']}, ≥ {o['min_baskets']} baskets); a segment's offer is a rule whose "
+            "lift in the segment beats 1 and the same rule's lift in the whole base.")
+    return SimpleNamespace(item=item, basket_rules=pd.concat([base, per], ignore_index=True), offers=chosen,
+                           under_bought=gaps, base=base), note
+
+
+def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict]:
+    """The persona cards with what to offer each segment (with the numbers) and whether it is a target."""
+    m = i18n.messages(language)["offers"]
+    out = []
+    for card in cards:
+        seg = str(card["segment"])
+        lines, offer = [], ""
+        if found is not None:
+            own = found.offers[found.offers["segment"].astype("str") == seg]
+            for r in own.itertuples():
+                base = "–" if pd.isna(r.base_lift) else f"{r.base_lift:.2f}"
+                lines.append(m["rule"].format(antecedent=i18n.value_label("category", r.antecedent, language),
+                                              consequent=i18n.value_label("category", r.consequent, language),
+                                              confidence=i18n.percent(r.confidence), lift=f"{r.lift:.2f}",
+                                              base_lift=base))
+            gaps = found.under_bought[found.under_bought["segment"].astype("str") == seg].head(2)
+            for r in gaps.itertuples():
+                lines.append(m["gap"].format(item=i18n.value_label("category", r.item, language),
+                                             own=i18n.percent(r.penetration),
+                                             similar=i18n.percent(r.similar_penetration)))
+            if not lines:
+                lines.append(m["none"])
+            best = own["consequent"].tolist() + gaps["item"].tolist()
+            offer = i18n.value_label("category", best[0], language) if best else ""
+        target = card["segment"] in choice["targets"]
+        out.append({**card, "offers": lines, "offer": offer,
+                    "target": m["target"].format(strategy=m["strategies"][choice["strategy"]]) if target else ""})
+    return out

@@ -19,12 +19,10 @@ rendered with ``templates/persona.{md,html}.j2``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from custseg import i18n, io, profile
+from custseg import i18n, profile
 
 MOTIVES = {"deal": ["discount_share", "survey_price_sensitivity"], "trend": ["survey_novelty_seeking"],
            "health": ["survey_health_consciousness"], "quality": ["survey_quality_focus"],
@@ -379,13 +377,18 @@ def render(card: dict, kind: str = "md", color: str | None = None) -> str:
     return i18n.render(f"persona.{kind}.j2", card.get("language", "en"), card=card, color=color)
 
 
-def write_cards(cards: list[dict], folder: Path) -> list[Path]:
-    """Write each card as ``segment_<id>.md`` and ``segment_<id>.html``."""
-    written = []
-    for card in cards:
-        for kind in ("md", "html"):
-            written.append(io.write_text(render(card, kind), folder / f"segment_{card['segment']}.{kind}"))
-    return written
+def card_files(cards: list[dict]) -> dict[str, str]:
+    """Each card as ``segment_<id>.md`` and ``segment_<id>.html`` (file name → text)."""
+    return {f"segment_{card['segment']}.{kind}": render(card, kind) for card in cards for kind in ("md", "html")}
+
+
+def with_targeting(cards: list[dict], target: dict | None, made_from: str | None) -> list[dict]:
+    """The persona cards of 06 with what 08 added when it ran on these cards (``made_from``: 06's fingerprint):
+    the offers and whether a segment is a target."""
+    if target is None or target.get("personas_fingerprint") != made_from:  # 08 ran on other cards (or never)
+        return cards
+    return [{**c, "offers": target["offers"].get(str(c["segment"]), []),
+             "target": target["target_labels"].get(str(c["segment"]), "")} for c in cards]
 
 
 def crm_export(segments: pd.DataFrame, rfm_scores: pd.DataFrame, cards: list[dict]) -> pd.DataFrame:

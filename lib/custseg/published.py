@@ -13,11 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from custseg import io
 from custseg.config import PROJECT_ROOT, from_dict
-from custseg.errors import ConfigError
+from custseg.errors import ConfigError, StageError
 
 MODEL_DIR = "model"
 SEGMENTER_FILE, CARD_FILE, FEATURES_FILE = "segmenter.joblib", "model.json", "customers"
@@ -129,3 +130,44 @@ def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:
                           "versions (pip install scikit-learn==… custseg==…) or run the config again to refit")
     config = from_dict(io.read_json(folder / "run.json")["config"])
     return SavedRun(folder, card, io.load_model(model / SEGMENTER_FILE), config)
+
+
+def baseline(run: str, workdir: str | Path, table: pd.DataFrame) -> SavedRun:
+    """The baseline run of ``cluster.baseline`` (:func:`load`), checked against this run's features: the same
+    columns of the same kinds.
+
+    Raises
+    ------
+    StageError
+        Naming what cannot be loaded or what differs.
+    """
+    try:
+        saved = load(run, workdir)
+    except ConfigError as err:
+        raise StageError(f"05_cluster: cluster.baseline: {err}") from None
+    missing = [f for f in saved.features if f not in table.columns]
+    kinds = {f["name"]: f["kind"] for f in saved.card["features"]}
+    differ = [f"{name} ({kinds[name]} then, not now)" for name in saved.features if name in table.columns and
+              (kinds[name] == "numeric") != pd.api.types.is_numeric_dtype(table[name])]
+    if missing or differ:
+        what = "; ".join(filter(None, [f"missing now: {', '.join(missing)}" if missing else "",
+                                       f"of another kind: {', '.join(differ)}" if differ else ""]))
+        raise StageError(f"05_cluster: the baseline run '{run}' was formed on other features ({what}); "
+                         "compare runs of the same config, or drop cluster.baseline to segment afresh")
+    return saved
+
+
+def match_to_baseline(segmenter, table: pd.DataFrame, saved: SavedRun, run: str) -> tuple[dict, str]:
+    """Renumber a refitted ``segmenter``'s segments after the baseline's by their shared customers (the most
+    overlap, one to one; new segments numbered after). Returns the matching and a sentence saying so."""
+    from custseg.evaluate import match_segments
+
+    matched = match_segments(segmenter.labels_, saved.segmenter.predict(table[saved.features]))
+    segmenter.relabel_ = np.array([matched[s] for s in segmenter.relabel_])
+    segmenter.labels_ = np.array([matched.get(s, s) for s in segmenter.labels_])
+    if segmenter.segment_stability_ is not None:
+        segmenter.segment_stability_["segment"] = segmenter.segment_stability_["segment"].map(matched)
+    new = sorted(set(matched.values()) - set(saved.names))
+    return matched, (f" Refitted, and matched to the segments of the baseline run '{run}' by their customers (the "
+                     "most overlap, one to one)" + (f"; new segments: {', '.join(map(str, new))}." if new else
+                                                   "; every segment has its counterpart."))

@@ -24,6 +24,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from custseg import i18n
+from custseg.errors import ConfigError
+
 STRATEGIES = ("concentrated", "differentiated", "multi-segment")
 ATTRACTIVE = 0.5  # attractiveness score from which a substantial, reachable segment is a target
 DOMINANT = 2.0  # a target with this many times the next target's value makes the strategy concentrated
@@ -197,3 +200,77 @@ def table(customers: pd.DataFrame, value: str = "monetary", growth_table: pd.Dat
     out["attractiveness"] = attractiveness(out, weights)
     out.insert(0, "name", pd.Series(names or {}, dtype="str").reindex(out.index) if names else pd.NA)
     return out.rename_axis("segment").reset_index()
+
+
+def value_column(margin: str | None, customers: pd.DataFrame) -> tuple[str, str]:
+    """The column that measures value for targeting, and a sentence saying which."""
+    if margin:
+        if margin not in customers:
+            raise ConfigError(f"target.margin_column: the customer table has no column {margin!r}")
+        return margin, f"Value is each customer's {margin} (target.margin_column)."
+    if "monetary" in customers:
+        return "monetary", ("Value is net spend: the data has no cost or margin, so profitability is read as "
+                            "spend (set target.margin_column to a margin column).")
+    return "", ("There is no spend or margin in the data: segments are compared on size and reach only "
+                "(target.margin_column can name a column of the table that measures value, such as revenue or "
+                "charges).")
+
+
+def segmentations(customers: pd.DataFrame, cards: list[dict], scores: pd.DataFrame, ruled: pd.DataFrame | None
+                  ) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """The segmentations 08 compares: name → (customer_id and segment, segment names)."""
+    out = {"clusters": (customers[["customer_id", "segment"]], {c["segment"]: c["name"] for c in cards})}
+    if "rfm_segment" in scores:
+        grid = scores[["customer_id", "rfm_segment"]].rename(columns={"rfm_segment": "segment"})
+        out["RFM grid"] = (grid, {s: s for s in grid["segment"].unique()})
+    if ruled is not None:
+        out["rules"] = (ruled[["customer_id", "segment"]],
+                        dict(zip(ruled["segment"], ruled["segment_name"], strict=False)))
+    return out
+
+
+def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts: pd.DataFrame, consent: list[str],
+              language: str) -> tuple[dict[str, pd.DataFrame | str], list[dict]]:
+    """Per target segment an audience table ``segment_<id>.csv`` (customer id, segment, the offer and why, the
+    customer's main channel and consent flags) and a one-page summary ``segment_<id>.md``.
+
+    Returns the files (name → table or text) and a list saying what each target's files hold.
+    """
+    by_id = {c["segment"]: c for c in cards}
+    channels = channel_columns(customers)
+    by_customer = contacts.set_index("customer_id")
+    files, out = {}, []
+    for seg in choice["targets"]:
+        card = by_id[seg]
+        who = customers[customers["segment"] == seg]
+        audience = pd.DataFrame({"customer_id": who["customer_id"], "segment_id": seg, "segment_name": card["name"],
+                                 "offer": card["offer"] or card["strategy_headline"],
+                                 "why": card["offers"][0] if card["offers"] else card["strategy"]})
+        if channels:  # the channel each customer buys through most
+            audience["channel"] = who[channels].idxmax(axis=1).str.removeprefix("share_channel_").to_numpy()
+        for column in consent:
+            audience[column] = by_customer[column].reindex(who["customer_id"]).to_numpy()
+        files[f"segment_{seg}.csv"] = audience
+        files[f"segment_{seg}.md"] = i18n.render(
+            "audience.md.j2", language, card=card, customers=len(audience),
+            channels={i18n.value_label("channel", c, language): share for c, share in
+                      audience["channel"].value_counts(normalize=True).head(3).items()} if "channel" in audience
+            else {}, strategy=choice["strategy"], reason=choice["reason"])
+        out.append({"segment": seg, "name": card["name"], "customers": len(audience), "file": f"segment_{seg}.csv",
+                    "summary": f"segment_{seg}.md"})
+    return files, out
+
+
+def tables(customers: pd.DataFrame, segmentations_: dict[str, tuple[pd.DataFrame, dict]], value: str,
+           spend: pd.DataFrame | None, reachable: pd.Series | None, stability: pd.DataFrame | None,
+           weights: dict[str, float]) -> dict[str, pd.DataFrame]:
+    """The targeting :func:`table` of each segmentation (the clusters carry their stability)."""
+    out = {}
+    for name, (seg, names) in segmentations_.items():
+        rows = customers.drop(columns="segment").merge(seg, on="customer_id", validate="one_to_one")
+        grown = None if spend is None else growth(spend, seg)
+        reach = None if reachable is None else reachable.set_axis(customers["customer_id"]).reindex(
+            rows["customer_id"]).set_axis(rows.index)
+        out[name] = table(rows, value or "_none", grown, reach, stability if name == "clusters" else None, names,
+                          weights)
+    return out

@@ -6,7 +6,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, collect, describe, engine, io
+from custseg import clean, collect, describe, engine, io, pipeline
 from custseg.reference import city_aliases, city_key
 
 SNAP = dt.date(2026, 1, 1)
@@ -178,22 +178,21 @@ def test_duckdb_spills_to_the_private_temp_folder():
 
 
 def test_staged_tables_are_the_collected_ones_read_from_parquet(tiny_sources, tmp_path):
+    """01 materialises the collected tables: what follows scans the written Parquet, not the raw sources."""
     collected = tiny_sources["collected"]
-    paths = io.run_paths({"name": "staged", "paths": {"workdir": str(tmp_path), "raw": "raw"}}).make()
-    io.artefact_path(paths, "collected_survey").write_text("left by an earlier run")
-    staged = collect.stage(tiny_sources["con"], collected, paths)
+    cfg = {"name": "staged", "paths": {"workdir": str(tmp_path), "raw": "raw"}}
+    paths = io.run_paths(cfg).make()
+    ctx = pipeline.Context(cfg, paths, pipeline.stage("01_collect"), tiny_sources["con"])
     for name in ("customers", "transactions", "survey"):
         before = getattr(collected, name).execute()
-        after = getattr(staged, name).execute()
+        staged = ctx.materialise(f"collected_{name}", getattr(collected, name))
+        after = staged.execute()
         order = [c for c in ("customer_id", "respondent_id", "order_id", "line_no", "amount") if c in before]
         pd.testing.assert_frame_equal(after.sort_values(order, ignore_index=True),
                                       before.sort_values(order, ignore_index=True))
-        sources = getattr(staged, name).op().find(ibis.expr.operations.DatabaseTable)
+        sources = staged.op().find(ibis.expr.operations.DatabaseTable)
         assert [op.name for op in sources] == [f"collected_{name}"], "a scan of the written file, not the raw sources"
-    assert staged.validation is collected.validation and staged.has_crm == collected.has_crm
-    no_survey = collect.stage(tiny_sources["con"], collect.Collected(
-        collected.customers, collected.transactions, None, collected.validation, True, []), paths)
-    assert no_survey.survey is None and not io.exists(paths, "collected_survey")
+    assert ctx.materialised == {"collected_customers", "collected_transactions", "collected_survey"}
 
 
 def test_lines_flagged_once_and_split_from_the_written_copy(tiny_sources, tiny_cfg, cleaned, tmp_path):

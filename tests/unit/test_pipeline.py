@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from custseg import config, demo, io, pipeline, run, schema
+from custseg import target as targeting
 from custseg.errors import ConfigError, SourceError, StageError
+from custseg.evaluate import contest
 
 
 def _with(cfg, **dotted):
@@ -71,7 +73,8 @@ def test_fingerprints_change_downstream_only():
     results = {s.name: pipeline.fingerprint(_with(cfg, sources__campaign__path="june.csv"), s) for s in pipeline.STAGES}
     assert [n for n in before if before[n] != results[n]] == ["09_measure"]
     offers = {s.name: pipeline.fingerprint(_with(cfg, offers__min_support=0.01), s) for s in pipeline.STAGES}
-    assert [n for n in before if before[n] != offers[n]] == ["08_target"]
+    # 09 reads 08's targets for its feedback, so it is stale when 08 ran with other settings
+    assert [n for n in before if before[n] != offers[n]] == ["08_target", "09_measure"]
     cleaned = {s.name: pipeline.fingerprint(_with(cfg, clean__min_age=18), s) for s in pipeline.STAGES}
     assert [n for n in before if before[n] != cleaned[n]] == [s.name for s in pipeline.STAGES[1:]]
 
@@ -136,11 +139,11 @@ def test_stage_records_hold_the_headline_numbers(tiny_run):
 def test_the_index_says_what_to_try_when_custseg_does_not_win():
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
     won = {"verdict": "wins", "best": {"spend": "custseg"}, "results": {"spend": "wins"}}
-    assert pipeline._suggestion(cfg, won, 5) == ""
-    assert pipeline._suggestion(cfg, {**won, "verdict": None}, 5) == ""
+    assert contest.suggestion(cfg, won, 5) == ""
+    assert contest.suggestion(cfg, {**won, "verdict": None}, 5) == ""
     lost = {"verdict": "loses", "best": {"spend": "k-means log RFM", "churn": "RFM grid", "orders": "custseg"},
             "results": {"spend": "loses", "churn": "loses", "orders": "tie"}}
-    text = pipeline._suggestion(cfg, lost, 5)
+    text = contest.suggestion(cfg, lost, 5)
     assert text.startswith("custseg does not beat the simple rivals beyond noise on this data (it loses on spend, "
                            "churn). To try: ")
     assert "cluster.features: [recency_days, frequency, monetary, tenure_days]" in text
@@ -148,7 +151,7 @@ def test_the_index_says_what_to_try_when_custseg_does_not_win():
     assert text.endswith("to rank customers by future value, k-means log RFM does better here.")
     cfg["cluster"]["expected_value"] = False
     tie = {"verdict": "ties", "best": {"spend": "custseg"}, "results": {"spend": "tie"}}
-    text = pipeline._suggestion(cfg, tie, 3)
+    text = contest.suggestion(cfg, tie, 3)
     assert "switch on cluster.expected_value" in text and "cluster.features" not in text
     assert "does better here" not in text, "nothing lost: no rival is named as the better predictor"
 
@@ -404,9 +407,9 @@ def test_the_report_shows_08s_offers_only_on_the_cards_08_saw(tiny_run):
 def test_targeting_values_customers_by_the_margin_column_when_given(tiny_run):
     cfg, _, _ = tiny_run
     customers = pd.DataFrame({"customer_id": ["a"], "monetary": [10.0], "margin": [3.0]})
-    assert pipeline._value_column(cfg, customers)[0] == "monetary"
-    column, note = pipeline._value_column(_with(cfg, target__margin_column="margin"), customers)
+    assert targeting.value_column(cfg["target"]["margin_column"], customers)[0] == "monetary"
+    column, note = targeting.value_column("margin", customers)
     assert column == "margin" and "margin (target.margin_column)" in note
     with pytest.raises(ConfigError, match="no column 'gross'"):
-        pipeline._value_column(_with(cfg, target__margin_column="gross"), customers)
-    assert pipeline._value_column(cfg, customers.drop(columns="monetary"))[0] == ""
+        targeting.value_column("gross", customers)
+    assert targeting.value_column(cfg["target"]["margin_column"], customers.drop(columns="monetary"))[0] == ""

@@ -24,7 +24,7 @@ Functions here are pure (:mod:`~custseg.evaluate.scorecard`, :mod:`~custseg.eval
 Both snapshots' customer tables come from :func:`custseg.features.customer_features`, as in notebook 04.
 """
 
-from custseg.evaluate import outcomes
+from custseg.evaluate import contest, outcomes, record, rules
 from custseg.evaluate.holdout import (
     OUTCOMES,
     compare,
@@ -43,14 +43,13 @@ from custseg.evaluate.migration import (
     recommendation,
     transitions,
 )
-from custseg.evaluate.scorecard import CRITERIA, reach, scorecard, separation, solution_summary, verdict
+from custseg.evaluate.scorecard import CRITERIA, contacts, reach, scorecard, separation, solution_summary, verdict
 
 # the splits' helpers live with the features (features never import evaluate); kept here for callers
 from custseg.features.split import align, holdout_outcomes, with_outcomes
 from custseg.stats import eta_squared
 
-__all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "drift", "eta_squared", "flows", "holdout_outcomes",
-           "kmeans_log_rfm", "margins", "match_segments", "outcome_separation", "outcomes", "pooled_rfm", "psi",
-           "reach",
-           "recommendation", "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner",
-           "with_outcomes"]
+__all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "contacts", "contest", "drift", "eta_squared",
+           "flows", "holdout_outcomes", "kmeans_log_rfm", "margins", "match_segments", "outcome_separation",
+           "outcomes", "pooled_rfm", "psi", "reach", "recommendation", "record", "rules", "scorecard", "separation",
+           "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]

@@ -191,3 +191,11 @@ def solution_summary(card: pd.DataFrame, separated: pd.DataFrame, ari: float = n
         out["verdict"] = (f"not yet usable: {rethink} of {len(card)} segments fail an essential criterion"
                           + (f" and the solution is unstable (ARI {ari:.2f})" if ari < UNSTABLE_ARI else ""))
     return out
+
+
+def contacts(crm: pd.DataFrame, customers: pd.DataFrame, contact_columns: list[str]
+             ) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The CRM rows of the segmented customers (in their order) and which of them can be reached (None: the data
+    has no contact or consent column of ``contact_columns``)."""
+    rows = crm.set_index("customer_id").reindex(customers["customer_id"]).reset_index()
+    return rows, reach(rows, contact_columns)

@@ -4,6 +4,7 @@ date on. 04 writes them, 05 chooses k and learns the expected value on them, 07 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import ibis
@@ -12,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from custseg import schema
+from custseg.errors import StageError
+from custseg.features.clv import calibration_holdout, clv_summary
 from custseg.features.survey import with_factors
 from custseg.features.table import attribute_kinds, customer_features
 from custseg.schema import is_purchase
@@ -110,3 +113,45 @@ def inner_split(cfg: dict, transactions, customers, survey, start: dt.date, firs
 def features_and_later_spend(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """A split's features (as clustered) and its later log(1 + spend)."""
     return align(table, columns), table["holdout_log_spend"].to_numpy()
+
+
+@dataclass
+class Periods:
+    """04's split of the log by date: the holdout summary, the CLV summary and its calibration/holdout, the
+    features before the holdout with what came after (``calibrated``) and the inner split (05's k)."""
+
+    holdout: dict
+    clv: pd.DataFrame
+    calibration: pd.DataFrame
+    calibrated: pd.DataFrame | None
+    inner: SimpleNamespace | None
+
+
+def periods(cfg: dict, transactions, customers, survey, snapshot: dt.date, table: pd.DataFrame, kinds,
+            factor_model=None) -> Periods:
+    """The holdout of this run and the tables each side of it (:class:`Periods`).
+
+    Raises
+    ------
+    StageError
+        When ``features.holdout_start`` is after the snapshot.
+    """
+    f = cfg["features"]
+    clv = clv_summary(transactions, snapshot, f["clv_time_unit"], f["clv_time_scaler"])
+    first_day = table["first_purchase"].min().date()
+    start = holdout_start(cfg, snapshot, first_day)
+    holdout = {"snapshot": snapshot.isoformat(), "holdout_start": start.isoformat(), "reason": None}
+    if start > snapshot:
+        raise StageError(f"features.holdout_start ({start}) is after the snapshot ({snapshot}): move it earlier")
+    if start <= first_day:  # nobody bought before the holdout: nothing to form segments on and judge later
+        holdout.update(holdout_start=None, reason=f"every purchase is on or after {start} (the data runs from "
+                       f"{first_day} to {snapshot}), so there is no earlier period to form segments on and a later "
+                       "one to judge them by: the holdout test is left out")
+        return Periods(holdout, clv, pd.DataFrame(), None, None)
+    calibration = calibration_holdout(transactions, start, snapshot, f["clv_time_unit"], f["clv_time_scaler"])
+    # the column kinds inferred once by 04: typing every column again per split is slow on a large table
+    calibrated = split(cfg, transactions, customers, survey, start, snapshot, factor_model, kinds)
+    inner = inner_split(cfg, transactions, customers, survey, start, first_day, factor_model, kinds)
+    if inner is not None:
+        holdout.update(inner_start=inner.start.isoformat(), inner_end=inner.end.isoformat())
+    return Periods(holdout, clv, calibration, calibrated, inner)

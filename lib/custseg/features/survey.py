@@ -59,3 +59,14 @@ def with_factors(table: pd.DataFrame, model: factors.FactorModel | None) -> pd.D
     if model is None:
         return table
     return pd.concat([table, model.transform(table).round(9)], axis=1)
+
+
+def fit(table: pd.DataFrame, kinds: pd.DataFrame, enabled: bool = True) -> tuple[factors.FactorModel | None, dict]:
+    """:func:`survey_factors` on the survey's items and the table's Likert columns (``features.factor_analysis``
+    off: no model, and the summary says why)."""
+    if not enabled:
+        return None, {"reason": "switched off (features.factor_analysis: false)"}
+    from custseg.features.table import likert_columns
+
+    items = [c for c in table.columns if c.startswith("survey_")] + likert_columns(kinds)
+    return survey_factors(table, items=items)

@@ -73,3 +73,13 @@ def without_pii(table: ir.Table, pii_columns: list[str], key: str | None) -> ir.
     if key is None:
         return table.drop(*present) if present else table
     return table.mutate(**{c: pseudonym(table[c], key) for c in present})
+
+
+def protect_ids(ids: ir.Value, privacy: dict, key: str | None = None) -> ir.StringValue:
+    """Customer ids as every stage compares them (:func:`custseg.schema.normalise_id`), pseudonymised with the
+    run's key when ``privacy.pseudonymise_ids`` is on: the normalised id is hashed, so id variants stay one
+    customer and every source (01's and 09's campaign results) gets the same pseudonyms."""
+    from custseg.schema import normalise_id
+
+    ids = normalise_id(ids)
+    return pseudonym(ids, key or pii_key(privacy)) if privacy["pseudonymise_ids"] else ids

@@ -1,0 +1,48 @@
+"""What 07 records: the evaluation summary (``evaluate.json``) and the stage's headline numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from custseg.evaluate.holdout import OUTCOMES
+
+
+def summary(solution: dict, start, snapshot, judged: pd.DataFrame, outcomes_text: str, contest: dict,
+            suggestion: str, rules, migration, against) -> dict:
+    """``evaluate.json``: the solution's verdict, the outcomes, the holdout contest, migration and baseline."""
+    out = {"solution": solution, "holdout_start": start, "snapshot": snapshot,
+           "outcomes": judged.to_dict("records"), "outcomes_text": outcomes_text,
+           "validation": {"verdict": contest["verdict"], "wins": contest["wins"], "best": contest["best"],
+                          "results": contest["results"], "same_k": contest["same_k"].to_dict("records"),
+                          "text": contest["text"], "suggestion": suggestion,
+                          "margins": contest["margins"].to_dict("records")},
+           "migration": None, "rules": None if rules is None else rules.summary,
+           "baseline": None if against is None else against.summary}
+    if migration is not None:
+        out["migration"] = {"later_snapshot": migration.later, "new": int(migration.matrix.loc["new"].sum()),
+                            **migration.advice}
+    return out
+
+
+def eta_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """eta² of each method (rows) on each holdout outcome (columns)."""
+    return (comparison.pivot(index="method", columns="outcome", values="eta2") if len(comparison)
+            else pd.DataFrame(columns=list(OUTCOMES)))
+
+
+def metrics(summary: dict, eta: pd.DataFrame, migration, against) -> dict:
+    """07's headline numbers for its stage record."""
+    solution, validation = summary["solution"], summary["validation"]
+    return {"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": validation["wins"],
+            "verdict": validation["verdict"], "results": validation["results"],
+            "same_k": {r["outcome"]: r["result"] for r in validation["same_k"]},
+            "margins": {r["outcome"]: {"best_rival": r["best_rival"],
+                                       **{key: round(r[key], 4) for key in ("margin", "low", "high")}}
+                        for r in validation["margins"]},
+            "holdout_start": summary["holdout_start"],
+            "eta2": {m: {o: round(float(v), 4) for o, v in row.items()} for m, row in eta.iterrows()},
+            "drift": None if migration is None else migration.advice["status"],
+            "baseline": None if against is None else {k: against.summary[k] for k in (
+                "run", "refit", "returning", "new", "gone", "moved", "moved_share", "status")},
+            "outcomes": {r["outcome"]: {"eta2": round(r["eta2"], 4), "separated": r["separated"]}
+                         for r in summary["outcomes"]}}

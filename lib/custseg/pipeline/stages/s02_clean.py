@@ -1,0 +1,39 @@
+"""02 · Apply the customer and line rules: every row kept or quarantined with a reason, and the audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from custseg import clean as cleaning
+from custseg.pipeline.registry import has_log
+from custseg.pipeline.runner import Context, Result, body
+
+
+@body("02_clean")
+def clean(ctx: Context) -> Result:
+    cfg, c = ctx.cfg, ctx.cfg["clean"]
+    customers = ctx.read("collected_customers", engine=True)
+    transactions = ctx.read("collected_transactions", engine=True)
+    logged = has_log(cfg)
+    snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"]) if logged else (
+        cfg["snapshot_date"] or dt.date.today())  # ages and days since a date are measured at it
+    kept_customers, quarantined_customers, customer_audit = cleaning.clean_customers(
+        customers, snapshot, c["min_age"], c["max_age"])
+    test_ids = quarantined_customers.filter(quarantined_customers.reason == "test_account")
+    # the line rules compare lines across orders and customers: evaluate them once into a scratch table,
+    # then count and split that copy
+    flagged = ctx.materialise("flagged_lines", cleaning.flag_lines(transactions, kept_customers, test_ids, snapshot,
+                                                                   **cleaning.transaction_options(cfg)))
+    kept, quarantined, line_audit = cleaning.split_lines(flagged, tuple(c["rules_off"]))
+    audit = pd.concat([customer_audit.assign(table="customers"), line_audit.assign(table="transactions")])
+    tables = {name: ctx.materialise(name, table) for name, table in {
+        "customers": kept_customers, "quarantine_customers": quarantined_customers, "transactions": kept,
+        "quarantine_transactions": quarantined}.items()}
+    counts = cleaning.balance(customers, transactions, tables, snapshot)
+    if logged and not counts["lines_kept"]:
+        cleaning.refuse_empty(counts, line_audit, ctx.where("audit"))
+    return Result({"audit": audit, "snapshot": {**counts, "has_log": logged}}, counts,
+                  {"snapshot": snapshot, "customer_audit": customer_audit, "line_audit": line_audit,
+                   "counts": counts, "has_log": logged, **tables})

@@ -1,0 +1,53 @@
+"""06 · Profiles, the surrogate-tree rules and the persona cards (客户画像), and the CRM export."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from custseg import i18n
+from custseg.errors import StageError
+from custseg.pipeline.registry import has_log
+from custseg.pipeline.runner import Context, Result, body
+
+
+def segment_customers(ctx: Context) -> pd.DataFrame:
+    """The customer table with each customer's segment (what 06, 07 and 08 profile and evaluate)."""
+    return ctx.read("features").merge(ctx.read("segments"), on="customer_id", validate="one_to_one")
+
+
+@body("06_personas")
+def describe_personas(ctx: Context) -> Result:
+    from custseg import personas, profile
+    from custseg.cluster.value import SPEND_COLUMN
+
+    cfg, language, logged = ctx.cfg, ctx.cfg["language"], has_log(ctx.cfg)
+    customers, scores, cluster = segment_customers(ctx), ctx.read("rfm"), ctx.read("cluster")
+    clustered_on = cluster["features"]
+    prof = profile.profile(customers)
+    idx = profile.index_table(prof)
+    described = [*clustered_on, *([SPEND_COLUMN] if SPEND_COLUMN in customers else [])]
+    rules = profile.surrogate(customers, described, max_depth=3, language=language)
+    if logged:
+        cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
+    else:  # named by what sets each segment apart in the table's own columns, with its outcomes
+        cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
+                                          rules=rules)
+    if cluster.get("baseline"):  # a segment keeps the baseline's name; one the baseline does not have is marked new
+        new = i18n.messages(language)["ui"]["new_segment"]
+        for card in cards:
+            card["name"] = cluster["baseline"]["names"].get(str(card["segment"])) or new.format(name=card["name"])
+    incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
+    if incomplete:
+        raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
+    labelled = [c for c in clustered_on if not pd.api.types.is_numeric_dtype(customers[c])]
+    comps = profile.compositions(customers, columns=None if logged else
+                                 list(dict.fromkeys([*profile.CATEGORICAL, *labelled])))
+    crm = personas.crm_export(ctx.read("segments"), scores, cards)
+    return Result({"personas": cards, "profile": prof.reset_index(names="segment"), "compositions": comps,
+                   "rules": {"fidelity": rules.fidelity, "max_depth": 3, "rules": rules.rules.to_dict("records")},
+                   "segments_csv": crm},
+                  {"segments": len(cards), "customers": int(sum(c["customers"] for c in cards)),
+                   "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
+                  {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
+                   "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
+                   "language": language, "has_log": logged})
