@@ -22,7 +22,20 @@ def write(cfg: dict, frames: dict[str, pd.DataFrame] | None = None) -> Path:
     """Generate (unless ``frames`` are given) and write the demo sources into ``paths.raw``.
 
     The config must declare the demo's sources as ``configs/demo.yaml`` does: ``customers`` (CSV),
-    ``transactions`` and ``orders`` (two tables of one DuckDB file) and optionally ``survey`` (Excel).
+    ``transactions`` and ``orders`` (two tables of one DuckDB file) and optionally ``survey`` (Excel) and
+    ``campaign`` (CSV); ``ground_truth.csv`` goes beside them.
+
+    Parameters
+    ----------
+    cfg : dict
+        A loaded config; ``demo`` holds the generator's settings.
+    frames : dict of DataFrame, optional
+        Data from :func:`~custseg.demo.retailer.generate`, written instead of generating it.
+
+    Returns
+    -------
+    Path
+        The folder written into (``paths.raw``).
     """
     d = cfg["demo"]
     frames = frames or generate(d["n_customers"], d["seed"], d["start"], d["end"], d["shift_persona"],
@@ -44,8 +57,17 @@ def ensure(cfg: dict) -> bool:
     """Write the demo data if the config asks for it and it is missing or was made with other settings.
 
     The settings used are recorded in ``demo.json`` beside the data, so changing ``demo.n_customers``
-    (or the seed or window) regenerates instead of silently reusing stale files. Returns True when
-    the data was generated.
+    (or the seed or window) regenerates instead of silently reusing stale files.
+
+    Parameters
+    ----------
+    cfg : dict
+        A loaded config; ``demo.shape`` chooses the generator, ``sources`` where its files go.
+
+    Returns
+    -------
+    bool
+        True when the data was generated.
     """
     if not cfg["demo"]["enabled"]:
         return False

@@ -18,6 +18,11 @@ def log_only(n_customers: int = 5000, seed: int = 7, start: str | dt.date = "202
     away: one row per order, the amount its net value as text (returns negative, some written with
     thousands separators ``1,234.50``), cancelled orders left out, dates as ``YYYY-MM-DD``.
 
+    Parameters
+    ----------
+    n_customers, seed, start, end
+        As for :func:`~custseg.demo.retailer.generate`.
+
     Returns
     -------
     log, truth : DataFrame

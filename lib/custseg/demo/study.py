@@ -26,7 +26,18 @@ def survey_study(n_respondents: int = 3000, seed: int = 7) -> tuple[pd.DataFrame
     The items measure three planted attitudes (price, quality, novelty; :data:`STUDY_ITEMS`), three items
     each, answered in English except the novelty items, which come in Chinese (非常同意 …); respondents
     belong to three planted groups (:data:`STUDY_GROUPS`) with different mean attitudes, overlapping.
-    About 2 % of answers are blank or ``NULL``. Returns the answers and each respondent's planted group.
+    About 2 % of answers are blank or ``NULL``.
+
+    Parameters
+    ----------
+    n_respondents : int
+    seed : int
+        Random seed; the same seed gives the same study.
+
+    Returns
+    -------
+    answers, truth : DataFrame
+        The answers, and each respondent's planted group (for tests).
     """
     rng = np.random.default_rng(seed)
     names = list(STUDY_GROUPS)

@@ -20,6 +20,17 @@ def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
     month, as in the real export) and ``Churn`` (Yes/No). The correlations are the real ones' direction:
     long tenure goes with long contracts; fibre and streaming raise the charges; month-to-month contracts,
     fibre, electronic checks, seniors and short tenure churn more, tech support and partners less.
+
+    Parameters
+    ----------
+    n_customers : int
+        Subscribers drawn; the few whose random id repeats one before are dropped.
+    seed : int
+        Random seed; the same seed gives the same table.
+
+    Returns
+    -------
+    DataFrame
     """
     rng = np.random.default_rng(seed)
     n = n_customers

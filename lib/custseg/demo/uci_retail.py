@@ -35,6 +35,20 @@ def online_retail(n_customers: int = 300, seed: int = 0, start: str = "2010-12-0
     are cancellations (credit notes) of earlier lines with negative quantities, ``CustomerID`` is
     missing on some invoices, and there are exact duplicate rows, postage/fee/manual lines, zero
     prices, stock adjustments (negative quantity, price 0) and one giant order cancelled the same day.
+
+    Parameters
+    ----------
+    n_customers : int
+        Customers with an id (ids from 12346 up); anonymous invoices, adjustments and credit notes come on top.
+    seed : int
+        Random seed; the same seed gives the same log.
+    start, end : str
+        The log's first and last day (ISO).
+
+    Returns
+    -------
+    DataFrame
+        One row per invoice line, shuffled.
     """
     rng = np.random.default_rng(seed)
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
