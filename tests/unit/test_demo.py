@@ -95,3 +95,22 @@ def test_ensure_regenerates_only_when_settings_change(tmp_path):
     assert len(truth) == 90
     cfg["demo"]["enabled"] = False
     assert demo.ensure(cfg) is False
+
+
+@pytest.mark.parametrize(("name", "n"), [("online_retail_example", 60), ("subscribers_example", 200),
+                                         ("survey_example", 200), ("log_only_example", 100)])
+def test_ensure_writes_every_shape_where_its_config_reads(tmp_path, name, n):
+    """Each example config's shape is generated into the files its sources name, with the truth if it has one."""
+    from custseg import config, io
+
+    cfg = config.load(config.PROJECT_ROOT / "configs" / f"{name}.yaml", {"demo.n_customers": n})
+    cfg["paths"]["workdir"] = str(tmp_path)
+    assert demo.ensure(cfg) is True
+    sources = {role: spec for role, spec in cfg["sources"].items() if spec["path"]}
+    assert sources
+    for role, spec in sources.items():
+        header = pd.read_csv(io.source_path(cfg, role), nrows=5, dtype=str)
+        assert len(header) and set(spec["columns"].values()) <= set(header.columns), role
+    truth = io.run_paths(cfg).raw / "ground_truth.csv"
+    assert truth.is_file() == (cfg["demo"]["shape"] in ("survey", "log_only"))
+    assert demo.ensure(cfg) is False
