@@ -192,51 +192,6 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def describe_figure(fig) -> tuple[str, str]:
-    """A figure's title and alt text (title plus axis labels), from the figure itself."""
-    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_xlabel() or ax.get_ylabel()]
-    title = fig.get_suptitle() or next((ax.get_title() for ax in axes if ax.get_title()), "")
-    labels = [f"x: {ax.get_xlabel()}" if ax.get_xlabel() else "" for ax in axes[:1]]
-    labels += [f"y: {ax.get_ylabel()}" if ax.get_ylabel() else "" for ax in axes[:1]]
-    return title, "; ".join(x for x in [title, *labels] if x)
-
-
-def save_figure(fig, paths: RunPaths, name: str, alt: str | None = None) -> Path:
-    """Save a matplotlib figure as ``figures/<name>.png`` of the run.
-
-    The PNG carries the figure's title and an alt text (``alt``, or the title and axis labels) as
-    metadata, which the report's index page shows as caption and alt text (see :func:`figure_info`).
-    """
-    paths.figures.mkdir(parents=True, exist_ok=True)
-    path = paths.figures / f"{name}.png"
-    title, described = describe_figure(fig)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Title": title, "Description": alt or described})
-    return path
-
-
-def figure_data_uri(fig) -> str:
-    """A figure as a PNG data URI, for a page that must stand alone (the history page); the figure is closed."""
-    import base64
-    import io as stdio
-
-    import matplotlib.pyplot as plt
-
-    buffer = stdio.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def figure_info(path: Path) -> dict[str, str]:
-    """Title and alt text stored in a figure by :func:`save_figure` (the file name when there are none)."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        text = dict(img.text)
-    fallback = path.stem[3:].replace("_", " ") if path.stem[:2].isdigit() else path.stem.replace("_", " ")
-    return {"name": path.name, "title": text.get("Title") or fallback, "alt": text.get("Description") or fallback}
-
-
 def write_text(text: str, path: Path) -> Path:
     """Write a text file atomically: a reader (a browser, another run) sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from custseg import i18n, io, published
+from custseg.report import figures
 
 
 def page_name(cfg: dict) -> str:
@@ -78,8 +79,8 @@ def render(cfg: dict, reports: Path) -> str:
     table = sizes(history)
     plots.style()  # the house style, and a CJK font for Chinese segment names
     several = table["run"].nunique() > 1
-    chart = io.figure_data_uri(plots.history(table)) if several else None
+    chart = figures.figure_data_uri(plots.history(table)) if several else None
     means = feature_means(reports, history) if several else None
-    features = io.figure_data_uri(plots.history_features(means)) if means is not None and len(means) else None
+    features = figures.figure_data_uri(plots.history_features(means)) if means is not None and len(means) else None
     return i18n.render("history.html.j2", cfg["language"], cfg=cfg, history=history, table=table, chart=chart,
                        features=features)

@@ -4,7 +4,7 @@ and its figures, and the headline blocks the notebooks leave for it."""
 from __future__ import annotations
 
 from custseg import i18n, io, personas, pipeline
-from custseg.report import history
+from custseg.report import figures, history
 
 
 def headlines(paths: io.RunPaths) -> list[dict]:
@@ -40,7 +40,7 @@ def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> st
     cards = summary["cards"]
     return i18n.render(
         "index.html.j2", language, cfg=cfg, steps=steps, colors=colors, history_page=history.page_name(cfg),
-        figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
+        figures=[figures.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
         cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
         scale=max([c["value_share"] or 0 for c in cards] + [c["share"] for c in cards] + [1e-9]),
         chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'] or 0)}"
