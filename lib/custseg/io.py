@@ -201,25 +201,6 @@ def write_text(text: str, path: Path) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def exclusive(lock: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the file ``lock`` (waiting for another process that holds it), so that two runs
-    finishing at once take turns: e.g. each re-reads the published runs before writing the history page. Where
-    the OS has no ``fcntl`` (Windows) it does not wait."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as handle:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def write_csv(df: pd.DataFrame, path: Path, excel: bool = False) -> Path:
     """Write ``df`` as UTF-8 CSV; ``excel`` adds a byte-order mark so that Excel reads Chinese text correctly."""
     path.parent.mkdir(parents=True, exist_ok=True)

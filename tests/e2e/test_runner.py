@@ -12,7 +12,7 @@ import pytest
 
 from custseg import config, io, pipeline
 from custseg.errors import RunError, StageError
-from custseg.report import cli, runner
+from custseg.report import cli, locks, runner
 
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
 
@@ -105,9 +105,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_good_report(good):
 
 def test_a_second_run_of_the_same_name_is_refused(tmp_path):
     reports = tmp_path / "reports" / "x"
-    with runner.lock(reports):
+    with locks.run_lock(reports):
         with pytest.raises(RunError, match=r"run 'x' is already running \(process \d+"):
-            with runner.lock(reports):
+            with locks.run_lock(reports):
                 pass
     assert not reports.with_name("x.lock").exists()
 
@@ -119,7 +119,7 @@ def test_a_stale_lock_is_taken_over(tmp_path):
     import socket
 
     reports.with_name("x.lock").write_text(f"{ended.stdout.strip()} {socket.gethostname()} 2026-01-01T00:00:00")
-    with runner.lock(reports):
+    with locks.run_lock(reports):
         assert reports.with_name("x.lock").read_text().split()[0] == str(os.getpid())
     assert not reports.with_name("x.lock").exists()
 

@@ -12,12 +12,9 @@ succeeded: a failed or interrupted run leaves the last good report as it was and
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as dt
 import os
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -30,7 +27,7 @@ from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
-from custseg.report import history, index
+from custseg.report import history, index, locks
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -86,50 +83,6 @@ def to_html(executed: Path, html: Path) -> Path:
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     return io.write_text(body, html)
-
-
-@contextlib.contextmanager
-def lock(reports: Path) -> None:
-    """Hold ``reports/<run>.lock`` while a run builds its report; refuse when another live run holds it.
-
-    A lock left by a run that no longer exists (killed, machine restarted) is taken over.
-    """
-    path = reports.with_name(reports.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    me = f"{os.getpid()} {socket.gethostname()} {dt.datetime.now().isoformat(timespec='seconds')}"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = path.read_text().split() if path.is_file() else []
-            if holder and _alive(holder):
-                raise RunError(f"run '{reports.name}' is already running (process {holder[0]} on {holder[1]}, started "
-                               f"{holder[2] if len(holder) > 2 else '?'}): wait for it to finish, or give this run "
-                               f"another --name. If no such run exists, remove {path}") from None
-            path.unlink(missing_ok=True)  # a stale lock
-            continue
-        with os.fdopen(fd, "w") as fh:
-            fh.write(me)
-        break
-    else:  # another run took the stale lock between our two attempts
-        raise RunError(f"run '{reports.name}' was started by another process at the same moment: wait for it, or "
-                       f"give this run another --name")
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _alive(holder: list[str]) -> bool:
-    if len(holder) < 2 or holder[1] != socket.gethostname():
-        return len(holder) >= 2  # another machine's run: assume it is alive
-    try:
-        os.kill(int(holder[0]), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: Path) -> dict[str, float]:
@@ -229,7 +182,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     for nb in books:
         check_parameters(nb, parameters)
 
-    with lock(published):
+    with locks.run_lock(published):
         shutil.rmtree(building, ignore_errors=True)
         cfg["_report_dir"] = str(building)
         io.run_paths(cfg).make()
@@ -274,6 +227,6 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         _publish(building, published)
         shutil.rmtree(failed, ignore_errors=True)
         page = published.parent / history.page_name(cfg)
-        with io.exclusive(page.with_name(f".{page.name}.lock")):  # a run of another name may be writing it
+        with locks.exclusive(page.with_name(f".{page.name}.lock")):  # a run of another name may be writing it
             io.write_text(history.render(cfg, published.parent), page)
     return published
