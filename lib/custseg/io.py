@@ -1,4 +1,4 @@
-"""The only module that reads or writes files: the run-folder layout, the artefact registry and all I/O.
+"""Run paths, the artefact registry and file formats: where a run's files are, and how each is written and read.
 
 Layout of one run ``<run>`` under the work dir (the project root unless configured)::
 
@@ -8,20 +8,17 @@ Layout of one run ``<run>`` under the work dir (the project root unless configur
     reports/<run>/                index.html, NN_*.html, notebooks/, figures/, personas/, segments.csv, run.json
 
 Every file a stage hands to another is an *artefact* named once in :data:`ARTEFACTS` (name → folder, file,
-format); stages read and write them with :func:`read` and :func:`write` by name.
+format); stages read and write them with :func:`read` and :func:`write` by name. What a source file holds is
+found by :mod:`custseg.sources.sniff`, copies an engine reads by :mod:`custseg.sources.staging`; figures are
+saved by :mod:`custseg.report.figures`.
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import json
 import os
-import platform
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -84,35 +81,6 @@ def source_path(cfg: dict, source: str) -> Path:
     return path if path.is_absolute() else run_paths(cfg).raw / path
 
 
-def first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes] | None:
-    """The first line of a text file that does not decode with ``encoding`` (1-based number, raw bytes)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            try:
-                decoder.decode(line)
-            except UnicodeDecodeError:
-                return number, line[:60]
-    return None
-
-
-def _transcode(path: Path, encoding: str, target: Path) -> Path:
-    with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(chunk)
-    return target
-
-
-@contextlib.contextmanager
-def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
-    """A temporary UTF-8 copy of a text file in another encoding (e.g. GB18030), removed afterwards.
-
-    The copy may hold personal data, so it lives in a private temp folder only while it is read.
-    """
-    with tempfile.TemporaryDirectory(prefix="custseg-") as tmp:
-        yield _transcode(path, encoding, Path(tmp) / f"{path.stem}.utf8{path.suffix}")
-
-
 _STAGING: list[Path] = []
 
 
@@ -120,7 +88,13 @@ def staging_dir() -> Path:
     """A private temp folder for copies an engine reads lazily (removed when the Python process ends).
 
     Spark reads its inputs when a query runs, not when they are registered, so a source it cannot read
-    itself (a DuckDB or SQLite table, a file in another encoding) is copied here for the session's life.
+    itself (a DuckDB or SQLite table, a file in another encoding) is copied here for the session's life
+    (:mod:`custseg.sources.staging`); the engines keep their temporary files here too (:mod:`custseg.engine`).
+
+    Returns
+    -------
+    Path
+        The folder, the same one for the whole process.
     """
     if not _STAGING:
         import atexit
@@ -129,45 +103,6 @@ def staging_dir() -> Path:
         _STAGING.append(Path(tempfile.mkdtemp(prefix="custseg-staging-")))
         atexit.register(shutil.rmtree, _STAGING[0], True)
     return _STAGING[0]
-
-
-def staged_utf8_copy(path: Path, encoding: str, name: str) -> Path:
-    """A UTF-8 copy of a text file in :func:`staging_dir` (see :func:`utf8_copy` for the short-lived kind)."""
-    return _transcode(path, encoding, staging_dir() / f"{name}.utf8{path.suffix}")
-
-
-def stage_parquet(table, name: str) -> Path:
-    """Write an Ibis table of any backend to a Parquet file in :func:`staging_dir`, inside that backend."""
-    path = staging_dir() / f"{name}.parquet"
-    path.unlink(missing_ok=True)
-    table.to_parquet(path)
-    return path
-
-
-def first_line(path: Path, encoding: str) -> str | None:
-    """The first non-blank line of a text file (without its line break), None for a blank file."""
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        for line in fh:
-            if line.strip():
-                return line.rstrip("\r\n").lstrip("\ufeff")
-    return None
-
-
-def sniff_delimiter(path: Path, encoding: str) -> str:
-    """The delimiter of a delimited text file, guessed from its first lines (``,`` when unsure)."""
-    import csv
-
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        sample = fh.read(64 * 1024)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def excel_sheets(path: Path) -> list[str]:
-    """The sheet names of an Excel workbook."""
-    return pd.ExcelFile(path).sheet_names
 
 
 def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
@@ -228,17 +163,6 @@ def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
     return path
 
 
-def read_excel(path: Path, sheet: str | int = 0, header: bool = True, skip_rows: int = 0) -> pd.DataFrame:
-    """One sheet; with ``header`` its first row (after ``skip_rows``) names the columns, kept exactly as written
-    (a repeated name is not renamed to ``name.1``)."""
-    df = pd.read_excel(path, sheet_name=sheet, header=None, skiprows=skip_rows)
-    if header and len(df):
-        names = [f"column{i}" if pd.isna(c) or not str(c).strip() else str(c) for i, c in enumerate(df.iloc[0])]
-        df = df.iloc[1:].reset_index(drop=True).set_axis(names, axis=1)
-        df = df.infer_objects()
-    return df
-
-
 def write_ibis_csv(table, path: Path) -> Path:
     """Write an Ibis table expression to a CSV file inside the engine (no pandas round trip)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,20 +199,6 @@ def read_ibis(con, folder: Path, name: str, table_name: str | None = None):
     if path.is_dir() and con.name != "pyspark":
         path = str(path / "*.parquet")  # DuckDB reads Spark's part files with a glob
     return con.read_parquet(path, table_name=table_name or name)
-
-
-VERSIONED = ["custseg", "ibis-framework", "duckdb", "pandas", "scikit-learn", "seaborn", "papermill"]
-
-
-def versions() -> dict[str, str]:
-    """The versions of Python and of the packages a run's results depend on (recorded in run.json)."""
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def save_model(model, path: Path) -> Path:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg import io, scoring
+from custseg import published, scoring
 from custseg.errors import ConfigError, SourceError
 from custseg.report import cli
 
@@ -108,7 +108,7 @@ def test_a_run_without_a_model_or_from_another_scikit_learn_is_refused(tiny_repo
     (copy / "model" / "model.json").write_text(json.dumps(card))
     with pytest.raises(ConfigError, match=r"scikit-learn 0.1 \(the run\) vs .* \(installed\)"):
         scoring.load(copy)
-    card["versions"].update({"scikit-learn": io.versions()["scikit-learn"], "custseg": "9.0.0"})
+    card["versions"].update({"scikit-learn": published.versions()["scikit-learn"], "custseg": "9.0.0"})
     (copy / "model" / "model.json").write_text(json.dumps(card))
     with pytest.raises(ConfigError, match=r"custseg 9.0.0 \(the run\)"):
         scoring.load(copy)

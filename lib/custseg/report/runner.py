@@ -204,7 +204,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
             build_paths = io.run_paths(cfg)
             publishing.publish(cfg, build_paths)  # the model goes with its report: `custseg assign` reads it there
             summary = index.summary(build_paths)
-            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": io.versions(),
+            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": publishing.versions(),
                            "timings_s": timings, "reused": sorted(reused), "row_counts": summary["counts"],
                            "stages": pipeline.metrics(build_paths)}, building / "run.json")
             io.write_text(index.render(cfg, build_paths, [nb.stem for nb in books], summary),
