@@ -25,9 +25,10 @@ def describe_figure(fig) -> tuple[str, str]:
 
     Returns
     -------
-    tuple of str
-        The title (the suptitle, else the first axes title) and the alt text (the title plus the first
-        labelled axes' x and y labels).
+    title : str
+        The suptitle, else the first axes title.
+    alt : str
+        The title plus the first labelled axes' x and y labels.
     """
     axes = [ax for ax in fig.axes if ax.get_title() or ax.get_xlabel() or ax.get_ylabel()]
     title = fig.get_suptitle() or next((ax.get_title() for ax in axes if ax.get_title()), "")
@@ -66,12 +67,13 @@ def save_figure(fig, paths: RunPaths, name: str, alt: str | None = None) -> Path
 
 
 def figure_data_uri(fig) -> str:
-    """A figure as a PNG data URI, for a page that must stand alone (the history page); the figure is closed.
+    """A figure as a PNG data URI, for a page that must stand alone (the history page).
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        The figure.
+        What to embed. It is closed once encoded: it was drawn for the page only, and a run draws
+        many figures.
 
     Returns
     -------

@@ -62,10 +62,8 @@ def sniff_delimiter(path: Path, encoding: str) -> str:
 
     Parameters
     ----------
-    path : Path
-        The text file.
-    encoding : str
-        Its encoding (undecodable bytes are replaced).
+    path, encoding
+        A delimited text file (CSV, TSV …) and its encoding, as for :func:`first_line`.
 
     Returns
     -------

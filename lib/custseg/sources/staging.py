@@ -49,10 +49,8 @@ def staged_utf8_copy(path: Path, encoding: str, name: str) -> Path:
 
     Parameters
     ----------
-    path : Path
-        The text file.
-    encoding : str
-        Its encoding.
+    path, encoding
+        The text file and its encoding, as for :func:`utf8_copy`.
     name : str
         The copy's name (without suffix) in the staging folder.
 
