@@ -124,6 +124,18 @@ def write_json(obj: Any, path: Path) -> Path:
 
 
 def read_json(path: Path) -> Any:
+    """A JSON file (UTF-8) as Python objects.
+
+    Parameters
+    ----------
+    path : Path
+        The file, e.g. one :func:`write_json` wrote.
+
+    Returns
+    -------
+    Any
+        What it holds.
+    """
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -158,6 +170,22 @@ def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
 
 
 def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
+    """Write ``df`` as the one sheet of a new Excel workbook (without the index).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : Path
+        The workbook (``.xlsx``).
+    sheet : str
+        The sheet's name.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_excel(path, sheet_name=sheet, index=False)
     return path
@@ -211,6 +239,13 @@ def save_model(model, path: Path) -> Path:
 
 
 def load_model(path: Path):
+    """A fitted estimator saved by :func:`save_model`.
+
+    Raises
+    ------
+    FileNotFoundError
+        There is none at ``path`` (05_cluster of the run has not run).
+    """
     import joblib
 
     if not path.is_file():
@@ -309,6 +344,7 @@ def artefact_path(paths: RunPaths, name: str) -> Path:
 
 
 def exists(paths: RunPaths, name: str) -> bool:
+    """Whether the run has the artefact ``name`` (see :data:`ARTEFACTS`)."""
     return artefact_path(paths, name).exists()
 
 

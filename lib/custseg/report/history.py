@@ -17,13 +17,39 @@ from custseg.report import figures
 
 
 def page_name(cfg: dict) -> str:
-    """The history page's file name, next to the runs' report folders."""
+    """The history page's file name, next to the runs' report folders.
+
+    Parameters
+    ----------
+    cfg : dict
+        The config (its ``name`` names the page).
+
+    Returns
+    -------
+    str
+        ``<config name>-history.html``.
+    """
     return f"{cfg['name']}-history.html"
 
 
 def runs(reports: Path, name: str, language: str = "en") -> list[dict]:
-    """Every published run of the config ``name`` under ``reports/`` (with a model), oldest snapshot first;
-    how each run's segments were formed is said in ``language``."""
+    """Every published run of the config ``name`` under ``reports/`` (with a model), oldest snapshot first.
+
+    Parameters
+    ----------
+    reports : Path
+        The folder of the runs' report folders.
+    name : str
+        The config's name.
+    language : str
+        The language in which ``fit`` says how each run's segments were formed.
+
+    Returns
+    -------
+    list of dict
+        Per run: ``run``, ``snapshot``, ``published``, ``k``, ``segments``, ``features``, ``baseline``,
+        ``fit`` and ``against`` (07's comparison with the baseline).
+    """
     t = i18n.messages(language)["ui"]
     found = []
     for folder in sorted(p for p in reports.iterdir() if p.is_dir() and (p / "run.json").is_file()):
@@ -45,7 +71,18 @@ def runs(reports: Path, name: str, language: str = "en") -> list[dict]:
 
 
 def sizes(history: list[dict]) -> pd.DataFrame:
-    """One row per run and segment: run, snapshot, segment id and name, customers, share, value share."""
+    """One row per run and segment: run, snapshot, segment id and name, customers, share, value share.
+
+    Parameters
+    ----------
+    history : list of dict
+        From :func:`runs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The segments' sizes, runs in the order given.
+    """
     rows = [{"run": r["run"], "snapshot": r["snapshot"], **s} for r in history
             for s in sorted(r["segments"], key=lambda s: s["segment_id"])]
     return pd.DataFrame(rows, columns=["run", "snapshot", "segment_id", "segment_name", "customers", "share",
@@ -56,8 +93,22 @@ KEY_FEATURES = 3  # the first clustered numeric features drawn over the runs
 
 
 def feature_means(reports: Path, history: list[dict], n: int = KEY_FEATURES) -> pd.DataFrame:
-    """One row per run, segment and key feature: the segment's mean of that feature in that run (the first
-    ``n`` numeric features the latest run clustered on)."""
+    """One row per run, segment and key feature: the segment's mean of that feature in that run.
+
+    Parameters
+    ----------
+    reports : Path
+        The folder of the runs' report folders.
+    history : list of dict
+        From :func:`runs`.
+    n : int
+        How many key features: the first ``n`` numeric features the latest run clustered on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``run``, ``segment_id``, ``feature``, ``mean``.
+    """
     rows = []
     for r in history:  # what each run published; its model (and the versions it needs) is not loaded
         numeric = [f["name"] for f in r["features"] if f["kind"] == "numeric"]
@@ -72,7 +123,20 @@ def feature_means(reports: Path, history: list[dict], n: int = KEY_FEATURES) -> 
 
 
 def render(cfg: dict, reports: Path) -> str:
-    """The history page of ``cfg``'s config (every published run under ``reports``) as HTML."""
+    """The history page of ``cfg``'s config (every published run under ``reports``) as HTML.
+
+    Parameters
+    ----------
+    cfg : dict
+        The config (its name and language).
+    reports : Path
+        The folder of the runs' report folders.
+
+    Returns
+    -------
+    str
+        The page, its charts embedded (it stands alone).
+    """
     from custseg import plots
 
     history = runs(reports, cfg["name"], cfg["language"])

@@ -12,12 +12,34 @@ def headlines(paths: io.RunPaths) -> list[dict]:
 
     A generic hook: a notebook writes ``{"title", "text", "items": [{"label", "value"}], "table": [{col: value}]}``
     (every key optional) and its numbers appear on the index (``headline.html.j2``) without the page knowing it.
+
+    Parameters
+    ----------
+    paths : RunPaths
+        The run's folders.
+
+    Returns
+    -------
+    list of dict
+        The blocks in notebook order, each with its notebook's name as ``stem``.
     """
     return [{**io.read_json(path), "stem": path.stem} for path in sorted((paths.reports / "headlines").glob("*.json"))]
 
 
 def summary(paths: io.RunPaths) -> dict:
-    """What the index page and run.json need from the stage artefacts."""
+    """What the index page and run.json need from the stage artefacts.
+
+    Parameters
+    ----------
+    paths : RunPaths
+        The run's folders, its stages done.
+
+    Returns
+    -------
+    dict
+        ``snapshot`` (date), ``counts`` (customers and lines in, kept, quarantined, segmented), ``cluster``,
+        ``cards`` (the persona cards) and ``rules`` (None without them).
+    """
     snapshot, collected = io.read(paths, "snapshot"), io.read(paths, "collect_counts")
     cards = pipeline.report_cards(paths)
     counts = {"customers_in": collected["customers"], "customers_kept": snapshot["customers_kept"],
@@ -30,7 +52,24 @@ def summary(paths: io.RunPaths) -> dict:
 
 def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:
     """The run's index page in the config's language: executive summary (segments table, share-of-spend
-    chart, persona cards), links to every step and the figures with their titles and alt text."""
+    chart, persona cards), links to every step and the figures with their titles and alt text.
+
+    Parameters
+    ----------
+    cfg : dict
+        The run's resolved config.
+    paths : RunPaths
+        The run's folders (the figures and headlines are read from its report folder).
+    stems : list of str
+        The notebooks of the run (``01_collect`` …), in order.
+    summary : dict
+        From :func:`summary`.
+
+    Returns
+    -------
+    str
+        The page's HTML.
+    """
     from custseg import plots
 
     language = cfg["language"]

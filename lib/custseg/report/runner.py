@@ -37,7 +37,23 @@ class NotebookFailed(RunError):
 
 
 def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The numbered notebooks (``NN_*.ipynb``) in run order."""
+    """The numbered notebooks (``NN_*.ipynb``) in run order.
+
+    Parameters
+    ----------
+    folder : Path
+        Where to look (default: the project's ``notebooks/``).
+
+    Returns
+    -------
+    list of Path
+        The notebooks, sorted by number.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder has no numbered notebook.
+    """
     found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if not found:
         raise FileNotFoundError(f"no numbered notebooks (NN_*.ipynb) in {folder}")
@@ -45,7 +61,20 @@ def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Fail on parameters the notebook does not declare (papermill itself only warns)."""
+    """Fail on parameters the notebook does not declare (papermill itself only warns).
+
+    Parameters
+    ----------
+    notebook : Path
+        The notebook, whose ``parameters`` cell declares what it takes.
+    parameters : dict
+        What the run will inject.
+
+    Raises
+    ------
+    ConfigError
+        Naming the parameters the notebook does not declare.
+    """
     declared = set(pm.inspect_notebook(str(notebook)))
     unknown = sorted(set(parameters) - declared)
     if unknown:
@@ -55,8 +84,24 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 def execute(notebook: Path, output: Path, parameters: dict, progress: bool = False) -> None:
     """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell.
 
-    With ``progress`` a bar counts the notebook's cells, so a long cell (a big aggregation) shows
-    where the run is rather than a notebook bar that does not move for minutes.
+    Parameters
+    ----------
+    notebook : Path
+        The notebook to run (in its own folder, on the ``python3`` kernel).
+    output : Path
+        Where the executed notebook goes.
+    parameters : dict
+        Injected by papermill.
+    progress : bool
+        Show a bar counting the notebook's cells, so a long cell (a big aggregation) shows where the run
+        is rather than a notebook bar that does not move for minutes.
+
+    Raises
+    ------
+    NotebookFailed
+        A cell raised: the message names the notebook, the cell and the error.
+    KeyboardInterrupt
+        Ctrl-C reached the kernel.
     """
     cells = {"desc": notebook.stem, "leave": False} if progress else False
     session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
@@ -79,7 +124,20 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
 
 
 def to_html(executed: Path, html: Path) -> Path:
-    """Render an executed notebook to HTML without code cells or prompts."""
+    """Render an executed notebook to HTML without code cells or prompts.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook.
+    html : Path
+        The page to write.
+
+    Returns
+    -------
+    Path
+        ``html``.
+    """
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     return io.write_text(body, html)
