@@ -185,19 +185,19 @@ def k_sweep(n_customers: int) -> int:
 
 
 def whole_run(config_and_workdir: tuple[str, str]) -> int:
-    from custseg import run
+    from custseg.report import runner
 
     config, workdir = config_and_workdir
-    reports = run.run(config, workdir=workdir, progress=False)
+    reports = runner.run(config, workdir=workdir, progress=False)
     return json.loads((reports / "run.json").read_text())["row_counts"]["customers_segmented"]
 
 
 def rerun_from_cluster(config_and_workdir: tuple[str, str]) -> int:
     """`--from 05_cluster` with another k, in the work dir of a full run of the same config."""
-    from custseg import run
+    from custseg.report import runner
 
     config, workdir = config_and_workdir
-    reports = run.run(config, workdir=workdir, overrides={"cluster.k": RERUN_K}, progress=False, start=5)
+    reports = runner.run(config, workdir=workdir, overrides={"cluster.k": RERUN_K}, progress=False, start=5)
     return json.loads((reports / "run.json").read_text())["row_counts"]["customers_segmented"]
 
 
@@ -338,9 +338,9 @@ def main(argv: list[str] | None = None) -> int:
                          **measure(k_sweep, n, 1 if n >= 1_000_000 else args.repeats)})
             print(rows[-1], flush=True)
         if "run" in args.tasks:
-            from custseg import run
+            from custseg.report import runner
 
-            books = f"{len(run.notebooks())} notebooks via papermill"
+            books = f"{len(runner.notebooks())} notebooks via papermill"
             runs = [] if args.quick else [(DEMO_RUN, ROOT / "configs" / "demo.yaml")]
             if args.large:
                 log = make_log(LOGS / f"log_{args.large_rows}.parquet", args.large_rows)
@@ -364,12 +364,12 @@ def main(argv: list[str] | None = None) -> int:
                          **measure(basket_rules, path, args.repeats)})
             print(rows[-1], flush=True)
         if "table" in args.tasks:
-            from custseg import run
+            from custseg.report import runner
 
             n = 50_000 if args.quick else 1_000_000
             csv = make_table(LOGS / f"customers_{n}.csv", n)
             rows.append({"task": f"{TABLE_RUN}, {n:,} customers x 30 attributes",
-                         "contender": f"{len(run.notebooks())} notebooks via papermill",
+                         "contender": f"{len(runner.notebooks())} notebooks via papermill",
                          **measure(whole_run, (str(table_config(csv, Path(tmp))), tmp), 1)})
             print(rows[-1], flush=True)
 

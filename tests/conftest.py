@@ -2,7 +2,8 @@ import os
 
 import pytest
 
-from custseg import collect, config, demo, engine, run
+from custseg import collect, config, demo, engine
+from custseg.report import cli, runner
 
 TIERS = ("unit", "notebooks", "e2e")
 
@@ -41,7 +42,7 @@ def tiny_sources(tiny_cfg):
 def demo_run(tmp_path_factory):
     """`custseg run configs/demo.yaml` (English) into a temp work dir: (workdir, reports/e2e)."""
     workdir = tmp_path_factory.mktemp("demo-run")
-    assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "demo.yaml"), "--workdir", str(workdir),
+    assert cli.main(["run", str(config.PROJECT_ROOT / "configs" / "demo.yaml"), "--workdir", str(workdir),
                      "--name", "e2e"]) == 0
     return workdir, workdir / "reports" / "e2e"
 
@@ -51,7 +52,7 @@ def tiny_report(tmp_path_factory):
     """`custseg run configs/tiny.yaml` (run 'r', every notebook): (workdir, report folder). The notebooks tier
     checks each executed notebook; the runner tests in e2e then fail, re-run and interrupt it."""
     workdir = tmp_path_factory.mktemp("tiny-report")
-    return workdir, run.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "r", workdir=workdir, progress=False)
+    return workdir, runner.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "r", workdir=workdir, progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The only module that reads or writes files: the run-folder layout, the artefact registry and all I/O.
+"""Run paths, the artefact registry and file formats: where a run's files are, and how each is written and read.
 
 Layout of one run ``<run>`` under the work dir (the project root unless configured)::
 
@@ -8,20 +8,17 @@ Layout of one run ``<run>`` under the work dir (the project root unless configur
     reports/<run>/                index.html, NN_*.html, notebooks/, figures/, personas/, segments.csv, run.json
 
 Every file a stage hands to another is an *artefact* named once in :data:`ARTEFACTS` (name → folder, file,
-format); stages read and write them with :func:`read` and :func:`write` by name.
+format); stages read and write them with :func:`read` and :func:`write` by name. What a source file holds is
+found by :mod:`custseg.sources.sniff`, copies an engine reads by :mod:`custseg.sources.staging`; figures are
+saved by :mod:`custseg.report.figures`.
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import json
 import os
-import platform
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -84,35 +81,6 @@ def source_path(cfg: dict, source: str) -> Path:
     return path if path.is_absolute() else run_paths(cfg).raw / path
 
 
-def first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes] | None:
-    """The first line of a text file that does not decode with ``encoding`` (1-based number, raw bytes)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            try:
-                decoder.decode(line)
-            except UnicodeDecodeError:
-                return number, line[:60]
-    return None
-
-
-def _transcode(path: Path, encoding: str, target: Path) -> Path:
-    with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(chunk)
-    return target
-
-
-@contextlib.contextmanager
-def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
-    """A temporary UTF-8 copy of a text file in another encoding (e.g. GB18030), removed afterwards.
-
-    The copy may hold personal data, so it lives in a private temp folder only while it is read.
-    """
-    with tempfile.TemporaryDirectory(prefix="custseg-") as tmp:
-        yield _transcode(path, encoding, Path(tmp) / f"{path.stem}.utf8{path.suffix}")
-
-
 _STAGING: list[Path] = []
 
 
@@ -120,7 +88,13 @@ def staging_dir() -> Path:
     """A private temp folder for copies an engine reads lazily (removed when the Python process ends).
 
     Spark reads its inputs when a query runs, not when they are registered, so a source it cannot read
-    itself (a DuckDB or SQLite table, a file in another encoding) is copied here for the session's life.
+    itself (a DuckDB or SQLite table, a file in another encoding) is copied here for the session's life
+    (:mod:`custseg.sources.staging`); the engines keep their temporary files here too (:mod:`custseg.engine`).
+
+    Returns
+    -------
+    Path
+        The folder, the same one for the whole process.
     """
     if not _STAGING:
         import atexit
@@ -129,45 +103,6 @@ def staging_dir() -> Path:
         _STAGING.append(Path(tempfile.mkdtemp(prefix="custseg-staging-")))
         atexit.register(shutil.rmtree, _STAGING[0], True)
     return _STAGING[0]
-
-
-def staged_utf8_copy(path: Path, encoding: str, name: str) -> Path:
-    """A UTF-8 copy of a text file in :func:`staging_dir` (see :func:`utf8_copy` for the short-lived kind)."""
-    return _transcode(path, encoding, staging_dir() / f"{name}.utf8{path.suffix}")
-
-
-def stage_parquet(table, name: str) -> Path:
-    """Write an Ibis table of any backend to a Parquet file in :func:`staging_dir`, inside that backend."""
-    path = staging_dir() / f"{name}.parquet"
-    path.unlink(missing_ok=True)
-    table.to_parquet(path)
-    return path
-
-
-def first_line(path: Path, encoding: str) -> str | None:
-    """The first non-blank line of a text file (without its line break), None for a blank file."""
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        for line in fh:
-            if line.strip():
-                return line.rstrip("\r\n").lstrip("\ufeff")
-    return None
-
-
-def sniff_delimiter(path: Path, encoding: str) -> str:
-    """The delimiter of a delimited text file, guessed from its first lines (``,`` when unsure)."""
-    import csv
-
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        sample = fh.read(64 * 1024)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def excel_sheets(path: Path) -> list[str]:
-    """The sheet names of an Excel workbook."""
-    return pd.ExcelFile(path).sheet_names
 
 
 def write_table(df: pd.DataFrame, folder: Path, name: str) -> Path:
@@ -189,52 +124,19 @@ def write_json(obj: Any, path: Path) -> Path:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A JSON file (UTF-8) as Python objects.
 
+    Parameters
+    ----------
+    path : Path
+        The file, e.g. one :func:`write_json` wrote.
 
-def describe_figure(fig) -> tuple[str, str]:
-    """A figure's title and alt text (title plus axis labels), from the figure itself."""
-    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_xlabel() or ax.get_ylabel()]
-    title = fig.get_suptitle() or next((ax.get_title() for ax in axes if ax.get_title()), "")
-    labels = [f"x: {ax.get_xlabel()}" if ax.get_xlabel() else "" for ax in axes[:1]]
-    labels += [f"y: {ax.get_ylabel()}" if ax.get_ylabel() else "" for ax in axes[:1]]
-    return title, "; ".join(x for x in [title, *labels] if x)
-
-
-def save_figure(fig, paths: RunPaths, name: str, alt: str | None = None) -> Path:
-    """Save a matplotlib figure as ``figures/<name>.png`` of the run.
-
-    The PNG carries the figure's title and an alt text (``alt``, or the title and axis labels) as
-    metadata, which the report's index page shows as caption and alt text (see :func:`figure_info`).
+    Returns
+    -------
+    Any
+        What it holds.
     """
-    paths.figures.mkdir(parents=True, exist_ok=True)
-    path = paths.figures / f"{name}.png"
-    title, described = describe_figure(fig)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Title": title, "Description": alt or described})
-    return path
-
-
-def figure_data_uri(fig) -> str:
-    """A figure as a PNG data URI, for a page that must stand alone (the history page); the figure is closed."""
-    import base64
-    import io as stdio
-
-    import matplotlib.pyplot as plt
-
-    buffer = stdio.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def figure_info(path: Path) -> dict[str, str]:
-    """Title and alt text stored in a figure by :func:`save_figure` (the file name when there are none)."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        text = dict(img.text)
-    fallback = path.stem[3:].replace("_", " ") if path.stem[:2].isdigit() else path.stem.replace("_", " ")
-    return {"name": path.name, "title": text.get("Title") or fallback, "alt": text.get("Description") or fallback}
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def write_text(text: str, path: Path) -> Path:
@@ -244,25 +146,6 @@ def write_text(text: str, path: Path) -> Path:
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
     return path
-
-
-@contextlib.contextmanager
-def exclusive(lock: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the file ``lock`` (waiting for another process that holds it), so that two runs
-    finishing at once take turns: e.g. each re-reads the published runs before writing the history page. Where
-    the OS has no ``fcntl`` (Windows) it does not wait."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as handle:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_csv(df: pd.DataFrame, path: Path, excel: bool = False) -> Path:
@@ -287,20 +170,25 @@ def write_duckdb(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
 
 
 def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
+    """Write ``df`` as the one sheet of a new Excel workbook (without the index).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : Path
+        The workbook (``.xlsx``).
+    sheet : str
+        The sheet's name.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_excel(path, sheet_name=sheet, index=False)
     return path
-
-
-def read_excel(path: Path, sheet: str | int = 0, header: bool = True, skip_rows: int = 0) -> pd.DataFrame:
-    """One sheet; with ``header`` its first row (after ``skip_rows``) names the columns, kept exactly as written
-    (a repeated name is not renamed to ``name.1``)."""
-    df = pd.read_excel(path, sheet_name=sheet, header=None, skiprows=skip_rows)
-    if header and len(df):
-        names = [f"column{i}" if pd.isna(c) or not str(c).strip() else str(c) for i, c in enumerate(df.iloc[0])]
-        df = df.iloc[1:].reset_index(drop=True).set_axis(names, axis=1)
-        df = df.infer_objects()
-    return df
 
 
 def write_ibis_csv(table, path: Path) -> Path:
@@ -341,20 +229,6 @@ def read_ibis(con, folder: Path, name: str, table_name: str | None = None):
     return con.read_parquet(path, table_name=table_name or name)
 
 
-VERSIONED = ["custseg", "ibis-framework", "duckdb", "pandas", "scikit-learn", "seaborn", "papermill"]
-
-
-def versions() -> dict[str, str]:
-    """The versions of Python and of the packages a run's results depend on (recorded in run.json)."""
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 def save_model(model, path: Path) -> Path:
     """Persist a fitted estimator (joblib)."""
     import joblib
@@ -365,6 +239,13 @@ def save_model(model, path: Path) -> Path:
 
 
 def load_model(path: Path):
+    """A fitted estimator saved by :func:`save_model`.
+
+    Raises
+    ------
+    FileNotFoundError
+        There is none at ``path`` (05_cluster of the run has not run).
+    """
     import joblib
 
     if not path.is_file():
@@ -463,6 +344,7 @@ def artefact_path(paths: RunPaths, name: str) -> Path:
 
 
 def exists(paths: RunPaths, name: str) -> bool:
+    """Whether the run has the artefact ``name`` (see :data:`ARTEFACTS`)."""
     return artefact_path(paths, name).exists()
 
 

@@ -270,7 +270,7 @@ def index_heatmap(index: pd.DataFrame, title: str, xlabel: str = "segment", ylab
 
 
 def history(table: pd.DataFrame):
-    """Each segment's share of customers over a config's runs (``table`` from :func:`custseg.history.sizes`)."""
+    """Each segment's share of customers over a config's runs (``table`` from :func:`custseg.report.history.sizes`)."""
     fig, ax = plt.subplots(figsize=(7, 3.8))
     runs = list(dict.fromkeys(table["run"]))
     for (segment, name), rows in table.groupby(["segment_id", "segment_name"], sort=True):
@@ -286,7 +286,7 @@ def history(table: pd.DataFrame):
 
 def history_features(means: pd.DataFrame):
     """Each segment's mean of the key features over the runs, a panel per feature (``means`` from
-    :func:`custseg.history.feature_means`)."""
+    :func:`custseg.report.history.feature_means`)."""
     features = list(dict.fromkeys(means["feature"]))
     runs = list(dict.fromkeys(means["run"]))
     fig, axes = plt.subplots(1, len(features), figsize=(3.6 * len(features), 3.2), squeeze=False)

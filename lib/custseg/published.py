@@ -10,7 +10,9 @@ model always belong together: a later run that fails leaves both as they were.
 from __future__ import annotations
 
 import datetime as dt
+import platform
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,25 @@ SEGMENTER_FILE, CARD_FILE, FEATURES_FILE = "segmenter.joblib", "model.json", "cu
 # a model pickled by another scikit-learn may load and predict differently; another custseg minor version
 # may compute the features differently: a run's model is used only with the versions it was fitted with
 PINNED = {"scikit-learn": 3, "custseg": 2}  # package → how many leading parts of the version must match
+# the packages a run's results depend on, recorded in run.json and in the model card
+VERSIONED = ["custseg", "ibis-framework", "duckdb", "pandas", "scikit-learn", "seaborn", "papermill"]
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python and of the packages a run's results depend on (:data:`VERSIONED`).
+
+    Returns
+    -------
+    dict
+        Package name (and ``python``) → version; ``not installed`` for a package that is not.
+    """
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
 
 
 def publish(cfg: dict, paths: io.RunPaths) -> Path:
@@ -62,7 +83,7 @@ def publish(cfg: dict, paths: io.RunPaths) -> Path:
                       "share": round(c["customers"] / total, 4),
                       "value_share": None if c.get("value_share") is None else round(float(c["value_share"]), 4)}
                      for c in cards],
-        "versions": io.versions(),
+        "versions": versions(),
     }
     folder = paths.reports / MODEL_DIR
     io.save_model(segmenter, folder / SEGMENTER_FILE)
@@ -121,7 +142,7 @@ def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:
         raise ConfigError(f"run {folder} was published without its model (by an older custseg): run it again "
                           "with `custseg run CONFIG` to publish one")
     card = io.read_json(model / CARD_FILE)
-    installed = io.versions()
+    installed = versions()
     differ = [f"{name} {card['versions'].get(name)} (the run) vs {installed.get(name)} (installed)"
               for name, parts in PINNED.items() if str(card["versions"].get(name)).split(".")[:parts] !=
               str(installed.get(name)).split(".")[:parts]]

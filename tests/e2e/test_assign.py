@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg import io, run, scoring
+from custseg import published, scoring
 from custseg.errors import ConfigError, SourceError
+from custseg.report import cli
 
 
 def _own(report):
@@ -42,7 +43,7 @@ def test_custseg_assign_on_the_runs_own_log_matches_the_run(tiny_report, tmp_pat
     workdir, report = tiny_report
     out = tmp_path / "assigned.parquet"
     log = workdir / "data" / "raw" / "tiny" / "orders.duckdb"
-    assert run.main(["assign", str(report), str(log), "-o", str(out)]) == 0
+    assert cli.main(["assign", str(report), str(log), "-o", str(out)]) == 0
     assert f"assigned {len(_own(report)):,} of {len(_own(report)):,} customers" in capsys.readouterr().out
     both = _own(report).merge(pd.read_parquet(out), on="customer_id", suffixes=("_run", ""))
     assert len(both) == len(_own(report)) and (both["segment_id_run"] == both["segment_id"]).all()
@@ -107,7 +108,7 @@ def test_a_run_without_a_model_or_from_another_scikit_learn_is_refused(tiny_repo
     (copy / "model" / "model.json").write_text(json.dumps(card))
     with pytest.raises(ConfigError, match=r"scikit-learn 0.1 \(the run\) vs .* \(installed\)"):
         scoring.load(copy)
-    card["versions"].update({"scikit-learn": io.versions()["scikit-learn"], "custseg": "9.0.0"})
+    card["versions"].update({"scikit-learn": published.versions()["scikit-learn"], "custseg": "9.0.0"})
     (copy / "model" / "model.json").write_text(json.dumps(card))
     with pytest.raises(ConfigError, match=r"custseg 9.0.0 \(the run\)"):
         scoring.load(copy)
@@ -139,7 +140,7 @@ def _call(port, method, path, body=None, token="s3cret"):
 def test_the_http_server_assigns_validates_and_needs_the_key(tiny_report):
     workdir, report = tiny_report
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "custseg.run", "serve", str(report), "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "custseg.report.cli", "serve", str(report), "--port", str(port),
                                "--api-key-env", "SEG_KEY", "--max-customers", "50"],
                               env={**os.environ, "SEG_KEY": "s3cret"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

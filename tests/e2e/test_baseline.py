@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import config, evaluate, history, io, pipeline
+from custseg import config, evaluate, io, pipeline
 from custseg import published as publishing
 from custseg.errors import StageError
+from custseg.report import history
 
 
 def _published(cfg: dict, name: str, **cluster) -> tuple[dict, io.RunPaths, dict]:
@@ -132,7 +133,7 @@ def test_the_notebooks_show_a_run_against_its_baseline(tiny_cfg, january, tmp_pa
 
     import nbformat
 
-    from custseg import run
+    from custseg.report import index, runner
 
     cfg, paths, _ = _published(tiny_cfg, "2026-02", baseline="2025-06")
     parameters = {"config_path": str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "run_name": "2026-02",
@@ -140,7 +141,7 @@ def test_the_notebooks_show_a_run_against_its_baseline(tiny_cfg, january, tmp_pa
                   "workdir": cfg["paths"]["workdir"], "report_dir": str(tmp_path)}
     text = {}
     for stem in ("05_cluster", "07_evaluate"):
-        run.execute(run.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
+        runner.execute(runner.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
         cells = nbformat.read(tmp_path / f"{stem}.ipynb", as_version=4).cells
         outputs = [o for c in cells for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.get("output_type") == "error"], stem
@@ -148,17 +149,17 @@ def test_the_notebooks_show_a_run_against_its_baseline(tiny_cfg, january, tmp_pa
     assert "baseline run '2025-06'" in text["05_cluster"]
     assert "baseline run 2025-06:" in text["07_evaluate"] and "recommendation:" in text["07_evaluate"]
     assert (tmp_path / "figures" / "07_baseline_transitions.png").is_file()
-    index = run.render_index(cfg, paths, ["05_cluster", "07_evaluate"], run._summary(paths))
-    assert "Against the baseline run 2025-06:" in index and 'href="../tiny-history.html"' in index
+    page = index.render(cfg, paths, ["05_cluster", "07_evaluate"], index.summary(paths))
+    assert "Against the baseline run 2025-06:" in page and 'href="../tiny-history.html"' in page
 
 
 def test_the_cli_passes_baseline_and_refit_to_the_config(tmp_path, capsys):
-    from custseg import run
+    from custseg.report import cli
 
     tiny = str(config.PROJECT_ROOT / "configs" / "tiny.yaml")
-    assert run.main(["run", tiny, "--workdir", str(tmp_path), "--name", "x", "--baseline", "x"]) == 1
+    assert cli.main(["run", tiny, "--workdir", str(tmp_path), "--name", "x", "--baseline", "x"]) == 1
     assert "cluster.baseline names this run ('x')" in capsys.readouterr().err
-    assert run.main(["run", tiny, "--workdir", str(tmp_path), "--refit"]) == 1
+    assert cli.main(["run", tiny, "--workdir", str(tmp_path), "--refit"]) == 1
     assert "set cluster.baseline (--baseline RUN) too" in capsys.readouterr().err
 
 

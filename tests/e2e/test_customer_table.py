@@ -9,7 +9,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from custseg import config, run
+from custseg import config
+from custseg.report import cli, runner
 
 SUBSCRIBERS = config.PROJECT_ROOT / "configs" / "subscribers_example.yaml"
 NOT_IN_THIS_DATA = re.compile(r"\bunknown\b|\(missing\)|\bnan\b|\bNaN\b|net spend|RFM|channel|categor", re.I)
@@ -18,14 +19,14 @@ NOT_IN_THIS_DATA = re.compile(r"\bunknown\b|\(missing\)|\bnan\b|\bNaN\b|net spen
 @pytest.fixture(scope="module")
 def subscribers(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("subscribers")
-    assert run.main(["run", str(SUBSCRIBERS), "--workdir", str(workdir), "--name", "subs",
+    assert cli.main(["run", str(SUBSCRIBERS), "--workdir", str(workdir), "--name", "subs",
                      "--set", "demo.n_customers=2500"]) == 0
     return workdir, workdir / "reports" / "subs"
 
 
 def test_every_notebook_runs_without_a_log(subscribers):
     _, reports = subscribers
-    for stem in [b.stem for b in run.notebooks()]:
+    for stem in [b.stem for b in runner.notebooks()]:
         executed = nbformat.read(reports / "notebooks" / f"{stem}.ipynb", as_version=4)
         assert not [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"], stem
         assert (reports / f"{stem}.html").is_file()
@@ -73,7 +74,7 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
                   "workdir": str(tmp_path), "report_dir": str(tmp_path / "report")}
     text = {}
     for stem in ("04_features", "05_cluster", "06_personas"):
-        run.execute(run.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
+        runner.execute(runner.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
         outputs = [o for c in nbformat.read(tmp_path / f"{stem}.ipynb", as_version=4).cells
                    for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.get("output_type") == "error"], stem

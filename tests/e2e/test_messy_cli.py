@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import config, io, pipeline, run
+from custseg import config, io, pipeline
 from custseg.errors import StageError
+from custseg.report.cli import main
 
 H = "customer_id,order_ts,amount\n"
 
@@ -32,7 +33,7 @@ def setup(tmp_path, files: dict, source: dict | None = None, **more) -> str:
 
 
 def cli(capsys, *argv) -> tuple[int, str]:
-    code = run.main(["run", *argv])
+    code = main(["run", *argv])
     return code, capsys.readouterr().err
 
 
@@ -92,7 +93,7 @@ def test_config_file_in_gbk(tmp_path, capsys):
 def test_debug_shows_the_traceback(tmp_path, capsys):
     path = setup(tmp_path, {"t.csv": GOOD})
     for argv in (["--debug", "run", path, "--set", "x=[a"], ["run", path, "--set", "x=[a", "--debug"]):
-        assert run.main(argv) == 1
+        assert main(argv) == 1
         err = capsys.readouterr().err
         assert "Traceback (most recent call last)" in err and "custseg: error: override 'x=[a'" in err
 
@@ -140,7 +141,7 @@ def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):
     """What a user sees from `custseg run`: one message naming source, column, examples and the fix."""
     (tmp_path / "t.csv").write_text("customer_id,order_ts,amount\nA,31/12/2024,1\nB,30/11/2024,2\n", encoding="utf-8")
     path = setup(tmp_path, {})
-    assert run.main(["run", path, "--workdir", str(tmp_path / "w")]) == 1
+    assert main(["run", path, "--workdir", str(tmp_path / "w")]) == 1
     err = capsys.readouterr().err
     message = [line for line in err.splitlines() if line.startswith("custseg: error:")]
     assert len(message) == 1, err

@@ -7,7 +7,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from custseg import collect, config, demo, engine, io, run
+from custseg import collect, config, demo, engine, io
+from custseg.report import cli
 from custseg.sources import privacy
 
 KEY_ENV = "CUSTSEG_TEST_PII_KEY"
@@ -53,7 +54,7 @@ def online_retail_run(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv(KEY_ENV, "uci-key")  # inherited by the notebook kernels
     try:
-        code = run.main(["run", str(path), "--workdir", str(workdir), "--name", "uci",
+        code = cli.main(["run", str(path), "--workdir", str(workdir), "--name", "uci",
                          "--set", "privacy.pseudonymise_ids=true", "--set", f"privacy.key_env={KEY_ENV}"])
     finally:
         mp.undo()

@@ -14,7 +14,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
-from custseg import config, run
+from custseg import config
+from custseg.report import cli, runner
 
 DEMO = config.PROJECT_ROOT / "configs" / "demo.yaml"
 
@@ -79,8 +80,8 @@ def zh_run(demo_run, tmp_path_factory):
     for stage in ("interim", "processed"):
         shutil.copytree(workdir / "data" / stage / "e2e", workdir / "data" / stage / "e2e-zh")
     books = tmp_path_factory.mktemp("books")
-    shutil.copy(run.NOTEBOOK_DIR / "06_personas.ipynb", books)
-    reports = run.run(config.PROJECT_ROOT / "configs" / "demo.yaml", "e2e-zh", {"language": "zh"}, workdir,
+    shutil.copy(runner.NOTEBOOK_DIR / "06_personas.ipynb", books)
+    reports = runner.run(config.PROJECT_ROOT / "configs" / "demo.yaml", "e2e-zh", {"language": "zh"}, workdir,
                       progress=False, notebook_dir=books)
     return workdir, reports
 
@@ -152,7 +153,7 @@ def test_report_loads_in_chromium(which, request):
 @pytest.mark.slow
 def test_artifacts(demo_run):
     workdir, reports = demo_run
-    stems = [nb.stem for nb in run.notebooks()]
+    stems = [nb.stem for nb in runner.notebooks()]
     for stem in stems:
         html = (reports / f"{stem}.html").read_text(encoding="utf-8")
         assert "from custseg import" not in html, f"{stem}.html must not show code"
@@ -208,8 +209,8 @@ def test_failing_notebook_names_notebook_and_cell(tmp_path):
                                        'report_dir = ""', metadata={"tags": ["parameters"]})
     nb.cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('boom')")]
     nbformat.write(nb, books / "01_fail.ipynb")
-    with pytest.raises(run.NotebookFailed, match=r"01_fail.ipynb failed in cell \d+ \('raise ValueError.*boom"):
-        run.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "fail", workdir=tmp_path, progress=False,
+    with pytest.raises(runner.NotebookFailed, match=r"01_fail.ipynb failed in cell \d+ \('raise ValueError.*boom"):
+        runner.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "fail", workdir=tmp_path, progress=False,
                 notebook_dir=books)
     assert (tmp_path / "reports" / "fail.failed" / "notebooks" / "01_fail.ipynb").exists(), "partial output kept"
     assert not (tmp_path / "reports" / "fail").exists(), "nothing published"
@@ -222,15 +223,15 @@ def test_unknown_parameter_is_an_error(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell('config_path = ""', metadata={"tags": ["parameters"]})]
     nbformat.write(nb, books / "01_x.ipynb")
     with pytest.raises(config.ConfigError, match=r"01_x.ipynb has no parameter\(s\) \['overrides'"):
-        run.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "x", workdir=tmp_path, notebook_dir=books)
+        runner.run(config.PROJECT_ROOT / "configs" / "tiny.yaml", "x", workdir=tmp_path, notebook_dir=books)
 
 
 def test_cli_reports_bad_config(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("cluster:\n  kmax: 3\n")
-    assert run.main(["run", str(bad)]) == 1
+    assert cli.main(["run", str(bad)]) == 1
     assert "unknown config key 'cluster.kmax'" in capsys.readouterr().err
-    assert run.main(["run", str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "--set", "cluster.k"]) == 1
+    assert cli.main(["run", str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "--set", "cluster.k"]) == 1
     assert "key=value" in capsys.readouterr().err
 
 
@@ -244,7 +245,7 @@ def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, 
                                           "setting = \"SELECT current_setting('enable_progress_bar')\"\n"
                                           "assert con.raw_sql(setting).fetchone()[0] is False")]
     nbformat.write(nb, tmp_path / "01_static.ipynb")
-    run.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {}, progress=True)
+    runner.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {}, progress=True)
     assert os.environ["JPY_SESSION_NAME"] == "/work/notebooks/06_personas.ipynb", "restored for the caller"
     err = capfd.readouterr().err
     assert re.search(r"01_static: 100%.*2/2 \[", err), "a bar over the notebook's 2 cells"

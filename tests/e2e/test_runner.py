@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from custseg import config, io, pipeline, run
+from custseg import config, io, pipeline
 from custseg.errors import RunError, StageError
+from custseg.report import cli, locks, runner
 
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
 
@@ -32,8 +33,8 @@ def _records(workdir):
 
 def test_a_failing_run_keeps_the_last_good_report(good):
     workdir, reports, index = good
-    with pytest.raises(run.NotebookFailed) as caught:  # from 05, so that 01-04 need not run again
-        run.run(TINY, "r", {"cluster.features": ["no_such_column"]}, workdir, progress=False, start=5)
+    with pytest.raises(runner.NotebookFailed) as caught:  # from 05, so that 01-04 need not run again
+        runner.run(TINY, "r", {"cluster.features": ["no_such_column"]}, workdir, progress=False, start=5)
     message = str(caught.value)
     assert "05_cluster.ipynb failed in cell" in message and "no_such_column" in message
     failed = reports.with_name("r.failed")
@@ -47,9 +48,9 @@ def test_a_failing_run_keeps_the_last_good_report(good):
 def test_from_reuses_exactly_the_earlier_stages(good):
     workdir, reports, _ = good
     with pytest.raises(StageError, match="stage 05_cluster has not finished"):
-        run.run(TINY, "r", workdir=workdir, progress=False, start="06_personas")
+        runner.run(TINY, "r", workdir=workdir, progress=False, start="06_personas")
     before = _records(workdir)
-    out = run.run(TINY, "r", {"cluster.k": 4}, workdir, progress=False, start=5)
+    out = runner.run(TINY, "r", {"cluster.k": 4}, workdir, progress=False, start=5)
     after = _records(workdir)
     meta = json.loads((out / "run.json").read_text())
     assert meta["reused"] == ["01_collect", "02_clean", "03_describe", "04_features"]
@@ -69,7 +70,7 @@ def test_from_keeps_what_reused_stages_put_in_the_report(good):
     workdir, reports, _ = good
     before = sorted(p.name for p in (reports / "personas").iterdir())
     csv = (reports / "segments.csv").read_bytes()
-    out = run.run(TINY, "r", {"cluster.k": 4}, workdir, progress=False, start=7)
+    out = runner.run(TINY, "r", {"cluster.k": 4}, workdir, progress=False, start=7)
     assert json.loads((out / "run.json").read_text())["reused"][-1] == "06_personas"
     assert sorted(p.name for p in (out / "personas").iterdir()) == before and before
     assert (out / "segments.csv").read_bytes() == csv
@@ -79,7 +80,7 @@ def test_from_refuses_a_stale_stage(good):
     workdir, reports, _ = good
     index = (reports / "index.html").read_bytes()
     with pytest.raises(StageError, match=r"02_clean .* is stale: config key\(s\) clean.min_age \(16 → 18\)"):
-        run.run(TINY, "r", {"clean.min_age": 18}, workdir, progress=False, start="cluster")
+        runner.run(TINY, "r", {"clean.min_age": 18}, workdir, progress=False, start="cluster")
     assert (reports / "index.html").read_bytes() == index
     assert not reports.with_name("r.failed").exists(), "nothing ran, so nothing is kept"
 
@@ -87,7 +88,7 @@ def test_from_refuses_a_stale_stage(good):
 def test_ctrl_c_stops_cleanly_and_keeps_the_last_good_report(good):
     workdir, reports, _ = good
     index = (reports / "index.html").read_bytes()
-    cli = [sys.executable, "-m", "custseg.run", "run", str(TINY), "--workdir", str(workdir), "--name", "r"]
+    cli = [sys.executable, "-m", "custseg.report.cli", "run", str(TINY), "--workdir", str(workdir), "--name", "r"]
     proc = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while not (reports.with_name("r.building") / "notebooks" / "02_clean.ipynb").exists():
@@ -104,9 +105,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_last_good_report(good):
 
 def test_a_second_run_of_the_same_name_is_refused(tmp_path):
     reports = tmp_path / "reports" / "x"
-    with run.lock(reports):
+    with locks.run_lock(reports):
         with pytest.raises(RunError, match=r"run 'x' is already running \(process \d+"):
-            with run.lock(reports):
+            with locks.run_lock(reports):
                 pass
     assert not reports.with_name("x.lock").exists()
 
@@ -118,16 +119,16 @@ def test_a_stale_lock_is_taken_over(tmp_path):
     import socket
 
     reports.with_name("x.lock").write_text(f"{ended.stdout.strip()} {socket.gethostname()} 2026-01-01T00:00:00")
-    with run.lock(reports):
+    with locks.run_lock(reports):
         assert reports.with_name("x.lock").read_text().split()[0] == str(os.getpid())
     assert not reports.with_name("x.lock").exists()
 
 
 def test_cli_prints_one_line_and_no_traceback(tmp_path, capsys):
-    assert run.main(["run", str(TINY), "--set", "x=[a"]) == 1
+    assert cli.main(["run", str(TINY), "--set", "x=[a"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("custseg: error: override 'x=[a'") and "Traceback" not in err
-    assert run.main(["run", str(TINY), "--workdir", str(TINY), "--name", "w"]) == 1
+    assert cli.main(["run", str(TINY), "--workdir", str(TINY), "--name", "w"]) == 1
     assert "cannot write the run's folders" in capsys.readouterr().err
-    assert run.main(["run", str(TINY), "--from", "10"]) == 1
+    assert cli.main(["run", str(TINY), "--from", "10"]) == 1
     assert "unknown stage '10'" in capsys.readouterr().err

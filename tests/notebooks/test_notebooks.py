@@ -11,9 +11,10 @@ import json
 import nbformat
 import pytest
 
-from custseg import config, io, pipeline, run
+from custseg import config, io, pipeline
+from custseg.report import runner
 
-BOOKS = run.notebooks()
+BOOKS = runner.notebooks()
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
 PARAMETERS = ["config_path", "run_name", "overrides", "workdir", "report_dir"]
 
@@ -41,7 +42,7 @@ def test_notebook_runs_and_writes_its_artefacts(book, workspace):
     assert pipeline.check_fresh(cfg, paths, stage)["stage"] == book.stem
 
 
-@pytest.mark.parametrize("book", [*BOOKS, run.NOTEBOOK_DIR / "TEMPLATE.ipynb"], ids=lambda b: b.stem)
+@pytest.mark.parametrize("book", [*BOOKS, runner.NOTEBOOK_DIR / "TEMPLATE.ipynb"], ids=lambda b: b.stem)
 def test_notebook_follows_the_template(book):
     nb = nbformat.read(book, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"

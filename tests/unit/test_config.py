@@ -199,6 +199,7 @@ def test_text_files_are_replaced_whole_and_a_lock_is_exclusive(tmp_path):
     import time
 
     from custseg import io
+    from custseg.report import locks
 
     page = tmp_path / "reports" / "demo-history.html"
     io.write_text("old", page)
@@ -207,10 +208,10 @@ def test_text_files_are_replaced_whole_and_a_lock_is_exclusive(tmp_path):
     held, order = tmp_path / ".lock", []
 
     def second():
-        with io.exclusive(held):
+        with locks.exclusive(held):
             order.append("second")
 
-    with io.exclusive(held):
+    with locks.exclusive(held):
         waiting = threading.Thread(target=second)
         waiting.start()
         time.sleep(0.2)

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import config, demo, evaluate, i18n, io, run, schema
+from custseg import config, demo, evaluate, i18n, io, schema
+from custseg.report import index
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -227,11 +228,11 @@ def test_index_headlines_hook(tmp_path):
     cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml")
     cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "h"
     paths = io.run_paths(cfg).make()
-    assert run.headlines(paths) == []
+    assert index.headlines(paths) == []
     io.write_json({"title": "Evaluation", "text": "custseg <wins>", "items": [{"label": "eta²", "value": "0.71"}],
                    "table": [{"method": "custseg", "eta²": "0.706"}, {"method": "RFM grid", "eta²": "0.139"}]},
                   paths.reports / "headlines" / "07_evaluate.json")
-    [h] = run.headlines(paths)
+    [h] = index.headlines(paths)
     out = i18n.render("headline.html.j2", "en", h=h)
     assert "custseg &lt;wins&gt;" in out and '<td class="l">0.139</td>' in out and 'href="07_evaluate.html"' in out
     assert "<b>0.71</b>eta²" in out

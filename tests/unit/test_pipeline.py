@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import config, demo, io, pipeline, run, schema
+from custseg import config, demo, io, pipeline, schema
 from custseg import target as targeting
 from custseg.errors import ConfigError, SourceError, StageError
 from custseg.evaluate import contest
+from custseg.report import index
 
 
 def _with(cfg, **dotted):
@@ -301,8 +302,8 @@ def test_a_table_without_an_id_column_is_numbered_by_row_when_asked(tmp_path):
     paths = io.run_paths(cfg).make()
     out = pipeline.run_stages(cfg, paths, "06_personas")
     assert out["01_collect"].counts["row_ids"]
-    index = run.render_index(cfg, paths, ["01_collect"], run._summary(paths))
-    assert "numbered 1, 2, … in the order of its rows" in index
+    page = index.render(cfg, paths, ["01_collect"], index.summary(paths))
+    assert "numbered 1, 2, … in the order of its rows" in page
     row = out["01_collect"].validation.set_index("canonical").loc["customer_id"]
     assert row["column"] == "(row number)" and "numbered 1 to 300" in row["notes"]
     features = out["04_features"].table.set_index("customer_id")

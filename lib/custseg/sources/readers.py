@@ -2,7 +2,7 @@
 has no types): CSV/TSV, whitespace text, Parquet, Excel, a DuckDB or SQLite table or query, any Ibis URL.
 
 Files in encodings DuckDB cannot read (GBK/GB18030 …) are transcoded into a temporary UTF-8 copy first
-(:func:`custseg.io.utf8_copy`). Anything that stops a read is one :class:`SourceError` naming the source.
+(:func:`custseg.sources.staging.utf8_copy`). Anything that stops a read is one :class:`SourceError` naming the source.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from custseg import io
 from custseg.config import redact_url
 from custseg.errors import SourceError
 from custseg.schema import source_kind
+from custseg.sources import sniff, staging
 
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "utf-16": "utf-16",
                     "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1"}
@@ -98,7 +99,7 @@ def _header_fields(path: Path, spec: dict, encoding: str) -> list[str]:
     """The column names on the header line of a delimited file (after ``skip_rows``), as the csv module reads them."""
     import csv
 
-    delimiter = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else io.sniff_delimiter(path, encoding))
+    delimiter = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else sniff.sniff_delimiter(path, encoding))
     with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
         rows = csv.reader(fh, delimiter=delimiter, quotechar=spec["quote"] or '"')
         for _ in range(spec["skip_rows"]):
@@ -135,7 +136,7 @@ def title_rows_hint(cfg: dict, role: str, wanted: list[str]) -> str | None:
     try:
         if source_kind(spec) == "excel":
             lines = [[str(v).strip().lower() for v in row] for row in
-                     io.read_excel(path, spec["sheet"], header=False).head(30).itertuples(index=False)]
+                     read_sheet(path, spec["sheet"], header=False).head(30).itertuples(index=False)]
         else:
             with path.open("r", encoding=spec["encoding"], errors="replace") as fh:
                 lines = [[f.strip().strip('"').lower() for f in re.split(r"[,;\t|]", line)]
@@ -155,11 +156,11 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
         utf8 = {**spec, "encoding": "utf-8"}
         if con.name == "pyspark":  # Spark reads lazily: the copy must live as long as the session
             try:
-                copy = io.staged_utf8_copy(path, spec["encoding"], f"src_{role}")
+                copy = staging.staged_utf8_copy(path, spec["encoding"], f"src_{role}")
             except UnicodeDecodeError as err:
                 raise _text_error(role, spec, path, where, err) from None
             return _read_text(con, role, utf8, copy, kind, where)
-        with io.utf8_copy(path, spec["encoding"]) as copy:
+        with staging.utf8_copy(path, spec["encoding"]) as copy:
             # materialise in the engine: the temporary copy is deleted when this block ends
             return con.create_table(f"src_{role}", _read_text(con, role, utf8, copy, kind, where).to_pyarrow(),
                                     overwrite=True)
@@ -207,7 +208,7 @@ def _read_csv_spark(con, role: str, spec: dict, path: Path, encoding: str, where
     if spec["skip_rows"]:
         raise fail(role, where, "skip_rows is not supported on Spark (its CSV reader cannot skip lines)",
                    "remove the lines above the header from the export, or set engine: duckdb")
-    sep = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else io.sniff_delimiter(path, encoding))
+    sep = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else sniff.sniff_delimiter(path, encoding))
     table = con.read_csv(str(path), table_name=f"src_{role}", header=spec["header"], inferSchema=False, sep=sep,
                          encoding=encoding, quote=spec["quote"] or '"', escape=spec["escape"] or '"',
                          multiLine=True)
@@ -236,7 +237,7 @@ def _split_whitespace(con, role: str, spec: dict, path: Path, options: dict, whe
     if spec["names"]:
         names = list(spec["names"])
     elif spec["header"]:
-        first = io.first_line(path, options["encoding"])
+        first = sniff.first_line(path, options["encoding"])
         names = first.split() if first is not None else []
     else:
         widest = lines.select(n=lines.line.strip().re_split(r"\s+").length()).n.max().execute()
@@ -269,7 +270,7 @@ def _split_whitespace(con, role: str, spec: dict, path: Path, options: dict, whe
 def _text_error(role: str, spec: dict, path: Path, where: str, err: Exception) -> SourceError:
     message = str(err).splitlines()[0] if str(err) else type(err).__name__
     if "unicode" in str(err).lower() or "encod" in str(err).lower():
-        bad = io.first_undecodable_line(path, spec["encoding"])
+        bad = sniff.first_undecodable_line(path, spec["encoding"])
         at = f"line {bad[0]} ({bad[1]!r}) is" if bad else "the file is"
         return fail(role, where, f"{at} not valid {spec['encoding']}",
                      f"set sources.{role}.encoding to the file's encoding — gb18030 (or gbk) for Chinese exports "
@@ -305,7 +306,7 @@ def open_source(con, cfg: dict, role: str) -> ir.Table:
                  "sqlite": lambda: ibis.sqlite.connect(path), "url": lambda: ibis.connect(spec["url"])}[kind]()
         expr = other.sql(spec["query"]) if spec["query"] else _table(other, role, spec["table"], where)
         if con.name == "pyspark":  # Spark cannot attach these: a Parquet copy written by their own engine
-            return con.read_parquet(str(io.stage_parquet(expr, f"src_{role}")), table_name=f"src_{role}")
+            return con.read_parquet(str(staging.stage_parquet(expr, f"src_{role}")), table_name=f"src_{role}")
         return con.create_table(f"src_{role}", expr.to_pyarrow(), overwrite=True)
     except SourceError:
         raise
@@ -325,12 +326,40 @@ def _table(backend, role: str, name: str, where: str, database: str | None = Non
     return backend.table(name, database=database) if database else backend.table(name)
 
 
+def read_sheet(path: Path, sheet: str | int = 0, header: bool = True, skip_rows: int = 0) -> pd.DataFrame:
+    """One sheet of an Excel workbook as pandas.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    sheet : str or int
+        The sheet's name or 0-based position.
+    header : bool
+        Whether its first row (after ``skip_rows``) names the columns; the names are kept exactly as written
+        (a repeated name is not renamed to ``name.1``, a blank one becomes ``column<i>``).
+    skip_rows : int
+        Rows above the table to skip.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sheet.
+    """
+    df = pd.read_excel(path, sheet_name=sheet, header=None, skiprows=skip_rows)
+    if header and len(df):
+        names = [f"column{i}" if pd.isna(c) or not str(c).strip() else str(c) for i, c in enumerate(df.iloc[0])]
+        df = df.iloc[1:].reset_index(drop=True).set_axis(names, axis=1)
+        df = df.infer_objects()
+    return df
+
+
 def _read_excel(con, role: str, spec: dict, path: Path, where: str) -> ir.Table:
-    sheets = io.excel_sheets(path)
+    sheets = sniff.excel_sheets(path)
     sheet = spec["sheet"]
     if (isinstance(sheet, int) and not 0 <= sheet < len(sheets)) or (isinstance(sheet, str) and sheet not in sheets):
         raise fail(role, where, f"no sheet {sheet!r}; the workbook has {sheets}", f"set sources.{role}.sheet")
-    df = io.read_excel(path, sheet=sheet, header=spec["header"], skip_rows=spec["skip_rows"])
+    df = read_sheet(path, sheet=sheet, header=spec["header"], skip_rows=spec["skip_rows"])
     if spec["header"] and not spec["names"]:
         _refuse_duplicates(role, where, [str(c) for c in df.columns])
     if not spec["header"] or spec["names"]:

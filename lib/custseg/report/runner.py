@@ -1,4 +1,4 @@
-"""``custseg run CONFIG``: execute the notebooks in order with papermill and publish the report.
+"""What ``custseg run CONFIG`` does: execute the notebooks in order with papermill and publish the report.
 
 One run publishes ``reports/<run>/``: executed notebooks, one HTML per notebook without code, figures,
 persona cards, ``segments.csv``, ``run.json`` (resolved config, versions, timings, row counts, every stage's
@@ -12,16 +12,10 @@ succeeded: a failed or interrupted run leaves the last good report as it was and
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import dataclasses
-import datetime as dt
 import os
 import shutil
-import socket
-import sys
 import time
-import traceback
 from pathlib import Path
 
 import nbformat
@@ -29,10 +23,11 @@ import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
-from custseg import config, history, i18n, io, personas, pipeline, scoring
+from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
+from custseg.report import history, index, locks
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -42,7 +37,23 @@ class NotebookFailed(RunError):
 
 
 def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The numbered notebooks (``NN_*.ipynb``) in run order."""
+    """The numbered notebooks (``NN_*.ipynb``) in run order.
+
+    Parameters
+    ----------
+    folder : Path
+        Where to look (default: the project's ``notebooks/``).
+
+    Returns
+    -------
+    list of Path
+        The notebooks, sorted by number.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder has no numbered notebook.
+    """
     found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if not found:
         raise FileNotFoundError(f"no numbered notebooks (NN_*.ipynb) in {folder}")
@@ -50,7 +61,20 @@ def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Fail on parameters the notebook does not declare (papermill itself only warns)."""
+    """Fail on parameters the notebook does not declare (papermill itself only warns).
+
+    Parameters
+    ----------
+    notebook : Path
+        The notebook, whose ``parameters`` cell declares what it takes.
+    parameters : dict
+        What the run will inject.
+
+    Raises
+    ------
+    ConfigError
+        Naming the parameters the notebook does not declare.
+    """
     declared = set(pm.inspect_notebook(str(notebook)))
     unknown = sorted(set(parameters) - declared)
     if unknown:
@@ -60,8 +84,24 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 def execute(notebook: Path, output: Path, parameters: dict, progress: bool = False) -> None:
     """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell.
 
-    With ``progress`` a bar counts the notebook's cells, so a long cell (a big aggregation) shows
-    where the run is rather than a notebook bar that does not move for minutes.
+    Parameters
+    ----------
+    notebook : Path
+        The notebook to run (in its own folder, on the ``python3`` kernel).
+    output : Path
+        Where the executed notebook goes.
+    parameters : dict
+        Injected by papermill.
+    progress : bool
+        Show a bar counting the notebook's cells, so a long cell (a big aggregation) shows where the run
+        is rather than a notebook bar that does not move for minutes.
+
+    Raises
+    ------
+    NotebookFailed
+        A cell raised: the message names the notebook, the cell and the error.
+    KeyboardInterrupt
+        Ctrl-C reached the kernel.
     """
     cells = {"desc": notebook.stem, "leave": False} if progress else False
     session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
@@ -84,54 +124,23 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
 
 
 def to_html(executed: Path, html: Path) -> Path:
-    """Render an executed notebook to HTML without code cells or prompts."""
+    """Render an executed notebook to HTML without code cells or prompts.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook.
+    html : Path
+        The page to write.
+
+    Returns
+    -------
+    Path
+        ``html``.
+    """
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     return io.write_text(body, html)
-
-
-@contextlib.contextmanager
-def lock(reports: Path) -> None:
-    """Hold ``reports/<run>.lock`` while a run builds its report; refuse when another live run holds it.
-
-    A lock left by a run that no longer exists (killed, machine restarted) is taken over.
-    """
-    path = reports.with_name(reports.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    me = f"{os.getpid()} {socket.gethostname()} {dt.datetime.now().isoformat(timespec='seconds')}"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = path.read_text().split() if path.is_file() else []
-            if holder and _alive(holder):
-                raise RunError(f"run '{reports.name}' is already running (process {holder[0]} on {holder[1]}, started "
-                               f"{holder[2] if len(holder) > 2 else '?'}): wait for it to finish, or give this run "
-                               f"another --name. If no such run exists, remove {path}") from None
-            path.unlink(missing_ok=True)  # a stale lock
-            continue
-        with os.fdopen(fd, "w") as fh:
-            fh.write(me)
-        break
-    else:  # another run took the stale lock between our two attempts
-        raise RunError(f"run '{reports.name}' was started by another process at the same moment: wait for it, or "
-                       f"give this run another --name")
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _alive(holder: list[str]) -> bool:
-    if len(holder) < 2 or holder[1] != socket.gethostname():
-        return len(holder) >= 2  # another machine's run: assume it is alive
-    try:
-        os.kill(int(holder[0]), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: Path) -> dict[str, float]:
@@ -158,7 +167,7 @@ def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: 
         if headline.is_file():
             (building / "headlines").mkdir(exist_ok=True)
             shutil.copy2(headline, building / "headlines" / headline.name)
-        for name in s.writes:  # what the stage put in the report folder itself (segments.csv, persona cards)
+        for name in s.writes:  # what the stage put in the report folder itself (segments.csv, audiences)
             art = io.ARTEFACTS[name]
             if art.folder == "reports":
                 source, target = published / art.file, building / art.file
@@ -231,7 +240,7 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     for nb in books:
         check_parameters(nb, parameters)
 
-    with lock(published):
+    with locks.run_lock(published):
         shutil.rmtree(building, ignore_errors=True)
         cfg["_report_dir"] = str(building)
         io.run_paths(cfg).make()
@@ -251,12 +260,14 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
                 timings[nb.stem] = round(time.perf_counter() - t0, 2)
             timings["total"] = round(time.perf_counter() - started, 2)
             build_paths = io.run_paths(cfg)
+            if io.exists(build_paths, "personas"):
+                pipeline.write_cards(build_paths)  # 06's cards with what 08 added to them
             publishing.publish(cfg, build_paths)  # the model goes with its report: `custseg assign` reads it there
-            summary = _summary(build_paths)
-            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": io.versions(),
+            summary = index.summary(build_paths)
+            io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": publishing.versions(),
                            "timings_s": timings, "reused": sorted(reused), "row_counts": summary["counts"],
                            "stages": pipeline.metrics(build_paths)}, building / "run.json")
-            io.write_text(render_index(cfg, build_paths, [nb.stem for nb in books], summary),
+            io.write_text(index.render(cfg, build_paths, [nb.stem for nb in books], summary),
                           building / "index.html")
         except BaseException as err:
             if executed_any:  # keep what this run did, for debugging; nothing ran: nothing worth keeping
@@ -276,125 +287,6 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         _publish(building, published)
         shutil.rmtree(failed, ignore_errors=True)
         page = published.parent / history.page_name(cfg)
-        with io.exclusive(page.with_name(f".{page.name}.lock")):  # a run of another name may be writing it
+        with locks.exclusive(page.with_name(f".{page.name}.lock")):  # a run of another name may be writing it
             io.write_text(history.render(cfg, published.parent), page)
     return published
-
-
-def headlines(paths: io.RunPaths) -> list[dict]:
-    """The headline blocks notebooks leave in ``reports/<run>/headlines/<notebook>.json`` for the index page.
-
-    A generic hook: a notebook writes ``{"title", "text", "items": [{"label", "value"}], "table": [{col: value}]}``
-    (every key optional) and its numbers appear on the index (``headline.html.j2``) without the page knowing it.
-    """
-    return [{**io.read_json(path), "stem": path.stem} for path in sorted((paths.reports / "headlines").glob("*.json"))]
-
-
-def _summary(paths: io.RunPaths) -> dict:
-    """What the index page and run.json need from the stage artefacts."""
-    snapshot, collected = io.read(paths, "snapshot"), io.read(paths, "collect_counts")
-    cards = pipeline.report_cards(paths)
-    counts = {"customers_in": collected["customers"], "customers_kept": snapshot["customers_kept"],
-              "lines_in": snapshot["lines_in"], "lines_kept": snapshot["lines_kept"],
-              "lines_quarantined": snapshot["lines_quarantined"],
-              "customers_segmented": sum(c["customers"] for c in cards), "row_ids": collected.get("row_ids", False)}
-    return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": io.read(paths, "cluster"),
-            "cards": cards, "rules": io.read_optional(paths, "rules")}
-
-
-def render_index(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:
-    """The run's index page in the config's language: executive summary (segments table, share-of-spend
-    chart, persona cards), links to every step and the figures with their titles and alt text."""
-    from custseg import plots
-
-    language = cfg["language"]
-    names = i18n.messages(language)["ui"]["step_names"]
-    steps = [(s, names.get(s.split("_", 1)[1], s.split("_", 1)[1].replace("_", " ").capitalize())) for s in stems]
-    colors = plots.segment_colors()
-    cards = summary["cards"]
-    return i18n.render(
-        "index.html.j2", language, cfg=cfg, steps=steps, colors=colors, history_page=history.page_name(cfg),
-        figures=[io.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
-        cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
-        scale=max([c["value_share"] or 0 for c in cards] + [c["share"] for c in cards] + [1e-9]),
-        chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'] or 0)}"
-                                                           for c in cards), **summary)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The ``custseg`` command. Every error is one message and a non-zero exit (``--debug``: the traceback)."""
-    parser = argparse.ArgumentParser(prog="custseg", description="Customer segmentation workbook")
-    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
-    sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run the notebooks for a config and publish reports/<run>/")
-    r.add_argument("config", help="YAML config, e.g. configs/demo.yaml")
-    r.add_argument("--name", help="run name (default: the config's name)")
-    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key, e.g. --set cluster.k=6 (repeatable; the value is YAML)")
-    r.add_argument("--workdir", help="where data/ and reports/ go (default: the project root)")
-    r.add_argument("--from", dest="start", metavar="STAGE",
-                   help="re-run from this stage (05_cluster, 5 or cluster), reusing the earlier stages of the same "
-                        "run when their inputs have not changed")
-    r.add_argument("--baseline", metavar="RUN",
-                   help="an earlier run of this config: its saved model assigns this run's customers (segment "
-                        "numbers and names keep their meaning) and 07 compares the two runs (cluster.baseline)")
-    r.add_argument("--refit", action="store_true",
-                   help="with --baseline: fit the segments afresh and match them to the baseline's (cluster.refit)")
-    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
-    a = sub.add_parser("assign", help="assign the customers of a file to the segments of a published run")
-    a.add_argument("run", help="the run's report folder (reports/<run>/) or its name")
-    a.add_argument("input", help="a customer table with the run's feature columns, or a transaction log")
-    a.add_argument("-o", "--output", help="CSV or .parquet to write (default: INPUT.segments.csv next to INPUT)")
-    a.add_argument("--workdir", help="where the run's reports/ folder is, when RUN is a name")
-    a.add_argument("--log", dest="as_log", action="store_const", const=True, default=None,
-                   help="INPUT is a transaction log (default: decided from its columns)")
-    a.add_argument("--table", dest="as_log", action="store_const", const=False, help="INPUT is a customer table")
-    a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
-    s_ = sub.add_parser("serve", help="serve a published run's segments over HTTP (POST /assign)")
-    s_.add_argument("run", help="the run's report folder (reports/<run>/) or its name")
-    s_.add_argument("--workdir", help="where the run's reports/ folder is, when RUN is a name")
-    s_.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    s_.add_argument("--port", type=int, default=8000)
-    s_.add_argument("--api-key-env", metavar="VAR",
-                    help="environment variable holding a token every request must send (Authorization: Bearer …)")
-    s_.add_argument("--max-customers", type=int, default=1000, help="customers per request (default 1000)")
-    s_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "assign":
-            saved = scoring.load(args.run, args.workdir)
-            output, result = scoring.assign_file(saved, Path(args.input), args.output, args.as_log)
-            print(f"{scoring.summary(result)}: {output}")
-            return 0
-        if args.command == "serve":
-            from custseg import serve
-
-            serve.main(scoring.load(args.run, args.workdir), args.host, args.port, args.api_key_env,
-                       args.max_customers)
-            return 0
-        overrides = dict(config.parse_override(item) for item in args.overrides)
-        if args.baseline:
-            overrides["cluster.baseline"] = args.baseline
-        if args.refit:
-            overrides["cluster.refit"] = True
-        out = run(args.config, args.name, overrides, args.workdir, start=args.start)
-    except KeyboardInterrupt as err:
-        print(f"custseg: interrupted. {err}".rstrip(), file=sys.stderr)
-        return 130
-    except (CustsegError, FileNotFoundError) as err:
-        if args.debug:
-            traceback.print_exc()
-        print(f"custseg: error: {err}", file=sys.stderr)
-        return 1
-    except Exception as err:  # a bug: still one message, the traceback on request
-        if args.debug:
-            traceback.print_exc()
-        print(f"custseg: internal error: {type(err).__name__}: {err} (run again with --debug for the traceback, "
-              "and please report it)", file=sys.stderr)
-        return 2
-    print(f"report: {out / 'index.html'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

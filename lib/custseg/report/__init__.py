@@ -1,0 +1,8 @@
+"""The published report: ``custseg run`` executes the notebooks and publishes ``reports/<run>/``.
+
+:mod:`~custseg.report.runner` executes the notebooks with papermill, reuses fresh stages and builds the report
+before publishing it; :mod:`~custseg.report.cli` is the ``custseg`` command (``run``, ``assign``, ``serve``);
+:mod:`~custseg.report.index` renders the index page, :mod:`~custseg.report.history` the page of a config's runs,
+:mod:`~custseg.report.figures` saves the figures with their captions and :mod:`~custseg.report.locks` keeps two
+processes from writing the same report at once.
+"""
