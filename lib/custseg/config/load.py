@@ -1,0 +1,131 @@
+"""Read a config: a YAML file, ``key=value`` overrides, and a notebook's parameters cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from custseg.config.validate import from_dict
+from custseg.env import PROJECT_ROOT
+from custseg.errors import ConfigError
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit dates: ``2025-10-01`` stays text until validation parses it, so an impossible date
+    (2025-13-01) is an error that names its key instead of an exception inside the YAML parser."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _yaml(text: str):
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def set_dotted(cfg: dict, dotted: str, value: Any) -> None:
+    """Set ``a.b.c = value`` in a nested dict, creating mappings on the way."""
+    node = cfg
+    *parents, last = dotted.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set '{dotted}': '{key}' is not a mapping")
+    node[last] = value
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Parse ``key=value`` (value as YAML, so ``k=6`` is an int and ``x=null`` is None)."""
+    if "=" not in item:
+        raise ConfigError(f"override '{item}' must look like key=value, e.g. cluster.k=6")
+    key, raw = item.split("=", 1)
+    if not key.strip():
+        raise ConfigError(f"override '{item}' has no key before '=', e.g. cluster.k=6")
+    try:
+        return key.strip(), _yaml(raw) if raw.strip() else ""
+    except yaml.YAMLError as err:
+        problem = str(err).splitlines()[0]
+        raise ConfigError(f"override '{item}': the value is not valid YAML ({problem}); quote text, write lists "
+                          f"as [a, b] and mappings as {{a: 1}}") from None
+
+
+def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
+    """Load a YAML config, apply dotted ``overrides`` and validate the result.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The YAML file. Defaults to ``$CUSTSEG_CONFIG`` or ``configs/demo.yaml`` of the project.
+    overrides : dict, optional
+        ``{"cluster.k": 6}``-style values applied after the file.
+
+    Returns
+    -------
+    dict
+        The complete config with every default filled in, plus ``_source`` (the file read).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing or not YAML, or a key is unknown or has the wrong type.
+    """
+    path = Path(path or os.environ.get("CUSTSEG_CONFIG") or PROJECT_ROOT / "configs" / "demo.yaml")
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text (saved as GBK or another encoding?): save it as "
+                          "UTF-8 (in Notepad: Save as, Encoding UTF-8)") from None
+    except OSError as err:
+        raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from None
+    try:
+        user = _yaml(text) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
+    if not isinstance(user, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys, got {type(user).__name__}")
+    for key, value in (overrides or {}).items():
+        set_dotted(user, key, value)
+    return {**from_dict(user), "_source": str(path.resolve())}
+
+
+
+def overrides_json(overrides: dict) -> str:
+    """Dotted overrides as the JSON text ``custseg run`` passes to the notebooks (dates as ISO text)."""
+    def iso(value):
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raise ConfigError(f"override value {value!r} cannot be passed to the notebooks: use text, numbers, "
+                          "dates, lists or mappings")
+
+    return json.dumps(overrides, default=iso, ensure_ascii=False)
+
+
+def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str = "", workdir: str = "",
+                      report_dir: str = "") -> dict:
+    """Resolve a notebook's parameters cell into a config.
+
+    Empty parameters fall back to the environment (``CUSTSEG_CONFIG``, ``CUSTSEG_RUN``,
+    ``CUSTSEG_WORKDIR``), which is how the notebook tests redirect every write to a temp dir.
+    ``overrides`` is a JSON object of dotted keys, as the runner passes it (:func:`overrides_json`);
+    ``report_dir`` is where this run's report is being built (``custseg run`` builds it in a staging
+    folder; empty: ``reports/<run>/``).
+    """
+    try:
+        extra = json.loads(overrides) if overrides else {}
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"overrides must be a JSON object of dotted keys, got {overrides!r} ({err})") from None
+    if not isinstance(extra, dict):
+        raise ConfigError(f"overrides must be a JSON object of dotted keys, got {overrides!r}")
+    cfg = load(config_path or None, extra)
+    cfg["paths"]["workdir"] = workdir or os.environ.get("CUSTSEG_WORKDIR") or cfg["paths"]["workdir"]
+    cfg["run"] = run_name or os.environ.get("CUSTSEG_RUN") or cfg["name"]
+    cfg["_report_dir"] = report_dir
+    return cfg
