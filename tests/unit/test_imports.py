@@ -10,8 +10,8 @@ import custseg
 
 PACKAGE = Path(custseg.__file__).parent
 # data flows down this list: a module may import modules above it (or of its own package), never below
-FLOW = ["errors", "env", "schema", "rfm", "reference", "config", "io", "engine", "sources", "demo", "collect", "clean",
-        "describe", "attributes", "factors", "features", "cluster", "i18n", "profile", "personas", "plots",
+FLOW = ["errors", "env", "schema", "rfm", "reference", "attributes", "factors", "features", "cluster", "config", "io",
+        "engine", "sources", "demo", "collect", "clean", "describe", "i18n", "profile", "personas", "plots",
         "evaluate", "rule_segments", "target", "offers", "campaign", "published", "history", "pipeline", "scoring",
         "serve", "run"]
 

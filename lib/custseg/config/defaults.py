@@ -1,5 +1,9 @@
 """Every config key a user may set, its default, its type and what it means (:data:`DEFAULTS`), and the keys
-with a fixed set of values (:data:`CHOICES`)."""
+with a fixed set of values (:data:`CHOICES`).
+
+Where a module owns a key's values (the RFM binnings, the clustering algorithms, the feature dimensions …) or
+its default (the :class:`~custseg.cluster.Segmenter`'s parameters), they are imported from it, not restated.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from custseg import schema
+from custseg import features, rfm, schema
+from custseg.cluster.defaults import ALGORITHMS, SEGMENTER, TRANSFORMS
 
 # One entry per allowed key: its default value. ``ANY_OF`` marks leaves whose default is None or
 # whose allowed types are wider than the default's type.
@@ -161,8 +166,9 @@ DEFAULTS: dict[str, Any] = {
         "grid": ANY_OF((list,), None),
     },
     "cluster": {
-        # kmeans | minibatch | gmm | ward | hdbscan | kprototypes (see custseg.cluster)
-        "algorithm": "kmeans",
+        # kmeans | minibatch | gmm | ward | hdbscan | kprototypes (see custseg.cluster); the defaults of the
+        # Segmenter's parameters are custseg.cluster.defaults.SEGMENTER (here seed for its random_state)
+        "algorithm": SEGMENTER["algorithm"],
         # exact column names or globs over the customer table (see custseg.features)
         "features": ["recency_days", "frequency", "monetary", "avg_order_value", "discount_share", "age",
                      "share_channel_*", "share_cat_*"],
@@ -170,19 +176,21 @@ DEFAULTS: dict[str, Any] = {
         "dimensions": [],
         # transform of skewed non-negative features (and always of recency, frequency, spend, tenure):
         # log | quantile | none
-        "skew_transform": "log",
+        "skew_transform": SEGMENTER["skew_transform"],
         # cluster on each customer's expected value too: a model of next-period spend learned from the data
         # (custseg.cluster.value), weighted as much as all the other features together
         "expected_value": True,
-        "k": ANY_OF((int,), None),
+        "k": ANY_OF((int,), SEGMENTER["k"]),  # null: chosen in k_min..k_max
         # the business range k is chosen in (see custseg.cluster.select_k: what the segments predict decides)
-        "k_min": 3,
-        "k_max": 8,
-        "seed": 42,
-        "silhouette_sample": 5000,  # = custseg.cluster.select_k.SILHOUETTE_SAMPLE
-        "stability_runs": 5,  # subsample refits per k and for the chosen solution; 0: skip
-        "min_segment_share": ANY_OF(_NUM, 0.03),
-        "max_fit_rows": 5000,  # ward and hdbscan are fitted on a sample of this size, the rest assigned
+        "k_min": SEGMENTER["k_min"],
+        "k_max": SEGMENTER["k_max"],
+        "seed": SEGMENTER["random_state"],
+        "silhouette_sample": SEGMENTER["silhouette_sample"],  # rows the silhouette is computed on, beyond it
+        "stability_runs": SEGMENTER["stability_runs"],  # subsample refits per k and for the chosen solution; 0: skip
+        # solutions with a smaller segment (share of customers) are not recommended; HDBSCAN's minimum group size
+        "min_segment_share": ANY_OF(_NUM, SEGMENTER["min_segment_share"]),
+        # ward and hdbscan are fitted on a sample of this size, the rest assigned
+        "max_fit_rows": SEGMENTER["max_fit_rows"],
         # an earlier published run of this config (its name, or its report folder): its saved model assigns
         # this run's customers, so segment numbers and names keep their meaning (custseg run --baseline)
         "baseline": ANY_OF((str,), None),
@@ -251,18 +259,31 @@ DEFAULTS: dict[str, Any] = {
 
 ENGINES = ("duckdb", "pyspark")
 CHOICES = {
-    "features.clv_time_unit": ("D", "W"),
-    "rfm.bins": (3, 4, 5),
-    "rfm.binning": ("quantile", "fixed"),
-    "rfm.ties": ("first", "keep"),
-    "cluster.algorithm": ("kmeans", "minibatch", "gmm", "ward", "hdbscan", "kprototypes"),
-    "cluster.skew_transform": ("log", "quantile", "none"),
-    "cluster.dimensions": ("demographic", "geographic", "psychographic", "behavioural"),
+    "features.clv_time_unit": tuple(features.TIME_UNITS),
+    "rfm.bins": rfm.BINS,
+    "rfm.binning": rfm.BINNINGS,
+    "rfm.ties": rfm.TIES,
+    "cluster.algorithm": ALGORITHMS,
+    "cluster.skew_transform": TRANSFORMS,
+    "cluster.dimensions": features.DIMENSIONS,
     "demo.shape": ("retailer", "online_retail", "log_only", "subscribers", "survey"),
     "privacy.pii_action": ("drop", "pseudonymise"),
     "offers.items": ("auto", "category", "product_id"),
     "offers.basket": ("order", "customer"),
 }
 
-DATE_KEYS = ("demo.start", "demo.end", "demo.shift_date", "snapshot_date", "features.holdout_start",
-             "clean.earliest_date", "evaluate.later_snapshot")
+
+
+def _date_keys(spec: dict, where: str = "") -> list[str]:
+    """The dotted keys of ``spec`` whose values are dates."""
+    keys = []
+    for key, value in spec.items():
+        dotted = f"{where}.{key}" if where else key
+        if isinstance(value, dict):
+            keys += _date_keys(value, dotted)
+        elif isinstance(value, ANY_OF) and value.types == _DATE:
+            keys.append(dotted)
+    return keys
+
+
+DATE_KEYS = tuple(_date_keys(DEFAULTS))  # validation turns their values into datetime.date
