@@ -10,23 +10,10 @@ from typing import Any
 
 import yaml
 
+from custseg.config.reader import RefusedYAML, parse
 from custseg.config.validate import from_dict
 from custseg.env import PROJECT_ROOT
 from custseg.errors import ConfigError
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML without implicit dates: ``2025-10-01`` stays text until validation parses it, so an impossible date
-    (2025-13-01) is an error that names its key instead of an exception inside the YAML parser."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
-def _yaml(text: str):
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 
 
 def set_dotted(cfg: dict, dotted: str, value: Any) -> None:
@@ -48,7 +35,9 @@ def parse_override(item: str) -> tuple[str, Any]:
     if not key.strip():
         raise ConfigError(f"override '{item}' has no key before '=', e.g. cluster.k=6")
     try:
-        return key.strip(), _yaml(raw) if raw.strip() else ""
+        return key.strip(), parse(raw) if raw.strip() else ""
+    except RefusedYAML as err:
+        raise ConfigError(f"override '{item}': {err.message}") from None
     except yaml.YAMLError as err:
         problem = str(err).splitlines()[0]
         raise ConfigError(f"override '{item}': the value is not valid YAML ({problem}); quote text, write lists "
@@ -73,7 +62,8 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
     Raises
     ------
     ConfigError
-        If the file is missing or not YAML, or a key is unknown or has the wrong type.
+        If the file is missing or not YAML, sets a key twice or uses a YAML alias (:mod:`custseg.config.reader`),
+        or a key is unknown or has the wrong type.
     """
     path = Path(path or os.environ.get("CUSTSEG_CONFIG") or PROJECT_ROOT / "configs" / "demo.yaml")
     if not path.is_file():
@@ -86,7 +76,9 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
     except OSError as err:
         raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from None
     try:
-        user = _yaml(text) or {}
+        user = parse(text) or {}
+    except RefusedYAML as err:
+        raise ConfigError(f"config file {path}, line {err.line}: {err.message}") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
     if not isinstance(user, dict):
