@@ -13,5 +13,10 @@ def interactive() -> bool:
 
     Jupyter servers set ``JPY_SESSION_NAME`` for the kernels they start; ``custseg run`` removes it for
     the kernels it starts, so reports stay static (no widgets, no progress bars in the HTML).
+
+    Returns
+    -------
+    bool
+        Whether ``JPY_SESSION_NAME`` is set.
     """
     return bool(os.environ.get("JPY_SESSION_NAME"))

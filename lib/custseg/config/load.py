@@ -17,7 +17,22 @@ from custseg.errors import ConfigError
 
 
 def set_dotted(cfg: dict, dotted: str, value: Any) -> None:
-    """Set ``a.b.c = value`` in a nested dict, creating mappings on the way."""
+    """Set ``a.b.c = value`` in a nested dict, creating mappings on the way.
+
+    Parameters
+    ----------
+    cfg : dict
+        The nested mapping, changed in place.
+    dotted : str
+        The key, its levels separated by dots (``cluster.k``).
+    value : Any
+        What to set it to.
+
+    Raises
+    ------
+    ConfigError
+        A level on the way holds something other than a mapping.
+    """
     node = cfg
     *parents, last = dotted.split(".")
     for key in parents:
@@ -28,7 +43,23 @@ def set_dotted(cfg: dict, dotted: str, value: Any) -> None:
 
 
 def parse_override(item: str) -> tuple[str, Any]:
-    """Parse ``key=value`` (value as YAML, so ``k=6`` is an int and ``x=null`` is None)."""
+    """Parse ``key=value`` (value as YAML, so ``k=6`` is an int and ``x=null`` is None).
+
+    Parameters
+    ----------
+    item : str
+        One ``--set`` argument, e.g. ``cluster.k=6`` or ``cluster.features=[recency_days, frequency]``.
+
+    Returns
+    -------
+    tuple of (str, Any)
+        The dotted key and its value (dates stay text until validation).
+
+    Raises
+    ------
+    ConfigError
+        No ``=`` or no key, a value that is not YAML, or one that repeats a key or uses an alias.
+    """
     if "=" not in item:
         raise ConfigError(f"override '{item}' must look like key=value, e.g. cluster.k=6")
     key, raw = item.split("=", 1)
@@ -90,7 +121,23 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
 
 
 def overrides_json(overrides: dict) -> str:
-    """Dotted overrides as the JSON text ``custseg run`` passes to the notebooks (dates as ISO text)."""
+    """Dotted overrides as the JSON text ``custseg run`` passes to the notebooks (dates as ISO text).
+
+    Parameters
+    ----------
+    overrides : dict
+        ``{"cluster.k": 6}``-style values, as :func:`parse_override` gives them.
+
+    Returns
+    -------
+    str
+        A JSON object, read back by :func:`load_for_notebook`.
+
+    Raises
+    ------
+    ConfigError
+        A value JSON cannot hold (other than a date).
+    """
     def iso(value):
         if isinstance(value, dt.date):
             return value.isoformat()
@@ -106,9 +153,30 @@ def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str 
 
     Empty parameters fall back to the environment (``CUSTSEG_CONFIG``, ``CUSTSEG_RUN``,
     ``CUSTSEG_WORKDIR``), which is how the notebook tests redirect every write to a temp dir.
-    ``overrides`` is a JSON object of dotted keys, as the runner passes it (:func:`overrides_json`);
-    ``report_dir`` is where this run's report is being built (``custseg run`` builds it in a staging
-    folder; empty: ``reports/<run>/``).
+
+    Parameters
+    ----------
+    config_path : str
+        The YAML file (empty: ``$CUSTSEG_CONFIG`` or ``configs/demo.yaml``).
+    run_name : str
+        The run's name (empty: ``$CUSTSEG_RUN`` or the config's ``name``).
+    overrides : str
+        A JSON object of dotted keys, as the runner passes it (:func:`overrides_json`).
+    workdir : str
+        Where data/ and reports/ go (empty: ``$CUSTSEG_WORKDIR`` or the config's ``paths.workdir``).
+    report_dir : str
+        Where this run's report is being built (``custseg run`` builds it in a staging folder; empty:
+        ``reports/<run>/``).
+
+    Returns
+    -------
+    dict
+        The config as :func:`load` returns it, plus ``run`` and ``_report_dir``.
+
+    Raises
+    ------
+    ConfigError
+        ``overrides`` is not a JSON object, or the config is not valid (:func:`load`).
     """
     try:
         extra = json.loads(overrides) if overrides else {}

@@ -17,8 +17,24 @@ RUN_KEYS = ("run", "_source", "_report_dir")  # what a run adds to its config (n
 
 
 def from_dict(user: dict) -> dict:
-    """A config as a mapping (a YAML file's, or the one a run saved in run.json) checked, completed with the
-    defaults and typed (dates as dates) as :func:`load` does; a saved run's ``run`` and ``_source`` are kept."""
+    """A config as a mapping checked, completed with the defaults and typed (dates as dates) as
+    :func:`~custseg.config.load` does.
+
+    Parameters
+    ----------
+    user : dict
+        A YAML file's mapping, or the config a run saved in run.json (its ``run`` and ``_source`` are kept).
+
+    Returns
+    -------
+    dict
+        Every key of :data:`~custseg.config.defaults.DEFAULTS`, the user's values over the defaults.
+
+    Raises
+    ------
+    ConfigError
+        A key is unknown, or a value has the wrong type or is out of range; the message names the key.
+    """
     cfg = _check({k: v for k, v in user.items() if k not in RUN_KEYS}, DEFAULTS, "")
     _check_values(cfg)
     return {**cfg, **{k: user[k] for k in RUN_KEYS[:2] if k in user}}
@@ -219,5 +235,20 @@ def _check_sources(cfg: dict) -> None:
 
 
 def as_date(value: str | dt.date) -> dt.date:
-    """A config date (YAML date or ISO string) as :class:`datetime.date`."""
+    """A config date as :class:`datetime.date`.
+
+    Parameters
+    ----------
+    value : str or datetime.date
+        A YAML date or ISO text (``2025-12-31``).
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    ValueError
+        The text is not an ISO date.
+    """
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
