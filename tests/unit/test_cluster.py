@@ -357,6 +357,14 @@ def test_the_config_defaults_are_the_segmenters():
     defaults, segmenter = config.DEFAULTS["cluster"], cluster.Segmenter()
     for key in ("k_min", "k_max", "silhouette_sample", "stability_runs", "max_fit_rows", "skew_transform"):
         assert defaults[key] == getattr(segmenter, key), key
+    # one definition (custseg.cluster.defaults.SEGMENTER): a Segmenter() fits as a run with the default config does
+    assert defaults["algorithm"] == segmenter.algorithm and defaults["seed"] == segmenter.random_state
+    assert defaults["k"].default is segmenter.k is None
+    assert defaults["min_segment_share"].default == segmenter.min_segment_share == 0.03
+    defaults_only = config.from_dict({"sources": {"transactions": {"path": "t.csv"}}})["cluster"]
+    from_config = cluster.Segmenter.from_config(defaults_only).get_params()
+    assert {k: v for k, v in from_config.items() if k != "progress"} == {
+        k: v for k, v in segmenter.get_params().items() if k != "progress"}
 
 
 def test_a_categorical_weighs_one_minus_the_sum_of_squared_shares_of_one_standardised_number():

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 import yaml
@@ -218,3 +219,56 @@ def test_text_files_are_replaced_whole_and_a_lock_is_exclusive(tmp_path):
         order.append("first")
     waiting.join(5)
     assert order == ["first", "second"]
+
+
+SOURCE = "sources:\n  transactions: {path: t.csv}\n"
+# nine aliases of nine aliases …: 8 levels stand for 9**9 (387 million) strings in under 1 KB
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: a\n" + SOURCE + "name: b\n", r"line 4: the key 'name' is set twice \(on lines 1 and 4\)"),
+    (SOURCE + "cluster:\n  k_min: 3\n  k_max: 8\n  k_min: 4\n",
+     r"line 6: the key 'cluster.k_min' is set twice \(on lines 4 and 6\)"),
+    ("sources:\n  transactions: {path: t.csv, path: u.csv}\n",
+     r"line 2: the key 'sources.transactions.path' is set twice \(on line 2\)"),
+    (SOURCE + "rfm:\n  grid:\n  - {segment: All, r: 1-5, f: 1-5}\n  - segment: B\n    r: 1\n    segment: C\n",
+     r"line 8: the key 'rfm.grid\[1\].segment' is set twice \(on lines 6 and 8\)"),
+])
+def test_a_key_set_twice_is_refused_with_both_lines(tmp_path, text, message):
+    path = write(tmp_path, text)
+    where = re.escape(str(path))
+    with pytest.raises(ConfigError, match=f"config file {where}, {message}; YAML would silently keep only the last"):
+        config.load(path)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
+    assert len(ALIAS_BOMB) < 1024
+    path = write(tmp_path, SOURCE + ALIAS_BOMB)
+    where = re.escape(str(path))
+    with pytest.raises(ConfigError, match=rf"config file {where}, line 4: the YAML alias \*a is not allowed in a "
+                                          "config: aliases .* can make a small file expand into an enormous structure"):
+        config.load(path)
+    with pytest.raises(ConfigError, match=r"line 3: the YAML alias \*k"):  # any alias, however small
+        config.load(write(tmp_path, SOURCE + "cluster: {k_min: &k 3, k_max: *k}\n"))
+    assert config.load(write(tmp_path, SOURCE + "name: &n x\n"))["name"] == "x", "an anchor alone repeats nothing"
+
+
+@pytest.mark.parametrize("item, message", [("spark.conf={a: 1, a: 2}", "the key 'a' is set twice"),
+                                           ("cluster.features=[&f a, *f]", r"the YAML alias \*f is not allowed")])
+def test_an_override_may_not_repeat_a_key_or_use_an_alias(item, message):
+    with pytest.raises(ConfigError, match=f"override '{re.escape(item)}': {message}"):
+        config.parse_override(item)
+
+
+@pytest.mark.parametrize("text, message", [(SOURCE + ALIAS_BOMB, r"line 4: the YAML alias \*a"),
+                                           ("name: a\n" + SOURCE + "name: b\n", "line 4: the key 'name' is set twice")])
+def test_custseg_run_refuses_them_in_one_line(tmp_path, capsys, text, message):
+    from custseg import run
+
+    path = write(tmp_path, text)
+    assert run.main(["run", str(path), "--workdir", str(tmp_path / "w")]) == 1
+    err = capsys.readouterr().err
+    assert re.search(f"^custseg: error: config file {re.escape(str(path))}, {message}", err), err
+    assert "Traceback" not in err and not (tmp_path / "w").exists()

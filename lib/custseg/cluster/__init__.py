@@ -22,42 +22,42 @@ categories):
 Stability is measured by refitting on random subsamples (80 %, without replacement) and comparing
 each refit's assignment of *all* customers with the full solution: adjusted Rand index (ARI) overall
 and, per segment, the best Jaccard overlap (Hennig's cluster-wise stability).
+
+The package imports its modules when a name is first used (``cluster.Segmenter``), so that the config can read
+:mod:`custseg.cluster.defaults` without loading scikit-learn.
 """
 
-from custseg.cluster.in_engine import assign_in_engine
-from custseg.cluster.models import (
-    ALGORITHMS,
-    HDBSCANClusters,
-    KPrototypesClusters,
-    WardClusters,
-    make_model,
-    sample_linkage,
-    sweep_n_init,
-)
-from custseg.cluster.preprocess import (
-    TRANSFORMS,
-    available_columns,
-    categorical_blocks,
-    categorical_weights,
-    constant_columns,
-    make_preprocessor,
-    select_columns,
-    skewed_columns,
-)
-from custseg.cluster.segmenter import Segmenter, TooFewCustomers, UnstableSegmentsWarning
-from custseg.cluster.select_k import (
-    CRITERIA,
-    SILHOUETTE_SAMPLE,
-    criteria,
-    elbow_k,
-    recommend_k,
-    subsample_stability,
-    sweep,
-)
+from __future__ import annotations
 
-__all__ = ["ALGORITHMS", "CRITERIA", "SILHOUETTE_SAMPLE", "TRANSFORMS", "HDBSCANClusters", "KPrototypesClusters",
-           "Segmenter", "TooFewCustomers", "UnstableSegmentsWarning", "WardClusters", "assign_in_engine",
-           "available_columns", "categorical_blocks", "categorical_weights",
-           "constant_columns", "criteria", "elbow_k", "make_model",
-           "make_preprocessor", "recommend_k", "sample_linkage", "select_columns", "skewed_columns",
-           "subsample_stability", "sweep", "sweep_n_init"]
+import importlib
+
+# each public name -> the module of this package that defines it
+_NAMES = {
+    "defaults": ("ALGORITHMS", "SILHOUETTE_SAMPLE", "TRANSFORMS"),
+    "in_engine": ("assign_in_engine",),
+    "models": ("HDBSCANClusters", "KPrototypesClusters", "WardClusters", "make_model", "sample_linkage",
+               "sweep_n_init"),
+    "preprocess": ("available_columns", "categorical_blocks", "categorical_weights", "constant_columns",
+                   "make_preprocessor", "select_columns", "skewed_columns"),
+    "segmenter": ("Segmenter", "TooFewCustomers", "UnstableSegmentsWarning"),
+    "select_k": ("CRITERIA", "criteria", "elbow_k", "recommend_k", "subsample_stability", "sweep"),
+}
+_HOME = {name: module for module, names in _NAMES.items() for name in names}
+_MODULES = ("defaults", "in_engine", "models", "preprocess", "segmenter", "select_k", "value")
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    """A public name (or a module) of the package, imported on first use."""
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME, *_MODULES})

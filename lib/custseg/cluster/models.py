@@ -11,7 +11,8 @@ from sklearn.metrics import pairwise_distances_argmin
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 
-ALGORITHMS = ("kmeans", "minibatch", "gmm", "ward", "hdbscan", "kprototypes")
+from custseg.cluster.defaults import ALGORITHMS
+
 # the k sweep gives k-means about this many rows × initialisations per fit (at most 10 starts, at least 1)
 SWEEP_INIT_ROWS = 200_000
 

@@ -12,8 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, QuantileTransformer, StandardScaler
 
 from custseg import features
+from custseg.cluster.defaults import TRANSFORMS
 
-TRANSFORMS = ("log", "quantile", "none")
 # a feature whose most common value is shared by at least this share of customers tells almost nobody apart
 NEAR_CONSTANT = 0.995
 

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from custseg.cluster.models import ALGORITHMS, make_model
+from custseg.cluster.defaults import ALGORITHMS, SEGMENTER
+from custseg.cluster.models import make_model
 from custseg.cluster.preprocess import categorical_blocks, make_preprocessor
-from custseg.cluster.select_k import SILHOUETTE_SAMPLE, recommend_k, subsample_stability, sweep
+from custseg.cluster.select_k import recommend_k, subsample_stability, sweep
 from custseg.cluster.value import SPEND_COLUMN, VALUE_COLUMN, ExpectedValue, out_of_fold, value_weight
-from custseg.config import interactive
+from custseg.env import interactive
 from custseg.schema import UNSTABLE_ARI
 
 
@@ -26,6 +27,8 @@ class UnstableSegmentsWarning(UserWarning):
 
 class Segmenter(ClusterMixin, BaseEstimator):
     """Preprocess customer features and cluster them, choosing k when not given, and check stability.
+
+    The defaults are :data:`custseg.cluster.defaults.SEGMENTER`, which are also the config's (``cluster:``).
 
     Parameters
     ----------
@@ -71,9 +74,13 @@ class Segmenter(ClusterMixin, BaseEstimator):
         The model of the expected value (fitted with ``value_from``), applied again by ``predict``.
     """
 
-    def __init__(self, algorithm: str = "kmeans", k: int | None = None, k_min: int = 3, k_max: int = 8,
-                 skew_transform: str = "log", min_segment_share: float = 0.0, stability_runs: int = 5,
-                 silhouette_sample: int = SILHOUETTE_SAMPLE, max_fit_rows: int = 5000, random_state: int = 42,
+    def __init__(self, algorithm: str = SEGMENTER["algorithm"], k: int | None = SEGMENTER["k"],
+                 k_min: int = SEGMENTER["k_min"], k_max: int = SEGMENTER["k_max"],
+                 skew_transform: str = SEGMENTER["skew_transform"],
+                 min_segment_share: float = SEGMENTER["min_segment_share"],
+                 stability_runs: int = SEGMENTER["stability_runs"],
+                 silhouette_sample: int = SEGMENTER["silhouette_sample"],
+                 max_fit_rows: int = SEGMENTER["max_fit_rows"], random_state: int = SEGMENTER["random_state"],
                  progress: bool = True):
         self.algorithm = algorithm
         self.k = k
@@ -93,9 +100,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
 
         The progress bar of the k sweep shows in JupyterLab and never in a report.
         """
-        params = {key: cluster[key] for key in ("algorithm", "k", "k_min", "k_max", "skew_transform",
-                                                "min_segment_share", "stability_runs", "silhouette_sample",
-                                                "max_fit_rows")}
+        params = {key: cluster[key] for key in SEGMENTER if key != "random_state"}
         params.update(random_state=cluster["seed"], progress=interactive())
         return cls(**{**params, **overrides})
 

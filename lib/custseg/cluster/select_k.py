@@ -25,6 +25,7 @@ from sklearn.metrics import (
 from sklearn.metrics.cluster import contingency_matrix
 from tqdm.auto import tqdm
 
+from custseg.cluster.defaults import SILHOUETTE_SAMPLE
 from custseg.cluster.models import make_model, sweep_n_init
 from custseg.schema import UNSTABLE_ARI
 from custseg.stats import bootstrap_rows, eta_squared_resampled
@@ -33,9 +34,6 @@ from custseg.stats import bootstrap_rows, eta_squared_resampled
 CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}
 # bootstrap resamples for the standard error of the predictive usefulness
 USEFULNESS_RESAMPLES = 50
-# rows the silhouette is computed on (it is quadratic in n): on the demo, 5,000 rows rank k as 10,000 do, with a
-# resampling standard deviation of 0.001, in a fifth of the time
-SILHOUETTE_SAMPLE = 5000
 
 
 def criteria(z: np.ndarray, labels: np.ndarray, silhouette_sample: int = SILHOUETTE_SAMPLE, seed: int = 0) -> dict:

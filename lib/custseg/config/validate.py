@@ -1,0 +1,254 @@
+"""Check a config mapping against :data:`~custseg.config.defaults.DEFAULTS`: merge it over the defaults, reject
+unknown keys and wrong types, then check the values (ranges, choices, sources, dates)."""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import datetime as dt
+from typing import Any
+
+from custseg import rfm, schema
+from custseg.config.defaults import ANY_OF, CHOICES, DATE_KEYS, DEFAULTS, ENGINES, LANGUAGES
+from custseg.errors import ConfigError
+from custseg.schema import SCHEMAS, SOURCE_KINDS, STATUSES, configured, source_kind
+
+RUN_KEYS = ("run", "_source", "_report_dir")  # what a run adds to its config (not config keys)
+
+
+def from_dict(user: dict) -> dict:
+    """A config as a mapping checked, completed with the defaults and typed (dates as dates) as
+    :func:`~custseg.config.load` does.
+
+    Parameters
+    ----------
+    user : dict
+        A YAML file's mapping, or the config a run saved in run.json (its ``run`` and ``_source`` are kept).
+
+    Returns
+    -------
+    dict
+        Every key of :data:`~custseg.config.defaults.DEFAULTS`, the user's values over the defaults.
+
+    Raises
+    ------
+    ConfigError
+        A key is unknown, or a value has the wrong type or is out of range; the message names the key.
+    """
+    cfg = _check({k: v for k, v in user.items() if k not in RUN_KEYS}, DEFAULTS, "")
+    _check_values(cfg)
+    return {**cfg, **{k: user[k] for k in RUN_KEYS[:2] if k in user}}
+
+
+
+def _check(user: Any, spec: Any, where: str) -> Any:
+    """Merge ``user`` over ``spec`` recursively, raising on unknown keys and wrong types."""
+    if isinstance(spec, dict):
+        if user is _MISSING or user is None:
+            user = {}
+        if not isinstance(user, dict):
+            raise ConfigError(f"config key '{where}' must be a mapping, got {type(user).__name__}: {user!r}")
+        unknown = sorted(set(user) - set(spec))
+        if unknown:
+            key = f"{where}.{unknown[0]}" if where else unknown[0]
+            raise ConfigError(f"unknown config key '{key}'. Allowed here: {', '.join(sorted(spec))}")
+        return {k: _check(user.get(k, _MISSING), v, f"{where}.{k}" if where else k) for k, v in spec.items()}
+    if isinstance(spec, ANY_OF):
+        default, types, nullable = spec.default, spec.types, True
+    else:
+        default, nullable = spec, False
+        types = (int, float) if type(spec) in (int, float) else (type(spec),)
+    if user is _MISSING:
+        return copy.deepcopy(default)
+    if (user is None and nullable) or (isinstance(user, types) and not (isinstance(user, bool) and bool not in types)):
+        return user
+    names = " or ".join(t.__name__ for t in types)
+    raise ConfigError(f"config key '{where}' must be {names}, got {type(user).__name__}: {user!r}")
+
+
+_MISSING = object()
+
+
+def _check_values(cfg: dict) -> None:
+    c = cfg["cluster"]
+    if not 2 <= c["k_min"] <= c["k_max"]:
+        raise ConfigError(f"cluster.k_min ({c['k_min']}) must be ≥ 2 and ≤ cluster.k_max ({c['k_max']})")
+    if c["k"] is not None and c["k"] < 2:
+        raise ConfigError(f"cluster.k must be ≥ 2 or null (choose automatically), got {c['k']}")
+    if cfg["language"] not in LANGUAGES:
+        raise ConfigError(f"config key 'language' must be one of {', '.join(LANGUAGES)}, got {cfg['language']!r}")
+    if cfg["engine"] not in ENGINES:
+        raise ConfigError(f"config key 'engine' must be one of {', '.join(ENGINES)}, got {cfg['engine']!r}")
+    _check_choices(cfg)
+    for key in DATE_KEYS:
+        *parents, leaf = key.split(".")
+        node = cfg
+        for part in parents:
+            node = node[part]
+        if node[leaf] is not None:
+            try:
+                node[leaf] = as_date(node[leaf])  # a YAML date, or the same date quoted: one type downstream
+            except ValueError:
+                raise ConfigError(f"config key '{key}' must be a date like 2025-12-31, got {node[leaf]!r}") from None
+    _check_sources(cfg)
+    _check_evaluate(cfg)
+    _check_actions(cfg)
+
+
+def _check_actions(cfg: dict) -> None:
+    """rule_segments, target, offers and campaign beyond types (the rules themselves are checked on the data)."""
+    r = cfg["rule_segments"]
+    if r["variable"] and r["segments"]:
+        raise ConfigError("rule_segments: set either 'variable' (one variable, optionally with 'bands') or "
+                          "'segments' (named conditions), not both")
+    if r["bands"] and not r["variable"]:
+        raise ConfigError("rule_segments.bands cuts one variable: set rule_segments.variable too")
+    if r["bands"] and not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in r["bands"]):
+        raise ConfigError(f"rule_segments.bands must be numbers (cut points), got {r['bands']}")
+    o = cfg["offers"]
+    if not (0 <= o["min_support"] < 1 and 0 <= o["min_confidence"] < 1) or o["min_baskets"] < 1 or o["top"] < 1:
+        raise ConfigError("offers.min_support and offers.min_confidence must be in [0, 1), offers.min_baskets and "
+                          "offers.top ≥ 1")
+    if cfg["target"]["growth_days"] < 7:
+        raise ConfigError(f"target.growth_days must be ≥ 7, got {cfg['target']['growth_days']}")
+    m = cfg["campaign"]
+    if m["bootstrap"] < 100 or m["min_group"] < 1:
+        raise ConfigError("campaign.bootstrap must be ≥ 100 and campaign.min_group ≥ 1")
+
+
+def _check_evaluate(cfg: dict) -> None:
+    e, d = cfg["evaluate"], cfg["demo"]
+    if not 0 < e["psi_watch"] < e["psi_refit"]:
+        raise ConfigError(f"evaluate.psi_watch ({e['psi_watch']}) must be > 0 and < evaluate.psi_refit "
+                          f"({e['psi_refit']})")
+    if cfg["features"]["holdout_days"] < 1 or e["baseline_k"] < 2 or e["psi_bins"] < 2:
+        raise ConfigError("features.holdout_days must be ≥ 1, evaluate.baseline_k ≥ 2 and evaluate.psi_bins ≥ 2")
+    if not 0 < d["shift_share"] <= 1:
+        raise ConfigError(f"demo.shift_share must be in (0, 1], got {d['shift_share']}")
+    if (d["shift_persona"] is None) != (d["shift_date"] is None):
+        raise ConfigError("set both demo.shift_persona and demo.shift_date (or neither)")
+    later, snap = e["later_snapshot"], cfg["snapshot_date"]
+    if later is not None and snap is not None and as_date(later) <= as_date(snap):
+        raise ConfigError(f"evaluate.later_snapshot ({later}) must be after snapshot_date ({snap})")
+
+
+def _check_choices(cfg: dict) -> None:
+    """Keys with a fixed set of values, the RFM grid and thresholds, the cluster sample sizes."""
+    for key, allowed in CHOICES.items():
+        section, leaf = key.split(".")
+        value = cfg[section][leaf]
+        for v in value if isinstance(value, list) else [value]:
+            if v not in allowed:
+                raise ConfigError(f"config key '{key}' must be one of {', '.join(map(str, allowed))}; got {v!r}")
+    for rule in cfg["clean"]["rules_off"]:
+        if rule not in schema.LINE_RULES:
+            raise ConfigError(f"config key 'clean.rules_off': unknown rule {rule!r}; the rules are "
+                              f"{', '.join(schema.LINE_RULES)}")
+        if rule in schema.REQUIRED_RULES:
+            optional = ", ".join(r for r in schema.LINE_RULES if r not in schema.REQUIRED_RULES)
+            raise ConfigError(f"config key 'clean.rules_off': {rule} cannot be switched off (a line without a "
+                              f"customer, a plausible date or an amount cannot be used); the rules that can: "
+                              f"{optional}")
+    r = cfg["rfm"]
+    try:
+        rfm.make_grid(r["grid"], r["bins"])
+        if r["binning"] == "fixed":
+            rfm.check_thresholds(r["thresholds"], r["bins"])
+    except ValueError as err:
+        raise ConfigError(f"config key 'rfm': {err}") from None
+    c = cfg["cluster"]
+    if not 0 <= c["min_segment_share"] < 0.5:
+        raise ConfigError(f"cluster.min_segment_share must be in [0, 0.5), got {c['min_segment_share']}")
+    if c["refit"] and not c["baseline"]:
+        raise ConfigError("cluster.refit (--refit) matches a new fit to a baseline run: set cluster.baseline "
+                          "(--baseline RUN) too")
+    if c["max_fit_rows"] < 100 or c["stability_runs"] < 0:
+        raise ConfigError("cluster.max_fit_rows must be ≥ 100 and cluster.stability_runs ≥ 0")
+    for key, value in (cfg["spark"]["conf"] or {}).items():
+        if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
+            raise ConfigError(f"config key 'spark.conf.{key}' must map a Spark setting name to a plain value "
+                              f"(text, number or true/false), got {value!r}")
+
+
+def _check_sources(cfg: dict) -> None:
+    """The ``sources`` section beyond types: the kind, location, table/query, decimal, encoding, mapping."""
+    if not 0 <= cfg["validation"]["max_invalid_share"] < 1:
+        raise ConfigError("config key 'validation.max_invalid_share' must be in [0, 1)")
+    sources = cfg["sources"]
+    if not any(configured(sources[role]) for role in ("transactions", "customers", "survey")):
+        raise ConfigError("config key 'sources' needs a transaction log (sources.transactions), a customer table "
+                          "(sources.customers) or a survey (sources.survey), each with a path or url")
+    if configured(sources["orders"]) and not configured(sources["transactions"]):
+        raise ConfigError("config key 'sources.orders' (order headers) needs the order lines in sources.transactions")
+    numbered = [role for role in ("customers", "survey") if configured(sources[role]) and sources[role]["row_ids"]]
+    if numbered and sum(configured(spec) for spec in sources.values()) > 1:
+        raise ConfigError(f"config key 'sources.{numbered[0]}.row_ids' numbers the rows of a table that has no id "
+                          "column, which works only for a table used alone: to join it to the other sources, map "
+                          f"sources.{numbered[0]}.columns to its id column")
+    for role, spec in sources.items():
+        if not configured(spec):
+            continue
+        key = f"sources.{role}"
+        ident = next((c for c in schema.CUSTOMER_IDS if c in SCHEMAS[role]), None)
+        if spec.get("row_ids") and ident in (spec["columns"] or {}):
+            raise ConfigError(f"config key '{key}.row_ids' is true but '{key}.columns.{ident}' maps an id column; "
+                              "keep one")
+        if spec["path"] and spec["url"]:
+            raise ConfigError(f"config key '{key}' has both path and url; keep one")
+        kind = source_kind(spec)
+        if kind not in SOURCE_KINDS:
+            raise ConfigError(f"config key '{key}.kind' must be one of {', '.join(SOURCE_KINDS)}, got "
+                              f"{spec['kind']!r}" + ("" if spec["kind"] else f" (none set and the suffix of "
+                                                     f"{spec['path']!r} says nothing)"))
+        if spec["skip_rows"] < 0:
+            raise ConfigError(f"config key '{key}.skip_rows' must be ≥ 0, got {spec['skip_rows']}")
+        for opt in ("quote", "escape"):
+            if spec[opt] is not None and len(spec[opt]) != 1:
+                raise ConfigError(f"config key '{key}.{opt}' must be one character, got {spec[opt]!r}")
+        if spec["table"] and spec["query"]:
+            raise ConfigError(f"config key '{key}' has both table and query; keep one")
+        if kind in ("duckdb", "sqlite", "url") and not (spec["table"] or spec["query"]):
+            raise ConfigError(f"config key '{key}' ({kind}) needs a table or a query")
+        if spec["decimal"] not in (".", ",", None):
+            raise ConfigError(f"config key '{key}.decimal' must be '.' or ',' (or null: read it off the values), "
+                              f"got {spec['decimal']!r}")
+        if spec["thousands"] not in (",", ".", " ", "'", "", None):
+            raise ConfigError(f"config key '{key}.thousands' must be ',', '.', ' ', \"'\" or '' (none), or null "
+                              f"(read it off the values), got {spec['thousands']!r}")
+        if spec["decimal"] is not None and spec["decimal"] == spec["thousands"]:
+            raise ConfigError(f"config keys '{key}.decimal' and '{key}.thousands' are both {spec['decimal']!r}")
+        try:
+            codecs.lookup(spec["encoding"])
+        except LookupError:
+            raise ConfigError(f"config key '{key}.encoding': unknown encoding {spec['encoding']!r} "
+                              f"(e.g. utf-8, gb18030, gbk, latin-1)") from None
+        for canonical, column in (spec["columns"] or {}).items():
+            if canonical not in SCHEMAS[role]:
+                raise ConfigError(f"unknown config key '{key}.columns.{canonical}': the keys of columns are "
+                                  f"custseg's names ({', '.join(SCHEMAS[role])}), the values your column names")
+            if not isinstance(column, str):
+                raise ConfigError(f"config key '{key}.columns.{canonical}' must be a column name, got {column!r}")
+        for prefix, status in (spec.get("status_by_order_prefix") or {}).items():
+            if status not in STATUSES:
+                raise ConfigError(f"config key '{key}.status_by_order_prefix.{prefix}' must be one of "
+                                  f"{', '.join(STATUSES)}, got {status!r}")
+
+
+def as_date(value: str | dt.date) -> dt.date:
+    """A config date as :class:`datetime.date`.
+
+    Parameters
+    ----------
+    value : str or datetime.date
+        A YAML date or ISO text (``2025-12-31``).
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    ValueError
+        The text is not an ISO date.
+    """
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
