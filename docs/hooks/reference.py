@@ -136,6 +136,11 @@ def _yaml(value) -> str:
     return text.removesuffix("...").strip()
 
 
+def _prose(text: str) -> str:
+    """Comment text as Markdown prose: braces escaped (attr_list would read a trailing {…} as attributes)."""
+    return text.replace("{", "\\{").replace("}", "\\}")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -170,7 +175,7 @@ def _rows(config, spec: dict, prefix: str, docs, choices, dates) -> list[str]:
         dotted = f"{prefix}{key}"
         if _is_section(config, value):
             if docs.get(dotted):
-                rows.append(f"| **`{dotted}.*`** | | | {_cell(docs[dotted])} |")
+                rows.append(f"| **`{dotted}.*`** | | | {_cell(_prose(docs[dotted]))} |")
             rows += _rows(config, value, dotted + ".", docs, choices, dates)
             continue
         default, kind = _leaf(config, value)
@@ -179,7 +184,7 @@ def _rows(config, spec: dict, prefix: str, docs, choices, dates) -> list[str]:
         allowed = choices.get(dotted)
         if allowed and None not in allowed:
             kind = kind.replace(" · null", "")  # validated against its choices: null is not one of them
-        doc = docs.get(dotted, "")
+        doc = _prose(docs.get(dotted, ""))
         if allowed:
             one = "each one of" if isinstance(default, list) else "one of"
             doc = f"{doc} *({one}: {', '.join(f'`{_cell(str(a))}`' for a in allowed)})*".strip()
@@ -221,7 +226,7 @@ def configuration_page() -> str:
             continue
         out += [f"## `{key}` {{#{key}}}", ""]
         if docs.get(key):
-            out += [docs[key], ""]
+            out += [_prose(docs[key]), ""]
         children = list(value.values())
         if len(children) >= 2 and all(isinstance(c, dict) for c in children):
             out += _shared_section(config, key, value, docs, choices, dates)
@@ -238,7 +243,7 @@ def _shared_section(config, key, value, docs, choices, dates) -> list[str]:
     for name, spec in value.items():
         own = [k for k in spec if k not in shared]
         out.append(f"| `{key}.{name}` | {', '.join(f'`{k}`' for k in own) or '—'} | "
-                   f"{_cell(docs.get(f'{key}.{name}', ''))} |")
+                   f"{_cell(_prose(docs.get(f'{key}.{name}', '')))} |")
     out += ["", f"### Keys of every entry of `{key}`", "",
             f"Shown for `{key}.{first}`; the same keys, defaults and meaning hold for every entry.", "",
             HEADER]
