@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/demo.yaml
 
-.PHONY: report test test-fast lab lint bench clean install monthly
+.PHONY: report test test-fast lab docs lint bench clean install monthly
 
 install: $(STAMP)
 
@@ -45,6 +45,12 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[lab]"
 	$(BIN)/jupyter lab --allow-root --no-browser --notebook-dir=.
 
+# the documentation site (docs/, mkdocs.yml; the references generated from the code) -> site/index.html;
+# --strict: a broken link, anchor or nav entry fails the build (CI runs it too)
+docs: $(STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[docs]"
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf data/interim data/processed reports .pytest_cache
+	rm -rf data/interim data/processed reports site .pytest_cache
 	find data/raw -mindepth 1 ! -name .gitkeep -delete

@@ -104,9 +104,12 @@ def test_redacted_config_hides_the_key_and_url_passwords(tmp_path):
     assert cfg["privacy"]["key"] == "s3cret-key", "the config itself is not changed"
 
 
-def test_readme_own_data_example_is_a_valid_config(tmp_path):
-    readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Run on your own data", 1)[1].split("\n## ", 1)[0]
+INPUTS_GUIDE = config.PROJECT_ROOT / "docs" / "user-guide" / "inputs.md"
+
+
+def test_docs_own_data_example_is_a_valid_config(tmp_path):
+    guide = INPUTS_GUIDE.read_text(encoding="utf-8")
+    section = guide.split("## Run on your own data", 1)[1].split("\n## ", 1)[0]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     cfg = config.load(write(tmp_path, example))
     assert cfg["sources"]["transactions"]["columns"]["customer_id"] == "会员编号"
@@ -186,9 +189,9 @@ def test_an_impossible_date_in_the_file_names_its_key(tmp_path):
         config.load(path)
 
 
-def test_readme_customer_table_example_is_a_valid_config(tmp_path):
-    readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Segment a customer table", 1)[1].split("\n## ", 1)[0]
+def test_docs_customer_table_example_is_a_valid_config(tmp_path):
+    guide = INPUTS_GUIDE.read_text(encoding="utf-8")
+    section = guide.split("## Segment a customer table", 1)[1].split("\n## ", 1)[0]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     cfg = config.load(write(tmp_path, "name: subs\n" + example))
     assert not cfg["sources"]["transactions"]["path"] and cfg["outcomes"] == ["Churn"]
