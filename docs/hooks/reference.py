@@ -1,7 +1,7 @@
 """MkDocs hook: the configuration and stage references, generated from the code at build time.
 
 * ``reference/configuration.md`` from :data:`custseg.config.DEFAULTS` — every key, its default and type —,
-  the comments written beside each key in ``config.py`` and the allowed values (``config.CHOICES`` and any
+  the comments written beside each key in ``config/defaults.py`` and the allowed values (``config.CHOICES`` and any
   other mapping of dotted keys to a tuple of values, ``ENGINES``, ``LANGUAGES``, ``DATE_KEYS``);
 * ``reference/stages.md`` from the registry :data:`custseg.pipeline.STAGES` (``name, reads, writes, config,
   maybe_reads, maybe_writes``; any other attribute of a stage is listed as it is) and the artefacts of
@@ -55,7 +55,7 @@ def _comments(source: str) -> tuple[dict[int, str], set[int]]:
 
 
 def key_docs(source: str) -> dict[str, str]:
-    """``{dotted key: text}`` from the comments beside the keys of the ``DEFAULTS`` literal in config.py.
+    """``{dotted key: text}`` from the comments beside the keys of the ``DEFAULTS`` literal (config/defaults.py).
 
     A key's text is the block of comment lines right above it plus the comment at the end of its entry.
     Keys of a mapping built by a helper function of the module (``_source(...)``) are read from the mapping
@@ -199,8 +199,9 @@ HEADER = "| key | default | type | what it does |\n|---|---|---|---|"
 def configuration_page() -> str:
     config, _, _ = _import()
     defaults = config.DEFAULTS
+    where = Path(getattr(getattr(config, "defaults", None), "__file__", None) or config.__file__)
     try:
-        source = Path(config.__file__).read_text(encoding="utf-8")
+        source = where.read_text(encoding="utf-8")
     except OSError:
         source = ""
     docs = key_docs(source)
@@ -211,7 +212,8 @@ def configuration_page() -> str:
         "# Configuration reference",
         "",
         "*Generated from `custseg.config.DEFAULTS` when the site is built (`make docs`): the keys, their defaults",
-        "and types are the code's; the text is the comment written beside each key in `lib/custseg/config.py`.*",
+        "and types are the code's; the text is the comment written beside each key in "
+        f"`{where.relative_to(ROOT) if where.is_relative_to(ROOT) else where.name}`.*",
         "",
         "A config is a YAML file merged over these defaults. An unknown key or a value of the wrong type is an",
         "error that names the key; `custseg run CONFIG --set KEY=VALUE` overrides any key by its dotted name (the",

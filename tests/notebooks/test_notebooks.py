@@ -6,10 +6,12 @@ and follow notebooks/TEMPLATE.ipynb: a title with what it reads and writes, a ``
 setup call, and a closing "What we did" section. Everything is written into a temp dir.
 """
 
+import hashlib
 import json
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
 
 from custseg import config, io, pipeline
 from custseg.report import runner
@@ -61,3 +63,26 @@ def test_notebook_follows_the_template(book):
 def test_stages_run_in_notebook_order():
     assert [b.stem for b in BOOKS] == [s.name for s in pipeline.STAGES]
     assert json.loads(config.overrides_json({})) == {}
+
+
+def _tree(folder):
+    """Every file under ``folder`` with the sha256 of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_notebook_run_by_hand_leaves_the_published_report_as_it_was(tiny_report, monkeypatch):
+    """06 opened in JupyterLab after `custseg run` (no report_dir: run from the notebooks folder, as Lab runs it)
+    writes its figures to reports/<run>.lab/, and the published reports/<run>/ stays byte for byte the same."""
+    workdir, reports = tiny_report
+    before = _tree(reports)
+    for key, value in {"CUSTSEG_CONFIG": str(TINY), "CUSTSEG_WORKDIR": str(workdir), "CUSTSEG_RUN": "r"}.items():
+        monkeypatch.setenv(key, value)
+    book = nbformat.read(runner.NOTEBOOK_DIR / "06_personas.ipynb", as_version=4)
+    NotebookClient(book, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(runner.NOTEBOOK_DIR)}}).execute()
+    assert _tree(reports) == before
+    lab = reports.with_name("r.lab")
+    assert list((lab / "figures").glob("06_*.png")), "the figures went to the scratch folder"
+    setup = "".join(o.get("text", "") for o in book.cells[2].outputs)
+    assert f"run by hand: figures and cards go to {lab}" in setup

@@ -268,10 +268,10 @@ def test_an_override_may_not_repeat_a_key_or_use_an_alias(item, message):
 @pytest.mark.parametrize("text, message", [(SOURCE + ALIAS_BOMB, r"line 4: the YAML alias \*a"),
                                            ("name: a\n" + SOURCE + "name: b\n", "line 4: the key 'name' is set twice")])
 def test_custseg_run_refuses_them_in_one_line(tmp_path, capsys, text, message):
-    from custseg import run
+    from custseg.report import cli
 
     path = write(tmp_path, text)
-    assert run.main(["run", str(path), "--workdir", str(tmp_path / "w")]) == 1
+    assert cli.main(["run", str(path), "--workdir", str(tmp_path / "w")]) == 1
     err = capsys.readouterr().err
     assert re.search(f"^custseg: error: config file {re.escape(str(path))}, {message}", err), err
     assert "Traceback" not in err and not (tmp_path / "w").exists()
