@@ -27,7 +27,6 @@ from custseg.errors import ConfigError, SourceError
 from custseg.schema import LIKERT
 
 KINDS = ("numeric", "binary", "ordinal", "categorical", "date", "text", "id", "empty")
-CLUSTERED = ("numeric", "binary", "ordinal", "categorical", "date")
 BINARY = {**dict.fromkeys(["yes", "y", "true", "t", "1", "1.0", "是", "有"], 1.0),
           **dict.fromkeys(["no", "n", "false", "f", "0", "0.0", "否", "无"], 0.0)}
 # missing-value words (not 无: in 有/无 it means "no")

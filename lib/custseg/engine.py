@@ -77,8 +77,3 @@ def spark_session(spark: dict):
     for key, value in settings.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
-
-
-def engine_of(con) -> str:
-    """``duckdb`` or ``pyspark``: the engine behind an Ibis backend."""
-    return con.name

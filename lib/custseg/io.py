@@ -312,7 +312,7 @@ ARTEFACTS: dict[str, Artefact] = {
     "persona_cards": Artefact("reports", "personas", "folder", "one card per segment (md and html), with 08's offers"),
     # 07_evaluate
     "scorecard": Artefact("processed", "scorecard.csv", "csv", "six criteria per segment"),
-    "holdout_validation": Artefact("processed", "validation.csv", "csv", "holdout outcomes per method"),
+    "holdout_validation": Artefact("processed", "holdout_validation.csv", "csv", "holdout outcomes per method"),
     "transitions": Artefact("processed", "transitions.csv", "csv", "migration matrix (later snapshot)"),
     "drift": Artefact("processed", "drift.csv", "csv", "PSI per feature and segment"),
     "baseline_transitions": Artefact("processed", "baseline_transitions.csv", "csv",

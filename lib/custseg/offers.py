@@ -103,19 +103,6 @@ def rules(b: ir.Table, segments: pd.DataFrame | None = None, min_support: float 
                            ignore_index=True)[RULE_COLUMNS]
 
 
-def brute_force_rules(b: pd.DataFrame) -> pd.DataFrame:
-    """The same rules counted by enumerating every basket in Python (a reference for small data in tests)."""
-    from collections import Counter
-    from itertools import permutations
-
-    sets = b.groupby("basket")["item"].agg(frozenset)
-    n = len(sets)
-    singles = Counter(i for s in sets for i in s)
-    pairs = Counter(p for s in sets for p in permutations(sorted(s), 2))
-    rows = [(a, c, k, k / n, k / singles[a], (k / singles[a]) / (singles[c] / n)) for (a, c), k in pairs.items()]
-    return pd.DataFrame(rows, columns=RULE_COLUMNS[1:])
-
-
 def offers(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     """Per segment, its rules whose lift beats 1 and the same rule's lift in the whole base (best first).
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import i18n, profile
+from custseg.schema import MONETARY
 
 MOTIVES = {"deal": ["discount_share", "survey_price_sensitivity"], "trend": ["survey_novelty_seeking"],
            "health": ["survey_health_consciousness"], "quality": ["survey_quality_focus"],
@@ -131,7 +132,7 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
     for seg in idx.index:
         p, i, d = prof.loc[seg], idx.loc[seg], effects.loc[seg]
         comp = comps[comps[segment] == seg]
-        level = value_level(i.get("monetary", 100))
+        level = value_level(i.get(MONETARY, 100))
         act = activity(p.get("recency_days", 0), p.get("frequency", 2), p.get("interpurchase_days", np.nan))
         key, mot, life = core(level, act), motive(d), stage(p.get("age", np.nan))
         categories = _top(comp, "category", language, 2)
@@ -140,7 +141,7 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
             "segment": int(seg), "name": name(key, life, mot, language),
             "tagline": " · ".join(x for x in (i18n.join(categories, language), *channels[:1]) if x),
             "customers": int(p["customers"]), "share": float(p["share"]), "value_share": float(p["value_share"]),
-            "spend": float(p["monetary"]), "spend_index": float(i["monetary"]),
+            "spend": float(p[MONETARY]), "spend_index": float(i[MONETARY]),
             "top_rfm": i18n.value_label("rfm", str(top_rfm.get(seg, "")), language),
             "who": _who(p, i, comp, language),
             "how": _how(p, i, medians.loc[seg], comp, act, language),
@@ -274,8 +275,8 @@ def _items(comp: pd.DataFrame, variable: str, language: str, n: int = 3) -> str:
 def _who(p: pd.Series, i: pd.Series, comp: pd.DataFrame, language: str) -> str:
     m, pct = i18n.messages(language), i18n.percent
     out = [m["who"]["size"].format(customers=i18n.integer(p["customers"]), share=pct(p["share"]),
-                 value_share=pct(p["value_share"]), spend=i18n.number(p["monetary"]),
-                 spend_index=i18n.integer(i["monetary"]))]
+                 value_share=pct(p["value_share"]), spend=i18n.number(p[MONETARY]),
+                 spend_index=i18n.integer(i[MONETARY]))]
     bands = comp[comp["variable"] == "age_band"]
     if "age" in p and pd.notna(p["age"]) and len(bands):
         top = bands.loc[bands["share"].idxmax()]

@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 from custseg import i18n
+from custseg.schema import MONETARY
 
 CATEGORICAL = ["gender", "age_band", "city_tier", "membership_tier", "acquisition_channel"]
 SIZE_COLUMNS = ["customers", "share", "value_share"]
@@ -33,7 +34,7 @@ def numeric_features(customers: pd.DataFrame, segment: str = "segment") -> list[
     return [c for c in customers.select_dtypes("number").columns if c != segment]
 
 
-def profile(customers: pd.DataFrame, segment: str = "segment", value: str = "monetary",
+def profile(customers: pd.DataFrame, segment: str = "segment", value: str = MONETARY,
             stat: str = "mean") -> pd.DataFrame:
     """Per segment: customers, share of customers, share of value and the ``stat`` of every numeric feature.
 

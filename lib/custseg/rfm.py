@@ -32,11 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from custseg.schema import FREQUENCY, MONETARY, RECENCY
+
 BINS = (3, 4, 5)
 BINNINGS = ("quantile", "fixed")
 TIES = ("first", "keep")
 # feature column -> (score column, a higher value is better)
-METRICS = {"recency_days": ("r_score", False), "frequency": ("f_score", True), "monetary": ("m_score", True)}
+METRICS = {RECENCY: ("r_score", False), FREQUENCY: ("f_score", True), MONETARY: ("m_score", True)}
 
 ACTIONS = {
     "Champions": "reward; early access; ask for reviews and referrals",
@@ -264,9 +266,9 @@ def grid_table(rfm: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
     """Size, share, mean R/F/M, share of net spend and the typical action of each grid segment."""
     g = rfm.groupby("rfm_segment").agg(customers=("customer_id", "size"), recency_days=("recency_days", "mean"),
-                                       frequency=("frequency", "mean"), monetary=("monetary", "mean"),
-                                       revenue=("monetary", "sum"), action=("rfm_action", "first"))
+                                       frequency=("frequency", "mean"), monetary=(MONETARY, "mean"),
+                                       revenue=(MONETARY, "sum"), action=("rfm_action", "first"))
     g["share"] = g["customers"] / g["customers"].sum()
     g["revenue_share"] = g["revenue"] / g["revenue"].sum()
-    g = g[["customers", "recency_days", "frequency", "monetary", "revenue", "share", "revenue_share", "action"]]
+    g = g[["customers", "recency_days", "frequency", MONETARY, "revenue", "share", "revenue_share", "action"]]
     return g.sort_values("revenue", ascending=False).drop(columns="revenue").reset_index()

@@ -23,6 +23,12 @@ class Col:
     doc: str = ""
 
 
+# the customer-grain columns the stages name (custseg.features.behaviour computes the RFM ones): one spelling each
+CUSTOMER_ID = "customer_id"
+SEGMENT = "segment"
+RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
+TENURE = "tenure_days"
+
 # canonical columns per source role; the config's ``columns`` maps these names to the source's own
 SCHEMAS: dict[str, dict[str, Col]] = {
     "transactions": {

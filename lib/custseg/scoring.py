@@ -127,7 +127,7 @@ def assign_in_engine(saved: SavedRun, table, id_column: str = "customer_id"):
     """
     import ibis
 
-    from custseg.cluster.in_engine import assign_in_engine as nearest_centroid
+    from custseg.cluster.in_engine import predict_in_engine
 
     why = in_engine_reason(saved)
     if why:
@@ -155,7 +155,7 @@ def assign_in_engine(saved: SavedRun, table, id_column: str = "customer_id"):
                                        ibis.null("string")))
     joined = ibis.literal("; ").join([*[t[f"_note{i}"] for i in range(len(notes))], t._repeated])
     t = t.mutate(problem=ibis.ifelse(t._id.isnull(), "no customer id", joined.nullif("")))
-    t = nearest_centroid(saved.segmenter, t)
+    t = predict_in_engine(saved.segmenter, t)
     segment = ibis.ifelse(t.problem.isnull(), t.segment, ibis.null("int64"))
     name = ibis.cases(*[(segment == k, v) for k, v in saved.names.items()], else_=ibis.null("string"))
     return t.select(customer_id=t._id, segment_id=segment, segment_name=name, problem=t.problem)

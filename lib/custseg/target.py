@@ -26,12 +26,13 @@ import pandas as pd
 
 from custseg import i18n
 from custseg.errors import ConfigError
+from custseg.schema import MONETARY
 
 STRATEGIES = ("concentrated", "differentiated", "multi-segment")
 ATTRACTIVE = 0.5  # attractiveness score from which a substantial, reachable segment is a target
 DOMINANT = 2.0  # a target with this many times the next target's value makes the strategy concentrated
 BROAD = 0.8  # targets holding this share of the value (three or more of them): differentiated
-CRITERIA = ("share", "value_share", "value_index", "growth")
+ATTRACTIVENESS_CRITERIA = ("share", "value_share", "value_index", "growth")
 
 
 def spend_by_period(transactions: ir.Table, snapshot: dt.date, days: int) -> pd.DataFrame:
@@ -74,8 +75,8 @@ def channel_reach(customers: pd.DataFrame, segment: str = "segment") -> pd.DataF
 
 def attractiveness(table: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.Series:
     """A score from 0 to 1 per segment: the weighted mean of its rank among the segments (0 lowest, 1 highest)
-    on each criterion of :data:`CRITERIA` it has a value for."""
-    weights = weights or {c: 1.0 for c in CRITERIA}
+    on each criterion of :data:`ATTRACTIVENESS_CRITERIA` it has a value for."""
+    weights = weights or {c: 1.0 for c in ATTRACTIVENESS_CRITERIA}
     scores, total = pd.Series(0.0, index=table.index), pd.Series(0.0, index=table.index)
     n = len(table)
     for c, w in weights.items():
@@ -162,7 +163,7 @@ def _name(t: pd.DataFrame, seg) -> str:
     return f"{seg} {t.loc[seg, 'name']}" if "name" in t and pd.notna(t.loc[seg, "name"]) else str(seg)
 
 
-def table(customers: pd.DataFrame, value: str = "monetary", growth_table: pd.DataFrame | None = None,
+def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataFrame | None = None,
           reachable: pd.Series | None = None, stability: pd.DataFrame | None = None,
           names: dict | None = None, weights: dict[str, float] | None = None, segment: str = "segment"
           ) -> pd.DataFrame:
@@ -208,8 +209,8 @@ def value_column(margin: str | None, customers: pd.DataFrame) -> tuple[str, str]
         if margin not in customers:
             raise ConfigError(f"target.margin_column: the customer table has no column {margin!r}")
         return margin, f"Value is each customer's {margin} (target.margin_column)."
-    if "monetary" in customers:
-        return "monetary", ("Value is net spend: the data has no cost or margin, so profitability is read as "
+    if MONETARY in customers:
+        return MONETARY, ("Value is net spend: the data has no cost or margin, so profitability is read as "
                             "spend (set target.margin_column to a margin column).")
     return "", ("There is no spend or margin in the data: segments are compared on size and reach only "
                 "(target.margin_column can name a column of the table that measures value, such as revenue or "

@@ -2,6 +2,8 @@
 custseg.target, custseg.offers, custseg.campaign), each on hand-made data with known answers."""
 
 import datetime as dt
+from collections import Counter
+from itertools import permutations
 
 import ibis
 import numpy as np
@@ -10,6 +12,17 @@ import pytest
 
 from custseg import campaign, config, demo, offers, rule_segments, stats, target
 from custseg.errors import ConfigError, SourceError
+
+
+def brute_force_rules(b: pd.DataFrame) -> pd.DataFrame:
+    """The rules counted by enumerating every basket in Python: the reference the engine's count must equal."""
+    sets = b.groupby("basket")["item"].agg(frozenset)
+    n = len(sets)
+    singles = Counter(i for s in sets for i in s)
+    pairs = Counter(p for s in sets for p in permutations(sorted(s), 2))
+    rows = [(a, c, k, k / n, k / singles[a], (k / singles[a]) / (singles[c] / n)) for (a, c), k in pairs.items()]
+    return pd.DataFrame(rows, columns=offers.RULE_COLUMNS[1:])
+
 
 # ---------------------------------------------------------------------------------------------- rule segments
 
@@ -159,7 +172,7 @@ def test_rules_counted_in_the_engine_equal_a_brute_force_count():
     log = _log()
     b = offers.baskets(ibis.memtable(log), "category")
     got = offers.rules(b, None, 0, 0, 1).drop(columns="segment")
-    want = offers.brute_force_rules(b.to_pandas())
+    want = brute_force_rules(b.to_pandas())
     merged = got.merge(want, on=["antecedent", "consequent"], suffixes=("", "_ref"), validate="one_to_one")
     assert len(merged) == len(got) == len(want) == 20  # every ordered pair of the 5 categories
     for col in ("baskets", "support", "confidence", "lift"):
@@ -190,7 +203,7 @@ def test_rules_per_segment_count_each_segments_baskets_and_thresholds_filter():
     got = offers.rules(b, seg, 0, 0, 1)
     for s in (0, 1):
         own = log[log["customer_id"].isin(seg.loc[seg["segment"] == s, "customer_id"])]
-        want = offers.brute_force_rules(offers.baskets(ibis.memtable(own), "category").to_pandas())
+        want = brute_force_rules(offers.baskets(ibis.memtable(own), "category").to_pandas())
         mine = got[got["segment"] == str(s)].merge(want, on=["antecedent", "consequent"], suffixes=("", "_ref"))
         assert len(mine) == len(want)
         assert np.abs(mine["lift"] - mine["lift_ref"]).max() < 1e-12

@@ -325,7 +325,7 @@ def test_k_criteria_figure_shows_bic_and_stability(blobs):
 
 
 @pytest.mark.parametrize("transform", ["log", "none"])
-def test_assign_in_engine_equals_predict(mixed, blobs, transform):
+def test_predict_in_engine_equals_predict(mixed, blobs, transform):
     import ibis
 
     df = pd.concat([blobs[0].iloc[:450].reset_index(drop=True), mixed[0][["city_tier", "channel"]]], axis=1)
@@ -334,21 +334,21 @@ def test_assign_in_engine_equals_predict(mixed, blobs, transform):
     seg = cluster.Segmenter(k=4, skew_transform=transform, stability_runs=0, progress=False).fit(df)
     new = df.assign(customer_id=[f"C{i:04d}" for i in range(len(df))])
     new.loc[5, "channel"] = "kiosk"  # a category unseen in fitting: all one-hot columns zero
-    got = cluster.assign_in_engine(seg, ibis.memtable(new)).order_by("customer_id").execute()
+    got = cluster.predict_in_engine(seg, ibis.memtable(new)).order_by("customer_id").execute()
     assert list(got.columns) == [*new.columns, "segment"]
     np.testing.assert_array_equal(got["segment"].to_numpy(), seg.predict(new))
     assert got["segment"].nunique() == 4
 
 
-def test_assign_in_engine_refuses_what_has_no_closed_form(blobs):
+def test_predict_in_engine_refuses_what_has_no_closed_form(blobs):
     import ibis
 
     seg = cluster.Segmenter(algorithm="gmm", k=3, stability_runs=0, progress=False).fit(blobs[0])
     with pytest.raises(ValueError, match="predict"):
-        cluster.assign_in_engine(seg, ibis.memtable(blobs[0]))
+        cluster.predict_in_engine(seg, ibis.memtable(blobs[0]))
     km = cluster.Segmenter(k=3, stability_runs=0, progress=False).fit(blobs[0])
     with pytest.raises(KeyError, match="spend"):
-        cluster.assign_in_engine(km, ibis.memtable(blobs[0].drop(columns="spend")))
+        cluster.predict_in_engine(km, ibis.memtable(blobs[0].drop(columns="spend")))
 
 
 def test_the_config_defaults_are_the_segmenters():

@@ -34,13 +34,13 @@ import importlib
 # each public name -> the module of this package that defines it
 _NAMES = {
     "defaults": ("ALGORITHMS", "SILHOUETTE_SAMPLE", "TRANSFORMS"),
-    "in_engine": ("assign_in_engine",),
+    "in_engine": ("predict_in_engine",),
     "models": ("HDBSCANClusters", "KPrototypesClusters", "WardClusters", "make_model", "sample_linkage",
                "sweep_n_init"),
     "preprocess": ("available_columns", "categorical_blocks", "categorical_weights", "constant_columns",
                    "make_preprocessor", "select_columns", "skewed_columns"),
     "segmenter": ("Segmenter", "TooFewCustomers", "UnstableSegmentsWarning"),
-    "select_k": ("CRITERIA", "criteria", "elbow_k", "recommend_k", "subsample_stability", "sweep"),
+    "select_k": ("K_CRITERIA", "criteria", "elbow_k", "recommend_k", "subsample_stability", "sweep"),
 }
 _HOME = {name: module for module, names in _NAMES.items() for name in names}
 _MODULES = ("defaults", "in_engine", "models", "preprocess", "segmenter", "select_k", "value")

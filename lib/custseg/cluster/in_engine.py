@@ -7,7 +7,7 @@ import ibis
 from custseg.cluster.segmenter import Segmenter
 
 
-def assign_in_engine(segmenter: Segmenter, table):
+def predict_in_engine(segmenter: Segmenter, table):
     """Assign segments to every customer of an Ibis table inside its engine, with a fitted k-means Segmenter.
 
     The fitted preprocessing is written out as Ibis expressions — median / most-frequent imputation,
@@ -36,11 +36,11 @@ def assign_in_engine(segmenter: Segmenter, table):
         When the table lacks a fitted column.
     """
     if segmenter.algorithm not in ("kmeans", "minibatch") or segmenter.skew_transform == "quantile":
-        raise ValueError(f"assign_in_engine needs a k-means segmenter with skew_transform log or none, got "
+        raise ValueError(f"predict_in_engine needs a k-means segmenter with skew_transform log or none, got "
                          f"algorithm {segmenter.algorithm!r} with {segmenter.skew_transform!r}: use "
                          f"Segmenter.predict on a pandas frame instead")
     if getattr(segmenter, "value_model_", None) is not None:
-        raise ValueError("assign_in_engine cannot compute the expected value (a gradient-boosted model) in SQL: "
+        raise ValueError("predict_in_engine cannot compute the expected value (a gradient-boosted model) in SQL: "
                          "use Segmenter.predict on a pandas frame, or fit with cluster.expected_value: false")
     missing = [c for c in segmenter.feature_names_in_ if c not in table.columns]
     if missing:

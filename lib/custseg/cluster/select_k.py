@@ -31,7 +31,7 @@ from custseg.schema import UNSTABLE_ARI
 from custseg.stats import bootstrap_rows, eta_squared_resampled
 
 # criterion -> True when larger is better (BIC joins for Gaussian mixtures)
-CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}
+K_CRITERIA = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False}
 # bootstrap resamples for the standard error of the predictive usefulness
 USEFULNESS_RESAMPLES = 50
 
@@ -178,7 +178,7 @@ def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: floa
         What decided, in a few sentences: the usefulness or combined rank, each criterion's own best k,
         the elbow, the stability and the solutions that were not eligible.
     """
-    crit = dict(CRITERIA, **({"bic": False} if "bic" in table else {}))
+    crit = dict(K_CRITERIA, **({"bic": False} if "bic" in table else {}))
     ok = table["smallest_share"] >= min_share
     if "stability" in table:
         ok &= table["stability"] >= min_stability

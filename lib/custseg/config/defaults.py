@@ -232,7 +232,7 @@ DEFAULTS: dict[str, Any] = {
         "growth_days": 182,
         "margin_column": ANY_OF((str,), None),
         "segments": ANY_OF((list,), None),
-        # how much each criterion weighs in the attractiveness score (custseg.target.CRITERIA)
+        # how much each criterion weighs in the attractiveness score (custseg.target.ATTRACTIVENESS_CRITERIA)
         "weights": {"share": ANY_OF(_NUM, 1), "value_share": ANY_OF(_NUM, 1), "value_index": ANY_OF(_NUM, 1),
                     "growth": ANY_OF(_NUM, 1)},
     },

@@ -43,13 +43,21 @@ from custseg.evaluate.migration import (
     recommendation,
     transitions,
 )
-from custseg.evaluate.scorecard import CRITERIA, contacts, reach, scorecard, separation, solution_summary, verdict
+from custseg.evaluate.scorecard import (
+    SEGMENT_CRITERIA,
+    contacts,
+    reach,
+    scorecard,
+    separation,
+    solution_summary,
+    verdict,
+)
 
 # the splits' helpers live with the features (features never import evaluate); kept here for callers
 from custseg.features.split import align, holdout_outcomes, with_outcomes
 from custseg.stats import eta_squared
 
-__all__ = ["CRITERIA", "OUTCOMES", "activity", "align", "compare", "contacts", "contest", "drift", "eta_squared",
-           "flows", "holdout_outcomes", "kmeans_log_rfm", "margins", "match_segments", "outcome_separation",
-           "outcomes", "pooled_rfm", "psi", "reach", "recommendation", "record", "rules", "scorecard", "separation",
-           "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]
+__all__ = ["OUTCOMES", "SEGMENT_CRITERIA", "activity", "align", "compare", "contacts", "contest", "drift",
+           "eta_squared", "flows", "holdout_outcomes", "kmeans_log_rfm", "margins", "match_segments",
+           "outcome_separation", "outcomes", "pooled_rfm", "psi", "reach", "recommendation", "record", "rules",
+           "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]

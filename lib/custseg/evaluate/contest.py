@@ -12,6 +12,7 @@ import pandas as pd
 from custseg import rfm, rule_segments
 from custseg.evaluate.holdout import compare, kmeans_log_rfm, margins, pooled_rfm, winner
 from custseg.features.split import align, features_and_later_spend
+from custseg.schema import MONETARY
 
 
 def no_contest(text: str) -> dict:
@@ -43,7 +44,7 @@ def holdout_contest(cfg: dict, segmenter, clustered_on: list[str], data: pd.Data
                                                     f"segment again ({err}): the holdout test is left out")
     grid = rfm.rfm_table(data, **cfg["rfm"])["rfm_segment"]
     methods = {"custseg": ours.labels_, "RFM grid": grid.to_numpy(),
-               "RFM grid pooled": pooled_rfm(grid, data["monetary"], k).to_numpy(),
+               "RFM grid pooled": pooled_rfm(grid, data[MONETARY], k).to_numpy(),
                "k-means log RFM": kmeans_log_rfm(data, k, c["seed"])}
     if e["baseline_k"] != k and len(data) >= 2 * e["baseline_k"]:
         methods[f"k-means log RFM, k={e['baseline_k']}"] = kmeans_log_rfm(data, e["baseline_k"], c["seed"])

@@ -10,15 +10,16 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
+from custseg.schema import FREQUENCY, MONETARY, RECENCY
 from custseg.stats import bootstrap_rows, eta_squared, eta_squared_resampled
 
 OUTCOMES = {"spend": "holdout_spend", "log_spend": "holdout_log_spend", "orders": "holdout_orders",
             "churn": "churned"}
 # outcome -> calibration feature whose segment means should rank the segments the same way (sign: +1 same order)
-RANKED_BY = {"spend": ("monetary", 1), "log_spend": ("monetary", 1), "orders": ("frequency", 1),
-             "churn": ("recency_days", 1)}
+RANKED_BY = {"spend": (MONETARY, 1), "log_spend": (MONETARY, 1), "orders": (FREQUENCY, 1),
+             "churn": (RECENCY, 1)}
 # the log R, F, M of the k-means rival (recency, frequency, monetary)
-LOG_RFM = ("recency_days", "frequency", "monetary")
+LOG_RFM = (RECENCY, FREQUENCY, MONETARY)
 
 
 def outcome_separation(labels, data: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from custseg.errors import StageError
 from custseg.features.split import align
-from custseg.schema import PSI_REFIT, PSI_WATCH, drift_status
+from custseg.schema import MONETARY, PSI_REFIT, PSI_WATCH, drift_status
 
 
 def match_segments(new, old) -> dict[int, int]:
@@ -220,12 +220,12 @@ def against_baseline(before: pd.DataFrame, customers: pd.DataFrame, clustered_on
     drifted = drift(before, customers, shared, bins=e["psi_bins"])
     advice = recommendation(drifted, moved, e["psi_watch"], e["psi_refit"])
     both = before[["customer_id", "segment"]].merge(customers[["customer_id", "segment", *(
-        ["monetary"] if "monetary" in customers else [])]], on="customer_id", suffixes=("_before", ""))
+        [MONETARY] if MONETARY in customers else [])]], on="customer_id", suffixes=("_before", ""))
     changed = both["segment_before"] != both["segment"]
     summary = {"run": baseline["run"], "refit": baseline["refit"],
                "customers_before": len(before), "customers_now": len(customers),
                "returning": len(both), "new": int(len(customers) - len(both)), "gone": int(len(before) - len(both)),
                "moved": int(changed.sum()), "moved_share": round(float(changed.mean()), 4) if len(both) else None,
-               "spend_moved": round(float(both.loc[changed, "monetary"].sum()), 2) if "monetary" in both else None,
+               "spend_moved": round(float(both.loc[changed, MONETARY].sum()), 2) if MONETARY in both else None,
                **advice}
     return SimpleNamespace(matrix=matrix, moved=moved, drifted=drifted, summary=summary)

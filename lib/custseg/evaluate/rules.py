@@ -8,6 +8,7 @@ import pandas as pd
 
 from custseg import profile, rule_segments
 from custseg.evaluate.scorecard import scorecard, separation, solution_summary
+from custseg.schema import MONETARY
 
 
 def score_rule_segments(customers: pd.DataFrame, spec: dict, clustered_on: list[str], reachable: pd.Series | None,
@@ -26,5 +27,5 @@ def score_rule_segments(customers: pd.DataFrame, spec: dict, clustered_on: list[
     summary["names"] = {int(k): v for k, v in names.items()}
     numeric = [col for col in clustered_on if pd.api.types.is_numeric_dtype(ruled[col])]
     index = profile.index_table(profile.profile(ruled[["segment", *numeric, *(
-        ["monetary"] if "monetary" in ruled and "monetary" not in numeric else [])]]))
+        [MONETARY] if MONETARY in ruled and MONETARY not in numeric else [])]]))
     return SimpleNamespace(assigned=assigned, card=card, summary=summary, index=index.rename(index=names.to_dict()))

@@ -7,11 +7,11 @@ import pandas as pd
 from scipy import stats
 
 from custseg import profile
-from custseg.schema import STABLE_ARI, STABLE_JACCARD, UNSTABLE_ARI
+from custseg.schema import MONETARY, STABLE_ARI, STABLE_JACCARD, UNSTABLE_ARI
 from custseg.stats import eta_squared
 
 LEVERS = ("recency_days", "discount_share", "share_channel_", "share_cat_")
-CRITERIA = ("measurable", "substantial", "accessible", "differentiable", "actionable", "stable")
+SEGMENT_CRITERIA = ("measurable", "substantial", "accessible", "differentiable", "actionable", "stable")
 ESSENTIAL = ("substantial", "differentiable", "stable")
 
 
@@ -67,7 +67,7 @@ def reach(customers: pd.DataFrame, contact_columns: list[str]) -> pd.Series | No
     return ok.any(axis=1)
 
 
-def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segment", value: str = "monetary",
+def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segment", value: str = MONETARY,
               segment_stability: pd.DataFrame | None = None, reachable: pd.Series | None = None,
               min_share: float = 0.05, min_effect: float = 0.5, min_reach: float = 0.5,
               max_missing: float = 0.05, stable_jaccard: float = STABLE_JACCARD, levers: list[str] | None = None
@@ -139,9 +139,9 @@ def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segme
     out["differentiable"] = check(out["top_effect"], out["top_effect"] >= min_effect)
     out["actionable"] = check(out["lever_effect"], out["lever_effect"] >= min_effect)
     out["stable"] = check(out["jaccard"], out["jaccard"] >= stable_jaccard)
-    for c in CRITERIA:
+    for c in SEGMENT_CRITERIA:
         out[c] = out[c].astype("boolean")
-    out["verdict"] = [verdict(row) for _, row in out[list(CRITERIA)].iterrows()]
+    out["verdict"] = [verdict(row) for _, row in out[list(SEGMENT_CRITERIA)].iterrows()]
     return out.rename_axis(segment).reset_index()
 
 
@@ -152,8 +152,8 @@ def verdict(passed: pd.Series | dict) -> str:
     fail; ``rethink`` when substantial, differentiable or stable fail (merge it, re-cluster or drop it).
     """
     passed = dict(passed)
-    failed = [c for c in CRITERIA if not pd.isna(passed.get(c)) and not bool(passed.get(c))]
-    unmeasured = [c for c in CRITERIA if pd.isna(passed.get(c))]
+    failed = [c for c in SEGMENT_CRITERIA if not pd.isna(passed.get(c)) and not bool(passed.get(c))]
+    unmeasured = [c for c in SEGMENT_CRITERIA if pd.isna(passed.get(c))]
     if any(c in ESSENTIAL for c in failed):
         text = "rethink: not " + ", not ".join(failed)
     elif failed:

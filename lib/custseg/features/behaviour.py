@@ -14,11 +14,11 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from custseg.schema import FILL, is_return
+from custseg.schema import FILL, FREQUENCY, MONETARY, RECENCY, TENURE, is_return
 
 # durations, counts and money: their differences matter in ratios (1 vs 2 orders is more than 20 vs 21), so
 # the clustering always sees them on a log scale (custseg.cluster.make_preprocessor), however skewed they are
-LOG_SCALE = ("recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "interpurchase_days")
+LOG_SCALE = (RECENCY, FREQUENCY, MONETARY, "avg_order_value", TENURE, "interpurchase_days")
 
 
 def _slug(value: str) -> str:
