@@ -286,6 +286,28 @@ def split_lines(flagged: ir.Table, rules_off: tuple = ()) -> tuple[ir.Table, ir.
     return kept, quarantined, _with_dimension(pd.concat([audit, returns], ignore_index=True))
 
 
+EXAMPLE_COLUMNS = ("reason", "order_id", "customer_id", "order_ts", "status", "product_id", "quantity", "unit_price",
+                   "amount")
+
+
+def quarantine_examples(quarantined: ir.Table) -> pd.DataFrame:
+    """One example line per quarantine reason (the first by order id): what each rule actually caught.
+
+    Parameters
+    ----------
+    quarantined : ibis Table
+        The quarantined lines of :func:`split_lines` (with ``reason``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXAMPLE_COLUMNS`, one row per reason that caught a line, ordered by reason.
+    """
+    first = quarantined.mutate(n=ibis.row_number().over(group_by="reason", order_by="order_id")).filter(
+        ibis._.n == 0).drop("n")
+    return first.select(*EXAMPLE_COLUMNS).order_by("reason").execute()
+
+
 def snapshot_date(transactions: ir.Table, configured: dt.date | None) -> dt.date:
     """The configured snapshot date, or the day after the last plausible transaction."""
     if configured is not None:

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from custseg import config, io, pipeline
-from custseg.report import runner
+from custseg.report import charts, runner
 
 BOOKS = runner.notebooks()
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
@@ -86,3 +86,15 @@ def test_a_notebook_run_by_hand_leaves_the_published_report_as_it_was(tiny_repor
     assert list((lab / "figures").glob("06_*.png")), "the figures went to the scratch folder"
     setup = "".join(o.get("text", "") for o in book.cells[2].outputs)
     assert f"run by hand: figures and cards go to {lab}" in setup
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=[b.stem for b in BOOKS])
+def test_notebook_cells_only_display(book):
+    """Figures and the "left out" sentences come from the package (custseg.report.charts): no cell draws with
+    ``plots.`` or spells a sentence out, and every figure of the notebook is shown by one of its cells."""
+    code = [c.source for c in nbformat.read(book, as_version=4).cells if c.cell_type == "code"]
+    assert not [c for c in code if "plots." in c]
+    assert not [(c, s) for c in code for gaps in charts.LEFT_OUT.values() for s in gaps.values() if s in c]
+    make = charts.BY_STAGE.get(book.stem)
+    for name in make.charts if make else ():
+        assert any(f'"{name}"' in c for c in code), f"{book.stem} never shows {name}"

@@ -211,6 +211,17 @@ def test_recommend_k_by_usefulness_keeps_the_gates():
                                             usefulness_se=0.005))[0] == 6
 
 
+def test_best_k_per_criterion():
+    table = pd.DataFrame({"k": [2, 3, 4, 5], "inertia": [1000.0, 300.0, 250.0, 220.0],
+                          "silhouette": [0.3, 0.5, 0.4, 0.2], "calinski_harabasz": [10, 20, 40, 30],
+                          "davies_bouldin": [1.0, 0.8, 0.9, 0.5]})
+    best = cluster.best_k_per_criterion(table)
+    assert best.name == "best k"
+    assert best.to_dict() == {"elbow of inertia": 3, "silhouette ↑": 3, "Calinski–Harabasz ↑": 4,
+                              "Davies–Bouldin ↓": 5}
+    assert cluster.best_k_per_criterion(table.assign(bic=[9.0, 7.0, 8.0, 9.5]))["BIC ↓"] == 3
+
+
 def test_elbow():
     table = pd.DataFrame({"k": range(2, 9), "inertia": [1000, 500, 200, 180, 165, 155, 150]})
     assert cluster.elbow_k(table) == 4

@@ -119,6 +119,20 @@ def test_rules_on_a_hand_made_example():
     assert audit.loc["return_netted", "rows"] == 1 and audit.loc["return_netted", "amount"] == -10.0
 
 
+def test_one_example_line_per_quarantine_reason(tiny_sources, tiny_cfg):
+    c = tiny_cfg["clean"]
+    kc, qc, _ = clean.clean_customers(tiny_sources["customers"], SNAP, c["min_age"], c["max_age"])
+    _, quarantined, _ = clean.clean_transactions(tiny_sources["transactions"], kc,
+                                                 qc.filter(qc.reason == "test_account"), SNAP,
+                                                 **clean.transaction_options(tiny_cfg))
+    examples = clean.quarantine_examples(quarantined)
+    lines = quarantined.execute()
+    assert list(examples.columns) == list(clean.EXAMPLE_COLUMNS)
+    assert list(examples["reason"]) == sorted(lines["reason"].unique())  # one each, ordered by reason
+    first = lines.sort_values("order_id").groupby("reason")["order_id"].first()
+    assert examples.set_index("reason")["order_id"].to_dict() == first.to_dict()
+
+
 def test_return_without_purchase_is_quarantined():
     customers = ibis.memtable(pd.DataFrame({"customer_id": ["A", "B"], "signup_date": [dt.date(2024, 1, 1)] * 2}))
     lines = pd.DataFrame({"order_id": ["r0", "o1", "r1", "r2"], "line_no": 1, "customer_id": ["A", "A", "A", "B"],

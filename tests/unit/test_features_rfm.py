@@ -102,6 +102,29 @@ def test_calibration_holdout_by_hand():
         features.calibration_holdout(lines(), dt.date(2025, 4, 1), SNAP)
 
 
+def test_clv_beside_the_table_counts_repeat_periods_within_orders():
+    table = pd.DataFrame({"customer_id": ["A", "B"], "recency_days": [5.0, 9.0], "tenure_days": [40.0, 9.0],
+                          "frequency": [3, 1], "monetary": [60.0, 75.0]})
+    clv = pd.DataFrame({"customer_id": ["B", "A"], "frequency": [0.0, 2.0], "recency": [0.0, 30.0],
+                        "T": [9.0, 40.0], "monetary_value": [0.0, 25.0]})
+    both = features.beside_table(table, clv)
+    assert list(both.columns) == ["customer_id", "recency_days", "tenure_days", "frequency", "monetary",
+                                  "frequency_clv", "recency", "T", "monetary_value"]
+    assert both.set_index("customer_id")["frequency_clv"].to_dict() == {"A": 2.0, "B": 0.0}
+    assert features.repeats_within_orders(both)
+    assert not features.repeats_within_orders(both.assign(frequency_clv=[3.0, 0.0]))
+
+
+def test_bought_again_by_history():
+    cal = pd.DataFrame({"customer_id": list("abcde"), "frequency_cal": [0.0, 0.0, 1.0, 2.0, 9.0],
+                        "frequency_holdout": [0.0, 2.0, 1.0, 0.0, 3.0]})
+    got = features.bought_again_by_history(cal)
+    assert [str(i) for i in got.index] == ["0", "1", "2-3", "8+"]  # no one in 4-7
+    assert got["customers"].tolist() == [2, 1, 1, 1]
+    assert got["holdout_periods"].tolist() == [1.0, 1.0, 0.0, 3.0]
+    assert got["bought_again"].tolist() == [0.5, 1.0, 0.0, 1.0]
+
+
 def test_every_demo_province_has_a_region():
     from custseg.reference import CITIES, REGIONS
 

@@ -40,7 +40,8 @@ _NAMES = {
     "preprocess": ("available_columns", "categorical_blocks", "categorical_weights", "constant_columns",
                    "make_preprocessor", "select_columns", "skewed_columns"),
     "segmenter": ("Segmenter", "TooFewCustomers", "UnstableSegmentsWarning"),
-    "select_k": ("K_CRITERIA", "criteria", "elbow_k", "recommend_k", "subsample_stability", "sweep"),
+    "select_k": ("K_CRITERIA", "best_k_per_criterion", "criteria", "elbow_k", "recommend_k", "subsample_stability",
+                 "sweep"),
 }
 _HOME = {name: module for module, names in _NAMES.items() for name in names}
 _MODULES = ("defaults", "in_engine", "models", "preprocess", "segmenter", "select_k", "value")

@@ -156,6 +156,28 @@ def elbow_k(table: pd.DataFrame) -> int:
     return int(k[np.argmax((1 - x) - y)])
 
 
+def best_k_per_criterion(table: pd.DataFrame) -> pd.Series:
+    """Each criterion's own best k in a sweep: the elbow of inertia, the highest silhouette and
+    Calinski–Harabasz, the lowest Davies–Bouldin (and BIC when the sweep has it).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A sweep (:func:`sweep`): one row per k.
+
+    Returns
+    -------
+    Series
+        Named ``best k``, indexed by the criterion with its direction (e.g. ``silhouette ↑``).
+    """
+    s = table.set_index("k")
+    best = {"elbow of inertia": elbow_k(table), "silhouette ↑": s["silhouette"].idxmax(),
+            "Calinski–Harabasz ↑": s["calinski_harabasz"].idxmax(), "Davies–Bouldin ↓": s["davies_bouldin"].idxmin()}
+    if "bic" in s:
+        best["BIC ↓"] = s["bic"].idxmin()
+    return pd.Series(best, name="best k")
+
+
 def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: float = UNSTABLE_ARI,
                 later: str = "") -> tuple[int, str]:
     """Recommend k: by predictive usefulness when the table has it, else by consensus of the criteria.

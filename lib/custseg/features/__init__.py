@@ -27,7 +27,14 @@ splits that 04 writes and 05 and 07 read).
 """
 
 from custseg.features.behaviour import LOG_SCALE, behaviour
-from custseg.features.clv import TIME_UNITS, calibration_holdout, clv_summary
+from custseg.features.clv import (
+    TIME_UNITS,
+    beside_table,
+    bought_again_by_history,
+    calibration_holdout,
+    clv_summary,
+    repeats_within_orders,
+)
 from custseg.features.split import align, holdout_outcomes, with_outcomes
 from custseg.features.survey import FACTOR_FIT_ROWS, MIN_FACTOR_ITEMS, survey_factors, with_factors
 from custseg.features.table import (
@@ -48,6 +55,7 @@ from custseg.features.table import (
 
 __all__ = ["DEMOGRAPHIC", "DIMENSIONS", "FACTOR_FIT_ROWS", "GEOGRAPHIC", "LOG_SCALE", "MIN_FACTOR_ITEMS",
            "NOT_DEFAULT", "TIME_UNITS", "align", "attribute_columns", "attribute_kinds", "behaviour",
-           "calibration_holdout", "clv_summary", "customer_features", "customer_table", "demographics",
-           "feature_groups", "holdout_outcomes", "likert_columns", "psychographics", "survey_factors",
-           "with_attributes", "with_factors", "with_outcomes"]
+           "beside_table", "bought_again_by_history", "calibration_holdout", "clv_summary", "customer_features",
+           "customer_table", "demographics", "feature_groups", "holdout_outcomes", "likert_columns",
+           "psychographics", "repeats_within_orders", "survey_factors", "with_attributes", "with_factors",
+           "with_outcomes"]

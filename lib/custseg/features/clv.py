@@ -114,3 +114,65 @@ def calibration_holdout(transactions: ir.Table, holdout_start: dt.date, observat
     days = (_period_start(observation_end, time_unit) - _period_start(calibration_end, time_unit)).days
     out["duration_holdout"] = days / (TIME_UNITS[time_unit] * time_scaler)
     return out
+
+
+def beside_table(table: pd.DataFrame, clv: pd.DataFrame) -> pd.DataFrame:
+    """The CLV summary next to the customer table's recency, tenure, orders and spend, one row per customer.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The customer table (``customer_id``, ``recency_days``, ``tenure_days``, ``frequency``, ``monetary``).
+    clv : DataFrame
+        :func:`clv_summary` of the same customers.
+
+    Returns
+    -------
+    DataFrame
+        The table's columns, then the summary's (``frequency_clv``, ``recency``, ``T``, ``monetary_value``).
+    """
+    return table[["customer_id", "recency_days", "tenure_days", "frequency", "monetary"]].merge(
+        clv, on="customer_id", suffixes=("", "_clv"), validate="one_to_one")
+
+
+def repeats_within_orders(both: pd.DataFrame) -> bool:
+    """True when every customer's repeat purchase periods are at most their orders − 1 (the CLV convention
+    counts periods after the first purchase, so it can never count more).
+
+    Parameters
+    ----------
+    both : DataFrame
+        :func:`beside_table`.
+
+    Returns
+    -------
+    bool
+    """
+    return bool((both["frequency_clv"] <= both["frequency"] - 1).all())
+
+
+HISTORY_BANDS = ([-1, 0, 1, 3, 7, float("inf")], ["0", "1", "2-3", "4-7", "8+"])  # repeat periods before the holdout
+
+
+def bought_again_by_history(calibration: pd.DataFrame) -> pd.DataFrame:
+    """What customers did in the holdout, by how often they had bought again before it.
+
+    Parameters
+    ----------
+    calibration : DataFrame
+        :func:`calibration_holdout`.
+
+    Returns
+    -------
+    DataFrame
+        One row per band of ``frequency_cal`` (:data:`HISTORY_BANDS`, bands without customers left out):
+        ``customers``, ``holdout_periods`` (mean purchase periods in the holdout) and ``bought_again`` (the share
+        with at least one), rounded to 2 decimals.
+    """
+    edges, labels = HISTORY_BANDS
+    bands = pd.cut(calibration["frequency_cal"], edges, labels=labels)
+    return (calibration.assign(bought_again=calibration["frequency_holdout"] > 0)
+            .groupby(bands, observed=True)
+            .agg(customers=("customer_id", "size"), holdout_periods=("frequency_holdout", "mean"),
+                 bought_again=("bought_again", "mean"))
+            .round(2))

@@ -1,0 +1,110 @@
+"""The figures of the notebooks that judge and use the segments: 07_evaluate, 08_target and 09_measure.
+
+Each function takes what the notebook's stage function returned (``pipeline.evaluate(cfg, paths)``, say) and
+returns a matplotlib figure, or None when the run lacks what the figure needs."""
+
+from __future__ import annotations
+
+from custseg import plots
+from custseg.report.charts.base import Chart, for_notebook
+
+
+def rule_segments_index(result):
+    """07 · The rule segments' profile: index vs the whole base (None without rule segments)."""
+    if result.rules is None:
+        return None
+    return plots.index_heatmap(result.rules.index.T, "Rule segments: index vs the whole base (100 = average)",
+                               xlabel="rule segment")
+
+
+def predictive_validation(result):
+    """07 · Holdout outcomes explained by each segmentation, eta² (None without a holdout comparison)."""
+    if not len(result.comparison):
+        return None
+    fig = plots.heatmap(result.eta, "Holdout outcomes explained by each segmentation (eta²)", fmt=".3f",
+                        center=None, cmap="Blues")
+    fig.axes[0].set_xlabel("holdout outcome")
+    fig.axes[0].set_ylabel("")
+    return fig
+
+
+def predictive_validation_alt(result) -> str:
+    """The alt text of :func:`predictive_validation`: every method's eta² per outcome."""
+    return "eta² by method and outcome: " + "; ".join(
+        f"{m}: " + ", ".join(f"{o} {v:.3f}" for o, v in row.items()) for m, row in result.eta.iterrows())
+
+
+def outcomes(result) -> dict:
+    """07 · One figure per judged outcome column: each segment's mean or rate with its interval.
+
+    Returns
+    -------
+    dict
+        ``07_outcome_<outcome>`` → figure (empty without outcome columns).
+    """
+    return {f"07_outcome_{row.outcome}": plots.intervals(result.outcomes[result.outcomes["outcome"] == row.outcome],
+                                                         row.outcome, row.base, rate=row.kind == "rate")
+            for row in result.outcome_summary.itertuples()}
+
+
+def transitions(result):
+    """07 · Segment moves from the snapshot to the later one (None without ``evaluate.later_snapshot``)."""
+    m = result.migration
+    if m is None:
+        return None
+    return plots.transitions(m.matrix, f"Segment at {result.snapshot} (rows) → at {m.later} (columns), share of row")
+
+
+def drift(result):
+    """07 · Feature drift per segment (PSI) to the later snapshot (None without one)."""
+    m = result.migration
+    if m is None:
+        return None
+    return plots.drift(m.drifted, f"Feature drift per segment (PSI), {result.snapshot} → {m.later}")
+
+
+def baseline_transitions(result):
+    """07 · Segment moves from a baseline run to this one (None without ``--baseline``)."""
+    a = result.against
+    if a is None:
+        return None
+    return plots.transitions(a.matrix, f"Segment in run {a.summary['run']} (rows) → in this run (columns), "
+                                       "share of row")
+
+
+def baseline_drift(result):
+    """07 · Feature drift against a baseline run (None without ``--baseline``)."""
+    a = result.against
+    return None if a is None else plots.drift(a.drifted, f"Feature drift against run {a.summary['run']} (PSI)")
+
+
+def targeting(result):
+    """08 · Each segment's attractiveness against its reach, the targets marked."""
+    return plots.targeting(result.tables["clusters"], result.choice["targets"])
+
+
+def targeting_alt(result) -> str:
+    """The alt text of :func:`targeting`: each segment's score and reach."""
+    return "attractiveness and reach per segment: " + "; ".join(
+        f"{r.segment} {r.name}: score {r.attractiveness:.2f}, reach "
+        + ("not measured" if r.reach != r.reach else f"{r.reach:.0%}") for r in result.tables["clusters"].itertuples())
+
+
+def uplift(result):
+    """09 · Uplift of the response rate per segment with its interval (None without a campaign)."""
+    return None if result.table is None else plots.uplift(result.table)
+
+
+def uplift_alt(result) -> str:
+    """The alt text of :func:`uplift`: each segment's uplift and interval."""
+    return "uplift per segment: " + "; ".join(
+        f"{r.segment}: {r.uplift:+.1%} [{r.uplift_low:+.1%}, {r.uplift_high:+.1%}]" for r in result.table.itertuples())
+
+
+evaluate = for_notebook("07_evaluate", "evaluate", {
+    "07_rule_segments_index": Chart(rule_segments_index),
+    "07_predictive_validation": Chart(predictive_validation, predictive_validation_alt),
+    "07_outcome_*": Chart(outcomes), "07_transitions": Chart(transitions), "07_drift": Chart(drift),
+    "07_baseline_transitions": Chart(baseline_transitions), "07_baseline_drift": Chart(baseline_drift)})
+target = for_notebook("08_target", "target", {"08_targeting": Chart(targeting, targeting_alt)})
+measure = for_notebook("09_measure", "measure", {"09_uplift": Chart(uplift, uplift_alt)})

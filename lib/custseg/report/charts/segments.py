@@ -1,0 +1,126 @@
+"""The figures of the segment notebooks: 05_cluster and 06_personas.
+
+Each function takes what the notebook's stage function returned (``pipeline.segment(cfg, paths)``, say) and
+returns a matplotlib figure, or None when the data lacks what the figure needs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from custseg import cluster, i18n, personas, plots
+from custseg.report.charts.base import Chart, for_notebook
+
+
+def features_matrix(result) -> np.ndarray:
+    """The clustering features as the segmenter sees them (scaled, transformed, one-hot).
+
+    Parameters
+    ----------
+    result : SimpleNamespace
+        What ``pipeline.segment`` returned.
+
+    Returns
+    -------
+    ndarray
+        One row per customer of ``result.table``.
+    """
+    return result.segmenter.transform(result.table[result.columns])
+
+
+def principal_components(result) -> tuple[np.ndarray, float] | None:
+    """The customers on the first two principal components of :func:`features_matrix`.
+
+    Parameters
+    ----------
+    result : SimpleNamespace
+        What ``pipeline.segment`` returned (its segmenter, table and clustering columns).
+
+    Returns
+    -------
+    (coords, kept) or None
+        The two coordinates per customer and the share of the variance they keep; None with one clustering
+        feature only (there is no second axis).
+    """
+    from sklearn.decomposition import PCA
+
+    z = features_matrix(result)
+    if z.shape[1] < 2:
+        return None
+    pca = PCA(n_components=2, random_state=0).fit(z)
+    return pca.transform(z), float(pca.explained_variance_ratio_.sum())
+
+
+def log_transform(result):
+    """05 · One skewed feature before and after its log transform (None when no feature is skewed)."""
+    skewed = cluster.skewed_columns(result.table[result.columns])
+    if not skewed:
+        return None
+    show = "monetary" if "monetary" in skewed else skewed[0]
+    return plots.before_after(result.table[show], f"Why we log-transform {show}", show)
+
+
+def k_criteria(result):
+    """05 · The criteria of the k sweep, the chosen k marked (None when k was not swept)."""
+    segmenter = result.segmenter
+    return None if segmenter.sweep_ is None else plots.k_criteria(segmenter.sweep_, segmenter.k_)
+
+
+def dendrogram(result):
+    """05 · Ward dendrogram: the fitted one for ``ward``, else one of a sample of customers."""
+    segmenter = result.segmenter
+    if segmenter.algorithm == "ward":
+        linkage = segmenter.model_.linkage_
+    else:
+        linkage = cluster.sample_linkage(features_matrix(result), max_rows=min(2000, segmenter.max_fit_rows),
+                                         seed=segmenter.random_state)
+    return plots.dendrogram(linkage, segmenter.k_ if segmenter.k_ >= 2 else None)
+
+
+def pca(result):
+    """05 · The segments on the first two principal components (None with one clustering feature)."""
+    projection = principal_components(result)
+    if projection is None:
+        return None
+    segmenter = result.segmenter
+    return plots.scatter_2d(projection[0], segmenter.labels_,
+                            f"Segments in the first two principal components (k={segmenter.k_})")
+
+
+def index_heatmap(result):
+    """06 · Each segment's index per feature (100 = the average customer), in the persona language."""
+    idx, clustered_on, language = result.index, result.clustered_on, result.language
+    shown = [c for c in idx.columns if c in ("recency_days", "frequency", "monetary", "avg_order_value",
+                                             "discount_share", "return_rate", "tenure_days", "age")
+             or c.startswith(("share_", "survey_")) or (not result.has_log and c in clustered_on)]
+    heat = idx[shown].T
+    heat.index = [i18n.label(c, language) + ("" if c in clustered_on else " †") for c in shown]
+    text = i18n.messages(language)["figures"]["index"]
+    return plots.index_heatmap(heat, text["title"], text["x"], text["y"])
+
+
+def _value_table(result):
+    """Each persona's share of net spend, named 'segment · persona'."""
+    return personas.value_table(result.cards).assign(name=lambda d: d["segment"].astype("str") + " · " + d["name"])
+
+
+def value_share(result):
+    """06 · Each persona's share of net spend (None without a transaction log)."""
+    if not result.has_log:
+        return None
+    text = i18n.messages(result.language)["figures"]["value_share"]
+    return plots.bar(_value_table(result), "name", "value_share", text["title"], xlabel=text["x"], ylabel="",
+                     percent=True, horizontal=True)
+
+
+def value_share_alt(result) -> str:
+    """The alt text of :func:`value_share`: the title, then each persona's share."""
+    values = _value_table(result)
+    return i18n.messages(result.language)["figures"]["value_share"]["title"] + ": " + "; ".join(
+        f"{n} {v:.1%}" for n, v in zip(values["name"], values["value_share"], strict=True))
+
+
+segment = for_notebook("05_cluster", "segment", {
+    "05_log_transform": Chart(log_transform), "05_k_criteria": Chart(k_criteria),
+    "05_dendrogram": Chart(dendrogram), "05_pca": Chart(pca)})
+describe_personas = for_notebook("06_personas", "describe_personas", {
+    "06_index_heatmap": Chart(index_heatmap), "06_value_share": Chart(value_share, value_share_alt)})
