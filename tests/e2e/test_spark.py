@@ -110,7 +110,7 @@ def test_segments_assigned_in_spark_equal_predict(both, tiny_cfg):
     table = io.read(duck_paths, "features")
     columns = cluster.select_columns(table, tiny_cfg["cluster"]["features"]) + ["city_tier"]
     seg = cluster.Segmenter(k=4, stability_runs=0, progress=False).fit(table[columns])
-    got = con.execute(cluster.assign_in_engine(seg, ibis.memtable(table[["customer_id", *columns]]))
+    got = con.execute(cluster.predict_in_engine(seg, ibis.memtable(table[["customer_id", *columns]]))
                       .order_by("customer_id"))
     assert got["customer_id"].tolist() == table["customer_id"].tolist()
     assert (got["segment"].to_numpy() == seg.predict(table[columns])).all()
