@@ -26,7 +26,7 @@ STAGES_PAGE = "reference/stages.md"
 # where each run folder of an artefact is (custseg.io.run_paths)
 FOLDERS = {"interim": "data/interim/<run>/", "processed": "data/processed/<run>/", "reports": "reports/<run>/",
            "raw": "data/raw/<name>/"}
-KNOWN_STAGE_FIELDS = ("name", "reads", "maybe_reads", "writes", "maybe_writes", "config")
+KNOWN_STAGE_FIELDS = ("name", "doc", "reads", "maybe_reads", "writes", "maybe_writes", "scratch", "config")
 
 
 def _import():
@@ -311,7 +311,8 @@ def stages_page(stages=None, artefacts=None, sections=None) -> str:
         artefacts = io.ARTEFACTS if artefacts is None else artefacts
         sections = {k for k, v in config.DEFAULTS.items() if isinstance(v, dict)} if sections is None else sections
     labels = {"reads": "Reads", "maybe_reads": "Reads when they exist", "writes": "Writes",
-              "maybe_writes": "Writes when the data or config has them"}
+              "maybe_writes": "Writes when the data or config has them",
+              "scratch": "Writes and reads back within the stage (removed when it ends)"}
     out = [
         "# Stage reference",
         "",
@@ -338,7 +339,9 @@ def stages_page(stages=None, artefacts=None, sections=None) -> str:
             if field == "name":
                 continue
             value = getattr(s, field)
-            if field in labels:
+            if field == "doc":
+                out += [value, ""] if value else []
+            elif field in labels:
                 if value:
                     out += [f"**{labels[field]}**", "", *(_artefact_line(n, artefacts) for n in value), ""]
             elif field == "config":
