@@ -10,7 +10,8 @@ def shown(value: float, spec: str) -> str:
     return "–" if pd.isna(value) else format(value, spec)
 
 def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
-             suggestion: str = "", outcomes_text: str = "", against: dict | None = None) -> dict:
+             suggestion: str = "", outcomes_text: str = "", against: dict | None = None,
+             rivals: dict | None = None) -> dict:
     """The index page's block for 07."""
     items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
              {"label": "holdout test against the simple rivals",
@@ -21,6 +22,11 @@ def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
         text += f" Outcomes (never clustered on): {outcomes_text}"
     if suggestion:
         text += f" {suggestion}"
+    if rivals and rivals["text"]:
+        text += f" {rivals['text']}"
+        if rivals["winner"]:
+            items.append({"label": "a rule wins on", "value": f"{rivals['winner']['outcome']}: "
+                                                            f"{rivals['winner']['rule']}"})
     if migration is not None:
         items.append({"label": f"drift by {migration.later}", "value": migration.advice["status"]})
         text += f" Migration to {migration.later}: {migration.advice['status']}."

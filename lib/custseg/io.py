@@ -319,6 +319,8 @@ ARTEFACTS: dict[str, Artefact] = {
                                      "customers by segment in the baseline run (rows) and in this run (columns)"),
     "baseline_drift": Artefact("processed", "baseline_drift.csv", "csv", "PSI of each feature against the baseline"),
     "evaluate": Artefact("processed", "evaluate.json", "json", "evaluation summary"),
+    "rule_rivals": Artefact("processed", "rule_rivals.csv", "csv",
+                            "the best one- and two-attribute rule per outcome against the segments"),
     "rule_segments": Artefact("processed", "rule_segments.parquet", "table",
                               "customer_id → the rule segment of rule_segments (when configured)"),
     # 08_target

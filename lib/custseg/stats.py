@@ -114,3 +114,13 @@ def holm(p: pd.Series) -> pd.Series:
     m = len(valid)
     adjusted = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * valid.to_numpy()))
     return pd.Series(adjusted, index=valid.index).reindex(p.index)
+
+
+def adjusted_eta_squared(eta2, n: int, groups: int):
+    """eta² corrected for the number of groups (epsilon², as adjusted R² is to R²): more groups explain more of
+    the variance by chance alone, (groups − 1) / (n − groups) of it on noise. Comparable across segmentations
+    with different numbers of groups; NaN where ``n <= groups``."""
+    if n <= groups:
+        return np.full_like(np.asarray(eta2, dtype=float), np.nan) if np.ndim(eta2) else np.nan
+    eta2 = np.asarray(eta2, dtype=float) if np.ndim(eta2) else float(eta2)
+    return eta2 - (1 - eta2) * (groups - 1) / (n - groups)

@@ -84,3 +84,18 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
     for card in (tmp_path / "report" / "personas").glob("*.md"):
         card_text = card.read_text(encoding="utf-8")
         assert not NOT_IN_THIS_DATA.search(card_text), (card.name, NOT_IN_THIS_DATA.search(card_text).group())
+
+
+def test_the_contract_rule_beats_the_clusters_on_churn_and_the_report_says_so(subscribers):
+    """The generated subscribers churn by contract and tenure; no clustering of all their columns separates churn as
+    well as the contract alone. 07 finds the rule, judges it on customers it was not chosen on, and the index and
+    07's page recommend it with the rule_segments config that adopts it."""
+    workdir, reports = subscribers
+    rivals = json.loads((workdir / "data" / "processed" / "subs" / "evaluate.json").read_text())["rivals"]
+    single = next(r for r in rivals["results"] if r["rival"] == "single")
+    assert single["rule"] == "Contract" and single["result"] == "rule wins"
+    assert rivals["winner"]["outcome"] == "Churn" and "Contract" in rivals["winner"]["rule"]
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "A rule separates Churn better than the clusters beyond noise" in index
+    page = (reports / "07_evaluate.html").read_text(encoding="utf-8")
+    assert "rule_segments:" in page and "Contract = Month-to-month" in page

@@ -39,3 +39,18 @@ def test_log_only_reports_show_only_what_the_data_has(log_only):
         assert word not in text.lower(), word
     headline = json.loads((paths.reports / "headlines" / "07_evaluate.json").read_text())
     assert all("nan" not in json.dumps(row) for row in headline["table"])
+
+
+@pytest.mark.slow
+def test_log_only_rules_as_rivals_have_a_verdict_on_every_holdout_outcome(log_only):
+    """On a log with only id, date and amount the rules can use what the clusters use (recency, frequency, spend,
+    tenure …): each holdout outcome gets its best single and pair rule, judged on the other half, and a verdict."""
+    paths, results = log_only
+    rivals = results["07_evaluate"].rivals
+    assert set(rivals["outcome"]) == {"spend", "log_spend", "orders", "churn"}
+    assert set(rivals["rival"]) == {"single", "pair"} and rivals["result"].isin(
+        ["clusters win", "rule wins", "tie"]).all()
+    said = io.read(paths, "evaluate")["rivals"]
+    assert said["text"].startswith("Rules as rivals") and len(said["results"]) == len(rivals)
+    headline = json.loads((paths.reports / "headlines" / "07_evaluate.json").read_text())
+    assert said["text"] in headline["text"]

@@ -24,7 +24,7 @@ Functions here are pure (:mod:`~custseg.evaluate.scorecard`, :mod:`~custseg.eval
 Both snapshots' customer tables come from :func:`custseg.features.customer_features`, as in notebook 04.
 """
 
-from custseg.evaluate import contest, outcomes, record, rules
+from custseg.evaluate import contest, outcomes, record, rivals, rules
 from custseg.evaluate.holdout import (
     OUTCOMES,
     compare,
@@ -59,5 +59,6 @@ from custseg.stats import eta_squared
 
 __all__ = ["OUTCOMES", "SEGMENT_CRITERIA", "activity", "align", "compare", "contacts", "contest", "drift",
            "eta_squared", "flows", "holdout_outcomes", "kmeans_log_rfm", "margins", "match_segments",
-           "outcome_separation", "outcomes", "pooled_rfm", "psi", "reach", "recommendation", "record", "rules",
-           "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner", "with_outcomes"]
+           "outcome_separation", "outcomes", "pooled_rfm", "psi", "reach", "recommendation", "record", "rivals",
+           "rules", "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner",
+           "with_outcomes"]

@@ -8,8 +8,11 @@ from custseg.evaluate.holdout import OUTCOMES
 
 
 def summary(solution: dict, start, snapshot, judged: pd.DataFrame, outcomes_text: str, contest: dict,
-            suggestion: str, rules, migration, against) -> dict:
-    """``evaluate.json``: the solution's verdict, the outcomes, the holdout contest, migration and baseline."""
+            suggestion: str, rules, migration, against, rivals: pd.DataFrame) -> dict:
+    """``evaluate.json``: the solution's verdict, the outcomes, the holdout contest, the rules as rivals,
+    migration and baseline."""
+    from custseg.evaluate.rivals import verdict
+
     out = {"solution": solution, "holdout_start": start, "snapshot": snapshot,
            "outcomes": judged.to_dict("records"), "outcomes_text": outcomes_text,
            "validation": {"verdict": contest["verdict"], "wins": contest["wins"], "best": contest["best"],
@@ -17,10 +20,23 @@ def summary(solution: dict, start, snapshot, judged: pd.DataFrame, outcomes_text
                           "text": contest["text"], "suggestion": suggestion,
                           "margins": contest["margins"].to_dict("records")},
            "migration": None, "rules": None if rules is None else rules.summary,
-           "baseline": None if against is None else against.summary}
+           "baseline": None if against is None else against.summary,
+           "rivals": {**verdict(rivals), "results": rivals.drop(columns="config").to_dict("records")}}
     if migration is not None:
         out["migration"] = {"later_snapshot": migration.later, "new": int(migration.matrix.loc["new"].sum()),
                             **migration.advice}
+    return out
+
+
+def optional_artefacts(rules, migration, against) -> dict:
+    """07's artefacts that only some runs have: rule segments, migration to a later snapshot, a baseline run."""
+    out = {}
+    if rules is not None:
+        out["rule_segments"] = rules.assigned
+    if migration is not None:
+        out.update(transitions=migration.matrix.reset_index(), drift=migration.drifted.reset_index())
+    if against is not None:
+        out.update(baseline_transitions=against.matrix.reset_index(), baseline_drift=against.drifted.reset_index())
     return out
 
 
@@ -45,4 +61,7 @@ def metrics(summary: dict, eta: pd.DataFrame, migration, against) -> dict:
             "baseline": None if against is None else {k: against.summary[k] for k in (
                 "run", "refit", "returning", "new", "gone", "moved", "moved_share", "status")},
             "outcomes": {r["outcome"]: {"eta2": round(r["eta2"], 4), "separated": r["separated"]}
-                         for r in summary["outcomes"]}}
+                         for r in summary["outcomes"]},
+            "rivals": {f"{r['outcome']} {r['rival']}": {"rule": r["rule"], "result": r["result"],
+                                                        "margin": round(r["margin"], 4)}
+                       for r in summary["rivals"]["results"]}}

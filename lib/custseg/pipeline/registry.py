@@ -69,7 +69,7 @@ STAGES: list[Stage] = [
           doc="Profiles, the surrogate-tree rules, the persona cards (客户画像) and the CRM export."),
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
                           "quarantine_customers", "collected_transactions"),
-          ("scorecard", "holdout_validation", "evaluate", "outcome_validation"),
+          ("scorecard", "holdout_validation", "evaluate", "outcome_validation", "rule_rivals"),
           ("evaluate", "cluster", "rfm", "features", "outcomes", "rule_segments"),
           maybe_reads=("collected_survey", "calibration_features", "inner_split", "factor_model"),
           maybe_writes=("transitions", "drift", "baseline_transitions", "baseline_drift", "rule_segments"),

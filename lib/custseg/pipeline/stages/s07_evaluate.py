@@ -44,24 +44,22 @@ def evaluate(ctx: Context) -> Result:
         snapshot) if e["later_snapshot"] is not None else None
     against = None if not cluster.get("baseline") else evaluation.migration.against_baseline(
         published.customers(Path(cluster["baseline"]["folder"])), customers, clustered_on, e, cluster["baseline"])
+    # rules as rivals: the best one- and two-attribute split, chosen on half the customers, judged on the rest
+    rivals = evaluation.rivals.of_run(customers, clustered_on, cfg["outcomes"] or [], data if start else None,
+                                      methods.get("custseg"), e["bootstrap"], cfg["cluster"]["seed"], cfg["attributes"])
     summary = evaluation.record.summary(solution, start, snapshot, judged, evaluation.outcomes.sentence(judged),
-                                        contest, suggestion, rules, migration, against)
+                                        contest, suggestion, rules, migration, against, rivals)
     artefacts = {"scorecard": card, "holdout_validation": comparison, "outcome_validation": per_outcome,
-                 "evaluate": summary}
-    if rules is not None:
-        artefacts["rule_segments"] = rules.assigned
-    if migration is not None:
-        artefacts.update(transitions=migration.matrix.reset_index(), drift=migration.drifted.reset_index())
-    if against is not None:
-        artefacts.update(baseline_transitions=against.matrix.reset_index(),
-                         baseline_drift=against.drifted.reset_index())
+                 "evaluate": summary, "rule_rivals": rivals.drop(columns="config"),
+                 **evaluation.record.optional_artefacts(rules, migration, against)}
     eta = evaluation.record.eta_table(comparison)
     return Result(artefacts, evaluation.record.metrics(summary, eta, migration, against),
                   {"customers": customers, "card": card, "separated": separated, "solution": solution,
                    "reachable": reachable, "data": data, "holdout_start": start, "snapshot": snapshot,
                    "methods": methods, "comparison": comparison, "contest": contest, "migration": migration,
                    "against": against, "outcomes": per_outcome, "rules": rules, "outcome_summary": judged,
-                   "has_log": has_log(cfg), "suggestion": suggestion,
+                   "has_log": has_log(cfg), "suggestion": suggestion, "rivals": rivals,
                    "eta": eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES))},
                   headline=headlines.evaluate(solution, contest, comparison, methods, start, snapshot, migration,
-                                              suggestion, summary["outcomes_text"], summary["baseline"]))
+                                              suggestion, summary["outcomes_text"], summary["baseline"],
+                                              summary["rivals"]))
