@@ -428,7 +428,7 @@ def refuse_large_quarantine(flagged: ir.Table, max_share: float | None = None, n
     worst = over.assign(top=over[["line_share", "money_share"]].max(axis=1)).nlargest(1, "top").iloc[0]
     examples = (flagged.filter(flagged.reason == worst["reason"]).order_by("order_id").limit(n_examples)
                 .select(*EXAMPLE_COLUMNS[1:]).execute())
-    shown = examples.astype("str").to_dict("records")
+    shown = [{k: v for k, v in row.items() if pd.notna(v)} for row in examples.astype("str").to_dict("records")]
     raise StageError(
         f"02_clean: the rule {worst['reason']} quarantines {int(worst['rows']):,} of {int(lines):,} order lines "
         f"({worst['line_share']:.0%}) holding {worst['money_share']:.0%} of the money, more than "
