@@ -422,6 +422,8 @@ def refuse_large_quarantine(flagged: ir.Table, max_share: float | None = None, n
     lines, total = per["rows"].sum(), per["money"].sum()
     per = per[per["reason"].notna()].copy()
     per["line_share"], per["money_share"] = per["rows"] / lines, per["money"] / total if total else 0.0
+    # bulk outliers are removed because their money would dominate: only their share of the lines counts
+    per.loc[per["reason"] == "bulk_outlier", "money_share"] = 0.0
     over = per[(per["line_share"] > limit) | (per["money_share"] > limit)]
     if over.empty:
         return
