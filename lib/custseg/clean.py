@@ -8,7 +8,7 @@ reason / flag             rule
 missing_customer_id       no id, or an id written as a missing-value word (``ids.null_tokens``:
                           NULL, N/A, -, 空 …) (quarantined)
 duplicate_customer_exact  an exact copy of another CRM row (quarantined)
-duplicate_customer        same id after normalisation (trim + upper case): the most complete,
+duplicate_customer        same id after normalisation (custseg.schema.normalise_id): the most complete,
                           earliest row is kept, the others quarantined
 test_account              id or PII matched ``clean.test_account_patterns`` (quarantined)
 implausible_age           birth date giving an age outside ``clean.min_age``–``max_age``: the
@@ -41,7 +41,12 @@ return_without_purchase  a return with no kept purchase of that customer at or b
                          purchase predates the data: netting it would make spend negative)
 =======================  ======================================================================
 
-Returns (status ``returned`` or a negative quantity) are otherwise *kept*: they are netted against
+A return (status ``returned`` or a negative quantity, :func:`custseg.schema.is_return`) written with a
+positive amount (quantity −1, amount 50) gives money back all the same: its amount is made negative (and a
+derived negative unit price positive), counted in the audit as ``return_sign_turned``
+(:func:`custseg.schema.signed_amount`), before the rules above are checked.
+
+Returns are otherwise *kept*: they are netted against
 purchases when features are computed, so monetary value is what the customer really spent.
 """
 
@@ -55,9 +60,12 @@ import pandas as pd
 
 from custseg.errors import SourceError, StageError
 from custseg.reference import CITIES, city_aliases
-from custseg.schema import LINE_RULES, is_return, normalise_id
+from custseg.schema import LINE_RULES, contradicts_sign, ids_case_sensitive, is_return, normalise_id, signed_amount
 
 DEFAULT_EARLIEST = dt.date(1990, 1, 1)
+# one quarantine reason taking more than this share of the order lines or of the money stops 02: an export read
+# wrongly (ids or dates written once per merged block, a mapped column that is not the one meant) looks like that
+MAX_QUARANTINE_SHARE = 0.2
 # the data-quality dimension (数据质量维度) each rule checks; "relevance" marks rows that are valid data but
 # not consumer purchases, and "netting" the kept returns
 DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "timeliness", "accuracy", "relevance")
@@ -68,18 +76,24 @@ RULE_DIMENSIONS = {
     "cancelled_order": "relevance", "excluded_product": "relevance", "missing_customer_id": "completeness",
     "unknown_customer": "consistency", "implausible_date": "timeliness", "invalid_amount": "completeness",
     "non_positive_price": "validity", "non_positive_amount": "validity", "bulk_outlier": "accuracy",
-    "return_without_purchase": "consistency", "return_netted": "netting",
+    "return_without_purchase": "consistency", "return_sign_turned": "consistency", "return_netted": "netting",
 }
 
 
-def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_age: int
-                    ) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
+def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_age: int,
+                    case_sensitive: bool = False) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     """Normalise, deduplicate and validate the customer table (rules in the module docstring).
 
     Parameters
     ----------
     customers : ibis Table
         Collected customers (:func:`custseg.collect.collect`): canonical columns and ``looks_like_test``.
+    snapshot : date
+        Ages are measured at it.
+    min_age, max_age : int
+        The plausible ages (``clean.min_age``, ``clean.max_age``).
+    case_sensitive : bool
+        Compare ids with their case (:func:`custseg.schema.ids_case_sensitive`).
 
     Returns
     -------
@@ -97,7 +111,7 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
     t = customers.mutate(
         exact_copy=ibis.row_number().over(group_by=base),
         raw_id=customers.customer_id,
-        customer_id=normalise_id(customers.customer_id),
+        customer_id=normalise_id(customers.customer_id, case_sensitive),
         birth=customers.birth_date.cast("date"),
         signup=customers.signup_date.cast("date"),
         city_key=customers.city.cast("string").strip().lower().re_replace(r"[\s']", "").re_replace(
@@ -161,27 +175,28 @@ def transaction_options(cfg: dict) -> dict:
     c = cfg["clean"]
     return {"max_line_quantity": c["max_line_quantity"], "max_unit_price": c["max_unit_price"],
             "earliest": None if c["earliest_date"] is None else dt.date.fromisoformat(str(c["earliest_date"])),
-            "exclude_products": list(c["exclude_products"]), "rules_off": tuple(c["rules_off"])}
+            "exclude_products": list(c["exclude_products"]), "rules_off": tuple(c["rules_off"]),
+            "case_sensitive": ids_case_sensitive(cfg["sources"])}
 
 
 def clean_transactions(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, snapshot: dt.date,
                        max_line_quantity: float | None = None, max_unit_price: float | None = None,
                        earliest: dt.date | None = None, exclude_products: list[str] | tuple = (),
-                       rules_off: tuple = ()) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
+                       rules_off: tuple = (), case_sensitive: bool = False) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     """Apply the line rules (module docstring) to the transactions: :func:`flag_lines`, then :func:`split_lines`.
 
     Every use of the returned tables evaluates the rules again; on a large log, write :func:`flag_lines`'s
     table once and split the written copy instead (02_clean does).
     """
     flagged = flag_lines(transactions, customers, test_ids, snapshot, max_line_quantity, max_unit_price, earliest,
-                         exclude_products, rules_off)
+                         exclude_products, rules_off, case_sensitive)
     return split_lines(flagged, rules_off)
 
 
 def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, snapshot: dt.date,
                max_line_quantity: float | None = None, max_unit_price: float | None = None,
                earliest: dt.date | None = None, exclude_products: list[str] | tuple = (),
-               rules_off: tuple = ()) -> ir.Table:
+               rules_off: tuple = (), case_sensitive: bool = False) -> ir.Table:
     """Every transaction line with the ``reason`` it is quarantined for (null: kept) and ``is_return``.
 
     Parameters
@@ -202,6 +217,8 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
         Product ids that are not purchases.
     rules_off : tuple of str
         Rules switched off (``clean.rules_off``): their lines are kept, or caught by a later rule.
+    case_sensitive : bool
+        Compare ids with their case (:func:`custseg.schema.ids_case_sensitive`).
 
     Returns
     -------
@@ -210,7 +227,7 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
     """
     columns = list(transactions.columns)
     t = transactions.mutate(exact_copy=ibis.row_number().over(group_by=columns))
-    t = t.mutate(customer_id=normalise_id(t.customer_id))
+    t = t.mutate(customer_id=normalise_id(t.customer_id, case_sensitive))
     t = t.mutate(copy_no=ibis.row_number().over(group_by=columns, order_by=t.exact_copy))
     known = customers.select("customer_id").distinct().mutate(known=ibis.literal(True))
     tests = test_ids.select("customer_id").distinct().mutate(is_test=ibis.literal(True))
@@ -219,6 +236,8 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
     if earliest is None:
         first_signup = customers.signup_date.min().execute()
         earliest = DEFAULT_EARLIEST if pd.isna(first_signup) else dt.date(pd.Timestamp(first_signup).year, 1, 1)
+    turned = contradicts_sign(t).fill_null(False)
+    t = t.mutate(amount=signed_amount(t), unit_price=turned.ifelse(t.unit_price.abs(), t.unit_price), turned=turned)
     returned = is_return(t)
     too_big = ibis.literal(False)
     if max_line_quantity is not None:
@@ -251,7 +270,7 @@ def flag_lines(transactions: ir.Table, customers: ir.Table, test_ids: ir.Table, 
     if "return_without_purchase" not in rules_off:
         orphan = t.reason.isnull() & t.is_return & (t.first_buy.isnull() | (t.first_buy > t.order_ts))
         t = t.mutate(reason=ibis.ifelse(orphan, "return_without_purchase", t.reason))
-    return t.select(*columns, "reason", "is_return")
+    return t.select(*columns, "reason", "is_return", "turned")
 
 
 def split_lines(flagged: ir.Table, rules_off: tuple = ()) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
@@ -266,12 +285,14 @@ def split_lines(flagged: ir.Table, rules_off: tuple = ()) -> tuple[ir.Table, ir.
         (netted, not quarantined).
     """
     t = flagged
-    columns = [c for c in t.columns if c not in ("reason", "is_return", "order_missing")]
+    columns = [c for c in t.columns if c not in ("reason", "is_return", "order_missing", "turned")]
     kept = t.filter(t.reason.isnull()).select(*columns)
     quarantined = t.filter(t.reason.notnull()).select(*columns, "reason")
     agg = (t.group_by("reason").aggregate(rows=ibis._.count(), amount=ibis._.amount.sum(),
                                            returns=ibis._.is_return.sum(),
-                                           returned=ibis._.amount.sum(where=ibis._.is_return))
+                                           returned=ibis._.amount.sum(where=ibis._.is_return),
+                                           turned=ibis._.turned.sum(), turned_amount=ibis._.amount.sum(
+                                               where=ibis._.turned))
            .execute())
     quarantine = agg[agg["reason"].notna()].set_index("reason")
     audit = pd.DataFrame({"rule": LINE_RULES})
@@ -279,10 +300,12 @@ def split_lines(flagged: ir.Table, rules_off: tuple = ()) -> tuple[ir.Table, ir.
     audit["amount"] = audit["rule"].map(quarantine["amount"]).fillna(0.0).round(2)
     audit["action"] = ["switched off (clean.rules_off)" if r in rules_off else "quarantined" for r in audit["rule"]]
     kept_row = agg[agg["reason"].isna()]
-    returns = pd.DataFrame({"rule": ["return_netted"],
-                            "rows": [int(kept_row["returns"].sum())],
-                            "amount": [round(float(kept_row["returned"].fillna(0).sum()), 2)],
-                            "action": ["kept, netted against purchases"]})
+    returns = pd.DataFrame({"rule": ["return_sign_turned", "return_netted"],
+                            "rows": [int(kept_row["turned"].sum()), int(kept_row["returns"].sum())],
+                            "amount": [round(float(kept_row["turned_amount"].fillna(0).sum()), 2),
+                                       round(float(kept_row["returned"].fillna(0).sum()), 2)],
+                            "action": ["kept as returns, amount made negative (it was written positive)",
+                                       "kept, netted against purchases"]})
     return kept, quarantined, _with_dimension(pd.concat([audit, returns], ignore_index=True))
 
 
@@ -372,3 +395,45 @@ def refuse_empty(counts: dict, line_audit: pd.DataFrame, audit_path) -> None:
                         for r in removed.itertuples())
     raise StageError(f"02_clean kept none of the {counts['lines_in']:,} order lines. Most were removed by "
                      f"{reasons}. The audit is in {audit_path}")
+
+
+def refuse_large_quarantine(flagged: ir.Table, max_share: float | None = None, n_examples: int = 3) -> None:
+    """Stop when one quarantine reason takes more than ``max_share`` of the order lines or of the money.
+
+    Parameters
+    ----------
+    flagged : ibis Table
+        :func:`flag_lines`'s table (every line, ``reason`` null when kept).
+    max_share : float, optional
+        ``clean.max_quarantine_share``; None: :data:`MAX_QUARANTINE_SHARE`.
+    n_examples : int
+        Example lines shown (``validation.examples``).
+
+    Raises
+    ------
+    StageError
+        Naming the reason, its shares, example lines, what to check (:data:`RULE_KEYS`) and the key that
+        accepts the quarantine (``clean.max_quarantine_share``).
+    """
+    limit = MAX_QUARANTINE_SHARE if max_share is None else max_share
+    money = flagged.amount.abs().fill_null(0)
+    per = (flagged.mutate(money=money).group_by("reason").aggregate(rows=ibis._.count(), money=ibis._.money.sum())
+           .execute())
+    lines, total = per["rows"].sum(), per["money"].sum()
+    per = per[per["reason"].notna()].copy()
+    per["line_share"], per["money_share"] = per["rows"] / lines, per["money"] / total if total else 0.0
+    # bulk outliers are removed because their money would dominate: only their share of the lines counts
+    per.loc[per["reason"] == "bulk_outlier", "money_share"] = 0.0
+    over = per[(per["line_share"] > limit) | (per["money_share"] > limit)]
+    if over.empty:
+        return
+    worst = over.assign(top=over[["line_share", "money_share"]].max(axis=1)).nlargest(1, "top").iloc[0]
+    examples = (flagged.filter(flagged.reason == worst["reason"]).order_by("order_id").limit(n_examples)
+                .select(*EXAMPLE_COLUMNS[1:]).execute())
+    shown = [{k: v for k, v in row.items() if pd.notna(v)} for row in examples.astype("str").to_dict("records")]
+    raise StageError(
+        f"02_clean: the rule {worst['reason']} quarantines {int(worst['rows']):,} of {int(lines):,} order lines "
+        f"({worst['line_share']:.0%}) holding {worst['money_share']:.0%} of the money, more than "
+        f"clean.max_quarantine_share ({limit:.0%}) allows: the export is probably read wrongly. Examples: {shown}. "
+        f"To fix: check {RULE_KEYS.get(worst['reason'], 'the audit')}; if these lines really are to be left out, "
+        f"set clean.max_quarantine_share: {min(1.0, float(worst['top']) + 0.01):.2f}")

@@ -13,8 +13,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from custseg import schema
 from custseg.errors import SourceError
-from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, normalise_id
+from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, ids_case_sensitive, normalise_id
 from custseg.sources.mapping import read_source
 from custseg.sources.parsing import strip_leading_zeros
 from custseg.sources.privacy import pii_key, protect_ids, protect_pii, without_pii
@@ -52,9 +53,11 @@ def read_transactions(con, cfg: dict) -> tuple[ir.Table, list[dict]]:
     has_orders = configured(cfg["sources"]["orders"])
     where = location(cfg, "transactions")
     lines, report = read_source(con, cfg, "transactions", {"order_id"} if has_orders else {"customer_id", "order_ts"})
+    check_id_case(cfg, "transactions", lines)
     t = lines
     if has_orders:
         orders, more = read_source(con, cfg, "orders")
+        check_id_case(cfg, "orders", orders)
         report += more
         _check_unique(orders, "order_id", "orders", location(cfg, "orders"), cfg["validation"]["examples"])
         orders = orders.mutate(_header=ibis.literal(True))
@@ -128,17 +131,47 @@ def empty_transactions(con) -> ir.Table:
     return con.create_table("_custseg_no_transactions", frame, temp=True, overwrite=True)
 
 
-def customers_from_survey(survey: ir.Table) -> ir.Table:
+def customers_from_survey(survey: ir.Table, case_sensitive: bool = False) -> ir.Table:
     """A customer table when there are only survey answers: the distinct (normalised) respondent ids."""
     return survey.filter(survey.respondent_id.notnull()).select(
-        customer_id=normalise_id(survey.respondent_id)).distinct()
+        customer_id=normalise_id(survey.respondent_id, case_sensitive)).distinct()
 
 
-def customers_from_transactions(transactions: ir.Table) -> ir.Table:
+def customers_from_transactions(transactions: ir.Table, case_sensitive: bool = False) -> ir.Table:
     """A customer table when there is no CRM: the distinct (normalised) ids of the transactions."""
     ids = transactions.filter(transactions.customer_id.notnull()).select(
-        customer_id=normalise_id(transactions.customer_id)).distinct()
+        customer_id=normalise_id(transactions.customer_id, case_sensitive)).distinct()
     return ids
+
+
+def check_id_case(cfg: dict, role: str, table: ir.Table) -> None:
+    """Stop when a source's customer ids differ only by case and one of them mixes cases (``Bn9Ke3`` /
+    ``BN9Ke3``): upper-casing would merge two customers, keeping the case would split one, so the user says
+    which (``sources.<role>.id_case``). An id written wholly in lower case beside its upper-case spelling
+    (``c01`` / ``C01``) is the same id typed differently and is left to normalisation.
+
+    Raises
+    ------
+    SourceError
+        With example spellings and the key to set.
+    """
+    column = next((c for c in schema.CUSTOMER_IDS if c in table.columns), None)
+    if column is None or cfg["sources"][role]["id_case"] != "detect" or ids_case_sensitive(cfg["sources"]):
+        return
+    v = table.select(kept=normalise_id(table[column], True), folded=normalise_id(table[column])).distinct()
+    v = v.filter(v.kept.notnull()).mutate(mixed=(v.kept != v.kept.upper()) & (v.kept != v.kept.lower()))
+    groups = v.group_by("folded").aggregate(n=ibis._.count(), mixed=ibis._.mixed.any())
+    groups = groups.filter((groups.n > 1) & groups.mixed)
+    n = int(groups.count().execute())
+    if not n:
+        return
+    first = groups.order_by("folded").limit(cfg["validation"]["examples"]).select("folded")
+    shown = v.semi_join(first, "folded").order_by(["folded", "kept"]).execute()
+    examples = [" / ".join(g["kept"]) for _, g in shown.groupby("folded", sort=True)]
+    raise fail(role, location(cfg, role), f"{n:,} customer ids of column {column} are written in spellings that "
+               f"differ only by case, e.g. {examples}: upper-casing them would make two customers one",
+               f"set sources.{role}.id_case: sensitive if the case tells customers apart (codes like Bn9Ke3), or "
+               f"insensitive if they are one customer typed in different cases")
 
 
 def complete_customers(customers: ir.Table) -> ir.Table:
@@ -178,12 +211,15 @@ def collect(con, cfg: dict) -> Collected:
     has_log = configured(cfg["sources"]["transactions"])
     transactions, report = read_transactions(con, cfg) if has_log else (empty_transactions(con), [])
     crm, survey = read_source(con, cfg, "customers"), read_source(con, cfg, "survey")
-    for found in (crm, survey):
+    for role, found in (("customers", crm), ("survey", survey)):
         if found is not None:
+            check_id_case(cfg, role, found[0])
             report += found[1]
+    sensitive = ids_case_sensitive(cfg["sources"])
     survey = None if survey is None else survey[0]
     if crm is None:
-        customers = customers_from_transactions(transactions) if has_log else customers_from_survey(survey)
+        customers = (customers_from_transactions(transactions, sensitive) if has_log
+                     else customers_from_survey(survey, sensitive))
     else:
         customers = crm[0]
     pii = sorted({c for t in (customers, transactions, survey) if t is not None for c in t.columns
@@ -195,10 +231,10 @@ def collect(con, cfg: dict) -> Collected:
     if survey is not None:
         survey = without_pii(survey, privacy["pii_columns"], pii_hash_key)
     if privacy["pseudonymise_ids"]:
-        customers = customers.mutate(customer_id=protect_ids(customers.customer_id, privacy, key))
-        transactions = transactions.mutate(customer_id=protect_ids(transactions.customer_id, privacy, key))
+        customers = customers.mutate(customer_id=protect_ids(customers.customer_id, privacy, key, sensitive))
+        transactions = transactions.mutate(customer_id=protect_ids(transactions.customer_id, privacy, key, sensitive))
         if survey is not None:
-            survey = survey.mutate(respondent_id=protect_ids(survey.respondent_id, privacy, key))
+            survey = survey.mutate(respondent_id=protect_ids(survey.respondent_id, privacy, key, sensitive))
     if has_log:
         check_transactions(transactions, location(cfg, "transactions"))
     return Collected(customers, transactions, survey, pd.DataFrame(report), crm is not None, pii, has_log)
@@ -221,13 +257,15 @@ def check_transactions(transactions: ir.Table, where: str = "transactions") -> i
 
 
 def reconcile(customers: ir.Table, transactions: ir.Table, survey: ir.Table | None,
-              has_crm: bool = True, has_log: bool = True) -> pd.DataFrame:
+              has_crm: bool = True, has_log: bool = True, case_sensitive: bool = False) -> pd.DataFrame:
     """Cross-check the sources (交叉验证): who is in one source but not in another.
 
     Ids are compared as cleaning compares them (:func:`custseg.schema.normalise_id`). Without a CRM the
     customers are those of the transactions, so the CRM checks are left out; without a log, the order checks.
     """
-    ids = normalise_id
+    def ids(column):
+        return normalise_id(column, case_sensitive)
+
     crm = customers.select(cid=ids(customers.customer_id)).distinct()
     if not has_log:
         rows = [("customers (distinct ids)", crm.count()), ("customer rows", customers.count())]
@@ -265,8 +303,9 @@ def check_ids_match(cfg: dict, collected: Collected) -> None:
     if not collected.has_crm:
         return
     t, c = collected.transactions, collected.customers
-    crm = c.select(cid=normalise_id(c.customer_id)).filter(ibis._.cid.notnull()).distinct()
-    buyers = t.select(cid=normalise_id(t.customer_id)).filter(ibis._.cid.notnull()).distinct()
+    sensitive = ids_case_sensitive(cfg["sources"])
+    crm = c.select(cid=normalise_id(c.customer_id, sensitive)).filter(ibis._.cid.notnull()).distinct()
+    buyers = t.select(cid=normalise_id(t.customer_id, sensitive)).filter(ibis._.cid.notnull()).distinct()
     n_buyers = int(buyers.count().execute())
     unknown = buyers.anti_join(crm, "cid")
     n_unknown = int(unknown.count().execute())
@@ -311,4 +350,6 @@ def read_campaign(con, cfg: dict) -> pd.DataFrame:
     """The campaign results source (``sources.campaign``) read like any other, its ids normalised and
     pseudonymised as 01 does (:func:`custseg.sources.privacy.protect_ids`)."""
     table, _ = read_source(con, cfg, "campaign")
-    return table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"])).to_pandas()
+    check_id_case(cfg, "campaign", table)
+    sensitive = ids_case_sensitive(cfg["sources"])
+    return table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"], None, sensitive)).to_pandas()

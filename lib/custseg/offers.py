@@ -30,18 +30,37 @@ ALL = "all customers"  # the segment label of the whole base's rules
 RULE_COLUMNS = ["segment", "antecedent", "consequent", "baskets", "support", "confidence", "lift"]
 
 
-def item_level(transactions: ir.Table, level: str = "auto") -> str | None:
-    """The column baskets are made of: ``category`` or ``product_id`` (``auto``: category when the log has
-    real categories, else products); None when the log has neither (only the fill value)."""
+def item_counts(transactions: ir.Table) -> dict[str, int]:
+    """Distinct real values (not the fill value) of ``category`` and ``product_id``, for those the log has."""
     have = {}
     for column in ("category", "product_id"):
         if column in transactions.columns:
             values = transactions[column]
             real = values.notnull() & (values.cast("string") != FILL.get(column, ""))
             have[column] = int(transactions.filter(real)[column].nunique().execute())
+    return have
+
+
+def item_level(transactions: ir.Table, level: str = "auto", have: dict[str, int] | None = None) -> str | None:
+    """The column baskets are made of: ``category`` or ``product_id`` (``auto``: category when the log has
+    real categories, else products); None when the log has fewer than two of either (a rule needs two items).
+    ``have``: :func:`item_counts`, when already counted."""
+    have = item_counts(transactions) if have is None else have
     if level != "auto":
         return level if have.get(level, 0) >= 2 else None
     return next((c for c in ("category", "product_id") if have.get(c, 0) >= 2), None)
+
+
+def no_items_note(have: dict[str, int], level: str = "auto") -> str:
+    """Why there are no offers when :func:`item_level` found no column with two items or more."""
+    asked = ("category", "product_id") if level == "auto" else (level,)
+    names = {"category": ("category", "categories"), "product_id": ("product id", "product ids")}
+    found = [f"{have[c]} {names[c][have[c] > 1]}" for c in asked if have.get(c, 0)]
+    if not found:
+        return (f"The log has no categories or product ids (offers.items: {level}), so there are no baskets to "
+                "find offers in.")
+    return (f"The log has only {' and '.join(found)} (offers.items: {level}): with one item there is nothing to "
+            "recommend beside it, so no offers are made.")
 
 
 def baskets(transactions: ir.Table, item: str, by: str = "order") -> ir.Table:
@@ -115,7 +134,8 @@ def offers(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, top: int = 3) 
     keep = (r["lift"] > 1) & (r["base_lift"].isna() | (r["lift"] > r["base_lift"]))
     r = r[keep].sort_values(["segment", "lift", "confidence"], ascending=[True, False, False])
     # A → C and C → A share their lift: keep the direction with the higher confidence (the better offer)
-    pair = r[["antecedent", "consequent"]].apply(lambda x: "\x1f".join(sorted(x)), axis=1)
+    a, c = r["antecedent"].astype("str"), r["consequent"].astype("str")
+    pair = (a.where(a < c, c) + "\x1f" + c.where(a < c, a)).astype("str")  # the unordered pair (also when r is empty)
     best = r.assign(pair=pair).sort_values(["segment", "pair", "confidence"], ascending=[True, True, False])
     r = r[r.index.isin(best.drop_duplicates(["segment", "pair"]).index)]
     return r.groupby("segment", sort=True).head(top).reset_index(drop=True)
@@ -177,10 +197,10 @@ def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on:
          ) -> tuple[SimpleNamespace | None, str]:
     """Association rules on the baskets, per segment against the base, and the cross-sell gaps (None when the log
     has no items to make baskets of), with a sentence saying how they were found or why there are none."""
-    item = item_level(transactions, o["items"])
+    have = item_counts(transactions)
+    item = item_level(transactions, o["items"], have)
     if item is None:
-        return None, (f"The log has no categories or product ids (offers.items: {o['items']}), so there are no "
-                      "baskets to find offers in.")
+        return None, no_items_note(have, o["items"])
     seg = customers[["customer_id", "segment"]]
     thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
                   "min_baskets": o["min_baskets"]}

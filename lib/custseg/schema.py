@@ -8,6 +8,7 @@ module imports nothing from custseg.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,19 +116,89 @@ REQUIRED_RULES = ("missing_customer_id", "implausible_date", "invalid_amount")
 # ---------------------------------------------------------------------------------------------- rules
 
 
-def normalise_id(ids):
-    """Customer ids as every stage compares them: text, trimmed, upper case (`` c01`` and ``C01`` are one).
+# how a source's customer ids are compared (sources.<role>.id_case): detect stops when ids that differ only by
+# case occur in one source and one of them mixes cases (Bn9Ke3 / BN9Ke3); insensitive upper-cases (c01 = C01);
+# sensitive keeps the case (Bn9Ke3 and BN9Ke3 are two customers)
+ID_CASES = ("detect", "insensitive", "sensitive")
+# invisible characters an id is never made of: soft hyphen, zero-width spaces and joiners, word joiner, BOM
+_INVISIBLE = "[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"
 
-    Works on an Ibis column (in the engine) and on a pandas Series (missing stays missing).
+
+def ids_case_sensitive(sources: dict) -> bool:
+    """Whether the run compares customer ids with their case: a configured source says ``id_case: sensitive``.
+
+    Ids are compared across sources, so one source's codes being case-sensitive makes every source's so."""
+    return any(configured(spec) and spec.get("id_case") == "sensitive" for spec in sources.values())
+
+
+def _normalise_arrow(values, upper: bool):
+    """The one kernel of :func:`normalise_id` (a pyarrow string array in, one out), shared by both paths."""
+    import pyarrow.compute as pc
+
+    v = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_normalize(values, form="NFKC"), _INVISIBLE, ""))
+    return pc.utf8_upper(v) if upper else v  # an empty id is made missing by the caller (DuckDB UDFs return no null)
+
+
+@functools.cache
+def _id_udf(upper: bool):
+    import ibis
+
+    if upper:
+        @ibis.udf.scalar.pyarrow
+        def custseg_id_upper(value: str) -> str:
+            return _normalise_arrow(value, True)
+        return custseg_id_upper
+
+    @ibis.udf.scalar.pyarrow
+    def custseg_id(value: str) -> str:
+        return _normalise_arrow(value, False)
+    return custseg_id
+
+
+def normalise_id(ids, case_sensitive: bool = False):
+    """Customer ids as every stage compares them: what is provably the same id is made one.
+
+    Unicode compatibility forms become plain (NFKC: full-width ``Ｃ０１`` is ``C01``), invisible characters
+    (zero-width spaces, BOM, soft hyphens) are removed, padding (spaces, NBSP, ideographic spaces) is trimmed,
+    and an id left empty is missing. Unless ``case_sensitive``, ids are upper-cased (`` c01`` and ``C01`` are
+    one; see :data:`ID_CASES` and :func:`ids_case_sensitive`).
+
+    Parameters
+    ----------
+    ids : ibis column or pandas Series
+        In the engine, or in pandas (missing stays missing); both go through the same pyarrow kernel.
+    case_sensitive : bool
+        Keep the case (``sources.<role>.id_case: sensitive``).
+
+    Returns
+    -------
+    ibis string column or pandas Series of dtype str
     """
     if isinstance(ids, pd.Series):
-        return ids.astype("str").str.strip().str.upper()
-    return ids.cast("string").strip().upper()
+        import pyarrow as pa
+
+        values = pa.array(ids.astype("str"), type=pa.string(), from_pandas=True)
+        out = pd.Series(_normalise_arrow(values, not case_sensitive).to_pandas(), index=ids.index, name=ids.name,
+                        dtype="str")
+        return out.mask(out == "")
+    return _id_udf(not case_sensitive)(ids.cast("string")).nullif("")
 
 
 def is_return(lines):
     """Lines that give money back: status ``returned`` or a negative quantity (an Ibis boolean column)."""
     return (lines.status.lower() == "returned") | (lines.quantity < 0)
+
+
+def contradicts_sign(lines):
+    """Returns (:func:`is_return`) written with a positive amount, e.g. quantity −1 and amount 50: the sign of a
+    line is decided from its quantity (and status) and its amount together (an Ibis boolean column)."""
+    return is_return(lines) & (lines.amount > 0)
+
+
+def signed_amount(lines):
+    """The amount with the sign a line's kind gives it: a return gives money back, so its amount is negative
+    (:func:`contradicts_sign` lines are turned round; every other amount is as written)."""
+    return contradicts_sign(lines).ifelse(-lines.amount, lines.amount)
 
 
 def is_purchase(lines):

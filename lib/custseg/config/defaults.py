@@ -52,6 +52,9 @@ def _source(**extra: Any) -> dict[str, Any]:
         "decimal": ANY_OF((str,), None),
         "thousands": ANY_OF((str,), None),
         "columns": ANY_OF((dict,), None),  # canonical name -> this source's column name
+        # customer ids that differ only by case (Bn9Ke3 / BN9Ke3): detect (stop and ask when they occur and one
+        # mixes cases) | insensitive (one customer: ids are upper-cased) | sensitive (two customers, case kept)
+        "id_case": "detect",
         **extra,
     }
 
@@ -133,6 +136,9 @@ DEFAULTS: dict[str, Any] = {
         # order or line ids, where identical lines on one day can be real repeat purchases (an exact copy is also
         # a copy once ids are normalised); the audit lists them as switched off
         "rules_off": [],
+        # one quarantine reason taking more than this share of the order lines or of the money stops 02_clean
+        # with the reason and examples (an export read wrongly); null: custseg.clean.MAX_QUARANTINE_SHARE (0.2)
+        "max_quarantine_share": ANY_OF(_NUM, None),
         "max_line_quantity": ANY_OF(_NUM, 50),
         "max_unit_price": ANY_OF(_NUM, 20000),
         "min_age": 16,

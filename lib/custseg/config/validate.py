@@ -149,6 +149,10 @@ def _check_choices(cfg: dict) -> None:
             raise ConfigError(f"config key 'clean.rules_off': {rule} cannot be switched off (a line without a "
                               f"customer, a plausible date or an amount cannot be used); the rules that can: "
                               f"{optional}")
+    share = cfg["clean"]["max_quarantine_share"]
+    if share is not None and not 0 < share <= 1:
+        raise ConfigError(f"config key 'clean.max_quarantine_share' must be in (0, 1] (a share of the lines and of "
+                          f"the money), or null for the default; got {share!r}")
     r = cfg["rfm"]
     try:
         rfm.make_grid(r["grid"], r["bins"])
@@ -185,10 +189,19 @@ def _check_sources(cfg: dict) -> None:
         raise ConfigError(f"config key 'sources.{numbered[0]}.row_ids' numbers the rows of a table that has no id "
                           "column, which works only for a table used alone: to join it to the other sources, map "
                           f"sources.{numbered[0]}.columns to its id column")
+    cases = {role: spec["id_case"] for role, spec in sources.items() if configured(spec)}
+    mixed = [role for role in cases if cases[role] != "detect"]
+    if {cases[role] for role in mixed} == {"sensitive", "insensitive"}:
+        said = ", ".join(f"{role}: {cases[role]}" for role in mixed)
+        raise ConfigError(f"config keys 'sources.<role>.id_case' disagree ({said}): ids are compared across "
+                          "sources, so set the same id_case on each")
     for role, spec in sources.items():
         if not configured(spec):
             continue
         key = f"sources.{role}"
+        if spec["id_case"] not in schema.ID_CASES:
+            raise ConfigError(f"config key '{key}.id_case' must be one of {', '.join(schema.ID_CASES)}, got "
+                              f"{spec['id_case']!r}")
         ident = next((c for c in schema.CUSTOMER_IDS if c in SCHEMAS[role]), None)
         if spec.get("row_ids") and ident in (spec["columns"] or {}):
             raise ConfigError(f"config key '{key}.row_ids' is true but '{key}.columns.{ident}' maps an id column; "

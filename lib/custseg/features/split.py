@@ -82,7 +82,7 @@ def features_at(cfg: dict, transactions, customers, survey, snapshot: dt.date, k
     and the survey's factor scores when 04 fitted a factor model."""
     kinds = attribute_kinds(customers, cfg["attributes"]) if kinds is None else kinds
     table = customer_features(transactions, customers, survey, snapshot, cfg["features"]["age_bands"], kinds,
-                              cfg["attributes"])
+                              cfg["attributes"], schema.ids_case_sensitive(cfg["sources"]))
     return with_factors(table, factor_model)
 
 

@@ -42,12 +42,13 @@ def demographics(customers: pd.DataFrame, snapshot: dt.date, age_bands: list[int
     return out
 
 
-def psychographics(survey: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Likert scores per customer (latest answer of each respondent), keyed by normalised id."""
+def psychographics(survey: pd.DataFrame | None, case_sensitive: bool = False) -> pd.DataFrame | None:
+    """Likert scores per customer (latest answer of each respondent), keyed by normalised id (with its case
+    when ``case_sensitive``)."""
     if survey is None or survey.empty:
         return None
     items = [c for c in survey.select_dtypes("number").columns]
-    s = survey.assign(customer_id=normalise_id(survey["respondent_id"]))
+    s = survey.assign(customer_id=normalise_id(survey["respondent_id"], case_sensitive))
     if "submitted_on" in s.columns:
         s = s.sort_values("submitted_on")
     return s.drop_duplicates("customer_id", keep="last")[["customer_id", *items]].rename(
@@ -92,7 +93,7 @@ def with_attributes(table: pd.DataFrame, customers: pd.DataFrame, kinds: pd.Data
 
 def customer_features(transactions: ir.Table | None, customers: pd.DataFrame, survey: pd.DataFrame | None,
                       snapshot: dt.date, age_bands: list[int], kinds: pd.DataFrame | None = None,
-                      declared: dict | None = None) -> pd.DataFrame:
+                      declared: dict | None = None, case_sensitive: bool = False) -> pd.DataFrame:
     """The customer table at ``snapshot`` (behaviour + demographics + survey), from the lines dated on or before it.
 
     Parameters
@@ -111,12 +112,14 @@ def customer_features(transactions: ir.Table | None, customers: pd.DataFrame, su
     kinds, declared : optional
         The kinds of the customer table's other columns (:func:`attribute_kinds`) and the config's
         ``attributes``: those columns join the table, encoded (:func:`with_attributes`).
+    case_sensitive : bool
+        Match survey respondents to customers with the ids' case (:func:`custseg.schema.ids_case_sensitive`).
     """
     people = with_attributes(demographics(customers, snapshot, age_bands), customers, kinds, declared, snapshot)
     if transactions is None:
-        return customer_table(None, people, psychographics(survey))
+        return customer_table(None, people, psychographics(survey, case_sensitive))
     until = transactions.filter(transactions.order_ts.date() <= ibis.literal(snapshot))
-    return customer_table(behaviour(until, snapshot), people, psychographics(survey))
+    return customer_table(behaviour(until, snapshot), people, psychographics(survey, case_sensitive))
 
 
 # described by other columns, or too many labels to cluster on: never a default feature of a customer table

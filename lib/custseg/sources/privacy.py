@@ -75,11 +75,14 @@ def without_pii(table: ir.Table, pii_columns: list[str], key: str | None) -> ir.
     return table.mutate(**{c: pseudonym(table[c], key) for c in present})
 
 
-def protect_ids(ids: ir.Value, privacy: dict, key: str | None = None) -> ir.StringValue:
-    """Customer ids as every stage compares them (:func:`custseg.schema.normalise_id`), pseudonymised with the
-    run's key when ``privacy.pseudonymise_ids`` is on: the normalised id is hashed, so id variants stay one
-    customer and every source (01's and 09's campaign results) gets the same pseudonyms."""
+def protect_ids(ids: ir.Value, privacy: dict, key: str | None = None, case_sensitive: bool = False
+                ) -> ir.StringValue:
+    """Customer ids as every stage compares them (:func:`custseg.schema.normalise_id`, with the run's
+    ``case_sensitive`` from :func:`custseg.schema.ids_case_sensitive`), pseudonymised with the run's key when
+    ``privacy.pseudonymise_ids`` is on: the normalised id is hashed, so id variants (full-width, padded, in
+    another case unless case-sensitive) stay one customer and every source (01's and 09's campaign results)
+    gets the same pseudonyms."""
     from custseg.schema import normalise_id
 
-    ids = normalise_id(ids)
+    ids = normalise_id(ids, case_sensitive)
     return pseudonym(ids, key or pii_key(privacy)) if privacy["pseudonymise_ids"] else ids

@@ -22,7 +22,8 @@ def collect(ctx: Context) -> Result:
                                                            ("survey", got.survey))})
     collecting.check_ids_match(cfg, got)
     totals = collecting.source_totals(got)
-    reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm, got.has_log)
+    reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm, got.has_log,
+                                          schema.ids_case_sensitive(cfg["sources"]))
     counts = {"customers": int(got.customers.count().execute()),
               "transactions": int(got.transactions.count().execute()),
               "survey": 0 if got.survey is None else int(got.survey.count().execute()), "has_crm": got.has_crm,

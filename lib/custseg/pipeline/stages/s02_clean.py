@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from custseg import clean as cleaning
+from custseg import schema
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
 
@@ -20,7 +21,7 @@ def clean(ctx: Context) -> Result:
     snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"]) if logged else (
         cfg["snapshot_date"] or dt.date.today())  # ages and days since a date are measured at it
     kept_customers, quarantined_customers, customer_audit = cleaning.clean_customers(
-        customers, snapshot, c["min_age"], c["max_age"])
+        customers, snapshot, c["min_age"], c["max_age"], schema.ids_case_sensitive(cfg["sources"]))
     test_ids = quarantined_customers.filter(quarantined_customers.reason == "test_account")
     # the line rules compare lines across orders and customers: evaluate them once into a scratch table,
     # then count and split that copy
@@ -34,6 +35,8 @@ def clean(ctx: Context) -> Result:
     counts = cleaning.balance(customers, transactions, tables, snapshot)
     if logged and not counts["lines_kept"]:
         cleaning.refuse_empty(counts, line_audit, ctx.where("audit"))
+    if logged:
+        cleaning.refuse_large_quarantine(flagged, c["max_quarantine_share"], cfg["validation"]["examples"])
     return Result({"audit": audit, "snapshot": {**counts, "has_log": logged}}, counts,
                   {"snapshot": snapshot, "customer_audit": customer_audit, "line_audit": line_audit,
                    "counts": counts, "has_log": logged, **tables})
