@@ -8,7 +8,6 @@ module imports nothing from custseg.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +119,14 @@ REQUIRED_RULES = ("missing_customer_id", "implausible_date", "invalid_amount")
 # case occur in one source and one of them mixes cases (Bn9Ke3 / BN9Ke3); insensitive upper-cases (c01 = C01);
 # sensitive keeps the case (Bn9Ke3 and BN9Ke3 are two customers)
 ID_CASES = ("detect", "insensitive", "sensitive")
-# invisible characters an id is never made of: soft hyphen, zero-width spaces and joiners, word joiner, BOM
+# what provably writes the same id: full-width forms (Ｃ０１, the IME's full-width mode) are the ASCII ones, the
+# ideographic space is a space; invisible characters (soft hyphen, zero-width spaces and joiners, word joiner, BOM)
+# are nothing; padding (spaces, tabs, NBSP, ideographic spaces) is trimmed. Written as translate and regex, which
+# DuckDB, Spark and pandas all run natively.
+_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_ASCII = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 _INVISIBLE = "[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"
+_PADDING = "^[\\s\u00a0\u3000]+|[\\s\u00a0\u3000]+$"
 
 
 def ids_case_sensitive(sources: dict) -> bool:
@@ -131,34 +136,10 @@ def ids_case_sensitive(sources: dict) -> bool:
     return any(configured(spec) and spec.get("id_case") == "sensitive" for spec in sources.values())
 
 
-def _normalise_arrow(values, upper: bool):
-    """The one kernel of :func:`normalise_id` (a pyarrow string array in, one out), shared by both paths."""
-    import pyarrow.compute as pc
-
-    v = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_normalize(values, form="NFKC"), _INVISIBLE, ""))
-    return pc.utf8_upper(v) if upper else v  # an empty id is made missing by the caller (DuckDB UDFs return no null)
-
-
-@functools.cache
-def _id_udf(upper: bool):
-    import ibis
-
-    if upper:
-        @ibis.udf.scalar.pyarrow
-        def custseg_id_upper(value: str) -> str:
-            return _normalise_arrow(value, True)
-        return custseg_id_upper
-
-    @ibis.udf.scalar.pyarrow
-    def custseg_id(value: str) -> str:
-        return _normalise_arrow(value, False)
-    return custseg_id
-
-
 def normalise_id(ids, case_sensitive: bool = False):
     """Customer ids as every stage compares them: what is provably the same id is made one.
 
-    Unicode compatibility forms become plain (NFKC: full-width ``Ｃ０１`` is ``C01``), invisible characters
+    Full-width forms become ASCII (``Ｃ０１`` is ``C01``), invisible characters
     (zero-width spaces, BOM, soft hyphens) are removed, padding (spaces, NBSP, ideographic spaces) is trimmed,
     and an id left empty is missing. Unless ``case_sensitive``, ids are upper-cased (`` c01`` and ``C01`` are
     one; see :data:`ID_CASES` and :func:`ids_case_sensitive`).
@@ -166,7 +147,7 @@ def normalise_id(ids, case_sensitive: bool = False):
     Parameters
     ----------
     ids : ibis column or pandas Series
-        In the engine, or in pandas (missing stays missing); both go through the same pyarrow kernel.
+        In the engine, or in pandas (missing stays missing); both apply the same translation and patterns.
     case_sensitive : bool
         Keep the case (``sources.<role>.id_case: sensitive``).
 
@@ -175,13 +156,13 @@ def normalise_id(ids, case_sensitive: bool = False):
     ibis string column or pandas Series of dtype str
     """
     if isinstance(ids, pd.Series):
-        import pyarrow as pa
-
-        values = pa.array(ids.astype("str"), type=pa.string(), from_pandas=True)
-        out = pd.Series(_normalise_arrow(values, not case_sensitive).to_pandas(), index=ids.index, name=ids.name,
-                        dtype="str")
-        return out.mask(out == "")
-    return _id_udf(not case_sensitive)(ids.cast("string")).nullif("")
+        text = ids.astype("str").where(ids.notna())
+        text = (text.str.translate(str.maketrans(_FULL_WIDTH, _ASCII)).str.replace(_INVISIBLE, "", regex=True)
+                .str.replace(_PADDING, "", regex=True))
+        text = text if case_sensitive else text.str.upper()
+        return text.mask(text == "")
+    text = ids.cast("string").translate(_FULL_WIDTH, _ASCII).re_replace(_INVISIBLE, "").re_replace(_PADDING, "")
+    return (text if case_sensitive else text.upper()).nullif("")
 
 
 def is_return(lines):
