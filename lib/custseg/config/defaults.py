@@ -61,6 +61,12 @@ DEFAULTS: dict[str, Any] = {
     "language": ANY_OF((str,), "en"),  # en | zh: persona cards, report index and 06 figures
     # the engine of the transaction-grain stages (collect, clean, features): duckdb (embedded) | pyspark
     "engine": "duckdb",
+    "duckdb": {
+        # engine: duckdb — the threads it runs on (null: one per core); every result is the same on any number
+        "threads": ANY_OF((int,), None),
+        # the memory it uses before it spills to disk (under $TMPDIR), e.g. 1GB, 16GB
+        "memory_limit": "4GB",
+    },
     "spark": {
         # engine: pyspark — where Spark runs: local[N], yarn, k8s://https://host:443, spark://host:7077
         "master": "local[2]",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import copy
 import datetime as dt
+import re
 from typing import Any
 
 from custseg import rfm, schema
@@ -79,6 +80,12 @@ def _check_values(cfg: dict) -> None:
         raise ConfigError(f"config key 'language' must be one of {', '.join(LANGUAGES)}, got {cfg['language']!r}")
     if cfg["engine"] not in ENGINES:
         raise ConfigError(f"config key 'engine' must be one of {', '.join(ENGINES)}, got {cfg['engine']!r}")
+    if cfg["duckdb"]["threads"] is not None and cfg["duckdb"]["threads"] < 1:
+        raise ConfigError(f"config key 'duckdb.threads' must be ≥ 1 or null (one per core), got "
+                          f"{cfg['duckdb']['threads']}")
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", cfg["duckdb"]["memory_limit"], flags=re.IGNORECASE):
+        raise ConfigError(f"config key 'duckdb.memory_limit' must be a size like 4GB or 512MB, got "
+                          f"{cfg['duckdb']['memory_limit']!r}")
     _check_choices(cfg)
     for key in DATE_KEYS:
         *parents, leaf = key.split(".")
