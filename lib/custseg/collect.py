@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from custseg.errors import SourceError
-from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, normalise_id
+from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, fetch, normalise_id
 from custseg.sources.mapping import read_source
 from custseg.sources.parsing import strip_leading_zeros
 from custseg.sources.privacy import pii_key, protect_ids, protect_pii, without_pii
@@ -311,4 +311,4 @@ def read_campaign(con, cfg: dict) -> pd.DataFrame:
     """The campaign results source (``sources.campaign``) read like any other, its ids normalised and
     pseudonymised as 01 does (:func:`custseg.sources.privacy.protect_ids`)."""
     table, _ = read_source(con, cfg, "campaign")
-    return table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"])).to_pandas()
+    return fetch(table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"])))

@@ -32,7 +32,7 @@ def test_an_example_gives_the_same_segments_on_one_thread_and_on_two(name, tmp_p
     two = _run(name, EXAMPLES[name], tmp_path / "two", threads=2)
     for artefact in COMPARED:
         assert one[artefact] == two[artefact], f"{name}: {artefact} differs between the two runs"
-    assert b"segment_id" in one["segments"] and one["k_sweep"].count(b"\n") > 2
+    assert b"segment_id" in one["segments_csv"] and one["k_sweep"].count(b"\n") > 2
 
 
 def test_duckdb_runs_on_the_configured_threads(tmp_path):
