@@ -21,12 +21,14 @@ def connect(cfg: dict | None = None, memory_limit: str | None = None, session=No
     Parameters
     ----------
     cfg : dict, optional
-        The run config. ``engine: duckdb`` (the default) gives an embedded DuckDB connection that spills to
-        disk beyond ``duckdb.memory_limit`` on ``duckdb.threads`` threads; ``engine: pyspark`` a Spark session built from the ``spark`` section
-        (``master``, ``app_name``, ``conf``), or the one already running in this process.
+        The run config. ``engine: duckdb`` (the default) gives an embedded DuckDB connection on
+        ``duckdb.threads`` threads that spills to disk beyond ``duckdb.memory_limit``; ``engine: pyspark`` a
+        Spark session built from the ``spark`` section (``master``, ``app_name``, ``conf``), or the one already
+        running in this process.
     memory_limit : str, optional
-        DuckDB's memory limit (default: ``duckdb.memory_limit``, 4GB without a config). Beyond it DuckDB spills to a private folder under the system temp
-        directory (``$TMPDIR``; point it at a large disk for very large logs), removed at exit.
+        DuckDB's memory limit (default: ``duckdb.memory_limit``, 4GB without a config). Beyond it DuckDB spills
+        to a private folder under the system temp directory (``$TMPDIR``; point it at a large disk for very
+        large logs), removed at exit.
     session : pyspark.sql.SparkSession, optional
         An existing Spark session to use (engine pyspark), e.g. a cluster's or a notebook platform's.
     progress : bool, optional

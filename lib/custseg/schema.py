@@ -28,6 +28,15 @@ CUSTOMER_ID = "customer_id"
 SEGMENT = "segment"
 RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
 TENURE = "tenure_days"
+EXPECTED_VALUE, PREDICTED_SPEND = "expected_value", "predicted_spend"  # custseg.cluster.value
+# the names custseg gives the columns it adds beside a customer table's own (the segment, shares and indices of
+# the profiles, the expected value, the holdout outcomes, cleaning's flags): a source column spelled like one is
+# renamed when it is read (custseg.sources.mapping.clashing), with a note in the validation report
+RESERVED = frozenset({
+    CUSTOMER_ID, SEGMENT, "segment_id", "segment_name", "share", "value_share", "value_index", "index", "customers",
+    "n", EXPECTED_VALUE, PREDICTED_SPEND, "holdout_spend", "holdout_orders", "holdout_log_spend", "looks_like_test",
+    "reason", "raw_id", "exact_copy", "dup_rank", "implausible",
+})
 
 # canonical columns per source role; the config's ``columns`` maps these names to the source's own
 SCHEMAS: dict[str, dict[str, Col]] = {

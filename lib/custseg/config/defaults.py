@@ -51,6 +51,12 @@ def _source(**extra: Any) -> dict[str, Any]:
         # is an error); '.' or ',' for the decimal mark; thousands ',', '.', ' ', "'" or '' (none)
         "decimal": ANY_OF((str,), None),
         "thousands": ANY_OF((str,), None),
+        # this source's columns renamed ({old: new}) or dropped ([name, ...]) as it is read, before columns: maps
+        # them (which, like attributes, outcomes and cluster.features, then uses the new names). A column named
+        # like one custseg adds (share, segment, index, expected_value: custseg.schema.RESERVED) is renamed
+        # NAME_src unless renamed here; the validation report notes it
+        "rename": ANY_OF((dict,), None),
+        "drop": ANY_OF((list,), None),  # [name, ...]: columns never read
         "columns": ANY_OF((dict,), None),  # canonical name -> this source's column name
         **extra,
     }
