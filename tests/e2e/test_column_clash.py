@@ -7,8 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from custseg import config, io, pipeline
+from custseg.report import cli
 
 
 def table(n: int = 900, seed: int = 3) -> pd.DataFrame:
@@ -27,15 +29,19 @@ def table(n: int = 900, seed: int = 3) -> pd.DataFrame:
     })
 
 
-@pytest.mark.slow
-def test_a_table_with_custsegs_column_names_runs_through_every_stage(tmp_path):
+def user_config(tmp_path, n: int = 900) -> dict:
     raw = tmp_path / "raw"
     raw.mkdir()
-    table().to_csv(raw / "table.csv", index=False)
-    cfg = config.from_dict({"name": "clash", "paths": {"raw": str(raw), "workdir": str(tmp_path)},
-                            "demo": {"enabled": False}, "sources": {"customers": {"path": "table.csv"}},
-                            "privacy": {"pii_columns": []}, "outcomes": ["churned"],
-                            "cluster": {"k_max": 5, "stability_runs": 2}})
+    table(n).to_csv(raw / "table.csv", index=False)
+    return {"name": "clash", "paths": {"raw": str(raw)}, "demo": {"enabled": False},
+            "sources": {"customers": {"path": "table.csv"}}, "privacy": {"pii_columns": []},
+            "outcomes": ["churned"], "cluster": {"k_max": 5, "stability_runs": 2}}
+
+
+@pytest.mark.slow
+def test_a_table_with_custsegs_column_names_runs_through_every_stage(tmp_path):
+    user = user_config(tmp_path)
+    cfg = config.from_dict({**user, "paths": {**user["paths"], "workdir": str(tmp_path)}})
     cfg["run"] = "clash"
     paths = io.run_paths(cfg).make()
     results = pipeline.run_stages(cfg, paths)
@@ -50,3 +56,13 @@ def test_a_table_with_custsegs_column_names_runs_through_every_stage(tmp_path):
     assert cluster["k"] >= 2 and "churned" not in cluster["features"]
     segments = pd.read_csv(io.artefact_path(paths, "segments_csv"))
     assert len(segments) == 900 and segments["segment_id"].nunique() == cluster["k"]
+
+
+@pytest.mark.slow
+def test_custseg_run_publishes_a_report_for_it(tmp_path):
+    path = tmp_path / "clash.yaml"
+    path.write_text(yaml.safe_dump(user_config(tmp_path, 400)), encoding="utf-8")
+    assert cli.main(["run", str(path), "--workdir", str(tmp_path), "--name", "clash"]) == 0
+    reports = tmp_path / "reports" / "clash"
+    assert (reports / "index.html").is_file() and list((reports / "personas").glob("*.md"))
+    assert "renamed share_src" in (reports / "01_collect.html").read_text(encoding="utf-8")
