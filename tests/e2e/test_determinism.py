@@ -43,3 +43,11 @@ def test_duckdb_runs_on_the_configured_threads(tmp_path):
     con = engine.connect(cfg)
     assert con.raw_sql("SELECT current_setting('threads')").fetchone()[0] == 1
     assert con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "244.1 MiB"
+
+
+@pytest.mark.parametrize(("duckdb", "words"), [({"threads": 0}, "duckdb.threads"),
+                                               ({"memory_limit": "lots"}, "duckdb.memory_limit"),
+                                               ({"memory_limit": "1GB'; DROP"}, "duckdb.memory_limit")])
+def test_bad_duckdb_settings_are_config_errors(duckdb, words):
+    with pytest.raises(config.ConfigError, match=words):
+        config.from_dict({"sources": {"customers": {"path": "c.csv"}}, "duckdb": duckdb})
