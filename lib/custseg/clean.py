@@ -118,8 +118,10 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
             "(市|shi)$", ""),
     )
     # keep the most complete, earliest row of each normalised id; an exact id match wins ties, and of
-    # exact copies the first (so that exactly one row of every id is kept, whatever the engine's order)
-    order = [(t.raw_id != t.customer_id).cast("int8"), t.birth.isnull().cast("int8"), t.signup, t.exact_copy]
+    # exact copies the first; then the row's own values (so that the same row of every id is kept, whatever
+    # the engine's order)
+    order = [(t.raw_id != t.customer_id).cast("int8"), t.birth.isnull().cast("int8"), t.signup, t.exact_copy,
+             t.raw_id, *(t[c] for c in base if c != "customer_id")]
     t = t.mutate(dup_rank=ibis.row_number().over(group_by=t.customer_id, order_by=order))
     t = t.left_join(aliases, "city_key").drop("city_key_right").left_join(geo, "city_canonical").drop(
         "city_canonical_right")

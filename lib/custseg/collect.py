@@ -15,7 +15,16 @@ import pandas as pd
 
 from custseg import schema
 from custseg.errors import SourceError
-from custseg.schema import FILL, SCHEMAS, STATUSES, TRANSACTION_COLUMNS, configured, ids_case_sensitive, normalise_id
+from custseg.schema import (
+    FILL,
+    SCHEMAS,
+    STATUSES,
+    TRANSACTION_COLUMNS,
+    configured,
+    fetch,
+    ids_case_sensitive,
+    normalise_id,
+)
 from custseg.sources.mapping import read_source
 from custseg.sources.parsing import strip_leading_zeros
 from custseg.sources.privacy import pii_key, protect_ids, protect_pii, without_pii
@@ -352,4 +361,4 @@ def read_campaign(con, cfg: dict) -> pd.DataFrame:
     table, _ = read_source(con, cfg, "campaign")
     check_id_case(cfg, "campaign", table)
     sensitive = ids_case_sensitive(cfg["sources"])
-    return table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"], None, sensitive)).to_pandas()
+    return fetch(table.mutate(customer_id=protect_ids(table.customer_id, cfg["privacy"], None, sensitive)))

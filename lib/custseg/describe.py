@@ -9,7 +9,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from custseg.schema import FILL
+from custseg.schema import FILL, fetch
 
 
 def has_values(table: ir.Table, column: str) -> bool:
@@ -52,7 +52,7 @@ def per_customer(transactions: ir.Table) -> pd.DataFrame:
     """Orders and net spend per customer (``customer_id``, ``orders``, ``net_spend``)."""
     t = transactions
     orders = t.group_by(["customer_id", "order_id"]).aggregate(amount=t.amount.sum())
-    return orders.group_by("customer_id").aggregate(orders=orders.count(), net_spend=orders.amount.sum()).execute()
+    return fetch(orders.group_by("customer_id").aggregate(orders=orders.count(), net_spend=orders.amount.sum()))
 
 
 def monthly(transactions: ir.Table) -> pd.DataFrame:

@@ -14,19 +14,21 @@ from custseg.config import interactive
 from custseg.errors import ConfigError
 
 
-def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None,
+def connect(cfg: dict | None = None, memory_limit: str | None = None, session=None,
             progress: bool | None = None) -> ibis.BaseBackend:
     """The Ibis backend of the configured engine (``engine:`` in the config; DuckDB without a config).
 
     Parameters
     ----------
     cfg : dict, optional
-        The run config. ``engine: duckdb`` (the default) gives an embedded DuckDB connection that spills to
-        disk beyond ``memory_limit``; ``engine: pyspark`` a Spark session built from the ``spark`` section
-        (``master``, ``app_name``, ``conf``), or the one already running in this process.
-    memory_limit : str
-        DuckDB's memory limit. Beyond it DuckDB spills to a private folder under the system temp
-        directory (``$TMPDIR``; point it at a large disk for very large logs), removed at exit.
+        The run config. ``engine: duckdb`` (the default) gives an embedded DuckDB connection on
+        ``duckdb.threads`` threads that spills to disk beyond ``duckdb.memory_limit``; ``engine: pyspark`` a
+        Spark session built from the ``spark`` section (``master``, ``app_name``, ``conf``), or the one already
+        running in this process.
+    memory_limit : str, optional
+        DuckDB's memory limit (default: ``duckdb.memory_limit``, 4GB without a config). Beyond it DuckDB spills
+        to a private folder under the system temp directory (``$TMPDIR``; point it at a large disk for very
+        large logs), removed at exit.
     session : pyspark.sql.SparkSession, optional
         An existing Spark session to use (engine pyspark), e.g. a cluster's or a notebook platform's.
     progress : bool, optional
@@ -39,8 +41,11 @@ def connect(cfg: dict | None = None, memory_limit: str = "4GB", session=None,
         ``engine: pyspark`` without pyspark or Java installed.
     """
     if cfg is None or cfg["engine"] == "duckdb":
+        settings = (cfg or {}).get("duckdb") or {}
         con = ibis.duckdb.connect()
-        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        con.raw_sql(f"SET memory_limit = '{memory_limit or settings.get('memory_limit') or '4GB'}'")
+        if settings.get("threads"):
+            con.raw_sql(f"SET threads = {int(settings['threads'])}")
         con.raw_sql(f"SET temp_directory = '{io.staging_dir() / 'spill'}'")  # not ./.tmp in the notebooks folder
         show = interactive() if progress is None else progress
         con.raw_sql(f"SET enable_progress_bar = {str(show).lower()}")

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from custseg.config import PROJECT_ROOT
+from custseg.schema import in_fixed_order
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,11 @@ def write_excel(df: pd.DataFrame, path: Path, sheet: str = "Sheet1") -> Path:
 
 
 def write_ibis_csv(table, path: Path) -> Path:
-    """Write an Ibis table expression to a CSV file inside the engine (no pandas round trip)."""
+    """Write an Ibis table expression to a CSV file inside the engine (no pandas round trip), its rows in
+    :func:`~custseg.schema.in_fixed_order`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    table.to_csv(path)
+    in_fixed_order(table).to_csv(path)
     return path
 
 
@@ -203,7 +205,8 @@ def write_ibis(table, folder: Path, name: str) -> Path:
     """Write an Ibis table expression to ``folder/name.parquet`` inside the engine (no pandas round trip).
 
     DuckDB writes one Parquet file; Spark writes a Parquet *directory* of part files under that name
-    (its executors write in parallel). Either replaces what an earlier run left there.
+    (its executors write in parallel). Either replaces what an earlier run left there. The rows are written in
+    :func:`~custseg.schema.in_fixed_order`, so every run writes the same file whatever the engine's threads did.
     """
     import shutil
 
@@ -212,7 +215,7 @@ def write_ibis(table, folder: Path, name: str) -> Path:
     if path.is_dir():
         shutil.rmtree(path)
     path.unlink(missing_ok=True)
-    table.to_parquet(path)
+    in_fixed_order(table).to_parquet(path)
     return path
 
 

@@ -28,6 +28,15 @@ CUSTOMER_ID = "customer_id"
 SEGMENT = "segment"
 RECENCY, FREQUENCY, MONETARY = "recency_days", "frequency", "monetary"
 TENURE = "tenure_days"
+EXPECTED_VALUE, PREDICTED_SPEND = "expected_value", "predicted_spend"  # custseg.cluster.value
+# the names custseg gives the columns it adds beside a customer table's own (the segment, shares and indices of
+# the profiles, the expected value, the holdout outcomes, cleaning's flags): a source column spelled like one is
+# renamed when it is read (custseg.sources.mapping.clashing), with a note in the validation report
+RESERVED = frozenset({
+    CUSTOMER_ID, SEGMENT, "segment_id", "segment_name", "share", "value_share", "value_index", "index", "customers",
+    "n", EXPECTED_VALUE, PREDICTED_SPEND, "holdout_spend", "holdout_orders", "holdout_log_spend", "looks_like_test",
+    "reason", "raw_id", "exact_copy", "dup_rank", "implausible",
+})
 
 # canonical columns per source role; the config's ``columns`` maps these names to the source's own
 SCHEMAS: dict[str, dict[str, Col]] = {
@@ -241,3 +250,32 @@ def holdout_start(snapshot: dt.date, first_day: dt.date | None = None, start: dt
     if weekly:
         start -= dt.timedelta(days=start.weekday())
     return start
+
+
+# A table leaves the engine in one order and with its decimals rounded, so that every step after it (the
+# seeded k-means++ of the sweep, subsamples, bootstraps) sees the same input on every run. Engines add up in
+# different orders (DuckDB's threads, Spark's partitions): a sum differs in its last bits from run to run, and
+# a learned model splits equal values apart. Sums of money are exact to far fewer places than these.
+DECIMALS = 9
+ORDER_KEYS = ("customer_id", "respondent_id", "order_id", "line_no", "order_ts")  # the leading sort columns
+
+
+def round_decimals(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its float columns rounded to :data:`DECIMALS` places."""
+    floats = frame.select_dtypes("float").columns
+    return frame.assign(**{c: frame[c].round(DECIMALS) for c in floats})
+
+
+def in_fixed_order(table):
+    """An Ibis table ordered by its :data:`ORDER_KEYS`, then by every other plain column: a total order (rows
+    that tie on every column are identical), so a written or fetched table has the same rows in the same
+    order whatever the engine's threads did."""
+    keys = [c for c in ORDER_KEYS if c in table.columns]
+    plain = [c for c, t in table.schema().items() if c not in keys
+             and (t.is_numeric() or t.is_string() or t.is_temporal() or t.is_boolean())]
+    return table.order_by([*keys, *plain])
+
+
+def fetch(table) -> pd.DataFrame:
+    """An Ibis table as a pandas frame in :func:`in_fixed_order`, its decimals rounded (:func:`round_decimals`)."""
+    return round_decimals(in_fixed_order(table).execute())

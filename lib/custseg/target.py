@@ -26,7 +26,7 @@ import pandas as pd
 
 from custseg import i18n
 from custseg.errors import ConfigError
-from custseg.schema import MONETARY
+from custseg.schema import MONETARY, fetch
 
 STRATEGIES = ("concentrated", "differentiated", "multi-segment")
 ATTRACTIVE = 0.5  # attractiveness score from which a substantial, reachable segment is a target
@@ -43,11 +43,10 @@ def spend_by_period(transactions: ir.Table, snapshot: dt.date, days: int) -> pd.
     start = ibis.literal(pd.Timestamp(snapshot) - pd.Timedelta(days=2 * days))
     t = transactions
     ts = t.order_ts.cast("timestamp")
-    return (t.filter((ts >= start) & (ts < end))
-            .group_by("customer_id")
-            .aggregate(recent=ibis.ifelse(ts >= mid, t.amount, 0).sum(),
-                       previous=ibis.ifelse(ts < mid, t.amount, 0).sum())
-            .to_pandas())
+    return fetch(t.filter((ts >= start) & (ts < end))
+                 .group_by("customer_id")
+                 .aggregate(recent=ibis.ifelse(ts >= mid, t.amount, 0).sum(),
+                            previous=ibis.ifelse(ts < mid, t.amount, 0).sum()))
 
 
 def growth(spend: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:

@@ -67,8 +67,8 @@ def skewed_columns(df: pd.DataFrame, threshold: float = 1.0) -> list[str]:
             if num[c].min() >= 0 and (c in features.LOG_SCALE or num[c].skew() > threshold)]
 
 
-def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[str, float] | None = None
-                      ) -> ColumnTransformer:
+def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[str, float] | None = None,
+                      random_state: int = 0) -> ColumnTransformer:
     """Transform skewed counts/spend, impute (median) and scale numbers; impute and one-hot encode categories.
 
     Parameters
@@ -82,6 +82,8 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[s
     weighted : dict, optional
         Numeric columns scaled as they are (no transform) and then multiplied by a weight, in a part of
         their own (``weighted``), e.g. the expected value (:mod:`custseg.cluster.value`).
+    random_state : int
+        The seed of the quantile transform's subsample (``cluster.seed``).
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
@@ -93,7 +95,8 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[s
     parts = []
     if skewed:
         shape = (FunctionTransformer(np.log1p, feature_names_out="one-to-one") if transform == "log" else
-                 QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, len(df)), random_state=0))
+                 QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, len(df)),
+                                     random_state=random_state))
         parts.append(("skewed", make_pipeline(SimpleImputer(strategy="median"), shape, StandardScaler()), skewed))
     if plain:
         parts.append(("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), plain))

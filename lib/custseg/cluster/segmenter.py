@@ -203,9 +203,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         """The preprocessing fitted on ``X``; the expected value (when ``X`` has it) gets its own part, weighted
         by :func:`~custseg.cluster.value.value_weight` of the number of other output columns."""
         if VALUE_COLUMN not in X:
-            return make_preprocessor(X, self.skew_transform).fit(X)
+            return make_preprocessor(X, self.skew_transform, random_state=self.random_state).fit(X)
         part = f"weighted_{VALUE_COLUMN}"
-        pre = make_preprocessor(X, self.skew_transform, {VALUE_COLUMN: 1.0}).fit(X)
+        pre = make_preprocessor(X, self.skew_transform, {VALUE_COLUMN: 1.0}, self.random_state).fit(X)
         n_other = sum(s.stop - s.start for name, s in pre.output_indices_.items() if name != part)
         return pre.set_params(transformer_weights={part: value_weight(n_other)})
 

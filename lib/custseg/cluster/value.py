@@ -23,9 +23,10 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold, cross_val_predict
 
 from custseg.cluster.preprocess import make_preprocessor
+from custseg.schema import EXPECTED_VALUE, PREDICTED_SPEND
 
-VALUE_COLUMN = "expected_value"  # log(1 + spend), what is clustered on
-SPEND_COLUMN = "predicted_spend"  # the same in money, what the reports show
+VALUE_COLUMN = EXPECTED_VALUE  # log(1 + spend), what is clustered on
+SPEND_COLUMN = PREDICTED_SPEND  # the same in money, what the reports show
 
 
 def value_weight(n_other: int) -> float:
@@ -56,7 +57,7 @@ class ExpectedValue(RegressorMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y) -> ExpectedValue:
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.preprocessor_ = make_preprocessor(X, self.skew_transform).fit(X)
+        self.preprocessor_ = make_preprocessor(X, self.skew_transform, random_state=self.random_state).fit(X)
         # early stopping on a tenth of the customers: as many trees as help, on a small base too
         self.model_ = HistGradientBoostingRegressor(max_iter=200, early_stopping=True, random_state=self.random_state)
         self.model_.fit(self.preprocessor_.transform(X), np.asarray(y, dtype=float))

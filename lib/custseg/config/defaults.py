@@ -51,6 +51,12 @@ def _source(**extra: Any) -> dict[str, Any]:
         # is an error); '.' or ',' for the decimal mark; thousands ',', '.', ' ', "'" or '' (none)
         "decimal": ANY_OF((str,), None),
         "thousands": ANY_OF((str,), None),
+        # this source's columns renamed ({old: new}) or dropped ([name, ...]) as it is read, before columns: maps
+        # them (which, like attributes, outcomes and cluster.features, then uses the new names). A column named
+        # like one custseg adds (share, segment, index, expected_value: custseg.schema.RESERVED) is renamed
+        # NAME_src unless renamed here; the validation report notes it
+        "rename": ANY_OF((dict,), None),
+        "drop": ANY_OF((list,), None),  # [name, ...]: columns never read
         "columns": ANY_OF((dict,), None),  # canonical name -> this source's column name
         # customer ids that differ only by case (Bn9Ke3 / BN9Ke3): detect (stop and ask when they occur and one
         # mixes cases) | insensitive (one customer: ids are upper-cased) | sensitive (two customers, case kept)
@@ -64,6 +70,12 @@ DEFAULTS: dict[str, Any] = {
     "language": ANY_OF((str,), "en"),  # en | zh: persona cards, report index and 06 figures
     # the engine of the transaction-grain stages (collect, clean, features): duckdb (embedded) | pyspark
     "engine": "duckdb",
+    "duckdb": {
+        # engine: duckdb — the threads it runs on (null: one per core); every result is the same on any number
+        "threads": ANY_OF((int,), None),
+        # the memory it uses before it spills to disk (under $TMPDIR), e.g. 1GB, 16GB
+        "memory_limit": "4GB",
+    },
     "spark": {
         # engine: pyspark — where Spark runs: local[N], yarn, k8s://https://host:443, spark://host:7077
         "master": "local[2]",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import copy
 import datetime as dt
+import re
 from typing import Any
 
 from custseg import rfm, schema
@@ -79,6 +80,12 @@ def _check_values(cfg: dict) -> None:
         raise ConfigError(f"config key 'language' must be one of {', '.join(LANGUAGES)}, got {cfg['language']!r}")
     if cfg["engine"] not in ENGINES:
         raise ConfigError(f"config key 'engine' must be one of {', '.join(ENGINES)}, got {cfg['engine']!r}")
+    if cfg["duckdb"]["threads"] is not None and cfg["duckdb"]["threads"] < 1:
+        raise ConfigError(f"config key 'duckdb.threads' must be ≥ 1 or null (one per core), got "
+                          f"{cfg['duckdb']['threads']}")
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", cfg["duckdb"]["memory_limit"], flags=re.IGNORECASE):
+        raise ConfigError(f"config key 'duckdb.memory_limit' must be a size like 4GB or 512MB, got "
+                          f"{cfg['duckdb']['memory_limit']!r}")
     _check_choices(cfg)
     for key in DATE_KEYS:
         *parents, leaf = key.split(".")
@@ -241,10 +248,38 @@ def _check_sources(cfg: dict) -> None:
                                   f"custseg's names ({', '.join(SCHEMAS[role])}), the values your column names")
             if not isinstance(column, str):
                 raise ConfigError(f"config key '{key}.columns.{canonical}' must be a column name, got {column!r}")
+        _check_rename(cfg, role, spec)
         for prefix, status in (spec.get("status_by_order_prefix") or {}).items():
             if status not in STATUSES:
                 raise ConfigError(f"config key '{key}.status_by_order_prefix.{prefix}' must be one of "
                                   f"{', '.join(STATUSES)}, got {status!r}")
+
+
+def _check_rename(cfg: dict, role: str, spec: dict) -> None:
+    """``sources.<role>.rename`` and ``drop`` beyond types (that the columns exist is checked on reading)."""
+    key, rename, drop = f"sources.{role}", spec["rename"] or {}, spec["drop"] or []
+    for old, new in rename.items():
+        if not (isinstance(old, str) and isinstance(new, str) and new.strip()):
+            raise ConfigError(f"config key '{key}.rename' maps a column's name to its new name, got {old!r}: {new!r}")
+        if new in SCHEMAS[role]:
+            raise ConfigError(f"config key '{key}.rename.{old}': {new!r} is custseg's name for a column of this "
+                              f"source; map it with {key}.columns.{new}: {old} instead")
+        if new in schema.RESERVED:
+            raise ConfigError(f"config key '{key}.rename.{old}': custseg names a column of its own {new!r}; choose "
+                              "another name")
+        if old in cfg["privacy"]["pii_columns"] and new not in cfg["privacy"]["pii_columns"]:
+            raise ConfigError(f"config key '{key}.rename.{old}': {old!r} is personal data (privacy.pii_columns), "
+                              f"protected by its name; drop it ({key}.drop) or add {new!r} to privacy.pii_columns")
+    twice = sorted({n for n in rename.values() if list(rename.values()).count(n) > 1})
+    if twice:
+        raise ConfigError(f"config key '{key}.rename' gives two columns the name {twice[0]!r}")
+    if not all(isinstance(c, str) for c in drop):
+        raise ConfigError(f"config key '{key}.drop' must be a list of column names, got {drop!r}")
+    both = [c for c in drop if c in rename]
+    mapped = [c for c in drop if c in (spec["columns"] or {}).values()]
+    if both or mapped:
+        raise ConfigError(f"config key '{key}.drop' drops {(both or mapped)[0]!r}, which {key}."
+                          f"{'rename renames' if both else 'columns maps'}; keep one")
 
 
 def as_date(value: str | dt.date) -> dt.date:

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from custseg.schema import FILL, FREQUENCY, MONETARY, RECENCY, TENURE, is_return
+from custseg.schema import FILL, FREQUENCY, MONETARY, RECENCY, TENURE, fetch, is_return
 
 # durations, counts and money: their differences matter in ratios (1 vs 2 orders is more than 20 vs 21), so
 # the clustering always sees them on a log scale (custseg.cluster.make_preprocessor), however skewed they are
@@ -101,7 +101,7 @@ def behaviour(transactions: ir.Table, snapshot: dt.date, max_categories: int = 1
     drop = [c for c in f.columns if c.startswith(("orders_channel_", "spend_cat_"))] + ["list_value"]
     if not categories:
         drop.append("share_cat_other")
-    df = f.drop(*drop).order_by("customer_id").execute()
+    df = fetch(f.drop(*drop))
     if "share_cat_other" in df and (df["share_cat_other"] == 0).all():
         df = df.drop(columns="share_cat_other")
     return df

@@ -9,6 +9,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from custseg.features.behaviour import _with_returns_flag
+from custseg.schema import fetch
 
 # CLV time units: period length in days
 TIME_UNITS = {"D": 1, "W": 7}
@@ -74,7 +75,7 @@ def clv_summary(transactions: ir.Table, observation_end: dt.date, time_unit: str
         T=(end.epoch_days() - per["first"].epoch_days()) / unit,
         monetary_value=ibis.ifelse(per.periods > 1, (per.total - per.first_spend) / (per.periods - 1), 0.0),
     )
-    df = out.order_by("customer_id").execute()
+    df = fetch(out)
     return df.astype({c: "float64" for c in ("frequency", "recency", "T", "monetary_value")})
 
 
@@ -108,7 +109,7 @@ def calibration_holdout(transactions: ir.Table, holdout_start: dt.date, observat
     p = _purchase_periods(transactions, holdout_start, observation_end, time_unit)
     hold = p.group_by("customer_id").aggregate(frequency_holdout=p.count(), monetary_value_holdout=p.spend.mean())
     out = cal.rename(columns={c: f"{c}_cal" for c in ("frequency", "recency", "T", "monetary_value")})
-    out = out.merge(hold.execute(), on="customer_id", how="left", validate="one_to_one")
+    out = out.merge(fetch(hold), on="customer_id", how="left", validate="one_to_one")
     out = out.fillna({"frequency_holdout": 0, "monetary_value_holdout": 0.0})
     out["frequency_holdout"] = out["frequency_holdout"].astype("float64")
     days = (_period_start(observation_end, time_unit) - _period_start(calibration_end, time_unit)).days

@@ -17,7 +17,7 @@ from custseg.errors import StageError
 from custseg.features.clv import calibration_holdout, clv_summary
 from custseg.features.survey import with_factors
 from custseg.features.table import attribute_kinds, customer_features
-from custseg.schema import is_purchase
+from custseg.schema import fetch, is_purchase
 
 
 def holdout_outcomes(transactions: ir.Table, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def holdout_outcomes(transactions: ir.Table, start: dt.date, end: dt.date) -> pd
     t = t.filter((day >= ibis.literal(start)) & (day <= ibis.literal(end)))
     agg = t.group_by("customer_id").aggregate(
         holdout_spend=t.amount.sum(), holdout_orders=t.order_id.nunique(where=is_purchase(t)))
-    return agg.order_by("customer_id").execute()
+    return fetch(agg)
 
 
 def with_outcomes(calibration: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:

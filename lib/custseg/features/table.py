@@ -13,7 +13,7 @@ import pandas as pd
 from custseg import attributes
 from custseg.features.behaviour import behaviour
 from custseg.reference import REGIONS
-from custseg.schema import SCHEMAS, normalise_id
+from custseg.schema import SCHEMAS, normalise_id, round_decimals
 
 DEMOGRAPHIC = ["age", "age_band", "gender", "membership_tier"]
 GEOGRAPHIC = ["city", "province", "region", "city_tier"]
@@ -60,15 +60,14 @@ def customer_table(behaviour_df: pd.DataFrame | None, demo_df: pd.DataFrame, psy
     """One row per purchasing customer: behaviour + demographics/geography + survey scores (when present);
     without behaviour (no order log), one row per customer of ``demo_df``.
 
-    Decimal numbers are rounded to 9 places: engines add up in different orders (Spark's 1/3 may be DuckDB's
-    1/3 plus 1e-16), and a learned model splits equal values apart if they are not exactly equal.
+    Decimal numbers are rounded (:func:`custseg.schema.round_decimals`): engines add up in different orders
+    (Spark's 1/3 may be DuckDB's 1/3 plus 1e-16), and a learned model splits equal values apart.
     """
     out = demo_df if behaviour_df is None else behaviour_df.merge(demo_df, on="customer_id", how="left",
                                                                   validate="one_to_one")
     if psycho_df is not None:
         out = out.merge(psycho_df, on="customer_id", how="left", validate="one_to_one")
-    decimals = out.select_dtypes("float").columns
-    return out.assign(**{c: out[c].round(9) for c in decimals})
+    return round_decimals(out)
 
 
 def attribute_kinds(customers: pd.DataFrame, declared: dict | None = None) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import difflib
 import ibis
 import ibis.expr.types as ir
 
-from custseg.errors import SourceError
-from custseg.schema import CUSTOMER_IDS, KEEP_EXTRA, LIKERT, SCHEMAS, configured
+from custseg.errors import ConfigError, SourceError
+from custseg.schema import CUSTOMER_IDS, KEEP_EXTRA, LIKERT, RESERVED, SCHEMAS, configured
 from custseg.sources.parsing import (
     CURRENCY,
     AmbiguousNumbers,
@@ -32,6 +32,47 @@ from custseg.sources.readers import fail, location, open_source, title_rows_hint
 SCIENTIFIC = r"^[+-]?\d(\.\d+)?[eE][+-]?\d+$"  # 1.23457E+11: what a spreadsheet makes of a long id
 MAX_FORMAT_SAMPLE = 20_000  # distinct values with a separator read to tell how numbers are written
 ROW_ID = "_custseg_row_number"  # the id column of a table read with row_ids: true
+RENAMED_SUFFIX = "_src"  # a kept column named like one custseg adds (schema.RESERVED) becomes NAME_src
+
+
+def renamed(raw: ir.Table, spec: dict, role: str) -> tuple[ir.Table, list[tuple[str, str]]]:
+    """``raw`` with ``sources.<role>.drop`` dropped and ``rename`` applied, and the (column, note) pairs the
+    validation report shows for them.
+
+    Raises
+    ------
+    ConfigError
+        A dropped or renamed column is not in the source, or a new name is already one of its columns; the
+        message names the key and lists the source's columns.
+    """
+    key, columns = f"sources.{role}", list(raw.columns)
+    rename, drop = spec["rename"] or {}, spec["drop"] or []
+    for what, names in (("drop", drop), ("rename", list(rename))):
+        absent = [c for c in names if c not in columns]
+        if absent:
+            raise ConfigError(f"config key '{key}.{what}': the source has no column {absent[0]!r}; its columns are "
+                              f"{columns}")
+    for old, new in rename.items():
+        if new in columns and new not in drop and new not in rename:
+            raise ConfigError(f"config key '{key}.rename.{old}': the source already has a column {new!r} (its "
+                              f"columns are {columns}); choose another name, or drop or rename that column too")
+    raw = raw.drop(*drop) if drop else raw
+    raw = raw.rename({new: old for old, new in rename.items()}) if rename else raw
+    notes = [(c, f"dropped ({key}.drop)") for c in drop]
+    return raw, notes + [(old, f"renamed {new} ({key}.rename)") for old, new in rename.items()]
+
+
+def clashing(raw: ir.Table, extra: list[str], role: str, keep: list[str]) -> dict[str, str]:
+    """The kept columns named like one custseg adds (:data:`~custseg.schema.RESERVED`) and their new names
+    (``NAME_src``, or ``NAME_src2`` … when that is taken); ``keep`` (personal data, protected by name) is left."""
+    taken, out = set(raw.columns), {}
+    for c in extra:
+        if c in RESERVED and c not in keep:
+            new = next(f"{c}{RENAMED_SUFFIX}{i or ''}" for i in range(len(taken) + 2)
+                       if f"{c}{RENAMED_SUFFIX}{i or ''}" not in taken and i != 1)
+            taken.add(new)
+            out[c] = new
+    return out
 
 
 def _number_format(raw: ir.Table, column: str, spec: dict, role: str, canonical_name: str, where: str
@@ -71,6 +112,7 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
     the validation report rows (one per parsed column, and one per survey item).
     """
     spec, schema, where = cfg["sources"][role], SCHEMAS[role], location(cfg, role)
+    raw, notes = renamed(raw, spec, role)
     mapping = spec["columns"] or {}
     ident = next((c for c in CUSTOMER_IDS if c in schema), None)
     if spec.get("row_ids"):
@@ -90,6 +132,11 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
     if n_rows == 0:
         raise fail(role, where, "has column names but no rows", "export the data again (or check the query)")
     extra = [c for c in columns if c not in present.values()] if role in KEEP_EXTRA else []
+    clash = clashing(raw, extra, role, cfg["privacy"]["pii_columns"])
+    if clash:
+        raw, extra = raw.rename({new: old for old, new in clash.items()}), [clash.get(c, c) for c in extra]
+        notes += [(old, f"renamed {new}: custseg names a column of its own {old!r} (set sources.{role}.rename."
+                        f"{old} to choose the name)") for old, new in clash.items()]
     formats = {c: _number_format(raw, u, spec, role, c, where) for c, u in present.items()
                if schema[c].type == "number" and raw[u].type().is_string()}
     parsed, tokens = {}, {}
@@ -114,7 +161,8 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
         checks.update({f"{k}__x__{c}": v for k, v in item["checks"].items()})
     counts = raw.aggregate(**checks).execute().iloc[0]
     limit, n_examples = cfg["validation"]["max_invalid_share"], cfg["validation"]["examples"]
-    report = []
+    report = [{"source": role, "column": c, "canonical": "", "type": "", "rows": n_rows, "missing": 0,
+               "unparseable": 0, "examples": [], "notes": note} for c, note in notes]
     for c, u in present.items():
         filled, invalid, n_tokens = (int(counts[f"{k}__{c}"]) for k in ("filled", "invalid", "tokens"))
         if filled == 0:
