@@ -37,6 +37,14 @@ NEAR_UNIQUE = 0.9  # distinct values per row from which a column identifies rows
 MAX_EXAMPLES = 3
 
 
+def is_flag(values) -> bool:
+    """True when a column holds only 0 and 1 (missing values aside) and at least one of them: a yes/no flag,
+    encoded (:func:`encode`) or as it came."""
+    present = pd.Series(values).dropna()
+    return (pd.api.types.is_numeric_dtype(present) or pd.api.types.is_bool_dtype(present)) and not present.empty \
+        and set(present.astype(float).unique()) <= {0.0, 1.0}
+
+
 def _per_value(values: pd.Series, fn) -> pd.Series:
     """``fn`` (a vectorised function of a Series) applied to each distinct value once and spread back to the
     rows: a customer table has a million rows but its columns have few distinct values."""

@@ -12,18 +12,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from custseg.attributes import is_flag
 from custseg.stats import eta_squared, wilson
-
-
-def is_binary(values: pd.Series) -> bool:
-    return set(pd.Series(values).dropna().unique()) <= {0.0, 1.0}
 
 
 def by_segment(customers: pd.DataFrame, outcome: str, segment: str = "segment") -> pd.DataFrame:
     """Per segment: ``customers`` with a value, the ``value`` (rate or mean), its 95 % interval (``low``,
     ``high``) and the ``lift`` over the whole base."""
     values = customers[[segment, outcome]].dropna()
-    binary = is_binary(values[outcome])
+    binary = is_flag(values[outcome])
     base = values[outcome].mean()
     rows = []
     for seg, part in values.groupby(segment):
@@ -55,7 +52,7 @@ def validate(customers: pd.DataFrame, outcomes: list[str], segment: str = "segme
         table = by_segment(customers, outcome, segment)
         parts.append(table.assign(outcome=outcome))
         top, bottom = table.loc[table["value"].idxmax()], table.loc[table["value"].idxmin()]
-        rows.append({"outcome": outcome, "kind": "rate" if is_binary(customers[outcome]) else "mean",
+        rows.append({"outcome": outcome, "kind": "rate" if is_flag(customers[outcome]) else "mean",
                      "base": float(customers[outcome].mean()),
                      "eta2": eta_squared(customers[outcome], customers[segment]),
                      "highest": int(top[segment]), "highest_value": float(top["value"]),
