@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import i18n, profile
+from custseg.attributes import is_flag
 from custseg.schema import MONETARY
 
 MOTIVES = {"deal": ["discount_share", "survey_price_sensitivity"], "trend": ["survey_novelty_seeking"],
@@ -172,18 +173,18 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
     d vs the other customers) and per label of a categorical column (share vs the base, as the standardised
     difference of proportions), each with ``value`` and ``base`` and a short ``name``.
 
-    Only differences of at least :data:`TRAIT_EFFECT` are kept.
+    Only differences of at least :data:`TRAIT_EFFECT` are kept; a column that splits the segment from the rest
+    without overlap (all of them hold the yes/no plan, none of the others do) has strength ±inf and leads.
     """
     part, rows = customers[customers[segment] == seg], []
     rest = customers[customers[segment] != seg]
     for col in columns:
         values = customers[col]
         if pd.api.types.is_numeric_dtype(values):
-            sd = np.sqrt((part[col].var() + rest[col].var()) / 2)
-            if not sd or np.isnan(sd):
+            d = profile.standardised_difference(part[[col]], rest[[col]])[col]  # ±inf: a perfect separator
+            if np.isnan(d):
                 continue
-            d = (part[col].mean() - rest[col].mean()) / sd
-            binary = set(values.dropna().unique()) <= {0.0, 1.0}
+            binary = is_flag(values)
             rows.append({"column": col, "kind": "binary" if binary else "numeric", "label": None,
                          "strength": d, "value": part[col].mean(), "base": values.mean(),
                          "name": (("" if d > 0 else "no ") + _label(col)) if binary
@@ -194,9 +195,10 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
             for label in base.index:
                 b = base[label]
                 if 0 < b < 1:
+                    only_here = share[label] == 1 and not (rest[col] == label).any()  # a perfect separator
                     rows.append({"column": col, "kind": "categorical", "label": label,
-                                 "strength": (share[label] - b) / np.sqrt(b * (1 - b)), "value": share[label],
-                                 "base": b, "name": f"{_label(col)}: {label}"})
+                                 "strength": np.inf if only_here else (share[label] - b) / np.sqrt(b * (1 - b)),
+                                 "value": share[label], "base": b, "name": f"{_label(col)}: {label}"})
     out = pd.DataFrame(rows, columns=["column", "kind", "label", "strength", "value", "base", "name"])
     out = out[(out["strength"].abs() >= TRAIT_EFFECT) & ~((out["kind"] == "categorical") & (out["strength"] < 0))]
     return out.reindex(out["strength"].abs().sort_values(ascending=False).index).drop_duplicates("column")
