@@ -19,6 +19,7 @@ categories. Missing-value words (``NULL``, ``N/A``, ``-``, 无 …) count as mis
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -219,6 +220,44 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
             else:
                 out[f"{column}_days"] = days
     return pd.DataFrame(out, index=table.index)
+
+
+HIGHER, LOWER = "higher_is_better", "lower_is_better"
+DIRECTIONS = (HIGHER, LOWER)  # what an ``outcomes`` entry may say about its column
+# words in an outcome's name that tell its direction, when the config does not (English stems, Chinese words)
+DIRECTION_WORDS = {
+    LOWER: ("churn", "cancel", "default", "attrition", "exit", "lapse", "unsubscrib", "complain",
+            "流失", "退订", "取消", "违约", "投诉"),
+    HIGHER: ("purchas", "accept", "convert", "conversion", "respon", "retain", "retention", "renew", "buy",
+             "bought", "revenue", "profit", "购买", "转化", "响应", "留存", "续订", "收入"),
+}
+
+
+def outcome_names(outcomes: dict | list | None) -> list[str]:
+    """The column names of the config's ``outcomes`` (a mapping name → direction, or a list of names)."""
+    return list(outcomes or [])
+
+
+def direction(name: str, outcomes: dict | list | None = None) -> tuple[str | None, str]:
+    """Whether a higher value of outcome ``name`` is better, and how that is known.
+
+    The direction declared in the config's ``outcomes`` (``{purchase: higher_is_better}``) wins; else it is
+    read off the name (:data:`DIRECTION_WORDS`: churn, cancelled, default, 流失 … are better low; purchase,
+    accepted, converted, 购买 … better high). A name that says neither, or says both, has no direction: the
+    segments are then described without calling a high value good or bad.
+
+    Returns
+    -------
+    (str or None, str)
+        :data:`HIGHER`, :data:`LOWER` or None, and ``"declared"``, ``"name"`` or ``"unknown"``.
+    """
+    declared = outcomes.get(name) if isinstance(outcomes, dict) else None
+    if declared is not None:
+        return declared, "declared"
+    words = [w for w in re.split(r"[^0-9a-z\u4e00-\u9fff]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()) if w]
+    found = {way for way, stems in DIRECTION_WORDS.items()
+             if any(w.startswith(stem) or (not stem.isascii() and stem in w) for w in words for stem in stems)}
+    return (found.pop(), "name") if len(found) == 1 else (None, "unknown")
 
 
 def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:

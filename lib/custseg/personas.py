@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custseg import i18n, profile
+from custseg import attributes, i18n, profile
 from custseg.attributes import is_flag
 from custseg.schema import MONETARY
 
@@ -204,11 +204,15 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
     return out.reindex(out["strength"].abs().sort_values(ascending=False).index).drop_duplicates("column")
 
 
-def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list[str] | tuple = (),
+def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict | list | tuple = (),
                      language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None
                      ) -> list[dict]:
     """Persona cards for a customer table without an order log: named and told by what really sets each segment
-    apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by.
+    apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by:
+    the config's mapping name → direction, or a list of names. The first 0/1 outcome that clearly differs in a
+    segment sets its strategy by the outcome's direction (:func:`outcome_verdict`): act on it first where it is
+    worse than the base, protect and grow where it is better, find out what it means where the direction is
+    unknown.
 
     No spend, RFM, channel or category is said: the data has none. Returns cards with the keys of
     :func:`build` (``spend``, ``value_share`` and ``spend_index`` None, ``top_rfm`` empty).
@@ -234,24 +238,26 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
                                                base=i18n.number(row.base)))
         if found.empty:
             who.append(t["close"])
-        judged, headline, strategy, decided = [], t["headline"], t["strategy"], ""
-        for col in outcomes:
-            rate = set(customers[col].dropna().unique()) <= {0.0, 1.0}
+        judged, headline, strategy, decided = [], t["headline"], t["strategy"], {}
+        for col in attributes.outcome_names(outcomes):
+            rate, way = is_flag(customers[col]), attributes.direction(col, outcomes)[0]
             ratio = part[col].mean() / customers[col].mean() if customers[col].mean() else np.nan
-            if rate and headline == t["headline"] and not np.isnan(ratio) and abs(np.log(ratio)) >= OUTCOME_RATIO:
-                # the first binary outcome that clearly differs here decides what to do first
-                key = "outcome_high" if ratio > 1 else "outcome_low"
-                headline, strategy, decided = t[f"{key}_headline"].format(column=_label(col)), t[key], _label(col)
+            if rate and not decided and not np.isnan(ratio) and abs(np.log(ratio)) >= OUTCOME_RATIO:
+                # the first binary outcome that clearly differs here decides what to do first, by its direction
+                key = outcome_verdict(ratio > 1, way)
+                decided = {"column": _label(col), "name": col, "side": t["sides"]["higher" if ratio > 1 else "lower"]}
+                headline, strategy = t[f"outcome_{key}_headline"].format(**decided), t[f"outcome_{key}"]
             judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
                 column=_label(col), value=i18n.percent(part[col].mean()) if rate else i18n.number(part[col].mean()),
-                base=i18n.percent(customers[col].mean()) if rate else i18n.number(customers[col].mean())))
+                base=i18n.percent(customers[col].mean()) if rate else i18n.number(customers[col].mean()),
+                direction=t["direction"][way or "unknown"]))
         focus = i18n.join(names, language) or t["no_trait"]
         card = {"segment": int(seg), "name": name_text[:1].upper() + name_text[1:], "tagline": "",
                 "customers": int(len(part)), "share": float(len(part) / len(customers)), "value_share": None,
                 "spend": None, "spend_index": None, "top_rfm": "", "who": m["sentence_sep"].join(who),
                 "how": "", "outcomes": m["sentence_sep"].join(judged),
                 "values": _values(customers, seg, effects.loc[seg], segment, language),
-                "strategy_headline": headline, "strategy": strategy.format(traits=focus, column=decided),
+                "strategy_headline": headline, "strategy": strategy.format(traits=focus, **{"column": "", **decided}),
                 "actions": [], "kpis": [t["kpi_outcome"].format(column=_label(c)) for c in outcomes]
                 + [t["kpi_size"]], "rule": _rule(rules, seg, language, segment), "main_channel": "",
                 "language": language}
@@ -259,6 +265,14 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
         cards.append(card)
     _disambiguate(cards, language)
     return sorted(cards, key=lambda c: -c["customers"])
+
+
+def outcome_verdict(higher: bool, way: str | None) -> str:
+    """``worse``, ``better`` or ``unknown``: a segment whose outcome is clearly higher (``higher``) or lower than
+    the base's, read by the outcome's direction (:func:`custseg.attributes.direction`)."""
+    if way is None:
+        return "unknown"
+    return "better" if higher == (way == attributes.HIGHER) else "worse"
 
 
 def _top(comp: pd.DataFrame, variable: str, language: str, n: int) -> list[str]:

@@ -47,3 +47,47 @@ def test_a_segment_split_by_one_flag_is_differentiable(plans):
     card = evaluate.scorecard(table, ["international_plan", "account_length"], levers=[]).set_index("segment")
     assert bool(card.loc[0, "differentiable"]) and card.loc[0, "top_feature"] == "international_plan"
     assert card.loc[0, "top_effect"] == np.inf
+
+
+@pytest.fixture(scope="module")
+def applicants():
+    """Credit-card applicants: segment 0 accepts offers at 45 %, segment 2 at 8 % (base about 20 %)."""
+    rng = np.random.default_rng(4)
+    seg = np.repeat([0, 1, 2], [300, 400, 300])
+    return pd.DataFrame({
+        "customer_id": [f"A{i:04d}" for i in range(len(seg))], "segment": seg,
+        "income": np.where(seg == 0, 6.0, np.where(seg == 1, 4.0, 2.5)) + rng.normal(0, 0.5, len(seg)),
+        "reports": np.where(seg == 2, 3.0, 0.5) + rng.normal(0, 0.4, len(seg)),
+        "accepted": (rng.random(len(seg)) < np.select([seg == 0, seg == 1], [0.45, 0.15], 0.08)).astype(float),
+        "CARAVAN": (rng.random(len(seg)) < np.where(seg == 0, 0.5, 0.1)).astype(float),
+    })
+
+
+@pytest.mark.parametrize("outcomes", [["accepted"], {"accepted": "higher_is_better"}])
+def test_strategies_follow_an_outcome_where_higher_is_better(applicants, outcomes):
+    cards = {c["segment"]: c for c in personas.build_from_table(applicants, ["income", "reports"], outcomes)}
+    best, worst = cards[0], cards[2]
+    assert best["strategy_headline"] == "protect and grow" and "act on" not in best["strategy_headline"]
+    assert "keep what works for them" in best["strategy"] and "the right way" in best["strategy"]
+    assert worst["strategy_headline"] == "act on accepted first" and "the wrong way" in worst["strategy"]
+    assert "higher is better" in best["outcomes"], best["outcomes"]
+    _, judged = evaluate.outcomes.validate(applicants, outcomes)
+    row = judged.iloc[0]
+    assert (row["direction"], row["best"], row["worst"]) == ("higher_is_better", 0, 2)
+    assert "so segment 0 does best" in evaluate.outcomes.sentence(judged)
+
+
+def test_churn_is_bad_when_high_and_an_unknown_direction_is_neutral(plans, applicants):
+    churn = {c["segment"]: c for c in personas.build_from_table(plans, ["international_plan", "day_minutes"],
+                                                                ["churned"])}
+    assert churn[0]["strategy_headline"] == "act on churned first" and "lower is better" in churn[0]["outcomes"]
+    # a name that says nothing (the insurance table's CARAVAN): described, never called good or bad
+    cards = {c["segment"]: c for c in personas.build_from_table(applicants, ["income"], ["CARAVAN"])}
+    assert cards[0]["strategy_headline"] == "find out what CARAVAN means here"
+    assert "{CARAVAN: higher_is_better}" in cards[0]["strategy"] and "direction unknown" in cards[0]["outcomes"]
+    zh = {c["segment"]: c for c in personas.build_from_table(applicants, ["income"], ["CARAVAN"], language="zh")}
+    assert "方向未知" in zh[0]["outcomes"] and "CARAVAN" in zh[0]["strategy_headline"]
+    _, judged = evaluate.outcomes.validate(applicants, ["CARAVAN", "accepted"])
+    assert judged.set_index("outcome").loc["CARAVAN", "direction"] == "unknown"
+    text = evaluate.outcomes.sentence(judged)
+    assert "no segment is called best" in text and "segment 0.0" not in text and "so segment 0 does best" in text
