@@ -254,10 +254,46 @@ def direction(name: str, outcomes: dict | list | None = None) -> tuple[str | Non
     declared = outcomes.get(name) if isinstance(outcomes, dict) else None
     if declared is not None:
         return declared, "declared"
-    words = [w for w in re.split(r"[^0-9a-z\u4e00-\u9fff]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()) if w]
-    found = {way for way, stems in DIRECTION_WORDS.items()
-             if any(w.startswith(stem) or (not stem.isascii() and stem in w) for w in words for stem in stems)}
+    found = {way for way, stems in DIRECTION_WORDS.items() if _says(name, stems)}
     return (found.pop(), "name") if len(found) == 1 else (None, "unknown")
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words: ``Attrition_Flag`` → attrition, flag; ``isCancelled`` → is, cancelled; 客户流失 stays."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower()
+    return [w for w in re.split(r"[^0-9a-z\u4e00-\u9fff]+", spaced) if w]
+
+
+def _says(name: str, stems: tuple, exact: tuple = ()) -> bool:
+    """Whether a word of ``name`` starts with an English stem, is one of the ``exact`` words, or holds a Chinese one."""
+    words = _words(name)
+    return any(w in exact or any(w.startswith(s) if s.isascii() else s in w for s in stems) for w in words)
+
+
+# traits that must never form a segment, name it or appear in its rules (GDPR art. 9 / PIPL art. 28 kinds)
+SENSITIVE_STEMS = ("ethnic", "racial", "religio", "faith", "health", "medical", "diagnos", "disab", "politic",
+                   "sexual", "biometric", "民族", "种族", "宗教", "信仰", "健康", "病", "残疾", "政治", "党派", "工会")
+SENSITIVE_WORDS = ("race", "union", "unionised", "unionized", "caste")
+# an attitude to health (a survey's health consciousness) is not health data, nor is the share of spend on a
+# product category (share_cat_sports_health): what they buy, not who they are
+NOT_SENSITIVE = re.compile(r"health[ _]?conscious|^share_(cat|channel)_", re.I)
+# who the customer is, not what they do: on a customer table they describe the segments unless the config says
+DEMOGRAPHIC_STEMS = ("gender", "birth", "marital", "married", "dependent", "senior", "性别", "年龄", "出生", "婚")
+DEMOGRAPHIC_WORDS = ("age", "sex", "age band")
+
+
+def sensitive_columns(columns, declared: list[str] | tuple = ()) -> list[str]:
+    """The columns holding sensitive traits: ethnicity, race, religion, health, political views, union membership
+    (by their name, English and Chinese, :data:`SENSITIVE_STEMS`), and those the config lists
+    (``privacy.sensitive_columns``)."""
+    return [c for c in columns if c in declared or (_says(c, SENSITIVE_STEMS, SENSITIVE_WORDS)
+                                                    and not NOT_SENSITIVE.search(str(c)))]
+
+
+def demographic_columns(columns) -> list[str]:
+    """The columns describing who a customer is by name: gender, age, birth date, marital status, dependants,
+    senior citizen (English and Chinese, :data:`DEMOGRAPHIC_STEMS`)."""
+    return [c for c in columns if _says(c, DEMOGRAPHIC_STEMS, DEMOGRAPHIC_WORDS)]
 
 
 def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:

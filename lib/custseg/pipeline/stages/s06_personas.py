@@ -18,6 +18,7 @@ def segment_customers(ctx: Context) -> pd.DataFrame:
 @body("06_personas")
 def describe_personas(ctx: Context) -> Result:
     from custseg import personas, profile
+    from custseg.cluster import choose
     from custseg.cluster.value import SPEND_COLUMN
 
     cfg, language, logged = ctx.cfg, ctx.cfg["language"], has_log(ctx.cfg)
@@ -39,7 +40,9 @@ def describe_personas(ctx: Context) -> Result:
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
-    labelled = [c for c in clustered_on if not pd.api.types.is_numeric_dtype(customers[c])]
+    kept = cluster.get("described_only") or {}  # described in aggregate, never clustered on or named by
+    labelled = [c for c in [*clustered_on, *kept.get("demographic", []), *kept.get("sensitive", [])]
+                if c in customers and not pd.api.types.is_numeric_dtype(customers[c])]
     comps = profile.compositions(customers, columns=None if logged else
                                  list(dict.fromkeys([*profile.CATEGORICAL, *labelled])))
     crm = personas.crm_export(ctx.read("segments"), scores, cards)
@@ -50,4 +53,4 @@ def describe_personas(ctx: Context) -> Result:
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
                    "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
-                   "language": language, "has_log": logged})
+                   "language": language, "has_log": logged, "used": choose.used_note(cluster)})
