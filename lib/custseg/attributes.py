@@ -93,7 +93,12 @@ def kind_of(values: pd.Series) -> tuple[str, str]:
         return "binary", f"two values ({_examples(distinct)})"
     if lower <= set(LIKERT):
         return "ordinal", f"Likert answers ({_examples(sorted(distinct, key=lambda v: LIKERT[v.lower()]))})"
-    numbers = counts[pd.to_numeric(distinct, errors="coerce").notna().to_numpy()].sum() / rows
+    numeric = pd.to_numeric(distinct, errors="coerce")
+    numbers = counts[numeric.notna().to_numpy()].sum() / rows
+    if numbers == 1 and _band_codes(numeric, str(values.name)):
+        low, high = int(numeric.min()), int(numeric.max())
+        return "ordinal", (f"integer codes {low}–{high} ({len(distinct)} levels): ordered bands, described by their "
+                           f"shares (declare attributes.{values.name}: numeric if they are counts)")
     if numbers == 1:
         return "numeric", "numbers"
     if numbers >= MOSTLY_NUMBERS:
@@ -105,6 +110,36 @@ def kind_of(values: pd.Series) -> tuple[str, str]:
     if len(distinct) > MAX_CATEGORIES:
         return "text", f"{len(distinct):,} distinct labels: free text, never clustered on"
     return "categorical", f"{len(distinct)} labels ({_examples(distinct)})"
+
+
+MAX_BAND_LEVELS = 10  # integer codes with at most this many levels (0–9 bands) are ordered bands, not amounts
+# words of a column name that make small integers counts or durations (calls, children, years), not band codes
+COUNT_STEMS = ("number", "num", "count", "call", "time", "visit", "order", "item", "product", "child", "kid",
+               "dependent", "year", "month", "week", "day", "age", "tenure", "member", "person", "people",
+               "次数", "数量", "个数", "人数", "年", "月", "天")
+
+
+def _band_codes(numbers: pd.Series, name: str) -> bool:
+    """Whether distinct numbers are the codes of ordered bands (like MOPLLAAG's 0–9): at least three and at most
+    :data:`MAX_BAND_LEVELS` whole numbers between 0 and 10, in a column whose name does not say it counts."""
+    whole = bool((numbers == numbers.round()).all())
+    return (whole and 3 <= numbers.nunique() <= MAX_BAND_LEVELS and numbers.min() >= 0 and numbers.max() <= 10
+            and not _says(name, COUNT_STEMS, ("n",)))
+
+
+def ordinal_labels(kinds: pd.DataFrame, declared: dict | None = None) -> dict[str, dict[float, str]]:
+    """The label of each code of every ordinal column, to describe it by label shares (never a mean of codes):
+    the declared order's labels (1 → first), the Likert labels (1 → strongly disagree … 5 → strongly agree), or
+    the band code itself ('7')."""
+    declared, likert = declared or {}, {}
+    for label, score in LIKERT.items():
+        likert.setdefault(float(score), label)
+    out = {}
+    for row in kinds[kinds["kind"] == "ordinal"].itertuples() if not kinds.empty else ():
+        order = declared.get(row.column)
+        out[row.column] = ({float(i): str(v) for i, v in enumerate(order, 1)} if isinstance(order, list)
+                           else likert if row.why.startswith("Likert") else {})
+    return out
 
 
 def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -> pd.DataFrame:
@@ -158,6 +193,17 @@ def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -
     return pd.DataFrame(rows, columns=["column", "kind", "declared", "missing_share", "examples", "why", "config"])
 
 
+def kinds_html(kinds: pd.DataFrame, height: str = "26em") -> str:
+    """The whole table of kinds from :func:`infer` as HTML in a scrollable box: every column, however many (a
+    truncated table hides the kinds a user must check), each with the line that corrects it under ``attributes:``."""
+    shown = kinds.drop(columns=[c for c in ("declared",) if c in kinds]).assign(
+        missing_share=lambda d: d["missing_share"].map("{:.1%}".format))
+    table = shown.to_html(index=False, border=0, escape=True, max_rows=None, max_cols=None)
+    return (f'<div style="max-height:{height}; overflow:auto; border:1px solid #ddd">{table}</div>'
+            f"<p>{len(kinds):,} columns. To correct a kind, copy its <code>config</code> line under "
+            "<code>attributes:</code> in the config and change it.</p>")
+
+
 def _bad_values(column: str, text: pd.Series, ok: pd.Series, expected: str) -> SourceError:
     bad = text[text.notna() & ~ok]
     hint = (" (numbers with a thousands or decimal comma: set sources.customers.thousands / .decimal)"
@@ -201,6 +247,9 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
             out[column] = values
         elif kind == "ordinal":
             order = declared.get(column)
+            if not isinstance(order, list) and _numbers(text).notna().eq(text.notna()).all():  # band codes
+                out[column] = _numbers(text)
+                continue
             scores = ({str(label).lower(): float(i) for i, label in enumerate(order, 1)} if isinstance(order, list)
                       else LIKERT)
             values = _per_value(text, lambda u, scores=scores: u.str.lower().map(scores).astype("float64"))
@@ -309,7 +358,8 @@ def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:
         if column not in known:
             raise ConfigError(f"config key 'outcomes' names {column!r}, which is not a column of the customer table "
                               f"(sources.customers; its other columns: {', '.join(known.index) or 'none'})")
-        if known[column] not in ("binary", "numeric"):
+        codes = known[column] == "ordinal" and kinds.set_index("column").loc[column, "why"].startswith("integer codes")
+        if known[column] not in ("binary", "numeric") and not codes:
             raise ConfigError(f"config key 'outcomes': column {column!r} is {known[column]}, but an outcome must be "
                               "binary (churned yes/no) or numeric (revenue); declare its kind in attributes."
                               f"{column} or leave it out of outcomes")

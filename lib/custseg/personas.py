@@ -19,6 +19,8 @@ rendered with ``templates/persona.{md,html}.j2``.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -168,18 +170,38 @@ def _label(column: str) -> str:
     return column.replace("_", " ")
 
 
-def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment") -> pd.DataFrame:
+def is_code(column: str) -> bool:
+    """Whether a column name is a code (MOPLLAAG, PPERSAUT): capitals and digits only, no word a reader knows; a
+    persona is never named by it (its card still describes the column)."""
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]{3,}", str(column)))
+
+
+def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment",
+           labels: dict[str, dict] | None = None) -> pd.DataFrame:
     """What sets segment ``seg`` apart on ``columns``, strongest first: one row per numeric column (effect size
     d vs the other customers) and per label of a categorical column (share vs the base, as the standardised
     difference of proportions), each with ``value`` and ``base`` and a short ``name``.
 
-    Only differences of at least :data:`TRAIT_EFFECT` are kept; a column that splits the segment from the rest
+    Ordinal columns (``labels``: column → {code: label}, :func:`custseg.attributes.ordinal_labels`; an empty
+    mapping shows the code itself) are described like categories, by the share of each label, never by a mean
+    of codes. Only differences of at least :data:`TRAIT_EFFECT` are kept; a column that splits the segment from the rest
     without overlap (all of them hold the yes/no plan, none of the others do) has strength ±inf and leads.
     """
     part, rows = customers[customers[segment] == seg], []
     rest = customers[customers[segment] != seg]
+    labels = labels or {}
     for col in columns:
         values = customers[col]
+        if col in labels:  # codes of an ordered scale: their labels, as a category's
+            name_of = lambda v, names=labels[col]: names.get(v, f"{v:g}") if pd.notna(v) else None  # noqa: E731
+            if np.isinf(profile.standardised_difference(part[[col]], rest[[col]])[col]):  # a range only they hold
+                low, high = part[col].min(), part[col].max()
+                span = name_of(low) if low == high else f"{name_of(low)}–{name_of(high)}"
+                rows.append({"column": col, "kind": "categorical", "label": span, "strength": np.inf, "value": 1.0,
+                             "base": float(values.between(low, high).mean()), "name": f"{_label(col)}: {span}"})
+                continue
+            values = values.map(name_of)
+            part, rest = part.assign(**{col: values[part.index]}), rest.assign(**{col: values[rest.index]})
         if pd.api.types.is_numeric_dtype(values):
             d = profile.standardised_difference(part[[col]], rest[[col]])[col]  # ±inf: a perfect separator
             if np.isnan(d):
@@ -201,12 +223,13 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
                                  "value": share[label], "base": b, "name": f"{_label(col)}: {label}"})
     out = pd.DataFrame(rows, columns=["column", "kind", "label", "strength", "value", "base", "name"])
     out = out[(out["strength"].abs() >= TRAIT_EFFECT) & ~((out["kind"] == "categorical") & (out["strength"] < 0))]
-    return out.reindex(out["strength"].abs().sort_values(ascending=False).index).drop_duplicates("column")
+    return out.reindex(out["strength"].abs().sort_values(ascending=False, kind="stable").index
+                       ).drop_duplicates("column")
 
 
 def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict | list | tuple = (),
-                     language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None
-                     ) -> list[dict]:
+                     language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None,
+                     labels: dict[str, dict] | None = None) -> list[dict]:
     """Persona cards for a customer table without an order log: named and told by what really sets each segment
     apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by:
     the config's mapping name → direction, or a list of names. The first 0/1 outcome that clearly differs in a
@@ -214,7 +237,8 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
     worse than the base, protect and grow where it is better, find out what it means where the direction is
     unknown.
 
-    No spend, RFM, channel or category is said: the data has none. Returns cards with the keys of
+    ``labels`` (:func:`custseg.attributes.ordinal_labels`) makes ordinal columns read as label shares. No spend,
+    RFM, channel or category is said: the data has none. Returns cards with the keys of
     :func:`build` (``spend``, ``value_share`` and ``spend_index`` None, ``top_rfm`` empty).
     """
     m = i18n.messages(language)
@@ -222,9 +246,9 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
     effects = profile.effect_sizes(customers, segment)
     cards = []
     for seg, part in customers.groupby(segment):
-        found = traits(customers, columns, seg, segment)
-        names = list(found["name"][:NAME_TRAITS])
-        name_text = " · ".join(names) if names else t["no_trait"]
+        found = traits(customers, columns, seg, segment, labels)
+        names = list(found.loc[~found["column"].map(is_code), "name"][:NAME_TRAITS])  # never a raw column code
+        name_text = " · ".join(names) if names else t["coded"].format(segment=seg) if len(found) else t["no_trait"]
         who = [t["size"].format(customers=i18n.integer(len(part)), share=i18n.percent(len(part) / len(customers)))]
         for row in found.head(STORY_TRAITS).itertuples():
             if row.kind == "categorical":

@@ -1,11 +1,13 @@
 """Persona cards and the scorecard of a customer table without a log: perfect separators, the outcome's
 direction, sensitive columns and band codes (issue 29)."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import evaluate, personas, profile
+from custseg import attributes, evaluate, personas, profile
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +93,35 @@ def test_churn_is_bad_when_high_and_an_unknown_direction_is_neutral(plans, appli
     assert judged.set_index("outcome").loc["CARAVAN", "direction"] == "unknown"
     text = evaluate.outcomes.sentence(judged)
     assert "no segment is called best" in text and "segment 0.0" not in text and "so segment 0 does best" in text
+
+
+def test_band_codes_are_described_as_shares_and_never_name_a_persona():
+    # an insurance table's 0–9 band columns (MOPLLAAG) beside a real count and a real amount
+    rng = np.random.default_rng(9)
+    seg = np.repeat([0, 1], [300, 700])
+    raw = pd.DataFrame({"MOPLLAAG": np.where(seg == 0, rng.integers(6, 10, len(seg)), rng.integers(0, 4, len(seg))),
+                        "number_of_calls": rng.integers(0, 8, len(seg)), "premium": rng.gamma(2, 50, len(seg)),
+                        "Contract": np.where(seg == 0, "Two year", rng.choice(["Month-to-month", "One year"],
+                                                                                len(seg)))})
+    declared = {"Contract": ["Month-to-month", "One year", "Two year"]}
+    kinds = attributes.infer(raw, declared)
+    kind = kinds.set_index("column")["kind"]
+    assert kind["MOPLLAAG"] == "ordinal" and kind["number_of_calls"] == "numeric" and kind["premium"] == "numeric"
+    assert "attributes.MOPLLAAG: numeric" in kinds.set_index("column").loc["MOPLLAAG", "why"]
+    table = attributes.encode(raw, kinds, declared).assign(segment=seg, customer_id=range(len(seg)))
+    assert table["MOPLLAAG"].between(0, 9).all(), "band codes keep their order (and value) for the distances"
+    labels = attributes.ordinal_labels(kinds, declared)
+    assert labels["Contract"][3.0] == "Two year" and labels["MOPLLAAG"] == {}
+    cards = {c["segment"]: c for c in personas.build_from_table(table, ["MOPLLAAG", "Contract", "premium"],
+                                                                labels=labels)}
+    who = cards[0]["who"]
+    assert "MOPLLAAG" in who and "on average" not in who.split("premium")[0], who
+    assert "have Contract Two year" in who and "Contract: 3" not in who
+    assert "100% have MOPLLAAG 6–9 (30% overall)" in who, "codes only they hold: their range, not a mean"
+    mixed = table.assign(MOPLLAAG=np.where(seg == 0, 7, rng.integers(0, 10, len(seg))))  # overlapping codes
+    shares = personas.build_from_table(mixed, ["MOPLLAAG"], labels=labels)
+    assert re.search(r"\d+% have MOPLLAAG 7 \(\d+% overall\)", shares[-1]["who"]), shares[-1]["who"]
+    assert "MOPLLAAG" not in cards[0]["name"] and "MOPLLAAG" not in cards[1]["name"]
+    assert cards[0]["name"].startswith("Contract: Two year"), cards[0]["name"]
+    only_codes = {c["segment"]: c for c in personas.build_from_table(table, ["MOPLLAAG"], labels=labels)}
+    assert only_codes[0]["name"] == "Segment 0", "a segment set apart by codes alone is numbered, not 'average'"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custseg import i18n
+from custseg import attributes, i18n
 from custseg.errors import StageError
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
@@ -31,8 +31,9 @@ def describe_personas(ctx: Context) -> Result:
     if logged:
         cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
+        labels = attributes.ordinal_labels(ctx.read("attributes"), cfg["attributes"])  # ordinals as label shares
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
-                                          rules=rules)
+                                          rules=rules, labels=labels)
     if cluster.get("baseline"):  # a segment keeps the baseline's name; one the baseline does not have is marked new
         new = i18n.messages(language)["ui"]["new_segment"]
         for card in cards:
