@@ -22,7 +22,8 @@ def describe_personas(ctx: Context) -> Result:
     from custseg.cluster.value import SPEND_COLUMN
 
     cfg, language, logged = ctx.cfg, ctx.cfg["language"], has_log(ctx.cfg)
-    customers, scores, cluster = segment_customers(ctx), ctx.read("rfm"), ctx.read("cluster")
+    customers, scores, cluster, kinds = segment_customers(ctx), ctx.read("rfm"), ctx.read("cluster"), ctx.read(
+        "attributes")
     clustered_on = cluster["features"]
     prof = profile.profile(customers)
     idx = profile.index_table(prof)
@@ -31,7 +32,7 @@ def describe_personas(ctx: Context) -> Result:
     if logged:
         cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
-        labels = attributes.ordinal_labels(ctx.read("attributes"), cfg["attributes"])  # ordinals as label shares
+        labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal columns as label shares
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
                                           rules=rules, labels=labels)
     if cluster.get("baseline"):  # a segment keeps the baseline's name; one the baseline does not have is marked new
