@@ -19,6 +19,7 @@ categories. Missing-value words (``NULL``, ``N/A``, ``-``, 无 …) count as mis
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,14 @@ MOSTLY_NUMBERS = 0.8  # a column this much numbers is numeric; its other values 
 MAX_CATEGORIES = 30  # more distinct labels than this: free text, not a category
 NEAR_UNIQUE = 0.9  # distinct values per row from which a column identifies rows instead of describing them
 MAX_EXAMPLES = 3
+
+
+def is_flag(values) -> bool:
+    """True when a column holds only 0 and 1 (missing values aside) and at least one of them: a yes/no flag,
+    encoded (:func:`encode`) or as it came."""
+    present = pd.Series(values).dropna()
+    return (pd.api.types.is_numeric_dtype(present) or pd.api.types.is_bool_dtype(present)) and not present.empty \
+        and set(present.astype(float).unique()) <= {0.0, 1.0}
 
 
 def _per_value(values: pd.Series, fn) -> pd.Series:
@@ -84,7 +93,12 @@ def kind_of(values: pd.Series) -> tuple[str, str]:
         return "binary", f"two values ({_examples(distinct)})"
     if lower <= set(LIKERT):
         return "ordinal", f"Likert answers ({_examples(sorted(distinct, key=lambda v: LIKERT[v.lower()]))})"
-    numbers = counts[pd.to_numeric(distinct, errors="coerce").notna().to_numpy()].sum() / rows
+    numeric = pd.to_numeric(distinct, errors="coerce")
+    numbers = counts[numeric.notna().to_numpy()].sum() / rows
+    if numbers == 1 and _band_codes(numeric, str(values.name)):
+        low, high = int(numeric.min()), int(numeric.max())
+        return "ordinal", (f"integer codes {low}–{high} ({len(distinct)} levels): ordered bands, described by their "
+                           f"shares (declare attributes.{values.name}: numeric if they are counts)")
     if numbers == 1:
         return "numeric", "numbers"
     if numbers >= MOSTLY_NUMBERS:
@@ -96,6 +110,36 @@ def kind_of(values: pd.Series) -> tuple[str, str]:
     if len(distinct) > MAX_CATEGORIES:
         return "text", f"{len(distinct):,} distinct labels: free text, never clustered on"
     return "categorical", f"{len(distinct)} labels ({_examples(distinct)})"
+
+
+MAX_BAND_LEVELS = 10  # integer codes with at most this many levels (0–9 bands) are ordered bands, not amounts
+# words of a column name that make small integers counts or durations (calls, children, years), not band codes
+COUNT_STEMS = ("number", "num", "count", "call", "time", "visit", "order", "item", "product", "child", "kid",
+               "dependent", "year", "month", "week", "day", "age", "tenure", "member", "person", "people",
+               "次数", "数量", "个数", "人数", "年", "月", "天")
+
+
+def _band_codes(numbers: pd.Series, name: str) -> bool:
+    """Whether distinct numbers are the codes of ordered bands (like MOPLLAAG's 0–9): at least three and at most
+    :data:`MAX_BAND_LEVELS` whole numbers between 0 and 10, in a column whose name does not say it counts."""
+    whole = bool((numbers == numbers.round()).all())
+    return (whole and 3 <= numbers.nunique() <= MAX_BAND_LEVELS and numbers.min() >= 0 and numbers.max() <= 10
+            and not _says(name, COUNT_STEMS, ("n",)))
+
+
+def ordinal_labels(kinds: pd.DataFrame, declared: dict | None = None) -> dict[str, dict[float, str]]:
+    """The label of each code of every ordinal column, to describe it by label shares (never a mean of codes):
+    the declared order's labels (1 → first), the Likert labels (1 → strongly disagree … 5 → strongly agree), or
+    the band code itself ('7')."""
+    declared, likert = declared or {}, {}
+    for label, score in LIKERT.items():
+        likert.setdefault(float(score), label)
+    out = {}
+    for row in kinds[kinds["kind"] == "ordinal"].itertuples() if not kinds.empty else ():
+        order = declared.get(row.column)
+        out[row.column] = ({float(i): str(v) for i, v in enumerate(order, 1)} if isinstance(order, list)
+                           else likert if row.why.startswith("Likert") else {})
+    return out
 
 
 def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -> pd.DataFrame:
@@ -149,6 +193,17 @@ def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -
     return pd.DataFrame(rows, columns=["column", "kind", "declared", "missing_share", "examples", "why", "config"])
 
 
+def kinds_html(kinds: pd.DataFrame, height: str = "26em") -> str:
+    """The whole table of kinds from :func:`infer` as HTML in a scrollable box: every column, however many (a
+    truncated table hides the kinds a user must check), each with the line that corrects it under ``attributes:``."""
+    shown = kinds.drop(columns=[c for c in ("declared",) if c in kinds]).assign(
+        missing_share=lambda d: d["missing_share"].map("{:.1%}".format))
+    table = shown.to_html(index=False, border=0, escape=True, max_rows=None, max_cols=None)
+    return (f'<div style="max-height:{height}; overflow:auto; border:1px solid #ddd">{table}</div>'
+            f"<p>{len(kinds):,} columns. To correct a kind, copy its <code>config</code> line under "
+            "<code>attributes:</code> in the config and change it.</p>")
+
+
 def _bad_values(column: str, text: pd.Series, ok: pd.Series, expected: str) -> SourceError:
     bad = text[text.notna() & ~ok]
     hint = (" (numbers with a thousands or decimal comma: set sources.customers.thousands / .decimal)"
@@ -192,6 +247,9 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
             out[column] = values
         elif kind == "ordinal":
             order = declared.get(column)
+            if not isinstance(order, list) and _numbers(text).notna().eq(text.notna()).all():  # band codes
+                out[column] = _numbers(text)
+                continue
             scores = ({str(label).lower(): float(i) for i, label in enumerate(order, 1)} if isinstance(order, list)
                       else LIKERT)
             values = _per_value(text, lambda u, scores=scores: u.str.lower().map(scores).astype("float64"))
@@ -213,6 +271,80 @@ def encode(table: pd.DataFrame, kinds: pd.DataFrame, declared: dict | None = Non
     return pd.DataFrame(out, index=table.index)
 
 
+HIGHER, LOWER = "higher_is_better", "lower_is_better"
+DIRECTIONS = (HIGHER, LOWER)  # what an ``outcomes`` entry may say about its column
+# words in an outcome's name that tell its direction, when the config does not (English stems, Chinese words)
+DIRECTION_WORDS = {
+    LOWER: ("churn", "cancel", "default", "attrition", "exit", "lapse", "unsubscrib", "complain",
+            "流失", "退订", "取消", "违约", "投诉"),
+    HIGHER: ("purchas", "accept", "convert", "conversion", "respon", "retain", "retention", "renew", "buy",
+             "bought", "revenue", "profit", "购买", "转化", "响应", "留存", "续订", "收入"),
+}
+
+
+def outcome_names(outcomes: dict | list | None) -> list[str]:
+    """The column names of the config's ``outcomes`` (a mapping name → direction, or a list of names)."""
+    return list(outcomes or [])
+
+
+def direction(name: str, outcomes: dict | list | None = None) -> tuple[str | None, str]:
+    """Whether a higher value of outcome ``name`` is better, and how that is known.
+
+    The direction declared in the config's ``outcomes`` (``{purchase: higher_is_better}``) wins; else it is
+    read off the name (:data:`DIRECTION_WORDS`: churn, cancelled, default, 流失 … are better low; purchase,
+    accepted, converted, 购买 … better high). A name that says neither, or says both, has no direction: the
+    segments are then described without calling a high value good or bad.
+
+    Returns
+    -------
+    (str or None, str)
+        :data:`HIGHER`, :data:`LOWER` or None, and ``"declared"``, ``"name"`` or ``"unknown"``.
+    """
+    declared = outcomes.get(name) if isinstance(outcomes, dict) else None
+    if declared is not None:
+        return declared, "declared"
+    found = {way for way, stems in DIRECTION_WORDS.items() if _says(name, stems)}
+    return (found.pop(), "name") if len(found) == 1 else (None, "unknown")
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words: ``Attrition_Flag`` → attrition, flag; ``isCancelled`` → is, cancelled; 客户流失 stays."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower()
+    return [w for w in re.split(r"[^0-9a-z\u4e00-\u9fff]+", spaced) if w]
+
+
+def _says(name: str, stems: tuple, exact: tuple = ()) -> bool:
+    """Whether a word of ``name`` starts with an English stem, is one of the ``exact`` words, or holds a Chinese one."""
+    words = _words(name)
+    return any(w in exact or any(w.startswith(s) if s.isascii() else s in w for s in stems) for w in words)
+
+
+# traits that must never form a segment, name it or appear in its rules (GDPR art. 9 / PIPL art. 28 kinds)
+SENSITIVE_STEMS = ("ethnic", "racial", "religio", "faith", "health", "medical", "diagnos", "disab", "politic",
+                   "sexual", "biometric", "民族", "种族", "宗教", "信仰", "健康", "病", "残疾", "政治", "党派", "工会")
+SENSITIVE_WORDS = ("race", "union", "unionised", "unionized", "caste")
+# an attitude to health (a survey's health consciousness) is not health data, nor is the share of spend on a
+# product category (share_cat_sports_health): what they buy, not who they are
+NOT_SENSITIVE = re.compile(r"health[ _]?conscious|^share_(cat|channel)_", re.I)
+# who the customer is, not what they do: on a customer table they describe the segments unless the config says
+DEMOGRAPHIC_STEMS = ("gender", "birth", "marital", "married", "dependent", "senior", "性别", "年龄", "出生", "婚")
+DEMOGRAPHIC_WORDS = ("age", "sex", "age band")
+
+
+def sensitive_columns(columns, declared: list[str] | tuple = ()) -> list[str]:
+    """The columns holding sensitive traits: ethnicity, race, religion, health, political views, union membership
+    (by their name, English and Chinese, :data:`SENSITIVE_STEMS`), and those the config lists
+    (``privacy.sensitive_columns``)."""
+    return [c for c in columns if c in declared or (_says(c, SENSITIVE_STEMS, SENSITIVE_WORDS)
+                                                    and not NOT_SENSITIVE.search(str(c)))]
+
+
+def demographic_columns(columns) -> list[str]:
+    """The columns describing who a customer is by name: gender, age, birth date, marital status, dependants,
+    senior citizen (English and Chinese, :data:`DEMOGRAPHIC_STEMS`)."""
+    return [c for c in columns if _says(c, DEMOGRAPHIC_STEMS, DEMOGRAPHIC_WORDS)]
+
+
 def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:
     """Every ``outcomes`` column is a customer-table column that is binary or numeric.
 
@@ -226,7 +358,8 @@ def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:
         if column not in known:
             raise ConfigError(f"config key 'outcomes' names {column!r}, which is not a column of the customer table "
                               f"(sources.customers; its other columns: {', '.join(known.index) or 'none'})")
-        if known[column] not in ("binary", "numeric"):
+        codes = known[column] == "ordinal" and kinds.set_index("column").loc[column, "why"].startswith("integer codes")
+        if known[column] not in ("binary", "numeric") and not codes:
             raise ConfigError(f"config key 'outcomes': column {column!r} is {known[column]}, but an outcome must be "
                               "binary (churned yes/no) or numeric (revenue); declare its kind in attributes."
                               f"{column} or leave it out of outcomes")

@@ -19,10 +19,13 @@ rendered with ``templates/persona.{md,html}.j2``.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from custseg import i18n, profile
+from custseg import attributes, i18n, profile
+from custseg.attributes import is_flag
 from custseg.schema import MONETARY
 
 MOTIVES = {"deal": ["discount_share", "survey_price_sensitivity"], "trend": ["survey_novelty_seeking"],
@@ -167,23 +170,43 @@ def _label(column: str) -> str:
     return column.replace("_", " ")
 
 
-def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment") -> pd.DataFrame:
+def is_code(column: str) -> bool:
+    """Whether a column name is a code (MOPLLAAG, PPERSAUT): capitals and digits only, no word a reader knows; a
+    persona is never named by it (its card still describes the column)."""
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]{3,}", str(column)))
+
+
+def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment",
+           labels: dict[str, dict] | None = None) -> pd.DataFrame:
     """What sets segment ``seg`` apart on ``columns``, strongest first: one row per numeric column (effect size
     d vs the other customers) and per label of a categorical column (share vs the base, as the standardised
     difference of proportions), each with ``value`` and ``base`` and a short ``name``.
 
-    Only differences of at least :data:`TRAIT_EFFECT` are kept.
+    Ordinal columns (``labels``: column → {code: label}, :func:`custseg.attributes.ordinal_labels`; an empty
+    mapping shows the code itself) are described like categories, by the share of each label, never by a mean
+    of codes. Only differences of at least :data:`TRAIT_EFFECT` are kept; a column that splits the segment from the rest
+    without overlap (all of them hold the yes/no plan, none of the others do) has strength ±inf and leads.
     """
     part, rows = customers[customers[segment] == seg], []
     rest = customers[customers[segment] != seg]
+    labels = labels or {}
     for col in columns:
         values = customers[col]
-        if pd.api.types.is_numeric_dtype(values):
-            sd = np.sqrt((part[col].var() + rest[col].var()) / 2)
-            if not sd or np.isnan(sd):
+        if col in labels:  # codes of an ordered scale: their labels, as a category's
+            name_of = lambda v, names=labels[col]: names.get(v, f"{v:g}") if pd.notna(v) else None  # noqa: E731
+            if np.isinf(profile.standardised_difference(part[[col]], rest[[col]])[col]):  # a range only they hold
+                low, high = part[col].min(), part[col].max()
+                span = name_of(low) if low == high else f"{name_of(low)}–{name_of(high)}"
+                rows.append({"column": col, "kind": "categorical", "label": span, "strength": np.inf, "value": 1.0,
+                             "base": float(values.between(low, high).mean()), "name": f"{_label(col)}: {span}"})
                 continue
-            d = (part[col].mean() - rest[col].mean()) / sd
-            binary = set(values.dropna().unique()) <= {0.0, 1.0}
+            values = values.map(name_of)
+            part, rest = part.assign(**{col: values[part.index]}), rest.assign(**{col: values[rest.index]})
+        if pd.api.types.is_numeric_dtype(values):
+            d = profile.standardised_difference(part[[col]], rest[[col]])[col]  # ±inf: a perfect separator
+            if np.isnan(d):
+                continue
+            binary = is_flag(values)
             rows.append({"column": col, "kind": "binary" if binary else "numeric", "label": None,
                          "strength": d, "value": part[col].mean(), "base": values.mean(),
                          "name": (("" if d > 0 else "no ") + _label(col)) if binary
@@ -194,21 +217,28 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
             for label in base.index:
                 b = base[label]
                 if 0 < b < 1:
+                    only_here = share[label] == 1 and not (rest[col] == label).any()  # a perfect separator
                     rows.append({"column": col, "kind": "categorical", "label": label,
-                                 "strength": (share[label] - b) / np.sqrt(b * (1 - b)), "value": share[label],
-                                 "base": b, "name": f"{_label(col)}: {label}"})
+                                 "strength": np.inf if only_here else (share[label] - b) / np.sqrt(b * (1 - b)),
+                                 "value": share[label], "base": b, "name": f"{_label(col)}: {label}"})
     out = pd.DataFrame(rows, columns=["column", "kind", "label", "strength", "value", "base", "name"])
     out = out[(out["strength"].abs() >= TRAIT_EFFECT) & ~((out["kind"] == "categorical") & (out["strength"] < 0))]
-    return out.reindex(out["strength"].abs().sort_values(ascending=False).index).drop_duplicates("column")
+    return out.reindex(out["strength"].abs().sort_values(ascending=False, kind="stable").index
+                       ).drop_duplicates("column")
 
 
-def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list[str] | tuple = (),
-                     language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None
-                     ) -> list[dict]:
+def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict | list | tuple = (),
+                     language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None,
+                     labels: dict[str, dict] | None = None) -> list[dict]:
     """Persona cards for a customer table without an order log: named and told by what really sets each segment
-    apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by.
+    apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by:
+    the config's mapping name → direction, or a list of names. The first 0/1 outcome that clearly differs in a
+    segment sets its strategy by the outcome's direction (:func:`outcome_verdict`): act on it first where it is
+    worse than the base, protect and grow where it is better, find out what it means where the direction is
+    unknown.
 
-    No spend, RFM, channel or category is said: the data has none. Returns cards with the keys of
+    ``labels`` (:func:`custseg.attributes.ordinal_labels`) makes ordinal columns read as label shares. No spend,
+    RFM, channel or category is said: the data has none. Returns cards with the keys of
     :func:`build` (``spend``, ``value_share`` and ``spend_index`` None, ``top_rfm`` empty).
     """
     m = i18n.messages(language)
@@ -216,9 +246,9 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
     effects = profile.effect_sizes(customers, segment)
     cards = []
     for seg, part in customers.groupby(segment):
-        found = traits(customers, columns, seg, segment)
-        names = list(found["name"][:NAME_TRAITS])
-        name_text = " · ".join(names) if names else t["no_trait"]
+        found = traits(customers, columns, seg, segment, labels)
+        names = list(found.loc[~found["column"].map(is_code), "name"][:NAME_TRAITS])  # never a raw column code
+        name_text = " · ".join(names) if names else t["coded"].format(segment=seg) if len(found) else t["no_trait"]
         who = [t["size"].format(customers=i18n.integer(len(part)), share=i18n.percent(len(part) / len(customers)))]
         for row in found.head(STORY_TRAITS).itertuples():
             if row.kind == "categorical":
@@ -232,24 +262,26 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
                                                base=i18n.number(row.base)))
         if found.empty:
             who.append(t["close"])
-        judged, headline, strategy, decided = [], t["headline"], t["strategy"], ""
-        for col in outcomes:
-            rate = set(customers[col].dropna().unique()) <= {0.0, 1.0}
+        judged, headline, strategy, decided = [], t["headline"], t["strategy"], {}
+        for col in attributes.outcome_names(outcomes):
+            rate, way = is_flag(customers[col]), attributes.direction(col, outcomes)[0]
             ratio = part[col].mean() / customers[col].mean() if customers[col].mean() else np.nan
-            if rate and headline == t["headline"] and not np.isnan(ratio) and abs(np.log(ratio)) >= OUTCOME_RATIO:
-                # the first binary outcome that clearly differs here decides what to do first
-                key = "outcome_high" if ratio > 1 else "outcome_low"
-                headline, strategy, decided = t[f"{key}_headline"].format(column=_label(col)), t[key], _label(col)
+            if rate and not decided and not np.isnan(ratio) and abs(np.log(ratio)) >= OUTCOME_RATIO:
+                # the first binary outcome that clearly differs here decides what to do first, by its direction
+                key = outcome_verdict(ratio > 1, way)
+                decided = {"column": _label(col), "name": col, "side": t["sides"]["higher" if ratio > 1 else "lower"]}
+                headline, strategy = t[f"outcome_{key}_headline"].format(**decided), t[f"outcome_{key}"]
             judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
                 column=_label(col), value=i18n.percent(part[col].mean()) if rate else i18n.number(part[col].mean()),
-                base=i18n.percent(customers[col].mean()) if rate else i18n.number(customers[col].mean())))
+                base=i18n.percent(customers[col].mean()) if rate else i18n.number(customers[col].mean()),
+                direction=t["direction"][way or "unknown"]))
         focus = i18n.join(names, language) or t["no_trait"]
         card = {"segment": int(seg), "name": name_text[:1].upper() + name_text[1:], "tagline": "",
                 "customers": int(len(part)), "share": float(len(part) / len(customers)), "value_share": None,
                 "spend": None, "spend_index": None, "top_rfm": "", "who": m["sentence_sep"].join(who),
                 "how": "", "outcomes": m["sentence_sep"].join(judged),
                 "values": _values(customers, seg, effects.loc[seg], segment, language),
-                "strategy_headline": headline, "strategy": strategy.format(traits=focus, column=decided),
+                "strategy_headline": headline, "strategy": strategy.format(traits=focus, **{"column": "", **decided}),
                 "actions": [], "kpis": [t["kpi_outcome"].format(column=_label(c)) for c in outcomes]
                 + [t["kpi_size"]], "rule": _rule(rules, seg, language, segment), "main_channel": "",
                 "language": language}
@@ -257,6 +289,14 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: list
         cards.append(card)
     _disambiguate(cards, language)
     return sorted(cards, key=lambda c: -c["customers"])
+
+
+def outcome_verdict(higher: bool, way: str | None) -> str:
+    """``worse``, ``better`` or ``unknown``: a segment whose outcome is clearly higher (``higher``) or lower than
+    the base's, read by the outcome's direction (:func:`custseg.attributes.direction`)."""
+    if way is None:
+        return "unknown"
+    return "better" if higher == (way == attributes.HIGHER) else "worse"
 
 
 def _top(comp: pd.DataFrame, variable: str, language: str, n: int) -> list[str]:

@@ -75,11 +75,29 @@ def index_table(prof: pd.DataFrame) -> pd.DataFrame:
     return (features.drop(index="all") / base * 100).round(0)
 
 
+def standardised_difference(part: pd.DataFrame, rest: pd.DataFrame) -> pd.Series:
+    """Cohen's d of every column of ``part`` against ``rest``: ``(mean_part − mean_rest) / sqrt((var_part +
+    var_rest) / 2)``, missing values left out per column.
+
+    A column that splits ``part`` from ``rest`` without overlap (every value of one side above every value of
+    the other, each side with at least two values) is a perfect separator: the strongest difference there
+    is, ±inf — also when neither side varies (a segment that is exactly the holders of a yes/no plan), where
+    the formula would divide by 0. A column that does not vary and does not differ is NaN.
+    """
+    diff = part.mean() - rest.mean()
+    sd = np.sqrt((part.var() + rest.var()) / 2)
+    d = diff / sd.replace(0, np.nan)
+    apart = ((part.min() > rest.max()) | (part.max() < rest.min())) & sd.notna()
+    return d.mask(apart, np.sign(diff) * np.inf)
+
+
 def effect_sizes(customers: pd.DataFrame, segment: str = "segment") -> pd.DataFrame:
-    """Standardised mean difference of every numeric feature, each segment vs all other customers.
+    """Standardised mean difference of every numeric feature, each segment vs all other customers
+    (:func:`standardised_difference`).
 
     ``(mean_segment − mean_rest) / sqrt((var_segment + var_rest) / 2)`` (Cohen's d with the two variances
-    weighted equally). ±0.2 is small, ±0.5 medium, ±0.8 large. Missing values are left out per feature.
+    weighted equally). ±0.2 is small, ±0.5 medium, ±0.8 large; ±inf where the feature splits the segment from
+    the rest without overlap. Missing values are left out per feature.
 
     Returns
     -------
@@ -89,9 +107,7 @@ def effect_sizes(customers: pd.DataFrame, segment: str = "segment") -> pd.DataFr
     numeric = numeric_features(customers, segment)
     rows = {}
     for seg, part in customers.groupby(segment):
-        rest = customers.loc[customers[segment] != seg, numeric]
-        sd = np.sqrt((part[numeric].var() + rest.var()) / 2).replace(0, np.nan)
-        rows[seg] = (part[numeric].mean() - rest.mean()) / sd
+        rows[seg] = standardised_difference(part[numeric], customers.loc[customers[segment] != seg, numeric])
     return pd.DataFrame(rows).T.rename_axis(segment)
 
 
@@ -317,7 +333,8 @@ def readable_summary(summary: pd.DataFrame, features: list[tuple] | None = None,
         t["col_used"]: np.where(rows["used_for_clustering"], "✓", ""),
         t["col_mean"]: value("mean"), t["col_median"]: value("median"), t["col_base"]: value("base_mean"),
         t["index"]: [i18n.integer(x) for x in rows["index"]],
-        t["col_effect"]: ["–" if pd.isna(x) else f"{x:+.2f}" for x in rows["effect_size"]],
+        t["col_effect"]: ["–" if pd.isna(x) else t["separator"] if np.isinf(x) else f"{x:+.2f}"
+                          for x in rows["effect_size"]],
     })
 
 

@@ -87,3 +87,14 @@ def test_a_value_that_does_not_fit_its_kind_is_one_clear_error(column, values, d
         attributes.encode(t, attributes.infer(t, declared), declared)
     for fragment in fragments:
         assert fragment in str(caught.value)
+
+
+def test_the_kinds_table_lists_every_column_in_a_scrollable_box():
+    # an insurance export's 86 columns: the table must show them all, each with the line that corrects it
+    rng = np.random.default_rng(86)
+    table = pd.DataFrame({f"M{i:03d}X": rng.integers(0, 10, 200) for i in range(85)} | {"CARAVAN": [0, 1] * 100})
+    kinds = attributes.infer(table)
+    html = attributes.kinds_html(kinds)
+    assert html.count("<tr") == 87 and "…" not in html and "..." not in html  # header + 86 rows, none elided
+    assert "overflow:auto" in html and "M084X: ordinal" in html and "CARAVAN: binary" in html
+    assert "86 columns" in html and "attributes:" in html

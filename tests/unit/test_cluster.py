@@ -146,6 +146,34 @@ def test_preprocessing_transforms_and_one_hot(blobs):
         cluster.make_preprocessor(df, "sqrt")
 
 
+@pytest.mark.parametrize("transform", ["log", "quantile"])
+def test_flags_are_never_log_transformed_and_weigh_like_two_labels(transform):
+    # yes/no columns of the four customer-table shapes: rare 1s (skew > 3), a bool-like float, a missing value
+    rng = np.random.default_rng(3)
+    n = 2000
+    df = pd.DataFrame({"international_plan": (rng.random(n) < 0.1).astype(float),
+                       "voice_mail_plan": (rng.random(n) < 0.3).astype("int64"),
+                       "selfemp": (rng.random(n) < 0.05).astype(float), "frequency": rng.poisson(3, n) + 1.0,
+                       "charges": rng.lognormal(3, 1, n), "tier": rng.choice(["a", "b"], n, p=[0.9, 0.1])})
+    df.loc[::50, "selfemp"] = np.nan
+    assert df["international_plan"].skew() > 2  # skewed by the numbers, a flag all the same
+    assert cluster.skewed_columns(df) == ["frequency", "charges"]
+    pre = cluster.make_preprocessor(df, transform).fit(df)
+    flags = ["international_plan", "voice_mail_plan", "selfemp"]
+    assert dict((name, list(cols)) for name, _, cols in pre.transformers_)["flag"] == flags
+    z = pd.DataFrame(pre.transform(df), columns=pre.get_feature_names_out())
+    for flag in flags:
+        gap = z[flag].max() - z[flag].min()  # a customer with the flag vs one without
+        assert gap ** 2 == pytest.approx(2), "a differing flag costs what a differing two-label category costs"
+        assert z[flag].nunique() == 2, "two values in, two values out: no log, no quantile stretching"
+    tier = z["tier_a"] - z["tier_b"]
+    assert (tier.max() - tier.min()) ** 2 / 2 == pytest.approx((z["international_plan"].max()
+                                                                 - z["international_plan"].min()) ** 2)
+    # k-means on the preprocessed table: the flag's weight holds in a fitted segmenter too
+    seg = cluster.Segmenter(k=3, skew_transform=transform, stability_runs=0, progress=False).fit(df)
+    assert seg.preprocessor_.transformer_weights["flag"] == pytest.approx(np.sqrt(2))
+
+
 def test_recommend_k_rules():
     table = pd.DataFrame({"k": [2, 3, 4], "inertia": [100.0, 40.0, 30.0], "silhouette": [0.3, 0.5, 0.6],
                           "calinski_harabasz": [10, 20, 30], "davies_bouldin": [1.0, 0.8, 0.5],
@@ -342,6 +370,8 @@ def test_predict_in_engine_equals_predict(mixed, blobs, transform):
     df = pd.concat([blobs[0].iloc[:450].reset_index(drop=True), mixed[0][["city_tier", "channel"]]], axis=1)
     df.loc[::17, "f1"] = np.nan  # imputed with the median
     df.loc[::23, "city_tier"] = None  # imputed with the most frequent value
+    df["plan"] = (blobs[0]["f2"].iloc[:450].to_numpy() > 1).astype(float)  # a 0/1 flag: centred and weighted
+    df.loc[::29, "plan"] = np.nan
     seg = cluster.Segmenter(k=4, skew_transform=transform, stability_runs=0, progress=False).fit(df)
     new = df.assign(customer_id=[f"C{i:04d}" for i in range(len(df))])
     new.loc[5, "channel"] = "kiosk"  # a category unseen in fitting: all one-hot columns zero

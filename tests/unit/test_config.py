@@ -194,7 +194,7 @@ def test_docs_customer_table_example_is_a_valid_config(tmp_path):
     section = guide.split("## Segment a customer table", 1)[1].split("\n## ", 1)[0]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     cfg = config.load(write(tmp_path, "name: subs\n" + example))
-    assert not cfg["sources"]["transactions"]["path"] and cfg["outcomes"] == ["Churn"]
+    assert not cfg["sources"]["transactions"]["path"] and cfg["outcomes"] == {"Churn": None}
     assert cfg["attributes"]["Contract"] == ["Month-to-month", "One year", "Two year"]
 
 
@@ -275,3 +275,26 @@ def test_custseg_run_refuses_them_in_one_line(tmp_path, capsys, text, message):
     err = capsys.readouterr().err
     assert re.search(f"^custseg: error: config file {re.escape(str(path))}, {message}", err), err
     assert "Traceback" not in err and not (tmp_path / "w").exists()
+
+
+@pytest.mark.parametrize(("outcomes", "expected"), [
+    ("[Churn]", {"Churn": None}),
+    ("[Churn, {Purchase: higher_is_better}]", {"Churn": None, "Purchase": "higher_is_better"}),
+    ("{churned: lower_is_better, revenue: null}", {"churned": "lower_is_better", "revenue": None}),
+])
+def test_outcomes_take_names_and_directions(tmp_path, outcomes, expected):
+    source = "sources:\n  customers: {path: c.csv}\n"
+    cfg = config.load(write(tmp_path, f"{source}outcomes: {outcomes}\n"))
+    assert cfg["outcomes"] == expected
+    assert config.from_dict(cfg)["outcomes"] == expected, "a saved run's config validates again"
+
+
+@pytest.mark.parametrize(("outcomes", "message"), [
+    ("[{Purchase: up}]", "'outcomes.Purchase' must be higher_is_better or lower_is_better"),
+    ("[{a: higher_is_better, b: lower_is_better}]", "one-key mapping"),
+    ("[Churn, Churn]", "names 'Churn' twice"),
+    ("[[Churn]]", "each entry is a column name"),
+])
+def test_bad_outcome_directions_are_named(tmp_path, outcomes, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.load(write(tmp_path, f"sources:\n  customers: {{path: c.csv}}\noutcomes: {outcomes}\n"))

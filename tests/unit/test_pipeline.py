@@ -4,6 +4,7 @@ import copy
 import datetime as dt
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -414,3 +415,36 @@ def test_targeting_values_customers_by_the_margin_column_when_given(tiny_run):
     with pytest.raises(ConfigError, match="no column 'gross'"):
         targeting.value_column("gross", customers)
     assert targeting.value_column(cfg["target"]["margin_column"], customers.drop(columns="monetary"))[0] == ""
+
+
+def test_sensitive_columns_are_never_clustered_named_or_in_a_rule_and_demographics_only_describe(tmp_path):
+    table = demo.subscribers(800, seed=3)
+    rng = np.random.default_rng(3)
+    # planted where they would be tempting: each tracks the contract, the strongest structure in the table
+    table["ethnicity"] = np.where(table["Contract"] == "Month-to-month", "group A", rng.choice(["group B", "group C"],
+                                                                                               len(table)))
+    table["民族"] = np.where(table["Contract"] == "Two year", "汉族", "其他")
+    table["community"] = table["Contract"].map({"Month-to-month": "north", "One year": "south", "Two year": "east"})
+    cfg = _customer_table_only(tmp_path, table, source={"columns": {"customer_id": "customerID"}},
+                               outcomes=["Churn"], privacy={"pii_columns": [], "sensitive_columns": ["community"]},
+                               cluster={"stability_runs": 2, "k": 4})  # k given: no sweep, the test stays fast
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths, until="06_personas")
+    barred = {"ethnicity", "民族", "community"}
+    summary = out["05_cluster"].summary
+    assert not barred & set(summary["features"]) and set(summary["described_only"]["sensitive"]) == barred
+    assert {"gender", "SeniorCitizen"} <= set(summary["described_only"]["demographic"])
+    assert not {"gender", "SeniorCitizen"} & set(summary["features"]) and "Contract" in summary["features"]
+    assert "describe the segments but do not form them" in out["05_cluster"].used
+    rules = " ".join(out["06_personas"].rules.rules["rule"])
+    names = " ".join(c["name"] for c in out["06_personas"].cards)
+    for column in barred:
+        assert column not in rules and column not in names, column
+    assert "sensitive traits" in out["06_personas"].used
+    assert {"ethnicity", "民族"} <= set(out["06_personas"].compositions["variable"]), "described in aggregate"
+    # the config may cluster on the demographics, never on a sensitive trait
+    cfg["cluster"]["use_demographics"] = True
+    assert "gender" in pipeline.segment(cfg, paths).summary["features"]
+    cfg["cluster"]["features"] = ["ethnicity", "tenure"]
+    with pytest.raises(StageError, match="ethnicity holds a sensitive trait"):
+        pipeline.segment(cfg, paths)

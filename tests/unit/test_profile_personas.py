@@ -285,7 +285,8 @@ def test_tables_for_people(customers):
     lux, spend = rows.iloc[0], rows.iloc[1]
     assert (lux["feature"], lux["mean"], lux["all customers"], lux["used for clustering"]) == (
         "spend share on luxury", "80%", "20%", "")
-    assert lux["index"] == "400" and lux["effect size (d)"] == "–", "no spread inside or outside: no effect size"
+    assert lux["index"] == "400" and lux["effect size (d)"] == "splits apart (no overlap)", \
+        "no spread inside or outside, every one of them above every other customer: a perfect separator"
     assert (spend["mean"], spend["median"], spend["used for clustering"]) == ("150", "100", "✓")
     d = profile.effect_sizes(customers).loc[0, "monetary"]
     assert d < 0 and spend["effect size (d)"] == f"{d:+.2f}"

@@ -7,41 +7,78 @@ import numpy as np
 import pandas as pd
 
 from custseg import schema
+from custseg.attributes import demographic_columns, sensitive_columns
 from custseg.cluster.preprocess import available_columns, constant_columns, select_columns
 from custseg.errors import StageError
 from custseg.features import attribute_columns
 
 
 def clustering_columns(table: pd.DataFrame, c: dict, defaults: list[str], outcomes: list[str], logged: bool,
-                       factored: dict | None = None) -> tuple[list[str], list[str], list[str]]:
-    """The columns to cluster on, the ones left out as (nearly) constant, and the default features the data
-    lacks. ``defaults`` is the config's default ``cluster.features``: when ``c`` keeps it, the data decides.
-    On a customer table the defaults are every attribute it has (the survey's items replaced by their
-    factor scores when 04 fitted them).
+                       factored: dict | None = None, sensitive: list[str] | tuple = ()
+                       ) -> tuple[list[str], list[str], list[str], dict[str, list[str]]]:
+    """The columns to cluster on, the ones left out as (nearly) constant, the default features the data lacks,
+    and the columns kept out to describe the segments only (``sensitive`` and ``demographic``).
+
+    ``defaults`` is the config's default ``cluster.features``: when ``c`` keeps it, the data decides. On a
+    customer table the defaults are every attribute it has (the survey's items replaced by their factor scores
+    when 04 fitted them) except its demographics (gender, age …, :func:`custseg.attributes.demographic_columns`),
+    which describe the segments unless ``cluster.use_demographics`` is true or the features are named. Columns
+    holding sensitive traits (:func:`custseg.attributes.sensitive_columns`, with the config's ``sensitive``
+    ones) are never clustered on, whatever the config says.
 
     Raises
     ------
     StageError
-        When an outcome is also a clustering feature, or every feature is constant.
+        When an outcome or a sensitive column is named as a clustering feature, or every feature is constant
+        or kept out.
     """
-    patterns, absent = c["features"], []
+    patterns, absent, demographic = c["features"], [], []
+    barred = sensitive_columns([col for col in table.columns if col not in outcomes], sensitive)
+    named = [p for p in patterns if p in barred]
+    if named:
+        raise StageError(f"05_cluster: {', '.join(named)} holds a sensitive trait (ethnicity, religion, health, "
+                         "political views, union membership … or privacy.sensitive_columns): segments are never "
+                         "formed on it; remove it from cluster.features (06 describes it in aggregate)")
     if patterns == defaults and not logged:
         factored = factored or {}
         patterns = attribute_columns(table, outcomes, factored["items"] if factored.get("factors") else [])
+        if not c["use_demographics"]:
+            demographic = [col for col in demographic_columns(patterns) if col not in barred]
+            patterns = [p for p in patterns if p not in demographic]
     elif patterns == defaults:  # the defaults: those the data has (a log has no age)
         patterns, absent = available_columns(table, patterns)
     named = [o for o in outcomes if o in patterns]
     if named:
         raise StageError(f"05_cluster: {', '.join(named)} is in both cluster.features and outcomes; segments are "
                          "judged by an outcome, never formed on it: remove it from one of them")
-    chosen = [col for col in select_columns(table, patterns, c["dimensions"]) if col not in outcomes]
+    kept_out = {"sensitive": [col for col in barred if col in table.columns], "demographic": demographic}
+    patterns = [p for p in patterns if p not in barred]
+    if not patterns and not c["dimensions"]:
+        raise StageError("05_cluster: the customer table has nothing to cluster on but "
+                         + ", ".join(kept_out["demographic"] + kept_out["sensitive"]) + ", which describe the "
+                         "segments only; set cluster.use_demographics: true to cluster on the demographics")
+    chosen = [col for col in select_columns(table, patterns, c["dimensions"]) if col not in outcomes
+              and col not in barred]
     dropped = constant_columns(table[chosen]) if len(table) > 1 else []
     columns = [col for col in chosen if col not in dropped]
     if not columns:
         raise StageError(f"05_cluster: every clustering feature ({', '.join(chosen)}) has the same value for (nearly) "
                          "all customers, so there is nothing to segment on; add features in cluster.features or "
                          "cluster.dimensions")
-    return columns, dropped, absent
+    return columns, dropped, absent, kept_out
+
+
+def used_note(summary: dict) -> str:
+    """What the segments were formed on and what only describes them, in one or two sentences (05 and 06 say it)."""
+    kept = summary.get("described_only") or {}
+    text = f"The segments are formed on {', '.join(summary['features'])}."
+    if kept.get("demographic"):
+        text += (f" The demographics ({', '.join(kept['demographic'])}) describe the segments but do not form them "
+                 "(cluster.use_demographics: false).")
+    if kept.get("sensitive"):
+        text += (f" {', '.join(kept['sensitive'])} hold sensitive traits: never clustered on, never in a rule or a "
+                 "name, described in aggregate only (privacy.sensitive_columns adds columns to them).")
+    return text
 
 
 def value_note(c: dict, used: bool, split: dict) -> str:
@@ -57,12 +94,13 @@ def value_note(c: dict, used: bool, split: dict) -> str:
 
 
 def summary(segments: pd.DataFrame, segmenter, c: dict, columns: list[str], dropped: list[str], absent: list[str],
-            reason: str, expected_value: str) -> dict:
+            reason: str, expected_value: str, kept_out: dict | None = None) -> dict:
     """05's ``cluster.json``: k and why, the features, stability, noise and sizes."""
     labels = segments["segment"].to_numpy()
     sizes = segments["segment"].value_counts().sort_index()
     return {"k": int(segments["segment"].nunique()), "reason": reason, "features": columns,
             "dropped_constant": dropped, "expected_value": expected_value, "not_in_data": absent,
+            "described_only": kept_out or {"sensitive": [], "demographic": []},
             "algorithm": c["algorithm"], "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
             "stability": schema.stability_verdict(segmenter.stability_ari_),
             "noise_share": round(float(np.mean(labels == -1)), 4),

@@ -45,7 +45,7 @@ def predict_in_engine(segmenter: Segmenter, table):
     missing = [c for c in segmenter.feature_names_in_ if c not in table.columns]
     if missing:
         raise KeyError(f"cannot assign segments: columns {missing} are missing from the table")
-    z = []
+    z, weights = [], segmenter.preprocessor_.transformer_weights or {}
     for name, steps, columns in segmenter.preprocessor_.transformers_:
         if name == "remainder":
             continue
@@ -62,7 +62,8 @@ def predict_in_engine(segmenter: Segmenter, table):
             if name == "skewed" and segmenter.skew_transform == "log":
                 x = (x + 1.0).ln()
             scaler = steps.named_steps["standardscaler"]
-            z.append((x - float(scaler.mean_[i])) / float(scaler.scale_[i]))
+            scale = 1.0 if scaler.scale_ is None else float(scaler.scale_[i])  # flags are centred only
+            z.append((x - float(scaler.mean_[i])) / scale * float(weights.get(name, 1.0)))
     centres = segmenter.model_.cluster_centers_
     if len(z) != centres.shape[1]:
         raise ValueError(f"the preprocessing gives {len(z)} columns but the model has {centres.shape[1]}")

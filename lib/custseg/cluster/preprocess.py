@@ -12,10 +12,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, QuantileTransformer, StandardScaler
 
 from custseg import features
+from custseg.attributes import is_flag
 from custseg.cluster.defaults import TRANSFORMS
 
 # a feature whose most common value is shared by at least this share of customers tells almost nobody apart
 NEAR_CONSTANT = 0.995
+# a 0/1 flag is centred, not standardised, and weighted √2: two customers who differ on it are at squared
+# distance 2, as with the one-hot pair of a two-label category (see categorical_weights)
+FLAG_WEIGHT = float(np.sqrt(2))
 
 
 def available_columns(df: pd.DataFrame, patterns: list[str]) -> tuple[list[str], list[str]]:
@@ -59,17 +63,28 @@ def select_columns(df: pd.DataFrame, patterns: list[str], dimensions: list[str] 
     return chosen
 
 
+def flag_columns(df: pd.DataFrame) -> list[str]:
+    """The numeric columns holding only 0 and 1 (missing aside): yes/no flags, two-label categories."""
+    return [c for c in df.select_dtypes("number").columns if is_flag(df[c])]
+
+
 def skewed_columns(df: pd.DataFrame, threshold: float = 1.0) -> list[str]:
     """Non-negative numeric columns with skewness above ``threshold``, and the durations, counts and money of
-    :data:`custseg.features.LOG_SCALE` whatever their skew (they get the log or quantile transform)."""
+    :data:`custseg.features.LOG_SCALE` whatever their skew (they get the log or quantile transform).
+
+    A 0/1 flag is never among them, however rare its 1s (:func:`flag_columns`): it is a two-label category,
+    not a skewed number.
+    """
     num = df.select_dtypes("number")
+    flags = flag_columns(num)
     return [c for c in num.columns
-            if num[c].min() >= 0 and (c in features.LOG_SCALE or num[c].skew() > threshold)]
+            if c not in flags and num[c].min() >= 0 and (c in features.LOG_SCALE or num[c].skew() > threshold)]
 
 
 def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[str, float] | None = None,
                       random_state: int = 0) -> ColumnTransformer:
-    """Transform skewed counts/spend, impute (median) and scale numbers; impute and one-hot encode categories.
+    """Transform skewed counts/spend, impute (median) and scale numbers; impute and one-hot encode categories;
+    centre 0/1 flags and weigh them like a two-label category (:data:`FLAG_WEIGHT`), never log-transformed.
 
     Parameters
     ----------
@@ -88,11 +103,12 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[s
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     weighted = weighted or {}
+    flags = [c for c in flag_columns(df) if c not in weighted]
     numeric = [c for c in df.select_dtypes("number").columns if c not in weighted]
     skewed = skewed_columns(df) if transform != "none" else []
-    plain = [c for c in numeric if c not in skewed]
+    plain = [c for c in numeric if c not in skewed and c not in flags]
     categorical = [c for c in df.columns if c not in numeric and c not in weighted]
-    parts = []
+    parts, weights = [], {}
     if skewed:
         shape = (FunctionTransformer(np.log1p, feature_names_out="one-to-one") if transform == "log" else
                  QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, len(df)),
@@ -104,7 +120,10 @@ def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[s
         parts.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                                            OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
                       categorical))
-    weights = {}
+    if flags:
+        parts.append(("flag", make_pipeline(SimpleImputer(strategy="most_frequent"), StandardScaler(with_std=False)),
+                      flags))
+        weights["flag"] = FLAG_WEIGHT
     for column, weight in weighted.items():
         parts.append((f"weighted_{column}", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
                       [column]))

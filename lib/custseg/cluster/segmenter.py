@@ -207,7 +207,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         part = f"weighted_{VALUE_COLUMN}"
         pre = make_preprocessor(X, self.skew_transform, {VALUE_COLUMN: 1.0}, self.random_state).fit(X)
         n_other = sum(s.stop - s.start for name, s in pre.output_indices_.items() if name != part)
-        return pre.set_params(transformer_weights={part: value_weight(n_other)})
+        return pre.set_params(transformer_weights={**(pre.transformer_weights or {}), part: value_weight(n_other)})
 
     def _with_value(self, X: pd.DataFrame) -> pd.DataFrame:
         """The features with the expected value added (as they are without a value model)."""

@@ -125,6 +125,10 @@ DEFAULTS: dict[str, Any] = {
         "pseudonymise_ids": False,  # replace customer ids by their keyed hash in every output
         "key_env": "CUSTSEG_PII_KEY",  # environment variable holding the key
         "key": ANY_OF((str,), None),  # or the key itself (prefer the environment variable)
+        # customer-table columns holding sensitive traits, beyond those recognised by name (ethnicity, race,
+        # religion, health, political views, union membership, 民族, 宗教, 健康 …): never clustered on, never in a
+        # rule or a persona name; described only in aggregate, with a note
+        "sensitive_columns": [],
     },
     "ids": {
         # customer ids spelled like one of these (in any case) are missing ids: their rows are quarantined
@@ -172,8 +176,11 @@ DEFAULTS: dict[str, Any] = {
     # the kind of customer-table columns, where the inferred one is wrong (04_features shows what was inferred):
     # {column: numeric | binary | ordinal | categorical | date | text | id, or [labels, lowest first]}
     "attributes": ANY_OF((dict,), None),
-    # customer-table columns that segments are judged by (churned, responded, revenue), never formed on
-    "outcomes": ANY_OF((list,), None),
+    # customer-table columns that segments are judged by (churned, responded, revenue), never formed on: a list of
+    # names, each optionally a one-key mapping to its direction ([Churn, {Purchase: higher_is_better}]), or a
+    # mapping name -> higher_is_better | lower_is_better | null; null reads the direction off the name (churn,
+    # cancelled, default, 流失 … lower is better; purchase, accepted, converted, 购买 … higher), else unknown
+    "outcomes": ANY_OF((list, dict), None),
     "rfm": {
         "bins": 5,  # 3, 4 or 5 scores
         "binning": "quantile",  # quantile | fixed
@@ -192,6 +199,9 @@ DEFAULTS: dict[str, Any] = {
                      "share_channel_*", "share_cat_*"],
         # plus every column of these dimensions: demographic, geographic, psychographic, behavioural
         "dimensions": [],
+        # a customer table without a log: cluster on its demographics (gender, age, birth date, marital status …)
+        # too; false: they describe the segments but do not form them (the default features only)
+        "use_demographics": False,
         # transform of skewed non-negative features (and always of recency, frequency, spend, tenure):
         # log | quantile | none
         "skew_transform": SEGMENTER["skew_transform"],

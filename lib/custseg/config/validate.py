@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from custseg import rfm, schema
+from custseg.attributes import DIRECTIONS
 from custseg.config.defaults import ANY_OF, CHOICES, DATE_KEYS, DEFAULTS, ENGINES, LANGUAGES
 from custseg.errors import ConfigError
 from custseg.schema import SCHEMAS, SOURCE_KINDS, STATUSES, configured, source_kind
@@ -70,7 +71,38 @@ def _check(user: Any, spec: Any, where: str) -> Any:
 _MISSING = object()
 
 
+def _outcomes(value: list | dict | None) -> dict | None:
+    """The ``outcomes`` as a mapping name → direction (None: read off the name), from a list of names and
+    one-key mappings or from a mapping."""
+    if value is None:
+        return None
+    entries = list(value.items()) if isinstance(value, dict) else []
+    for entry in value if isinstance(value, list) else []:
+        if isinstance(entry, str):
+            entries.append((entry, None))
+        elif isinstance(entry, dict) and len(entry) == 1:
+            entries.append(next(iter(entry.items())))
+        else:
+            raise ConfigError(f"config key 'outcomes': each entry is a column name or a one-key mapping "
+                              f"{{column: {' | '.join(DIRECTIONS)}}}, got {entry!r}")
+    out = {}
+    for name, way in entries:
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"config key 'outcomes': {name!r} is not a column name")
+        if way is not None and way not in DIRECTIONS:
+            raise ConfigError(f"config key 'outcomes.{name}' must be {' or '.join(DIRECTIONS)} (or null: read "
+                              f"off the name), got {way!r}")
+        if name in out:
+            raise ConfigError(f"config key 'outcomes' names {name!r} twice; keep one")
+        out[name] = way
+    return out
+
+
 def _check_values(cfg: dict) -> None:
+    cfg["outcomes"] = _outcomes(cfg["outcomes"])
+    if not all(isinstance(c, str) for c in cfg["privacy"]["sensitive_columns"]):
+        raise ConfigError(f"config key 'privacy.sensitive_columns' must list column names, got "
+                          f"{cfg['privacy']['sensitive_columns']!r}")
     c = cfg["cluster"]
     if not 2 <= c["k_min"] <= c["k_max"]:
         raise ConfigError(f"cluster.k_min ({c['k_min']}) must be ≥ 2 and ≤ cluster.k_max ({c['k_max']})")

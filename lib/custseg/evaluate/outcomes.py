@@ -12,18 +12,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from custseg.attributes import HIGHER, direction, is_flag, outcome_names
 from custseg.stats import eta_squared, wilson
 
-
-def is_binary(values: pd.Series) -> bool:
-    return set(pd.Series(values).dropna().unique()) <= {0.0, 1.0}
+WAYS = {"declared": "{way} (declared in the config), so segment {best} does best",
+        "name": "{way} (read off the name; say otherwise in outcomes: [{{{name}: ...}}]), so segment {best} does "
+                "best",
+        "unknown": "whether higher is better is not known, so no segment is called best (set outcomes: "
+                   "[{{{name}: higher_is_better}}] or lower_is_better)"}
 
 
 def by_segment(customers: pd.DataFrame, outcome: str, segment: str = "segment") -> pd.DataFrame:
     """Per segment: ``customers`` with a value, the ``value`` (rate or mean), its 95 % interval (``low``,
     ``high``) and the ``lift`` over the whole base."""
     values = customers[[segment, outcome]].dropna()
-    binary = is_binary(values[outcome])
+    binary = is_flag(values[outcome])
     base = values[outcome].mean()
     rows = []
     for seg, part in values.groupby(segment):
@@ -38,9 +41,12 @@ def by_segment(customers: pd.DataFrame, outcome: str, segment: str = "segment") 
     return pd.DataFrame(rows)
 
 
-def validate(customers: pd.DataFrame, outcomes: list[str], segment: str = "segment") -> tuple[pd.DataFrame,
-                                                                                               pd.DataFrame]:
+def validate(customers: pd.DataFrame, outcomes: dict | list, segment: str = "segment") -> tuple[pd.DataFrame,
+                                                                                                  pd.DataFrame]:
     """Every outcome against the segments.
+
+    ``outcomes`` is the config's mapping name → direction (or a list of names); the direction of each is the
+    declared one or read off its name (:func:`custseg.attributes.direction`).
 
     Returns
     -------
@@ -48,19 +54,25 @@ def validate(customers: pd.DataFrame, outcomes: list[str], segment: str = "segme
         :func:`by_segment` of each outcome, with an ``outcome`` column.
     summary : DataFrame
         One row per outcome: ``kind`` (rate or mean), ``base``, ``eta2``, ``best_segment`` and its ``lift``,
-        the ``highest`` and ``lowest`` segments and ``separated`` (their 95 % intervals do not overlap).
+        the ``highest`` and ``lowest`` segments and ``separated`` (their 95 % intervals do not overlap),
+        ``direction`` (higher_is_better, lower_is_better or unknown), ``direction_from`` (declared, name or
+        unknown) and the ``best`` and ``worst`` segments by it (None when the direction is unknown).
     """
     parts, rows = [], []
-    for outcome in outcomes:
+    for outcome in outcome_names(outcomes):
         table = by_segment(customers, outcome, segment)
         parts.append(table.assign(outcome=outcome))
         top, bottom = table.loc[table["value"].idxmax()], table.loc[table["value"].idxmin()]
-        rows.append({"outcome": outcome, "kind": "rate" if is_binary(customers[outcome]) else "mean",
+        rows.append({"outcome": outcome, "kind": "rate" if is_flag(customers[outcome]) else "mean",
                      "base": float(customers[outcome].mean()),
                      "eta2": eta_squared(customers[outcome], customers[segment]),
                      "highest": int(top[segment]), "highest_value": float(top["value"]),
                      "lowest": int(bottom[segment]), "lowest_value": float(bottom["value"]),
                      "best_lift": float(top["lift"]), "separated": bool(top["low"] > bottom["high"])})
+        way, known = direction(outcome, outcomes)
+        best, worst = (top, bottom) if way == HIGHER else (bottom, top)
+        rows[-1].update(direction=way or "unknown", direction_from=known,
+                        best=int(best[segment]) if way else None, worst=int(worst[segment]) if way else None)
     columns = ["outcome", segment, "customers", "value", "low", "high", "lift"]
     per_segment = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     return per_segment, pd.DataFrame(rows)
@@ -73,5 +85,8 @@ def sentence(summary: pd.DataFrame) -> str:
         shown = (lambda v: f"{v:.1%}") if r.kind == "rate" else (lambda v: f"{v:,.2f}")
         out.append(f"{r.outcome}: {shown(r.highest_value)} in segment {r.highest} against {shown(r.lowest_value)} in "
                    f"segment {r.lowest} ({shown(r.base)} overall, eta² {r.eta2:.3f}); the 95% intervals "
-                   + ("do not overlap" if r.separated else "overlap: the segments do not tell it apart") + ".")
+                   + ("do not overlap" if r.separated else "overlap: the segments do not tell it apart") + "; "
+                   + WAYS[r.direction_from].format(way=r.direction.replace("_", " "), name=r.outcome,
+                                                 best="" if pd.isna(r.best) else int(r.best))
+                   + ".")
     return " ".join(out)

@@ -19,9 +19,9 @@ def segment(ctx: Context) -> Result:
 
     cfg, c = ctx.cfg, ctx.cfg["cluster"]
     table, split = ctx.read("features"), ctx.read("holdout")
-    columns, dropped, absent = choose.clustering_columns(table, c, config.DEFAULTS["cluster"]["features"],
-                                                         cfg["outcomes"] or [], has_log(cfg),
-                                                         ctx.read_optional("factors"))
+    columns, dropped, absent, kept_out = choose.clustering_columns(
+        table, c, config.DEFAULTS["cluster"]["features"], list(cfg["outcomes"] or []), has_log(cfg),
+        ctx.read_optional("factors"), cfg["privacy"]["sensitive_columns"])
     saved = published.baseline(c["baseline"], ctx.workdir, table) if c["baseline"] else None
     if saved is not None and not c["refit"]:  # the baseline's model, unchanged: its segments, its numbers
         segmenter, columns, dropped, absent = saved.segmenter, saved.features, [], []
@@ -55,7 +55,7 @@ def segment(ctx: Context) -> Result:
     spend = segmenter.predicted_spend(table[columns])
     if spend is not None:  # 06 describes the segments with it and the CRM export carries it
         segments[spend.name] = spend.round(2).to_numpy()
-    summary = choose.summary(segments, segmenter, c, columns, dropped, absent, reason, value)
+    summary = choose.summary(segments, segmenter, c, columns, dropped, absent, reason, value, kept_out)
     if saved is not None:
         summary["baseline"] = {"run": c["baseline"], "folder": str(saved.folder), "refit": c["refit"],
                                "names": {str(k): v for k, v in saved.names.items()},
@@ -68,4 +68,4 @@ def segment(ctx: Context) -> Result:
                               "smallest_share": round(float(sizes.min() / sizes.sum()), 4),
                               "customers": len(segments)},
                   {"table": table, "columns": columns, "dropped": dropped, "absent": absent, "segmenter": segmenter,
-                   "segments": segments, "summary": summary})
+                   "segments": segments, "summary": summary, "used": choose.used_note(summary)})

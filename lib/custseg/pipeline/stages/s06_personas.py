@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custseg import i18n
+from custseg import attributes, i18n
 from custseg.errors import StageError
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
@@ -18,10 +18,12 @@ def segment_customers(ctx: Context) -> pd.DataFrame:
 @body("06_personas")
 def describe_personas(ctx: Context) -> Result:
     from custseg import personas, profile
+    from custseg.cluster import choose
     from custseg.cluster.value import SPEND_COLUMN
 
     cfg, language, logged = ctx.cfg, ctx.cfg["language"], has_log(ctx.cfg)
-    customers, scores, cluster = segment_customers(ctx), ctx.read("rfm"), ctx.read("cluster")
+    customers, scores, cluster, kinds = segment_customers(ctx), ctx.read("rfm"), ctx.read("cluster"), ctx.read(
+        "attributes")
     clustered_on = cluster["features"]
     prof = profile.profile(customers)
     idx = profile.index_table(prof)
@@ -30,8 +32,9 @@ def describe_personas(ctx: Context) -> Result:
     if logged:
         cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
+        labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal columns as label shares
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
-                                          rules=rules)
+                                          rules=rules, labels=labels)
     if cluster.get("baseline"):  # a segment keeps the baseline's name; one the baseline does not have is marked new
         new = i18n.messages(language)["ui"]["new_segment"]
         for card in cards:
@@ -39,7 +42,9 @@ def describe_personas(ctx: Context) -> Result:
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
-    labelled = [c for c in clustered_on if not pd.api.types.is_numeric_dtype(customers[c])]
+    kept = cluster.get("described_only") or {}  # described in aggregate, never clustered on or named by
+    labelled = [c for c in [*clustered_on, *kept.get("demographic", []), *kept.get("sensitive", [])]
+                if c in customers and not pd.api.types.is_numeric_dtype(customers[c])]
     comps = profile.compositions(customers, columns=None if logged else
                                  list(dict.fromkeys([*profile.CATEGORICAL, *labelled])))
     crm = personas.crm_export(ctx.read("segments"), scores, cards)
@@ -50,4 +55,4 @@ def describe_personas(ctx: Context) -> Result:
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
                    "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
-                   "language": language, "has_log": logged})
+                   "language": language, "has_log": logged, "used": choose.used_note(cluster)})
