@@ -136,9 +136,10 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                        "before saving as CSV), or export from the source system directly")
         n_inexact = int(counts.get(f"inexact__{c}", 0))
         if n_inexact:
-            shown = raw.filter(inexact_float_ids(raw[u])).select(u).limit(n_examples).execute()[u]
+            shown = raw.filter(inexact_float_ids(raw[u])).select(u).distinct().limit(n_examples).execute()[u]
+            shown = [f"{v:.0f}" if float(v).is_integer() else repr(float(v)) for v in shown]
             raise fail(role, where, f"column '{u}' ({c}) holds ids as floating-point numbers and {n_inexact:,} of "
-                       f"{filled:,} of them cannot be exact, e.g. {[f'{v:.17g}' for v in shown]}: beyond 2^53 "
+                       f"{filled:,} of them cannot be exact, e.g. {shown}: beyond 2^53 "
                        "(16 digits) a float has rounded them, so different customers may share an id, or they have a "
                        "fraction", "export the ids as text (a string column in Parquet, text in Excel), from the "
                        "source system rather than from the rounded floats")
