@@ -114,6 +114,12 @@ CASES = [
     ("excel-merged-ids-and-dates", {"t.xlsx": MERGED}, {"path": "t.xlsx"}, {},
      ("parsed", {"amount": 78.0, "customers": 3, "lines": 12, "ids": ["A", "B", "C"],
                  "notes": {"customer_id": "merged cells filled", "order_ts": "merged cells filled"}})),
+    # a workbook stores numbers as doubles (openpyxl writes 1.234567890123457e+17, as Excel would): rounded ids
+    ("excel-long-ids-are-rounded", {"t.xlsx": workbook(("Sheet1", [HEAD, [123456789012345678, "2024-01-01", 1],
+                                                                    [None, "2024-01-02", 2],
+                                                                    [123456789012345679, "2024-01-03", 4]]))},
+     {"path": "t.xlsx"}, {}, ("error", SourceError, ["floating-point", "2 of 2 of them cannot be exact",
+                                                     "'123456789012345696'", "export the ids as text"])),
     ("excel-formulas-not-calculated", {"t.xlsx": workbook(("Sales", SALES), formulas=FORMULAS)},
      {"path": "t.xlsx"}, {}, ("error", SourceError, ["sheet 'Sales' has 2 formula cells without a saved value",
                                                      "column C 'amount': 2 cells", "the first is C2",

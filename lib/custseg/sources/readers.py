@@ -192,11 +192,17 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                                     overwrite=True)
     options: dict[str, Any] = {"encoding": DUCKDB_ENCODINGS[encoding]}
     try:
+        shifted = None
         if kind == "csv" and spec["header"] and not spec["names"]:
             _refuse_duplicates(role, where, _header_fields(path, spec, options["encoding"]))
+            shifted = _shifted_header(role, spec, path, options["encoding"], where)
         if kind == "text":
             table = _split_whitespace(con, role, spec, path, options, where)
         elif con.name == "pyspark":
+            if shifted:  # Spark would drop the extra field, or shift every column by one, without a word
+                raise fail(role, where, "the header has one name fewer than the data lines have fields (a trailing "
+                           "delimiter or a row-number column), which Spark cannot read right",
+                           "fix the header line in the export, or set engine: duckdb")
             table = _read_csv_spark(con, role, spec, path, options["encoding"], where)
         else:
             options.update(all_varchar=True, header=spec["header"])
@@ -207,8 +213,6 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                     options[duck] = spec[key]
             if spec["names"]:
                 options["names"] = spec["names"]
-            shifted = _shifted_header(role, spec, path, options["encoding"], where) \
-                if kind == "csv" and spec["header"] and not spec["names"] else None
             if shifted:  # read the header as a data line's width, then drop the field it lacks
                 names, dropped = shifted
                 options.update(header=False, names=names, skip=spec["skip_rows"] + 1)

@@ -59,8 +59,9 @@ def is_html(path: Path) -> bool:
 
 
 def _plain(value):
-    """A cell as pandas' own Excel reader gives it: 3.0 is 3, text is stripped of nothing."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    """A cell as pandas' own Excel reader gives it: 3.0 is 3; but a number beyond 2^53 stays a float, as the
+    workbook stores it (rounded), so that an id column of such numbers is refused, not read as other ids."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53 else value
 
 
 def _html_rows(path: Path, encoding: str | None) -> tuple[list[list], int]:
@@ -105,12 +106,13 @@ def _openpyxl_rows(path: Path, sheet: str | int, header_row: int | None
     sheet's name; a :class:`SheetError` when formulas have no saved value."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path, data_only=True)  # not read_only: that mode knows no merged cells
+    # read_only mode is faster but knows no merged cells
+    book = openpyxl.load_workbook(path, read_only=not _sheets_contain(path, rb"<mergeCell "), data_only=True)
     ws = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
     cells = [list(row) for row in ws.iter_rows()]
     rows = [[_plain(c.value) for c in row] for row in cells]
     filled = set()
-    for block in ws.merged_cells.ranges:
+    for block in ws.merged_cells.ranges if hasattr(ws, "merged_cells") else ():
         value = rows[block.min_row - 1][block.min_col - 1]
         for r in range(block.min_row - 1, block.max_row):
             for c in range(block.min_col - 1, block.max_col):
@@ -118,7 +120,7 @@ def _openpyxl_rows(path: Path, sheet: str | int, header_row: int | None
                     rows[r][c] = value
                     filled.add((r, c))
     # a formula without a saved result reads as an empty number cell (a computed "" is a text cell)
-    blank = _has_formulas(path) and {(r, c) for r, row in enumerate(cells) for c, cell in enumerate(row)
+    blank = _sheets_contain(path, rb"<f[ >/]") and {(r, c) for r, row in enumerate(cells) for c, cell in enumerate(row)
              if cell.value is None and cell.data_type == "n" and (r, c) not in filled}
     if blank:
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -128,13 +130,16 @@ def _openpyxl_rows(path: Path, sheet: str | int, header_row: int | None
         if uncomputed:
             names = rows[header_row] if header_row is not None and header_row < len(rows) else []
             raise _uncomputed(ws.title, names, uncomputed)
-    return rows, filled, ws.title
+    title = ws.title
+    book.close()
+    return rows, filled, title
 
 
-def _has_formulas(path: Path) -> bool:
-    """Whether any sheet of an .xlsx holds a formula (an ``<f>`` element), without parsing the workbook."""
+def _sheets_contain(path: Path, pattern: bytes) -> bool:
+    """Whether the XML of any sheet of an .xlsx matches ``pattern`` (a formula ``<f>``, a ``<mergeCell``), without
+    parsing the workbook."""
     with zipfile.ZipFile(path) as archive:
-        return any(re.search(rb"<f[ >/]", archive.read(name)) for name in archive.namelist()
+        return any(re.search(pattern, archive.read(name)) for name in archive.namelist()
                    if name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
 
