@@ -90,9 +90,10 @@ CASES = [
      ("parsed", {"amount": 27.75, "customers": 1, "lines": 10})),
     # ---- a header one field short of its lines
     ("trailing-delimiter", {"t.csv": H + "A,2024-01-01,1,\nB,2024-01-02,2,\n"}, {}, {},
-     ("parsed", {"amount": 3.0, "customers": 2, "lines": 2})),
+     ("parsed", {"amount": 3.0, "customers": 2, "lines": 2, "notes": {"customer_id": "an empty last field"}})),
     ("r-row-names", {"t.csv": '"customer_id","order_ts","amount"\n"1","A","2024-01-01",1\n"2","B","2024-01-02",2\n'
-                     '"3","A","2024-01-03",4\n'}, {}, {}, ("parsed", {"amount": 7.0, "customers": 2, "lines": 3})),
+                     '"3","A","2024-01-03",4\n'}, {}, {},
+     ("parsed", {"amount": 7.0, "customers": 2, "lines": 3, "notes": {"customer_id": "a row-number column"}})),
     ("header-one-name-short", {"t.csv": H + "x,A,2024-01-01,1\ny,B,2024-01-02,2\n"}, {}, {},
      ("error", SourceError, ["the header has 3 names but the data lines have 4 fields", "'x,A,2024-01-01,1'",
                              "not a column-mapping problem", "sources.transactions.header: false"])),

@@ -175,7 +175,8 @@ def other_sheet_hint(cfg: dict, role: str, wanted: list[str]) -> SourceError | N
                 f"set sources.{role}.sheet: {sheet!r}" + (f" and sources.{role}.skip_rows: {row}" if row else ""))
 
 
-def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) -> ir.Table:
+def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str, notes: dict | None = None
+               ) -> ir.Table:
     """CSV/TSV or whitespace-separated text, every column as text (parsed later with clear errors)."""
     encoding = spec["encoding"].lower().replace("_", "-")
     if encoding not in DUCKDB_ENCODINGS:
@@ -185,10 +186,10 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                 copy = staging.staged_utf8_copy(path, spec["encoding"], f"src_{role}")
             except UnicodeDecodeError as err:
                 raise _text_error(role, spec, path, where, err) from None
-            return _read_text(con, role, utf8, copy, kind, where)
+            return _read_text(con, role, utf8, copy, kind, where, notes)
         with staging.utf8_copy(path, spec["encoding"]) as copy:
             # materialise in the engine: the temporary copy is deleted when this block ends
-            return con.create_table(f"src_{role}", _read_text(con, role, utf8, copy, kind, where).to_pyarrow(),
+            return con.create_table(f"src_{role}", _read_text(con, role, utf8, copy, kind, where, notes).to_pyarrow(),
                                     overwrite=True)
     options: dict[str, Any] = {"encoding": DUCKDB_ENCODINGS[encoding]}
     try:
@@ -215,6 +216,10 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                 options["names"] = spec["names"]
             if shifted:  # read the header as a data line's width, then drop the field it lacks
                 names, dropped = shifted
+                what = "an empty last field (a delimiter ends each line)" if names[-1] == dropped else \
+                    "a row-number column in front"
+                (notes if notes is not None else {}).setdefault("", []).append(
+                    f"the header has one name fewer than the lines have fields: {what} was dropped")
                 options.update(header=False, names=names, skip=spec["skip_rows"] + 1)
                 table = _read_csv_duckdb(con, path, f"src_{role}", options).drop(dropped)
             else:
@@ -373,7 +378,7 @@ def open_source(con, cfg: dict, role: str, notes: dict[str, list[str]] | None = 
     if path is not None:
         path = _check_file(role, spec, path, kind, where)
     if kind in ("csv", "text"):
-        return _read_text(con, role, spec, path, kind, where)
+        return _read_text(con, role, spec, path, kind, where, notes)
     try:
         if kind == "parquet":
             return con.read_parquet(path if path.is_file() or con.name == "pyspark" else str(path / "**" / "*.parquet"),

@@ -94,7 +94,7 @@ def zip_members(path: Path) -> list[str] | None:
     Parameters
     ----------
     path : Path
-        The file.
+        The source file, perhaps a zip archive.
 
     Returns
     -------

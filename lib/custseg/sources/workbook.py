@@ -46,12 +46,12 @@ def is_html(path: Path) -> bool:
     Parameters
     ----------
     path : Path
-        The file.
+        The file; its first 512 bytes are read.
 
     Returns
     -------
     bool
-        True when it starts like HTML.
+        True when it starts like HTML (``<!DOCTYPE html>``, ``<html>``, ``<table>`` …).
     """
     with path.open("rb") as fh:
         head = fh.read(512)
@@ -227,7 +227,7 @@ def sheets_with_data(path: Path) -> dict[str, int]:
     Parameters
     ----------
     path : Path
-        The workbook.
+        The workbook (.xlsx or .xlsm), read in openpyxl's read-only mode.
 
     Returns
     -------
