@@ -140,7 +140,7 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
             shown = [f"{v:.0f}" if float(v).is_integer() else repr(float(v)) for v in shown]
             raise fail(role, where, f"column '{u}' ({c}) holds ids as floating-point numbers and {n_inexact:,} of "
                        f"{filled:,} of them cannot be exact, e.g. {shown}: beyond 2^53 "
-                       "(16 digits) a float has rounded them, so different customers may share an id, or they have a "
+                       "(16 digits) a float has rounded them, so different ids may have become one, or they have a "
                        "fraction", "export the ids as text (a string column in Parquet, text in Excel), from the "
                        "source system rather than from the rounded floats")
         examples = []

@@ -448,12 +448,12 @@ def _read_excel(con, role: str, spec: dict, path: Path, where: str, notes: dict)
     except workbook.SheetError as err:
         raise fail(role, where, err.problem, err.fix) from None
     df = got.frame
-    if df.empty and not html:
+    if df.shape[1] == 0 and not html:  # not a cell (a header without rows is refused later, with its names)
         with_data = workbook.sheets_with_data(path)
+        other = next((name for name in with_data if name != got.name.removeprefix("sheet ").strip("'")), None)
         raise fail(role, where, f"{got.name} is empty" + (f" below skip_rows: {spec['skip_rows']}" if
                    spec["skip_rows"] else "") + f"; the sheets with data: {workbook.describe_sheets(with_data)}",
-                   f"set sources.{role}.sheet to the sheet to read" + (f", e.g. sheet: {next(iter(with_data))!r}"
-                                                                       if with_data else ""))
+                   f"set sources.{role}.sheet to the sheet to read" + (f", e.g. sheet: {other!r}" if other else ""))
     if spec["header"] and not spec["names"]:
         _refuse_duplicates(role, where, [str(c) for c in df.columns])
     if not spec["header"] or spec["names"]:
