@@ -97,7 +97,11 @@ def source_kind(spec: dict) -> str:
         return spec["kind"]
     if spec["url"]:
         return "url"
-    return SUFFIX_KIND.get(Path(spec["path"]).suffix.lower(), "")
+    path = Path(spec["path"])
+    if path.suffix.lower() == ".zip":  # the kind of the file inside: the member's, sales.csv.zip's, else csv
+        path = Path(spec.get("member") or path.stem)
+        return SUFFIX_KIND.get(path.suffix.lower(), "csv")
+    return SUFFIX_KIND.get(path.suffix.lower(), "")
 
 
 # Likert answers written as text: label (lower case) -> score; agreement and satisfaction, English and Chinese

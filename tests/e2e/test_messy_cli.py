@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import pytest
 import yaml
+from tests.unit.test_messy_exports import FORMULAS, SALES, workbook, zipped
 
 from custseg import config, io, pipeline
 from custseg.errors import StageError
@@ -70,6 +71,14 @@ CASES = [
      ["invalid_amount cannot be switched off"]),
     ("quote-too-long", {"t.csv": GOOD}, {"quote": "''"}, {}, [], ["sources.transactions.quote", "one character"]),
     ("bad-thousands-setting", {"t.csv": GOOD}, {"thousands": "_"}, {}, [], ["sources.transactions.thousands"]),
+    ("formulas-not-calculated", {"t.xlsx": workbook(("Sales", SALES), formulas=FORMULAS)}, {"path": "t.xlsx"}, {}, [],
+     ["01_collect", "2 formula cells without a saved value", "column C 'amount'", "Excel or WPS"]),
+    ("data-on-second-sheet", {"t.xlsx": workbook(("Cover", [["Sales 2024"]]), ("Orders", SALES))}, {"path": "t.xlsx"},
+     {}, [], ["sheet 'Orders' has them", "set sources.transactions.sheet: 'Orders'"]),
+    ("zip-of-two-files", {"t.zip": zipped(**{"a.csv": GOOD, "b.csv": GOOD})}, {"path": "t.zip"}, {}, [],
+     ["the zip archive holds 2 files", "sources.transactions.member"]),
+    ("header-one-name-short", {"t.csv": H + "x,A,2024-01-01,1\ny,B,2024-01-02,2\n"}, {}, {}, [],
+     ["not a column-mapping problem", "sources.transactions.header: false"]),
 ]
 
 
@@ -135,6 +144,27 @@ def test_a_messy_log_with_one_day_of_data_publishes_an_honest_report(tmp_path, c
     cluster = json.loads((tmp_path / "w" / "data" / "processed" / "messy" / "cluster.json").read_text())
     assert cluster["features"] == ["monetary"], "recency and frequency are the same for everybody: not clustered on"
     assert cluster["dropped_constant"] == ["recency_days", "frequency"]
+
+
+def test_a_report_style_workbook_inside_a_zip_publishes_the_right_money(tmp_path, capsys):
+    """Ids and dates written once per merged block, the workbook zipped: read as Excel shows it, every line kept,
+    and the validation report says which columns had merged cells filled."""
+    rows = [[f"C{k:02d}" if i == 0 else None, f"2024-{1 + k % 12:02d}-{1 + k % 27:02d}" if i == 0 else None,
+             float(5 + k * 3 + i)] for k in range(30) for i in range(3)]
+    book = workbook(("Export", [["customer_id", "order_ts", "amount"], *rows]),
+                    merge=[f"{c}{2 + 3 * k}:{c}{4 + 3 * k}" for k in range(30) for c in "AB"])
+    path = setup(tmp_path, {"t.zip": zipped(**{"export.xlsx": book})}, {"path": "t.zip"})
+    code, err = cli(capsys, path, "--workdir", str(tmp_path / "w"))
+    assert code == 0, err
+    stages = json.loads((tmp_path / "w" / "reports" / "messy" / "run.json").read_text())["stages"]
+    assert stages["02_clean"]["lines_in"] == 90 and stages["02_clean"]["lines_quarantined"] == 0
+    features = pd.read_parquet(tmp_path / "w" / "data" / "processed" / "messy" / "features.parquet")
+    assert features["monetary"].sum() == pytest.approx(sum(r[2] for r in rows)) and len(features) == 30
+    validation = pd.read_csv(next((tmp_path / "w" / "data").rglob("validation.csv"))).set_index("canonical")
+    assert "merged cells filled" in validation.loc["customer_id", "notes"]
+    assert "merged cells filled" in validation.loc["order_ts", "notes"]
+    assert "read from 'export.xlsx' inside the zip archive" in validation.loc["customer_id", "notes"]
+    assert "merged" not in str(validation.loc["amount", "notes"])
 
 
 def test_custseg_run_shows_one_clear_error_for_a_bad_source(tmp_path, capsys):

@@ -246,6 +246,11 @@ def outcome(tmp_path, files, source, more):
 
 @pytest.mark.parametrize("files, source, more, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_messy_input(tmp_path, files, source, more, expected):
+    check(tmp_path, files, source, more, expected)
+
+
+def check(tmp_path, files, source, more, expected):
+    """Read the files as configured and check the outcome: the exact totals, or the error and its message."""
     files = {name: sqlite_file(tmp_path) if isinstance(value, str) and value == "SQLITE" else value
              for name, value in files.items()}
     if expected[0] == "error":
@@ -265,6 +270,12 @@ def test_messy_input(tmp_path, files, source, more, expected):
     assert t["amount"].sum() == pytest.approx(want["amount"], abs=1e-9)
     assert t["customer_id"].nunique() == want["customers"] and len(t) == want["lines"]
     assert t["customer_id"].isna().sum() == want.get("missing_ids", 0)
+    if "ids" in want:
+        assert sorted(t["customer_id"].dropna().unique()) == want["ids"]
+    if "times" in want:
+        assert sorted(t["order_ts"].astype(str)) == want["times"]
+    for column, note in want.get("notes", {}).items():
+        assert note in got.validation.set_index("canonical").loc[column, "notes"], got.validation
     if "first_day" in want:
         assert str(t["order_ts"].min().date()) == want["first_day"]
     if "survey_q1" in want:

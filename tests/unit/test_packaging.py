@@ -37,7 +37,8 @@ def test_every_third_party_import_is_a_declared_dependency():
     extras = project["optional-dependencies"]
     declared = {re.split(r"[\[<>=~ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
                 for d in project["dependencies"] + extras["spark"] + extras["serve"]}
-    distribution = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework"}
+    distribution = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework",
+                    "bs4": "beautifulsoup4"}
     imported = set()
     for path in (PROJECT_ROOT / "lib" / "custseg").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -38,6 +38,7 @@ def _source(**extra: Any) -> dict[str, Any]:
         "table": ANY_OF((str,), None),  # table in a database file or URL
         "query": ANY_OF((str,), None),  # or a SQL query run on that database
         "sheet": ANY_OF((str, int), 0),  # Excel sheet name or index
+        "member": ANY_OF((str,), None),  # a .zip archive: the file inside it to read (None: its one data file)
         "delimiter": ANY_OF((str,), None),  # csv: None detects it; text: always whitespace
         "header": True,  # csv/text: the first line holds the column names
         "names": ANY_OF((list,), None),  # column names of a file without header

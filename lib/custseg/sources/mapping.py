@@ -22,12 +22,13 @@ from custseg.sources.parsing import (
     clean_number_text,
     date_shapes,
     hint,
+    inexact_float_ids,
     number_format,
     parse,
     parse_number,
     strip_leading_zeros,
 )
-from custseg.sources.readers import fail, location, open_source, title_rows_hint
+from custseg.sources.readers import fail, location, open_source, other_sheet_hint, title_rows_hint
 
 SCIENTIFIC = r"^[+-]?\d(\.\d+)?[eE][+-]?\d+$"  # 1.23457E+11: what a spreadsheet makes of a long id
 MAX_FORMAT_SAMPLE = 20_000  # distinct values with a separator read to tell how numbers are written
@@ -104,13 +105,15 @@ def _customer_ids(col: ir.Value, parsed: ir.Value, ids: dict) -> tuple[ir.Value,
     return out, is_token
 
 
-def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: str = "duckdb"
-              ) -> tuple[ir.Table, list[dict]]:
+def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: str = "duckdb",
+              read_notes: dict[str, list[str]] | None = None) -> tuple[ir.Table, list[dict]]:
     """Map a source's columns to canonical names and types, with the checks of the module docstring.
 
     Returns the typed table (canonical columns present in the source, plus the kept extra columns) and
-    the validation report rows (one per parsed column, and one per survey item).
+    the validation report rows (one per parsed column, and one per survey item), with ``read_notes`` (what
+    the reader did, by column; ``""`` for the whole source) among their notes.
     """
+    read_notes = read_notes or {}
     spec, schema, where = cfg["sources"][role], SCHEMAS[role], location(cfg, role)
     raw, notes = renamed(raw, spec, role)
     mapping = spec["columns"] or {}
@@ -125,8 +128,9 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
             present[canonical_name] = user
         elif canonical_name in mapping or canonical_name in required:
             wanted = [mapping.get(n, n) for n in schema if n in mapping or n in required]
-            raise _missing_column(role, where, canonical_name, user, columns, canonical_name in mapping,
-                                  title_rows_hint(cfg, role, wanted),
+            title = title_rows_hint(cfg, role, wanted)
+            raise (title is None and other_sheet_hint(cfg, role, wanted)) or _missing_column(
+                                  role, where, canonical_name, user, columns, canonical_name in mapping, title,
                                   canonical_name == ident and sum(configured(s) for s in cfg["sources"].values()) == 1)
     n_rows = int(raw.count().execute())
     if n_rows == 0:
@@ -153,6 +157,8 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
         checks[f"invalid__{c}"] = (raw[u].notnull() & parsed[c].isnull() & ~tokens[c]).sum()
         if c in CUSTOMER_IDS and raw[u].type().is_string():
             checks[f"scientific__{c}"] = as_text(raw[u]).re_search(SCIENTIFIC).fill_null(False).sum()
+        if schema[c].type == "id" and raw[u].type().is_floating():
+            checks[f"inexact__{c}"] = inexact_float_ids(raw[u]).sum()
         if c in formats:
             checks[f"currency__{c}"] = as_text(raw[u]).re_search(CURRENCY).fill_null(False).sum()
             checks[f"negative__{c}"] = as_text(raw[u]).re_search(r"-$|^\(").fill_null(False).sum()
@@ -176,6 +182,15 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                        f"e.g. {shown.tolist()}: a spreadsheet rounded them, so different customers now share an id "
                        f"and cannot be told apart", "export the ids as text (in Excel: format the column as Text "
                        "before saving as CSV), or export from the source system directly")
+        n_inexact = int(counts.get(f"inexact__{c}", 0))
+        if n_inexact:
+            shown = raw.filter(inexact_float_ids(raw[u])).select(u).distinct().limit(n_examples).execute()[u]
+            shown = [f"{v:.0f}" if float(v).is_integer() else repr(float(v)) for v in shown]
+            raise fail(role, where, f"column '{u}' ({c}) holds ids as floating-point numbers and {n_inexact:,} of "
+                       f"{filled:,} of them cannot be exact, e.g. {shown}: beyond 2^53 "
+                       "(16 digits) a float has rounded them, so different ids may have become one, or they have a "
+                       "fraction", "export the ids as text (a string column in Parquet, text in Excel), from the "
+                       "source system rather than from the rounded floats")
         examples = []
         if invalid:
             bad = raw.filter(raw[u].notnull() & parsed[c].isnull() & ~tokens[c])
@@ -190,7 +205,7 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                 raise fail(role, where, f"column '{u}' ({c}): {invalid:,} of {filled:,} values are not "
                            f"{'dates' if is_date else 'numbers'}, e.g. {examples}",
                            hint(role, c, schema[c].type, examples, spec, shapes))
-        notes = []
+        notes = list(read_notes.get(u, []))
         if u == ROW_ID:
             notes.append(f"no id column: the customers are numbered 1 to {n_rows:,} in the order of the rows "
                          f"(sources.{role}.row_ids)")
@@ -207,6 +222,8 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                        "type": schema[c].type, "rows": n_rows,
                        "missing": n_rows - filled, "unparseable": invalid, "examples": examples,
                        "notes": "; ".join(notes)})
+    if report and read_notes.get(""):
+        report[0]["notes"] = "; ".join(filter(None, [*read_notes[""], report[0]["notes"]]))
     out = {c: parsed[c] for c in present}
     for c in extra:
         out[c] = as_text(raw[c]) if not raw[c].type().is_temporal() else raw[c]
@@ -321,4 +338,6 @@ def read_source(con, cfg: dict, role: str, required: set[str] | None = None) -> 
         return None
     if required is None:
         required = {c for c, col in SCHEMAS[role].items() if col.required}
-    return canonical(open_source(con, cfg, role), cfg, role, required, con.name)
+    notes: dict[str, list[str]] = {}
+    raw = open_source(con, cfg, role, notes)
+    return canonical(raw, cfg, role, required, con.name, notes)

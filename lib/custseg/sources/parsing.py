@@ -74,9 +74,12 @@ def _strptime(text: ir.StringValue, fmt: str, engine: str) -> ir.TimestampValue:
     return try_strptime(text, fmt)
 
 
-FULL_WIDTH = ("０１２３４５６７８９．，－＋（）", "0123456789.,-+()")
-# currency written before or after an amount: symbols, ISO codes, 元
-CURRENCY = r"(?i)^(rmb|cny|usd|eur|gbp|hkd|us\$|hk\$|[¥￥$€£₩₹])\s*|\s*(rmb|cny|usd|eur|gbp|hkd|元|[¥￥$€£₩₹])$"
+# full-width digits and signs, and the Unicode minus (U+2212), as ASCII
+FULL_WIDTH = ("０１２３４５６７８９．，－＋（）\u2212", "0123456789.,-+()-")
+# currency written before or after an amount: symbols, ISO codes, 元; a sign may stand before it (-¥12.50)
+_CURRENCY_BEFORE = r"(rmb|cny|usd|eur|gbp|hkd|us\$|hk\$|[¥￥$€£₩₹])\s*"
+_CURRENCY_AFTER = r"\s*(rmb|cny|usd|eur|gbp|hkd|元|[¥￥$€£₩₹])$"
+CURRENCY = rf"(?i)^[+-]?\s*{_CURRENCY_BEFORE}|{_CURRENCY_AFTER}"
 GROUPED = {",": r"\d{1,3}(,\d{3})+", ".": r"\d{1,3}(\.\d{3})+", " ": r"\d{1,3}( \d{3})+", "'": r"\d{1,3}('\d{3})+"}
 
 
@@ -98,12 +101,16 @@ class AmbiguousNumbers(ValueError):
 
 def clean_number_text(text: ir.StringValue) -> ir.StringValue:
     """A number's text without what is not part of it: full-width digits made ASCII, currency symbols and
-    spaces removed, a trailing minus or brackets turned into a leading minus."""
+    spaces removed, a trailing minus or brackets turned into a leading minus (``-¥12.50``, ``¥-12.50``,
+    ``(¥12.50)``, ``12.50-`` and ``－12.5`` are all -12.5)."""
     # no back-references (\\1) anywhere: Spark's regex replacement does not know them
-    text = text.translate(*FULL_WIDTH).re_replace(CURRENCY, "").strip()
-    text = text.replace("\u00a0", " ").replace("\u202f", " ")  # no-break spaces between digit groups
+    text = text.translate(*FULL_WIDTH).strip()
     inner = text.substr(1, text.length() - 2)
     text = ibis.ifelse(text.re_search(r"^\(.*\)$"), ibis.literal("-").concat(inner), text)
+    minus = text.re_search(rf"(?i)^-\s*{_CURRENCY_BEFORE}")  # -¥12.50: the sign stands before the currency
+    text = text.re_replace(CURRENCY, "").strip()
+    text = ibis.ifelse(minus, ibis.literal("-").concat(text), text)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")  # no-break spaces between digit groups
     return ibis.ifelse(text.re_search(r"^[0-9.,' ]+-$"), ibis.literal("-").concat(text.rstrip().re_replace("-$", "")),
                        text)
 
@@ -187,6 +194,27 @@ def parse_number(text: ir.StringValue, fmt: NumberFormat) -> ir.FloatingValue:
     return ibis.ifelse(valid, ascii_, ibis.null("string")).try_cast("float64")
 
 
+MAX_EXACT_ID = 2**53  # a float64 holds every integer up to this one exactly, and not all beyond
+
+
+def inexact_float_ids(col: ir.FloatingValue) -> ir.BooleanValue:
+    """Whether a floating-point id cannot be an exact integer: beyond :data:`MAX_EXACT_ID`, with a fraction, or
+    not a number (NaN, infinite); False for null.
+
+    Parameters
+    ----------
+    col : ibis floating column
+        Ids stored as floats (a Parquet float64 column, a spreadsheet's numbers).
+
+    Returns
+    -------
+    ibis boolean column
+        True for the ids that a float has rounded or that are no integer.
+    """
+    exact = col.notnull() & ~col.isnan() & (col.abs() <= MAX_EXACT_ID) & (col == col.floor())
+    return (col.notnull() & ~exact).fill_null(False)
+
+
 def as_text(col: ir.Value) -> ir.StringValue:
     text = col.cast("string").strip()
     return ibis.ifelse(text == "", ibis.null("string"), text)
@@ -200,8 +228,8 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb", fmt: Num
     """
     dtype = col.type()
     if kind in ("id", "text"):
-        if dtype.is_floating():  # ids read as numbers (17850.0) become 17850
-            return ibis.ifelse(col == col.floor(), col.cast("int64").cast("string"), col.cast("string"))
+        if dtype.is_floating():  # ids read as numbers (17850.0) become 17850 (the inexact ones are refused)
+            return ibis.ifelse(~inexact_float_ids(col), col.cast("int64").cast("string"), col.cast("string"))
         text = as_text(col)
         if kind == "id":  # 17850.0 (an id a spreadsheet typed as a number) is 17850
             return ibis.ifelse(text.re_search(r"^\d+\.0+$"), text.re_replace(r"\.0+$", ""), text)
@@ -218,9 +246,12 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb", fmt: Num
         if dtype.is_integer():
             col = col.cast("string")
         text = as_text(col)
+        meridiem = None
         if spec["date_format"] == "excel":
             parsed = excel_serial(text)
         else:
+            if "%p" not in (spec["date_format"] or ""):
+                text, meridiem = without_meridiem(text)
             if spec["date_format"]:
                 formats, iso = [spec["date_format"]], False
             else:
@@ -232,7 +263,41 @@ def parse(col: ir.Value, kind: str, spec: dict, engine: str = "duckdb", fmt: Num
             if not spec["date_format"]:
                 candidates.append(excel_serial(text))  # 45360: a day number as Excel stores dates
             parsed = ibis.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
+        if meridiem is not None:
+            parsed = twelve_hour(parsed, *meridiem)
     return parsed.cast("date") if kind == "date" else parsed.cast("timestamp")
+
+
+# 12-hour clock markers: 上午/下午 anywhere (2024/3/5 下午 3:04:05), AM/PM at the end (3/5/2024 3:04:05 PM)
+MORNING, AFTERNOON = r"(?i)(上午|am$|a\.m\.$)", r"(?i)(下午|pm$|p\.m\.$)"
+MERIDIEM = r"(?i)\s*(上午|下午|am$|pm$|a\.m\.$|p\.m\.$)\s*"
+
+
+def without_meridiem(text: ir.StringValue) -> tuple[ir.StringValue, tuple[ir.BooleanValue, ir.BooleanValue]]:
+    """Date-times on a 12-hour clock without their marker, and which were morning and which afternoon.
+
+    Parameters
+    ----------
+    text : ibis string column
+        Date-times as text, some with 上午/下午 or AM/PM.
+
+    Returns
+    -------
+    (ibis string column, (ibis boolean column, ibis boolean column))
+        The text without the marker, to parse with a 24-hour format; whether each had a morning marker and
+        an afternoon one (see :func:`twelve_hour`).
+    """
+    am, pm = text.re_search(MORNING).fill_null(False), text.re_search(AFTERNOON).fill_null(False)
+    return text.re_replace(MERIDIEM, " ").strip(), (am, pm)
+
+
+def twelve_hour(parsed: ir.TimestampValue, am: ir.BooleanValue, pm: ir.BooleanValue) -> ir.TimestampValue:
+    """Times read from a 12-hour clock on the 24-hour one: 下午/PM 1–11 h → 13–23 h, 上午/AM 12 h → 0 h; an
+    afternoon hour past 12 stays (下午 15:04 is 15:04), a morning hour past 12 is not a time (null)."""
+    hour = parsed.hour()
+    return ibis.cases((pm & (hour < 12), parsed + ibis.interval(hours=12)),
+                      (am & (hour == 12), parsed - ibis.interval(hours=12)),
+                      (am & (hour > 12), ibis.null("timestamp")), else_=parsed)
 
 
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)

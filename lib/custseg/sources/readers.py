@@ -1,8 +1,11 @@
 """Open a configured source as an Ibis table with its own column names (every value as text where the format
-has no types): CSV/TSV, whitespace text, Parquet, Excel, a DuckDB or SQLite table or query, any Ibis URL.
+has no types): CSV/TSV, whitespace text, Parquet, Excel (:mod:`custseg.sources.workbook`, which also reads the
+web pages saved as .xls), a DuckDB or SQLite table or query, any Ibis URL; any of the files inside a zip archive.
 
 Files in encodings DuckDB cannot read (GBK/GB18030 …) are transcoded into a temporary UTF-8 copy first
-(:func:`custseg.sources.staging.utf8_copy`). Anything that stops a read is one :class:`SourceError` naming the source.
+(:func:`custseg.sources.staging.utf8_copy`), the file inside a zip archive is copied out
+(:func:`custseg.sources.staging.extract_member`). Anything that stops a read is one :class:`SourceError` naming the
+source; what was done to read it (merged cells filled …) is noted for the validation report.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ import pandas as pd
 from custseg import io
 from custseg.config import redact_url
 from custseg.errors import SourceError
-from custseg.schema import source_kind
-from custseg.sources import sniff, staging
+from custseg.schema import SUFFIX_KIND, source_kind
+from custseg.sources import sniff, staging, workbook
 
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "utf-16": "utf-16",
                     "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1"}
@@ -47,6 +50,8 @@ MAGIC = [(b"PK\x03\x04", "excel", "an Excel workbook (.xlsx) or another zip file
 def _kind_of_bytes(head: bytes) -> tuple[str, str] | None:
     if head[8:12] == b"DUCK":
         return "duckdb", "a DuckDB database"
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip().lower().startswith(workbook.HTML_STARTS):
+        return "excel", "a web page (an HTML table, as web back-offices export 'Excel' files)"
     return next(((kind, what) for magic, kind, what in MAGIC if head.startswith(magic)), None)
 
 
@@ -74,7 +79,7 @@ def _check_file(role: str, spec: dict, path: Path, kind: str, where: str) -> Pat
     if path.stat().st_size == 0:
         raise fail(role, where, "the file is empty (0 bytes)", "export the data again")
     with path.open("rb") as fh:
-        found = _kind_of_bytes(fh.read(16))
+        found = _kind_of_bytes(fh.read(512))
     if found and found[0] != kind and not (kind == "url"):
         raise fail(role, where, f"this is {found[1]}, not a {kind} file", f"set sources.{role}.kind: {found[0]}"
                    + (f" (and sources.{role}.sheet)" if found[0] == "excel" else ""))
@@ -136,7 +141,7 @@ def title_rows_hint(cfg: dict, role: str, wanted: list[str]) -> str | None:
     try:
         if source_kind(spec) == "excel":
             lines = [[str(v).strip().lower() for v in row] for row in
-                     read_sheet(path, spec["sheet"], header=False).head(30).itertuples(index=False)]
+                     workbook.read_sheet(path, spec["sheet"], header=False).head(30).itertuples(index=False)]
         else:
             with path.open("r", encoding=spec["encoding"], errors="replace") as fh:
                 lines = [[f.strip().strip('"').lower() for f in re.split(r"[,;\t|]", line)]
@@ -149,7 +154,29 @@ def title_rows_hint(cfg: dict, role: str, wanted: list[str]) -> str | None:
     return None
 
 
-def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) -> ir.Table:
+def other_sheet_hint(cfg: dict, role: str, wanted: list[str]) -> SourceError | None:
+    """For a workbook whose sheet lacks the ``wanted`` columns (an empty first sheet, a cover page): the error
+    naming the sheet that has them and the sheets with data; None when no other sheet has them."""
+    spec = cfg["sources"][role]
+    path = io.source_path(cfg, role) if spec["path"] else None
+    if source_kind(spec) != "excel" or path is None or not path.is_file() or workbook.is_html(path) \
+            or staging.zip_members(path) is not None:
+        return None
+    try:
+        found = workbook.sheet_holding(path, {w.strip().lower() for w in wanted}, spec["sheet"])
+        with_data = workbook.sheets_with_data(path) if found else {}
+    except Exception:  # noqa: BLE001 - only a hint; the error it helps with is raised anyway
+        return None
+    if not found:
+        return None
+    sheet, row = found
+    return fail(role, location(cfg, role), f"sheet {spec['sheet']!r} has no columns {wanted}, sheet {sheet!r} has "
+                f"them (the sheets with data: {workbook.describe_sheets(with_data)})",
+                f"set sources.{role}.sheet: {sheet!r}" + (f" and sources.{role}.skip_rows: {row}" if row else ""))
+
+
+def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str, notes: dict | None = None
+               ) -> ir.Table:
     """CSV/TSV or whitespace-separated text, every column as text (parsed later with clear errors)."""
     encoding = spec["encoding"].lower().replace("_", "-")
     if encoding not in DUCKDB_ENCODINGS:
@@ -159,18 +186,24 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                 copy = staging.staged_utf8_copy(path, spec["encoding"], f"src_{role}")
             except UnicodeDecodeError as err:
                 raise _text_error(role, spec, path, where, err) from None
-            return _read_text(con, role, utf8, copy, kind, where)
+            return _read_text(con, role, utf8, copy, kind, where, notes)
         with staging.utf8_copy(path, spec["encoding"]) as copy:
             # materialise in the engine: the temporary copy is deleted when this block ends
-            return con.create_table(f"src_{role}", _read_text(con, role, utf8, copy, kind, where).to_pyarrow(),
+            return con.create_table(f"src_{role}", _read_text(con, role, utf8, copy, kind, where, notes).to_pyarrow(),
                                     overwrite=True)
     options: dict[str, Any] = {"encoding": DUCKDB_ENCODINGS[encoding]}
     try:
+        shifted = None
         if kind == "csv" and spec["header"] and not spec["names"]:
             _refuse_duplicates(role, where, _header_fields(path, spec, options["encoding"]))
+            shifted = _shifted_header(role, spec, path, options["encoding"], where)
         if kind == "text":
             table = _split_whitespace(con, role, spec, path, options, where)
         elif con.name == "pyspark":
+            if shifted:  # Spark would drop the extra field, or shift every column by one, without a word
+                raise fail(role, where, "the header has one name fewer than the data lines have fields (a trailing "
+                           "delimiter or a row-number column), which Spark cannot read right",
+                           "fix the header line in the export, or set engine: duckdb")
             table = _read_csv_spark(con, role, spec, path, options["encoding"], where)
         else:
             options.update(all_varchar=True, header=spec["header"])
@@ -181,13 +214,47 @@ def _read_text(con, role: str, spec: dict, path: Path, kind: str, where: str) ->
                     options[duck] = spec[key]
             if spec["names"]:
                 options["names"] = spec["names"]
-            table = _read_csv_duckdb(con, path, f"src_{role}", options)
+            if shifted:  # read the header as a data line's width, then drop the field it lacks
+                names, dropped = shifted
+                what = "an empty last field (a delimiter ends each line)" if names[-1] == dropped else \
+                    "a row-number column in front"
+                (notes if notes is not None else {}).setdefault("", []).append(
+                    f"the header has one name fewer than the lines have fields: {what} was dropped")
+                options.update(header=False, names=names, skip=spec["skip_rows"] + 1)
+                table = _read_csv_duckdb(con, path, f"src_{role}", options).drop(dropped)
+            else:
+                table = _read_csv_duckdb(con, path, f"src_{role}", options)
         table.count().execute()  # reads the whole file: encoding and parse errors surface here
     except SourceError:
         raise
     except Exception as err:
         raise _text_error(role, spec, path, where, err) from None
     return table
+
+
+def _shifted_header(role: str, spec: dict, path: Path, encoding: str, where: str
+                    ) -> tuple[list[str], str] | None:
+    """When the data lines have one field more than the header: the names to read them with and the one to drop.
+
+    A trailing delimiter on every data line adds an empty last field (dropped); R's ``write.csv`` and pandas'
+    ``to_csv(index=True)`` with an unnamed index add a row number in front (dropped). Anything else is an error
+    saying what it is: no column mapping can fix it.
+    """
+    delimiter = spec["delimiter"] or ("\t" if path.suffix.lower() == ".tsv" else sniff.sniff_delimiter(path, encoding))
+    shape = sniff.header_shift(path, encoding, delimiter, spec["quote"] or '"', spec["skip_rows"])
+    if shape is None:
+        return None
+    names, how, example = shape
+    extra = "_custseg_extra_field"
+    if how == "trailing":
+        return [*names, extra], extra
+    if how == "index":
+        return [extra, *names], extra
+    raise fail(role, where, f"the header has {len(names)} names but the data lines have {len(names) + 1} fields "
+               f"(e.g. {example!r}): this is not a column-mapping problem, the header lacks a name",
+               "add the missing name to the header line in the export, or read the file without its header "
+               f"(sources.{role}.header: false, skip_rows: {spec['skip_rows'] + 1}, names: [...] with "
+               f"{len(names) + 1} names)")
 
 
 def _read_csv_duckdb(con, path: Path, name: str, options: dict) -> ir.Table:
@@ -281,22 +348,43 @@ def _text_error(role: str, spec: dict, path: Path, where: str, err: Exception) -
                 "character")
 
 
-def open_source(con, cfg: dict, role: str) -> ir.Table:
-    """The source as an Ibis table with its own column names."""
+def open_source(con, cfg: dict, role: str, notes: dict[str, list[str]] | None = None) -> ir.Table:
+    """The source as an Ibis table with its own column names.
+
+    Parameters
+    ----------
+    con : ibis backend
+        The engine to read it into.
+    cfg : dict
+        The run config.
+    role : str
+        The source (``transactions``, ``customers`` …).
+    notes : dict, optional
+        Filled with what was done to read it, for the validation report: column name → notes (``""``: the
+        whole source), e.g. merged cells filled, a member read from a zip archive.
+
+    Returns
+    -------
+    ibis.Table
+        The source.
+    """
     spec = cfg["sources"][role]
     kind = source_kind(spec)
     where = location(cfg, role)
+    notes = {} if notes is None else notes
     path = io.source_path(cfg, role) if spec["path"] else None
+    if path is not None and path.is_file() and (members := staging.zip_members(path)) is not None:
+        path, kind, where = _unzip(role, spec, path, members, where, notes)
     if path is not None:
         path = _check_file(role, spec, path, kind, where)
     if kind in ("csv", "text"):
-        return _read_text(con, role, spec, path, kind, where)
+        return _read_text(con, role, spec, path, kind, where, notes)
     try:
         if kind == "parquet":
             return con.read_parquet(path if path.is_file() or con.name == "pyspark" else str(path / "**" / "*.parquet"),
                                     table_name=f"src_{role}")
         if kind == "excel":
-            return _read_excel(con, role, spec, path, where)
+            return _read_excel(con, role, spec, path, where, notes)
         if kind == "duckdb" and spec["table"] and con.name == "duckdb":
             alias = "src_" + hashlib.sha1(str(path).encode()).hexdigest()[:10]
             if alias not in con.list_catalogs():
@@ -317,6 +405,24 @@ def open_source(con, cfg: dict, role: str) -> ir.Table:
                     (", and the query" if spec["query"] else "")) from None
 
 
+def _unzip(role: str, spec: dict, path: Path, members: list[str], where: str, notes: dict
+           ) -> tuple[Path, str, str]:
+    """The data file inside a zip archive, copied out: its path, its kind and where it is, for messages."""
+    data = [m for m in members if Path(m).suffix.lower() in SUFFIX_KIND] or members
+    member = spec["member"]
+    if member is not None and member not in members:
+        raise fail(role, where, f"the zip archive has no file {member!r}; it holds {members[:10]}",
+                   f"set sources.{role}.member to one of them")
+    if member is None and len(data) != 1:
+        raise fail(role, where, f"the zip archive holds {len(data)} files {data[:10]}" if data else
+                   "the zip archive is empty", f"set sources.{role}.member to the file to read, e.g. member: "
+                   f"{data[0]!r}" if data else "export the data again")
+    member = member or data[0]
+    notes.setdefault("", []).append(f"read from '{member}' inside the zip archive")
+    kind = spec["kind"] or SUFFIX_KIND.get(Path(member).suffix.lower(), "csv")
+    return staging.extract_member(path, member, f"zip_{role}"), kind, f"{where}:{member}"
+
+
 def _table(backend, role: str, name: str, where: str, database: str | None = None) -> ir.Table:
     tables = backend.list_tables(database=(database, "main")) if database else backend.list_tables()
     if name not in tables:
@@ -326,45 +432,37 @@ def _table(backend, role: str, name: str, where: str, database: str | None = Non
     return backend.table(name, database=database) if database else backend.table(name)
 
 
-def read_sheet(path: Path, sheet: str | int = 0, header: bool = True, skip_rows: int = 0) -> pd.DataFrame:
-    """One sheet of an Excel workbook as pandas.
-
-    Parameters
-    ----------
-    path : Path
-        The workbook.
-    sheet : str or int
-        The sheet's name or 0-based position.
-    header : bool
-        Whether its first row (after ``skip_rows``) names the columns; the names are kept exactly as written
-        (a repeated name is not renamed to ``name.1``, a blank one becomes ``column<i>``).
-    skip_rows : int
-        Rows above the table to skip.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The sheet.
-    """
-    df = pd.read_excel(path, sheet_name=sheet, header=None, skiprows=skip_rows)
-    if header and len(df):
-        names = [f"column{i}" if pd.isna(c) or not str(c).strip() else str(c) for i, c in enumerate(df.iloc[0])]
-        df = df.iloc[1:].reset_index(drop=True).set_axis(names, axis=1)
-        df = df.infer_objects()
-    return df
-
-
-def _read_excel(con, role: str, spec: dict, path: Path, where: str) -> ir.Table:
-    sheets = sniff.excel_sheets(path)
-    sheet = spec["sheet"]
-    if (isinstance(sheet, int) and not 0 <= sheet < len(sheets)) or (isinstance(sheet, str) and sheet not in sheets):
+def _read_excel(con, role: str, spec: dict, path: Path, where: str, notes: dict) -> ir.Table:
+    with path.open("rb") as fh:
+        if fh.read(4) == b"\xd0\xcf\x11\xe0":
+            raise fail(role, where, "this is an old Excel workbook (.xls, the format before Excel 2007), which custseg "
+                       "does not read", "open it in Excel or WPS and save it as .xlsx, or export the sheet as CSV")
+    html, sheet = workbook.is_html(path), spec["sheet"]
+    sheets = [] if html else sniff.excel_sheets(path)
+    if not html and ((isinstance(sheet, int) and not 0 <= sheet < len(sheets))
+                     or (isinstance(sheet, str) and sheet not in sheets)):
         raise fail(role, where, f"no sheet {sheet!r}; the workbook has {sheets}", f"set sources.{role}.sheet")
-    df = read_sheet(path, sheet=sheet, header=spec["header"], skip_rows=spec["skip_rows"])
+    encoding = None if spec["encoding"].lower().replace("_", "-") in ("utf-8", "utf8") else spec["encoding"]
+    try:
+        got = workbook.read(path, sheet, spec["header"], spec["skip_rows"], encoding)
+    except workbook.SheetError as err:
+        raise fail(role, where, err.problem, err.fix) from None
+    df = got.frame
+    if df.shape[1] == 0 and not html:  # not a cell (a header without rows is refused later, with its names)
+        with_data = workbook.sheets_with_data(path)
+        other = next((name for name in with_data if name != got.name.removeprefix("sheet ").strip("'")), None)
+        raise fail(role, where, f"{got.name} is empty" + (f" below skip_rows: {spec['skip_rows']}" if
+                   spec["skip_rows"] else "") + f"; the sheets with data: {workbook.describe_sheets(with_data)}",
+                   f"set sources.{role}.sheet to the sheet to read" + (f", e.g. sheet: {other!r}" if other else ""))
     if spec["header"] and not spec["names"]:
         _refuse_duplicates(role, where, [str(c) for c in df.columns])
     if not spec["header"] or spec["names"]:
         df.columns = spec["names"] or [f"column{i}" for i in range(df.shape[1])]
     df.columns = [str(c) for c in df.columns]
+    for i in got.filled:
+        notes.setdefault(df.columns[i], []).append("merged cells filled with the value of their block's first cell")
+    if html:
+        notes.setdefault("", []).append(f"the file is a web page: read {got.name}")
     # mixed-type object columns (ids typed as numbers in some rows) would not convert to Arrow
     for col in df.columns[df.dtypes == object]:  # noqa: E721
         df[col] = df[col].map(lambda v: None if pd.isna(v) else str(v)).astype("str")

@@ -1,10 +1,12 @@
 """What a source file holds, found before reading it: the first line that does not decode, the first line
-(a header?), the delimiter of a delimited text file, the sheets of an Excel workbook."""
+(a header?), the delimiter of a delimited text file and whether its header is one field short, the sheets of an
+Excel workbook."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -92,3 +94,43 @@ def excel_sheets(path: Path) -> list[str]:
         Its sheets, in the workbook's order.
     """
     return pd.ExcelFile(path).sheet_names
+
+
+def header_shift(path: Path, encoding: str, delimiter: str, quote: str = '"', skip_rows: int = 0,
+                 sample: int = 200) -> tuple[list[str], str, str] | None:
+    """Whether the data lines of a delimited file have one field more than its header, and why.
+
+    Parameters
+    ----------
+    path, encoding
+        The file and its encoding, as for :func:`first_line`.
+    delimiter, quote : str
+        Its delimiter and quote character.
+    skip_rows : int
+        Lines above the header.
+    sample : int
+        How many data lines to look at.
+
+    Returns
+    -------
+    tuple or None
+        None when the header is as wide as the lines; else the header's names, how the lines differ
+        (``trailing``: an empty last field on every line, a delimiter ending each line; ``index``: a row number
+        first, as R's ``write.csv`` writes; ``other``) and the first data line.
+    """
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        rows = csv.reader(fh, delimiter=delimiter, quotechar=quote)
+        for _ in range(skip_rows):
+            next(rows, None)
+        header = next(rows, None)
+        body = [row for _, row in zip(range(sample), rows, strict=False) if row]
+    if not header or not body or any(len(row) != len(header) + 1 for row in body):
+        return None
+    names = [name.strip().lstrip("\ufeff") for name in header]
+    example = delimiter.join(body[0])
+    if all(not row[-1].strip() for row in body):
+        return names, "trailing", example
+    firsts = [row[0].strip() for row in body]
+    if all(f.isdigit() for f in firsts) and all(int(b) == int(a) + 1 for a, b in itertools.pairwise(firsts)):
+        return names, "index", example
+    return names, "other", example
