@@ -70,11 +70,20 @@ def test_the_left_out_line_speaks_the_report_language_and_names_every_unmet_need
     assert "a transaction log and a holdout period" in line and line.endswith("bring them.*")
 
 
-def test_a_heading_less_cell_is_named_after_the_heading_before_it():
+def test_a_heading_less_cell_is_named_after_its_section_or_joins_its_left_out_section():
     nb = _book()
-    nb.cells[1].metadata["tags"] = []
+    nb.cells[1].metadata["tags"] = []  # the section "Why RFM?" is kept, the cell after it is not
+    nb.cells.insert(3, nbformat.v4.new_code_cell("2 + 2"))
+    nb.cells[3].id = "code"
     cells = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
-    assert cells[2].source.startswith("*Left out: Why RFM? — it needs a transaction log")
+    assert cells[2].source.startswith("*Left out: a part of “Why RFM?” — it needs a transaction log")
+    book = _book()
+    book.cells.insert(2, nbformat.v4.new_code_cell("2 + 2"))
+    book.cells[2].id = "code"
+    survey = book.cells[4].source
+    cells = needs.LeaveOutPreprocessor(met={"needs-survey": True}, enabled=True).preprocess(book, {})[0].cells
+    # the heading-less needs-log cell after the code joins the left-out section "Why RFM?": no second line
+    assert [c.source.split(" —")[0] for c in cells[1:4]] == ["*Left out: Why RFM?", "2 + 2", survey]
 
 
 def test_the_html_report_leaves_unmet_cells_out(tmp_path):

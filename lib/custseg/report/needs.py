@@ -129,8 +129,9 @@ def left_out_line(about: str, unmet: list[str], language: str) -> str:
 class LeaveOutPreprocessor(Preprocessor):
     """Replace every cell whose needs the run does not meet by one "left out" line; keep every other cell.
 
-    Consecutive left-out cells lacking the same needs become one line, named after the first heading among them
-    (or the last heading before them).
+    One line stands for a whole left-out section: the cells after a left-out heading that lack the same needs
+    (up to the next heading) and consecutive left-out cells lacking the same needs add no line of their own. A
+    left-out cell without a heading inside a kept section is named as a part of that section.
     """
 
     met = Dict(help="need tag → whether the run meets it (see custseg.report.needs.met)").tag(config=True)
@@ -138,23 +139,27 @@ class LeaveOutPreprocessor(Preprocessor):
 
     def preprocess(self, nb, resources):
         """Return ``nb`` with the unmet cells replaced, and ``resources`` unchanged."""
-        cells, last_heading, previous = [], "", None
+        cells, section, section_out, previous = [], "", None, None
         for cell in nb.cells:
             unmet = [t for t in tags_of(cell) if not self.met.get(t, False)]
             title = heading(cell.source) if cell.cell_type == "markdown" else None
+            if title:
+                section, section_out = title, None
             if not unmet:
-                last_heading, previous = title or last_heading, None
                 cells.append(cell)
+                previous = None
                 continue
-            if previous is not None and previous[0] == unmet:
-                if title and not previous[1]:  # the run of cells takes the first heading among them
-                    cells[-1] = self._line(cell.id, title, unmet)
-                    previous = (unmet, True)
+            if unmet == previous or (not title and unmet == section_out):
+                section_out = unmet if title else section_out
                 continue
-            cells.append(self._line(cell.id, title or last_heading or "a section", unmet))
-            previous = (unmet, bool(title))
+            about = title or (self._part(section) if section else "—")
+            cells.append(self._line(cell.id, about, unmet))
+            previous, section_out = unmet, unmet if title else section_out
         nb.cells = cells
         return nb, resources
+
+    def _part(self, section: str) -> str:
+        return f"“{section}”的一部分" if self.language == "zh" else f"a part of “{section}”"
 
     def _line(self, cell_id: str, about: str, unmet: list[str]):
         line = nbformat.v4.new_markdown_cell(left_out_line(about, unmet, self.language),
