@@ -2,6 +2,7 @@
 through every notebook, the report shows only what the data has, and churn (never clustered on) separates
 the segments."""
 
+import html
 import json
 import re
 
@@ -43,6 +44,36 @@ def test_cards_and_index_show_only_what_the_data_has(subscribers):
         assert not re.search(r">\s*(nan|NaN|unknown|\(missing\))\s*<", table), table[:300]
     segments = pd.read_csv(reports / "segments.csv")
     assert list(segments.columns) == ["customer_id", "segment_id", "segment_name"]
+
+
+# prose about what a customer table does not have: allowed only on the lines that say what was left out and why
+# (RFM in capitals: rfm.parquet in a list of what a notebook writes with a log is not prose about RFM)
+NO_LOG_WORDS = re.compile(r"\border lines?\b|(?-i:\bRFM\b)|\bnet spend\b|\bholdout\b|\bbaskets?\b"
+                          r"|\breturn rate\b|\breturns and\b|\bcancell?ations?\b", re.I)
+SAYS_WHAT_IS_LEFT_OUT = re.compile(r"^Left out: |\bno transaction log\b|\bare left out\b", re.I)
+
+
+def _page_lines(page):
+    """The visible text of a report page, one line per block (scripts, styles and tags removed)."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S | re.I)
+    text = re.sub(r"<(/p|br|/li|/h\d|/tr|/div|/pre)\b[^>]*>", "\n", text, flags=re.I)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def test_no_page_teaches_what_a_customer_table_does_not_have(subscribers):
+    _, reports = subscribers
+    left_out = 0
+    for page in [reports / f"{b.stem}.html" for b in runner.notebooks()]:
+        lines = _page_lines(page)
+        left_out += sum(line.startswith("Left out: ") for line in lines)
+        found = [(line[:160], m.group()) for line in lines if not SAYS_WHAT_IS_LEFT_OUT.search(line)
+                 for m in [NO_LOG_WORDS.search(line)] if m]
+        assert not found, (page.name, found[:5])
+    assert left_out >= 9  # the left-out sections say so, one line each
+    page = _page_lines(reports / "04_features.html")
+    assert any(line.startswith("Left out: Why RFM? — it needs a transaction log; sources.transactions brings it")
+               for line in page)
 
 
 def test_churn_separates_the_segments_it_was_not_formed_on(subscribers):

@@ -27,7 +27,7 @@ from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
-from custseg.report import history, index, locks
+from custseg.report import history, index, locks, needs
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -123,8 +123,9 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
             os.environ["JPY_SESSION_NAME"] = session
 
 
-def to_html(executed: Path, html: Path) -> Path:
-    """Render an executed notebook to HTML without code cells or prompts.
+def to_html(executed: Path, html: Path, met: dict[str, bool] | None = None, language: str = "en") -> Path:
+    """Render an executed notebook to HTML without code cells or prompts, leaving out the prose whose needs the
+    run does not meet (:mod:`custseg.report.needs`).
 
     Parameters
     ----------
@@ -132,6 +133,10 @@ def to_html(executed: Path, html: Path) -> Path:
         The executed notebook.
     html : Path
         The page to write.
+    met : dict[str, bool], optional
+        Need tag → whether the run meets it (:func:`custseg.report.needs.met`); None keeps every cell.
+    language : str
+        The report's language, for the "left out" lines.
 
     Returns
     -------
@@ -139,6 +144,9 @@ def to_html(executed: Path, html: Path) -> Path:
         ``html``.
     """
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    if met is not None:
+        exporter.register_preprocessor(needs.LeaveOutPreprocessor(met=met, language=language, enabled=True),
+                                       enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     return io.write_text(body, html)
 
@@ -256,7 +264,8 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
                 t0 = time.perf_counter()
                 executed = building / "notebooks" / nb.name
                 execute(nb, executed, parameters, progress)
-                to_html(executed, building / f"{nb.stem}.html")
+                met = needs.met(cfg, io.run_paths(cfg))  # what this run has, as far as it has run
+                to_html(executed, building / f"{nb.stem}.html", met, cfg["language"])
                 timings[nb.stem] = round(time.perf_counter() - t0, 2)
             timings["total"] = round(time.perf_counter() - started, 2)
             build_paths = io.run_paths(cfg)

@@ -1,0 +1,168 @@
+"""What a notebook's prose needs from the data: the ``needs-…`` cell tags, whether a run meets them, and the
+nbconvert preprocessor that leaves out of the HTML report the cells whose needs the run does not meet.
+
+A markdown cell that applies only to some data carries one or more ``needs-…`` tags and starts with one short
+italic line saying so (:func:`applies_line`), so a reader in JupyterLab sees it at the top. The report replaces
+such a cell, when the run lacks what it needs, by one line: what was left out, what it needs and what brings it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Dict, Unicode
+
+from custseg import io
+
+
+@dataclass(frozen=True)
+class Need:
+    """One need: what the run must have (English and 简体中文) and the config key or data that brings it."""
+
+    en: str
+    zh: str
+    brings: str
+
+
+NEEDS: dict[str, Need] = {
+    "needs-log": Need("a transaction log", "交易流水", "sources.transactions"),
+    "needs-holdout": Need("a holdout period (a log long enough to split)", "验证期（足够长、可切分的交易流水）",
+                          "features.holdout_start / features.holdout_days"),
+    "needs-survey": Need("a survey", "问卷调查数据", "sources.survey"),
+    "needs-outcomes": Need("declared outcome columns", "声明的结果变量列", "outcomes:"),
+    "needs-campaign": Need("campaign results with a control group", "带对照组的营销活动结果", "sources.campaign"),
+    "needs-baseline": Need("a baseline run", "基准运行", "cluster.baseline (custseg run --baseline RUN)"),
+    "needs-later-snapshot": Need("a later snapshot", "后续快照", "evaluate.later_snapshot"),
+    "needs-rule-segments": Need("rule segments", "规则细分", "rule_segments"),
+    "needs-baskets": Need("baskets (categories or product ids in the log)", "购物篮（交易流水中的品类或商品编号）",
+                          "offers.items"),
+}
+PREFIX = "needs-"
+LEFT_OUT_TAG = "left-out"
+
+
+def _json(paths: io.RunPaths, name: str) -> dict:
+    return io.read_optional(paths, name) or {}
+
+
+def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
+    """Whether this run meets each need, decided from its own artefacts (a stage not yet run meets nothing).
+
+    Parameters
+    ----------
+    cfg : dict
+        The run's validated config.
+    paths : io.RunPaths
+        The run's folders.
+
+    Returns
+    -------
+    dict[str, bool]
+        Every tag of :data:`NEEDS` → whether the run has what it needs.
+    """
+    evaluated = _json(paths, "evaluate")
+    return {
+        "needs-log": bool(_json(paths, "collect_counts").get("has_log")),
+        "needs-holdout": _json(paths, "holdout").get("holdout_start") is not None,
+        "needs-survey": io.exists(paths, "collected_survey"),
+        "needs-outcomes": bool(cfg["outcomes"]),
+        "needs-campaign": bool(_json(paths, "measure").get("measured")),
+        "needs-baseline": bool(_json(paths, "cluster").get("baseline")),
+        "needs-later-snapshot": evaluated.get("migration") is not None,
+        "needs-rule-segments": evaluated.get("rules") is not None,
+        "needs-baskets": _json(paths, "target").get("items") is not None,
+    }
+
+
+def tags_of(cell) -> list[str]:
+    """The ``needs-…`` tags of a notebook cell, in their order."""
+    return [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith(PREFIX)]
+
+
+def _join(words: list[str], language: str) -> str:
+    if language == "zh":
+        return "、".join(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def applies_line(tags: list[str]) -> str:
+    """The italic line a tagged cell starts with, e.g. ``*With a transaction log.*``."""
+    return f"*With {_join([NEEDS[t].en for t in tags], 'en')}.*"
+
+
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.M)
+
+
+def heading(source: str) -> str | None:
+    """The first markdown heading of a cell, without its ``#`` marks (None when it has none)."""
+    found = _HEADING.search(source)
+    return found.group(1) if found else None
+
+
+def left_out_line(about: str, unmet: list[str], language: str) -> str:
+    """The one line the report shows in place of left-out cells.
+
+    Parameters
+    ----------
+    about : str
+        What the section is about (its heading).
+    unmet : list[str]
+        The tags the run does not meet.
+    language : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        A markdown line, in italics.
+    """
+    keys = _join([f"`{NEEDS[t].brings}`" for t in unmet], language)
+    if language == "zh":
+        return f"*已略去：{about} —— 需要{_join([NEEDS[t].zh for t in unmet], 'zh')}；{keys} 可以提供。*"
+    verb = "brings it" if len(unmet) == 1 else "bring them"
+    return f"*Left out: {about} — it needs {_join([NEEDS[t].en for t in unmet], 'en')}; {keys} {verb}.*"
+
+
+class LeaveOutPreprocessor(Preprocessor):
+    """Replace every cell whose needs the run does not meet by one "left out" line; keep every other cell.
+
+    One line stands for a whole left-out section: the cells after a left-out heading that lack the same needs
+    (up to the next heading) and consecutive left-out cells lacking the same needs add no line of their own. A
+    left-out cell without a heading inside a kept section is named as a part of that section.
+    """
+
+    met = Dict(help="need tag → whether the run meets it (see custseg.report.needs.met)").tag(config=True)
+    language = Unicode("en", help="the report's language: en or zh").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        """Return ``nb`` with the unmet cells replaced, and ``resources`` unchanged."""
+        cells, section, section_out, previous = [], "", None, None
+        for cell in nb.cells:
+            unmet = [t for t in tags_of(cell) if not self.met.get(t, False)]
+            title = heading(cell.source) if cell.cell_type == "markdown" else None
+            if title:
+                section, section_out = title, None
+            if not unmet:
+                cells.append(cell)
+                previous = None
+                continue
+            if unmet == previous or (not title and unmet == section_out):
+                section_out = unmet if title else section_out
+                continue
+            about = title or (self._part(section) if section else "—")
+            cells.append(self._line(cell.id, about, unmet))
+            previous, section_out = unmet, unmet if title else section_out
+        nb.cells = cells
+        return nb, resources
+
+    def _part(self, section: str) -> str:
+        return f"“{section}”的一部分" if self.language == "zh" else f"a part of “{section}”"
+
+    def _line(self, cell_id: str, about: str, unmet: list[str]):
+        line = nbformat.v4.new_markdown_cell(left_out_line(about, unmet, self.language),
+                                             metadata={"tags": [LEFT_OUT_TAG]})
+        line.id = f"{cell_id}-out"
+        return line

@@ -1,0 +1,108 @@
+"""The needs of the notebooks' prose (custseg.report.needs): what a run meets, the tags in the notebooks, and
+the preprocessor that leaves unmet cells out of the HTML report with one line."""
+
+import nbformat
+import pytest
+
+from custseg import config, io, pipeline
+from custseg.report import needs, runner
+
+
+def test_the_tiny_run_meets_what_its_data_has(tiny_run):
+    cfg, paths, _ = tiny_run
+    met = needs.met(cfg, paths)
+    assert set(met) == set(needs.NEEDS)
+    for tag in ("needs-log", "needs-holdout", "needs-survey", "needs-campaign", "needs-rule-segments",
+                "needs-baskets"):
+        assert met[tag], tag
+    assert not met["needs-baseline"]  # the tiny demo has no baseline run
+    assert met["needs-outcomes"] == bool(cfg["outcomes"])
+
+
+def test_a_customer_table_meets_no_need_of_a_log(tmp_path):
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "subscribers_example.yaml",
+                      {"demo.n_customers": 300, "cluster.stability_runs": 0})
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "subs"
+    paths = io.run_paths(cfg).make()
+    pipeline.run_stages(cfg, paths, until="05_cluster")
+    met = needs.met(cfg, paths)
+    assert met["needs-outcomes"]  # Churn is declared
+    assert not any(met[t] for t in ("needs-log", "needs-holdout", "needs-survey", "needs-baseline", "needs-campaign",
+                                    "needs-later-snapshot", "needs-baskets")), met
+
+
+def _book():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Who are the customers?\n\nA frequency table counts labels."),
+                nbformat.v4.new_markdown_cell(f"{needs.applies_line(['needs-log'])}\n\n## Why RFM?\n\nRecency."),
+                nbformat.v4.new_markdown_cell(f"{needs.applies_line(['needs-log'])}\n\nMonetary is net spend."),
+                nbformat.v4.new_markdown_cell(f"{needs.applies_line(['needs-survey'])}\n\n## Factor analysis\n\nKMO."),
+                nbformat.v4.new_code_cell("1 + 1")]
+    nb.cells[1].metadata["tags"] = nb.cells[2].metadata["tags"] = ["needs-log"]
+    nb.cells[3].metadata["tags"] = ["needs-survey"]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i}"
+    return nb
+
+
+def _run(met, language="en"):
+    pre = needs.LeaveOutPreprocessor(met=met, language=language, enabled=True)
+    return pre.preprocess(_book(), {})[0].cells
+
+
+def test_unmet_cells_become_one_line_and_met_cells_stay():
+    cells = _run({"needs-log": False, "needs-survey": True})
+    texts = [c.source for c in cells]
+    assert len(cells) == 4  # the two consecutive needs-log cells became one line
+    assert texts[1] == ("*Left out: Why RFM? — it needs a transaction log; `sources.transactions` brings it.*")
+    assert cells[1].metadata["tags"] == [needs.LEFT_OUT_TAG]
+    assert "Recency" not in "".join(texts) and "net spend" not in "".join(texts)
+    assert "KMO" in texts[2] and texts[3] == "1 + 1" and "frequency table" in texts[0]
+    kept = _run({"needs-log": True, "needs-survey": True})
+    assert [c.source for c in kept] == [c.source for c in _book().cells]
+    assert len({c.id for c in cells}) == len(cells)
+
+
+def test_the_left_out_line_speaks_the_report_language_and_names_every_unmet_need():
+    cells = _run({"needs-log": True, "needs-survey": False}, language="zh")
+    assert cells[3].source == "*已略去：Factor analysis —— 需要问卷调查数据；`sources.survey` 可以提供。*"
+    line = needs.left_out_line("Calibration and holdout", ["needs-log", "needs-holdout"], "en")
+    assert "a transaction log and a holdout period" in line and line.endswith("bring them.*")
+
+
+def test_a_heading_less_cell_is_named_after_its_section_or_joins_its_left_out_section():
+    nb = _book()
+    nb.cells[1].metadata["tags"] = []  # the section "Why RFM?" is kept, the cell after it is not
+    nb.cells.insert(3, nbformat.v4.new_code_cell("2 + 2"))
+    nb.cells[3].id = "code"
+    cells = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
+    assert cells[2].source.startswith("*Left out: a part of “Why RFM?” — it needs a transaction log")
+    book = _book()
+    book.cells.insert(2, nbformat.v4.new_code_cell("2 + 2"))
+    book.cells[2].id = "code"
+    survey = book.cells[4].source
+    cells = needs.LeaveOutPreprocessor(met={"needs-survey": True}, enabled=True).preprocess(book, {})[0].cells
+    # the heading-less needs-log cell after the code joins the left-out section "Why RFM?": no second line
+    assert [c.source.split(" —")[0] for c in cells[1:4]] == ["*Left out: Why RFM?", "2 + 2", survey]
+
+
+def test_the_html_report_leaves_unmet_cells_out(tmp_path):
+    path = tmp_path / "book.ipynb"
+    nbformat.write(_book(), path)
+    html = runner.to_html(path, tmp_path / "book.html", {"needs-log": False, "needs-survey": True}, "en").read_text()
+    assert "Left out: Why RFM?" in html and "net spend" not in html and "KMO" in html
+    every = runner.to_html(path, tmp_path / "all.html").read_text()
+    assert "net spend" in every and "Left out" not in every
+
+
+@pytest.mark.parametrize("book", runner.notebooks(), ids=lambda p: p.stem)
+def test_every_tagged_cell_names_a_known_need_and_says_so_at_its_top(book):
+    nb = nbformat.read(book, as_version=4)
+    tagged = [c for c in nb.cells if needs.tags_of(c)]
+    for cell in tagged:
+        assert cell.cell_type == "markdown", cell.id
+        tags = needs.tags_of(cell)
+        assert set(tags) <= set(needs.NEEDS), (cell.id, tags)
+        assert cell.source.startswith(needs.applies_line(tags) + "\n"), cell.id
+    ids = [c.id for c in nb.cells]
+    assert len(ids) == len(set(ids))
