@@ -100,9 +100,9 @@ def test_every_tagged_cell_names_a_known_need_and_says_so_at_its_top(book):
     nb = nbformat.read(book, as_version=4)
     tagged = [c for c in nb.cells if needs.tags_of(c)]
     for cell in tagged:
-        assert cell.cell_type == "markdown", cell.id
         tags = needs.tags_of(cell)
         assert set(tags) <= set(needs.NEEDS), (cell.id, tags)
-        assert cell.source.startswith(needs.applies_line(tags) + "\n"), cell.id
+        if cell.cell_type == "markdown":  # prose says so at its top; a code cell's output is left out with it
+            assert cell.source.startswith(needs.applies_line(tags) + "\n"), cell.id
     ids = [c.id for c in nb.cells]
     assert len(ids) == len(set(ids))
