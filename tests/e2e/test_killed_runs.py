@@ -11,10 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from custseg import config
-from custseg.report import cli, runner
+from custseg.errors import RunError
+from custseg.report import cli, locks, runner
 
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(config.PROJECT_ROOT / "lib"),
@@ -33,7 +35,7 @@ def start(workdir: Path, name: str) -> subprocess.Popen:
     return proc
 
 
-def test_a_run_stopped_by_sigterm_cleans_up_and_one_killed_outright_is_taken_over(tiny_report):
+def test_a_run_stopped_by_sigterm_cleans_up_and_one_killed_outright_is_taken_over(tiny_report, monkeypatch):
     workdir, published = tiny_report  # a good report, so that the runs here redo 09 only
     reports, index = published.parent, (published / "index.html").read_bytes()
     proc = start(workdir, "r")
@@ -50,11 +52,18 @@ def test_a_run_stopped_by_sigterm_cleans_up_and_one_killed_outright_is_taken_ove
         proc.kill()  # SIGKILL cannot be handled: the lock and the building folder stay …
         time.sleep(0.5)  # … and the process stays a zombie until it is reaped (below, after the re-run)
         assert (reports / "r.lock").is_file() and (reports / "r.building").is_dir()
-        out = runner.run(TINY, "r", workdir=workdir, progress=False, start=9)
+        # and a history page's lock left on a shared folder by another machine: waited for, not forever
+        page_lock = reports / ".tiny-history.html.lock"
+        page_lock.write_text("4242 another-machine 2026-01-01T00:00:00+00:00")
+        monkeypatch.setattr(locks, "WAIT_S", 0.5)
+        with pytest.raises(RunError, match=rf"the report {published} is published, but the history page .* was "
+                                           rf"not updated: .* by process 4242 on another-machine.*delete {page_lock}"):
+            runner.run(TINY, "r", workdir=workdir, progress=False, start=9)
     finally:
         proc.communicate(timeout=60)
-    assert json.loads((out / "run.json").read_text())["reused"][-1] == "08_target"
-    assert (out / "index.html").is_file() and (out / "09_measure.html").is_file()
+    page_lock.unlink()
+    assert json.loads((published / "run.json").read_text())["reused"][-1] == "08_target"
+    assert (published / "index.html").is_file() and (published / "09_measure.html").is_file()
     assert not any((reports / f"r.{end}").exists() for end in ("lock", "building", "failed"))
 
 
