@@ -30,7 +30,7 @@ def start(workdir: Path, name: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=ENV)
     deadline = time.time() + 90
     while not (workdir / "reports" / f"{name}.building" / "notebooks" / "09_measure.ipynb").exists():
-        assert time.time() < deadline and proc.poll() is None, f"the run did not get to 09_measure: {proc.stderr}"
+        assert time.time() < deadline and proc.poll() is None, f"the run did not get to 09_measure ({proc.poll()})"
         time.sleep(0.1)
     return proc
 
