@@ -23,3 +23,7 @@ class StageError(CustsegError, RuntimeError):
 
 class RunError(CustsegError, RuntimeError):
     """A run that failed or cannot start (a notebook raised, the run is locked by another one)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM, e.g. ``kill`` or a scheduler's timeout): stopped as Ctrl-C stops it."""

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import io
-from custseg.config import PROJECT_ROOT, from_dict
+from custseg.config import PROJECT_ROOT, check_run_name, from_dict
 from custseg.errors import ConfigError, StageError
 
 MODEL_DIR = "model"
@@ -128,11 +128,13 @@ def load(run: str | Path, workdir: str | Path | None = None) -> SavedRun:
     Raises
     ------
     ConfigError
-        No such published run, a run published without a model, or a model fitted with another
-        scikit-learn than the one installed (it may predict differently).
+        No such published run (``run`` is neither a report folder nor a plain run name), a run published
+        without a model, or a model fitted with another scikit-learn than the one installed (it may predict
+        differently).
     """
     folder = Path(run)
-    if not (folder / "run.json").is_file():
+    if not (folder / "run.json").is_file():  # then it is a name under reports/, never a way out of it
+        check_run_name(str(run), f"there is no run.json in '{run}', and")
         folder = Path(workdir or PROJECT_ROOT) / "reports" / str(run)
     if not (folder / "run.json").is_file():
         raise ConfigError(f"no published run '{run}': give its report folder (reports/<run>/, holding run.json) "

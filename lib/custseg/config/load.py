@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from custseg.config.reader import RefusedYAML, parse
-from custseg.config.validate import from_dict
+from custseg.config.validate import check_run_name, from_dict
 from custseg.env import PROJECT_ROOT
 from custseg.errors import ConfigError
 
@@ -176,7 +176,8 @@ def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str 
     Raises
     ------
     ConfigError
-        ``overrides`` is not a JSON object, or the config is not valid (:func:`load`).
+        ``overrides`` is not a JSON object, the run name is not one plain folder name, or the config is not
+        valid (:func:`load`).
     """
     try:
         extra = json.loads(overrides) if overrides else {}
@@ -186,6 +187,6 @@ def load_for_notebook(config_path: str = "", run_name: str = "", overrides: str 
         raise ConfigError(f"overrides must be a JSON object of dotted keys, got {overrides!r}")
     cfg = load(config_path or None, extra)
     cfg["paths"]["workdir"] = workdir or os.environ.get("CUSTSEG_WORKDIR") or cfg["paths"]["workdir"]
-    cfg["run"] = run_name or os.environ.get("CUSTSEG_RUN") or cfg["name"]
+    cfg["run"] = check_run_name(run_name or os.environ.get("CUSTSEG_RUN") or cfg["name"], "run_name (CUSTSEG_RUN)")
     cfg["_report_dir"] = report_dir
     return cfg

@@ -7,6 +7,7 @@ import codecs
 import copy
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from custseg import rfm, schema
@@ -16,6 +17,8 @@ from custseg.errors import ConfigError
 from custseg.schema import SCHEMAS, SOURCE_KINDS, STATUSES, configured, source_kind
 
 RUN_KEYS = ("run", "_source", "_report_dir")  # what a run adds to its config (not config keys)
+# besides the folder separators, what Windows refuses in a file name (a report folder is often copied there)
+NOT_IN_A_RUN_NAME = '/\\<>:"|?*'
 
 
 def from_dict(user: dict) -> dict:
@@ -41,6 +44,46 @@ def from_dict(user: dict) -> dict:
     _check_values(cfg)
     return {**cfg, **{k: user[k] for k in RUN_KEYS[:2] if k in user}}
 
+
+
+def check_run_name(name: Any, where: str) -> str:
+    """Refuse a run name that is not one plain folder name (it names ``reports/<run>/`` and ``data/*/<run>/``).
+
+    Parameters
+    ----------
+    name : Any
+        The run name, as given.
+    where : str
+        Where it was given, the start of the message (``--name``, ``config key 'name' =``).
+
+    Returns
+    -------
+    str
+        ``name``, unchanged.
+
+    Raises
+    ------
+    ConfigError
+        ``name`` is empty, starts with a dot (``..`` would lead out of ``reports/``), holds a folder separator
+        (``a/b``, an absolute path), a character Windows refuses in file names, a control character, or ends
+        with a space or a dot.
+    """
+    text = name if isinstance(name, str) else ""
+    bad = next((ch for ch in text if ch in NOT_IN_A_RUN_NAME or unicodedata.category(ch) in ("Cc", "Cf", "Cs")), None)
+    if not text.strip():
+        problem = "is empty"
+    elif text.startswith("."):
+        problem = "starts with a dot ('..' leads out of the reports folder, a leading dot hides the folder)"
+    elif bad is not None:
+        problem = (f"holds {bad!r}" + (", a folder separator (a run name is no path)" if bad in "/\\" else
+                                       ", which cannot be in a folder name"))
+    elif text != text.rstrip(" ."):
+        problem = "ends with a space or a dot"
+    else:
+        return name
+    raise ConfigError(f"{where} {name!r} cannot be a run name: it {problem}. A run name is one plain folder name "
+                      "under reports/ and data/ (letters, digits, '-' and '_', e.g. 2026-01); for a work folder "
+                      "elsewhere, set --workdir (or paths.workdir)")
 
 
 def _check(user: Any, spec: Any, where: str) -> Any:
@@ -99,6 +142,7 @@ def _outcomes(value: list | dict | None) -> dict | None:
 
 
 def _check_values(cfg: dict) -> None:
+    check_run_name(cfg["name"], "config key 'name' =")
     cfg["outcomes"] = _outcomes(cfg["outcomes"])
     if not all(isinstance(c, str) for c in cfg["privacy"]["sensitive_columns"]):
         raise ConfigError(f"config key 'privacy.sensitive_columns' must list column names, got "

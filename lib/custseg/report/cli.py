@@ -6,12 +6,16 @@ non-zero exit; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 from custseg import config, scoring
-from custseg.errors import CustsegError
+from custseg.errors import CustsegError, Terminated
 from custseg.report import runner
 
 
@@ -62,6 +66,31 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """While the block runs, SIGTERM stops it as Ctrl-C does (:class:`~custseg.errors.Terminated`), so that a
+    killed run releases its lock and keeps its partial notebooks; a second SIGTERM ends the process at once.
+
+    Yields
+    ------
+    None
+        Nothing; outside the main thread (where Python cannot handle signals) the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated()
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``custseg`` command. Every error is one message and a non-zero exit (``--debug``: the traceback).
 
@@ -74,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         The exit code: 0 done, 1 an error (a bad config, a failed notebook …), 2 an internal error,
-        130 interrupted.
+        130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
     """
     args = parser().parse_args(argv)
     try:
@@ -94,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
             overrides["cluster.baseline"] = args.baseline
         if args.refit:
             overrides["cluster.refit"] = True
-        out = runner.run(args.config, args.name, overrides, args.workdir, start=args.start)
+        with sigterm_stops():
+            out = runner.run(args.config, args.name, overrides, args.workdir, start=args.start)
+    except Terminated as err:
+        print(f"custseg: stopped (SIGTERM). {err}".rstrip(), file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt as err:
         print(f"custseg: interrupted. {err}".rstrip(), file=sys.stderr)
         return 130

@@ -12,6 +12,7 @@ succeeded: a failed or interrupted run leaves the last good report as it was and
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -224,19 +225,20 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     """
     overrides = overrides or {}
     cfg = config.load(config_path, overrides)  # fail fast on a bad config, before starting kernels
-    cfg["run"] = name or cfg["name"]
-    if cfg["cluster"]["baseline"] in (cfg["run"], str(Path(cfg["paths"]["workdir"] or PROJECT_ROOT) / "reports" /
-                                                        cfg["run"])):
+    cfg["run"] = cfg["name"] if name is None else config.check_run_name(name, "--name")
+    baseline = cfg["cluster"]["baseline"]
+    if baseline in (cfg["run"], str(Path(cfg["paths"]["workdir"] or PROJECT_ROOT) / "reports" / cfg["run"])):
         raise ConfigError(f"cluster.baseline names this run ('{cfg['run']}'): give an earlier run, and this one "
                           "another --name")
+    if baseline and not (Path(baseline) / "run.json").is_file():  # a name, read under reports/
+        config.check_run_name(baseline, f"--baseline (cluster.baseline): there is no run.json in '{baseline}', and")
     if workdir:
         cfg["paths"]["workdir"] = str(Path(workdir).resolve())
     try:
         paths = io.run_paths(cfg)
         paths.reports.parent.mkdir(parents=True, exist_ok=True)
-    except (NotADirectoryError, FileExistsError, PermissionError) as err:
-        raise ConfigError(f"cannot write the run's folders under {cfg['paths']['workdir'] or PROJECT_ROOT}: "
-                          f"{err.strerror} ({err.filename}); set --workdir or paths.workdir to a folder") from None
+    except OSError as err:
+        raise _unwritable(cfg, err) from None
     published = paths.reports
     building = published.with_name(published.name + ".building")
     failed = published.with_name(published.name + ".failed")
@@ -248,10 +250,14 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     for nb in books:
         check_parameters(nb, parameters)
 
-    with locks.run_lock(published):
-        shutil.rmtree(building, ignore_errors=True)
-        cfg["_report_dir"] = str(building)
-        io.run_paths(cfg).make()
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(locks.run_lock(published))
+            shutil.rmtree(building, ignore_errors=True)  # a killed run's, whose lock was just taken over
+            cfg["_report_dir"] = str(building)
+            io.run_paths(cfg).make()
+        except OSError as err:  # the lock or the run's folders (FileExistsError of the lock is handled there)
+            raise _unwritable(cfg, err) from None
         timings: dict[str, float] = {}
         started, executed_any = time.perf_counter(), False
         try:
@@ -288,14 +294,27 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
             where = f"; this run's partial notebooks are in {failed / 'notebooks'}" if executed_any else ""
             if isinstance(err, NotebookFailed):
                 raise NotebookFailed(f"{err}\n{kept}{where}.") from None
-            if isinstance(err, KeyboardInterrupt):
-                raise KeyboardInterrupt(f"{kept}{where}.") from None
+            if isinstance(err, KeyboardInterrupt):  # Ctrl-C, or SIGTERM (errors.Terminated) under `custseg run`
+                raise type(err)(f"{kept}{where}.") from None
             if isinstance(err, CustsegError):
                 raise type(err)(f"{err}\n{kept}{where}.") from None
             raise
         _publish(building, published)
         shutil.rmtree(failed, ignore_errors=True)
         page = published.parent / history.page_name(cfg)
-        with locks.exclusive(page.with_name(f".{page.name}.lock")):  # a run of another name may be writing it
-            io.write_text(history.render(cfg, published.parent), page)
+        try:  # a run of another name may be writing it
+            with locks.exclusive(page.with_name(f".{page.name}.lock"), wait_s=locks.WAIT_S):
+                io.write_text(history.render(cfg, published.parent), page)
+        except RunError as err:
+            raise RunError(f"the report {published} is published, but the history page {page} was not updated: "
+                           f"{err}") from None
     return published
+
+
+def _unwritable(cfg: dict, err: OSError) -> ConfigError:
+    """The one message for a run folder that cannot be made or written: which, why, and what to change."""
+    workdir = cfg["paths"]["workdir"] or PROJECT_ROOT
+    where = Path(err.filename) if err.filename else Path(workdir)
+    fix = f"make {where.parent} writable by this user, or set" if isinstance(err, PermissionError) else "set"
+    return ConfigError(f"cannot write the run's folders under {workdir}: {err.strerror or err} ({where}); {fix} "
+                       "--workdir (or paths.workdir) to a folder you can write")
