@@ -399,8 +399,12 @@ def refuse_empty(counts: dict, line_audit: pd.DataFrame, audit_path) -> None:
                      f"{reasons}. The audit is in {audit_path}")
 
 
-def refuse_large_quarantine(flagged: ir.Table, max_share: float | None = None, n_examples: int = 3) -> None:
+def refuse_large_quarantine(flagged: ir.Table, max_share: float | None = None, n_examples: int = 3,
+                            chosen_snapshot: dt.date | None = None) -> None:
     """Stop when one quarantine reason takes more than ``max_share`` of the order lines or of the money.
+
+    Lines dated after a ``chosen_snapshot`` (the config's ``snapshot_date``) are outside the window the user chose,
+    not a sign that the export was read wrongly: they do not count.
 
     Parameters
     ----------
@@ -418,6 +422,9 @@ def refuse_large_quarantine(flagged: ir.Table, max_share: float | None = None, n
         accepts the quarantine (``clean.max_quarantine_share``).
     """
     limit = MAX_QUARANTINE_SHARE if max_share is None else max_share
+    if chosen_snapshot is not None:
+        flagged = flagged.filter(~((flagged.reason == "implausible_date")
+                                   & (flagged.order_ts.date() > ibis.literal(chosen_snapshot))).fill_null(False))
     money = flagged.amount.abs().fill_null(0)
     per = (flagged.mutate(money=money).group_by("reason").aggregate(rows=ibis._.count(), money=ibis._.money.sum())
            .execute())

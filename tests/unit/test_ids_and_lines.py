@@ -112,6 +112,19 @@ def test_one_reason_taking_most_of_the_lines_or_the_money_stops_02():
         config.from_dict({"sources": {"transactions": {"path": "t.csv"}}, "clean": {"max_quarantine_share": 1.5}})
 
 
+def test_lines_after_a_chosen_snapshot_are_no_sign_of_a_misread_export():
+    """A snapshot_date set before the log ends leaves the later lines out as implausible_date: that is the window
+    the user chose (the demo's migration view does it), not an export read wrongly."""
+    later = _flagged(["implausible_date"] * 8 + [None] * 12, [1.0] * 20).mutate(
+        order_ts=ibis.literal(pd.Timestamp("2025-09-01")))
+    with pytest.raises(StageError, match="implausible_date quarantines 8 of 20"):
+        clean.refuse_large_quarantine(later)
+    clean.refuse_large_quarantine(later, chosen_snapshot=dt.date(2025, 7, 1))
+    before = later.mutate(order_ts=ibis.literal(pd.Timestamp("1970-01-01")))  # unparseable dates still count
+    with pytest.raises(StageError, match="implausible_date quarantines 8 of 20"):
+        clean.refuse_large_quarantine(before, chosen_snapshot=dt.date(2025, 7, 1))
+
+
 def test_no_rule_surviving_is_no_offer_not_an_error():
     rules = pd.DataFrame(columns=["segment", "antecedent", "consequent", "baskets", "support", "confidence", "lift"])
     assert offers.offers(rules, rules[["antecedent", "consequent", "lift"]]).empty

@@ -36,7 +36,8 @@ def clean(ctx: Context) -> Result:
     if logged and not counts["lines_kept"]:
         cleaning.refuse_empty(counts, line_audit, ctx.where("audit"))
     if logged:
-        cleaning.refuse_large_quarantine(flagged, c["max_quarantine_share"], cfg["validation"]["examples"])
+        cleaning.refuse_large_quarantine(flagged, c["max_quarantine_share"], cfg["validation"]["examples"],
+                                         cfg["snapshot_date"])
     return Result({"audit": audit, "snapshot": {**counts, "has_log": logged}}, counts,
                   {"snapshot": snapshot, "customer_audit": customer_audit, "line_audit": line_audit,
                    "counts": counts, "has_log": logged, **tables})
