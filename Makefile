@@ -29,7 +29,7 @@ monthly: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# the unit tier only, for the edit-test loop (about a minute)
+# the unit tier only, for the edit-test loop (about 1.5 minutes)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
