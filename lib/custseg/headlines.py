@@ -38,10 +38,10 @@ def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
                  f"{against['reason']}")
     rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
     return {"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
-                   "table": [{"method": r.method, "segments": r.segments,
-                              "smallest segment": shown(r.smallest_share, ".1%"), "outcome": r.outcome,
-                              "eta²": shown(r.eta2, ".3f"), "lift of best segment": shown(r.top_lift, ".2f"),
-                              "rank order": shown(r.rank_order, ".2f")} for r in rows.itertuples()]}
+            "table": [{"method": r.method, "segments": r.segments,
+                       "smallest segment": shown(r.smallest_share, ".1%"), "outcome": r.outcome,
+                       "eta²": shown(r.eta2, ".3f"), "lift of best segment": shown(r.top_lift, ".2f"),
+                       "rank order": shown(r.rank_order, ".2f")} for r in rows.itertuples()]}
 
 
 def target(summary: dict, table: pd.DataFrame) -> dict:
@@ -55,19 +55,19 @@ def target(summary: dict, table: pd.DataFrame) -> dict:
     audiences = "; ".join(f"audiences/{a['file']} ({a['customers']:,} customers, summary {a['summary']})"
                           for a in summary["audiences"])
     return {"title": "Targeting: whom to serve and what to offer",
-                   "text": summary["reason"] + " " + " ".join(summary["notes"])
-                   + (f" Audience files: {audiences}." if audiences else ""), "items": items, "table": rows}
+            "text": summary["reason"] + " " + " ".join(summary["notes"])
+            + (f" Audience files: {audiences}." if audiences else ""), "items": items, "table": rows}
 
 
 def measure(text: str, notes: list[str], overall: pd.Series, table: pd.DataFrame) -> dict:
     """The index page's block for 09."""
     return {"title": "Campaign: did it work, and where?", "text": text + " " + " ".join(notes),
-                   "items": [{"label": "campaign", "value": overall["verdict"]},
-                             {"label": "incremental revenue", "value": f"{overall['incremental_revenue']:,.0f}"}],
-                   "table": [{"segment": r.segment, "treated": f"{r.treated:,}", "control": f"{r.control:,}",
-                              "response (treated)": shown(r.response_treated, ".1%"),
-                              "response (control)": shown(r.response_control, ".1%"),
-                              "uplift": f"{shown(r.uplift, '+.1%')} [{shown(r.uplift_low, '+.1%')}, "
-                                        f"{shown(r.uplift_high, '+.1%')}]",
-                              "incremental revenue": shown(r.incremental_revenue, ",.0f"),
-                              "ROI": shown(r.roi, ".0%"), "verdict": r.verdict} for r in table.itertuples()]}
+            "items": [{"label": "campaign", "value": overall["verdict"]},
+                      {"label": "incremental revenue", "value": f"{overall['incremental_revenue']:,.0f}"}],
+            "table": [{"segment": r.segment, "treated": f"{r.treated:,}", "control": f"{r.control:,}",
+                       "response (treated)": shown(r.response_treated, ".1%"),
+                       "response (control)": shown(r.response_control, ".1%"),
+                       "uplift": f"{shown(r.uplift, '+.1%')} [{shown(r.uplift_low, '+.1%')}, "
+                                 f"{shown(r.uplift_high, '+.1%')}]",
+                       "incremental revenue": shown(r.incremental_revenue, ",.0f"),
+                       "ROI": shown(r.roi, ".0%"), "verdict": r.verdict} for r in table.itertuples()]}
