@@ -154,10 +154,10 @@ def customers_from_transactions(transactions: ir.Table, case_sensitive: bool = F
 
 
 def check_id_case(cfg: dict, role: str, table: ir.Table) -> None:
-    """Stop when a source's customer ids differ only by case and one of them mixes cases (``Bn9Ke3`` /
-    ``BN9Ke3``): upper-casing would merge two customers, keeping the case would split one, so the user says
-    which (``sources.<role>.id_case``). An id written wholly in lower case beside its upper-case spelling
-    (``c01`` / ``C01``) is the same id typed differently and is left to normalisation.
+    """Stop when a source holds customer ids that differ only by case (``Bn9Ke3`` / ``BN9Ke3``, ``c01`` /
+    ``C01``) and the config has not said how to compare them: upper-casing would merge two customers if the case
+    tells them apart, keeping the case would split one typed in two ways, so the user says which
+    (``sources.<role>.id_case``, :func:`custseg.schema.id_case`).
 
     Raises
     ------
@@ -165,12 +165,12 @@ def check_id_case(cfg: dict, role: str, table: ir.Table) -> None:
         With example spellings and the key to set.
     """
     column = next((c for c in schema.CUSTOMER_IDS if c in table.columns), None)
-    if column is None or cfg["sources"][role]["id_case"] != "detect" or ids_case_sensitive(cfg["sources"]):
+    if column is None or schema.id_case(cfg["sources"]) != "detect":
         return
     v = table.select(kept=normalise_id(table[column], True), folded=normalise_id(table[column])).distinct()
-    v = v.filter(v.kept.notnull()).mutate(mixed=(v.kept != v.kept.upper()) & (v.kept != v.kept.lower()))
-    groups = v.group_by("folded").aggregate(n=ibis._.count(), mixed=ibis._.mixed.any())
-    groups = groups.filter((groups.n > 1) & groups.mixed)
+    v = v.filter(v.kept.notnull())
+    groups = v.group_by("folded").aggregate(n=ibis._.count())
+    groups = groups.filter(groups.n > 1)
     n = int(groups.count().execute())
     if not n:
         return
@@ -178,9 +178,9 @@ def check_id_case(cfg: dict, role: str, table: ir.Table) -> None:
     shown = v.semi_join(first, "folded").order_by(["folded", "kept"]).execute()
     examples = [" / ".join(g["kept"]) for _, g in shown.groupby("folded", sort=True)]
     raise fail(role, location(cfg, role), f"{n:,} customer ids of column {column} are written in spellings that "
-               f"differ only by case, e.g. {examples}: upper-casing them would make two customers one",
-               f"set sources.{role}.id_case: sensitive if the case tells customers apart (codes like Bn9Ke3), or "
-               f"insensitive if they are one customer typed in different cases")
+               f"differ only by case, e.g. {examples}: custseg cannot tell whether each is one customer or two",
+               f"set sources.{role}.id_case: insensitive if they are one customer typed in different cases (c01 "
+               f"for C01), or sensitive if the case tells customers apart (codes like Bn9Ke3 and BN9Ke3)")
 
 
 def complete_customers(customers: ir.Table) -> ir.Table:

@@ -128,9 +128,10 @@ REQUIRED_RULES = ("missing_customer_id", "implausible_date", "invalid_amount")
 # ---------------------------------------------------------------------------------------------- rules
 
 
-# how a source's customer ids are compared (sources.<role>.id_case): detect stops when ids that differ only by
-# case occur in one source and one of them mixes cases (Bn9Ke3 / BN9Ke3); insensitive upper-cases (c01 = C01);
-# sensitive keeps the case (Bn9Ke3 and BN9Ke3 are two customers)
+# how a source's customer ids are compared (sources.<role>.id_case): detect stops when two ids that differ only by
+# case both occur in one source (Bn9Ke3 / BN9Ke3, c01 / C01): custseg cannot know whether they are one customer;
+# insensitive upper-cases (c01 = C01); sensitive keeps the case (Bn9Ke3 and BN9Ke3 are two customers). Ids are
+# compared across sources, so one source's choice is every source's (config validation refuses two choices)
 ID_CASES = ("detect", "insensitive", "sensitive")
 # what provably writes the same id: full-width forms (Ｃ０１, the IME's full-width mode) are the ASCII ones, the
 # ideographic space is a space; invisible characters (soft hyphen, zero-width spaces and joiners, word joiner, BOM)
@@ -142,11 +143,16 @@ _INVISIBLE = "[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"
 _PADDING = "^[\\s\u00a0\u3000]+|[\\s\u00a0\u3000]+$"
 
 
-def ids_case_sensitive(sources: dict) -> bool:
-    """Whether the run compares customer ids with their case: a configured source says ``id_case: sensitive``.
+def id_case(sources: dict) -> str:
+    """How the run compares customer ids (one of :data:`ID_CASES`): the choice a configured source makes, else
+    ``detect``. Ids are compared across sources, so one source's choice is every source's."""
+    return next((spec["id_case"] for spec in sources.values()
+                 if configured(spec) and spec.get("id_case", "detect") != "detect"), "detect")
 
-    Ids are compared across sources, so one source's codes being case-sensitive makes every source's so."""
-    return any(configured(spec) and spec.get("id_case") == "sensitive" for spec in sources.values())
+
+def ids_case_sensitive(sources: dict) -> bool:
+    """Whether the run compares customer ids with their case (:func:`id_case` is ``sensitive``)."""
+    return id_case(sources) == "sensitive"
 
 
 def normalise_id(ids, case_sensitive: bool = False):

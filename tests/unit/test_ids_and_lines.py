@@ -50,9 +50,13 @@ def test_id_case_is_a_choice_and_sources_must_agree():
     one = config.from_dict({"sources": {"transactions": {"path": "t.csv", "id_case": "sensitive"},
                                         "customers": {"path": "c.csv"}}})
     assert schema.ids_case_sensitive(one["sources"]), "one case-sensitive source makes the comparison sensitive"
+    assert schema.id_case(cfg["sources"]) == "detect" and schema.id_case(one["sources"]) == "sensitive"
+    other = config.from_dict({"sources": {"transactions": {"path": "t.csv"},
+                                          "customers": {"path": "c.csv", "id_case": "insensitive"}}})
+    assert schema.id_case(other["sources"]) == "insensitive", "one source's choice is every source's"
     with pytest.raises(ConfigError, match="sources.transactions.id_case' must be one of detect"):
         config.from_dict({"sources": {"transactions": {"path": "t.csv", "id_case": "upper"}}})
-    with pytest.raises(ConfigError, match="disagree .*set the same id_case on each"):
+    with pytest.raises(ConfigError, match="disagree .*one choice holds for all"):
         config.from_dict({"sources": {"transactions": {"path": "t.csv", "id_case": "sensitive"},
                                       "customers": {"path": "c.csv", "id_case": "insensitive"}}})
 

@@ -59,8 +59,9 @@ def _source(**extra: Any) -> dict[str, Any]:
         "rename": ANY_OF((dict,), None),
         "drop": ANY_OF((list,), None),  # [name, ...]: columns never read
         "columns": ANY_OF((dict,), None),  # canonical name -> this source's column name
-        # customer ids that differ only by case (Bn9Ke3 / BN9Ke3): detect (stop and ask when they occur and one
-        # mixes cases) | insensitive (one customer: ids are upper-cased) | sensitive (two customers, case kept)
+        # customer ids that differ only by case (c01 / C01, Bn9Ke3 / BN9Ke3): detect (stop and ask when both
+        # spellings occur) | insensitive (one customer: ids are upper-cased) | sensitive (two customers, case
+        # kept). Ids are compared across sources: set it on one source (or the same on each)
         "id_case": "detect",
         **extra,
     }

@@ -277,7 +277,7 @@ def _check_sources(cfg: dict) -> None:
     if {cases[role] for role in mixed} == {"sensitive", "insensitive"}:
         said = ", ".join(f"{role}: {cases[role]}" for role in mixed)
         raise ConfigError(f"config keys 'sources.<role>.id_case' disagree ({said}): ids are compared across "
-                          "sources, so set the same id_case on each")
+                          "sources, so one choice holds for all: set it on one source or the same on each")
     for role, spec in sources.items():
         if not configured(spec):
             continue
