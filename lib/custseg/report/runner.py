@@ -23,12 +23,13 @@ import nbformat
 import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
+from traitlets.config import Config
 
 from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
-from custseg.report import history, index, locks, needs
+from custseg.report import history, index, languages, locks, needs
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -125,8 +126,9 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
 
 
 def to_html(executed: Path, html: Path, met: dict[str, bool] | None = None, language: str = "en") -> Path:
-    """Render an executed notebook to HTML without code cells or prompts, leaving out the prose whose needs the
-    run does not meet (:mod:`custseg.report.needs`).
+    """Render an executed notebook to HTML without code cells or prompts, in the report's language only
+    (:mod:`custseg.report.languages`), leaving out the prose whose needs the run does not meet
+    (:mod:`custseg.report.needs`).
 
     Parameters
     ----------
@@ -137,14 +139,17 @@ def to_html(executed: Path, html: Path, met: dict[str, bool] | None = None, lang
     met : dict[str, bool], optional
         Need tag → whether the run meets it (:func:`custseg.report.needs.met`); None keeps every cell.
     language : str
-        The report's language, for the "left out" lines.
+        The report's language: its prose twins are kept, and the "left out" lines are in it.
 
     Returns
     -------
     Path
         ``html``.
     """
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # the run's language only: the other language's prose twins are left out before the needs are
+    c = Config()
+    c.TagRemovePreprocessor.update(enabled=True, remove_cell_tags=languages.other_language_tags(language))
+    exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     if met is not None:
         exporter.register_preprocessor(needs.LeaveOutPreprocessor(met=met, language=language, enabled=True),
                                        enabled=True)
