@@ -25,9 +25,10 @@ monthly: $(STAMP)
 	$(BIN)/custseg run configs/demo_monthly.yaml --name 2025-09 --set snapshot_date=2025-10-01 --baseline 2025-06
 	$(BIN)/custseg run configs/demo_monthly.yaml --name 2025-12 --set snapshot_date=2026-01-01 --baseline 2025-09
 
-# every tier: unit, notebooks (papermill on the tiny config), e2e (custseg run; Spark and browser when installed)
+# every tier: unit, notebooks (papermill on the tiny config), e2e (custseg run; Spark and browser when installed),
+# on one worker per core (pytest-xdist; a test file, or the files sharing one whole run, stay on one worker)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # the unit tier only, for the edit-test loop (about 1.5 minutes)
 test-fast: $(STAMP)

@@ -12,11 +12,25 @@ def pytest_configure():
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures drawn in-process need no display
 
 
+# session fixtures that run a whole pipeline: the tests using one share a worker under pytest-xdist, so each
+# runs once (the tiny report's runner tests also need the notebooks tier's checks to have run first)
+SHARED_RUNS = ("demo_run", "tiny_report", "tiny_run")
+
+
 def pytest_collection_modifyitems(items):
     """Fast tiers first (unit, notebooks, e2e): a broken unit fails in seconds, and the notebooks tier checks
-    the tiny run before the runner tests in e2e re-run it."""
+    the tiny run before the runner tests in e2e re-run it. For ``pytest -n N --dist loadgroup`` (``make test``)
+    each test file is one group, so its module-scoped runs happen once, and the files that use one of
+    :data:`SHARED_RUNS` are one group."""
     items.sort(key=lambda item: next((i for i, tier in enumerate(TIERS) if f"/tests/{tier}/" in str(item.path)),
                                      len(TIERS)))
+    shared = {}
+    for item in items:
+        run = next((f for f in SHARED_RUNS if f in item.fixturenames), None)
+        if run:
+            shared[item.path] = run
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(shared.get(item.path, item.path.name)))
 
 
 @pytest.fixture(scope="session")

@@ -130,7 +130,7 @@ def test_make_report_runs_the_demo_config():
 
 
 def test_make_test_runs_every_tier_and_ci_runs_it():
-    assert _makefile_recipe("test") == ["$(BIN)/python -m pytest"]
+    assert _makefile_recipe("test") == ["$(BIN)/python -m pytest -n auto --dist loadgroup"]  # every tier, xdist
     pytest_options = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert pytest_options["testpaths"] == ["tests"]
     assert {p.name for p in (PROJECT_ROOT / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"} \
