@@ -167,7 +167,11 @@ def check_id_case(cfg: dict, role: str, table: ir.Table) -> None:
     column = next((c for c in schema.CUSTOMER_IDS if c in table.columns), None)
     if column is None or schema.id_case(cfg["sources"]) != "detect":
         return
-    v = table.select(kept=normalise_id(table[column], True), folded=normalise_id(table[column])).distinct()
+    kept, folded = normalise_id(table[column], True), normalise_id(table[column])
+    counts = table.aggregate(kept=kept.nunique(), folded=folded.nunique()).execute().iloc[0]
+    if counts["kept"] == counts["folded"]:  # one pass: no two spellings fold into one id
+        return
+    v = table.select(kept=kept, folded=folded).distinct()
     v = v.filter(v.kept.notnull())
     groups = v.group_by("folded").aggregate(n=ibis._.count())
     groups = groups.filter(groups.n > 1)
@@ -316,9 +320,11 @@ def check_ids_match(cfg: dict, collected: Collected) -> None:
     crm = c.select(cid=normalise_id(c.customer_id, sensitive)).filter(ibis._.cid.notnull()).distinct()
     buyers = t.select(cid=normalise_id(t.customer_id, sensitive)).filter(ibis._.cid.notnull()).distinct()
     n_buyers = int(buyers.count().execute())
+    if n_buyers == 0:
+        return
     unknown = buyers.anti_join(crm, "cid")
     n_unknown = int(unknown.count().execute())
-    if n_buyers == 0 or n_unknown <= 0.5 * n_buyers:
+    if n_unknown <= 0.5 * n_buyers:
         return
     n = cfg["validation"]["examples"]
     examples = [table.order_by("cid").limit(n).cid.execute().tolist() for table in (unknown, crm)]
