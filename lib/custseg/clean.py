@@ -82,7 +82,11 @@ RULE_DIMENSIONS = {
 
 def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_age: int,
                     case_sensitive: bool = False) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
-    """Normalise, deduplicate and validate the customer table (rules in the module docstring).
+    """Normalise, deduplicate and validate the customer table (rules in the module docstring):
+    :func:`flag_customers`, then :func:`split_customers`.
+
+    Every use of the returned tables evaluates the rules again; on a large table, write :func:`flag_customers`'s
+    table once and split the written copy instead (02_clean does).
 
     Parameters
     ----------
@@ -102,6 +106,13 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
     audit : DataFrame
         One row per rule: its data-quality dimension, rows affected and what happened to them.
     """
+    return split_customers(flag_customers(customers, snapshot, min_age, max_age, case_sensitive))
+
+
+def flag_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_age: int,
+                   case_sensitive: bool = False) -> ir.Table:
+    """Every customer row with its normalised id and values, ``raw_id``, the ``reason`` it is quarantined (null:
+    kept) and the ``implausible`` and ``city_flag`` the audit counts (parameters as :func:`clean_customers`)."""
     aliases = ibis.memtable(pd.DataFrame({"city_key": list(city_aliases()), "city_canonical": list(
         city_aliases().values())}))
     geo = ibis.memtable(pd.DataFrame({"city_canonical": list(CITIES),
@@ -143,6 +154,13 @@ def clean_customers(customers: ir.Table, snapshot: dt.date, min_age: int, max_ag
         city_tier=t.tier_canonical.fill_null(t.city_tier),
         implausible=implausible,
     )
+    return out.select(*base, "raw_id", "reason", "implausible", "city_flag")
+
+
+def split_customers(out: ir.Table) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
+    """The kept and the quarantined customers of :func:`flag_customers`'s table ``out``, and the audit (as
+    :func:`clean_customers` returns them)."""
+    base = [c for c in out.columns if c not in ("raw_id", "reason", "implausible", "city_flag")]
     kept = out.filter(out.reason.isnull()).select(*base)
     quarantined = out.filter(out.reason.notnull()).select(*base, "raw_id", "reason")
     audit = _audit_counts(out, [

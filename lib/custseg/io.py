@@ -283,6 +283,8 @@ ARTEFACTS: dict[str, Artefact] = {
     "quarantine_customers": Artefact("processed", "quarantine_customers.parquet", "table", "with reason"),
     "transactions": Artefact("processed", "transactions.parquet", "table", "kept order lines"),
     "quarantine_transactions": Artefact("processed", "quarantine_transactions.parquet", "table", "with reason"),
+    "flagged_customers": Artefact("interim", "flagged_customers.parquet", "table",
+                                  "every customer row with its reason (transient)"),
     "flagged_lines": Artefact("interim", "flagged_lines.parquet", "table", "every line with its reason (transient)"),
     "audit": Artefact("processed", "audit.csv", "csv", "rows and amount per cleaning rule"),
     "snapshot": Artefact("processed", "snapshot.json", "json", "snapshot date and line counts"),

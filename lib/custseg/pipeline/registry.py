@@ -52,7 +52,7 @@ STAGES: list[Stage] = [
           doc="Read every source, validate it, protect PII, stage the tables, reconcile the sources."),
     Stage("02_clean", ("collected_customers", "collected_transactions"),
           ("customers", "quarantine_customers", "transactions", "quarantine_transactions", "audit", "snapshot"),
-          ("snapshot_date", "clean"), scratch=("flagged_lines",),
+          ("snapshot_date", "clean"), scratch=("flagged_customers", "flagged_lines"),
           doc="Apply the customer and line rules: every row kept or quarantined with a reason, and the audit."),
     Stage("03_describe", ("customers", "transactions"), (), (),
           doc="The cleaned customers and lines, with orders and net spend per customer and per month."),

@@ -20,11 +20,12 @@ def clean(ctx: Context) -> Result:
     logged = has_log(cfg)
     snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"]) if logged else (
         cfg["snapshot_date"] or dt.date.today())  # ages and days since a date are measured at it
-    kept_customers, quarantined_customers, customer_audit = cleaning.clean_customers(
-        customers, snapshot, c["min_age"], c["max_age"], schema.ids_case_sensitive(cfg["sources"]))
+    # the customer rules rank rows within each id and the line rules compare lines across orders and
+    # customers: evaluate each once into a scratch table, then count and split that copy
+    kept_customers, quarantined_customers, customer_audit = cleaning.split_customers(ctx.materialise(
+        "flagged_customers", cleaning.flag_customers(customers, snapshot, c["min_age"], c["max_age"],
+                                                     schema.ids_case_sensitive(cfg["sources"]))))
     test_ids = quarantined_customers.filter(quarantined_customers.reason == "test_account")
-    # the line rules compare lines across orders and customers: evaluate them once into a scratch table,
-    # then count and split that copy
     flagged = ctx.materialise("flagged_lines", cleaning.flag_lines(transactions, kept_customers, test_ids, snapshot,
                                                                    **cleaning.transaction_options(cfg)))
     kept, quarantined, line_audit = cleaning.split_lines(flagged, tuple(c["rules_off"]))
