@@ -115,6 +115,19 @@ def assign(customers: pd.DataFrame, spec: dict) -> pd.DataFrame:
         code = pd.Categorical(values.astype("str"), categories=names).codes
         return pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(), "segment": code.astype("int64"),
                              "segment_name": np.array(names)[code]})
+    code = codes(customers, rules)
+    return pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(), "segment": code,
+                         "segment_name": np.array([r["name"] for r in rules])[code]})
+
+
+def codes(customers: pd.DataFrame, rules: list[dict]) -> np.ndarray:
+    """The index of the rule that covers each customer (int64), for ``{name, when}`` rules (:func:`assign`).
+
+    Raises
+    ------
+    ConfigError
+        As :func:`assign`.
+    """
     data = customers.reset_index(drop=True)
     hits = np.zeros((len(data), len(rules)), dtype=bool)
     for j, rule in enumerate(rules):
@@ -148,6 +161,4 @@ def assign(customers: pd.DataFrame, spec: dict) -> pd.DataFrame:
         raise ConfigError(f"{KEY}: {n:,} customers are covered by more than one rule (e.g. "
                           f"{_examples(data, count > 1, used)} is in {' and '.join(map(repr, both))}). A customer "
                           "belongs to one segment. To fix: make the conditions exclusive")
-    code = hits.argmax(axis=1)
-    return pd.DataFrame({"customer_id": data["customer_id"].to_numpy(), "segment": code.astype("int64"),
-                         "segment_name": np.array([r["name"] for r in rules])[code]})
+    return hits.argmax(axis=1).astype("int64")

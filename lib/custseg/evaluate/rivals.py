@@ -82,8 +82,10 @@ def combined(first: list[dict], second: list[dict]) -> list[dict]:
             for a, b in itertools.product(first, second)]
 
 
-def _labels(customers: pd.DataFrame, rules: list[dict]) -> np.ndarray:
-    return rule_segments.assign(customers, {"segments": rules})["segment"].to_numpy()
+def _labels(customers: pd.DataFrame, rules: list[dict], columns: tuple[str, ...]) -> np.ndarray:
+    """The rule each customer falls in; only the rules' ``columns`` are handed on (a million rows × every
+    attribute would be copied for each candidate)."""
+    return rule_segments.codes(customers[["customer_id", *columns]], rules)
 
 
 def _adjusted(labels: np.ndarray, y: np.ndarray) -> float:
@@ -148,7 +150,7 @@ def contest(customers: pd.DataFrame, segments: np.ndarray, attributes: list[str]
     labels = labels or {}
     singles = {a: r for a in attributes if (r := conditions(data[a], SINGLE_GROUPS, labels.get(a)))}
     small = {a: r for a in attributes if (r := conditions(data[a], PAIR_GROUPS, labels.get(a)))}
-    labels = {a: _labels(data, r) for a, r in singles.items()}
+    labels = {a: _labels(data, r, (a,)) for a, r in singles.items()}
     rows = []
     for outcome, column in outcomes.items():
         y = data[column].to_numpy(dtype=float)
@@ -164,7 +166,7 @@ def contest(customers: pd.DataFrame, segments: np.ndarray, attributes: list[str]
         top = [a for a in ranked if a in small][:PAIR_CANDIDATES]
         for a, b in itertools.combinations(top, 2):
             rules = combined(small[a], small[b])
-            lab = _labels(data, rules)
+            lab = _labels(data, rules, (a, b))
             pairs[(a, b)] = (_adjusted(lab[picked], y[picked]), rules, lab)
         candidates = {"single": (ranked[0], singles[ranked[0]], labels[ranked[0]])}
         if pairs:
