@@ -167,7 +167,8 @@ def _log_and_crm(tmp_path, crm_columns: dict, **more) -> dict:
     crm.to_csv(tmp_path / "crm.csv", index=False)
     user = {"name": "crm", "paths": {"raw": str(tmp_path), "workdir": str(tmp_path / "w")},
             "demo": {"enabled": False},
-            "sources": {"transactions": {"path": "orders.csv", "columns": {"order_ts": "order_date"}},
+            "sources": {"transactions": {"path": "orders.csv", "columns": {"order_ts": "order_date"},
+                                         "id_case": "insensitive"},  # the demo log types some ids in lower case
                         "customers": {"path": "crm.csv"}},
             "privacy": {"pii_columns": []}, "clean": {"rules_off": ["duplicate_line", "near_duplicate_line"]},
             "cluster": {"stability_runs": 0}, **more}
@@ -330,7 +331,7 @@ def test_duplicate_ids_in_a_table_without_a_log_are_quarantined_with_a_reason(tm
     table = demo.subscribers(400, seed=4)
     copies = table.iloc[:5].assign(customerID=lambda t: " " + t["customerID"].str.lower())  # same id, other spelling
     cfg = _customer_table_only(tmp_path, pd.concat([table, copies], ignore_index=True),
-                               source={"columns": {"customer_id": "customerID"}})
+                               source={"columns": {"customer_id": "customerID"}, "id_case": "insensitive"})
     paths = io.run_paths(cfg).make()
     out = pipeline.run_stages(cfg, paths, "02_clean")
     quarantined = out["02_clean"].quarantine_customers.execute()
