@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import resource
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,6 +141,18 @@ def _write(paths: io.RunPaths, s: Stage, result: Result, materialised: set[str])
         io.write_json(result.headline, paths.reports / "headlines" / f"{s.name}.json")
 
 
+def peak_mib() -> int:
+    """The largest resident memory of this process so far, in MiB: under ``custseg run`` each stage has a
+    kernel of its own, so a stage record's ``peak_mib`` is that stage's peak (DuckDB's memory included)."""
+    status = Path("/proc/self/status")
+    if status.exists():  # VmHWM, not ru_maxrss: Linux carries that across exec (the kernel's parent's peak)
+        line = next((x for x in status.read_text().splitlines() if x.startswith("VmHWM:")), None)
+        if line:
+            return int(line.split()[1]) // 1024
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(kib // 1024 if sys.platform != "darwin" else kib // 2**20)  # macOS counts bytes
+
+
 def run_stage(name: str | int, cfg: dict, paths: io.RunPaths, con=None) -> SimpleNamespace:
     """Run one stage through its body: inputs checked, outputs written, the record kept.
 
@@ -154,7 +168,8 @@ def run_stage(name: str | int, cfg: dict, paths: io.RunPaths, con=None) -> Simpl
     _write(paths, s, result, ctx.materialised)
     io.write_json({"stage": s.name, "fingerprint": fingerprint(cfg, s), "inputs": inputs(cfg, s),
                    "finished": dt.datetime.now().isoformat(timespec="seconds"),
-                   "seconds": round(time.perf_counter() - started, 2), "metrics": _plain(result.metrics)},
+                   "seconds": round(time.perf_counter() - started, 2), "peak_mib": peak_mib(),
+                   "metrics": _plain(result.metrics)},
                   record_path(paths, s))
     return SimpleNamespace(**{"con": ctx._con, **result.view, "read": sorted(ctx.read_names)})
 
