@@ -30,6 +30,14 @@ def test_roles_by_name_in_english_and_chinese(name, allowed, role):
     assert (found[0] if found else None) == role
 
 
+def test_the_specific_name_wins_the_role_over_a_vague_one(tmp_path):
+    lines = "id,customer_id,order_date,date_shipped,amount\n" + "".join(
+        f"{k},C{k % 7},2024-01-{1 + k % 28:02d},2024-02-01,{k}.5\n" for k in range(40))
+    (src,) = init.propose([_write(tmp_path, "o.csv", lines)]).used()
+    assert {c.role: c.name for c in src.columns if c.role} == {"customer_id": "customer_id", "order_ts": "order_date",
+                                                              "amount": "amount"}
+
+
 def test_dates_say_their_format_and_why():
     compact = roles.dates(pd.Series(["19970101", "19970312", "19980630"]))
     assert compact.date_format == "%Y%m%d" and compact.why == "8-digit numbers 19970101–19980630: dates %Y%m%d"
@@ -153,12 +161,15 @@ def test_init_through_the_cli_asks_on_stdin(tmp_path, monkeypatch, capsys):
     assert "pass --force" in capsys.readouterr().err
 
 
+LOG = {"sources": {"transactions": {"path": "t.csv"}}}
+
+
 def test_a_feature_typo_fails_when_the_config_is_loaded():
     with pytest.raises(ConfigError, match=r"'frequncy'.*did you mean 'frequency'\?"):
-        config.from_dict({"cluster": {"features": ["recency_days", "frequncy"]}})
+        config.from_dict({**LOG, "cluster": {"features": ["recency_days", "frequncy"]}})
     with pytest.raises(ConfigError, match=r"rule_segments.variable.*did you mean 'monetary'"):
-        config.from_dict({"rule_segments": {"variable": "monetray"}})
-    assert config.from_dict({"cluster": {"features": ["Contract", "share_cat_*", "tenure"]}})  # a table's own
+        config.from_dict({**LOG, "rule_segments": {"variable": "monetray"}})
+    assert config.from_dict({**LOG, "cluster": {"features": ["Contract", "share_cat_*", "tenure"]}})  # a table's
 
 
 @pytest.mark.parametrize("user, message", [
@@ -191,9 +202,9 @@ def test_names_that_the_data_has_pass():
 def test_the_k_range_message_says_which_value_is_the_default():
     with pytest.raises(ConfigError, match=r"k_min \(3, the default\) must be ≤ cluster.k_max \(2\).*set "
                                           r"cluster.k_min too"):
-        config.from_dict({"cluster": {"k_max": 2}})
+        config.from_dict({**LOG, "cluster": {"k_max": 2}})
     with pytest.raises(ConfigError, match=r"k_min \(1\) must be ≥ 2"):
-        config.from_dict({"cluster": {"k_min": 1}})
+        config.from_dict({**LOG, "cluster": {"k_min": 1}})
 
 
 def test_a_log_of_returns_only_says_the_export_starts_after_the_purchases():
@@ -216,3 +227,22 @@ def test_behaviour_feature_names_are_the_catalogue():
     unknown = [c for c in columns if c not in FEATURE_NAMES and not any(fnmatch.fnmatch(c, p)
                                                                           for p in FEATURE_PATTERNS)]
     assert not unknown
+
+
+def test_parquet_and_every_table_of_a_duckdb_file(tmp_path):
+    import duckdb
+
+    log = pd.DataFrame({"member_id": [f"M{i % 9}" for i in range(50)],
+                        "paid_at": pd.date_range("2024-01-01", periods=50, freq="D"), "payment": np.arange(50) + 0.5})
+    log.to_parquet(tmp_path / "log.parquet")
+    (src,) = init.propose([tmp_path / "log.parquet"]).used()
+    assert src.reading.options == {"kind": "parquet"} and src.mapped("order_ts") == "paid_at"
+    with duckdb.connect(str(tmp_path / "shop.duckdb")) as con:
+        con.register("log", log)
+        con.execute("CREATE TABLE orders AS SELECT * FROM log")
+        con.execute("CREATE TABLE members AS SELECT DISTINCT member_id, 'gold' AS tier FROM log")
+    proposal = init.propose([tmp_path / "shop.duckdb"])
+    assert {(s.role, s.reading.options["table"]) for s in proposal.used()} == {("transactions", "orders"),
+                                                                             ("customers", "members")}
+    cfg = init.check(render(proposal, "configs/shop.yaml"), "test")
+    assert cfg["sources"]["customers"]["columns"] == {"customer_id": "member_id", "membership_tier": "tier"}

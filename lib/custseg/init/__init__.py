@@ -89,8 +89,9 @@ def _assign(sample: pd.DataFrame, allowed: tuple[str, ...]) -> dict[str, tuple[s
     return out
 
 
-def _fill_by_values(sample: pd.DataFrame, out: dict, log: bool) -> None:
-    """Give the roles a log needs and no name gave to the columns whose values fit them."""
+def _fill_by_values(sample: pd.DataFrame, out: dict, log: bool, headerless: bool = False) -> None:
+    """Give the roles a log needs and no name gave to the columns whose values fit them (a quantity only to a
+    file without header: a named column of small numbers is more often a store or a code)."""
     taken = {r for r, _ in out.values()}
     free = [c for c in sample.columns if c not in out]
     if log and "order_ts" not in taken:
@@ -115,39 +116,46 @@ def _fill_by_values(sample: pd.DataFrame, out: dict, log: bool) -> None:
         if money:
             n = nums[money[-1]]
             out[money[-1]] = ("amount", f"numbers with decimals {n.low:g}–{n.high:g}: the amount")
-    if "quantity" not in taken:
+    if "quantity" not in taken and headerless:
         for c, n in nums.items():
             if c not in out and n is not None and n.whole and n.high <= 1000 and n.distinct <= 100:
                 out[c] = ("quantity", f"small whole numbers {n.low:g}–{n.high:g}: the quantity")
                 break
 
 
-def _is_log(sample: pd.DataFrame, out: dict) -> bool:
+def _is_log(sample: pd.DataFrame, out: dict, named: dict) -> bool:
+    """A customer, a date and money, with customers repeating (or a date and money named as a log's)."""
     taken = {r: c for c, (r, _) in out.items()}
     money = "amount" in taken or {"quantity", "unit_price"} <= set(taken)
-    return "customer_id" in taken and "order_ts" in taken and money and R.repeats(sample[taken["customer_id"]]) > 0
+    said = {r for r, _ in named.values()}
+    return "customer_id" in taken and "order_ts" in taken and money and (
+        R.repeats(sample[taken["customer_id"]]) > 0 or ("order_ts" in said and bool(said & {"amount", "unit_price"})))
 
 
 def _source(reading: Reading) -> Source:
     sample = reading.sample
     log_roles = _assign(sample, R.LOG_ROLES)
     trial = dict(log_roles)
-    _fill_by_values(sample, trial, log=True)
-    if _is_log(sample, trial):
+    _fill_by_values(sample, trial, log=True, headerless=not reading.options.get("header", True))
+    if _is_log(sample, trial, log_roles):
         src = Source(reading, "log", columns=[Column(c, trial.get(c, (None,))[0], trial.get(c, (None, ""))[1])
                                               for c in sample.columns])
     else:
         table = _assign(sample, R.TABLE_ROLES)
-        _fill_by_values(sample, table, log=False) if any(r == "customer_id" for r, _ in table.values()) else None
         idc = next((c for c, (r, _) in table.items() if r == "customer_id"), None)
         if idc is not None and R.repeats(sample[idc]) > 0.01:  # an id that repeats is no customer table's key
             table.pop(idc)
             idc = None
-        if idc is None:  # a column of unique values named like an id, or nothing: the rows are numbered
-            idc = next((c for c in sample.columns if c not in table and R.repeats(sample[c]) == 0
-                        and re.search(r"(?i)id$|编号|号$", str(c))), None)
+        if idc is None:  # a column of unique values named like an id, or the first one; else the rows are numbered
+            unique = [c for c in sample.columns if c not in table and len(sample) >= 2 and R.repeats(sample[c]) == 0
+                      and (R.numbers(sample[c]) is None or R.numbers(sample[c]).whole)
+                      and R.dates(sample[c]) is None and pii_kind(c, sample[c]) is None]
+            idc = next((c for c in unique if re.search(r"(?i)id$|no$|编号|号$|代码$", str(c))), None)
+            why = f"its values are unique and its name {idc!r} ends like an id"
+            if idc is None and unique and unique[0] == sample.columns[0]:
+                idc, why = unique[0], f"the first column, {sample[unique[0]].nunique():,} values all different"
             if idc is not None:
-                table[idc] = ("customer_id", f"its values are unique and its name {idc!r} ends like an id")
+                table[idc] = ("customer_id", why)
         src = Source(reading, "table", columns=[Column(c, table.get(c, (None,))[0], table.get(c, (None, ""))[1])
                                                 for c in sample.columns], row_ids=idc is None)
         other = [c.name for c in src.columns if c.role is None]

@@ -192,7 +192,7 @@ def plan(path: Path) -> list[Reading]:
         raise SourceError(f"custseg init: {path} is not a file")
     if path.stat().st_size == 0:
         raise SourceError(f"custseg init: {path} is empty (0 bytes): export the data again")
-    if staging.zip_members(path) is not None and path.suffix.lower() != ".xlsx":
+    if staging.zip_members(path) is not None:  # (an Excel workbook is a zip too: None for it)
         raise SourceError(f"custseg init: {path} is a zip archive: unpack it and give custseg init the file inside")
     kind = _kind(path)
     if kind in ("duckdb", "sqlite"):

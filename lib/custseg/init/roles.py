@@ -60,15 +60,18 @@ def name_key(name: str) -> str:
 
 
 def role_by_name(name: str, roles: tuple[str, ...]) -> tuple[str, int] | None:
-    """The canonical column a name says, among ``roles``, and how surely (2: the whole name, 1: a Chinese word
-    inside it)."""
+    """The canonical column a name says, among ``roles``, and how surely: higher for the whole name than for a
+    Chinese word inside it, and for a specific word (``customerid``) than for a vague one (``id``) listed later."""
     key = name_key(name)
     for role in roles:
-        if key in ROLE_NAMES.get(role, ()):
-            return role, 2
+        words = ROLE_NAMES.get(role, ())
+        if key in words:
+            return role, 2000 - words.index(key)
     for role in roles:
-        if any(len(w) >= 2 and not w.isascii() and w in key for w in ROLE_NAMES.get(role, ())):
-            return role, 1
+        words = ROLE_NAMES.get(role, ())
+        inside = [i for i, w in enumerate(words) if len(w) >= 2 and not w.isascii() and w in key]
+        if inside:
+            return role, 1000 - inside[0]
     return None
 
 
@@ -183,7 +186,7 @@ def numbers(values: pd.Series) -> Numbers | None:
         fmt = number_format(marked)
     except AmbiguousNumbers as err:
         ambiguous = str(err)
-    use = fmt or NumberFormat()
+    use = fmt or (NumberFormat(".", ",") if ambiguous else NumberFormat())  # 1,234: read as thousands, asked
     plain = cleaned.str.replace(use.thousands, "", regex=False) if use.thousands else cleaned
     parsed = pd.to_numeric(plain.str.replace(use.decimal, ".", regex=False) if use.decimal == "," else plain,
                            errors="coerce").dropna()
