@@ -246,3 +246,13 @@ def test_parquet_and_every_table_of_a_duckdb_file(tmp_path):
                                                                              ("customers", "members")}
     cfg = init.check(render(proposal, "configs/shop.yaml"), "test")
     assert cfg["sources"]["customers"]["columns"] == {"customer_id": "member_id", "membership_tier": "tier"}
+
+
+def test_credit_notes_are_returns_by_their_order_prefix(tmp_path):
+    rows = [f"{536365 + k},85123A,{1 + k % 3},12/{1 + k % 28}/2010 8:26,2.55,{17850 + k % 5}" for k in range(30)]
+    rows += [f"C{536400 + k},85123A,-1,12/{20 + k}/2010 9:00,2.55,{17850 + k % 5}" for k in range(5)]
+    text = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n" + "\n".join(rows) + "\n"
+    (src,) = init.propose([_write(tmp_path, "retail.csv", text)]).used()
+    assert src.options["status_by_order_prefix"] == {"C": "returned"}
+    assert "5 order ids start with 'C'" in src.why["status_by_order_prefix"]
+    assert src.options["date_format"] == "%m/%d/%Y %H:%M"

@@ -206,6 +206,28 @@ def _formats(src: Source) -> None:
         break
 
 
+def _credit_notes(src: Source) -> None:
+    """Order ids with a letter before the digits of the others (C536379 beside 536365) on lines of negative
+    quantity: credit notes, i.e. returns (``status_by_order_prefix``)."""
+    order, quantity = src.mapped("order_id"), src.mapped("quantity")
+    if src.role != "transactions" or order is None or src.mapped("status") is not None:
+        return
+    ids = src.reading.sample[_original(src, order)].astype("str").str.strip()
+    prefix = ids.str.extract(r"^([A-Za-z]+)\d+$")[0]
+    plain = ids.str.fullmatch(r"\d+")
+    if prefix.isna().all() or plain.mean() < 0.5 or prefix.dropna().nunique() != 1:
+        return
+    letter = prefix.dropna().iloc[0]
+    if quantity is not None:
+        q = pd.to_numeric(src.reading.sample[_original(src, quantity)], errors="coerce")
+        if not (q[prefix.notna()] < 0).mean() >= 0.8:
+            return
+    src.options["status_by_order_prefix"] = {letter: "returned"}
+    src.why["status_by_order_prefix"] = (f"{int(prefix.notna().sum()):,} order ids start with {letter!r} "
+                                         f"(e.g. {ids[prefix.notna()].iloc[0]!r}) and have negative quantities: "
+                                         "credit notes, i.e. returns")
+
+
 def _outcomes_and_pii(proposal: Proposal) -> None:
     for src in proposal.used():
         sample, original = src.reading.sample, dict(zip([c.name for c in src.columns], src.reading.sample.columns,
@@ -321,6 +343,8 @@ def propose(paths: list[Path], name: str | None = None) -> Proposal:
         if src.role == "transactions" and src.mapped("order_id") is None:
             proposal.rules_off = [(rule, "no order or line ids: identical lines on one day are real repeat "
                                          "purchases, not copies") for rule in ("duplicate_line", "near_duplicate_line")]
+    for src in proposal.used():
+        _credit_notes(src)
     _outcomes_and_pii(proposal)
     _join(proposal)
     names = [c.name for s in proposal.used() for c in s.columns]
