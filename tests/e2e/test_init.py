@@ -118,7 +118,7 @@ def written(tmp_path_factory):
     exports = make_exports(top / "exports")
     configs = {}
     for shape, files in exports.items():
-        configs[shape] = top / "configs" / f"{shape}.yaml"
+        configs[shape] = top / "written" / f"{shape}.yaml"
         code = main(["init", *[str(top / "exports" / f) for f in files], "-o", str(configs[shape]), "--yes"])
         assert code == 0, shape
     return top, exports, configs
@@ -180,10 +180,11 @@ def test_custseg_run_file_writes_the_config_and_publishes_a_report(written, monk
     assert "custseg init writes configs/cdnow.yaml" in err and (top / "configs" / "cdnow.yaml").is_file()
     meta = json.loads((top / "w" / "reports" / "cdnow" / "run.json").read_text())
     assert meta["stages"]["02_clean"]["lines_in"] == 300 and (top / "w" / "reports" / "cdnow" / "index.html").is_file()
-    # the same files again: the config init wrote is reused, not overwritten
-    assert main(["run", str(top / "exports" / "cdnow.txt"), "--workdir", str(top / "w"), *FAST,
-                 "--from", "07_evaluate"]) == 0
+    # the same file again: the config init wrote is reused, never overwritten (a bad override stops it at once)
+    (top / "configs" / "cdnow.yaml").write_text((top / "configs" / "cdnow.yaml").read_text() + "# edited\n")
+    assert main(["run", str(top / "exports" / "cdnow.txt"), "--workdir", str(top / "w"), "--set", "cluster.k=1"]) == 1
     assert "using configs/cdnow.yaml, which custseg init wrote earlier" in capsys.readouterr().err
+    assert (top / "configs" / "cdnow.yaml").read_text().endswith("# edited\n")
 
 
 @pytest.mark.slow
@@ -234,3 +235,13 @@ def test_an_outcome_typo_on_a_customer_table_is_suggested(written, capsys):
     code = main(["run", str(configs["telco"]), "--workdir", str(top / "typo3"), "--set", "outcomes=[Chrun]"])
     message = _error(capsys)
     assert code == 1 and "did you mean 'Churn'?" in message and "01_collect" in message
+
+
+def test_two_customers_are_said_to_be_too_few_for_three_segments(tmp_path, monkeypatch, capsys):
+    """Through the CLI with no config (the user set no k): the message says why and what would do, not a k range."""
+    (tmp_path / "two.csv").write_text("customer,date,amount\nA,2024-01-01,10\nB,2024-01-05,20\nA,2024-02-01,5\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "two.csv", "--workdir", str(tmp_path / "w")]) == 1
+    message = _error(capsys)
+    assert "2 customers are too few to form 3 segments" in message and "even 2 segments need 4" in message
+    assert "k_max" not in message

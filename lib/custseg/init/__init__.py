@@ -163,6 +163,13 @@ def _source(reading: Reading) -> Source:
         if src.kinds is not None and (src.kinds["why"].str.startswith("Likert")).sum() >= LIKERT_ITEMS:
             src.shape = "survey"
     _formats(src)
+    for c in src.columns:  # a role given by the name: what the values say too
+        if c.role in ("order_ts", "birth_date", "signup_date") and c.why.startswith("its name"):
+            d = R.dates(sample[c.name])
+            c.why += f"; {d.why}" if d is not None else "; but its values are not dates: check it"
+        elif c.role in ("amount", "quantity", "unit_price", "discount") and c.why.startswith("its name"):
+            n = R.numbers(sample[c.name])
+            c.why += f"; numbers {n.low:g}–{n.high:g}" if n is not None else "; but its values are not numbers"
     if not reading.options.get("header", True):  # a file without header: name its columns by their roles
         names = [c.role or c.name for c in src.columns]
         reading.options["names"] = names

@@ -126,8 +126,9 @@ def summary(p: Proposal) -> str:
                 out.append(f"  {c.role:<14} ← {c.name}  ({c.why})")
         if src.row_ids:
             out.append("  (no id column: the rows are numbered)")
-        if src.kinds is not None and not src.kinds.empty:
-            by_kind = src.kinds.groupby("kind", sort=False)["column"].apply(list)
+        kinds = None if src.kinds is None else src.kinds[~src.kinds["column"].isin([c for c, _ in p.pii])]
+        if kinds is not None and not kinds.empty:
+            by_kind = kinds.groupby("kind", sort=False)["column"].apply(list)
             out.append("  other columns: " + "; ".join(f"{kind} {', '.join(map(str, cols[:6]))}"
                                                      + (" …" if len(cols) > 6 else "")
                                                      for kind, cols in by_kind.items()))

@@ -117,8 +117,12 @@ def config_for(files: list[str], force: bool) -> Path:
 
 
 def is_config(argument: str) -> bool:
-    """Whether a ``custseg run`` argument is a config (a .yaml/.yml file) rather than a data file."""
-    return Path(argument).suffix.lower() in (".yaml", ".yml")
+    """Whether a ``custseg run`` argument is a config rather than a data file (one of the suffixes custseg reads:
+    .csv, .txt, .xlsx, .parquet, .duckdb, .sqlite …, :data:`custseg.schema.SUFFIX_KIND`, or a .zip)."""
+    from custseg.schema import SUFFIX_KIND
+
+    suffix = Path(argument).suffix.lower()
+    return suffix not in SUFFIX_KIND and suffix != ".zip"
 
 
 @contextlib.contextmanager
