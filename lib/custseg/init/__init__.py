@@ -12,7 +12,6 @@ every choice in a comment, and what it could not decide as questions at the top.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -22,54 +21,13 @@ from custseg.config.reader import parse
 from custseg.errors import ConfigError, SourceError
 from custseg.init import render
 from custseg.init import roles as R
+from custseg.init.proposal import Column, Proposal, Source
 from custseg.init.read import Reading, plan, read_sample
 from custseg.init.roles import SHAPES
 from custseg.schema import normalise_id
 from custseg.sources.privacy import pii_kind
 
 LIKERT_ITEMS = 3  # Likert columns from which a table is a survey (as factor analysis needs, custseg.factors)
-
-
-@dataclass
-class Column:
-    name: str  # as the source will be read (the names given to a file without header)
-    role: str | None  # the canonical column, or None (kept as an attribute, or ignored in a log)
-    why: str = ""
-
-
-@dataclass
-class Source:
-    """One file (or table) and what init proposes for it."""
-
-    reading: Reading
-    shape: str  # log | table | survey
-    role: str = ""  # the config's source: transactions | customers | survey
-    columns: list[Column] = field(default_factory=list)
-    options: dict = field(default_factory=dict)  # the source keys to write beyond the reading's
-    why: dict = field(default_factory=dict)  # option -> reason
-    kinds: pd.DataFrame | None = None  # attributes.infer of the other columns (a table)
-    row_ids: bool = False
-
-    def mapped(self, role: str) -> str | None:
-        return next((c.name for c in self.columns if c.role == role), None)
-
-
-@dataclass
-class Proposal:
-    name: str
-    files: list[Path]
-    sources: list[Source]
-    language: str = "en"
-    outcomes: list[tuple[str, str | None, str]] = field(default_factory=list)
-    pii: list[tuple[str, str]] = field(default_factory=list)  # column, why
-    id_pii: str = ""  # why the customer ids themselves look like personal data
-    rules_off: list[tuple[str, str]] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    left_out: list[str] = field(default_factory=list)
-
-    def used(self) -> list[Source]:
-        return [s for s in self.sources if s.role]
 
 
 def run_name(path: Path) -> str:

@@ -7,15 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from custseg import attributes
+from custseg.init.proposal import Proposal, Source
 from custseg.init.roles import SHAPES
-
-if TYPE_CHECKING:
-    from custseg.init import Proposal, Source
 
 MARKER = "# custseg init files:"  # the first lines name the files a config was written from (custseg run FILE)
 READ_KEYS = ("kind", "table", "sheet", "encoding", "delimiter", "header", "skip_rows", "names")
