@@ -413,6 +413,16 @@ def refuse_empty(counts: dict, line_audit: pd.DataFrame, audit_path) -> None:
     removed = line_audit[(line_audit["action"] == "quarantined") & (line_audit["rows"] > 0)].nlargest(3, "rows")
     reasons = "; ".join(f"{r.rule}: {r.rows:,} lines (see {RULE_KEYS.get(r.rule, 'the audit')})"
                         for r in removed.itertuples())
+    if not removed.empty and removed.iloc[0]["rule"] == "return_without_purchase" \
+            and 2 * int(removed.iloc[0]["rows"]) > counts["lines_in"]:
+        n = int(removed.iloc[0]["rows"])
+        raise StageError(f"02_clean kept none of the {counts['lines_in']:,} order lines: {n:,} of them are returns "
+                         "whose purchase is not in the export (return_without_purchase), so the export seems to "
+                         "start after the purchases. To fix: export a window that starts earlier, so that it holds "
+                         "the purchases too (a log of returns alone has nothing to segment); if these lines are "
+                         "purchases, not returns, check the sign of the quantity and amount and the status mapping "
+                         "(sources.transactions.columns.status); clean.rules_off: [return_without_purchase] keeps "
+                         f"returns without their purchase. The audit is in {audit_path}")
     raise StageError(f"02_clean kept none of the {counts['lines_in']:,} order lines. Most were removed by "
                      f"{reasons}. The audit is in {audit_path}")
 

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from custseg import schema
+from custseg.config.validate import check_names
 from custseg.errors import SourceError
 from custseg.schema import (
     FILL,
@@ -224,6 +225,10 @@ def collect(con, cfg: dict) -> Collected:
     has_log = configured(cfg["sources"]["transactions"])
     transactions, report = read_transactions(con, cfg) if has_log else (empty_transactions(con), [])
     crm, survey = read_source(con, cfg, "customers"), read_source(con, cfg, "survey")
+    # every name the config refers to, checked as soon as the headers are known (not in 04 or 05)
+    check_names(cfg, {role: list(found[0].columns) for role, found in (("transactions", (transactions, None)),
+                                                                        ("customers", crm), ("survey", survey))
+                      if found is not None and (role != "transactions" or has_log)})
     for role, found in (("customers", crm), ("survey", survey)):
         if found is not None:
             check_id_case(cfg, role, found[0])

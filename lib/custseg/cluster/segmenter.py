@@ -132,8 +132,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
             raise ValueError(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
         fewest = max(self.k or self.k_min, 2)
         if len(X) < 2 * fewest:
+            most = len(X) // 2  # each segment needs at least 2 customers
+            which = "cluster.k" if self.k else "cluster.k_min"
             raise TooFewCustomers(f"{len(X):,} customer{'s are' if len(X) != 1 else ' is'} too few to form {fewest} "
-                                  "segments (each needs at least 2 customers)")
+                                  "segments (each needs at least 2 customers" + (
+                                      f"): set {which}: {most} or fewer, or bring more customers" if most >= 2 else
+                                      ", so even 2 segments need 4): bring more customers or a longer window"))
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.value_model_ = None
         if value_from is not None:

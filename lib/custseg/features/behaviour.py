@@ -19,6 +19,11 @@ from custseg.schema import FILL, FREQUENCY, MONETARY, RECENCY, TENURE, fetch, is
 # durations, counts and money: their differences matter in ratios (1 vs 2 orders is more than 20 vs 21), so
 # the clustering always sees them on a log scale (custseg.cluster.make_preprocessor), however skewed they are
 LOG_SCALE = (RECENCY, FREQUENCY, MONETARY, "avg_order_value", TENURE, "interpurchase_days")
+# every column :func:`behaviour` gives a customer (besides the id), and the globs of its mix columns: the names a
+# config's cluster.features can use on a log before any data is read (custseg.config.validate checks them)
+NAMES = (*LOG_SCALE, "first_purchase", "last_purchase", "gross_spend", "discount_total", "returned_amount",
+         "return_rate", "discount_share")
+MIX_PATTERNS = ("share_channel_*", "share_cat_*")
 
 
 def _slug(value: str) -> str:

@@ -1,6 +1,7 @@
-"""The ``custseg`` command: ``custseg run CONFIG`` (:func:`custseg.report.runner.run`), ``custseg assign RUN FILE``
-and ``custseg serve RUN`` (:mod:`custseg.scoring`, :mod:`custseg.serve`). Every error is one message and a
-non-zero exit; ``--debug`` shows the traceback.
+"""The ``custseg`` command: ``custseg init FILE…`` (a commented config from the user's files, :mod:`custseg.init`),
+``custseg run CONFIG`` or ``custseg run FILE…`` (:func:`custseg.report.runner.run`; with files and no config, init
+writes ``configs/<file>.yaml`` first), ``custseg assign RUN FILE`` and ``custseg serve RUN`` (:mod:`custseg.scoring`,
+:mod:`custseg.serve`). Every error is one message and a non-zero exit; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from custseg import config, scoring
-from custseg.errors import CustsegError, Terminated
+from custseg.errors import ConfigError, CustsegError, Terminated
 from custseg.report import runner
 
 
@@ -30,8 +31,22 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="custseg", description="Customer segmentation workbook")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run the notebooks for a config and publish reports/<run>/")
-    r.add_argument("config", help="YAML config, e.g. configs/demo.yaml")
+    i = sub.add_parser("init", help="write a commented config for your files (roles, formats, outcomes, personal "
+                                    "data), to check and then run")
+    i.add_argument("files", nargs="+", metavar="FILE",
+                   help="your exports: CSV/TSV, whitespace-separated text, Excel, Parquet, a DuckDB or SQLite file")
+    i.add_argument("-o", "--output", help="the config to write (default: configs/<first file's name>.yaml)")
+    i.add_argument("--name", help="the run name (default: the first file's name)")
+    i.add_argument("--yes", action="store_true", help="accept everything without asking")
+    i.add_argument("--force", action="store_true", help="replace the config when it exists")
+    i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
+    r = sub.add_parser("run", help="run the notebooks for a config (or for your files: init writes the config "
+                                   "first) and publish reports/<run>/")
+    r.add_argument("config", nargs="+", metavar="CONFIG | FILE",
+                   help="a YAML config, e.g. configs/demo.yaml; or your exports (orders.csv …): custseg init "
+                        "writes configs/<file>.yaml for them first, then the run starts")
+    r.add_argument("--force", action="store_true",
+                   help="with files: write configs/<file>.yaml again even when it exists")
     r.add_argument("--name", help="run name (default: the config's name)")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. --set cluster.k=6 (repeatable; the value is YAML)")
@@ -64,6 +79,50 @@ def parser() -> argparse.ArgumentParser:
     s_.add_argument("--max-customers", type=int, default=1000, help="customers per request (default 1000)")
     s_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
     return parser
+
+
+def default_config(files: list[str]) -> Path:
+    """Where ``custseg init`` and ``custseg run FILE`` write the config of ``files``: configs/<first file>.yaml."""
+    from custseg.init import run_name
+
+    return Path("configs") / f"{run_name(Path(files[0]))}.yaml"
+
+
+def config_for(files: list[str], force: bool) -> Path:
+    """``custseg run FILE…``: the config init writes for the files (said on screen), or the one it wrote before
+    for the same files.
+
+    Raises
+    ------
+    ConfigError
+        ``configs/<file>.yaml`` exists but was not written by init for these files (never overwritten without
+        ``--force``).
+    """
+    from custseg import init
+
+    target = default_config(files)
+    wanted = [str(Path(f).resolve()) for f in files]
+    if target.exists() and not force:
+        if init.written_from(target) != wanted:
+            raise ConfigError(f"{target} exists and was not written by custseg init for {', '.join(files)}: run "
+                              f"custseg run {target}, or pass --force to write it again for these files")
+        print(f"custseg run: using {target}, which custseg init wrote earlier for these files (--force writes it "
+              "again)", file=sys.stderr)
+        return target
+    print(f"custseg run: no config given: custseg init writes {target} for {', '.join(files)}", file=sys.stderr)
+    init.init([Path(f) for f in files], target, yes=True, force=force, say=lambda text: print(text, file=sys.stderr))
+    print(f"custseg run: the run starts; to change a choice, edit {target} and run custseg run {target}",
+          file=sys.stderr)
+    return target
+
+
+def is_config(argument: str) -> bool:
+    """Whether a ``custseg run`` argument is a config rather than a data file (one of the suffixes custseg reads:
+    .csv, .txt, .xlsx, .parquet, .duckdb, .sqlite …, :data:`custseg.schema.SUFFIX_KIND`, or a .zip)."""
+    from custseg.schema import SUFFIX_KIND
+
+    suffix = Path(argument).suffix.lower()
+    return suffix not in SUFFIX_KIND and suffix != ".zip"
 
 
 @contextlib.contextmanager
@@ -107,6 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = parser().parse_args(argv)
     try:
+        if args.command == "init":
+            from custseg import init
+
+            output = Path(args.output) if args.output else default_config(args.files)
+            written = init.init([Path(f) for f in args.files], output, yes=args.yes, force=args.force, name=args.name)
+            if written is None:
+                return 1
+            print(f"next: custseg run {written}")
+            return 0
         if args.command == "assign":
             saved = scoring.load(args.run, args.workdir)
             output, result = scoring.assign_file(saved, Path(args.input), args.output, args.as_log)
@@ -123,8 +191,13 @@ def main(argv: list[str] | None = None) -> int:
             overrides["cluster.baseline"] = args.baseline
         if args.refit:
             overrides["cluster.refit"] = True
+        configs = [a for a in args.config if is_config(a)]
+        if configs and len(args.config) > 1:
+            raise ConfigError(f"custseg run takes one config or data files, got {args.config}: run custseg run "
+                              f"{configs[0]}")
+        path = configs[0] if configs else config_for(args.config, args.force)
         with sigterm_stops():
-            out = runner.run(args.config, args.name, overrides, args.workdir, start=args.start)
+            out = runner.run(path, args.name, overrides, args.workdir, start=args.start)
     except Terminated as err:
         print(f"custseg: stopped (SIGTERM). {err}".rstrip(), file=sys.stderr)
         return 128 + signal.SIGTERM

@@ -86,3 +86,58 @@ def protect_ids(ids: ir.Value, privacy: dict, key: str | None = None, case_sensi
 
     ids = normalise_id(ids, case_sensitive)
     return pseudonym(ids, key or pii_key(privacy)) if privacy["pseudonymise_ids"] else ids
+
+
+# personal data recognised in a column's name (its words, lower case, without spaces or punctuation; English and
+# Chinese) or in its values: what `custseg init` proposes under privacy.pii_columns
+PII_NAMES = {
+    "name": ("name", "fullname", "firstname", "lastname", "surname", "givenname", "customername", "contactname",
+             "姓名", "名字", "联系人", "收货人", "客户姓名", "会员姓名"),
+    "phone": ("phone", "phonenumber", "mobile", "mobilephone", "cellphone", "tel", "telephone", "手机", "手机号",
+              "手机号码", "电话", "联系电话", "电话号码"),
+    "e-mail": ("email", "emailaddress", "mail", "邮箱", "电子邮件", "电子邮箱"),
+    "ID-card number": ("idcard", "idcardno", "idnumber", "nationalid", "ssn", "passport", "身份证", "身份证号",
+                       "身份证号码", "证件号", "证件号码"),
+    "address": ("address", "street", "streetaddress", "homeaddress", "addr", "地址", "收货地址", "住址", "家庭住址",
+                "详细地址"),
+}
+PII_PATTERNS = {
+    "e-mail": r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
+    "phone": r"^(\+?86[- ]?)?1[3-9]\d{9}$|^\+\d[\d ()-]{7,}\d$|^\d{3,4}-\d{7,8}$",
+    "ID-card number": r"^\d{17}[\dXx]$",
+}
+PII_SHARE = 0.8  # the share of a column's values that must look like personal data for it to be called so
+
+
+def pii_kind(column: str, values) -> tuple[str, str] | None:
+    """Whether a column holds personal data, from its name or its values, and why.
+
+    Parameters
+    ----------
+    column : str
+        The column's name.
+    values : pandas Series
+        Its values (a sample is enough), as text.
+
+    Returns
+    -------
+    (str, str) or None
+        The kind (name, phone, e-mail, ID-card number, address) and the reason in words; None for neither.
+    """
+    import re
+
+    import pandas as pd
+
+    key = re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", str(column).lower())
+    for kind, words in PII_NAMES.items():
+        if key in words or any(len(w) >= 2 and not w.isascii() and w in key for w in words):
+            return kind, f"its name says {kind}"
+    text = pd.Series(values, dtype="str").dropna().str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return None
+    for kind, pattern in PII_PATTERNS.items():
+        share = float(text.str.fullmatch(pattern).mean())
+        if share >= PII_SHARE:
+            return kind, f"{share:.0%} of its values look like {kind}s"
+    return None

@@ -43,8 +43,7 @@ def segment(ctx: Context) -> Result:
             segmenter = Segmenter.from_config(c).fit(table[columns], value_from=value_from, early=early, later=later,
                                                      later_label=label)
         except TooFewCustomers as err:
-            raise StageError(f"05_cluster: {err}. The RFM scores of 04_features (rfm.parquet) still rank them; to "
-                             "segment, bring more customers or a longer window, or lower cluster.k_min / cluster.k"
+            raise StageError(f"05_cluster: {err}. The RFM scores of 04_features (rfm.parquet) still rank them"
                              ) from None
         reason, value = segmenter.reason_, choose.value_note(c, value_from is not None, split)
     matched = None
