@@ -10,10 +10,10 @@ import custseg
 
 PACKAGE = Path(custseg.__file__).parent
 # data flows down this list: a module may import modules above it (or of its own package), never below
-FLOW = ["errors", "env", "schema", "stats", "rfm", "reference", "attributes", "factors", "features", "cluster",
-        "config", "io", "engine", "sources", "demo", "collect", "clean", "describe", "i18n", "profile", "personas",
-        "plots", "rule_segments", "evaluate", "target", "offers", "campaign", "published", "headlines", "pipeline",
-        "scoring", "serve", "report"]
+FLOW = ["errors", "env", "schema", "stats", "rfm", "reference", "attributes", "relations", "factors", "features",
+        "cluster", "config", "io", "engine", "sources", "demo", "collect", "clean", "describe", "i18n", "profile",
+        "personas", "plots", "rule_segments", "evaluate", "target", "offers", "campaign", "published", "headlines",
+        "pipeline", "scoring", "serve", "report"]
 
 
 def modules() -> dict[str, Path]:
