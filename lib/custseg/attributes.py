@@ -46,6 +46,19 @@ def is_flag(values) -> bool:
         and set(present.astype(float).unique()) <= {0.0, 1.0}
 
 
+def is_levels(values) -> bool:
+    """True when a column holds only whole numbers between 0 and 10, at most :data:`MAX_BAND_LEVELS` of them
+    (missing values aside): the codes of ordered labels (Likert scores 1–5, band codes 0–9, a declared order
+    1, 2, 3), a 0/1 flag or a small count. Their steps are the labels' order, not amounts: they are never tested for
+    skew nor log-transformed (:func:`custseg.cluster.skewed_columns`)."""
+    present = pd.Series(values).dropna()
+    if present.empty or not pd.api.types.is_numeric_dtype(present) or pd.api.types.is_bool_dtype(present):
+        return is_flag(values)
+    numbers = present.astype(float)
+    return bool((numbers == numbers.round()).all() and numbers.min() >= 0 and numbers.max() <= 10
+                and numbers.nunique() <= MAX_BAND_LEVELS)
+
+
 def _per_value(values: pd.Series, fn) -> pd.Series:
     """``fn`` (a vectorised function of a Series) applied to each distinct value once and spread back to the
     rows: a customer table has a million rows but its columns have few distinct values."""
@@ -196,7 +209,7 @@ def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -
 def kinds_html(kinds: pd.DataFrame, height: str = "26em") -> str:
     """The whole table of kinds from :func:`infer` as HTML in a scrollable box: every column, however many (a
     truncated table hides the kinds a user must check), each with the line that corrects it under ``attributes:``."""
-    shown = kinds.drop(columns=[c for c in ("declared",) if c in kinds]).assign(
+    shown = kinds.drop(columns=[c for c in ("declared", "relations") if c in kinds]).assign(
         missing_share=lambda d: d["missing_share"].map("{:.1%}".format))
     table = shown.to_html(index=False, border=0, escape=True, max_rows=None, max_cols=None)
     return (f'<div style="max-height:{height}; overflow:auto; border:1px solid #ddd">{table}</div>'

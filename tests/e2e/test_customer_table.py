@@ -10,7 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from custseg import config
+from custseg import config, demo
 from custseg.report import cli, runner
 
 SUBSCRIBERS = config.PROJECT_ROOT / "configs" / "subscribers_example.yaml"
@@ -86,6 +86,35 @@ def test_churn_separates_the_segments_it_was_not_formed_on(subscribers):
     assert high["low"] > low["high"], "the highest and lowest churn segments' 95% intervals overlap"
     kinds = pd.read_csv(processed / "attributes.csv").set_index("column")["kind"]
     assert kinds["Contract"] == "ordinal" and kinds["Partner"] == "binary" and kinds["PaymentMethod"] == "categorical"
+
+
+def test_the_nested_labels_and_structural_blanks_are_found_noted_and_taught(subscribers):
+    """The generated subscribers carry the traps of the real export: 04 names them under its kinds table, 05 teaches
+    them with this run's columns, the features carry the collapsed labels and filled totals, and the derived
+    TotalCharges describes the segments without forming them."""
+    workdir, reports = subscribers
+    processed = workdir / "data" / "processed" / "subs"
+    services = ", ".join(demo.SERVICES[:-1]) + " and " + demo.SERVICES[-1]
+    notes = (f"“No internet service” in {services} only repeats that InternetService is No",
+             "“No phone service” in MultipleLines only repeats that PhoneService is No")
+    blanks = re.compile(r"^TotalCharges: its \d+ blanks all belong to customers whose tenure is 0, so they are not "
+                        r"unknown: they are filled with tenure × MonthlyCharges")
+    for stem in ("04_features", "05_cluster"):
+        lines = _page_lines(reports / f"{stem}.html")
+        for note in notes:
+            assert any(note in line for line in lines), (stem, note)
+        assert any(blanks.search(line) for line in lines), stem
+        assert any(line.startswith("TotalCharges is (nearly) tenure × MonthlyCharges") for line in lines), stem
+    taught = _page_lines(reports / "05_cluster.html")
+    for heading in ("Labels nested in other columns (嵌套标签)",
+                    "Blanks another column explains, and derived columns (结构性缺失与派生列)"):
+        assert any(line.startswith(heading) for line in taught), heading
+    table = pd.read_parquet(processed / "features.parquet")
+    assert not table[demo.SERVICES].isin(["No internet service"]).any().any()
+    assert "No phone service" not in set(table["MultipleLines"]) and table["TotalCharges"].notna().all()
+    cluster = json.loads((processed / "cluster.json").read_text())
+    assert "TotalCharges" not in cluster["features"] and cluster["described_only"]["derived"] == ["TotalCharges"]
+    assert {"tenure", "MonthlyCharges", "InternetService", "OnlineSecurity"} <= set(cluster["features"])
 
 
 def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_factors(tmp_path):

@@ -16,6 +16,7 @@ def test_the_tiny_run_meets_what_its_data_has(tiny_run):
                 "needs-baskets"):
         assert met[tag], tag
     assert not met["needs-baseline"]  # the tiny demo has no baseline run
+    assert not met["needs-nested-labels"] and not met["needs-structural-blanks"]  # its CRM has neither trap
     assert met["needs-outcomes"] == bool(cfg["outcomes"])
 
 
@@ -27,6 +28,7 @@ def test_a_customer_table_meets_no_need_of_a_log(tmp_path):
     pipeline.run_stages(cfg, paths, until="05_cluster")
     met = needs.met(cfg, paths)
     assert met["needs-outcomes"]  # Churn is declared
+    assert met["needs-nested-labels"] and met["needs-structural-blanks"]  # the generator carries both traps
     assert not any(met[t] for t in ("needs-log", "needs-holdout", "needs-survey", "needs-baseline", "needs-campaign",
                                     "needs-later-snapshot", "needs-baskets")), met
 

@@ -238,6 +238,7 @@ def test_a_subscriber_table_without_a_log_is_segmented_and_judged_by_churn(tmp_p
     clustered = out["05_cluster"].columns
     assert "Churn" not in clustered and "customer_id" not in clustered
     assert {"Contract", "tenure", "MonthlyCharges", "InternetService"} <= set(clustered)
+    assert "TotalCharges" not in clustered  # ≈ tenure × MonthlyCharges: it would count them twice
     assert out["05_cluster"].segmenter.k_ >= 3
     cards = out["06_personas"].cards
     text = " ".join(c["name"] + c["narrative"] + c["strategy"] + " ".join(c["kpis"]) for c in cards)

@@ -14,7 +14,8 @@ from custseg.features import attribute_columns
 
 
 def clustering_columns(table: pd.DataFrame, c: dict, defaults: list[str], outcomes: list[str], logged: bool,
-                       factored: dict | None = None, sensitive: list[str] | tuple = ()
+                       factored: dict | None = None, sensitive: list[str] | tuple = (),
+                       derived: list[str] | tuple = ()
                        ) -> tuple[list[str], list[str], list[str], dict[str, list[str]]]:
     """The columns to cluster on, the ones left out as (nearly) constant, the default features the data lacks,
     and the columns kept out to describe the segments only (``sensitive`` and ``demographic``).
@@ -24,7 +25,9 @@ def clustering_columns(table: pd.DataFrame, c: dict, defaults: list[str], outcom
     when 04 fitted them) except its demographics (gender, age …, :func:`custseg.attributes.demographic_columns`),
     which describe the segments unless ``cluster.use_demographics`` is true or the features are named. Columns
     holding sensitive traits (:func:`custseg.attributes.sensitive_columns`, with the config's ``sensitive``
-    ones) are never clustered on, whatever the config says.
+    ones) are never clustered on, whatever the config says. Nor, by default, are the ``derived`` columns (nearly
+    the product of two others, :func:`custseg.relations.derived_products`): they would count their factors twice;
+    they describe the segments, and a config that names them clusters on them.
 
     Raises
     ------
@@ -32,7 +35,7 @@ def clustering_columns(table: pd.DataFrame, c: dict, defaults: list[str], outcom
         When an outcome or a sensitive column is named as a clustering feature, or every feature is constant
         or kept out.
     """
-    patterns, absent, demographic = c["features"], [], []
+    patterns, absent, demographic, left_out = c["features"], [], [], []
     barred = sensitive_columns([col for col in table.columns if col not in outcomes], sensitive)
     named = [p for p in patterns if p in barred]
     if named:
@@ -45,13 +48,16 @@ def clustering_columns(table: pd.DataFrame, c: dict, defaults: list[str], outcom
         if not c["use_demographics"]:
             demographic = [col for col in demographic_columns(patterns) if col not in barred]
             patterns = [p for p in patterns if p not in demographic]
+        left_out = [col for col in derived if col in patterns]
+        patterns = [p for p in patterns if p not in left_out]
     elif patterns == defaults:  # the defaults: those the data has (a log has no age)
         patterns, absent = available_columns(table, patterns)
     named = [o for o in outcomes if o in patterns]
     if named:
         raise StageError(f"05_cluster: {', '.join(named)} is in both cluster.features and outcomes; segments are "
                          "judged by an outcome, never formed on it: remove it from one of them")
-    kept_out = {"sensitive": [col for col in barred if col in table.columns], "demographic": demographic}
+    kept_out = {"sensitive": [col for col in barred if col in table.columns], "demographic": demographic,
+                "derived": left_out}
     patterns = [p for p in patterns if p not in barred]
     if not patterns and not c["dimensions"]:
         raise StageError("05_cluster: the customer table has nothing to cluster on but "
@@ -75,6 +81,11 @@ def used_note(summary: dict) -> str:
     if kept.get("demographic"):
         text += (f" The demographics ({', '.join(kept['demographic'])}) describe the segments but do not form them "
                  "(cluster.use_demographics: false).")
+    if kept.get("derived"):
+        one = len(kept["derived"]) == 1
+        text += (f" {', '.join(kept['derived'])} {'is' if one else 'are'} nearly the product of two other columns: "
+                 f"{'it describes' if one else 'they describe'} the segments but {'does' if one else 'do'} not form "
+                 f"them ({'it' if one else 'they'} would count the two twice; 04's notes).")
     if kept.get("sensitive"):
         text += (f" {', '.join(kept['sensitive'])} hold sensitive traits: never clustered on, never in a rule or a "
                  "name, described in aggregate only (privacy.sensitive_columns adds columns to them).")

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, QuantileTransformer, StandardScaler
 
 from custseg import features
-from custseg.attributes import is_flag
+from custseg.attributes import is_flag, is_levels
 from custseg.cluster.defaults import TRANSFORMS
 
 # a feature whose most common value is shared by at least this share of customers tells almost nobody apart
@@ -73,12 +73,14 @@ def skewed_columns(df: pd.DataFrame, threshold: float = 1.0) -> list[str]:
     :data:`custseg.features.LOG_SCALE` whatever their skew (they get the log or quantile transform).
 
     A 0/1 flag is never among them, however rare its 1s (:func:`flag_columns`): it is a two-label category,
-    not a skewed number.
+    not a skewed number. Nor are the codes of ordered labels — Likert scores, band codes, a declared order, or
+    any column of at most ten whole numbers between 0 and 10 (:func:`custseg.attributes.is_levels`): their steps
+    are the order of the labels, and a log would squeeze the upper ones together; they are standardised as they are.
     """
     num = df.select_dtypes("number")
     flags = flag_columns(num)
-    return [c for c in num.columns
-            if c not in flags and num[c].min() >= 0 and (c in features.LOG_SCALE or num[c].skew() > threshold)]
+    return [c for c in num.columns if c not in flags and num[c].min() >= 0
+            and (c in features.LOG_SCALE or (not is_levels(num[c]) and num[c].skew() > threshold))]
 
 
 def make_preprocessor(df: pd.DataFrame, transform: str = "log", weighted: dict[str, float] | None = None,

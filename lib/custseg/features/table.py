@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import attributes
+from custseg import attributes, relations
 from custseg.features.behaviour import behaviour
 from custseg.reference import REGIONS
 from custseg.schema import SCHEMAS, normalise_id, round_decimals
@@ -71,18 +71,27 @@ def customer_table(behaviour_df: pd.DataFrame | None, demo_df: pd.DataFrame, psy
 
 
 def attribute_kinds(customers: pd.DataFrame, declared: dict | None = None) -> pd.DataFrame:
-    """The kind of each customer-table column beyond the canonical ones (:func:`custseg.attributes.infer`)."""
+    """The kind of each customer-table column beyond the canonical ones (:func:`custseg.attributes.infer`), with
+    what their values say about each other (:func:`custseg.relations.find`: nested labels, structural blanks,
+    derived columns) in a ``relations`` column, which :func:`with_attributes` applies at every cutoff."""
     extra = [c for c in customers.columns if c not in SCHEMAS["customers"]]
-    return attributes.infer(customers[extra], declared)
+    kinds = attributes.infer(customers[extra], declared)
+    if kinds.empty:
+        return kinds
+    typed = kinds[kinds["kind"].isin(("numeric", "binary", "ordinal", "categorical"))]  # no dates: no snapshot
+    encoded = attributes.encode(customers, typed, declared)
+    return relations.with_findings(kinds, relations.find(encoded, typed, customers))
 
 
 def with_attributes(table: pd.DataFrame, customers: pd.DataFrame, kinds: pd.DataFrame | None,
                     declared: dict | None, snapshot: dt.date) -> pd.DataFrame:
     """``table`` with the customer-table columns beyond the canonical ones, encoded by their kinds
-    (:func:`custseg.attributes.encode`: numbers, 1/0, scores, labels, days), joined on the customer id."""
+    (:func:`custseg.attributes.encode`: numbers, 1/0, scores, labels, days), the structural blanks filled and the
+    nested labels recoded as the kinds' ``relations`` say (:func:`custseg.relations.apply`), joined on the
+    customer id."""
     if kinds is None or kinds.empty:
         return table
-    encoded = attributes.encode(customers, kinds, declared, snapshot)
+    encoded = relations.apply(attributes.encode(customers, kinds, declared, snapshot), relations.from_kinds(kinds))
     encoded = encoded[[c for c in encoded.columns if c not in table.columns]]
     if encoded.empty:
         return table

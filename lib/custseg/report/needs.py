@@ -15,7 +15,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Dict, Unicode
 
-from custseg import io
+from custseg import io, relations
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ NEEDS: dict[str, Need] = {
     "needs-rule-segments": Need("rule segments", "规则细分", "rule_segments"),
     "needs-baskets": Need("baskets (categories or product ids in the log)", "购物篮（交易流水中的品类或商品编号）",
                           "offers.items"),
+    "needs-nested-labels": Need("a label that one column implies in others (found by 04_features)",
+                                "由某一列决定、在其他列中重复出现的标签（由 04_features 发现）", "sources.customers"),
+    "needs-structural-blanks": Need("blanks another column explains, or a column derived from two others (found by "
+                                    "04_features)", "可由其他列解释的空值，或由两列推导出的列（由 04_features 发现）",
+                                    "sources.customers"),
 }
 PREFIX = "needs-"
 LEFT_OUT_TAG = "left-out"
@@ -63,7 +68,7 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
     dict[str, bool]
         Every tag of :data:`NEEDS` → whether the run has what it needs.
     """
-    evaluated = _json(paths, "evaluate")
+    evaluated, found = _json(paths, "evaluate"), relations.from_kinds(io.read_optional(paths, "attributes"))
     return {
         "needs-log": bool(_json(paths, "collect_counts").get("has_log")),
         "needs-holdout": _json(paths, "holdout").get("holdout_start") is not None,
@@ -74,6 +79,8 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-later-snapshot": evaluated.get("migration") is not None,
         "needs-rule-segments": evaluated.get("rules") is not None,
         "needs-baskets": _json(paths, "target").get("items") is not None,
+        "needs-nested-labels": bool(found["nested"]),
+        "needs-structural-blanks": bool(found["structural"] or found["derived"]),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custseg import attributes, config, rfm
+from custseg import attributes, config, relations, rfm
 from custseg import features as featuring
 from custseg.errors import StageError
 from custseg.features import split
@@ -48,7 +48,8 @@ def features(ctx: Context) -> Result:
                 "inner_split": None if periods.inner is None else periods.inner.table}
     artefacts.update({name: obj for name, obj in optional.items() if obj is not None})
     start = holdout["holdout_start"]
-    return Result(artefacts, {"customers": len(table), **holdout, "features": int(table.shape[1] - 1)},
+    return Result(artefacts, {"customers": len(table), **holdout, "features": int(table.shape[1] - 1),
+                              "relations": relations.summary(kinds)},
                   {"snapshot": snapshot, "table": table, "clv": periods.clv, "holdout": holdout, "attributes": kinds,
                    "factors": factor_summary, "factor_model": factor_model,
                    "holdout_start": config.as_date(start) if start else None, "calibration": periods.calibration,

@@ -10,6 +10,7 @@ from custseg.errors import StageError
 from custseg.features.split import features_and_later_spend
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
+from custseg.relations import derived_columns
 
 
 @body("05_cluster")
@@ -18,10 +19,10 @@ def segment(ctx: Context) -> Result:
     from custseg.cluster import Segmenter, TooFewCustomers, choose
 
     cfg, c = ctx.cfg, ctx.cfg["cluster"]
-    table, split = ctx.read("features"), ctx.read("holdout")
+    table, split, kinds = ctx.read("features"), ctx.read("holdout"), ctx.read("attributes")
     columns, dropped, absent, kept_out = choose.clustering_columns(
         table, c, config.DEFAULTS["cluster"]["features"], list(cfg["outcomes"] or []), has_log(cfg),
-        ctx.read_optional("factors"), cfg["privacy"]["sensitive_columns"])
+        ctx.read_optional("factors"), cfg["privacy"]["sensitive_columns"], derived_columns(kinds))
     saved = published.baseline(c["baseline"], ctx.workdir, table) if c["baseline"] else None
     if saved is not None and not c["refit"]:  # the baseline's model, unchanged: its segments, its numbers
         segmenter, columns, dropped, absent = saved.segmenter, saved.features, [], []
@@ -67,4 +68,4 @@ def segment(ctx: Context) -> Result:
                               "smallest_share": round(float(sizes.min() / sizes.sum()), 4),
                               "customers": len(segments)},
                   {"table": table, "columns": columns, "dropped": dropped, "absent": absent, "segmenter": segmenter,
-                   "segments": segments, "summary": summary, "used": choose.used_note(summary)})
+                   "segments": segments, "summary": summary, "used": choose.used_note(summary), "attributes": kinds})
