@@ -122,18 +122,27 @@ class ValueChoice:
 def value_candidates(table: pd.DataFrame) -> list[str]:
     """The numeric columns whose name says they measure value (:data:`VALUE_WORDS`), best first: the earlier
     word first, then a rate per period (:data:`PER_PERIOD_WORDS`: monthly charges) before a total, then the
-    table's order. 0/1 flags and custseg's own columns (:data:`custseg.schema.RESERVED`, shares, survey items,
-    factor scores) are never the value."""
+    table's order. 0/1 flags, codes (Likert answers, bands: :func:`_codes`) and custseg's own columns
+    (:data:`custseg.schema.RESERVED`, shares, survey items, factor scores) are never the value."""
     ranked = []
     for position, column in enumerate(table.columns):
         name = str(column)
         if (name in RESERVED or name == MONETARY or name.startswith(NOT_VALUE_PREFIXES)
-                or not pd.api.types.is_numeric_dtype(table[column]) or is_flag(table[column])):
+                or not pd.api.types.is_numeric_dtype(table[column]) or is_flag(table[column])
+                or _codes(table[column])):
             continue
         word = next((i for i, w in enumerate(VALUE_WORDS) if _says(name, (w,))), None)
         if word is not None:
             ranked.append((word, not _says(name, PER_PERIOD_WORDS), position, name))
     return [name for *_, name in sorted(ranked)]
+
+
+def _codes(values: pd.Series) -> bool:
+    """Whether numbers are codes, not amounts: whole numbers from 0 to 10 of at most
+    :data:`custseg.attributes.MAX_BAND_LEVELS` levels (a Likert answer "waits for sales", a 0–9 band)."""
+    present = values.dropna()
+    return bool(len(present) and (present == present.round()).all() and present.between(0, 10).all()
+                and present.nunique() <= attributes.MAX_BAND_LEVELS)
 
 
 def value_column(declared: str | None, table: pd.DataFrame, has_log: bool) -> ValueChoice:

@@ -98,8 +98,10 @@ def test_the_value_column_is_found_by_name_a_rate_before_a_total(described):
     assert "MonthlyCharges" in note and "TotalCharges" in note and "value_column" in note
     assert "MonthlyCharges" in table.value.note(i18n.messages("zh")) and "value_column" in table.value.note(
         i18n.messages("zh"))
-    chinese = pd.DataFrame({"客户": ["a", "b"], "累计消费金额": [10.0, 20.0], "月消费金额": [1.0, 2.0]})
+    chinese = pd.DataFrame({"客户": ["a", "b"], "累计消费金额": [1210.0, 2020.5], "月消费金额": [58.5, 102.3]})
     assert describe.value_column(None, chinese, False).column == "月消费金额"
+    likert = pd.DataFrame({"waits_for_sales": [1.0, 4.0, 5.0, 2.0], "spend_band": [0, 3, 9, 9]})
+    assert describe.value_column(None, likert, False).column is None  # answers and band codes are no amounts
     custseg_own = pd.DataFrame({"predicted_spend": [1.0], "share_cat_kids": [0.1], "charged": [1], "age": [30]})
     assert describe.value_column(None, custseg_own, False) == describe.ValueChoice(None, "none")
     assert describe.value_column(None, custseg_own, True) == describe.ValueChoice("monetary", "spend")
