@@ -12,6 +12,11 @@ is an *offer* when its lift in the segment beats both 1 and the same rule's lift
 responds to the pairing more than customers in general. The counts are Ibis expressions (a self-join of the
 baskets on their basket id), so they run in DuckDB on a 100M-line log and on Spark; only the rules, a few
 hundred rows, become pandas.
+
+A customer table without a log has no orders, but its yes/no service columns (phone, streaming, an international
+plan: :func:`service_columns`) are what each customer holds: each customer is one basket of the services they hold
+(:func:`service_baskets`), and the same rules, offers and gaps say which services go together and which a segment
+holds less than the segments most like it (:func:`find_services`).
 """
 
 from __future__ import annotations
@@ -24,9 +29,18 @@ import numpy as np
 import pandas as pd
 
 from custseg import i18n
+from custseg.attributes import BINARY, _says, demographic_columns, is_flag, outcome_names, sensitive_columns
+from custseg.errors import ConfigError
 from custseg.schema import FILL, is_purchase
 
 ALL = "all customers"  # the segment label of the whole base's rules
+SERVICES = "services"  # the items of a customer table without a log: the yes/no services each customer holds
+YES = frozenset(w for w, v in BINARY.items() if v == 1)
+NO = frozenset(w for w, v in BINARY.items() if v == 0)
+MAX_SERVICE_LABELS = 4  # yes, no and the labels saying it cannot be held ("No internet service", "No phone service")
+# words of a column name that say who a customer lives with, not a service they hold (demographics are left out by
+# custseg.attributes.demographic_columns)
+NOT_SERVICES = ("partner", "spouse", "child", "kid", "famil", "household", "配偶", "子女", "家庭", "同意", "授权")
 RULE_COLUMNS = ["segment", "antecedent", "consequent", "baskets", "support", "confidence", "lift"]
 
 
@@ -193,7 +207,16 @@ def under_bought(pen: pd.DataFrame, profile: pd.DataFrame, n_similar: int = 2, m
     return pd.DataFrame(rows, columns=["segment", "item", "penetration", "similar_penetration", "gap", "similar"])
 
 
-def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on: list[str]
+def _profile(customers: pd.DataFrame, clustered_on: list[str]) -> pd.DataFrame:
+    """Per segment, the standardised means of the numeric features it was formed on (the space in which
+    :func:`under_bought` finds each segment's nearest neighbours)."""
+    numeric = [c for c in clustered_on if pd.api.types.is_numeric_dtype(customers[c])]
+    z = customers[numeric].astype("float64")
+    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
+    return z.groupby(customers["segment"]).mean()
+
+
+def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on: list[str], language: str = "en"
          ) -> tuple[SimpleNamespace | None, str]:
     """Association rules on the baskets, per segment against the base, and the cross-sell gaps (None when the log
     has no items to make baskets of), with a sentence saying how they were found or why there are none."""
@@ -202,23 +225,108 @@ def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on:
     if item is None:
         return None, no_items_note(have, o["items"])
     seg = customers[["customer_id", "segment"]]
+    with baskets(transactions, item, o["basket"]).cache() as b:  # the log is scanned once for all three
+        found = _found(b, seg, o, customers, clustered_on)
+    m = i18n.messages(language)["offers"]
+    note = m["how"].format(baskets=m["by"][o["basket"]], items=m["levels"][item], min_support=o["min_support"],
+                           min_confidence=o["min_confidence"], min_baskets=o["min_baskets"])
+    return SimpleNamespace(item=item, **found), note
+
+
+def _found(b: ir.Table, seg: pd.DataFrame, o: dict, customers: pd.DataFrame, clustered_on: list[str],
+           held_by_all: bool = False) -> dict:
+    """The rules of the whole base and of each segment, the offers and the cross-sell gaps, from baskets ``b``.
+    ``held_by_all``: the baskets are what customers hold, so a rule every holder of A already follows (confidence
+    1: multiple lines → phone service) leaves nobody to offer C to, and is no offer."""
     thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
                   "min_baskets": o["min_baskets"]}
-    with baskets(transactions, item, o["basket"]).cache() as b:  # the log is scanned once for all three
-        base = rules(b, None, **thresholds)
-        per = rules(b, seg, **thresholds)
-        held = penetration(b, seg)
-    chosen = offers(per, base, o["top"])
-    numeric = [c for c in clustered_on if pd.api.types.is_numeric_dtype(customers[c])]
-    z = customers[numeric].astype("float64")
-    z = (z - z.mean()) / z.std(ddof=0).replace(0, 1)
-    gaps = under_bought(held, z.groupby(customers["segment"]).mean())
-    note = (f"Offers come from association rules on {'orders' if o['basket'] == 'order' else 'customers'} as "
-            f"baskets of {'categories' if item == 'category' else 'products'} (support ≥ {o['min_support']}, "
-            f"confidence ≥ {o['min_confidence']}, ≥ {o['min_baskets']} baskets); a segment's offer is a rule whose "
-            "lift in the segment beats 1 and the same rule's lift in the whole base.")
-    return SimpleNamespace(item=item, basket_rules=pd.concat([base, per], ignore_index=True), offers=chosen,
-                           under_bought=gaps, base=base), note
+    base = rules(b, None, **thresholds)
+    per = rules(b, seg, **thresholds)
+    held = penetration(b, seg)
+    open_ = per[per["confidence"] < 1 - 1e-9] if held_by_all else per
+    return {"basket_rules": pd.concat([base, per], ignore_index=True), "offers": offers(open_, base, o["top"]),
+            "under_bought": under_bought(held, _profile(customers, clustered_on)), "base": base}
+
+
+def service_columns(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),
+                    among: list | None = None, exclude: list | tuple = ()) -> list[str]:
+    """The columns of a customer table that say whether each customer holds a service (a phone line, streaming,
+    an international plan): 0/1 flags, and columns labelled yes/no — with the labels that say a service cannot be
+    held ("No internet service") counted as no.
+
+    Outcomes, demographics (:func:`custseg.attributes.demographic_columns`), sensitive traits
+    (:func:`custseg.attributes.sensitive_columns`, with the config's ``sensitive``) and household columns
+    (:data:`NOT_SERVICES`: partner, children, opt-ins …) are who a customer is or what they did, not a service:
+    never items; nor are ``exclude`` (the contact and consent columns). ``among``: the customer table's own columns
+    (custseg's features, such as a share of orders per channel, are never services).
+    """
+    columns = [c for c in customers.columns if c not in ("customer_id", "segment") and (among is None or c in among)]
+    left_out = {*outcome_names(outcomes), *demographic_columns(columns), *sensitive_columns(columns, sensitive),
+                *exclude}
+    out = []
+    for column in columns:
+        if column in left_out or _says(str(column), NOT_SERVICES, ("opt", "optin", "consent")):
+            continue
+        values = customers[column]
+        if is_flag(values):
+            out.append(column)
+        elif not pd.api.types.is_numeric_dtype(values):
+            labels = set(values.dropna().astype("str").str.strip().str.lower().unique())
+            if (labels & YES and len(labels) <= MAX_SERVICE_LABELS
+                    and all(v in YES or v in NO or v.startswith("no ") for v in labels)):
+                out.append(column)
+    return out
+
+
+def held(customers: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Per customer (rows of ``customers``) and service column: whether the customer holds it (1, or a yes label)."""
+    out = {}
+    for column in columns:
+        values = customers[column]
+        out[column] = (values == 1 if pd.api.types.is_numeric_dtype(values)
+                       else values.astype("str").str.strip().str.lower().isin(YES) & values.notna())
+    return pd.DataFrame(out, index=customers.index)
+
+
+def service_baskets(customers: pd.DataFrame, columns: list[str]) -> ir.Table:
+    """The services each customer holds as a basket (basket = customer), as :func:`baskets` gives a log's."""
+    holds = held(customers, columns).set_axis(customers["customer_id"].astype("str"))
+    long = holds.rename_axis("customer_id").reset_index().melt("customer_id", var_name="item", value_name="has")
+    long = long[long["has"]].drop(columns="has").sort_values(["customer_id", "item"], ignore_index=True)
+    return ibis.memtable(long.assign(basket=long["customer_id"], item=long["item"].astype("str"))[
+        ["basket", "customer_id", "item"]])
+
+
+def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], outcomes: dict | list | None = None,
+                  sensitive: list | tuple = (), language: str = "en", among: list | None = None,
+                  exclude: list | tuple = ()) -> tuple[SimpleNamespace | None, str]:
+    """Without baskets: association rules between the services customers hold (:func:`service_columns` of the
+    columns ``among`` but not ``exclude``, or the config's ``offers.services``), per segment against the base, and
+    the services a segment holds less than the segments most like it; None (and why) when there are fewer than two
+    service columns.
+
+    Raises
+    ------
+    ConfigError
+        ``offers.services`` names a column the customer table does not have.
+    """
+    m = i18n.messages(language)["offers"]
+    found = service_columns(customers, outcomes, sensitive, among, exclude)
+    if o["services"] is not None:
+        unknown = [c for c in o["services"] if c not in customers]
+        if unknown:
+            raise ConfigError(f"config key 'offers.services' names {', '.join(map(repr, unknown))}, which the "
+                              f"customer table does not have (its yes/no columns: {', '.join(found) or 'none'})")
+        columns = list(o["services"])
+    else:
+        columns = found
+    if len(columns) < 2:
+        return None, m["no_services"].format(found=", ".join(columns) or "–")
+    b = service_baskets(customers, columns)
+    found = _found(b, customers[["customer_id", "segment"]], o, customers, clustered_on, held_by_all=True)
+    note = m["services_how"].format(services=", ".join(columns), min_support=o["min_support"],
+                                    min_confidence=o["min_confidence"], min_baskets=o["min_baskets"])
+    return SimpleNamespace(item=SERVICES, columns=columns, **found), note
 
 
 def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict]:
@@ -229,22 +337,26 @@ def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict
         seg = str(card["segment"])
         lines, offer = [], ""
         if found is not None:
+            services = found.item == SERVICES
+            said = {key: m[f"service_{key}" if services else key] for key in ("rule", "gap", "none")}
+
+            def name(item, services=services):
+                return i18n.label(item, language) if services else i18n.value_label("category", item, language)
+
             own = found.offers[found.offers["segment"].astype("str") == seg]
             for r in own.itertuples():
                 base = "–" if pd.isna(r.base_lift) else f"{r.base_lift:.2f}"
-                lines.append(m["rule"].format(antecedent=i18n.value_label("category", r.antecedent, language),
-                                              consequent=i18n.value_label("category", r.consequent, language),
-                                              confidence=i18n.percent(r.confidence), lift=f"{r.lift:.2f}",
-                                              base_lift=base))
+                lines.append(said["rule"].format(antecedent=name(r.antecedent), consequent=name(r.consequent),
+                                                 confidence=i18n.percent(r.confidence), lift=f"{r.lift:.2f}",
+                                                 base_lift=base))
             gaps = found.under_bought[found.under_bought["segment"].astype("str") == seg].head(2)
             for r in gaps.itertuples():
-                lines.append(m["gap"].format(item=i18n.value_label("category", r.item, language),
-                                             own=i18n.percent(r.penetration),
-                                             similar=i18n.percent(r.similar_penetration)))
+                lines.append(said["gap"].format(item=name(r.item), own=i18n.percent(r.penetration),
+                                                similar=i18n.percent(r.similar_penetration)))
             if not lines:
-                lines.append(m["none"])
+                lines.append(said["none"])
             best = own["consequent"].tolist() + gaps["item"].tolist()
-            offer = i18n.value_label("category", best[0], language) if best else ""
+            offer = name(best[0]) if best else ""
         target = card["segment"] in choice["targets"]
         out.append({**card, "offers": lines, "offer": offer,
                     "target": m["target"].format(strategy=m["strategies"][choice["strategy"]]) if target else ""})

@@ -75,6 +75,46 @@ def histogram(values: pd.Series, title: str, xlabel: str, log: bool = False, bin
     return fig
 
 
+def histograms(numbers: pd.DataFrame, title: str, ylabel: str = "customers", columns: int = 3, bins: int = 30):
+    """A histogram of each column of ``numbers`` (small multiples, missing values left out), for a customer
+    table's numbers: a glance at each one's spread and skew."""
+    n = numbers.shape[1]
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, min(n, columns), figsize=(3.4 * min(n, columns), 2.6 * rows), squeeze=False)
+    for ax, column in zip(axes.flat, numbers.columns, strict=False):
+        sns.histplot(numbers[column].dropna(), bins=bins, ax=ax)
+        ax.set_title(str(column), fontsize=9)
+        ax.set_xlabel("")
+        ax.set_ylabel(ylabel, fontsize=8)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def crosstab_bars(tables: dict[str, pd.DataFrame], base: float, title: str, xlabel: str, rate: bool = True):
+    """An outcome's rate (or mean) per group of each attribute (``tables``: column → cross-tab with ``label``,
+    ``value``, ``low`` and ``high``) with its 95 % interval, one panel per attribute, the whole base dashed."""
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.6 * len(tables), 0.35 * max(len(t) for t in tables.values())
+                                                      + 2), squeeze=False)
+    for ax, (column, table) in zip(axes.flat, tables.items(), strict=True):
+        y = np.arange(len(table))
+        ax.barh(y, table["value"], color="C0", alpha=0.8)
+        ax.errorbar(table["value"], y, xerr=[table["value"] - table["low"], table["high"] - table["value"]],
+                    fmt="none", ecolor="black", capsize=3, linewidth=0.8)
+        ax.axvline(base, color="grey", linestyle="--", linewidth=0.8)
+        ax.set_yticks(y, table["label"], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(str(column), fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        if rate:
+            ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def pareto(values: pd.Series, title: str = "Pareto curve: share of spend by share of customers"):
     """Cumulative share of the total by customers sorted from the largest down."""
     v = np.sort(values.clip(lower=0).to_numpy())[::-1]
@@ -302,9 +342,11 @@ def history_features(means: pd.DataFrame):
     return fig
 
 
-def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attractiveness × reach"):
-    """Each segment as a bubble (size: customers) at its attractiveness score and reachable share; targets
-    ringed. Without a measured reach, a bar of each segment's attractiveness (targets dark)."""
+def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attractiveness × reach",
+              criteria: str = "size, value, value per customer, growth"):
+    """Each segment as a bubble (size: customers) at its attractiveness score (its mean rank on ``criteria``) and
+    reachable share; targets ringed. Without a measured reach, a bar of each segment's attractiveness (targets
+    dark)."""
     if table["reach"].isna().all():
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
         labels = [f"{r.segment} {r.name}" if isinstance(r.name, str) and str(r.name) != str(r.segment)
@@ -312,7 +354,7 @@ def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attracti
         ax.barh(labels, table["attractiveness"], color=["C0" if s in targets else "#c8d3e0" for s in table["segment"]])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.set_xlabel("attractiveness (mean rank on size, value, value per customer, growth)")
+        ax.set_xlabel(f"attractiveness (mean rank on {criteria})")
         ax.set_title("Segment attractiveness (dark: targets; reach not measured)")
         return fig
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -327,7 +369,7 @@ def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attracti
         ax.annotate(label, (r.attractiveness, reach.iloc[i]), fontsize=8, ha="center", va="center")
     ax.set_xlim(-0.1, 1.1)
     ax.set_ylim(min(0.0, reach.min() - 0.1), 1.1)
-    ax.set_xlabel("attractiveness (mean rank on size, value, value per customer, growth)")
+    ax.set_xlabel(f"attractiveness (mean rank on {criteria})")
     ax.set_ylabel("reach (share contactable)")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_title(title + " (ringed: targets)")

@@ -3,16 +3,18 @@ strategy follows — concentrated, differentiated or multi-segment.
 
 Per segment (clusters, the RFM grid or rule segments alike):
 
-- attractiveness: size (share of customers), value (share of spend, or of margin when the data has it), value
-  per customer against the base (index 100 = average), growth (spend in the last ``growth_days`` against the
-  same span before; or against the baseline run when there is one) — combined into a score from 0 to 1: the
-  mean rank of the segment among the segments on each criterion;
+- attractiveness: size (share of customers), value (share of the value column — net spend, a customer table's
+  charges or revenue, or a margin: :func:`value_column`), value per customer against the base (index 100 =
+  average), growth (spend in the last ``growth_days`` against the same span before), and each outcome in its
+  direction (a high churn rate makes a segment less attractive, a high purchase rate more) — combined into a
+  score from 0 to 1: the mean rank of the segment among the segments on each criterion (:func:`criteria`);
 - accessibility: the share of the segment that can be contacted (consent or contact columns, when the data has
   them) and the share that bought through each channel in the window;
 - stability: how well the segment survives refits (clusters only; rules are deterministic).
 
 The strategy is chosen by a documented rule (:func:`strategy`) and said with its numbers; the config can pin the
-targets (``target.segments``).
+targets (``target.segments``). Targeting that rests on one criterion (size alone, on a customer table without a
+value column or an outcome of known direction) names no strategy and says so.
 """
 
 from __future__ import annotations
@@ -25,14 +27,18 @@ import numpy as np
 import pandas as pd
 
 from custseg import i18n
+from custseg.attributes import HIGHER, direction, outcome_names
+from custseg.describe import ValueChoice
 from custseg.errors import ConfigError
 from custseg.schema import MONETARY, fetch
 
 STRATEGIES = ("concentrated", "differentiated", "multi-segment")
+ONE_CRITERION = "one criterion"  # the "strategy" of targeting that rests on one criterion: none is named
 ATTRACTIVE = 0.5  # attractiveness score from which a substantial, reachable segment is a target
 DOMINANT = 2.0  # a target with this many times the next target's value makes the strategy concentrated
 BROAD = 0.8  # targets holding this share of the value (three or more of them): differentiated
-ATTRACTIVENESS_CRITERIA = ("share", "value_share", "value_index", "growth")
+ATTRACTIVENESS_CRITERIA = ("share", "value_share", "value_index", "growth")  # higher is better
+OUTCOME_PREFIX = "outcome_"  # the targeting table's columns of the outcomes, each weighed in its direction
 
 
 def spend_by_period(transactions: ir.Table, snapshot: dt.date, days: int) -> pd.DataFrame:
@@ -72,28 +78,89 @@ def channel_reach(customers: pd.DataFrame, segment: str = "segment") -> pd.DataF
     return used.rename(columns=lambda c: c.removeprefix("share_"))
 
 
-def attractiveness(table: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.Series:
-    """A score from 0 to 1 per segment: the weighted mean of its rank among the segments (0 lowest, 1 highest)
-    on each criterion of :data:`ATTRACTIVENESS_CRITERIA` it has a value for."""
-    weights = weights or {c: 1.0 for c in ATTRACTIVENESS_CRITERIA}
+def outcome_column(name: str) -> str:
+    """The targeting table's column of an outcome's rate or mean per segment (``outcome_Churn``)."""
+    return f"{OUTCOME_PREFIX}{name}"
+
+
+def criteria(table: pd.DataFrame, weights: dict[str, float] | None = None, outcomes: dict | list | None = None
+             ) -> dict[str, tuple[float, bool]]:
+    """The criteria the attractiveness score weighs: table column → (weight, whether higher is better).
+
+    Size, value, value per customer and growth (:data:`ATTRACTIVENESS_CRITERIA`, higher is better) and each
+    outcome (:func:`outcome_column`) in its direction (:func:`custseg.attributes.direction`: a segment with
+    high churn is less attractive, one with high purchase more), weighed by ``weights["outcomes"]``. A
+    criterion without a value in the table, of weight 0 (or not in ``weights``, when given; outcomes count unless
+    ``weights["outcomes"]`` is 0) or (an outcome) of unknown direction is left out.
+    """
+    weights = {c: 1.0 for c in ATTRACTIVENESS_CRITERIA} if weights is None else weights
+    out = {c: (float(weights.get(c, 0)), True) for c in ATTRACTIVENESS_CRITERIA}
+    for name in outcome_names(outcomes):
+        way = direction(name, outcomes)[0]
+        if way is not None:
+            out[outcome_column(name)] = (float(weights.get("outcomes", 1)), way == HIGHER)
+    return {c: w for c, w in out.items() if c in table and table[c].notna().any() and w[0] != 0}
+
+
+def bases(used: dict[str, tuple[float, bool]]) -> list[str]:
+    """What the :func:`criteria` rest on: ``size``, ``value`` (its share and its index count once: one column),
+    ``growth`` and each outcome's column — two or more make a targeting choice, one does not."""
+    named = {"share": "size", "value_share": "value", "value_index": "value", "growth": "growth"}
+    return list(dict.fromkeys(named.get(c, c) for c in used))
+
+
+def criteria_label(used: dict[str, tuple[float, bool]]) -> str:
+    """The :func:`criteria` in a few words, for a figure's axis: "size, value, Churn (lower is better)"."""
+    named = {"share": "size", "value_share": "value", "value_index": "value per customer", "growth": "growth"}
+    return ", ".join(named.get(c) or f"{c.removeprefix(OUTCOME_PREFIX)} ({'higher' if up else 'lower'} is better)"
+                     for c, (_, up) in used.items())
+
+
+def attractiveness(table: pd.DataFrame, weights: dict[str, float] | None = None,
+                   outcomes: dict | list | None = None) -> pd.Series:
+    """A score from 0 to 1 per segment: the weighted mean of its rank among the segments (0 least attractive,
+    1 most) on each of its :func:`criteria` — an outcome ranked in its direction."""
     scores, total = pd.Series(0.0, index=table.index), pd.Series(0.0, index=table.index)
     n = len(table)
-    for c, w in weights.items():
-        if c not in table or table[c].isna().all() or w == 0:
-            continue
-        r = (table[c].rank(method="average") - 1) / max(n - 1, 1)
+    for c, (w, higher) in criteria(table, weights, outcomes).items():
+        r = (table[c].rank(method="average", ascending=higher) - 1) / max(n - 1, 1)
         scores += w * r.fillna(0)
         total += w * r.notna()
     return (scores / total.where(total > 0)).fillna(0)
 
 
-def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float = 0.05, min_reach: float = 0.5
-             ) -> dict:
+def criteria_note(used: dict[str, tuple[float, bool]], value: str, outcomes: dict | list | None, language: str
+                  ) -> str:
+    """The sentence naming what the attractiveness score weighs (and each outcome's direction, and how it is
+    known), and the outcomes it leaves out because their direction is not known."""
+    m = i18n.messages(language)
+    t, ways = m["targeting"], m["table"]["direction"]
+    parts = []
+    for basis in bases(used):
+        if basis in ("size", "growth"):
+            parts.append(t["criterion"][basis])
+        elif basis == "value":
+            parts.append(t["criterion"]["value"].format(column=value or "–"))
+        else:
+            name = basis.removeprefix(OUTCOME_PREFIX)
+            way, known = direction(name, outcomes)
+            parts.append(t["criterion"]["outcome"].format(outcome=name, direction=ways[way],
+                                                          known=t["known"][known]))
+    text = t["criteria"].format(criteria=i18n.join(parts, language))
+    unknown = [n for n in outcome_names(outcomes) if direction(n, outcomes)[0] is None]
+    return text + "".join(" " + t["unknown_direction"].format(outcome=n) for n in unknown)
+
+
+def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float = 0.05, min_reach: float = 0.5,
+             used: list[str] | None = None, language: str = "en") -> dict:
     """Choose the targets and the strategy, with the reason in numbers.
 
-    A segment is a target when it is substantial (``share`` or ``value_share`` ≥ ``min_share``, as in 07's
-    scorecard), attractive (score ≥ :data:`ATTRACTIVE`) and reachable (``reach`` ≥ ``min_reach``; not judged, nor
-    said, when reach was not measured), or when ``pinned`` names it. Then:
+    Targeting that rests on fewer than two bases (``used``, :func:`bases`: size alone, say, on a customer table
+    without a value column or an outcome of known direction) is no choice: the strategy is :data:`ONE_CRITERION`,
+    no segment is picked and the reason says what would give the score more to weigh. Otherwise a segment is a
+    target when it is substantial (``share`` or ``value_share`` ≥ ``min_share``, as in 07's scorecard), attractive
+    (score ≥ :data:`ATTRACTIVE`) and reachable (``reach`` ≥ ``min_reach``; not judged, nor said, when reach was
+    not measured), or when ``pinned`` names it. Then:
 
     - one target, or one target holding :data:`DOMINANT` × the next one's value → **concentrated** (集中化):
       serve one segment well;
@@ -101,20 +168,34 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
       for each of most of the market;
     - otherwise → **multi-segment** (多细分市场 / selective): a few chosen segments, each with its own offer.
 
+    Parameters
+    ----------
+    used : list of str, optional
+        The bases of the score (:func:`bases`); default: those of the table's size, value and growth columns.
+    language : str
+        The language of the reason.
+
     Returns
     -------
     dict
         ``strategy``, ``targets`` (segment ids), ``reason`` and ``pinned``.
     """
     t = table.set_index("segment") if "segment" in table else table
+    m = i18n.messages(language)["targeting"]
     value = "value_share" if "value_share" in t and t["value_share"].notna().any() else "share"
+    basis = m["basis"][value]
+    used = bases(criteria(t)) if used is None else used
     if pinned:
         unknown = [p for p in pinned if p not in t.index]
         if unknown:
             raise ValueError(f"target.segments names segments that do not exist: {unknown} (there are "
                              f"{list(t.index)})")
         targets = list(pinned)
-        why = f"pinned by the config (target.segments: {targets})"
+        why = m["pinned"].format(targets=targets)
+    elif len(used) < 2:
+        return {"strategy": ONE_CRITERION, "targets": [], "pinned": False,
+                "reason": m["one_criterion"].format(criterion=m["only"].get(used[0] if used else "size",
+                                                                            m["only"]["outcome"]))}
     else:
         measured = "reach" in t and t["reach"].notna().any()
         reach_ok = t["reach"].isna() | (t["reach"] >= min_reach) if measured else True
@@ -122,40 +203,37 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         substantial = (t["share"] >= min_share) | (t[value] >= min_share)
         ok = substantial & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
         targets = list(t.index[ok])
-        size = f"≥ {min_share:.0%} of customers" + (f" or of {_basis(value)}" if value != "share" else "")
-        why = (f"substantial ({size}), attractive (score ≥ {ATTRACTIVE})"
-               + (f" and reachable (≥ {min_reach:.0%} contactable)" if measured else ""))
+        size = m["size_value" if value != "share" else "size"].format(share=i18n.percent(min_share))
+        why = m["why_reach" if measured else "why"].format(size=size, score=ATTRACTIVE,
+                                                           reach=i18n.percent(min_reach))
     if not targets:
         best = t["attractiveness"].idxmax()
         return {"strategy": "concentrated", "targets": [best], "pinned": bool(pinned),
-                "reason": f"No segment is {why}; the most attractive, {_name(t, best)}, is the one to start with "
-                          f"({t.loc[best, value]:.0%} of {_basis(value)})."}
+                "reason": m["nobody"].format(why=why, name=_name(t, best), share=i18n.percent(t.loc[best, value]),
+                                             basis=basis)}
     chosen = t.loc[targets].sort_values(value, ascending=False)
     held_value, held_share = float(chosen[value].sum()), float(chosen["share"].sum())
-    named = ", ".join(f"{_name(t, s)} ({chosen.loc[s, value]:.0%})" for s in chosen.index)
-    together = f"{held_share:.0%} of customers" + (f" and {held_value:.0%} of {_basis(value)}" if value != "share"
-                                                   else "")
-    head = (f"{len(targets)} segment{'s' if len(targets) > 1 else ''} {'are' if len(targets) > 1 else 'is'} {why}: "
-            f"{named}, together {together}.")
+    named = i18n.messages(language)["list_sep"].join(
+        m["named"].format(name=_name(t, s), share=i18n.percent(chosen.loc[s, value])) for s in chosen.index)
+    together = (m["together_value"] if value != "share" else m["together"]).format(
+        customers=i18n.percent(held_share), value=i18n.percent(held_value))
+    head = m["head_one" if len(targets) == 1 else "head_many"].format(n=len(targets), why=why, named=named,
+                                                                       together=together)
     if len(chosen) == 1 or chosen[value].iloc[0] >= DOMINANT * chosen[value].iloc[1]:
         top = chosen.index[0]
         name = "concentrated"
-        tail = (f" {_name(t, top)} alone holds {chosen[value].iloc[0]:.0%}"
-                + (f", {chosen[value].iloc[0] / chosen[value].iloc[1]:.1f}× the next target" if len(chosen) > 1
-                   else "") + ": concentrate the budget on it.")
+        ratio = (m["ratio"].format(ratio=f"{chosen[value].iloc[0] / chosen[value].iloc[1]:.1f}") if len(chosen) > 1
+                 else "")
+        tail = m["concentrated"].format(name=_name(t, top), share=i18n.percent(chosen[value].iloc[0]), ratio=ratio)
         targets = [top] if not pinned else targets
     elif len(chosen) >= 3 and held_value >= BROAD:
         name = "differentiated"
-        tail = f" Three or more segments holding ≥ {BROAD:.0%} of {_basis(value)}: give each its own offer."
+        tail = m["differentiated"].format(broad=i18n.percent(BROAD), basis=basis)
     else:
         name = "multi-segment"
-        tail = " Serve these few segments, each with its own offer, and leave the rest to low-cost channels."
+        tail = m["multi-segment"]
     return {"strategy": name, "targets": [int(s) if isinstance(s, np.integer) else s for s in targets],
             "pinned": bool(pinned), "reason": head + tail}
-
-
-def _basis(value: str) -> str:
-    return {"value_share": "the value", "share": "the customers"}[value]
 
 
 def _name(t: pd.DataFrame, seg) -> str:
@@ -164,16 +242,16 @@ def _name(t: pd.DataFrame, seg) -> str:
 
 def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataFrame | None = None,
           reachable: pd.Series | None = None, stability: pd.DataFrame | None = None,
-          names: dict | None = None, weights: dict[str, float] | None = None, segment: str = "segment"
-          ) -> pd.DataFrame:
+          names: dict | None = None, weights: dict[str, float] | None = None, segment: str = "segment",
+          outcomes: dict | list | None = None) -> pd.DataFrame:
     """The targeting table: one row per segment with the criteria of the module docstring.
 
     Parameters
     ----------
     customers : DataFrame
-        One row per customer: ``segment``, ``value`` (when the data has it) and the features.
+        One row per customer: ``segment``, ``value`` (when the data has it), the outcomes and the features.
     value : str
-        Spend (``monetary``) or a margin column.
+        The value column (:func:`value_column`: net spend, a margin, a customer table's charges).
     growth_table : DataFrame, optional
         From :func:`growth` (indexed by segment).
     reachable : Series of bool, optional
@@ -182,6 +260,9 @@ def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataF
         ``segment`` and ``jaccard`` from the segmenter.
     names : dict, optional
         Segment id → name.
+    outcomes : dict or list, optional
+        The config's ``outcomes``: each one's rate or mean per segment (:func:`outcome_column`), weighed in its
+        direction.
     """
     g = customers.groupby(segment)
     out = pd.DataFrame({"customers": g.size()})
@@ -197,23 +278,30 @@ def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataF
     out = out.join(channel_reach(customers, segment))
     out["stability"] = (stability.set_index("segment")["jaccard"].reindex(out.index) if stability is not None
                         else np.nan)
-    out["attractiveness"] = attractiveness(out, weights)
+    for name in outcome_names(outcomes):
+        if name in customers:
+            out[outcome_column(name)] = g[name].mean()
+    out["attractiveness"] = attractiveness(out, weights, outcomes)
     out.insert(0, "name", pd.Series(names or {}, dtype="str").reindex(out.index) if names else pd.NA)
     return out.rename_axis("segment").reset_index()
 
 
-def value_column(margin: str | None, customers: pd.DataFrame) -> tuple[str, str]:
-    """The column that measures value for targeting, and a sentence saying which."""
+def value_column(margin: str | None, customers: pd.DataFrame, choice: ValueChoice | None = None,
+                 language: str = "en") -> tuple[str, str]:
+    """The column that measures value for targeting, and a sentence saying which.
+
+    ``target.margin_column`` (a margin replaces the value) when set; else the run's value column
+    (:func:`custseg.describe.value_column`: ``value_column``, net spend, or found by its name); "" when there is
+    none. ``choice`` defaults to net spend when the table has it.
+    """
+    m = i18n.messages(language)
     if margin:
         if margin not in customers:
             raise ConfigError(f"target.margin_column: the customer table has no column {margin!r}")
-        return margin, f"Value is each customer's {margin} (target.margin_column)."
-    if MONETARY in customers:
-        return MONETARY, ("Value is net spend: the data has no cost or margin, so profitability is read as "
-                            "spend (set target.margin_column to a margin column).")
-    return "", ("There is no spend or margin in the data: segments are compared on size and reach only "
-                "(target.margin_column can name a column of the table that measures value, such as revenue or "
-                "charges).")
+        return margin, m["value"]["margin"].format(column=margin)
+    if choice is None:
+        choice = ValueChoice(MONETARY, "spend") if MONETARY in customers else ValueChoice(None, "none")
+    return choice.column or "", choice.note(m)
 
 
 def segmentations(customers: pd.DataFrame, cards: list[dict], scores: pd.DataFrame, ruled: pd.DataFrame | None
@@ -263,8 +351,9 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
 
 def tables(customers: pd.DataFrame, segmentations_: dict[str, tuple[pd.DataFrame, dict]], value: str,
            spend: pd.DataFrame | None, reachable: pd.Series | None, stability: pd.DataFrame | None,
-           weights: dict[str, float]) -> dict[str, pd.DataFrame]:
-    """The targeting :func:`table` of each segmentation (the clusters carry their stability)."""
+           weights: dict[str, float], outcomes: dict | list | None = None) -> dict[str, pd.DataFrame]:
+    """The targeting :func:`table` of each segmentation (the clusters carry their stability), each outcome
+    weighed in its direction."""
     out = {}
     for name, (seg, names) in segmentations_.items():
         rows = customers.drop(columns="segment").merge(seg, on="customer_id", validate="one_to_one")
@@ -272,5 +361,5 @@ def tables(customers: pd.DataFrame, segmentations_: dict[str, tuple[pd.DataFrame
         reach = None if reachable is None else reachable.set_axis(customers["customer_id"]).reindex(
             rows["customer_id"]).set_axis(rows.index)
         out[name] = table(rows, value or "_none", grown, reach, stability if name == "clusters" else None, names,
-                          weights)
+                          weights, outcomes=outcomes)
     return out

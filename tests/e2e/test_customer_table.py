@@ -130,6 +130,13 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
     features = out["05_cluster"].columns
     assert len(features) == 3 and all(f.startswith("factor_") for f in features)  # the three planted attitudes
     assert out["04_features"].factors["suitability"]["suitable"]
+    # no value column, and likely_to_recommend says no direction: size is the one criterion, so no strategy
+    from custseg import target
+
+    choice = out["08_target"].choice
+    assert choice["strategy"] == target.ONE_CRITERION and choice["targets"] == []
+    assert "rests on one criterion only, their size" in choice["reason"]
+    assert any("likely_to_recommend is shown but not weighed" in note for note in out["08_target"].notes)
     parameters = {"config_path": str(survey), "run_name": "survey", "overrides": json.dumps(overrides),
                   "workdir": str(tmp_path), "report_dir": str(tmp_path / "report")}
     text = {}
@@ -159,3 +166,48 @@ def test_the_contract_rule_beats_the_clusters_on_churn_and_the_report_says_so(su
     assert "A rule separates Churn better than the clusters beyond noise" in index
     page = (reports / "07_evaluate.html").read_text(encoding="utf-8")
     assert "rule_segments:" in page and "Contract = Month-to-month" in page
+
+
+def test_03_describes_the_table_its_numbers_and_its_crosstabs_with_churn(subscribers):
+    """03 shows a frequency table of every label column, a histogram of every number and the cross-tabs of the
+    attributes that tell most about churn, chosen by adjusted eta² — and says which column measures value."""
+    workdir, reports = subscribers
+    lines = _page_lines(reports / "03_describe.html")
+    page = "\n".join(lines)
+    for label in ("Month-to-month", "Electronic check", "Fiber optic", "No internet service"):
+        assert label in page, label  # the frequency tables of Contract, PaymentMethod, InternetService, add-ons
+    assert not [line for line in lines if line.startswith("Left out: Who are the customers?")]
+    assert not [line for line in lines if "No gender in the data" in line]
+    assert (reports / "figures" / "03_attribute_numbers.png").is_file()
+    assert (reports / "figures" / "03_outcome_Churn.png").is_file()
+    record = json.loads((workdir / "data" / "processed" / "subs" / "stages" / "03_describe.json").read_text())
+    telling = record["metrics"]["telling"]["Churn"]
+    assert len(telling) == 3 and telling[0] in ("Contract", "tenure")  # the generator's churn drivers
+    assert any(line.startswith("Churn (") and "adjusted eta²" in line for line in lines)
+    assert f"Churn by {telling[0]}" in page
+    assert record["metrics"]["value_column"] == "MonthlyCharges" and record["metrics"]["value_from"] == "name"
+    assert any(line.startswith("Value is MonthlyCharges, found by its name") for line in lines)
+
+
+def test_the_value_column_feeds_06_and_08_and_targeting_follows_churn(subscribers):
+    """Monthly charges are the revenue: 06 shares them out, 08 weighs them with size and churn (lower is better)
+    and, resting on more than one criterion, names a strategy; the yes/no services act as 08's items."""
+    workdir, reports = subscribers
+    processed = workdir / "data" / "processed" / "subs"
+    summary = json.loads((processed / "target.json").read_text())
+    assert summary["value"] == "MonthlyCharges" and summary["criteria"][:2] == ["size", "value"]
+    assert "outcome_Churn" in summary["criteria"] and summary["strategy"] in ("concentrated", "differentiated",
+                                                                              "multi-segment")
+    table = pd.read_csv(processed / "targeting.csv")
+    clusters = table[table["segmentation"] == "clusters"].set_index("segment")
+    assert clusters["value_share"].sum() == pytest.approx(1.0) and clusters["outcome_Churn"].notna().all()
+    profile = pd.read_csv(processed / "profile.csv").set_index("segment")
+    assert profile.loc["all", "value_share"] == 1.0
+    cards = json.loads((processed / "personas.json").read_text())
+    assert all(c["value_column"] == "MonthlyCharges" and 0 < c["value_share"] < 1 for c in cards)
+    page = _page_lines(reports / "08_target.html")
+    assert any(line.startswith("Value is MonthlyCharges") for line in page)
+    assert any("Churn (lower is better, read off the name)" in line for line in page)
+    assert summary["items"] == "services" and (processed / "offers.csv").is_file()
+    assert any(line.startswith("What to offer: services held together") for line in page)
+    assert not any(line.startswith("Left out: What to offer: services held together") for line in page)

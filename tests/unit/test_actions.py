@@ -318,3 +318,144 @@ def test_repeated_rows_of_one_customer_are_summed_and_said():
     row = kept.set_index("customer_id").loc[results["customer_id"].iloc[0]]
     assert row["revenue"] == pytest.approx(results["revenue"].iloc[0] + 10.0) and bool(row["responded"])
     assert any("summed" in n for n in notes)
+
+
+# ---------------------------------------------------------------------------------------------- targeting that
+# follows each outcome's direction, and says so when it rests on one criterion
+
+
+def _judged_customers():
+    # segment 0: big, high churn; 1: small, low churn, high purchase; 2: middling
+    rows = []
+    for seg, n, churn, purchase, charges in ((0, 60, 0.5, 0.1, 50.0), (1, 15, 0.05, 0.6, 120.0),
+                                             (2, 25, 0.2, 0.3, 60.0)):
+        k, b = int(round(churn * n)), int(round(purchase * n))
+        rows += [{"customer_id": f"{seg}-{i}", "segment": seg, "Churn": float(i < k), "Purchase": float(i < b),
+                  "Score": float(i % 3), "MonthlyCharges": charges} for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_an_outcome_weighs_in_its_direction():
+    customers = _judged_customers()
+    size = target.table(customers, "_none").set_index("segment")["attractiveness"]
+    assert size.tolist() == [1.0, 0.0, 0.5]  # by size alone the biggest segment is the most attractive
+    churn = target.table(customers, "_none", outcomes={"Churn": None}).set_index("segment")
+    assert churn.loc[0, "outcome_Churn"] == pytest.approx(0.5)
+    # churn (lower is better, read off the name) ranks the high-churn segment last, the loyal one first
+    assert churn["attractiveness"].round(12).tolist() == [0.5, 0.5, 0.5]
+    assert target.criteria(churn, None, {"Churn": None})["outcome_Churn"] == (1.0, False)
+    bought = target.table(customers, "_none", outcomes={"Purchase": None}).set_index("segment")["attractiveness"]
+    assert bought[1] > size[1] and bought[0] < size[0]  # purchase (higher is better) lifts the buying segment
+    declared = target.table(customers, "_none", outcomes={"Churn": "higher_is_better"}).set_index("segment")
+    assert declared.loc[0, "attractiveness"] == 1.0  # declared in the config, against the name
+    valued = target.table(customers, "MonthlyCharges", outcomes={"Churn": None}).set_index("segment")
+    assert valued["attractiveness"].idxmax() == 1  # valuable and loyal
+    off = target.table(customers, "_none", weights={"share": 1, "outcomes": 0}, outcomes={"Churn": None})
+    assert off["attractiveness"].tolist() == [1.0, 0.0, 0.5]  # outcomes weigh 0: size alone
+
+
+def test_an_outcome_of_unknown_direction_is_shown_but_not_weighed():
+    customers = _judged_customers()
+    t = target.table(customers, "_none", outcomes={"Score": None})
+    used = target.criteria(t, None, {"Score": None})
+    assert "outcome_Score" in t and "outcome_Score" not in used and target.bases(used) == ["size"]
+    note = target.criteria_note(used, "", {"Score": None}, "en")
+    assert "size (share of customers)" in note and "Score is shown but not weighed" in note
+
+
+def test_targeting_that_rests_on_one_criterion_names_no_strategy():
+    customers = _judged_customers()
+    size_only = target.table(customers, "_none")
+    assert size_only["attractiveness"].tolist() == [1.0, 0.0, 0.5]  # the size rank, nothing else
+    used = target.bases(target.criteria(size_only))
+    choice = target.strategy(size_only, used=used)
+    assert choice["strategy"] == target.ONE_CRITERION and choice["targets"] == []
+    assert "one criterion only, their size" in choice["reason"] and "no strategy is named" in choice["reason"]
+    assert "value_column" in choice["reason"] and "target.segments" in choice["reason"]
+    assert "不提出策略" in target.strategy(size_only, used=used, language="zh")["reason"]
+    pinned = target.strategy(size_only, pinned=[1], used=used)  # targets the user chose: the rule names a strategy
+    assert pinned["strategy"] == "concentrated" and pinned["targets"] == [1]
+    judged = target.table(customers, "MonthlyCharges", outcomes={"Churn": None})
+    named = target.strategy(judged, used=target.bases(target.criteria(judged, None, {"Churn": None})))
+    assert named["strategy"] in target.STRATEGIES and named["targets"]
+
+
+def test_the_targeting_value_is_the_runs_value_column_unless_a_margin_replaces_it():
+    from custseg import describe
+
+    customers = _judged_customers()
+    found = describe.value_column(None, customers, False)
+    column, note = target.value_column(None, customers, found, "en")
+    assert column == "MonthlyCharges" and "found by its name" in note
+    assert target.value_column("Purchase", customers, found)[0] == "Purchase"
+    assert target.value_column(None, customers.drop(columns="MonthlyCharges"),
+                               describe.value_column(None, customers.drop(columns="MonthlyCharges"), False))[0] == ""
+
+
+# ---------------------------------------------------------------------------------------------- services as items
+
+
+def _held_services(n=400, seed=5):
+    """Subscribers with yes/no services; in segment 1, streaming TV goes with streaming movies (planted)."""
+    rng = np.random.default_rng(seed)
+    segment = np.arange(n) % 2
+    internet = rng.random(n) < 0.8
+    tv = internet & (rng.random(n) < 0.5)
+    movies = internet & np.where((segment == 1) & tv, rng.random(n) < 0.9, rng.random(n) < 0.3)
+    yes = np.array(["No", "Yes"])
+    return pd.DataFrame({
+        "customer_id": [f"S{i}" for i in range(n)], "segment": segment, "tenure": rng.integers(0, 72, n).astype(float),
+        "PhoneService": (rng.random(n) < 0.9).astype(float),  # encoded 1/0, as in the features
+        "StreamingTV": np.where(~internet, "No internet service", yes[tv.astype(int)]),
+        "StreamingMovies": np.where(~internet, "No internet service", yes[movies.astype(int)]),
+        "InternetService": np.where(internet, "DSL", "No"), "Partner": rng.integers(0, 2, n).astype(float),
+        "Dependents": rng.integers(0, 2, n).astype(float), "SeniorCitizen": rng.integers(0, 2, n).astype(float),
+        "gender": rng.choice(["Female", "Male"], n), "Churn": rng.integers(0, 2, n).astype(float)})
+
+
+OFFERS = {"items": "auto", "basket": "order", "min_support": 0.002, "min_confidence": 0.05, "min_baskets": 5,
+          "top": 3, "services": None}
+
+
+def test_yes_no_service_columns_are_found_and_who_the_customer_is_is_not():
+    customers = _held_services()
+    assert offers.service_columns(customers, {"Churn": None}) == ["PhoneService", "StreamingTV", "StreamingMovies"]
+    held = offers.held(customers, ["PhoneService", "StreamingTV"])
+    assert held["StreamingTV"].sum() == (customers["StreamingTV"] == "Yes").sum()
+    assert held["PhoneService"].sum() == customers["PhoneService"].sum()
+
+
+def test_held_services_give_rules_offers_and_gaps_per_segment():
+    customers = _held_services()
+    found, note = offers.find_services(OFFERS, customers, ["tenure"], {"Churn": None})
+    assert found.item == offers.SERVICES and found.columns == ["PhoneService", "StreamingTV", "StreamingMovies"]
+    assert "services each customer holds" in note and "StreamingTV" in note
+    b = offers.service_baskets(customers, found.columns).to_pandas()
+    want = brute_force_rules(b)
+    got = found.base.merge(want, on=["antecedent", "consequent"], suffixes=("", "_ref"))
+    assert len(got) == len(found.base) > 0 and np.abs(got["lift"] - got["lift_ref"]).max() < 1e-12
+    planted = found.offers[found.offers["segment"] == "1"]
+    assert {frozenset(p) for p in zip(planted["antecedent"], planted["consequent"], strict=True)} >= {
+        frozenset({"StreamingTV", "StreamingMovies"})}
+    cards = offers.on_cards([{"segment": 1, "name": "streamers"}, {"segment": 0, "name": "others"}], found,
+                            {"strategy": "concentrated", "targets": [1]}, "en")
+    text = " ".join(cards[0]["offers"])
+    assert "who hold" in text and "orders" not in text and cards[0]["target"]
+    declared, _ = offers.find_services({**OFFERS, "services": ["StreamingTV", "StreamingMovies"]}, customers,
+                                       ["tenure"])
+    assert declared.columns == ["StreamingTV", "StreamingMovies"]
+    with pytest.raises(ConfigError, match=r"offers.services' names 'Netflix'.*yes/no columns: PhoneService"):
+        offers.find_services({**OFFERS, "services": ["Netflix"]}, customers, ["tenure"])
+    none, why = offers.find_services(OFFERS, customers[["customer_id", "segment", "tenure", "PhoneService"]],
+                                     ["tenure"])
+    assert none is None and "fewer than two yes/no service columns (PhoneService)" in why
+
+
+def test_a_service_every_holder_of_another_already_holds_is_no_offer():
+    customers = _held_services()
+    customers["MultipleLines"] = np.where(customers["PhoneService"] == 1, np.where(
+        np.arange(len(customers)) % 3 == 0, "Yes", "No"), "No phone service")  # multiple lines need a phone
+    found, _ = offers.find_services(OFFERS, customers, ["tenure"], {"Churn": None})
+    implied = found.base[(found.base["antecedent"] == "MultipleLines") & (found.base["consequent"] == "PhoneService")]
+    assert implied["confidence"].tolist() == [1.0]  # a rule, but nobody holding multiple lines lacks a phone
+    assert not ((found.offers["antecedent"] == "MultipleLines") & (found.offers["consequent"] == "PhoneService")).any()

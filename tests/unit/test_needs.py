@@ -27,7 +27,7 @@ def test_a_customer_table_meets_no_need_of_a_log(tmp_path):
     paths = io.run_paths(cfg).make()
     pipeline.run_stages(cfg, paths, until="05_cluster")
     met = needs.met(cfg, paths)
-    assert met["needs-outcomes"]  # Churn is declared
+    assert met["needs-outcomes"] and met["needs-attributes"]  # Churn is declared; the table has its own columns
     assert met["needs-nested-labels"] and met["needs-structural-blanks"]  # the generator carries both traps
     assert not any(met[t] for t in ("needs-log", "needs-holdout", "needs-survey", "needs-baseline", "needs-campaign",
                                     "needs-later-snapshot", "needs-baskets")), met

@@ -183,6 +183,11 @@ DEFAULTS: dict[str, Any] = {
     # mapping name -> higher_is_better | lower_is_better | null; null reads the direction off the name (churn,
     # cancelled, default, 流失 … lower is better; purchase, accepted, converted, 购买 … higher), else unknown
     "outcomes": ANY_OF((list, dict), None),
+    # the customer-table column that measures what each customer is worth (monthly charges, revenue, ARPU): it is
+    # shared out in 06's size-and-value view, weighs in 08's attractiveness and gives the cards their value line.
+    # null: net spend with a transaction log; without one, a column of numbers found by its name (charges, revenue,
+    # spend, ARPU, 消费, 金额 …; a rate per month before a total), and 03 says which it took
+    "value_column": ANY_OF((str,), None),
     "rfm": {
         "bins": 5,  # 3, 4 or 5 scores
         "binning": "quantile",  # quantile | fixed
@@ -257,14 +262,17 @@ DEFAULTS: dict[str, Any] = {
         "segments": ANY_OF((list,), None),
     },
     # targeting (08_target, custseg.target): growth is net spend in the last growth_days against the same span
-    # before; a margin column of the customer table replaces spend as the value; segments pins the targets
+    # before; a margin column of the customer table replaces the value (value_column) there; segments pins the
+    # targets
     "target": {
         "growth_days": 182,
         "margin_column": ANY_OF((str,), None),
         "segments": ANY_OF((list,), None),
-        # how much each criterion weighs in the attractiveness score (custseg.target.ATTRACTIVENESS_CRITERIA)
+        # how much each criterion weighs in the attractiveness score (custseg.target.ATTRACTIVENESS_CRITERIA);
+        # outcomes: each outcome of known direction (a high churn rate makes a segment less attractive, a high
+        # purchase rate more)
         "weights": {"share": ANY_OF(_NUM, 1), "value_share": ANY_OF(_NUM, 1), "value_index": ANY_OF(_NUM, 1),
-                    "growth": ANY_OF(_NUM, 1)},
+                    "growth": ANY_OF(_NUM, 1), "outcomes": ANY_OF(_NUM, 1)},
     },
     # next-best offers (08_target, custseg.offers): association rules on baskets of one order (or of one
     # customer's window); items: category, product_id or auto (categories when the log has them)
@@ -275,6 +283,10 @@ DEFAULTS: dict[str, Any] = {
         "min_confidence": ANY_OF(_NUM, 0.05),
         "min_baskets": 20,
         "top": 3,
+        # a customer table without a log: the yes/no columns of services customers hold, which act as the items
+        # (each customer one basket); null: found from the values (0/1 flags and Yes/No columns, with labels such
+        # as "No internet service" counted as no; never outcomes, demographics or household columns)
+        "services": ANY_OF((list,), None),
     },
     # campaign measurement (09_measure, custseg.campaign), from sources.campaign
     "campaign": {

@@ -213,6 +213,12 @@ def _check_actions(cfg: dict) -> None:
     if not (0 <= o["min_support"] < 1 and 0 <= o["min_confidence"] < 1) or o["min_baskets"] < 1 or o["top"] < 1:
         raise ConfigError("offers.min_support and offers.min_confidence must be in [0, 1), offers.min_baskets and "
                           "offers.top ≥ 1")
+    if cfg["value_column"] is not None and not cfg["value_column"].strip():
+        raise ConfigError("config key 'value_column' is empty: name the customer-table column that measures value "
+                          "(e.g. MonthlyCharges), or leave the key out to let custseg find one by its name")
+    services = o["services"]
+    if services is not None and not all(isinstance(c, str) and c for c in services):
+        raise ConfigError(f"config key 'offers.services' must list column names, got {services!r}")
     if cfg["target"]["growth_days"] < 7:
         raise ConfigError(f"target.growth_days must be ≥ 7, got {cfg['target']['growth_days']}")
     m = cfg["campaign"]

@@ -15,7 +15,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Dict, Unicode
 
-from custseg import io, relations
+from custseg import io, relations, schema
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,12 @@ NEEDS: dict[str, Need] = {
     "needs-structural-blanks": Need("blanks another column explains, or a column derived from two others (found by "
                                     "04_features)", "可由其他列解释的空值，或由两列推导出的列（由 04_features 发现）",
                                     "sources.customers"),
+    "needs-attributes": Need("customer attributes (columns of the customer table beyond the id)",
+                             "客户属性（客户表中客户编号以外的列）", "sources.customers"),
+    "needs-services": Need("services customers hold (yes/no service columns)",
+                           "客户持有的服务（是/否服务列）", "offers.services"),
 }
+BASKET_ITEMS = ("category", "product_id")  # the items of a log's baskets (08 with a log; "services" without one)
 PREFIX = "needs-"
 LEFT_OUT_TAG = "left-out"
 
@@ -81,7 +86,33 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-baskets": _json(paths, "target").get("items") is not None,
         "needs-nested-labels": bool(found["nested"]),
         "needs-structural-blanks": bool(found["structural"] or found["derived"]),
+        "needs-baskets": _json(paths, "target").get("items") in BASKET_ITEMS,
+        "needs-attributes": bool(attribute_columns(paths)),
+        "needs-services": _json(paths, "target").get("items") == "services",
     }
+
+
+def attribute_columns(paths: io.RunPaths) -> list[str]:
+    """The cleaned customer table's columns beyond the customer id that hold a value (03 describes them): read
+    from the Parquet metadata (row and null counts), never the rows; none before 02 has run."""
+    if not io.exists(paths, "customers"):
+        return []
+    import pyarrow.dataset as ds  # a Parquet file, or the directory Spark writes
+
+    dataset = ds.dataset(io.artefact_path(paths, "customers"), format="parquet")
+    nulls = {f.name: 0 for f in dataset.schema if f.name not in schema.RESERVED  # the id, and cleaning's flags
+             and str(f.type) != "null"}  # a column of nothing but nulls
+    rows = 0
+    for fragment in dataset.get_fragments():
+        meta = fragment.metadata
+        rows += meta.num_rows
+        for g in range(meta.num_row_groups):
+            for j in range(meta.row_group(g).num_columns):
+                column = meta.row_group(g).column(j)
+                stats = column.statistics
+                if column.path_in_schema in nulls and stats is not None and stats.has_null_count:
+                    nulls[column.path_in_schema] += stats.null_count
+    return [c for c, n in nulls.items() if n < rows]
 
 
 def tags_of(cell) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from custseg import attributes, i18n
+from custseg import describe as describing
 from custseg.errors import StageError
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
@@ -25,7 +26,8 @@ def describe_personas(ctx: Context) -> Result:
     customers, scores, cluster, kinds = segment_customers(ctx), ctx.read("rfm"), ctx.read("cluster"), ctx.read(
         "attributes")
     clustered_on = cluster["features"]
-    prof = profile.profile(customers)
+    value = describing.value_column(cfg["value_column"], customers, logged)  # net spend, or a table's charges
+    prof = profile.profile(customers, value=value.column or "_none")
     idx = profile.index_table(prof)
     described = [*clustered_on, *([SPEND_COLUMN] if SPEND_COLUMN in customers else [])]
     rules = profile.surrogate(customers, described, max_depth=3, language=language)
@@ -35,6 +37,9 @@ def describe_personas(ctx: Context) -> Result:
         labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal columns as label shares
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
                                           rules=rules, labels=labels)
+    for card in cards if value.column and not logged else ():  # the value line of a customer table's cards
+        card.update(value_share=float(prof.loc[card["segment"], "value_share"]), value_column=value.column,
+                    value_index=float(idx.loc[card["segment"], value.column]))
     if cluster.get("baseline"):  # a segment keeps the baseline's name; one the baseline does not have is marked new
         new = i18n.messages(language)["ui"]["new_segment"]
         for card in cards:
@@ -55,4 +60,5 @@ def describe_personas(ctx: Context) -> Result:
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
                    "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
-                   "language": language, "has_log": logged, "used": choose.used_note(cluster)})
+                   "language": language, "has_log": logged, "used": choose.used_note(cluster), "value": value,
+                   "value_note": value.note(i18n.messages(language))})

@@ -1,16 +1,16 @@
 """08 · Targeting: attractiveness and accessibility of each segment (clusters, RFM grid, rule segments), the
-strategy with its reason, next-best offers from association rules, and an audience file per target."""
+strategy with its reason, next-best offers from association rules (on baskets, or on the services a customer
+table's customers hold), and an audience file per target."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from custseg import config, headlines
+from custseg import config, headlines, i18n
+from custseg import describe as describing
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
 from custseg.pipeline.stages.s06_personas import segment_customers
-
-NO_BASKETS = "There is no transaction log (sources.transactions), so there are no baskets to find offers in."
 
 
 @body("08_target")
@@ -19,41 +19,53 @@ def target(ctx: Context) -> Result:
     from custseg import target as targeting
 
     cfg, t, e, language, logged = ctx.cfg, ctx.cfg["target"], ctx.cfg["evaluate"], ctx.cfg["language"], has_log(ctx.cfg)
+    m = i18n.messages(language)["targeting"]
     customers, segmenter, cards = segment_customers(ctx), ctx.read("segmenter"), ctx.read("personas")
-    contacts, reachable = evaluate.contacts(ctx.read("customers"), customers, e["contact_columns"])
+    crm = ctx.read("customers")
+    contacts, reachable = evaluate.contacts(crm, customers, e["contact_columns"])
     consent = [c for c in e["contact_columns"] if c in contacts]
-    value, value_note = targeting.value_column(t["margin_column"], customers)
+    value, value_note = targeting.value_column(t["margin_column"], customers, describing.value_column(
+        cfg["value_column"], customers, logged), language)
     transactions = ctx.read("transactions", engine=True) if logged else None
-    notes = [value_note, "The data has no contact or consent column (evaluate.contact_columns), so reach is not "
-                         "measured and does not limit the targets." if reachable is None else
-             f"Reach is the share of a segment with a usable contact or consent ({', '.join(consent)})."]
     snapshot = config.as_date(ctx.read("snapshot")["snapshot_date"])
     spend = targeting.spend_by_period(transactions, snapshot, t["growth_days"]) if logged else None
     segs = targeting.segmentations(customers, cards, ctx.read("rfm"), ctx.read_optional("rule_segments"))
-    tables = targeting.tables(customers, segs, value, spend, reachable, segmenter.segment_stability_, t["weights"])
+    tables = targeting.tables(customers, segs, value, spend, reachable, segmenter.segment_stability_, t["weights"],
+                              cfg["outcomes"])
+    used = targeting.criteria(tables["clusters"], t["weights"], cfg["outcomes"])
+    notes = [value_note, targeting.criteria_note(used, value, cfg["outcomes"], language),
+             m["no_reach"] if reachable is None else m["reach"].format(columns=", ".join(consent))]
     if not logged:
-        notes.append("Without a transaction log, growth is not measured.")
+        notes.append(m["no_growth"])
     table = pd.concat([d.assign(segmentation=name) for name, d in tables.items()], ignore_index=True)
     table = table[["segmentation", *[c for c in table.columns if c != "segmentation"]]]
-    choice = targeting.strategy(tables["clusters"], t["segments"], e["min_share"], e["min_reach"])
-    found, offers_note = (offers.find(cfg["offers"], customers, transactions, ctx.read("cluster")["features"])
-                          if logged else (None, NO_BASKETS))
+    choice = targeting.strategy(tables["clusters"], t["segments"], e["min_share"], e["min_reach"],
+                                targeting.bases(used), language)
+    clustered_on = ctx.read("cluster")["features"]
+    found, offers_note = offers.find(cfg["offers"], customers, transactions, clustered_on, language) if logged \
+        else (None, None)
+    if found is None:  # no baskets: the yes/no services the customer table says each customer holds
+        held, held_note = offers.find_services(cfg["offers"], customers, clustered_on, cfg["outcomes"],
+                                               cfg["privacy"]["sensitive_columns"], language, list(crm.columns),
+                                               e["contact_columns"])
+        found, offers_note = (held, held_note) if held is not None or offers_note is None else (None, offers_note)
     notes.append(offers_note)
     cards = offers.on_cards(cards, found, choice, language)
     files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language)
     summary = {"strategy": choice["strategy"], "targets": choice["targets"], "reason": choice["reason"],
                "pinned": choice["pinned"], "notes": notes, "audiences": audiences, "segmentations": list(tables),
-               "items": None if found is None else found.item,
-               "offers": {str(c["segment"]): c["offers"] for c in cards},
+               "items": None if found is None else found.item, "value": value or None,
+               "criteria": targeting.bases(used), "offers": {str(c["segment"]): c["offers"] for c in cards},
                "target_labels": {str(c["segment"]): c["target"] for c in cards},
                "personas_fingerprint": ctx.upstream_fingerprint("06_personas")}
     artefacts = {"targeting": table, "target": summary, "audiences": files}
     if found is not None:
         artefacts.update(basket_rules=found.basket_rules, offers=found.offers, under_bought=found.under_bought)
     return Result(artefacts, {"strategy": choice["strategy"], "targets": choice["targets"],
-                              "offers": 0 if found is None else len(found.offers),
+                              "offers": 0 if found is None else len(found.offers), "value": value or None,
+                              "criteria": targeting.bases(used), "items": None if found is None else found.item,
                               "audience_customers": int(sum(a["customers"] for a in audiences))},
                   {"table": table, "tables": tables, "choice": choice, "found": found, "offers_note": offers_note,
                    "cards": cards, "notes": notes, "audiences": audiences, "value": value, "has_log": logged,
-                   "language": language},
+                   "language": language, "criteria_short": targeting.criteria_label(used)},
                   headline=headlines.target(summary, tables["clusters"]))

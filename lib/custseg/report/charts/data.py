@@ -81,6 +81,30 @@ def monthly_revenue(result):
     return fig
 
 
+def attribute_numbers(result):
+    """03 · A histogram of each number of the customer table (None when it has none)."""
+    numbers = result.table.numbers
+    return None if numbers.empty else plots.histograms(numbers, "The customer table's numbers")
+
+
+def outcome_crosstabs(result) -> dict:
+    """03 · For each outcome, its rate (or mean) per group of the attributes that tell most about it.
+
+    Returns
+    -------
+    dict
+        ``03_outcome_<outcome>`` → figure (empty without outcomes, or without an attribute of two groups).
+    """
+    out = {}
+    for outcome, judged in result.table.outcomes.items():
+        if judged.crosstabs:
+            rate = judged.kind == "rate"
+            out[f"03_outcome_{outcome}"] = plots.crosstab_bars(
+                judged.crosstabs, judged.base, f"{outcome} by the attributes that tell most about it",
+                f"{outcome} ({'rate' if rate else 'mean'}, 95% interval; dashed: all)", rate=rate)
+    return out
+
+
 def scree(result):
     """04 · Scree plot of the survey items' factor analysis (None when it was not attempted)."""
     return plots.scree(pd.DataFrame(result.factors["scree"])) if "scree" in result.factors else None
@@ -113,7 +137,8 @@ clean = for_notebook("02_clean", "clean", {"02_quarantine_reasons": Chart(quaran
 describe = for_notebook("03_describe", "describe", {
     "03_city_tier": Chart(city_tier), "03_channel_spend": Chart(channel_spend),
     "03_channel_category": Chart(channel_category), "03_spend_hist": Chart(spend_hist), "03_pareto": Chart(pareto),
-    "03_monthly_revenue": Chart(monthly_revenue)})
+    "03_monthly_revenue": Chart(monthly_revenue), "03_attribute_numbers": Chart(attribute_numbers),
+    "03_outcome_*": Chart(outcome_crosstabs)})
 features = for_notebook("04_features", "features", {
     "04_scree": Chart(scree), "04_loadings": Chart(loadings), "04_rfm_grid": Chart(rfm_grid),
     "04_rfm_revenue": Chart(rfm_revenue)})

@@ -80,7 +80,7 @@ def baseline_drift(result):
 
 def targeting(result):
     """08 · Each segment's attractiveness against its reach, the targets marked."""
-    return plots.targeting(result.tables["clusters"], result.choice["targets"])
+    return plots.targeting(result.tables["clusters"], result.choice["targets"], criteria=result.criteria_short)
 
 
 def targeting_alt(result) -> str:
