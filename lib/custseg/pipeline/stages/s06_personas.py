@@ -28,13 +28,15 @@ def describe_personas(ctx: Context) -> Result:
     prof = profile.profile(customers)
     idx = profile.index_table(prof)
     described = [*clustered_on, *([SPEND_COLUMN] if SPEND_COLUMN in customers else [])]
-    rules = profile.surrogate(customers, described, max_depth=3, language=language)
+    labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal codes read as their labels, never a mean
+    rules = profile.surrogate(customers, described, max_depth=3, language=language, labels=labels)
     if logged:
         cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
-        labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal columns as label shares
+        # the value column of a customer table (issue 24 item 3: `value_column`, added by the table work); until the
+        # config has it, cfg.get gives None and the cards carry no value line
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
-                                          rules=rules, labels=labels)
+                                          rules=rules, labels=labels, value=cfg.get("value_column"))
     if cluster.get("baseline"):  # a segment keeps the baseline's name; one the baseline does not have is marked new
         new = i18n.messages(language)["ui"]["new_segment"]
         for card in cards:
@@ -54,5 +56,6 @@ def describe_personas(ctx: Context) -> Result:
                   {"segments": len(cards), "customers": int(sum(c["customers"] for c in cards)),
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
-                   "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
+                   "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels),
+                   "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
                    "language": language, "has_log": logged, "used": choose.used_note(cluster)})
