@@ -586,7 +586,8 @@ def _how(p: pd.Series, i: pd.Series, med: pd.Series, comp: pd.DataFrame, act: st
 
 
 def _values(customers: pd.DataFrame, seg, d: pd.Series, segment: str, language: str) -> str:
-    """What the survey says they value: items clearly above / below the other customers."""
+    """What the survey says they value: items clearly above / below the other customers (by effect size), each as
+    the share who agree (answer above the scale's middle) against the base."""
     m = i18n.messages(language)["values"]
     items = [c for c in customers.columns if c.startswith("survey_")]
     part = customers.loc[customers[segment] == seg, items]
@@ -594,9 +595,15 @@ def _values(customers: pd.DataFrame, seg, d: pd.Series, segment: str, language: 
     if n == 0:
         return m["none"] if items else ""
 
+    def agree(values: pd.Series) -> float:
+        """The share answering above the scale's middle (4–5 of 1–5): an answer's label share, not a mean of codes."""
+        known = customers[values.name].dropna()
+        middle = (known.min() + known.max()) / 2
+        return float((values.dropna() > middle).mean()) if values.notna().any() else np.nan
+
     def listed(cols):
         return i18n.join([m["item"].format(label=i18n.value_label("survey", c.removeprefix("survey_"), language),
-                                           value=f"{part[c].mean():.1f}", base=f"{customers[c].mean():.1f}")
+                                           value=i18n.percent(agree(part[c])), base=i18n.percent(agree(customers[c])))
                           for c in cols], language)
 
     effect = d.reindex(items).dropna().sort_values(ascending=False)

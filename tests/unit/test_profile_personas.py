@@ -166,7 +166,8 @@ def test_cards_are_grounded_in_the_numbers(cards_of):
     assert lux["strategy_headline"] == "Reward and retain: lead with newness"
     assert "2 customers (25% of the base) bring 76% of net spend" in lux["who"]
     assert "100% are men (38% overall)" in lux["who"] and "100% live in tier-1 cities" in lux["who"]
-    assert "novelty seeking (5.0 vs 2.8)" in lux["values"]
+    # the share who agree (4–5 of 1–5) against the base, never a mean of the answers' codes
+    assert "novelty seeking (100% agree, 33% overall)" in lux["values"], lux["values"]
     assert "spend share on luxury" in lux["rule"] and lux["rule"].endswith("it covers 100% of it.")
     lapsed = next(c for c in cards if c["segment"] == 2)
     assert lapsed["name"].startswith("Silver deal-seeking lapsed one-time buyers")
