@@ -358,7 +358,8 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
         if t.children_left[node] == -1:
             seg = tree.classes_[int(np.argmax(t.value[node][0]))]
             inside = leaf_of == node
-            rows.append({segment: seg, "rule": _rule_text(bounds, whole, language, **words), "customers": int(inside.sum()),
+            rows.append({segment: seg, "rule": _rule_text(bounds, whole, language, **words),
+                         "customers": int(inside.sum()),
                          "precision": float((y[inside] == seg).mean()),
                          "coverage": float((inside & (y == seg)).sum() / (y == seg).sum())})
             return
