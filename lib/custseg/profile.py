@@ -206,7 +206,7 @@ def compositions(customers: pd.DataFrame, segment: str = "segment", columns: lis
 
 
 NEGATION = ("no", "without", "not", "none")  # first word of a label saying what a customer lacks ("No phone service")
-NEGATION_ZH = ("没有", "无", "未", "不")
+NEGATION_ZH = ("没有", "无")  # 没有宽带, 无宽带 (but 无限流量 is "unlimited data": see :func:`holding`)
 
 
 def plain_label(column: str, language: str = "en", items=()) -> str:
@@ -263,7 +263,7 @@ def holding(column: str, label, language: str = "en") -> tuple[str, str | None]:
     if len(words) > 1 and words[0].lower() in NEGATION:
         return "lacks", _lower_first(" ".join(words[1:]))
     for word in NEGATION_ZH:
-        if len(text) > len(word) and text.startswith(word) and not re.search(r"[A-Za-z]", text[:len(word)]):
+        if len(text) > len(word) and text.startswith(word) and not text.startswith("无限"):
             return "lacks", text[len(word):]
     return "label", None
 

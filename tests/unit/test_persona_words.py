@@ -204,3 +204,15 @@ def test_lapsed_one_time_buyers_are_named_by_their_typical_order():
     cards = {c["segment"]: c for c in personas.build(customers, prof, profile.index_table(prof), scores)}
     assert cards[0]["name"] == f"Lapsed one-time buyers (typical order {i18n.integer(typical[0])})", cards[0]["name"]
     assert cards[0]["kpis"] != cards[3]["kpis"] and "average order value of the next order" in cards[0]["kpis"]
+
+
+def test_labels_that_say_what_a_customer_has_or_lacks():
+    assert profile.holding("InternetService", "No") == ("lacks", "internet service")
+    assert profile.holding("OnlineSecurity", "No internet service") == ("lacks", "internet service")
+    assert profile.holding("宽带", "无宽带", "zh") == ("lacks", "宽带")
+    assert profile.holding("宽带", "是", "zh")[0] == "has"
+    assert profile.holding("套餐", "无限流量", "zh") == ("label", None), "无限 is unlimited, not 'without'"
+    assert profile.label_phrase("Contract", "Month-to-month") == "month-to-month contract"
+    assert profile.label_phrase("MultipleLines", "No phone service", holds=False, kind="rule") == "has phone service"
+    assert profile.label_phrase("InternetService", "DSL") == "DSL internet service", "an acronym keeps its capitals"
+    assert profile.plain_label("MonthlyCharges") == "monthly charges" and profile.plain_label("MOPLLAAG") == "MOPLLAAG"
