@@ -126,6 +126,14 @@ def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
     assert zh[1]["strategy_headline"] == "优先处理 churn"
 
 
+def test_a_partner_is_never_sold():
+    found = pd.DataFrame([{"column": "Partner", "kind": "binary", "holds": "lacks", "thing": "partner", "value": 0.1,
+                           "base": 0.6}, {"column": "StreamingTV", "kind": "binary", "holds": "lacks",
+                                          "thing": "streaming TV", "value": 0.1, "base": 0.6}])
+    assert personas.table._gap(found, ["Partner", "StreamingTV"])["thing"] == "streaming TV"
+    assert personas.table._gap(found.iloc[:1], ["Partner"]) is None
+
+
 def test_value_column_gives_each_card_its_share(subscribers):
     cards = _cards(subscribers, value="MonthlyCharges")
     table = subscribers[0]

@@ -149,12 +149,18 @@ def _clearly(ratio: float) -> bool:
     return bool(pd.notna(ratio) and (ratio == 0 or abs(np.log(ratio)) >= OUTCOME_RATIO))
 
 
+# words of a yes/no column about the customer's life, not something to sell (a partner, children, being active)
+NOT_FOR_SALE = re.compile(r"partner|spouse|married|child|kid|famil|dependent|senior|active|student|employ"
+                          r"|伴侣|配偶|子女|家庭|学生", re.I)
+
+
 def _gap(found: pd.DataFrame, columns: list[str]) -> dict | None:
     """Something most customers hold and this segment mostly does not (:data:`GAP_BASE`): the thing to sell them,
-    e.g. internet service to a phone-only segment. Demographic columns (partner, dependents) are never a gap."""
+    e.g. internet service to a phone-only segment. Columns about the customer's life (demographics, a partner,
+    children: :data:`NOT_FOR_SALE`) are never a gap."""
     people = set(attributes.demographic_columns(columns))
     for row in found[found["holds"] == "lacks"].itertuples():
-        if row.column in people:
+        if row.column in people or NOT_FOR_SALE.search(str(row.column)):
             continue
         own, base = (row.value, row.base) if row.kind == "binary" else (1 - row.value, 1 - row.base)
         if base >= GAP_BASE and own <= base / 2:
