@@ -254,11 +254,11 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
                 "_coded": bool(len(found))}
         card["narrative"] = m["sentence_sep"].join(x for x in (card["who"], card["outcomes"], card["values"]) if x)
         cards.append(card)
-    for card, text in zip(cards, _tell_apart(customers, columns, named, segment, labels, language), strict=True):
-        if not text:
-            text = t["coded"].format(segment=card["segment"]) if card["_coded"] else t["no_trait"]
+    plain_names = {c["segment"]: i18n.join(named[c["segment"]], language) or (
+        t["coded"].format(segment=c["segment"]) if c.pop("_coded") else t["no_trait"]) for c in cards}
+    for card, text in zip(cards, _tell_apart(customers, columns, named, plain_names, segment, labels, language),
+                          strict=True):
         card["name"] = _capital(text, language)
-        del card["_coded"]
     plain = [c for c in columns if pd.api.types.is_numeric_dtype(customers[c]) and c not in (labels or {})
              and not is_flag(customers[c]) and not is_code(c)]  # a name never shows a code
     _disambiguate(cards, language, customers, segment, plain)
@@ -337,11 +337,12 @@ def _outcome_kpi(t: dict, customers: pd.DataFrame, part: pd.DataFrame, col: str,
                                    base=fmt(customers[col].mean()))
 
 
-def _tell_apart(customers: pd.DataFrame, columns: list[str], named: dict, segment: str,
+def _tell_apart(customers: pd.DataFrame, columns: list[str], named: dict, plain_names: dict, segment: str,
                 labels: dict | None, language: str) -> list[str]:
-    """Each segment's name (in ``named``'s order): its phrases joined, and where two or more segments would be
-    named by the same phrases, what tells each from the others — its traits against those segments alone —
-    in brackets: "Month-to-month contract and low tenure (fibre optic internet service)"."""
+    """Each segment's name (in ``named``'s order): its plain name (``plain_names``: its phrases joined), and where
+    two or more segments would be named by the same phrases (``named``), what tells each from the others — its
+    traits against those segments alone — in brackets: "Two year contract and DSL internet service (paperless
+    billing)"."""
     own = {seg: list(phrases) for seg, phrases in named.items()}
     extra = {seg: [] for seg in named}
     for _ in range(3):
@@ -360,9 +361,8 @@ def _tell_apart(customers: pd.DataFrame, columns: list[str], named: dict, segmen
     q = i18n.messages(language)["qualified"]
     out = []
     for seg in named:
-        text = i18n.join(own[seg], language)
         detail = i18n.join(extra[seg], language)
-        out.append(q.format(name=text, detail=detail) if text and detail else text or detail)
+        out.append(q.format(name=plain_names[seg], detail=detail) if detail else plain_names[seg])
     return out
 
 
