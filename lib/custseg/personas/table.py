@@ -33,7 +33,7 @@ def is_code(column: str) -> bool:
 
 
 TRAIT_COLUMNS = ["column", "words", "kind", "label", "strength", "value", "base", "name", "holds", "thing", "members",
-                 "held", "held_base"]
+                 "held", "held_base", "held_as"]
 
 
 def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment",
@@ -43,8 +43,9 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
     difference of proportions), each with ``value`` and ``base``, its ``name`` in words
     (:func:`custseg.profile.label_phrase`: "month-to-month contract", "no internet service", "high tenure"),
     whether it says the segment has or lacks something (``holds``: "has" / "lacks" / None, and the ``thing``)
-    ``members``: which customers of the whole table share the trait (a boolean array), and ``held`` /
-    ``held_base``: the share of the segment and of all customers who do.
+    ``members``: which customers of the whole table share the trait (a boolean array; for a number, those on its
+    side of the base's median), ``held`` / ``held_base``: the share of the segment and of all customers who do,
+    and ``held_as``: who they are in words ("tenure under 22" for "low tenure").
 
     Ordinal columns (``labels``: column → {code: label}, :func:`custseg.attributes.ordinal_labels`; an empty
     mapping shows the code itself) are described like categories, by the share of each label, never by a mean
@@ -81,9 +82,13 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
             else:
                 members = (values > values.median() if d > 0 else values < values.median()).to_numpy()
                 way = ("factor_" if str(col).startswith("factor_") else "") + ("high" if d > 0 else "low")
+                median = values.median()
+                whole = bool(np.allclose(values.dropna(), values.dropna().round()))
+                cut = t["over" if d > 0 else "under"].format(column=_label(col, language, items),
+                                                               value=(i18n.integer if whole else i18n.number)(median))
                 rows.append({"column": col, "kind": "numeric", "label": None, "strength": d, "value": part[col].mean(),
                              "base": values.mean(), "name": t[way].format(column=_label(col, language, items)),
-                             "holds": None, "thing": None, "members": members})
+                             "holds": None, "thing": None, "members": members, "held_as": cut})
         else:
             base = values.value_counts(normalize=True)
             share = part[col].value_counts(normalize=True).reindex(base.index, fill_value=0.0)
@@ -101,6 +106,7 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
     for row in rows:  # the column in words; the share of the segment, and of everyone, who match the trait
         row["words"] = _label(row["column"], language, items)
         row["held"], row["held_base"] = float(row["members"][inside].mean()), float(row["members"].mean())
+        row.setdefault("held_as", row["name"])  # who shares it, in words: "tenure under 22" for "low tenure"
     out = pd.DataFrame(rows, columns=TRAIT_COLUMNS)
     out = out[(out["strength"].abs() >= TRAIT_EFFECT) & ~((out["kind"] == "categorical") & (out["strength"] < 0))]
     out = out.reindex(out["strength"].abs().sort_values(ascending=False, kind="stable").index)
@@ -140,7 +146,7 @@ def _drivers(customers: pd.DataFrame, found: pd.DataFrame, outcome: str, way: st
         ratio = held.mean() / base
         worse = ratio > 1 if way == attributes.LOWER else ratio < 1
         if worse and _clearly(ratio):
-            out.append({"phrase": row.name, "value": held.mean(), "share": row.held})
+            out.append({"phrase": row.held_as, "value": held.mean(), "share": row.held})
     return out[:DRIVERS]
 
 
@@ -321,7 +327,7 @@ def _table_kpis(customers: pd.DataFrame, part: pd.DataFrame, found: pd.DataFrame
         top = found.iloc[0]
         out.append(t["kpi_numeric"].format(column=top["words"], value=i18n.number(top["value"]),
                                            base=i18n.number(top["base"])) if top["kind"] == "numeric" else
-                   t["kpi_trait"].format(phrase=top["name"], value=pct(top["held"]), base=pct(top["held_base"])))
+                   t["kpi_trait"].format(phrase=top["held_as"], value=pct(top["held"]), base=pct(top["held_base"])))
     out += [_outcome_kpi(t, customers, part, col, language) for col in names if col not in first][
         (0 if first else 1):]
     if value:
