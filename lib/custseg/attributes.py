@@ -291,7 +291,7 @@ DIRECTION_WORDS = {
     LOWER: ("churn", "cancel", "default", "attrition", "exit", "lapse", "unsubscrib", "complain",
             "流失", "退订", "取消", "违约", "投诉"),
     HIGHER: ("purchas", "accept", "convert", "conversion", "respon", "retain", "retention", "renew", "buy",
-             "bought", "revenue", "profit", "购买", "转化", "响应", "留存", "续订", "收入"),
+             "recommend", "推荐", "bought", "revenue", "profit", "购买", "转化", "响应", "留存", "续订", "收入"),
 }
 
 

@@ -8,7 +8,10 @@
 * :func:`feature_summary` — all of the above in one long table, marking the features used for clustering;
 * :func:`compositions` — categorical make-up (gender, city tier, channel, category, …) vs the base;
 * :func:`surrogate` — readable rules from a shallow decision tree that imitates the segmentation, with
-  its fidelity (how often the rules give the customer's own segment).
+  its fidelity (how often the rules give the customer's own segment), in plain words: labels decoded, yes/no
+  columns as "has …" / "no …", bounds as "up to" / "or more";
+* :func:`plain_label` / :func:`label_phrase` — a column and a label in words ("MonthlyCharges" → "monthly
+  charges"; InternetService = No → "no internet service"), the one wording of names, cards and rules.
 
 Variables that were *not* used for clustering (age band, city tier, survey answers…) are profiled the
 same way: they are the real test of whether the segments mean something beyond their inputs.
@@ -16,6 +19,7 @@ same way: they are the real test of whether the segments mean something beyond t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +27,8 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 from custseg import i18n
-from custseg.schema import MONETARY
+from custseg.attributes import BINARY, is_flag
+from custseg.schema import LIKERT, MONETARY
 
 CATEGORICAL = ["gender", "age_band", "city_tier", "membership_tier", "acquisition_channel"]
 SIZE_COLUMNS = ["customers", "share", "value_share"]
@@ -200,6 +205,99 @@ def compositions(customers: pd.DataFrame, segment: str = "segment", columns: lis
     return pd.concat(rows, ignore_index=True)
 
 
+NEGATION = ("no", "without", "not", "none")  # first word of a label saying what a customer lacks ("No phone service")
+NEGATION_ZH = ("没有", "无")  # 没有宽带, 无宽带 (but 无限流量 is "unlimited data": see :func:`holding`)
+
+
+def plain_label(column: str, language: str = "en", items=()) -> str:
+    """A column's name in words: the catalogue's label for custseg's own features (:func:`custseg.i18n.label`),
+    else its words split at underscores and capitals ("MonthlyCharges" → "monthly charges", "day_minutes" →
+    "day minutes"); codes and acronyms stay as they are (MOPLLAAG, DSL). A factor score
+    (``factor_<item>_<item>``, :class:`custseg.factors.FactorModel`) reads as its items, told apart by the
+    column names in ``items`` ("compares prices & waits for sales")."""
+    known = i18n.label(column, language)
+    text = str(column)
+    if known != text.replace("_", " ") or not re.search(r"[A-Za-z]", text):
+        return known
+    if text.startswith("factor_"):
+        split = _factor_items(text.removeprefix("factor_"), set(items))
+        if split:
+            return " & ".join(("low " if low else "") + plain_label(item, language) for low, item in split)
+        text = text.removeprefix("factor_")
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|_+", " ", text).split()
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+
+
+def _factor_items(rest: str, items: set) -> list[tuple[bool, str]]:
+    """The items a factor's name joins ("compares_prices_waits_for_sales" → two items), each as (loads against
+    the factor, item): the longest known item name first; empty when the name is not made of ``items``."""
+    out, words = [], rest.split("_")
+    while words:
+        low = words[0] == "low" and len(words) > 1 and "_".join(words) not in items
+        body = words[1:] if low else words
+        size = next((k for k in range(len(body), 0, -1) if "_".join(body[:k]) in items), None)
+        if size is None:
+            return []
+        out.append((low, "_".join(body[:size])))
+        words = body[size:]
+    return out
+
+
+def _lower_first(label: str) -> str:
+    """'Month-to-month' → 'month-to-month' mid-sentence; 'DSL' and 'iPhone' stay."""
+    first = label.split(" ", 1)[0]
+    return label[:1].lower() + label[1:] if first[:1].isupper() and first[1:] == first[1:].lower() else label
+
+
+def holding(column: str, label, language: str = "en") -> tuple[str, str | None]:
+    """Whether label ``label`` of ``column`` says a customer has something (``"has"``, e.g. Yes), lacks it
+    (``"lacks"``: No, "No internet service"), or is a plain label (``"label"``: Month-to-month), and the thing
+    held or lacked ("phone service", "internet service"; None for a plain label)."""
+    text = str(label).strip()
+    low = text.lower()
+    if BINARY.get(low) == 1.0:
+        return "has", plain_label(column, language)
+    if BINARY.get(low) == 0.0:
+        return "lacks", plain_label(column, language)
+    words = text.split()
+    if len(words) > 1 and words[0].lower() in NEGATION:
+        return "lacks", _lower_first(" ".join(words[1:]))
+    for word in NEGATION_ZH:
+        if len(text) > len(word) and text.startswith(word) and not text.startswith("无限"):
+            return "lacks", text[len(word):]
+    return "label", None
+
+
+def label_phrase(column: str, label, language: str = "en", holds: bool = True, kind: str = "phrase") -> str:
+    """A customer with (``holds``) or without label ``label`` of ``column`` in words: ``kind="phrase"`` for a
+    name or a sentence ("month-to-month contract", "no internet service", "phone service"), ``"rule"`` for a
+    rule ("contract is month-to-month", "has internet service", "no phone service").
+
+    A label that says a customer has or lacks something (Yes/No, "No internet service") reads as holding or
+    lacking it (:func:`holding`); the labels of a Likert scale as the answer to the item; codes (a band's 7, a
+    range 6–9) after the column's name."""
+    m = i18n.messages(language)["phrase"][kind]
+    how, thing = holding(column, label, language)
+    name, text = plain_label(column, language), str(label)
+    if how != "label":
+        lacks = (how == "lacks") == holds
+        return m["lacks" if lacks else "has"].format(thing=thing)
+    shown = _lower_first(text) if language == "en" else text
+    if text.lower() in LIKERT:
+        key = "likert"
+    elif re.fullmatch(r"[-+]?[\d.]+(\s*[–-]\s*[-+]?[\d.]+)?", text):
+        key = "code"
+    else:
+        key = "label"
+    return m[key if holds else f"{key}_not"].format(column=name, label=shown)
+
+
+def flag_phrase(column: str, holds: bool, language: str = "en", kind: str = "phrase") -> str:
+    """A 0/1 column in words: "international plan" / "no international plan" (``kind="rule"``: "has …")."""
+    m = i18n.messages(language)["phrase"][kind]
+    return m["has" if holds else "lacks"].format(thing=plain_label(column, language))
+
+
 @dataclass(frozen=True)
 class Surrogate:
     """A shallow decision tree that imitates the segmentation, as readable rules.
@@ -221,14 +319,16 @@ class Surrogate:
 
 
 def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segment", max_depth: int = 3,
-              language: str = "en", seed: int = 0) -> Surrogate:
+              language: str = "en", seed: int = 0, labels: dict[str, dict] | None = None) -> Surrogate:
     """Fit a depth-``max_depth`` tree on the features to predict the segment and turn its paths into rules.
 
     The tree splits by information gain with balanced class weights, so that small segments get leaves of
     their own, and no leaf holds under 1 % of the customers. Missing feature values get the feature's
-    median (as in clustering). Rules read like
-    ``days since last purchase ≤ 30 and orders ≥ 6``: integer features get whole-number bounds, shares
-    are shown as percentages and conditions on the same feature along a path are merged into one.
+    median (as in clustering). Rules read like ``days since last purchase up to 30 and orders 6 or more`` or
+    ``contract is month-to-month and has internet service and total charges up to 3,021``: integer features get
+    whole-number bounds, shares are shown as percentages, conditions on the same feature along a path are merged
+    into one, 0/1 columns read "has …" / "no …", and the codes of an ordinal column (``labels``) are decoded
+    into its labels — a rule never shows a code ("Contract ≤ 1").
 
     Parameters
     ----------
@@ -238,6 +338,8 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
         The columns to split on (usually the clustering features).
     max_depth : int
         Depth of the tree: 2–3 keeps every rule readable.
+    labels : dict, optional
+        Ordinal column → {code: label} (:func:`custseg.attributes.ordinal_labels`).
     """
     X = _indicators(customers[features])
     features = list(X.columns)
@@ -246,6 +348,9 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
                                   min_samples_leaf=0.01, random_state=seed).fit(X.to_numpy(), y)
     leaf_of = tree.apply(X.to_numpy())
     whole = {f: bool(np.allclose(X[f], np.round(X[f]))) for f in features}
+    words = {"flags": {f for f in features if INDICATOR not in f and is_flag(X[f])},
+             "labels": {f: (names, sorted(X[f].unique())) for f, names in (labels or {}).items() if names and f in X},
+             "items": tuple(customers.columns)}
     t = tree.tree_
     rows = []
 
@@ -253,7 +358,8 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
         if t.children_left[node] == -1:
             seg = tree.classes_[int(np.argmax(t.value[node][0]))]
             inside = leaf_of == node
-            rows.append({segment: seg, "rule": _rule_text(bounds, whole, language), "customers": int(inside.sum()),
+            rows.append({segment: seg, "rule": _rule_text(bounds, whole, language, **words),
+                         "customers": int(inside.sum()),
                          "precision": float((y[inside] == seg).mean()),
                          "coverage": float((inside & (y == seg)).sum() / (y == seg).sum())})
             return
@@ -282,31 +388,64 @@ def _indicators(features: pd.DataFrame) -> pd.DataFrame:
                                      ] if len(parts) > 1 else parts[0]
 
 
-def _rule_text(bounds: dict, whole: dict, language: str) -> str:
-    """Conditions ``{feature: (low, high)}`` meaning low < x ≤ high, as text."""
-    m = i18n.messages(language)
-    parts = []
+def _rule_text(bounds: dict, whole: dict, language: str, flags: set | frozenset = frozenset(),
+               labels: dict | None = None, items: tuple = ()) -> str:
+    """Conditions ``{feature: (low, high)}`` meaning low < x ≤ high, in words (see :func:`surrogate`).
+
+    ``flags`` are the 0/1 features; ``labels`` maps an ordinal feature to ({code: label}, the codes present),
+    so that a bound on its codes reads as the labels it keeps; ``items`` are the table's columns (the items of
+    a factor score's name)."""
+    m, labels = i18n.messages(language), labels or {}
+    held, parts = {}, []
     for f, (lo, hi) in bounds.items():
-        name = i18n.label(f, language)
-        if INDICATOR in f:  # 0/1 column of a category: is / is not
+        if INDICATOR in f:  # 0/1 column of a category's label: the label holds (x > 0.5) or not
             column, label = f.split(INDICATOR, 1)
-            parts.append(m["rule_is" if np.isfinite(lo) else "rule_is_not"].format(
-                label=i18n.label(column, language), value=label))
+            held.setdefault(column, ([], []))[0 if np.isfinite(lo) else 1].append(label)
+            continue
+        name = plain_label(f, language, items)
+        if f in flags:
+            parts.append(flag_phrase(f, bool(np.isfinite(lo)), language, "rule"))
+        elif f in labels:  # codes of an ordered scale: the labels they keep
+            names, codes = labels[f]
+            kept = [_in_text(names.get(c, f"{c:g}"), language) for c in codes if lo < c <= hi]
+            parts.append(label_phrase(f, _or(kept, language), language, kind="rule") if kept else m["rule_everyone"])
         elif whole[f]:  # x > 5.5 is x ≥ 6; x ≤ 5.5 is x ≤ 5
             a, b = (np.floor(lo) + 1 if np.isfinite(lo) else None), (np.floor(hi) if np.isfinite(hi) else None)
             fmt = i18n.integer
             if a is not None and b is not None:
-                parts.append(f"{name} = {fmt(a)}" if a == b else m["rule_between"].format(
+                parts.append(m["rule_equal"].format(label=name, value=fmt(a)) if a == b else m["rule_between"].format(
                     label=name, low=fmt(a), high=fmt(b)))
             else:
-                parts.append(f"{name} ≥ {fmt(a)}" if a is not None else f"{name} ≤ {fmt(b)}")
+                parts.append(m["rule_at_least"].format(label=name, value=fmt(a)) if a is not None
+                             else m["rule_at_most"].format(label=name, value=fmt(b)))
         else:
             fmt = lambda x, c=f: i18n.feature_value(c, x)  # noqa: E731
             if np.isfinite(lo) and np.isfinite(hi):
-                parts.append(f"{fmt(lo)} < {name} ≤ {fmt(hi)}")
+                parts.append(m["rule_between"].format(label=name, low=fmt(lo), high=fmt(hi)))
             else:
-                parts.append(f"{name} > {fmt(lo)}" if np.isfinite(lo) else f"{name} ≤ {fmt(hi)}")
+                parts.append(m["rule_above"].format(label=name, value=fmt(lo)) if np.isfinite(lo)
+                             else m["rule_at_most"].format(label=name, value=fmt(hi)))
+    for column, (yes, no) in held.items():
+        if yes:  # one label holds: the others are implied
+            parts.append(label_phrase(column, yes[0], language, kind="rule"))
+            continue
+        plain = [x for x in no if holding(column, x, language)[0] == "label"]
+        parts += [label_phrase(column, x, language, holds=False, kind="rule") for x in no if x not in plain]
+        if plain:
+            parts.append(label_phrase(column, _or([_in_text(x, language) for x in plain], language), language,
+                                      holds=False, kind="rule"))
     return m["rule_and"].join(parts) if parts else m["rule_everyone"]
+
+
+def _in_text(label, language: str) -> str:
+    return _lower_first(str(label)) if language == "en" else str(label)
+
+
+def _or(items: list[str], language: str) -> str:
+    """'a, b or c' (labels of one column, any of which is meant)."""
+    m = i18n.messages(language)
+    items = [str(x) for x in items]
+    return items[0] if len(items) == 1 else m["list_sep"].join(items[:-1]) + m["list_or"] + items[-1]
 
 
 def readable_summary(summary: pd.DataFrame, features: list[tuple] | None = None, segment: str = "segment",

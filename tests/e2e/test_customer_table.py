@@ -151,6 +151,8 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
     for card in (tmp_path / "report" / "personas").glob("*.md"):
         card_text = card.read_text(encoding="utf-8")
         assert not NOT_IN_THIS_DATA.search(card_text), (card.name, NOT_IN_THIS_DATA.search(card_text).group())
+        title = card_text.splitlines()[0]
+        assert "factor" not in title and "_" not in title, title  # a factor reads as its items
 
 
 def test_the_contract_rule_beats_the_clusters_on_churn_and_the_report_says_so(subscribers):
@@ -211,3 +213,34 @@ def test_the_value_column_feeds_06_and_08_and_targeting_follows_churn(subscriber
     assert summary["items"] == "services" and (processed / "offers.csv").is_file()
     assert any(line.startswith("What to offer: services held together") for line in page)
     assert not any(line.startswith("Left out: What to offer: services held together") for line in page)
+
+
+NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")
+
+
+def test_persona_cards_read_as_an_analyst_would_write_them(subscribers):
+    """Names in plain words, unique, never a numeric suffix or a raw column name; categories and ordinals as label
+    shares (never a mean of codes); rules without codes; KPIs that differ where the segments differ (issue 24)."""
+    workdir, _ = subscribers
+    processed = workdir / "data" / "processed" / "subs"
+    cards = json.loads((processed / "personas.json").read_text(encoding="utf-8"))
+    kinds = pd.read_csv(processed / "attributes.csv").set_index("column")["kind"]
+    camel = [c for c in kinds.index if re.search(r"[a-z][A-Z]", c)]  # InternetService, MonthlyCharges …
+    coded = [c for c in kinds.index if kinds[c] in ("ordinal", "categorical", "binary")]
+    names = [c["name"] for c in cards]
+    assert len(set(names)) == len(names), names
+    for card in cards:
+        text = " ".join((card["name"], card["who"], card["rule"], card["strategy"], *card["kpis"]))
+        assert not NUMERIC_SUFFIX.search(card["name"]) and ":" not in card["name"], names
+        assert not [c for c in camel if c in text], (card["name"], [c for c in camel if c in text])
+        for column in coded:  # a category's or an ordinal's codes are never averaged on a card
+            words = re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", column).lower()
+            assert not re.search(rf"\b{words}: [\d.,]+ on average", card["who"], re.I), card["who"]
+    assert any(re.search(r"\d+% have [a-z -]+ contract \(\d+% overall\)", c["who"]) for c in cards), \
+        [c["who"] for c in cards]  # the contract as the share of a label, not a mean of its codes
+    for rule in json.loads((processed / "rules.json").read_text())["rules"]:
+        assert not re.search(r"contract (≤|≥|<|>|=|up to|or more|exactly|above)", rule["rule"], re.I), rule["rule"]
+    kpis = {tuple(re.sub(r"[\d.,%]+", "#", k) for k in c["kpis"]) for c in cards}
+    assert len(kpis) > 1, "every segment got the same KPIs"
+    headlines = {c["strategy_headline"] for c in cards}
+    assert len(headlines) > 1 and "act on churn first" in headlines, headlines

@@ -54,3 +54,18 @@ def test_log_only_rules_as_rivals_have_a_verdict_on_every_holdout_outcome(log_on
     assert said["text"].startswith("Rules as rivals") and len(said["results"]) == len(rivals)
     headline = json.loads((paths.reports / "headlines" / "07_evaluate.json").read_text())
     assert said["text"] in headline["text"]
+
+
+@pytest.mark.slow
+def test_log_only_persona_names_are_unique_and_say_what_tells_them_apart(log_only):
+    """Segments alike in value and activity (three 'lapsed one-time buyers') are told apart in their names by
+    what separates them (their typical order), never by a number."""
+    import re
+
+    paths, _ = log_only
+    cards = json.loads(io.artefact_path(paths, "personas").read_text())
+    names = [c["name"] for c in cards]
+    assert len(set(names)) == len(names), names
+    assert not [n for n in names if re.search(r"[(（]\s*\d+\s*[)）]\s*$", n)], names
+    kinds = {(c["strategy_headline"], tuple(c["kpis"])) for c in cards}
+    assert len(kinds) > 1, "one strategy and the same KPIs for every segment"

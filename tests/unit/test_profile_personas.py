@@ -105,12 +105,12 @@ def test_surrogate_rules_recover_a_known_rule():
     assert sur.fidelity == 1.0
     assert sur.rules["segment"].tolist().count(2) == 1
     rule = sur.rules.set_index("segment").loc[2]
-    assert rule["rule"] == "days since last purchase ≤ 30 and orders ≥ 6"
+    assert rule["rule"] == "days since last purchase up to 30 and orders 6 or more"
     assert rule["precision"] == 1.0 and rule["coverage"] == 1.0
     luxury = sur.rules.set_index("segment").loc[1, "rule"]
-    assert luxury == "days since last purchase ≥ 31 and spend share on luxury > 50%"
+    assert luxury == "days since last purchase 31 or more and spend share on luxury above 50%"
     zh = profile.surrogate(df, ["recency_days", "frequency", "share_cat_luxury"], max_depth=2, language="zh")
-    assert zh.rules.set_index("segment").loc[2, "rule"] == "距上次购买天数 ≤ 30 且 订单数 ≥ 6"
+    assert zh.rules.set_index("segment").loc[2, "rule"] == "距上次购买天数不超过 30 且 订单数不少于 6"
 
 
 def test_surrogate_fidelity_is_agreement_with_the_segments():
@@ -131,8 +131,8 @@ def test_surrogate_fidelity_is_agreement_with_the_segments():
 def test_rule_text_merges_bounds_and_formats_units():
     whole = {"frequency": True, "share_cat_luxury": False}
     text = profile._rule_text({"frequency": (2.5, 7.5), "share_cat_luxury": (0.125, np.inf)}, whole, "en")
-    assert text == "orders 3–7 and spend share on luxury > 12%"
-    assert profile._rule_text({"frequency": (2.5, 3.5)}, whole, "en") == "orders = 3"
+    assert text == "orders 3–7 and spend share on luxury above 12%"
+    assert profile._rule_text({"frequency": (2.5, 3.5)}, whole, "en") == "orders exactly 3"
 
 
 @pytest.mark.parametrize("level_index, expected", [(150, "high"), (149, "mid"), (40, "mid"), (39, "low")])
@@ -166,12 +166,15 @@ def test_cards_are_grounded_in_the_numbers(cards_of):
     assert lux["strategy_headline"] == "Reward and retain: lead with newness"
     assert "2 customers (25% of the base) bring 76% of net spend" in lux["who"]
     assert "100% are men (38% overall)" in lux["who"] and "100% live in tier-1 cities" in lux["who"]
-    assert "novelty seeking (5.0 vs 2.8)" in lux["values"]
+    # the share who agree (4–5 of 1–5) against the base, never a mean of the answers' codes
+    assert "novelty seeking (100% agree, 33% overall)" in lux["values"], lux["values"]
     assert "spend share on luxury" in lux["rule"] and lux["rule"].endswith("it covers 100% of it.")
     lapsed = next(c for c in cards if c["segment"] == 2)
     assert lapsed["name"].startswith("Silver deal-seeking lapsed one-time buyers")
     m = i18n.messages("en")
-    assert lapsed["kpis"] == m["kpis"]["one_time"] + m["kpis_motive"]["deal"], "reactivation and deal KPIs"
+    assert lapsed["kpis"] == m["kpis"]["one_time"] + m["kpis_motive"]["deal"] + m["small_orders"]["kpis"], \
+        "reactivation, deal and (their orders are small) order-value KPIs"
+    assert m["small_orders"]["strategy"].split("(")[0] in lapsed["strategy"]
     assert m["strategy_motive"]["deal"] in lapsed["strategy"] and m["strategy_stage"]["silver"] in lapsed["strategy"]
     assert m["strategy_motive"]["trend"] in lux["strategy"] and "margin after discounts" not in lux["kpis"]
 
@@ -245,14 +248,25 @@ def test_crm_export(customers, cards_of):
     assert crm.set_index("customer_id").loc["c4", "segment_name"] == next(c["name"] for c in cards if c["segment"] == 1)
 
 
-def test_duplicate_names_get_the_channel_or_a_number():
-    cards = [{"name": "Regulars", "main_channel": "web"}, {"name": "Regulars", "main_channel": "app"},
-             {"name": "High spenders", "main_channel": "store"}]
+def test_duplicate_names_get_the_channel_or_what_tells_them_apart_never_a_number():
+    cards = [{"segment": 0, "name": "Regulars", "main_channel": "web"},
+             {"segment": 1, "name": "Regulars", "main_channel": "app"},
+             {"segment": 2, "name": "High spenders", "main_channel": "store"}]
     personas._disambiguate(cards)
     assert [c["name"] for c in cards] == ["Regulars (web)", "Regulars (app)", "High spenders"]
-    cards = [{"name": "常客", "main_channel": "官网"}, {"name": "常客", "main_channel": "官网"}]
-    personas._disambiguate(cards, "zh")
-    assert [c["name"] for c in cards] == ["常客（1）", "常客（2）"]
+    # the same channel: the feature that separates them most, at each one's median
+    customers = pd.DataFrame({"segment": np.repeat([0, 1], 50), "avg_order_value": np.r_[np.full(50, 14.2),
+                                                                                         np.full(50, 97.6)],
+                              "recency_days": np.tile([400.0, 500.0], 50)})
+    for language, expected in (("en", ["常客 (typical order 14)", "常客 (typical order 98)"]),
+                               ("zh", ["常客（客单价约 14）", "常客（客单价约 98）"])):
+        cards = [{"segment": s, "name": "常客", "main_channel": "官网"} for s in (0, 1)]
+        personas._disambiguate(cards, language, customers)
+        assert [c["name"] for c in cards] == expected
+    alike = customers.assign(avg_order_value=20.0, recency_days=400.0)  # nothing tells them apart: their ids
+    cards = [{"segment": s, "name": "Regulars", "main_channel": ""} for s in (0, 1)]
+    personas._disambiguate(cards, "en", alike)
+    assert [c["name"] for c in cards] == ["Regulars (segment 0)", "Regulars (segment 1)"]
 
 
 def test_browser_shows_a_card_and_compares_segments(customers, cards_of):

@@ -116,12 +116,12 @@ def test_band_codes_are_described_as_shares_and_never_name_a_persona():
                                                                 labels=labels)}
     who = cards[0]["who"]
     assert "MOPLLAAG" in who and "on average" not in who.split("premium")[0], who
-    assert "have Contract Two year" in who and "Contract: 3" not in who
+    assert "have two year contract" in who and "Contract: 3" not in who and "contract: 3" not in who
     assert "100% have MOPLLAAG 6–9 (30% overall)" in who, "codes only they hold: their range, not a mean"
     mixed = table.assign(MOPLLAAG=np.where(seg == 0, 7, rng.integers(0, 10, len(seg))))  # overlapping codes
     shares = personas.build_from_table(mixed, ["MOPLLAAG"], labels=labels)
     assert re.search(r"\d+% have MOPLLAAG 7 \(\d+% overall\)", shares[-1]["who"]), shares[-1]["who"]
     assert "MOPLLAAG" not in cards[0]["name"] and "MOPLLAAG" not in cards[1]["name"]
-    assert cards[0]["name"].startswith("Contract: Two year"), cards[0]["name"]
+    assert cards[0]["name"].startswith("Two year contract"), cards[0]["name"]
     only_codes = {c["segment"]: c for c in personas.build_from_table(table, ["MOPLLAAG"], labels=labels)}
     assert only_codes[0]["name"] == "Segment 0", "a segment set apart by codes alone is numbered, not 'average'"

@@ -30,13 +30,13 @@ def describe_personas(ctx: Context) -> Result:
     prof = profile.profile(customers, value=value.column or "_none")
     idx = profile.index_table(prof)
     described = [*clustered_on, *([SPEND_COLUMN] if SPEND_COLUMN in customers else [])]
-    rules = profile.surrogate(customers, described, max_depth=3, language=language)
+    labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal codes read as their labels, never a mean
+    rules = profile.surrogate(customers, described, max_depth=3, language=language, labels=labels)
     if logged:
         cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
-        labels = attributes.ordinal_labels(kinds, cfg["attributes"])  # ordinal columns as label shares
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
-                                          rules=rules, labels=labels)
+                                          rules=rules, labels=labels, value=value.column)
     for card in cards if value.column and not logged else ():  # the value line of a customer table's cards
         card.update(value_share=float(prof.loc[card["segment"], "value_share"]), value_column=value.column,
                     value_index=float(idx.loc[card["segment"], value.column]))
@@ -59,6 +59,7 @@ def describe_personas(ctx: Context) -> Result:
                   {"segments": len(cards), "customers": int(sum(c["customers"] for c in cards)),
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
-                   "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
+                   "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels),
+                   "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
                    "language": language, "has_log": logged, "used": choose.used_note(cluster), "value": value,
                    "value_note": value.note(i18n.messages(language))})

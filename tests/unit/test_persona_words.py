@@ -1,0 +1,227 @@
+"""Persona cards written as an analyst would (issue 24 item 5), on generated frames of each shape: names in plain
+words, unique and without a numeric suffix, telling a segment from its nearest neighbour; label shares, never a
+mean of codes; rules without codes; strategy and KPIs that follow what sets each segment apart."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custseg import attributes, i18n, personas, profile, rfm
+
+CONTRACT = ["Month-to-month", "One year", "Two year"]
+NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")
+RAW_COLUMN = re.compile(r"[a-z][A-Z]")  # InternetService, MultipleLines: a source column's name, not words
+
+
+@pytest.fixture(scope="module")
+def subscribers():
+    """A telecom table as it comes (text labels) with planted segments: 0 phone only (no internet, low churn),
+    1 month-to-month on fibre with short tenure (high churn), 2 two-year contracts with long tenure, 3 internet
+    only (no phone service), 4 one-year on DSL."""
+    rng = np.random.default_rng(24)
+    seg = np.repeat([0, 1, 2, 3, 4], [300, 400, 350, 150, 300])
+    n = len(seg)
+    net = np.select([seg == 0, seg == 1, seg == 3], ["No", "Fiber optic", "DSL"],
+                    rng.choice(["DSL", "Fiber optic"], n))
+    phone = seg != 3
+    contract = np.select([seg == 1, seg == 2, seg == 4], ["Month-to-month", "Two year", "One year"],
+                         rng.choice(CONTRACT, n))
+    raw = pd.DataFrame({
+        "PhoneService": np.where(phone, "Yes", "No"),
+        "MultipleLines": np.where(~phone, "No phone service", rng.choice(["Yes", "No"], n)),
+        "InternetService": net,
+        "OnlineSecurity": np.where(net == "No", "No internet service", rng.choice(["Yes", "No"], n)),
+        "Contract": contract,
+        "tenure": np.clip(np.select([seg == 1, seg == 2], [4, 60], 30) + rng.normal(0, 4, n), 0, 72).round(),
+        "MonthlyCharges": (20 + 25 * (net == "DSL") + 50 * (net == "Fiber optic") + rng.normal(0, 3, n)).round(2),
+        "Churn": np.where(rng.random(n) < np.select([seg == 1, seg == 0, seg == 2], [0.55, 0.05, 0.03], 0.15),
+                          "Yes", "No"),
+    })
+    declared = {"Contract": CONTRACT}
+    kinds = attributes.infer(raw, declared)
+    table = attributes.encode(raw, kinds, declared).assign(customer_id=[f"S{i:04d}" for i in range(n)], segment=seg)
+    columns = [c for c in raw.columns if c != "Churn"]
+    return table, columns, attributes.ordinal_labels(kinds, declared)
+
+
+def _cards(subscribers, language="en", **kw):
+    table, columns, labels = subscribers
+    rules = profile.surrogate(table, columns, max_depth=3, language=language, labels=labels)
+    return {c["segment"]: c for c in personas.build_from_table(table, columns, ["Churn"], language=language,
+                                                               rules=rules, labels=labels, **kw)}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_table_names_are_plain_unique_words(subscribers, language):
+    cards = _cards(subscribers, language)
+    names = [c["name"] for c in cards.values()]
+    assert len(set(names)) == len(names), names
+    for card in cards.values():
+        text = " ".join((card["name"], card["rule"], card["who"]))
+        assert not NUMERIC_SUFFIX.search(card["name"]) and ":" not in card["name"] and "·" not in card["name"], names
+        assert not RAW_COLUMN.search(re.sub(r"[\u4e00-\u9fff]", " ", text)), text  # never "InternetService"
+    if language == "en":
+        assert cards[0]["name"].startswith("No internet service"), names
+        assert "month-to-month contract" in cards[1]["name"].lower() and "two year contract" in cards[2]["name"].lower()
+        assert "no phone service" in cards[3]["name"].lower(), names
+        # "No internet service" stands in three columns of the phone-only segment: said once
+        assert cards[0]["who"].count("no internet service") == 1, cards[0]["who"]
+
+
+def test_categories_and_ordinals_are_label_shares_never_a_mean_of_codes(subscribers):
+    cards = _cards(subscribers)
+    for card in cards.values():
+        for words in ("contract", "internet service", "multiple lines", "online security", "phone service"):
+            assert not re.search(rf"{words}: [\d.]+ on average", card["who"], re.I), card["who"]
+    assert "100% have month-to-month contract (" in cards[1]["who"], cards[1]["who"]
+    assert re.search(r"\b0% have phone service \(\d+% overall\)", cards[3]["who"]), cards[3]["who"]
+
+
+def test_rules_are_plain_words_without_codes(subscribers):
+    table, columns, labels = subscribers
+    for language in ("en", "zh"):
+        sur = profile.surrogate(table, columns, max_depth=3, language=language, labels=labels)
+        for rule in sur.rules["rule"]:
+            assert not re.search(r"contract\S* ?(≤|≥|<|>|=|up to|or more|exactly|above|不超过|不少于|超过)", rule,
+                                 re.I), rule
+            assert "phone service ≥" not in rule and " is not No" not in rule and "不为No" not in rule, rule
+    en = profile.surrogate(table, columns, max_depth=3, labels=labels)
+    assert any("contract is" in r for r in en.rules["rule"]), list(en.rules["rule"])
+
+
+def test_rule_text_decodes_flags_labels_and_codes():
+    whole = {"PhoneService": True, "Contract": True, "MOPLLAAG": True, "MonthlyCharges": False}
+    words = {"flags": {"PhoneService"}, "labels": {"Contract": ({1.0: "Month-to-month", 2.0: "One year",
+                                                                 3.0: "Two year"}, [1.0, 2.0, 3.0])}}
+    text = profile._rule_text({"PhoneService": (0.5, np.inf), "Contract": (-np.inf, 1.5),
+                               "OnlineSecurity = No internet service": (-np.inf, 0.5),
+                               "MonthlyCharges": (-np.inf, 3021.4), "MOPLLAAG": (5.5, np.inf)}, whole, "en", **words)
+    assert text == ("has phone service and contract is month-to-month and monthly charges up to 3,021 and MOPLLAAG 6 "
+                    "or more and has internet service")
+    assert profile._rule_text({"Contract": (1.5, np.inf), "PhoneService": (-np.inf, 0.5),
+                               "InternetService = No": (0.5, np.inf)}, whole, "en", **words) == \
+        "contract is one year or two year and no phone service and no internet service"
+    zh = profile._rule_text({"PhoneService": (0.5, np.inf), "Contract": (1.5, np.inf)}, whole, "zh", **words)
+    assert zh == "有phone service 且 contract为One year或Two year"
+
+
+def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
+    cards = _cards(subscribers)
+    phone_only, churners, loyal = cards[0], cards[1], cards[2]
+    assert phone_only["strategy_headline"] == "sell them internet service", phone_only["strategy_headline"]
+    assert any(k.startswith("share holding internet service (today 0%") for k in phone_only["kpis"])
+    assert churners["strategy_headline"] == "act on churn first"
+    # its drivers: what sets it apart and goes with more churn across the whole base (short tenure, fibre's charges)
+    driver = r"tenure under 30(\.0)? \(\d+% churn among all customers with it\)"  # below the median
+    assert re.search(driver, churners["strategy"]), churners["strategy"]
+    assert any(re.fullmatch(r"share with tenure under [\d.]+ \(today 100%\)", k) for k in churners["kpis"]), \
+        churners["kpis"]
+    assert "keep what works" not in phone_only["strategy"], "selling internet is the plan, not keeping things so"
+    assert loyal["strategy_headline"] == "protect and grow" and "use them as the model" not in loyal["strategy"]
+    kinds = {tuple(re.sub(r"[\d.,%]+", "#", k) for k in c["kpis"]) for c in cards.values()}
+    assert len(kinds) == len(cards), "the same KPIs for segments that differ"
+    zh = _cards(subscribers, "zh")
+    assert zh[0]["strategy_headline"] == "向他们销售 internet service"
+    assert zh[1]["strategy_headline"] == "优先处理 churn"
+
+
+def test_a_partner_is_never_sold():
+    found = pd.DataFrame([{"column": "Partner", "kind": "binary", "holds": "lacks", "thing": "partner", "value": 0.1,
+                           "base": 0.6}, {"column": "StreamingTV", "kind": "binary", "holds": "lacks",
+                                          "thing": "streaming TV", "value": 0.1, "base": 0.6}])
+    assert personas.table._gap(found, ["Partner", "StreamingTV"])["thing"] == "streaming TV"
+    assert personas.table._gap(found.iloc[:1], ["Partner"]) is None
+
+
+def test_value_column_gives_each_card_its_share(subscribers):
+    cards = _cards(subscribers, value="MonthlyCharges")
+    table = subscribers[0]
+    fibre = cards[1]
+    expected = table.loc[table["segment"] == 1, "MonthlyCharges"].sum() / table["MonthlyCharges"].sum()
+    assert fibre["value_share"] == pytest.approx(expected)
+    assert f"They bring {i18n.percent(expected)} of all monthly charges" in fibre["who"]
+    assert "Monthly charges: " not in fibre["who"], "the value line says it once"
+    assert any(k.startswith("monthly charges per customer") for k in fibre["kpis"])
+    assert _cards(subscribers)[1]["value_share"] is None, "without a value column: no value line"
+
+
+def test_segments_named_alike_are_told_apart_by_their_nearest_neighbour():
+    """Segments 0 and 1 are both exactly the two-year DSL customers; only paperless billing tells them apart."""
+    rng = np.random.default_rng(5)
+    seg = np.repeat([0, 1, 2], [150, 150, 700])
+    table = pd.DataFrame({
+        "segment": seg, "customer_id": range(len(seg)),
+        "Contract": np.where(seg < 2, "Two year", rng.choice(["Month-to-month", "One year"], len(seg))),
+        "InternetService": np.where(seg < 2, "DSL", "Fiber optic"),
+        "PaperlessBilling": (rng.random(len(seg)) < np.select([seg == 0, seg == 1], [0.85, 0.2], 0.5)).astype(float),
+    })
+    columns = ["Contract", "InternetService", "PaperlessBilling"]
+    for language in ("en", "zh"):
+        cards = {c["segment"]: c for c in personas.build_from_table(table, columns, language=language)}
+        names = [c["name"] for c in cards.values()]
+        assert len(set(names)) == 3 and not any(NUMERIC_SUFFIX.search(n) for n in names), names
+    cards = {c["segment"]: c for c in personas.build_from_table(table, columns)}
+    assert cards[0]["name"] == "Two year contract and DSL internet service (paperless billing)", cards[0]["name"]
+    assert cards[1]["name"] == "Two year contract and DSL internet service (no paperless billing)", cards[1]["name"]
+
+
+def test_survey_factors_read_as_their_items():
+    rng = np.random.default_rng(8)
+    seg = np.repeat([0, 1, 2], 200)
+    items = ["compares_prices", "waits_for_sales", "reads_reviews", "prefers_brands"]
+    table = pd.DataFrame({"segment": seg, "customer_id": range(600),
+                          **{i: rng.integers(1, 6, 600).astype(float) for i in items},
+                          "factor_compares_prices_waits_for_sales": np.select([seg == 0], [1.0], -0.5)
+                          + rng.normal(0, 0.3, 600),
+                          "factor_reads_reviews_low_prefers_brands": np.select([seg == 1], [1.0], -0.5)
+                          + rng.normal(0, 0.3, 600),
+                          "likely_to_recommend": np.select([seg == 1], [8.0], 5.0) + rng.normal(0, 1, 600)})
+    factors = [c for c in table if c.startswith("factor_")]
+    rules = profile.surrogate(table, factors, max_depth=2)
+    cards = {c["segment"]: c for c in personas.build_from_table(table, factors, ["likely_to_recommend"], rules=rules)}
+    assert cards[0]["name"].startswith("Strong on compares prices & waits for sales"), cards[0]["name"]
+    assert "reads reviews & low prefers brands" in cards[1]["name"], cards[1]["name"]
+    text = " ".join(c["name"] + c["rule"] + c["who"] for c in cards.values())
+    assert "factor" not in text and "_" not in text, text
+    assert cards[1]["strategy_headline"] == "protect and grow", "recommending is better high (read from the name)"
+    assert attributes.direction("likely_to_recommend")[0] == attributes.HIGHER
+
+
+def test_lapsed_one_time_buyers_are_named_by_their_typical_order():
+    """Three one-time segments that differ only in their order value (14, 35, 98), one of regulars."""
+    rng = np.random.default_rng(3)
+    seg = np.repeat([0, 1, 2, 3], 300)
+    aov = np.select([seg == 0, seg == 1, seg == 2], [14, 35, 98], 60) * rng.lognormal(0, 0.15, len(seg))
+    frequency = np.where(seg == 3, rng.integers(3, 10, len(seg)), 1).astype(float)
+    customers = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(len(seg))], "segment": seg, "frequency": frequency,
+        "avg_order_value": aov, "monetary": aov * frequency,
+        "recency_days": np.where(seg == 3, rng.integers(5, 40, len(seg)), rng.integers(300, 700, len(seg))) * 1.0,
+        "interpurchase_days": np.where(seg == 3, 30.0, np.nan)})
+    prof = profile.profile(customers)
+    scores = rfm.rfm_table(customers, 5)
+    for language in ("en", "zh"):
+        cards = {c["segment"]: c for c in personas.build(customers, prof, profile.index_table(prof), scores,
+                                                          language=language)}
+        names = [c["name"] for c in cards.values()]
+        assert len(set(names)) == 4 and not any(NUMERIC_SUFFIX.search(n) for n in names), names
+        typical = customers.groupby("segment")["avg_order_value"].median()
+        for s in (0, 1):
+            assert re.search(rf"\b{i18n.integer(typical[s])}\b", cards[s]["name"]), names
+    cards = {c["segment"]: c for c in personas.build(customers, prof, profile.index_table(prof), scores)}
+    assert cards[0]["name"] == f"Lapsed one-time buyers (typical order {i18n.integer(typical[0])})", cards[0]["name"]
+    assert cards[0]["kpis"] != cards[3]["kpis"] and "average order value of the next order" in cards[0]["kpis"]
+
+
+def test_labels_that_say_what_a_customer_has_or_lacks():
+    assert profile.holding("InternetService", "No") == ("lacks", "internet service")
+    assert profile.holding("OnlineSecurity", "No internet service") == ("lacks", "internet service")
+    assert profile.holding("宽带", "无宽带", "zh") == ("lacks", "宽带")
+    assert profile.holding("宽带", "是", "zh")[0] == "has"
+    assert profile.holding("套餐", "无限流量", "zh") == ("label", None), "无限 is unlimited, not 'without'"
+    assert profile.label_phrase("Contract", "Month-to-month") == "month-to-month contract"
+    assert profile.label_phrase("MultipleLines", "No phone service", holds=False, kind="rule") == "has phone service"
+    assert profile.label_phrase("InternetService", "DSL") == "DSL internet service", "an acronym keeps its capitals"
+    assert profile.plain_label("MonthlyCharges") == "monthly charges" and profile.plain_label("MOPLLAAG") == "MOPLLAAG"
