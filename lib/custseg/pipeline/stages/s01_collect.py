@@ -32,7 +32,10 @@ def collect(ctx: Context) -> Result:
     if got.has_log and not counts["transactions"]:
         raise SourceError("source 'transactions': no order lines were collected. To fix: check "
                           "sources.transactions (path, table or query)")
+    recorded = {**counts, "pii_columns": list(got.pii_columns), "pii_action": cfg["privacy"]["pii_action"],
+                "pseudonymised_ids": cfg["privacy"]["pseudonymise_ids"],
+                "gaps": dict(zip(reconciliation["check"], reconciliation["count"].astype(int), strict=True))}
     return Result({"validation": got.validation, "source_totals": totals, "reconciliation": reconciliation,
-                   "collect_counts": counts}, counts,
+                   "collect_counts": counts}, recorded,
                   {"generated": generated, "collected": got, "validation": got.validation, "totals": totals,
                    "reconciliation": reconciliation, "counts": counts})

@@ -52,7 +52,8 @@ def describe_personas(ctx: Context) -> Result:
                    "rules": {"fidelity": rules.fidelity, "max_depth": 3, "rules": rules.rules.to_dict("records")},
                    "segments_csv": crm},
                   {"segments": len(cards), "customers": int(sum(c["customers"] for c in cards)),
-                   "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards]},
+                   "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards],
+                   "crm_columns": list(crm.columns)},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
                    "index": idx, "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
                    "language": language, "has_log": logged, "used": choose.used_note(cluster)})

@@ -52,8 +52,11 @@ def target(ctx: Context) -> Result:
         artefacts.update(basket_rules=found.basket_rules, offers=found.offers, under_bought=found.under_bought)
     return Result(artefacts, {"strategy": choice["strategy"], "targets": choice["targets"],
                               "offers": 0 if found is None else len(found.offers),
-                              "audience_customers": int(sum(a["customers"] for a in audiences))},
+                              "audience_customers": int(sum(a["customers"] for a in audiences)),
+                              "audiences": len(audiences), "segmentations": list(tables), "value": value,
+                              "reach_measured": reachable is not None, "growth_measured": logged,
+                              "baskets": found is not None, "segments": len(tables["clusters"])},
                   {"table": table, "tables": tables, "choice": choice, "found": found, "offers_note": offers_note,
                    "cards": cards, "notes": notes, "audiences": audiences, "value": value, "has_log": logged,
                    "language": language},
-                  headline=headlines.target(summary, tables["clusters"]))
+                  headline=headlines.target(summary, tables["clusters"], language))
