@@ -209,12 +209,16 @@ def _evaluate(r: dict, records: dict, say: _Say) -> list[str]:
                        low=fmt(o["lowest_value"]), lowest=o["lowest"], base=fmt(o["base"]), eta2=f"{o['eta2']:.3f}",
                        separated=say.m["separated" if o["separated"] else "overlap"]))
     names = say.m["outcome_names"]
+    by_outcome: dict[str, list[dict]] = {}
     for rival in (r.get("rivals") or {}).values():
-        out.append(say("rival", rival=say.m["rival_kinds"].get(rival["rival"], rival["rival"]),
-                       outcome=f"`{names.get(rival['outcome'], rival['outcome'])}`", rule=f"`{rival['rule']}`",
-                       segments=rival.get("segments", "–"), eta2_rule=f"{rival.get('eta2_rule', math.nan):.3f}",
-                       eta2_clusters=f"{rival.get('eta2_clusters', math.nan):.3f}",
-                       result=say.m["results"].get(rival["result"], rival["result"])))
+        by_outcome.setdefault(rival["outcome"], []).append(rival)
+    for outcome, rivals in by_outcome.items():
+        rules = say.m["rival_sep"].join(
+            say("rival", rival=say.m["rival_kinds"].get(x["rival"], x["rival"]), rule=f"`{x['rule']}`",
+                segments=x.get("segments", "–"), eta2_rule=f"{x.get('eta2_rule', math.nan):.3f}",
+                result=say.m["results"].get(x["result"], x["result"])) for x in rivals)
+        out.append(say("rivals", outcome=f"`{names.get(outcome, outcome)}`", rules=rules,
+                       eta2_clusters=f"{rivals[0].get('eta2_clusters', math.nan):.3f}"))
     if r.get("rival_winner"):
         winner = r["rival_winner"]
         out.append(say("winner", rule=f"`{winner['rule']}`", outcome=f"`{winner['outcome']}`"))
