@@ -62,7 +62,8 @@ def target(summary: dict, table: pd.DataFrame, language: str = "en") -> dict:
     """The index page's block for 08."""
     w = _words("target", language)
     c = w["columns"]
-    items = [{"label": w["strategy"], "value": summary["strategy"]},
+    strategies = i18n.messages(language)["did"]["target"]["strategies"]
+    items = [{"label": w["strategy"], "value": strategies.get(summary["strategy"], summary["strategy"])},
              {"label": w["targets"], "value": ", ".join(map(str, summary["targets"]))}]
     rows = [{c["segment"]: r.segment, c["name"]: r.name, c["customers"]: f"{r.customers:,}",
              c["share"]: f"{r.share:.0%}", c["value_share"]: shown(r.value_share, ".0%"),
@@ -81,7 +82,8 @@ def measure(text: str, notes: list[str], overall: pd.Series, table: pd.DataFrame
     w = _words("measure", language)
     c = w["columns"]
     return {"title": w["title"], "text": text + " " + " ".join(notes),
-            "items": [{"label": w["campaign"], "value": overall["verdict"]},
+            "items": [{"label": w["campaign"], "value": i18n.messages(language)["did"]["measure"]["verdicts"].get(
+                overall["verdict"], overall["verdict"])},
                       {"label": w["revenue"], "value": f"{overall['incremental_revenue']:,.0f}"}],
             "table": [{c["segment"]: r.segment, c["treated"]: f"{r.treated:,}", c["control"]: f"{r.control:,}",
                        c["response_treated"]: shown(r.response_treated, ".1%"),
