@@ -104,7 +104,7 @@ TABLE = {
 
 def _survey():
     r = copy.deepcopy(TABLE)
-    r["01_collect"].update(survey=900, row_ids=False,
+    r["01_collect"].update(survey=900, row_ids=False, pii_configured=False,
                            gaps={"customers (distinct ids)": 900, "customer rows": 900, "survey respondents": 900,
                                  "survey respondents missing from the customer table": 12})
     r["04_features"].update(outcomes=[], kinds={}, groups={"demographic": 3, "psychographic": 3, "behavioural": 0},
@@ -178,6 +178,8 @@ def test_what_differs_between_shapes_is_said_or_left_out():
     assert any("12 of the 900 survey respondents are not in the customer table" in line
                for line in survey["01_collect"])
     assert any("found 3 factors" in line and "KMO 0.81" in line for line in survey["04_features"])
+    assert "No personal-data columns are configured" in " ".join(survey["01_collect"])
+    assert "None of the personal-data columns of privacy.pii_columns is in the data." in log_only["01_collect"]
     assert any(LEFT_OUT.match(line) and "rules as rivals" in line for line in survey["07_evaluate"])
 
 

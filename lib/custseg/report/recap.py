@@ -70,9 +70,11 @@ def _collect(r: dict, records: dict, say: _Say) -> list[str]:
     out = [say("read", sources=say.join(sources))]
     if r.get("row_ids"):
         out.append(say("row_ids"))
-    if "pii_columns" in r:
-        out.append(say("pii", columns=say.code(r["pii_columns"]), action=say.m["pii_actions"].get(
-            r["pii_action"], r["pii_action"])) if r["pii_columns"] else say("pii_none"))
+    if r.get("pii_columns"):
+        out.append(say("pii", columns=say.code(r["pii_columns"]),
+                       action=say.m["pii_actions"].get(r["pii_action"], r["pii_action"])))
+    elif "pii_columns" in r:
+        out.append(say("pii_none") if r.get("pii_configured", True) else say("pii_off"))
     if r.get("pseudonymised_ids"):
         out.append(say("ids"))
     gaps = r.get("gaps") or {}

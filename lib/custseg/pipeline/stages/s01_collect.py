@@ -32,8 +32,9 @@ def collect(ctx: Context) -> Result:
     if got.has_log and not counts["transactions"]:
         raise SourceError("source 'transactions': no order lines were collected. To fix: check "
                           "sources.transactions (path, table or query)")
-    recorded = {**counts, "pii_columns": list(got.pii_columns), "pii_action": cfg["privacy"]["pii_action"],
-                "pseudonymised_ids": cfg["privacy"]["pseudonymise_ids"],
+    privacy = cfg["privacy"]
+    recorded = {**counts, "pii_columns": list(got.pii_columns), "pii_action": privacy["pii_action"],
+                "pii_configured": bool(privacy["pii_columns"]), "pseudonymised_ids": privacy["pseudonymise_ids"],
                 "gaps": dict(zip(reconciliation["check"], reconciliation["count"].astype(int), strict=True))}
     return Result({"validation": got.validation, "source_totals": totals, "reconciliation": reconciliation,
                    "collect_counts": counts}, recorded,
