@@ -69,7 +69,7 @@ def target(summary: dict, table: pd.DataFrame, language: str = "en") -> dict:
              c["share"]: f"{r.share:.0%}", c["value_share"]: shown(r.value_share, ".0%"),
              c["growth"]: shown(r.growth, "+.0%"), c["reach"]: shown(r.reach, ".0%"),
              c["attractiveness"]: f"{r.attractiveness:.2f}",
-             c["target"]: w["yes"] if r.segment in summary["targets"] else ""} for r in table.itertuples()]
+             c["target"]: w["marked"] if r.segment in summary["targets"] else ""} for r in table.itertuples()]
     audiences = "; ".join(f"audiences/{a['file']} ({a['customers']:,} customers, summary {a['summary']})"
                           for a in summary["audiences"])
     return {"title": w["title"],
