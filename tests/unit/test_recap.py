@@ -171,7 +171,7 @@ def test_what_differs_between_shapes_is_said_or_left_out():
     assert any("customers are numbered in row order" in line for line in table["01_collect"])
     assert "kept as outcomes" not in " ".join(table["04_features"])
     assert any(line.endswith("`Churn`.") for line in table["04_features"]), "Churn is an outcome, not behaviour"
-    assert "(2 demographic and 21 behavioural)" in table["04_features"][0]
+    assert "(among them 2 demographic and 21 behavioural)" in table["04_features"][0]
     assert any("A rule wins: segmenting by `Contract` separates `Churn`" in line for line in table["07_evaluate"])
     assert any("k = 4 was set in the config" in line for line in table["05_cluster"])
     assert any("was not measured" in line for line in table["05_cluster"])
