@@ -408,6 +408,15 @@ def balance(customers: ir.Table, transactions: ir.Table, tables: dict[str, ir.Ta
     return counts
 
 
+def rule_counts(audit: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """The rules of an audit that touched rows, as 02's stage record keeps them: ``quarantined`` (rule → rows
+    moved to the quarantine) and ``kept`` (rule → rows kept, corrected or netted)."""
+    touched = audit[audit["rows"] > 0]
+    moved = touched["action"] == "quarantined"
+    return {"quarantined": {r.rule: int(r.rows) for r in touched[moved].itertuples()},
+            "kept": {r.rule: int(r.rows) for r in touched[~moved].itertuples()}}
+
+
 def refuse_empty(counts: dict, line_audit: pd.DataFrame, audit_path) -> None:
     """Stop a run whose rules kept no order line, naming the rules that removed the most and the key of each."""
     removed = line_audit[(line_audit["action"] == "quarantined") & (line_audit["rows"] > 0)].nlargest(3, "rows")

@@ -1,8 +1,19 @@
-"""The index page's block of each stage that has one (07, 08, 09): a title, a paragraph, key items, a table."""
+"""The index page's block of each stage that has one (07, 08, 09): a title, a paragraph, key items, a table.
+
+Titles, labels and table headers are in the run's language (``headlines`` in the message catalogues); the index
+page puts the stage's "What we did" (:mod:`custseg.report.recap`, from its record) above the paragraph, which
+keeps the stage's own detailed sentences.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+
+from custseg import i18n
+
+
+def _words(stage: str, language: str) -> dict:
+    return i18n.messages(language)["headlines"][stage]
 
 
 def shown(value: float, spec: str) -> str:
@@ -11,13 +22,15 @@ def shown(value: float, spec: str) -> str:
 
 def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
              suggestion: str = "", outcomes_text: str = "", against: dict | None = None,
-             rivals: dict | None = None) -> dict:
-    """The index page's block for 07."""
-    items = [{"label": "segments to keep", "value": f"{solution['segments_keep']} of {solution['k']}"},
-             {"label": "holdout test against the simple rivals",
-              "value": {None: "not tested", "wins": "custseg wins", "ties": "a tie", "loses": "custseg loses"}[
-                  contest["verdict"]]}]
-    text = f"{solution['verdict']}. " + (f"Holdout {start} – {snapshot}: " if start else "") + contest["text"]
+             rivals: dict | None = None, language: str = "en") -> dict:
+    """The index page's block for 07. Without a holdout test (no log, or a log too short to split) it has no
+    holdout item and no holdout sentence: the page's "What we did" says in one line why it was left out."""
+    w = _words("evaluate", language)
+    items = [{"label": w["keep"], "value": w["of"].format(keep=solution["segments_keep"], k=solution["k"])}]
+    text = f"{solution['verdict']}."
+    if contest["verdict"] is not None:
+        items.append({"label": w["holdout"], "value": w["contest"][contest["verdict"]]})
+        text += " " + (f"Holdout {start} – {snapshot}: " if start else "") + contest["text"]
     if outcomes_text:
         text += f" Outcomes (never clustered on): {outcomes_text}"
     if suggestion:
@@ -25,49 +38,57 @@ def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
     if rivals and rivals["text"]:
         text += f" {rivals['text']}"
         if rivals["winner"]:
-            items.append({"label": "a rule wins on", "value": f"{rivals['winner']['outcome']}: "
-                                                            f"{rivals['winner']['rule']}"})
+            items.append({"label": w["rule_wins"], "value": f"{rivals['winner']['outcome']}: "
+                                                          f"{rivals['winner']['rule']}"})
     if migration is not None:
-        items.append({"label": f"drift by {migration.later}", "value": migration.advice["status"]})
+        items.append({"label": w["drift"].format(later=migration.later), "value": migration.advice["status"]})
         text += f" Migration to {migration.later}: {migration.advice['status']}."
     if against is not None:
-        moved = f"{against['moved_share'] or 0:.0%} moved · {against['status']}"
-        items.append({"label": f"against run {against['run']}", "value": moved})
+        moved = w["moved"].format(share=i18n.percent(against["moved_share"] or 0), status=against["status"])
+        items.append({"label": w["against"].format(run=against["run"]), "value": moved})
         text += (f" Against the baseline run {against['run']}: {against['moved']:,} of {against['returning']:,} "
                  f"returning customers changed segment, {against['new']:,} are new and {against['gone']:,} gone; "
                  f"{against['reason']}")
     rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
-    return {"title": "Evaluation: does the segmentation predict?", "text": text, "items": items,
-            "table": [{"method": r.method, "segments": r.segments,
-                       "smallest segment": shown(r.smallest_share, ".1%"), "outcome": r.outcome,
-                       "eta²": shown(r.eta2, ".3f"), "lift of best segment": shown(r.top_lift, ".2f"),
-                       "rank order": shown(r.rank_order, ".2f")} for r in rows.itertuples()]}
+    c = w["columns"]
+    return {"title": w["title"], "text": text, "items": items,
+            "table": [{c["method"]: r.method, c["segments"]: r.segments,
+                       c["smallest"]: shown(r.smallest_share, ".1%"), c["outcome"]: r.outcome,
+                       c["eta2"]: shown(r.eta2, ".3f"), c["lift"]: shown(r.top_lift, ".2f"),
+                       c["rank"]: shown(r.rank_order, ".2f")} for r in rows.itertuples()]}
 
 
-def target(summary: dict, table: pd.DataFrame) -> dict:
+def target(summary: dict, table: pd.DataFrame, language: str = "en") -> dict:
     """The index page's block for 08."""
-    items = [{"label": "strategy", "value": summary["strategy"]},
-             {"label": "target segments", "value": ", ".join(map(str, summary["targets"]))}]
-    rows = [{"segment": r.segment, "name": r.name, "customers": f"{r.customers:,}", "share": f"{r.share:.0%}",
-             "value share": shown(r.value_share, ".0%"), "growth": shown(r.growth, "+.0%"),
-             "reach": shown(r.reach, ".0%"), "attractiveness": f"{r.attractiveness:.2f}",
-             "target": "yes" if r.segment in summary["targets"] else ""} for r in table.itertuples()]
+    w = _words("target", language)
+    c = w["columns"]
+    strategies = i18n.messages(language)["did"]["target"]["strategies"]
+    items = [{"label": w["strategy"], "value": strategies.get(summary["strategy"], summary["strategy"])},
+             {"label": w["targets"], "value": ", ".join(map(str, summary["targets"]))}]
+    rows = [{c["segment"]: r.segment, c["name"]: r.name, c["customers"]: f"{r.customers:,}",
+             c["share"]: f"{r.share:.0%}", c["value_share"]: shown(r.value_share, ".0%"),
+             c["growth"]: shown(r.growth, "+.0%"), c["reach"]: shown(r.reach, ".0%"),
+             c["attractiveness"]: f"{r.attractiveness:.2f}",
+             c["target"]: w["marked"] if r.segment in summary["targets"] else ""} for r in table.itertuples()]
     audiences = "; ".join(f"audiences/{a['file']} ({a['customers']:,} customers, summary {a['summary']})"
                           for a in summary["audiences"])
-    return {"title": "Targeting: whom to serve and what to offer",
+    return {"title": w["title"],
             "text": summary["reason"] + " " + " ".join(summary["notes"])
             + (f" Audience files: {audiences}." if audiences else ""), "items": items, "table": rows}
 
 
-def measure(text: str, notes: list[str], overall: pd.Series, table: pd.DataFrame) -> dict:
+def measure(text: str, notes: list[str], overall: pd.Series, table: pd.DataFrame, language: str = "en") -> dict:
     """The index page's block for 09."""
-    return {"title": "Campaign: did it work, and where?", "text": text + " " + " ".join(notes),
-            "items": [{"label": "campaign", "value": overall["verdict"]},
-                      {"label": "incremental revenue", "value": f"{overall['incremental_revenue']:,.0f}"}],
-            "table": [{"segment": r.segment, "treated": f"{r.treated:,}", "control": f"{r.control:,}",
-                       "response (treated)": shown(r.response_treated, ".1%"),
-                       "response (control)": shown(r.response_control, ".1%"),
-                       "uplift": f"{shown(r.uplift, '+.1%')} [{shown(r.uplift_low, '+.1%')}, "
-                                 f"{shown(r.uplift_high, '+.1%')}]",
-                       "incremental revenue": shown(r.incremental_revenue, ",.0f"),
-                       "ROI": shown(r.roi, ".0%"), "verdict": r.verdict} for r in table.itertuples()]}
+    w = _words("measure", language)
+    c = w["columns"]
+    return {"title": w["title"], "text": text + " " + " ".join(notes),
+            "items": [{"label": w["campaign"], "value": i18n.messages(language)["did"]["measure"]["verdicts"].get(
+                overall["verdict"], overall["verdict"])},
+                      {"label": w["revenue"], "value": f"{overall['incremental_revenue']:,.0f}"}],
+            "table": [{c["segment"]: r.segment, c["treated"]: f"{r.treated:,}", c["control"]: f"{r.control:,}",
+                       c["response_treated"]: shown(r.response_treated, ".1%"),
+                       c["response_control"]: shown(r.response_control, ".1%"),
+                       c["uplift"]: f"{shown(r.uplift, '+.1%')} [{shown(r.uplift_low, '+.1%')}, "
+                                    f"{shown(r.uplift_high, '+.1%')}]",
+                       c["revenue"]: shown(r.incremental_revenue, ",.0f"),
+                       c["roi"]: shown(r.roi, ".0%"), c["verdict"]: r.verdict} for r in table.itertuples()]}

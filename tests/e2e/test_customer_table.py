@@ -55,7 +55,11 @@ SAYS_WHAT_IS_LEFT_OUT = re.compile(r"^Left out: |\bno transaction log\b|\bare le
 
 def _page_lines(page):
     """The visible text of a report page, one line per block (scripts, styles and tags removed)."""
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S | re.I)
+    return _html_lines(re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S | re.I))
+
+
+def _html_lines(text):
+    """The visible text of HTML, one line per block."""
     text = re.sub(r"<(/p|br|/li|/h\d|/tr|/div|/pre)\b[^>]*>", "\n", text, flags=re.I)
     text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
@@ -244,3 +248,37 @@ def test_persona_cards_read_as_an_analyst_would_write_them(subscribers):
     assert len(kpis) > 1, "every segment got the same KPIs"
     headlines = {c["strategy_headline"] for c in cards}
     assert len(headlines) > 1 and "act on churn first" in headlines, headlines
+
+
+def test_what_we_did_is_written_from_the_run_s_records(subscribers):
+    """Each notebook's closing "What we did" and each step on the index say what the stage records of this run
+    hold, with their numbers, and claim nothing a customer table cannot have (no holdout item on the index)."""
+    from custseg import io, pipeline
+    from custseg.report import recap
+
+    workdir, reports = subscribers
+    cfg = config.load(SUBSCRIBERS, {"demo.n_customers": 2500})
+    cfg["paths"]["workdir"], cfg["run"] = str(workdir), "subs"
+    records = pipeline.metrics(io.run_paths(cfg))
+    assert set(records) == {s.name for s in pipeline.STAGES} and not records["01_collect"]["has_log"]
+    def squashed(lines):  # the text without spaces, backticks and asterisks (markup changes the spacing)
+        return re.sub(r"[\s`*]", "", " ".join(lines))
+
+    index = squashed(_page_lines(reports / "index.html"))
+    for stem in records:
+        said = recap.sentences(stem, records, "en")
+        page = squashed(_page_lines(reports / f"{stem}.html"))
+        assert [s for s in said if squashed([s]) not in page] == [], stem
+        assert [s for s in said if squashed([s]) not in index] == [], stem
+    closing = " ".join(_page_lines(reports / "04_features.html"))
+    assert f"The {records['04_features']['customers']:,} customers now have one row of" in closing
+    assert squashed(["Outcome columns, never clustered on (they judge the segments in 07): Churn."]) in squashed(
+        [closing])
+    assert f"into {records['05_cluster']['k']} segments" in " ".join(_page_lines(reports / "05_cluster.html"))
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    ours = "\n".join(re.findall(r'<section class="headline".*?</section>|<ol class="steps">.*?</ol>', page, re.S))
+    claims = [line for line in _html_lines(ours) if NO_LOG_WORDS.search(line)
+              and not SAYS_WHAT_IS_LEFT_OUT.search(line)]
+    assert not claims, claims[:5]
+    assert "holdout test against the simple rivals</div>" not in page
+

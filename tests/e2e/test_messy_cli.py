@@ -136,7 +136,9 @@ def test_a_messy_log_with_one_day_of_data_publishes_an_honest_report(tmp_path, c
     assert features["monetary"].sum() == pytest.approx(expected)
     assert stages["04_features"]["holdout_start"] is None and stages["07_evaluate"]["wins"] is None
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "not tested" in index and "the holdout test is left out" in index
+    # no holdout item: one line says what was left out and why (07), and 04's line says why there is no holdout
+    assert "holdout test against the simple rivals</div>" not in index and "the holdout test is left out" in index
+    assert "<em>Left out: the holdout test against the simple rivals — it needs a holdout period" in index
     assert config.load(path)["sources"]["transactions"]["decimal"] is None, "nothing was configured by hand"
     # a log with only id, date and amount: the report says nothing about what the log does not have
     cards = [p.read_text(encoding="utf-8") for p in (reports / "personas").glob("*.md")]

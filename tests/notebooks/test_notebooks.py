@@ -3,7 +3,8 @@
 Each notebook of the run must have executed without an error, written its stage's declared artefacts and
 recorded its stage,
 and follow notebooks/TEMPLATE.ipynb: a title with what it reads and writes, a ``parameters`` cell, the one
-setup call, and a closing "What we did" section. Everything is written into a temp dir.
+setup call, and a closing "What we did" section written from the run's stage records. Everything is written into a
+temp dir.
 """
 
 import hashlib
@@ -57,7 +58,12 @@ def test_notebook_follows_the_template(book):
     assert len(params) == 1 and params[0] is nb.cells[1]
     assert [line.split("=")[0].strip() for line in params[0].source.splitlines() if "=" in line] == PARAMETERS
     assert "pipeline.open_run(config_path, run_name, overrides, workdir, report_dir)" in nb.cells[2].source
-    assert nb.cells[-1].cell_type == "markdown" and "What we did" in nb.cells[-1].source
+    # "What we did": a heading, the cell that writes it from the run's stage records, then what comes next
+    closing = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## What we did")]
+    assert len(closing) == 1 and closing[0] == len(nb.cells) - 3, "the closing section ends the notebook"
+    stem = "NN_stage" if book.stem == "TEMPLATE" else book.stem
+    assert nb.cells[-2].cell_type == "code" and f'recap.show(cfg, paths, "{stem}")' in nb.cells[-2].source
+    assert nb.cells[-1].cell_type == "markdown" and not any("### What we did" in c.source for c in nb.cells)
 
 
 def test_stages_run_in_notebook_order():

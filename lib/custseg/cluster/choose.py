@@ -116,3 +116,15 @@ def summary(segments: pd.DataFrame, segmenter, c: dict, columns: list[str], drop
             "stability": schema.stability_verdict(segmenter.stability_ari_),
             "noise_share": round(float(np.mean(labels == -1)), 4),
             "sizes": {int(k): int(v) for k, v in sizes.items()}}
+
+
+def metrics(summary: dict, segmenter) -> dict:
+    """05's headline numbers for its stage record (what "What we did" says): k and how it was found, the
+    features, the algorithm, the smallest segment, stability, the expected value and the baseline run."""
+    sizes, sweep = pd.Series(summary["sizes"]), segmenter.sweep_
+    return {**{key: summary[key] for key in ("k", "stability_mean_ari", "stability", "features", "algorithm")},
+            "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": int(sizes.sum()),
+            "k_tried": None if sweep is None else [int(sweep["k"].min()), int(sweep["k"].max())],
+            "expected_value": getattr(segmenter, "value_model_", None) is not None,
+            "baseline": None if not summary.get("baseline") else {key: summary["baseline"][key]
+                                                                  for key in ("run", "refit")}}

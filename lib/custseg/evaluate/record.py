@@ -50,6 +50,8 @@ def metrics(summary: dict, eta: pd.DataFrame, migration, against) -> dict:
     """07's headline numbers for its stage record."""
     solution, validation = summary["solution"], summary["validation"]
     return {"segments_keep": solution["segments_keep"], "k": solution["k"], "wins": validation["wins"],
+            "segments_review": solution["segments_review"], "segments_rethink": solution["segments_rethink"],
+            "usable": solution["verdict"].split(":")[0],
             "verdict": validation["verdict"], "results": validation["results"],
             "same_k": {r["outcome"]: r["result"] for r in validation["same_k"]},
             "margins": {r["outcome"]: {"best_rival": r["best_rival"],
@@ -60,8 +62,18 @@ def metrics(summary: dict, eta: pd.DataFrame, migration, against) -> dict:
             "drift": None if migration is None else migration.advice["status"],
             "baseline": None if against is None else {k: against.summary[k] for k in (
                 "run", "refit", "returning", "new", "gone", "moved", "moved_share", "status")},
-            "outcomes": {r["outcome"]: {"eta2": round(r["eta2"], 4), "separated": r["separated"]}
+            "outcomes": {r["outcome"]: {"eta2": round(r["eta2"], 4), "separated": r["separated"],
+                                        **{key: r.get(key) for key in ("kind", "highest", "highest_value", "lowest",
+                                                                       "lowest_value", "base")}}
                          for r in summary["outcomes"]},
-            "rivals": {f"{r['outcome']} {r['rival']}": {"rule": r["rule"], "result": r["result"],
-                                                        "margin": round(r["margin"], 4)}
-                       for r in summary["rivals"]["results"]}}
+            "rivals": {f"{r['outcome']} {r['rival']}": {"outcome": r["outcome"], "rival": r["rival"],
+                                                        "rule": r["rule"], "result": r["result"],
+                                                        "segments": int(r["segments"]),
+                                                        **{key: round(r[key], 4) for key in (
+                                                            "margin", "eta2_rule", "eta2_clusters")}}
+                       for r in summary["rivals"]["results"]},
+            "rival_winner": summary["rivals"]["winner"],
+            "rule_segments": None if summary["rules"] is None else {
+                key: summary["rules"].get(key) for key in ("k", "segments_keep")} | {
+                "usable": summary["rules"]["verdict"].split(":")[0]},
+            "later_snapshot": None if migration is None else migration.later}

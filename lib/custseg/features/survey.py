@@ -54,6 +54,14 @@ def survey_factors(table: pd.DataFrame, seed: int = 0, items: list[str] | None =
     return model, summary
 
 
+def recorded(summary: dict) -> dict:
+    """What 04's stage record keeps of the factor analysis: items, respondents, KMO, the factors' names (None
+    when no model was fitted) and the reason when none was."""
+    suitability = summary.get("suitability") or {}
+    return {"items": len(summary.get("items", [])), "respondents": int(summary.get("respondents", 0)),
+            "kmo": suitability.get("kmo"), "names": summary.get("factors"), "reason": summary.get("reason")}
+
+
 def with_factors(table: pd.DataFrame, model: factors.FactorModel | None) -> pd.DataFrame:
     """``table`` with each customer's factor scores (missing for customers who did not answer every item)."""
     if model is None:

@@ -73,7 +73,7 @@ STAGES: list[Stage] = [
     Stage("07_evaluate", ("features", "segments", "segmenter", "cluster", "customers", "transactions", "holdout",
                           "quarantine_customers", "collected_transactions"),
           ("scorecard", "holdout_validation", "evaluate", "outcome_validation", "rule_rivals"),
-          ("evaluate", "cluster", "rfm", "features", "outcomes", "rule_segments"),
+          ("evaluate", "cluster", "rfm", "features", "outcomes", "rule_segments", "language"),
           maybe_reads=("collected_survey", "calibration_features", "inner_split", "factor_model"),
           maybe_writes=("transitions", "drift", "baseline_transitions", "baseline_drift", "rule_segments"),
           doc="The scorecard, the holdout contest against the simple rivals, migration and drift."),
@@ -85,7 +85,7 @@ STAGES: list[Stage] = [
           maybe_reads=("rule_segments",), maybe_writes=("basket_rules", "offers", "under_bought"),
           doc="Attractiveness and reach per segment, the strategy, basket offers and an audience per target."),
     Stage("09_measure", ("segments", "personas"), ("measure",),
-          ("sources.campaign", "campaign", "privacy", "ids"),
+          ("sources.campaign", "campaign", "privacy", "ids", "language"),
           maybe_reads=("target",), maybe_writes=("campaign_results", "campaign_quarantine"),
           doc="A campaign's effect per segment against its control group, and feedback to the targeting."),
 ]

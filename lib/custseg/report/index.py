@@ -4,10 +4,10 @@ and its figures, and the headline blocks the notebooks leave for it."""
 from __future__ import annotations
 
 from custseg import i18n, io, personas, pipeline
-from custseg.report import figures, history
+from custseg.report import figures, history, recap
 
 
-def headlines(paths: io.RunPaths) -> list[dict]:
+def headlines(paths: io.RunPaths, records: dict | None = None, language: str = "en") -> list[dict]:
     """The headline blocks notebooks leave in ``reports/<run>/headlines/<notebook>.json`` for the index page.
 
     A generic hook: a notebook writes ``{"title", "text", "items": [{"label", "value"}], "table": [{col: value}]}``
@@ -17,13 +17,23 @@ def headlines(paths: io.RunPaths) -> list[dict]:
     ----------
     paths : RunPaths
         The run's folders.
+    records : dict, optional
+        The run's stage records (stage → metrics, :func:`custseg.pipeline.metrics`): each block of a stage gets
+        ``did``, what the stage did in this run (:func:`custseg.report.recap.sentences`, as HTML).
+    language : {'en', 'zh'}
 
     Returns
     -------
     list of dict
         The blocks in notebook order, each with its notebook's name as ``stem``.
     """
-    return [{**io.read_json(path), "stem": path.stem} for path in sorted((paths.reports / "headlines").glob("*.json"))]
+    blocks = [{**io.read_json(path), "stem": path.stem}
+              for path in sorted((paths.reports / "headlines").glob("*.json"))]
+    if records is not None:
+        for block in blocks:
+            if block["stem"] in recap.WRITERS:
+                block["did"] = [recap.as_html(s) for s in recap.sentences(block["stem"], records, language)]
+    return blocks
 
 
 def summary(paths: io.RunPaths) -> dict:
@@ -52,7 +62,8 @@ def summary(paths: io.RunPaths) -> dict:
 
 def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:
     """The run's index page in the config's language: executive summary (segments table, share-of-spend
-    chart, persona cards), links to every step and the figures with their titles and alt text.
+    chart, persona cards), links to every step with what it did in this run (from its stage record) and the
+    figures with their titles and alt text.
 
     Parameters
     ----------
@@ -77,9 +88,14 @@ def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> st
     steps = [(s, names.get(s.split("_", 1)[1], s.split("_", 1)[1].replace("_", " ").capitalize())) for s in stems]
     colors = plots.segment_colors()
     cards = summary["cards"]
+    records = pipeline.metrics(paths)
+    blocks = headlines(paths, records, language)
+    shown = {b["stem"] for b in blocks}  # a step with a block says what it did there
+    did = {stem: [recap.as_html(s) for s in recap.sentences(stem, records, language)] for stem, _ in steps
+           if stem in recap.WRITERS and stem not in shown}
     return i18n.render(
         "index.html.j2", language, cfg=cfg, steps=steps, colors=colors, history_page=history.page_name(cfg),
-        figures=[figures.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=headlines(paths),
+        figures=[figures.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=blocks, did=did,
         cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
         scale=max([c["value_share"] or 0 for c in cards] + [c["share"] for c in cards] + [1e-9]),
         chart_alt=i18n.messages(language)["list_sep"].join(f"{c['name']} {i18n.percent(c['value_share'] or 0)}"

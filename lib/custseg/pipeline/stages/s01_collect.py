@@ -32,7 +32,11 @@ def collect(ctx: Context) -> Result:
     if got.has_log and not counts["transactions"]:
         raise SourceError("source 'transactions': no order lines were collected. To fix: check "
                           "sources.transactions (path, table or query)")
+    privacy = cfg["privacy"]
+    recorded = {**counts, "pii_columns": list(got.pii_columns), "pii_action": privacy["pii_action"],
+                "pii_configured": bool(privacy["pii_columns"]), "pseudonymised_ids": privacy["pseudonymise_ids"],
+                "gaps": dict(zip(reconciliation["check"], reconciliation["count"].astype(int), strict=True))}
     return Result({"validation": got.validation, "source_totals": totals, "reconciliation": reconciliation,
-                   "collect_counts": counts}, counts,
+                   "collect_counts": counts}, recorded,
                   {"generated": generated, "collected": got, "validation": got.validation, "totals": totals,
                    "reconciliation": reconciliation, "counts": counts})

@@ -39,6 +39,8 @@ def clean(ctx: Context) -> Result:
     if logged:
         cleaning.refuse_large_quarantine(flagged, c["max_quarantine_share"], cfg["validation"]["examples"],
                                          cfg["snapshot_date"])
-    return Result({"audit": audit, "snapshot": {**counts, "has_log": logged}}, counts,
+    return Result({"audit": audit, "snapshot": {**counts, "has_log": logged}},
+                  {**counts, "has_log": logged, "customer_rules": cleaning.rule_counts(customer_audit),
+                   "line_rules": cleaning.rule_counts(line_audit) if logged else {}},
                   {"snapshot": snapshot, "customer_audit": customer_audit, "line_audit": line_audit,
                    "counts": counts, "has_log": logged, **tables})

@@ -63,9 +63,6 @@ def segment(ctx: Context) -> Result:
     artefacts = {"segments": segments, "segmenter": segmenter, "cluster": summary}
     if segmenter.sweep_ is not None:
         artefacts["k_sweep"] = segmenter.sweep_
-    sizes = segments["segment"].value_counts()
-    return Result(artefacts, {"k": summary["k"], "stability_mean_ari": summary["stability_mean_ari"],
-                              "smallest_share": round(float(sizes.min() / sizes.sum()), 4),
-                              "customers": len(segments)},
+    return Result(artefacts, choose.metrics(summary, segmenter),
                   {"table": table, "columns": columns, "dropped": dropped, "absent": absent, "segmenter": segmenter,
                    "segments": segments, "summary": summary, "used": choose.used_note(summary), "attributes": kinds})

@@ -62,4 +62,4 @@ def evaluate(ctx: Context) -> Result:
                    "eta": eta.reindex(index=list(methods), columns=list(evaluation.OUTCOMES))},
                   headline=headlines.evaluate(solution, contest, comparison, methods, start, snapshot, migration,
                                               suggestion, summary["outcomes_text"], summary["baseline"],
-                                              summary["rivals"]))
+                                              summary["rivals"], cfg["language"]))

@@ -64,8 +64,11 @@ def target(ctx: Context) -> Result:
     return Result(artefacts, {"strategy": choice["strategy"], "targets": choice["targets"],
                               "offers": 0 if found is None else len(found.offers), "value": value or None,
                               "criteria": targeting.bases(used), "items": None if found is None else found.item,
-                              "audience_customers": int(sum(a["customers"] for a in audiences))},
+                              "audience_customers": int(sum(a["customers"] for a in audiences)),
+                              "audiences": len(audiences), "segmentations": list(tables),
+                              "reach_measured": reachable is not None, "growth_measured": logged,
+                              "baskets": found is not None, "segments": len(tables["clusters"])},
                   {"table": table, "tables": tables, "choice": choice, "found": found, "offers_note": offers_note,
                    "cards": cards, "notes": notes, "audiences": audiences, "value": value, "has_log": logged,
                    "language": language, "criteria_short": targeting.criteria_label(used)},
-                  headline=headlines.target(summary, tables["clusters"]))
+                  headline=headlines.target(summary, tables["clusters"], language))

@@ -36,4 +36,4 @@ def measure(ctx: Context) -> Result:
                   {"measured": True, "verdict": overall["verdict"], **found,
                    "uplift": round(float(overall["uplift"]), 4), "quarantined": int(len(quarantine))},
                   {"summary": summary, "table": table, "quarantine": quarantine, "notes": notes, "kept": kept},
-                  headline=headlines.measure(text, notes, overall, table))
+                  headline=headlines.measure(text, notes, overall, table, cfg["language"]))
