@@ -69,3 +69,20 @@ def test_the_stamp_command_writes_the_hashes_and_check_reports(tmp_path, capsys)
     assert languages.main(["stamp", str(path)]) == 0
     assert "2 twin(s) stamped" in capsys.readouterr().out
     assert languages.problems(nbformat.read(path, as_version=4)) == []
+
+
+# the notebooks whose prose is bilingual, each with the closing cells it may still leave English-only and untagged
+# ("What we did / what's next" and "### What we did with …": being turned into code cells rendered from the run)
+BILINGUAL = {
+    "01_collect": {"01-15"},
+    "02_clean": {"02-12", "02-12-log"},
+}
+
+
+@pytest.mark.parametrize("book", sorted(BILINGUAL))
+def test_every_prose_cell_of_a_bilingual_notebook_has_an_up_to_date_twin(book):
+    nb = nbformat.read(runner.NOTEBOOK_DIR / f"{book}.ipynb", as_version=4)
+    untagged = {c.id for c in nb.cells if c.cell_type == "markdown"
+                and not set(c.metadata.get("tags", [])) & set(languages.TAGS.values())}
+    nb.cells = [c for c in nb.cells if c.id not in BILINGUAL[book] & untagged]
+    assert languages.problems(nb) == []

@@ -126,8 +126,11 @@ def _join(words: list[str], language: str) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def applies_line(tags: list[str]) -> str:
-    """The italic line a tagged cell starts with, e.g. ``*With a transaction log.*``."""
+def applies_line(tags: list[str], language: str = "en") -> str:
+    """The italic line a tagged cell starts with, in its language: ``*With a transaction log.*`` (``en``),
+    ``*有交易流水时适用。*`` (``zh``, the line of a 简体中文 twin)."""
+    if language == "zh":
+        return f"*有{_join([NEEDS[t].zh for t in tags], 'zh')}时适用。*"
     return f"*With {_join([NEEDS[t].en for t in tags], 'en')}.*"
 
 
