@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from custseg import config, io, pipeline
-from custseg.report import needs, runner
+from custseg.report import languages, needs, runner
 
 
 def test_the_tiny_run_meets_what_its_data_has(tiny_run):
@@ -102,7 +102,9 @@ def test_every_tagged_cell_names_a_known_need_and_says_so_at_its_top(book):
     for cell in tagged:
         tags = needs.tags_of(cell)
         assert set(tags) <= set(needs.NEEDS), (cell.id, tags)
-        if cell.cell_type == "markdown":  # prose says so at its top; a code cell's output is left out with it
-            assert cell.source.startswith(needs.applies_line(tags) + "\n"), cell.id
+        # prose says so at its top, in its own language; a code cell's output is left out with it
+        if cell.cell_type == "markdown":
+            language = "zh" if languages.TAGS["zh"] in cell.metadata.get("tags", []) else "en"
+            assert cell.source.startswith(needs.applies_line(tags, language) + "\n"), cell.id
     ids = [c.id for c in nb.cells]
     assert len(ids) == len(set(ids))
