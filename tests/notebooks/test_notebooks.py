@@ -2,8 +2,8 @@
 
 Each notebook of the run must have executed without an error, written its stage's declared artefacts and
 recorded its stage,
-and follow notebooks/TEMPLATE.ipynb: a title with what it reads and writes, a ``parameters`` cell, the one
-setup call, and a closing "What we did" section. Everything is written into a temp dir.
+and follow notebooks/TEMPLATE.ipynb: a title with what it reads and writes (and its 简体中文 twin), a ``parameters``
+cell, the one setup call, and a closing "What we did" section. Everything is written into a temp dir.
 """
 
 import hashlib
@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from custseg import config, io, pipeline
-from custseg.report import charts, runner
+from custseg.report import charts, languages, runner
 
 BOOKS = runner.notebooks()
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
@@ -53,10 +53,12 @@ def test_notebook_follows_the_template(book):
     title = nb.cells[0]
     assert title.cell_type == "markdown" and title.source.startswith("# ")
     assert "*Reads:*" in title.source and "*Writes:*" in title.source
+    twin = languages.TAGS["zh"] in nb.cells[1].metadata.get("tags", [])  # the title's 简体中文 twin
+    body = nb.cells[2:] if twin else nb.cells[1:]
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1 and params[0] is nb.cells[1]
+    assert len(params) == 1 and params[0] is body[0]
     assert [line.split("=")[0].strip() for line in params[0].source.splitlines() if "=" in line] == PARAMETERS
-    assert "pipeline.open_run(config_path, run_name, overrides, workdir, report_dir)" in nb.cells[2].source
+    assert "pipeline.open_run(config_path, run_name, overrides, workdir, report_dir)" in body[1].source
     assert nb.cells[-1].cell_type == "markdown" and "What we did" in nb.cells[-1].source
 
 
@@ -84,7 +86,8 @@ def test_a_notebook_run_by_hand_leaves_the_published_report_as_it_was(tiny_repor
     assert _tree(reports) == before
     lab = reports.with_name("r.lab")
     assert list((lab / "figures").glob("06_*.png")), "the figures went to the scratch folder"
-    setup = "".join(o.get("text", "") for o in book.cells[2].outputs)
+    opens = next(c for c in book.cells if "pipeline.open_run(" in c.source and c.cell_type == "code")
+    setup = "".join(o.get("text", "") for o in opens.outputs)
     assert f"run by hand: figures and cards go to {lab}" in setup
 
 
