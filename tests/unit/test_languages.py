@@ -3,7 +3,14 @@
 import nbformat
 import pytest
 
-from custseg.report import languages, runner
+from custseg.report import languages, needs, runner
+
+# the shipped notebooks whose every prose cell has an up-to-date 简体中文 twin
+BILINGUAL = ["01_collect", "02_clean", "07_evaluate", "09_measure"]
+# the one exception, kept explicit: the closing section's prose ("## What we did / what's next" and what comes next;
+# the summary itself is a code cell rendered from the run's stage records in the run's language) is not translated
+# yet and stays English-only and untagged
+CLOSING = "What we did"
 
 
 def _notebook(*cells):
@@ -71,18 +78,18 @@ def test_the_stamp_command_writes_the_hashes_and_check_reports(tmp_path, capsys)
     assert languages.problems(nbformat.read(path, as_version=4)) == []
 
 
-# the notebooks whose prose is bilingual, each with the closing cells it may still leave English-only and untagged
-# ("What we did / what's next" and "### What we did with …": being turned into code cells rendered from the run)
-BILINGUAL = {
-    "01_collect": {"01-15"},
-    "02_clean": {"02-12", "02-12-log"},
-}
+def _closing(nb) -> list[str]:
+    """The ids of the untagged prose cells of the closing section (from its "## What we did" heading to the end):
+    the one exception above."""
+    start = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                  and (needs.heading(c.source) or "").startswith(CLOSING)), len(nb.cells))
+    return [c.id for c in nb.cells[start:] if c.cell_type == "markdown"
+            and not set(c.get("metadata", {}).get("tags", [])) & set(languages.TAGS.values())]
 
 
-@pytest.mark.parametrize("book", sorted(BILINGUAL))
-def test_every_prose_cell_of_a_bilingual_notebook_has_an_up_to_date_twin(book):
-    nb = nbformat.read(runner.NOTEBOOK_DIR / f"{book}.ipynb", as_version=4)
-    untagged = {c.id for c in nb.cells if c.cell_type == "markdown"
-                and not set(c.metadata.get("tags", [])) & set(languages.TAGS.values())}
-    nb.cells = [c for c in nb.cells if c.id not in BILINGUAL[book] & untagged]
-    assert languages.problems(nb) == []
+@pytest.mark.parametrize("name", BILINGUAL)
+def test_every_prose_cell_of_a_bilingual_notebook_has_an_up_to_date_twin(name):
+    nb = nbformat.read(runner.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    closing = _closing(nb)
+    assert [p for p in languages.problems(nb) if not any(p.startswith(f"cell {i}:") for i in closing)] == []
+    assert len(closing) <= 2, "the exception covers the closing heading and what comes next only"

@@ -2,8 +2,9 @@
 nbconvert preprocessor that leaves out of the HTML report the cells whose needs the run does not meet.
 
 A markdown cell that applies only to some data carries one or more ``needs-…`` tags and starts with one short
-italic line saying so (:func:`applies_line`), so a reader in JupyterLab sees it at the top. The report replaces
-such a cell, when the run lacks what it needs, by one line: what was left out, what it needs and what brings it.
+italic line saying so in the cell's language (:func:`applies_line`), so a reader in JupyterLab sees it at the top.
+The report replaces such a cell, when the run lacks what it needs, by one line: what was left out, what it needs
+and what brings it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ NEEDS: dict[str, Need] = {
     "needs-survey": Need("a survey", "问卷调查数据", "sources.survey"),
     "needs-outcomes": Need("declared outcome columns", "声明的结果变量列", "outcomes:"),
     "needs-campaign": Need("campaign results with a control group", "带对照组的营销活动结果", "sources.campaign"),
-    "needs-baseline": Need("a baseline run", "基准运行", "cluster.baseline (custseg run --baseline RUN)"),
+    "needs-baseline": Need("a baseline run", "基线运行", "cluster.baseline (custseg run --baseline RUN)"),
     "needs-later-snapshot": Need("a later snapshot", "后续快照", "evaluate.later_snapshot"),
     "needs-rule-segments": Need("rule segments", "规则细分", "rule_segments"),
     "needs-baskets": Need("baskets (categories or product ids in the log)", "购物篮（交易流水中的品类或商品编号）",
