@@ -315,10 +315,15 @@ def what_we_did(stage: str, records: dict[str, dict], language: str = "en") -> s
     return "\n".join(f"- {s}" for s in sentences(stage, records, language))
 
 
-def show(cfg: dict, paths: io.RunPaths, stage: str):
-    """A notebook's closing cell: what its stage did in this run, as Markdown in the report's language."""
-    from IPython.display import Markdown
+class Markdown(str):
+    """Markdown text that Jupyter shows rendered (``_repr_markdown_``), printed as it is elsewhere."""
 
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def show(cfg: dict, paths: io.RunPaths, stage: str) -> Markdown:
+    """A notebook's closing cell: what its stage did in this run, as Markdown in the report's language."""
     return Markdown(what_we_did(stage, pipeline.metrics(paths), cfg["language"]))
 
 
