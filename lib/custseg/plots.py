@@ -101,7 +101,8 @@ def crosstab_bars(tables: dict[str, pd.DataFrame], base: float, title: str, xlab
     for ax, (column, table) in zip(axes.flat, tables.items(), strict=True):
         y = np.arange(len(table))
         ax.barh(y, table["value"], color="C0", alpha=0.8)
-        ax.errorbar(table["value"], y, xerr=[table["value"] - table["low"], table["high"] - table["value"]],
+        below, above = (table["value"] - table["low"]).clip(lower=0), (table["high"] - table["value"]).clip(lower=0)
+        ax.errorbar(table["value"], y, xerr=[below, above],
                     fmt="none", ecolor="black", capsize=3, linewidth=0.8)
         ax.axvline(base, color="grey", linestyle="--", linewidth=0.8)
         ax.set_yticks(y, table["label"], fontsize=8)

@@ -66,7 +66,9 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+    # at 0 (or n) successes the bound is exactly 0 (or 1); rounding would leave it a hair off (1e-17 for 0/14),
+    # above the rate itself
+    return (0.0 if successes == 0 else float(centre - half)), (1.0 if successes == n else float(centre + half))
 
 
 def newcombe(x1: float, n1: float, x2: float, n2: float, z: float = Z95) -> tuple[float, float, float]:

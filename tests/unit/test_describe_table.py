@@ -149,3 +149,16 @@ def test_the_attributes_need_is_met_by_a_customer_table_with_columns(tmp_path):
 def test_a_number_that_is_mostly_one_value_is_cut_at_the_next_one():
     cut = describe.bands(pd.Series([0.0] * 90 + [5.0, 7.0, 9.0, 11.0, 13.0] * 2))
     assert list(cut.cat.categories) == ["< 5", "≥ 5"] and cut.value_counts()["< 5"] == 90
+
+
+def test_a_group_without_any_outcome_gets_an_interval_from_zero_and_its_bar_is_drawn():
+    """Blank total charges of the newest subscribers, none of whom churned: 0 of 14 (a crash once: the lower
+    bound came out 1e-17 above the rate, a negative error bar)."""
+    from custseg import plots, stats
+
+    assert stats.wilson(0, 14)[0] == 0.0 and stats.wilson(14, 14)[1] == 1.0
+    low, high = stats.wilson(0, 14)
+    table = pd.DataFrame({"label": ["(missing)", "Yes"], "value": [0.0, 0.3], "low": [low, 0.2],
+                          "high": [high, 0.4]})
+    fig = plots.crosstab_bars({"TotalCharges": table}, 0.2, "Churn", "churn rate")
+    assert fig.axes[0].get_title() == "TotalCharges"
