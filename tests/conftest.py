@@ -17,6 +17,7 @@ def pytest_configure():
 SHARED_RUNS = ("demo_run", "tiny_report", "tiny_run")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Fast tiers first (unit, notebooks, e2e): a broken unit fails in seconds, and the notebooks tier checks
     the tiny run before the runner tests in e2e re-run it. For ``pytest -n N --dist loadgroup`` (``make test``)

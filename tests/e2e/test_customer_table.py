@@ -134,13 +134,12 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
     features = out["05_cluster"].columns
     assert len(features) == 3 and all(f.startswith("factor_") for f in features)  # the three planted attitudes
     assert out["04_features"].factors["suitability"]["suitable"]
-    # no value column, and likely_to_recommend says no direction: size is the one criterion, so no strategy
+    # no value column; likely_to_recommend reads as higher is better: targeting rests on size and on it (a table
+    # with one criterion only names no strategy: tests/unit/test_actions.py)
     from custseg import target
 
-    choice = out["08_target"].choice
-    assert choice["strategy"] == target.ONE_CRITERION and choice["targets"] == []
-    assert "rests on one criterion only, their size" in choice["reason"]
-    assert any("likely_to_recommend is shown but not weighed" in note for note in out["08_target"].notes)
+    choice, summary = out["08_target"].choice, json.loads((io.run_paths(cfg).processed / "target.json").read_text())
+    assert choice["strategy"] != target.ONE_CRITERION and summary["criteria"] == ["size", "outcome_likely_to_recommend"]
     parameters = {"config_path": str(survey), "run_name": "survey", "overrides": json.dumps(overrides),
                   "workdir": str(tmp_path), "report_dir": str(tmp_path / "report")}
     text = {}

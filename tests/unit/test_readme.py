@@ -41,13 +41,13 @@ TESTED_BY = {
         "tests/e2e/test_log_only.py::test_custseg_beats_the_same_k_rivals_on_a_log_only_holdout",
     ],
     "custseg run orders.csv": [  # a user's export with no config: init writes it, then the run publishes
-        "tests/e2e/test_init.py::test_custseg_run_file_writes_the_config_and_publishes_a_report",
-        "tests/e2e/test_init.py::test_written_configs_run_and_publish",
+        "tests/e2e/test_init_exports.py::test_custseg_run_file_writes_the_config_and_publishes_a_report",
+        "tests/e2e/test_init_exports.py::test_written_configs_run_and_publish",
     ],
     "custseg init orders.csv customers.xlsx": [  # init only: the proposal, the prompt, never overwriting
         "tests/unit/test_init.py::test_init_through_the_cli_asks_on_stdin",
         "tests/unit/test_init.py::test_the_written_config_is_commented_valid_and_never_overwritten",
-        "tests/e2e/test_init.py::test_init_proposes_the_roles_outcomes_and_personal_data",
+        "tests/e2e/test_init_exports.py::test_init_proposes_the_roles_outcomes_and_personal_data",
     ],
     "custseg run configs/mystore.yaml": [  # a user's own log (demo off) through the CLI, and its errors
         "tests/e2e/test_messy_cli.py::test_a_messy_log_with_one_day_of_data_publishes_an_honest_report",

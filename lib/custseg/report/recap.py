@@ -256,7 +256,8 @@ def _target(r: dict, records: dict, say: _Say) -> list[str]:
     if others:
         out.append(say("compared", others=say.join(others)))
     if r.get("baskets"):
-        out.append(say("offers", n=_n(r["offers"])) if r.get("offers") else say("no_offers"))
+        held = "_services" if r.get("items") == "services" else ""  # a table's yes/no services, not baskets
+        out.append(say(f"offers{held}", n=_n(r["offers"])) if r.get("offers") else say(f"no_offers{held}"))
     else:
         out.append(say.left_out("left_out_baskets", "needs-baskets" if _has_log(records) else "needs-log"))
     if r.get("audiences"):
