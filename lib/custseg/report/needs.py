@@ -84,7 +84,6 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-baseline": bool(_json(paths, "cluster").get("baseline")),
         "needs-later-snapshot": evaluated.get("migration") is not None,
         "needs-rule-segments": evaluated.get("rules") is not None,
-        "needs-baskets": _json(paths, "target").get("items") is not None,
         "needs-nested-labels": bool(found["nested"]),
         "needs-structural-blanks": bool(found["structural"] or found["derived"]),
         "needs-baskets": _json(paths, "target").get("items") in BASKET_ITEMS,
