@@ -148,6 +148,15 @@ def test_make_test_runs_every_tier_and_ci_runs_it():
     assert "make test" in ci, ".ci/run runs the README's test command"
 
 
+def test_make_test_keeps_each_group_on_one_worker(request):
+    """Each file (and the files sharing a whole run) is one xdist group; under `make test` pytest-xdist must
+    really group them: pytest 9.2 silently stopped it (the lock pins 9.1.1), and the shared runs then ran twice
+    and the runner tests out of order."""
+    assert [m.args for m in request.node.iter_markers("xdist_group")] == [("test_readme.py",)]
+    if getattr(request.config.option, "loadgroup", False):  # a worker of `pytest -n N --dist loadgroup`
+        assert request.node.nodeid.endswith("@test_readme.py"), "xdist ignored the group: see requirements.lock"
+
+
 def test_the_first_run_edits_keys_the_example_has():
     """The README's steps name keys of the copied example: each exists there and is a config key."""
     readme = README.read_text(encoding="utf-8")
