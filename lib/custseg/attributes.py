@@ -340,7 +340,8 @@ SENSITIVE_WORDS = ("race", "union", "unionised", "unionized", "caste")
 # product category (share_cat_sports_health): what they buy, not who they are
 NOT_SENSITIVE = re.compile(r"health[ _]?conscious|^share_(cat|channel)_", re.I)
 # who the customer is, not what they do: on a customer table they describe the segments unless the config says
-DEMOGRAPHIC_STEMS = ("gender", "birth", "marital", "married", "dependent", "senior", "性别", "年龄", "出生", "婚")
+DEMOGRAPHIC_STEMS = ("gender", "birth", "marital", "married", "partner", "spouse", "dependent", "senior", "性别",
+                     "年龄", "出生", "婚", "配偶")
 DEMOGRAPHIC_WORDS = ("age", "sex", "age band")
 
 
@@ -353,8 +354,8 @@ def sensitive_columns(columns, declared: list[str] | tuple = ()) -> list[str]:
 
 
 def demographic_columns(columns) -> list[str]:
-    """The columns describing who a customer is by name: gender, age, birth date, marital status, dependants,
-    senior citizen (English and Chinese, :data:`DEMOGRAPHIC_STEMS`)."""
+    """The columns describing who a customer is by name: gender, age, birth date, marital status, a partner,
+    dependants, senior citizen (English and Chinese, :data:`DEMOGRAPHIC_STEMS`)."""
     return [c for c in columns if _says(c, DEMOGRAPHIC_STEMS, DEMOGRAPHIC_WORDS)]
 
 

@@ -196,6 +196,17 @@ def complete_customers(customers: ir.Table) -> ir.Table:
     return customers.select(*canonical.values(), *[c for c in customers.columns if c not in canonical])
 
 
+def preview(customers: ir.Table, n: int = 5) -> pd.DataFrame:
+    """The first ``n`` customers with the columns the sources hold: the canonical columns a source lacks (added
+    as missing values by :func:`complete_customers`) are left out, so a subscriber table does not show a row of
+    empty birth dates and cities."""
+    canonical = [c for c in SCHEMAS["customers"] if c in customers.columns and c != "customer_id"]
+    held = customers.aggregate([customers[c].count().name(c) for c in canonical]).execute().iloc[0] if canonical \
+        else pd.Series(dtype="int64")
+    empty = [c for c in canonical if not held[c]]
+    return customers.drop(*empty).head(n).execute() if empty else customers.head(n).execute()
+
+
 @dataclass
 class Collected:
     """The collected sources (canonical columns, PII protected) and what collection found."""

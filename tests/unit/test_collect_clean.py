@@ -28,6 +28,16 @@ def test_pii_is_dropped_and_test_accounts_flagged(tiny_sources):
     assert len(flagged) >= 3 and all(i.startswith("T") for i in flagged)
 
 
+def test_the_customer_preview_shows_the_columns_the_sources_hold():
+    """A subscriber export has no birth date or city: the preview shows its own columns, not a row of blanks."""
+    con = engine.connect()
+    table = collect.complete_customers(con.create_table("subs", pd.DataFrame(
+        {"customer_id": ["1001-A", "1002-B"], "gender": ["Male", None], "Contract": ["One year", "Two year"]})))
+    assert "birth_date" in table.columns and "city" in table.columns
+    shown = collect.preview(table)
+    assert list(shown.columns) == ["customer_id", "gender", "Contract"] and len(shown) == 2
+
+
 def test_reconciliation_finds_the_planted_gaps(tiny_sources):
     rec = collect.reconcile(tiny_sources["customers"], tiny_sources["transactions"], tiny_sources["survey"])
     counts = dict(zip(rec["check"], rec["count"], strict=True))

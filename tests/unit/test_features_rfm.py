@@ -150,6 +150,19 @@ def test_demographics_and_groups():
     assert "monetary" in groups["behavioural"] and "age" not in groups["behavioural"]
 
 
+def test_a_tables_demographics_are_found_by_name_and_its_dates_are_known():
+    table = pd.DataFrame({"customer_id": ["A", "B"], "SeniorCitizen": [0, 1], "Partner": [1, 0],
+                          "Dependents": [0, 0], "tenure": [3, 40], "MonthlyCharges": [20.5, 99.0], "Churn": [0, 1]})
+    groups = features.feature_groups(table, ["Churn"])
+    assert groups["demographic"] == ["SeniorCitizen", "Partner", "Dependents"]
+    assert groups["behavioural"] == ["tenure", "MonthlyCharges"] and groups["outcome"] == ["Churn"]
+    undated = pd.DataFrame({"customer_id": ["A", "B"], "birth_date": pd.to_datetime([None, None]),
+                            "Contract": ["One year", "Month-to-month"], "tenure": ["3", "40"]})
+    assert not features.has_dates(undated)
+    assert features.has_dates(undated.assign(joined=["2024-01-05", "2023-11-30"]))
+    assert features.has_dates(undated.assign(birth_date=pd.to_datetime(["1980-01-01", None])))
+
+
 @pytest.mark.parametrize("bins", rfm.BINS)
 def test_default_grids_are_exhaustive_and_non_overlapping(bins):
     grid = rfm.make_grid(None, bins)

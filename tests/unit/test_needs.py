@@ -88,6 +88,23 @@ def test_a_heading_less_cell_is_named_after_its_section_or_joins_its_left_out_se
     assert [c.source.split(" —")[0] for c in cells[1:4]] == ["*Left out: Why RFM?", "2 + 2", survey]
 
 
+def test_a_section_left_out_for_two_needs_swallows_its_cells_lacking_one_and_the_next_section_gets_its_line():
+    """04 on a table: "Calibration and holdout" needs a log and a holdout; its code cells need the log only and
+    add no line; the RFM section after it needs the log again and is named; a quiet cell is left out silently."""
+    both, log = ["needs-log", "needs-holdout"], ["needs-log"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Calibration and holdout\n\nSplit in time."),
+                nbformat.v4.new_code_cell("print(cal)"), nbformat.v4.new_markdown_cell("Read bought_again."),
+                nbformat.v4.new_markdown_cell("## RFM scores\n\nQuintiles."), nbformat.v4.new_code_cell("rfm"),
+                nbformat.v4.new_markdown_cell("## References\n\n- Kotler."),
+                nbformat.v4.new_markdown_cell("- Hughes (1994), RFM.")]
+    for i, (cell, tags) in enumerate(zip(nb.cells, [both, log, both, log, log, [], [*log, needs.QUIET_TAG]])):
+        cell.id, cell.metadata["tags"] = f"c{i}", tags
+    cells = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
+    assert [c.source.split(" —")[0] for c in cells] == ["*Left out: Calibration and holdout", "*Left out: RFM scores",
+                                                          "## References\n\n- Kotler."]
+
+
 def test_the_html_report_leaves_unmet_cells_out(tmp_path):
     path = tmp_path / "book.ipynb"
     nbformat.write(_book(), path)

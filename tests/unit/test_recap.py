@@ -183,6 +183,25 @@ def test_what_differs_between_shapes_is_said_or_left_out():
     assert any(LEFT_OUT.match(line) and "rules as rivals" in line for line in survey["07_evaluate"])
 
 
+@pytest.mark.parametrize("counts, logged, en, zh", [
+    ({"snapshot_date": "2025-12-31", "snapshot_configured": False}, True,
+     "Recency is measured to the snapshot date, 2025-12-31 (the day after the last plausible order line).",
+     "最近一次购买距今的天数按快照日 2025-12-31 计算（最后一条有效订单行的次日）。"),
+    ({"snapshot_date": "2026-12-07", "dated": True, "snapshot_configured": False}, False,
+     "Ages and days since a date are measured at 2026-12-07, today: set `snapshot_date` so that a run on another "
+     "day gives the same result.", "年龄和距某日期的天数按 2026-12-07 计算，即今天"),
+    ({"snapshot_date": "2025-06-30", "dated": True, "snapshot_configured": True}, False,
+     "Ages and days since a date are measured at 2025-06-30 (`snapshot_date`).", "（`snapshot_date`）"),
+    ({"snapshot_date": "2026-12-07", "dated": False, "snapshot_configured": False}, False,
+     "The customer table holds no dates, so no snapshot date is needed: a run on another day gives the same result.",
+     "客户表中没有日期"),
+])
+def test_the_snapshot_line_says_what_the_date_is_for_and_where_it_came_from(counts, logged, en, zh):
+    assert recap.snapshot_line(counts, "en", logged) == en
+    assert zh in recap.snapshot_line(counts, "zh", logged)
+    assert recap.snapshot_line({}, "en", logged) is None
+
+
 def test_a_stage_that_has_not_run_says_so():
     records = {k: v for k, v in LOG_CRM.items() if k != "07_evaluate"}
     assert recap.sentences("07_evaluate", records) == [

@@ -83,6 +83,21 @@ def attribute_kinds(customers: pd.DataFrame, declared: dict | None = None) -> pd
     return relations.with_findings(kinds, relations.find(encoded, typed, customers))
 
 
+def dated_columns(customers: pd.DataFrame, kinds: pd.DataFrame) -> list[str]:
+    """The customer-table columns measured to the snapshot date: the canonical birth and signup dates that hold a
+    value, and the other columns whose ``kinds`` (:func:`attribute_kinds`) are dates. None: no snapshot date is
+    needed, and the run gives the same result on any day."""
+    held = [c for c in ("birth_date", "signup_date") if c in customers.columns and customers[c].notna().any()]
+    return held + ([] if kinds.empty else list(kinds.loc[kinds["kind"] == "date", "column"]))
+
+
+def has_dates(customers: pd.DataFrame, declared: dict | None = None) -> bool:
+    """Whether a customer table (02's sample of it, before 04 reads every column) has a column measured to the
+    snapshot date (:func:`dated_columns`, the kinds inferred as 04 infers them)."""
+    extra = [c for c in customers.columns if c not in SCHEMAS["customers"]]
+    return bool(dated_columns(customers, attributes.infer(customers[extra], declared)))
+
+
 def with_attributes(table: pd.DataFrame, customers: pd.DataFrame, kinds: pd.DataFrame | None,
                     declared: dict | None, snapshot: dt.date) -> pd.DataFrame:
     """``table`` with the customer-table columns beyond the canonical ones, encoded by their kinds
@@ -155,7 +170,8 @@ def feature_groups(df: pd.DataFrame, outcomes: list[str] | tuple = ()) -> dict[s
     their own: they judge the segments and are never a dimension to segment on."""
     scored = [c for c in df.columns if c.startswith("factor_")]
     groups = {
-        "demographic": [c for c in DEMOGRAPHIC if c in df.columns],
+        "demographic": [c for c in DEMOGRAPHIC if c in df.columns]
+        + [c for c in attributes.demographic_columns(df.columns) if c not in DEMOGRAPHIC and c not in outcomes],
         "geographic": [c for c in GEOGRAPHIC if c in df.columns],
         "psychographic": scored or [c for c in df.columns if c.startswith("survey_")],
     }

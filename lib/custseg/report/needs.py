@@ -4,7 +4,8 @@ nbconvert preprocessor that leaves out of the HTML report the cells whose needs 
 A markdown cell that applies only to some data carries one or more ``needs-…`` tags and starts with one short
 italic line saying so in the cell's language (:func:`applies_line`), so a reader in JupyterLab sees it at the top.
 The report replaces such a cell, when the run lacks what it needs, by one line: what was left out, what it needs
-and what brings it.
+and what brings it — or by nothing, when the cell also carries :data:`QUIET_TAG` (an addition whose absence says
+nothing, such as the log's entries in a list of references).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ NEEDS: dict[str, Need] = {
 BASKET_ITEMS = ("category", "product_id")  # the items of a log's baskets (08 with a log; "services" without one)
 PREFIX = "needs-"
 LEFT_OUT_TAG = "left-out"
+QUIET_TAG = "quiet"  # with needs-… tags: left out without a line of its own
 
 
 def _json(paths: io.RunPaths, name: str) -> dict:
@@ -170,9 +172,10 @@ def left_out_line(about: str, unmet: list[str], language: str) -> str:
 class LeaveOutPreprocessor(Preprocessor):
     """Replace every cell whose needs the run does not meet by one "left out" line; keep every other cell.
 
-    One line stands for a whole left-out section: the cells after a left-out heading that lack the same needs
-    (up to the next heading) and consecutive left-out cells lacking the same needs add no line of their own. A
-    left-out cell without a heading inside a kept section is named as a part of that section.
+    One line stands for a whole left-out section: the cells after a left-out heading that lack the same needs or
+    some of them (up to the next heading) and consecutive left-out cells lacking the same needs add no line of
+    their own. A left-out cell without a heading inside a kept section is named as a part of that section. A
+    left-out cell tagged :data:`QUIET_TAG` adds no line at all.
     """
 
     met = Dict(help="need tag → whether the run meets it (see custseg.report.needs.met)").tag(config=True)
@@ -190,8 +193,11 @@ class LeaveOutPreprocessor(Preprocessor):
                 cells.append(cell)
                 previous = None
                 continue
-            if unmet == previous or (not title and unmet == section_out):
+            if QUIET_TAG in cell.metadata.get("tags", []):
+                continue
+            if unmet == previous or (not title and section_out is not None and set(unmet) <= set(section_out)):
                 section_out = unmet if title else section_out
+                previous = unmet
                 continue
             about = title or (self._part(section) if section else "—")
             cells.append(self._line(cell.id, about, unmet))

@@ -113,11 +113,41 @@ def _clean(r: dict, records: dict, say: _Say) -> list[str]:
     if returns:
         out.append(say("returns", rows=_n(returns)))
     out.append(say("balance"))
-    if r.get("snapshot_date"):
-        out.append(say("snapshot_log" if logged else "snapshot_table", date=r["snapshot_date"]))
+    line = snapshot_line(r, say.language, logged)
+    if line:
+        out.append(line)
     if not logged:
         out.append(say.left_out("left_out", "needs-log"))
     return out
+
+
+def snapshot_line(counts: dict, language: str = "en", logged: bool | None = None) -> str | None:
+    """What 02's snapshot date means for this run, in its language: the day recency is measured to (with a log),
+    the day a table's dates are measured at, or that the table holds no date and needs none.
+
+    Parameters
+    ----------
+    counts : dict
+        02's counts (its stage record or ``result.counts``): ``snapshot_date``, ``dated``, ``snapshot_configured``.
+    language : str
+        ``"en"`` or ``"zh"``.
+    logged : bool, optional
+        Whether the run has a transaction log (default: ``counts["lines_in"] > 0``).
+
+    Returns
+    -------
+    str or None
+        One sentence; None when the counts have no snapshot date.
+    """
+    say = _Say(language, "clean")
+    if not counts.get("snapshot_date"):
+        return None
+    logged = bool(counts.get("lines_in")) if logged is None else logged
+    if not logged and not counts.get("dated", True):
+        return say("snapshot_none")
+    configured = counts.get("snapshot_configured")
+    how = "" if configured is None else say.m["how"]["configured" if configured else "log" if logged else "today"]
+    return say("snapshot_log" if logged else "snapshot_table", date=counts["snapshot_date"], how=how)
 
 
 def _describe(r: dict, records: dict, say: _Say) -> list[str]:

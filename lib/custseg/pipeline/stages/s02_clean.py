@@ -8,8 +8,12 @@ import pandas as pd
 
 from custseg import clean as cleaning
 from custseg import schema
+from custseg import features as featuring
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
+
+
+DATES_SAMPLE = 10_000  # rows of a customer table read to tell whether it holds dates (04 reads every row)
 
 
 @body("02_clean")
@@ -20,6 +24,7 @@ def clean(ctx: Context) -> Result:
     logged = has_log(cfg)
     snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"]) if logged else (
         cfg["snapshot_date"] or dt.date.today())  # ages and days since a date are measured at it
+    dated = logged or featuring.has_dates(customers.limit(DATES_SAMPLE).execute(), cfg["attributes"])
     # the customer rules rank rows within each id and the line rules compare lines across orders and
     # customers: evaluate each once into a scratch table, then count and split that copy
     kept_customers, quarantined_customers, customer_audit = cleaning.split_customers(ctx.materialise(
@@ -33,7 +38,8 @@ def clean(ctx: Context) -> Result:
     tables = {name: ctx.materialise(name, table) for name, table in {
         "customers": kept_customers, "quarantine_customers": quarantined_customers, "transactions": kept,
         "quarantine_transactions": quarantined}.items()}
-    counts = cleaning.balance(customers, transactions, tables, snapshot)
+    counts = {**cleaning.balance(customers, transactions, tables, snapshot), "dated": dated,
+              "snapshot_configured": cfg["snapshot_date"] is not None}
     if logged and not counts["lines_kept"]:
         cleaning.refuse_empty(counts, line_audit, ctx.where("audit"))
     if logged:
