@@ -6,10 +6,12 @@ import pytest
 from custseg.report import languages, needs, runner
 
 # the shipped notebooks whose every prose cell has an up-to-date 简体中文 twin
-BILINGUAL = ["01_collect", "02_clean", "07_evaluate", "09_measure"]
-# the one exception, kept explicit: the closing section's prose ("## What we did / what's next" and what comes next;
-# the summary itself is a code cell rendered from the run's stage records in the run's language) is not translated
-# yet and stays English-only and untagged
+BILINGUAL = ["01_collect", "02_clean", "03_describe", "04_features", "07_evaluate", "09_measure"]
+# the one exception, kept explicit and named: in these notebooks the closing section's prose ("## What we did /
+# what's next" and what comes next; the summary itself is a code cell rendered from the run's stage records in the
+# run's language) is not translated yet and stays English-only and untagged; every other bilingual notebook has
+# twins for its closing cells too
+CLOSING_ENGLISH_ONLY = {"01_collect", "02_clean", "07_evaluate", "09_measure"}
 CLOSING = "What we did"
 
 
@@ -91,5 +93,28 @@ def _closing(nb) -> list[str]:
 def test_every_prose_cell_of_a_bilingual_notebook_has_an_up_to_date_twin(name):
     nb = nbformat.read(runner.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
     closing = _closing(nb)
+    if name not in CLOSING_ENGLISH_ONLY:
+        assert closing == [] and languages.problems(nb) == [], "the closing cells have their twins too"
     assert [p for p in languages.problems(nb) if not any(p.startswith(f"cell {i}:") for i in closing)] == []
     assert len(closing) <= 2, "the exception covers the closing heading and what comes next only"
+
+
+def test_04_cautions_that_factor_names_are_interpretations_where_it_shows_the_loadings():
+    """Issue 25: right after the loadings, 04 teaches that a factor's name is to be checked against its items, in
+    both languages, in survey runs only (needs-survey, like the factor analysis it belongs to)."""
+    cells = nbformat.read(runner.NOTEBOOK_DIR / "04_features.ipynb", as_version=4).cells
+    loadings = next(i for i, c in enumerate(cells) if c.cell_type == "code" and '"04_loadings"' in c.source)
+    section = needs.heading(next(c.source for c in reversed(cells[:loadings]) if c.cell_type == "markdown"
+                                 and languages.TAGS["en"] in c.metadata["tags"] and needs.heading(c.source)))
+    en, zh = cells[loadings + 1], cells[loadings + 2]
+    assert needs.heading(en.source) is None, "part of the factor-analysis section, no section of its own"
+    assert section.startswith("Factor analysis")
+    for cell, language, words in ((en, "en", ("interpretation", "loadings", "items")),
+                                  (zh, "zh", ("解读", "载荷", "题项"))):
+        assert cell.cell_type == "markdown" and languages.TAGS[language] in cell.metadata["tags"]
+        assert needs.tags_of(cell) == ["needs-survey"]
+        assert all(word in cell.source for word in words), (language, cell.source[:200])
+    assert "Kaiser" in en.source and "Horn" in en.source  # the KMO and parallel analysis 04 uses, cited
+    refs = next(c.source for c in cells if "Horn, J. L. (1965)" in c.source
+                and languages.TAGS["en"] in c.metadata["tags"])
+    assert "Kaiser, H. F. (1974)" in refs

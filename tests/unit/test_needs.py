@@ -126,3 +126,16 @@ def test_every_tagged_cell_names_a_known_need_and_says_so_at_its_top(book):
             assert cell.source.startswith(needs.applies_line(tags, language) + "\n"), cell.id
     ids = [c.id for c in nb.cells]
     assert len(ids) == len(set(ids))
+
+
+def test_a_survey_in_the_customer_table_meets_the_survey_need(tmp_path):
+    """The survey example has its Likert answers in the customer table (no sources.survey): 04 factors them, so
+    the prose of its factor analysis (needs-survey) stays in the report."""
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "survey_example.yaml",
+                      {"demo.n_customers": 300, "cluster.stability_runs": 0})
+    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "survey"
+    paths = io.run_paths(cfg).make()
+    pipeline.run_stages(cfg, paths, until="04_features")
+    assert not io.exists(paths, "collected_survey")
+    met = needs.met(cfg, paths)
+    assert met["needs-survey"] and met["needs-attributes"] and not met["needs-log"], met

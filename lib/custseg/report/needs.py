@@ -76,11 +76,12 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
     dict[str, bool]
         Every tag of :data:`NEEDS` → whether the run has what it needs.
     """
-    evaluated, found = _json(paths, "evaluate"), relations.from_kinds(io.read_optional(paths, "attributes"))
+    kinds = io.read_optional(paths, "attributes")
+    evaluated, found = _json(paths, "evaluate"), relations.from_kinds(kinds)
     return {
         "needs-log": bool(_json(paths, "collect_counts").get("has_log")),
         "needs-holdout": _json(paths, "holdout").get("holdout_start") is not None,
-        "needs-survey": io.exists(paths, "collected_survey"),
+        "needs-survey": io.exists(paths, "collected_survey") or _survey_in_table(kinds),
         "needs-outcomes": bool(cfg["outcomes"]),
         "needs-campaign": bool(_json(paths, "measure").get("measured")),
         "needs-baseline": bool(_json(paths, "cluster").get("baseline")),
@@ -92,6 +93,14 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-attributes": bool(attribute_columns(paths)),
         "needs-services": _json(paths, "target").get("items") == "services",
     }
+
+
+def _survey_in_table(kinds) -> bool:
+    """Whether the customer table is (also) a survey: Likert columns enough for 04's factor analysis (the survey
+    example has its answers there, with no ``sources.survey``)."""
+    from custseg.features import MIN_FACTOR_ITEMS, likert_columns
+
+    return kinds is not None and len(likert_columns(kinds)) >= MIN_FACTOR_ITEMS
 
 
 def attribute_columns(paths: io.RunPaths) -> list[str]:
