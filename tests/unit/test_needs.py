@@ -126,6 +126,12 @@ def test_every_tagged_cell_names_a_known_need_and_says_so_at_its_top(book):
             assert cell.source.startswith(needs.applies_line(tags, language) + "\n"), cell.id
     ids = [c.id for c in nb.cells]
     assert len(ids) == len(set(ids))
+    section = None
+    for cell in nb.cells:  # a log's or a survey's entries in the references leave no "Left out" line when absent
+        title = needs.heading(cell.source) if cell.cell_type == "markdown" else None
+        section = title or section
+        if section in ("References", "参考文献") and not title and needs.tags_of(cell):
+            assert needs.QUIET_TAG in cell.metadata["tags"], cell.id
 
 
 def test_a_survey_in_the_customer_table_meets_the_survey_need(tmp_path):
