@@ -280,4 +280,10 @@ def test_what_we_did_is_written_from_the_run_s_records(subscribers):
               and not SAYS_WHAT_IS_LEFT_OUT.search(line)]
     assert not claims, claims[:5]
     assert "holdout test against the simple rivals</div>" not in page
+    # the subscriber table holds no date: no snapshot date is shown or claimed, and none is needed
+    subtitle = re.search(r'<p class="sub">(.*?)</p>', page, re.S).group(1)
+    assert not records["02_clean"]["dated"] and "snapshot" not in subtitle, subtitle
+    lines = _page_lines(reports / "02_clean.html")
+    assert any("holds no dates, so no snapshot date is needed" in line for line in lines)
+    assert not any("Ages and days since a date" in line for line in lines)
 

@@ -47,7 +47,7 @@ def summary(paths: io.RunPaths) -> dict:
     Returns
     -------
     dict
-        ``snapshot`` (date), ``counts`` (customers and lines in, kept, quarantined, segmented), ``cluster``,
+        ``snapshot`` (date; None when nothing was measured to it), ``counts`` (customers and lines in, kept, quarantined, segmented), ``cluster``,
         ``cards`` (the persona cards) and ``rules`` (None without them).
     """
     snapshot, collected = io.read(paths, "snapshot"), io.read(paths, "collect_counts")
@@ -56,7 +56,8 @@ def summary(paths: io.RunPaths) -> dict:
               "lines_in": snapshot["lines_in"], "lines_kept": snapshot["lines_kept"],
               "lines_quarantined": snapshot["lines_quarantined"],
               "customers_segmented": sum(c["customers"] for c in cards), "row_ids": collected.get("row_ids", False)}
-    return {"snapshot": snapshot["snapshot_date"], "counts": counts, "cluster": io.read(paths, "cluster"),
+    dated = snapshot.get("dated", True)  # a customer table without dates has no snapshot date to show
+    return {"snapshot": snapshot["snapshot_date"] if dated else None, "counts": counts, "cluster": io.read(paths, "cluster"),
             "cards": cards, "rules": io.read_optional(paths, "rules")}
 
 
