@@ -75,10 +75,15 @@ def test_on_unequal_densities_kmeans_merges_the_dense_groups_and_dbscan_leaves_t
     assert len(set(db[(y == 2) & ~noise])) >= 3  # what is left of the sparse group falls apart
 
 
-def test_dbscans_noise_depends_on_eps():
-    wide = toy.grid(eps=0.4)
-    narrow = toy.grid(eps=0.15)
-    assert wide.noise["unequal_densities"] < toy.grid().noise["unequal_densities"] < narrow.noise["unequal_densities"]
+def test_a_larger_eps_holds_the_sparse_group_together_but_joins_groups_that_lie_close(grid):
+    wide, narrow = toy.grid(eps=0.4), toy.grid(eps=0.15)
+    assert wide.noise["unequal_densities"] < grid.noise["unequal_densities"] < narrow.noise["unequal_densities"]
+    _, y = wide.data["unequal_densities"]
+    db = wide.labels["unequal_densities", "dbscan"]
+    sparse = db[(y == 2) & (db != toy.NOISE)]
+    assert len(set(sparse)) == 1 and len(sparse) > 120  # the sparse group is one group …
+    assert sparse[0] in set(db[y == 0]) | set(db[y == 1])  # … merged with a dense one
+    assert len(set(wide.labels["blobs", "dbscan"]) - {toy.NOISE}) == 1  # the three blobs are one
 
 
 def test_an_unknown_method_is_refused():
