@@ -25,7 +25,6 @@ import pandas as pd
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.metrics import adjusted_rand_score
-from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
 
 SEED = 0
 METHODS = ("kmeans", "ward", "single", "average", "dbscan")
@@ -131,7 +130,8 @@ def labels(x: np.ndarray, method: str, k: int, eps: float = EPS, min_samples: in
     x : ndarray of shape (n, 2)
         The points.
     method : {'kmeans', 'ward', 'single', 'average', 'dbscan'}
-        k-means (ten starts), hierarchical clustering with that linkage, or DBSCAN.
+        k-means (one k-means++ start: on a busy machine each start costs a wake of its thread pool, and more
+        starts find the same groups here), hierarchical clustering with that linkage, or DBSCAN.
     k : int
         The number of groups (the true one); DBSCAN finds its number itself and ignores it.
     eps, min_samples : float, int
@@ -145,7 +145,7 @@ def labels(x: np.ndarray, method: str, k: int, eps: float = EPS, min_samples: in
         A group per point, 0 … k − 1 (DBSCAN: its groups, and :data:`NOISE` for the points in none).
     """
     if method == "kmeans":
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
+        model = KMeans(n_clusters=k, n_init=1, random_state=seed)
     elif method in ("ward", "single", "average"):
         model = AgglomerativeClustering(n_clusters=k, linkage=method)
     elif method == "dbscan":
@@ -173,9 +173,8 @@ def grid(seed: int = SEED, eps: float = EPS, min_samples: int = MIN_SAMPLES) -> 
         (data set → DBSCAN's number of noise points), plus ``eps`` and ``min_samples``.
     """
     data = {name: make(seed) for name, make in DATASETS.items()}
-    with threadpool_limits(1):  # a few hundred points: one thread is faster than waking a pool on a busy machine
-        found = {(name, method): labels(x, method, len(np.unique(y)), eps, min_samples, seed)
-                 for name, (x, y) in data.items() for method in METHODS}
+    found = {(name, method): labels(x, method, len(np.unique(y)), eps, min_samples, seed)
+             for name, (x, y) in data.items() for method in METHODS}
     ari = pd.DataFrame([[adjusted_rand_score(data[name][1], found[name, method]) for method in METHODS]
                         for name in data], index=pd.Index(list(data), name="data"),
                        columns=pd.Index(list(METHODS), name="method"))
