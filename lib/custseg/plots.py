@@ -391,3 +391,52 @@ def uplift(table: pd.DataFrame, title: str = "Uplift of the response rate per se
     ax.set_xlabel("uplift in response rate (treated − control)")
     ax.set_title(title)
     return fig
+
+
+def label_grid(points: dict, labels: dict, rows: dict[str, str], columns: dict[str, str], title: str,
+               notes: dict | None = None, noise: int = -1, noise_label: str = "noise"):
+    """Small multiples of 2-D points coloured by their labels: one row per data set, one column per labelling
+    (the true groups, then one algorithm each), the points labelled ``noise`` in grey.
+
+    Parameters
+    ----------
+    points : dict
+        Row key → ndarray of shape (n, 2).
+    labels : dict
+        (row key, column key) → a label per point.
+    rows, columns : dict
+        Row and column keys → their names (the rows' on the left, the columns' on top).
+    title : str
+        The figure's title.
+    notes : dict, optional
+        (row key, column key) → a short text written in the panel's corner (a score, the noise count).
+    noise, noise_label : int, str
+        The label drawn in grey, and its name in the legend (shown when some panel has noise).
+    """
+    colors = segment_colors()
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(2.3 * len(columns), 2.3 * len(rows)),
+                             squeeze=False, sharex="row", sharey="row")
+    any_noise = False
+    for (row, row_name), line in zip(rows.items(), axes, strict=True):
+        x = points[row]
+        for (col, col_name), ax in zip(columns.items(), line, strict=True):
+            lab = np.asarray(labels[row, col])
+            grey = lab == noise
+            any_noise |= bool(grey.any())
+            ax.scatter(x[grey, 0], x[grey, 1], s=6, c="#b0b0b0", linewidths=0)
+            ax.scatter(x[~grey, 0], x[~grey, 1], s=6, c=[colors[v % len(colors)] for v in lab[~grey]],
+                       linewidths=0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == next(iter(rows)):
+                ax.set_title(col_name, fontsize=9)
+            if col == next(iter(columns)):
+                ax.set_ylabel(row_name, fontsize=9)
+            if notes and (row, col) in notes:
+                ax.text(0.03, 0.97, notes[row, col], transform=ax.transAxes, ha="left", va="top", fontsize=7,
+                        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    if any_noise:
+        handle = matplotlib.lines.Line2D([], [], marker="o", ls="", color="#b0b0b0", label=noise_label)
+        fig.legend(handles=[handle], loc="lower right", fontsize=8, frameon=False)
+    fig.suptitle(title, fontweight="bold")
+    return fig

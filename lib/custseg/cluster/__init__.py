@@ -23,6 +23,9 @@ Stability is measured by refitting on random subsamples (80 %, without replaceme
 each refit's assignment of *all* customers with the full solution: adjusted Rand index (ARI) overall
 and, per segment, the best Jaccard overlap (Hennig's cluster-wise stability).
 
+:mod:`custseg.cluster.toy` holds the toy data sets (blobs, moons, unequal sizes and densities) on which 05 shows
+where each algorithm's assumptions fail, before it clusters customers.
+
 The package imports its modules when a name is first used (``cluster.Segmenter``), so that the config can read
 :mod:`custseg.cluster.defaults` without loading scikit-learn.
 """
@@ -44,7 +47,7 @@ _NAMES = {
                  "sweep"),
 }
 _HOME = {name: module for module, names in _NAMES.items() for name in names}
-_MODULES = ("defaults", "in_engine", "models", "preprocess", "segmenter", "select_k", "value")
+_MODULES = ("defaults", "in_engine", "models", "preprocess", "segmenter", "select_k", "toy", "value")
 
 __all__ = sorted(_HOME)
 

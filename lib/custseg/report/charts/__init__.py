@@ -10,17 +10,19 @@ the data lacks what it needs); one function per notebook, named as the stage's f
 
 The modules: :mod:`~custseg.report.charts.data` (02–04), :mod:`~custseg.report.charts.segments` (05–06),
 :mod:`~custseg.report.charts.judge` (07–09) and :mod:`~custseg.report.charts.base` (saving, and the "left out"
-sentences the notebooks print: :func:`left_out`).
+sentences the notebooks print: :func:`left_out`). :mod:`~custseg.report.charts.toy` draws 05's toy-data figure,
+which shows no customer of the run and is not saved among its figures.
 """
 
 from custseg.report.charts.base import LEFT_OUT, Chart, left_out, make
 from custseg.report.charts.data import clean, describe, features
 from custseg.report.charts.judge import evaluate, measure, target
 from custseg.report.charts.segments import describe_personas, principal_components, segment
+from custseg.report.charts.toy import toy_clusters
 
 BY_STAGE = {"02_clean": clean, "03_describe": describe, "04_features": features, "05_cluster": segment,
             "06_personas": describe_personas, "07_evaluate": evaluate, "08_target": target, "09_measure": measure}
 """Stage name → the function that makes and saves its notebook's figures (01_collect draws none)."""
 
 __all__ = ["BY_STAGE", "LEFT_OUT", "Chart", "clean", "describe", "describe_personas", "evaluate", "features",
-           "left_out", "make", "measure", "principal_components", "segment", "target"]
+           "left_out", "make", "measure", "principal_components", "segment", "target", "toy_clusters"]
