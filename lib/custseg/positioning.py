@@ -57,9 +57,13 @@ class Positioning:
     language: str = "en"
 
     def shown(self) -> pd.DataFrame:
-        """The table for people: segment, name, the element's label and the text."""
-        labels = i18n.messages(self.language)["positioning"]["elements"]
-        return self.table.assign(element=self.table["element"].map(labels))
+        """The table for people: segment, name, the element's label and the text, headed in the run's language."""
+        m = i18n.messages(self.language)["positioning"]
+        return self.table.assign(element=self.table["element"].map(m["elements"])).rename(columns=m["headers"])
+
+    def notes(self) -> list[str]:
+        """What to say under the table: that there is no target, or which data would fill the rows left out."""
+        return [i18n.messages(self.language)["positioning"]["none"]] if self.table.empty else self.missing
 
     def on_cards(self) -> dict[str, dict]:
         """Per target segment (id as text): its ``statement`` and ``mix`` (label and text per element) and what is

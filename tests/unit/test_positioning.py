@@ -86,7 +86,7 @@ def test_no_channel_row_without_channel_data_and_the_note_says_what_would_fill_i
     p = _draft(_customers(channels=False))
     assert "channel" not in set(p.table["element"])
     assert len(p.missing) == 1 and "sales channel" in p.missing[0] and "sources.transactions" in p.missing[0]
-    assert all(len(mix["mix"]) == 3 for mix in p.on_cards().values())
+    assert all(len(mix["mix"]) == 3 for mix in p.on_cards().values()) and p.notes() == p.missing
 
 
 def test_no_price_row_without_value_or_order_amounts_and_no_product_row_without_items():
@@ -121,17 +121,20 @@ def test_services_a_customer_table_holds_fill_the_product_row():
 def test_every_word_comes_from_the_catalogue_in_the_runs_language(language):
     p = _draft(_customers(), language=language)
     shown = p.shown()
+    element = "要素" if language == "zh" else "element"
+    assert list(shown.columns) == [*shown.columns[:2], element, shown.columns[3]]
     if language == "zh":
-        assert set(shown["element"]) == {"定位陈述", "产品", "价格", "渠道", "推广"}
+        assert set(shown[element]) == {"定位陈述", "产品", "价格", "渠道", "推广"}
         assert _text(p, 0, "statement").startswith("面向Rich parents（") and "［品牌名］" in _text(p, 0, "statement")
         assert "高价位" in _text(p, 0, "price") and "For " not in " ".join(p.table["text"])
     else:
-        assert set(shown["element"]) == {"positioning statement", "product", "price", "channel", "promotion"}
+        assert set(shown[element]) == {"positioning statement", "product", "price", "channel", "promotion"}
     cards = p.on_cards()
     assert set(cards) == {"0", "2"} and cards["0"]["statement"] == _text(p, 0, "statement")
-    assert [label for label, _ in cards["0"]["mix"]] == list(shown["element"].iloc[1:5])
+    assert [label for label, _ in cards["0"]["mix"]] == list(shown[element].iloc[1:5])
 
 
 def test_no_target_no_rows():
     p = _draft(_customers(), targets=())
     assert p.table.empty and list(p.table.columns) == positioning.COLUMNS
+    assert p.missing == [] and len(p.notes()) == 1 and p.notes()[0].startswith("No target segment")
