@@ -6,11 +6,13 @@ import pytest
 from custseg.report import languages, needs, runner
 
 # the shipped notebooks whose every prose cell has an up-to-date 简体中文 twin
-BILINGUAL = ["01_collect", "02_clean", "07_evaluate", "09_measure"]
-# the one exception, kept explicit: the closing section's prose ("## What we did / what's next" and what comes next;
-# the summary itself is a code cell rendered from the run's stage records in the run's language) is not translated
-# yet and stays English-only and untagged
+BILINGUAL = ["01_collect", "02_clean", "07_evaluate", "08_target", "09_measure"]
+# the one exception, kept explicit and for the notebooks named in CLOSING_ENGLISH_ONLY only: their closing section's
+# prose ("## What we did / what's next" and what comes next; the summary itself is a code cell rendered from the
+# run's stage records in the run's language) is not translated yet and stays English-only and untagged. Drop a
+# notebook's name once its closing cells have their twins; drop the exception when the set is empty.
 CLOSING = "What we did"
+CLOSING_ENGLISH_ONLY = {"03_describe", "04_features", "05_cluster", "06_personas"}
 
 
 def _notebook(*cells):
@@ -90,6 +92,6 @@ def _closing(nb) -> list[str]:
 @pytest.mark.parametrize("name", BILINGUAL)
 def test_every_prose_cell_of_a_bilingual_notebook_has_an_up_to_date_twin(name):
     nb = nbformat.read(runner.NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
-    closing = _closing(nb)
+    closing = _closing(nb) if name in CLOSING_ENGLISH_ONLY else []
     assert [p for p in languages.problems(nb) if not any(p.startswith(f"cell {i}:") for i in closing)] == []
     assert len(closing) <= 2, "the exception covers the closing heading and what comes next only"
