@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from custseg import i18n
+from custseg import i18n, profile
 from custseg.attributes import HIGHER, direction, outcome_names
 from custseg.target import channel_columns, outcome_column
 
@@ -94,7 +94,10 @@ def _uses(customers: pd.DataFrame, seg, found, language: str) -> tuple[str, list
     if found is not None and found.item == offers.SERVICES:
         items = sorted({*found.base["antecedent"], *found.base["consequent"], *found.under_bought["item"]} &
                        set(customers.columns))
-        frame, kind, name = offers.held(customers, items).astype("float"), "holds", lambda c: i18n.label(c, language)
+        frame, kind = offers.held(customers, items).astype("float"), "holds"
+
+        def name(c):
+            return profile.plain_label(c, language)
     else:
         items = [c for c in customers.columns if c.startswith("share_cat_")]
         frame, kind = customers[items], "buys"
@@ -187,8 +190,8 @@ def draft(table: pd.DataFrame, cards: list[dict], targets: list, customers: pd.D
         if has_value and pd.notna(row["value_index"]):
             level = ("premium" if row["value_index"] >= PREMIUM else "economy" if row["value_index"] <= ECONOMY
                      else "mid")
-            parts.append(m["value"].format(column=i18n.label(value, language), index=i18n.integer(row["value_index"]),
-                                           level=m["level"][level]))
+            parts.append(m["value"].format(column=profile.plain_label(value, language),
+                                           index=i18n.integer(row["value_index"]), level=m["level"][level]))
         mine = customers["segment"] == seg
         if "avg_order_value" in prices:
             own = float(customers.loc[mine, "avg_order_value"].mean())
@@ -237,7 +240,7 @@ def _rule(found, seg, language: str) -> str:
     services = found.item == offers.SERVICES
 
     def name(item):
-        return i18n.label(item, language) if services else i18n.value_label("category", item, language)
+        return profile.plain_label(item, language) if services else i18n.value_label("category", item, language)
 
     m = i18n.messages(language)["positioning"]
     return m["because_rule" if not services else "because_service_rule"].format(

@@ -111,10 +111,10 @@ def test_services_a_customer_table_holds_fill_the_product_row():
     found = SimpleNamespace(item=offers.SERVICES, base=base, offers=rule,
                             under_bought=pd.DataFrame(columns=["segment", "item"]))
     p = _draft(customers, found=found)
-    assert "They hold more often" in _text(p, 0, "product") and "StreamingTV (100%; 15% overall)" in \
+    assert "They hold more often" in _text(p, 0, "product") and "streaming TV (100%; 15% overall)" in \
         _text(p, 0, "product")
     assert "lift 2.50" in _text(p, 0, "statement"), "the offer's rule is the reason"
-    assert "PhoneService" not in _text(p, 0, "product"), "held by everyone: nothing that sets them apart"
+    assert "phone service" not in _text(p, 0, "product"), "held by everyone: nothing that sets them apart"
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
