@@ -113,7 +113,8 @@ def _uses(customers: pd.DataFrame, seg, found, language: str) -> tuple[str, list
 
 
 def _outcomes(row: pd.Series, customers: pd.DataFrame, outcomes, language: str) -> list[tuple[str, bool]]:
-    """Each outcome of known direction against the base: (sentence, whether it is worse than the base)."""
+    """Each outcome of known direction against the base: (sentence, whether it is worse than the base), the
+    worse first."""
     m, ways = i18n.messages(language)["positioning"], i18n.messages(language)["table"]["direction"]
     out = []
     for name in outcome_names(outcomes):
@@ -123,9 +124,9 @@ def _outcomes(row: pd.Series, customers: pd.DataFrame, outcomes, language: str) 
             continue
         own, base = float(row[column]), float(customers[name].mean())
         worse = own < base if way == HIGHER else own > base
-        out.append((m["outcome"].format(outcome=name, value=_share(own), base=_share(base), direction=ways[way]),
-                    worse))
-    return out
+        out.append((m["outcome"].format(outcome=profile.plain_label(name, language), value=_share(own),
+                                        base=_share(base), direction=ways[way]), worse))
+    return sorted(out, key=lambda o: not o[1])  # the worse first
 
 
 def draft(table: pd.DataFrame, cards: list[dict], targets: list, customers: pd.DataFrame, found=None,
@@ -145,7 +146,8 @@ def draft(table: pd.DataFrame, cards: list[dict], targets: list, customers: pd.D
         The target segments (``choice["targets"]`` of :func:`custseg.target.strategy`).
     customers : DataFrame
         One row per customer with ``segment`` and the features (``share_cat_*``, ``share_channel_*``,
-        ``avg_order_value``, ``discount_share``, the outcomes, the service columns).
+        ``avg_order_value``, ``discount_share`` — left out when the log has no discount —, the outcomes, the
+        service columns).
     found : SimpleNamespace, optional
         The offers (:func:`custseg.offers.find` or :func:`custseg.offers.find_services`): ``item``, ``base``,
         ``offers`` and ``under_bought``.
@@ -167,7 +169,7 @@ def draft(table: pd.DataFrame, cards: list[dict], targets: list, customers: pd.D
     channels = [c.removeprefix("share_") for c in channel_columns(customers) if c.removeprefix("share_") in rows]
     base_channel = (customers[[f"share_{c}" for c in channels]] > 0).mean().set_axis(channels)
     has_value = "value_index" in rows and rows["value_index"].notna().any()
-    prices = [c for c in ("avg_order_value", "discount_share") if c in customers]
+    prices = [c for c in ("avg_order_value", "discount_share") if c in customers and customers[c].sum() > 0]
     missing = [m["missing"][e] for e, lacks in (("channel", not channels), ("price", not has_value and not prices))
                if lacks]
     out, no_product = [], False
@@ -256,8 +258,8 @@ def _statement(m: dict, name: str, row: pd.Series, kind: str, uses: list, judged
     who = m["who"].format(name=name, share=i18n.percent(row["share"]), value=value)
     worse = [text for text, bad in judged if bad]
     items = i18n.join([u[0] for u in uses], language)
-    need = (m[f"need_{kind}"].format(items=items) if uses else m["need_outcome"].format(outcome=worse[0]) if worse
-            else m["need_card"])
+    need = (m[f"need_{kind}"].format(items=items) if uses else m["need_outcome"].format(outcome=judged[0][0])
+            if judged else m["need_card"])
     frame = m["frame_items"].format(items=items) if uses else m["frame"]
     benefit = (m[f"benefit_offer_{kind}"].format(offer=offer) if offer
                else m["benefit_strategy"].format(headline=card.get("strategy_headline") or "–"))
