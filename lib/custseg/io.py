@@ -335,6 +335,8 @@ ARTEFACTS: dict[str, Artefact] = {
     "offers": Artefact("processed", "offers.csv", "csv", "per segment, the rules whose lift beats the base"),
     "under_bought": Artefact("processed", "under_bought.csv", "csv", "items a segment buys less than similar ones"),
     "target": Artefact("processed", "target.json", "json", "the targeting strategy, targets and offers"),
+    "positioning": Artefact("processed", "positioning.csv", "csv",
+                            "per target segment: a draft positioning statement and marketing mix"),
     "audiences": Artefact("reports", "audiences", "folder", "per target segment: audience CSV and one-page summary"),
     # 09_measure
     "campaign_results": Artefact("processed", "campaign.csv", "csv", "uplift, incremental revenue, ROI per segment"),

@@ -216,6 +216,13 @@ def test_the_value_column_feeds_06_and_08_and_targeting_follows_churn(subscriber
     assert summary["items"] == "services" and (processed / "offers.csv").is_file()
     assert any(line.startswith("What to offer: services held together") for line in page)
     assert not any(line.startswith("Left out: What to offer: services held together") for line in page)
+    # a draft positioning per target, its price from the monthly charges (in words, as on the cards); a customer
+    # table has no sales channel: no channel row, and the page says which data would fill it
+    placed = pd.read_csv(processed / "positioning.csv")
+    assert set(placed["segment"]) == set(summary["targets"]) and "channel" not in set(placed["element"])
+    assert {"statement", "price", "promotion"} <= set(placed["element"])
+    assert placed.loc[placed["element"] == "price", "text"].str.contains("monthly charges").all()
+    assert any(line.startswith("No channel row: the data has no sales channel") for line in page)
 
 
 NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")

@@ -13,8 +13,8 @@ PACKAGE = Path(custseg.__file__).parent
 FLOW = ["errors", "env", "schema", "stats", "rfm", "reference", "attributes", "relations", "factors", "features",
         "cluster", "config", "io", "engine", "sources", "init", "demo", "collect", "clean", "describe", "i18n",
         "profile",
-        "personas", "plots", "rule_segments", "evaluate", "target", "offers", "campaign", "published", "headlines",
-        "pipeline", "scoring", "serve", "report"]
+        "personas", "plots", "rule_segments", "evaluate", "target", "offers", "positioning", "campaign", "published",
+        "headlines", "pipeline", "scoring", "serve", "report"]
 
 
 def modules() -> dict[str, Path]:

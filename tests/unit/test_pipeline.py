@@ -363,6 +363,10 @@ def test_targeting_offers_and_the_campaign_run_on_the_tiny_demo(tiny_run):
     card = (io.artefact_path(paths, "persona_cards") / f"segment_{t.choice['targets'][0]}.md").read_text()
     assert "What to offer" in card and "lift" in card and "A target segment" in card
     assert any(c.get("offers") for c in pipeline.report_cards(paths))
+    # a draft positioning and marketing mix per target, on its persona card too
+    placed = io.read(paths, "positioning")
+    assert set(placed["segment"]) == set(t.choice["targets"]) and set(placed["element"]) >= {"statement", "product"}
+    assert "Positioning and marketing mix" in card and "[our brand]" in card
     # rule segments are scored and contested beside the clusters
     assert set(io.read(paths, "rule_segments")["segment_name"]) <= {"Gold members", "Young (under 30)",
                                                                      "Tier-1 cities", "Everyone else"}

@@ -111,11 +111,12 @@ def card_files(cards: list[dict]) -> dict[str, str]:
 
 def with_targeting(cards: list[dict], target: dict | None, made_from: str | None) -> list[dict]:
     """The persona cards of 06 with what 08 added when it ran on these cards (``made_from``: 06's fingerprint):
-    the offers and whether a segment is a target."""
+    the offers, whether a segment is a target and a target's draft positioning (:mod:`custseg.positioning`)."""
     if target is None or target.get("personas_fingerprint") != made_from:  # 08 ran on other cards (or never)
         return cards
     return [{**c, "offers": target["offers"].get(str(c["segment"]), []),
-             "target": target["target_labels"].get(str(c["segment"]), "")} for c in cards]
+             "target": target["target_labels"].get(str(c["segment"]), ""),
+             "positioning": target.get("positioning", {}).get(str(c["segment"]))} for c in cards]
 
 
 def crm_export(segments: pd.DataFrame, rfm_scores: pd.DataFrame, cards: list[dict]) -> pd.DataFrame:

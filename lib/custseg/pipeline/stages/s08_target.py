@@ -1,6 +1,7 @@
 """08 · Targeting: attractiveness and accessibility of each segment (clusters, RFM grid, rule segments), the
 strategy with its reason, next-best offers from association rules (on baskets, or on the services a customer
-table's customers hold), and an audience file per target."""
+table's customers hold), and per target an audience file and a draft positioning and marketing mix
+(:mod:`custseg.positioning`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from custseg.pipeline.stages.s06_personas import segment_customers
 
 @body("08_target")
 def target(ctx: Context) -> Result:
-    from custseg import evaluate, offers
+    from custseg import evaluate, offers, positioning
     from custseg import target as targeting
 
     cfg, t, e, language, logged = ctx.cfg, ctx.cfg["target"], ctx.cfg["evaluate"], ctx.cfg["language"], has_log(ctx.cfg)
@@ -52,13 +53,15 @@ def target(ctx: Context) -> Result:
     notes.append(offers_note)
     cards = offers.on_cards(cards, found, choice, language)
     files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language)
+    placed = positioning.draft(tables["clusters"], cards, choice["targets"], customers, found, value, cfg["outcomes"],
+                               consent, language)
     summary = {"strategy": choice["strategy"], "targets": choice["targets"], "reason": choice["reason"],
                "pinned": choice["pinned"], "notes": notes, "audiences": audiences, "segmentations": list(tables),
                "items": None if found is None else found.item, "value": value or None,
                "criteria": targeting.bases(used), "offers": {str(c["segment"]): c["offers"] for c in cards},
-               "target_labels": {str(c["segment"]): c["target"] for c in cards},
+               "target_labels": {str(c["segment"]): c["target"] for c in cards}, "positioning": placed.on_cards(),
                "personas_fingerprint": ctx.upstream_fingerprint("06_personas")}
-    artefacts = {"targeting": table, "target": summary, "audiences": files}
+    artefacts = {"targeting": table, "target": summary, "audiences": files, "positioning": placed.table}
     if found is not None:
         artefacts.update(basket_rules=found.basket_rules, offers=found.offers, under_bought=found.under_bought)
     return Result(artefacts, {"strategy": choice["strategy"], "targets": choice["targets"],
@@ -70,5 +73,5 @@ def target(ctx: Context) -> Result:
                               "baskets": found is not None, "segments": len(tables["clusters"])},
                   {"table": table, "tables": tables, "choice": choice, "found": found, "offers_note": offers_note,
                    "cards": cards, "notes": notes, "audiences": audiences, "value": value, "has_log": logged,
-                   "language": language, "criteria_short": targeting.criteria_label(used)},
+                   "language": language, "criteria_short": targeting.criteria_label(used), "positioning": placed},
                   headline=headlines.target(summary, tables["clusters"], language))
