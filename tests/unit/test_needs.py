@@ -13,7 +13,7 @@ def test_the_tiny_run_meets_what_its_data_has(tiny_run):
     met = needs.met(cfg, paths)
     assert set(met) == set(needs.NEEDS)
     for tag in ("needs-log", "needs-holdout", "needs-survey", "needs-campaign", "needs-rule-segments",
-                "needs-baskets"):
+                "needs-baskets", "needs-crm"):
         assert met[tag], tag
     assert not met["needs-baseline"]  # the tiny demo has no baseline run
     assert not met["needs-nested-labels"] and not met["needs-structural-blanks"]  # its CRM has neither trap
@@ -27,7 +27,7 @@ def test_a_customer_table_meets_no_need_of_a_log(tmp_path):
     paths = io.run_paths(cfg).make()
     pipeline.run_stages(cfg, paths, until="05_cluster")
     met = needs.met(cfg, paths)
-    assert met["needs-outcomes"] and met["needs-attributes"]  # Churn is declared; the table has its own columns
+    assert met["needs-outcomes"] and met["needs-attributes"] and met["needs-crm"]  # Churn; the table's own columns
     assert met["needs-nested-labels"] and met["needs-structural-blanks"]  # the generator carries both traps
     assert not any(met[t] for t in ("needs-log", "needs-holdout", "needs-survey", "needs-baseline", "needs-campaign",
                                     "needs-later-snapshot", "needs-baskets")), met

@@ -46,6 +46,8 @@ NEEDS: dict[str, Need] = {
     "needs-structural-blanks": Need("blanks another column explains, or a column derived from two others (found by "
                                     "04_features)", "可由其他列解释的空值，或由两列推导出的列（由 04_features 发现）",
                                     "sources.customers"),
+    "needs-crm": Need("a customer table (a CRM or subscriber export)", "客户表（CRM 或用户导出表）",
+                      "sources.customers"),
     "needs-attributes": Need("customer attributes (columns of the customer table beyond the id)",
                              "客户属性（客户表中客户编号以外的列）", "sources.customers"),
     "needs-services": Need("services customers hold (yes/no service columns)",
@@ -90,6 +92,7 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-nested-labels": bool(found["nested"]),
         "needs-structural-blanks": bool(found["structural"] or found["derived"]),
         "needs-baskets": _json(paths, "target").get("items") in BASKET_ITEMS,
+        "needs-crm": bool(_json(paths, "collect_counts").get("has_crm")),
         "needs-attributes": bool(attribute_columns(paths)),
         "needs-services": _json(paths, "target").get("items") == "services",
     }
