@@ -15,7 +15,7 @@ from custseg.pipeline.stages.s06_personas import segment_customers
 
 @body("08_target")
 def target(ctx: Context) -> Result:
-    from custseg import evaluate, offers
+    from custseg import evaluate, offers, relations
     from custseg import target as targeting
 
     cfg, t, e, language, logged = ctx.cfg, ctx.cfg["target"], ctx.cfg["evaluate"], ctx.cfg["language"], has_log(ctx.cfg)
@@ -47,11 +47,11 @@ def target(ctx: Context) -> Result:
     if found is None:  # no baskets: the yes/no services the customer table says each customer holds
         held, held_note = offers.find_services(cfg["offers"], customers, clustered_on, cfg["outcomes"],
                                                cfg["privacy"]["sensitive_columns"], language, list(crm.columns),
-                                               e["contact_columns"])
+                                               e["contact_columns"], relations.gates(ctx.read_optional("attributes")))
         found, offers_note = (held, held_note) if held is not None or offers_note is None else (None, offers_note)
-    notes.append(offers_note)
     cards = offers.on_cards(cards, found, choice, language)
-    files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language)
+    files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language, cfg["outcomes"])
+    notes += [offers_note, *filter(None, [targeting.excluded_note(audiences, cfg["outcomes"], customers, language)])]
     summary = {"strategy": choice["strategy"], "targets": choice["targets"], "reason": choice["reason"],
                "pinned": choice["pinned"], "notes": notes, "audiences": audiences, "segmentations": list(tables),
                "items": None if found is None else found.item, "value": value or None,
