@@ -265,7 +265,7 @@ def weak_note(found: SimpleNamespace, min_lift: float, language: str) -> str:
     """The sentence saying how many rules ``offers.min_lift`` left out, and why ("" when none)."""
     if not found.weak:
         return ""
-    return i18n.messages(language)["offers"]["weak"].format(n=found.weak, min_lift=f"{min_lift:g}",
+    return i18n.messages(language)["offers"]["weak_one" if found.weak == 1 else "weak"].format(n=found.weak, min_lift=f"{min_lift:g}",
                                                             more=i18n.percent(min_lift - 1))
 
 
