@@ -265,8 +265,8 @@ def weak_note(found: SimpleNamespace, min_lift: float, language: str) -> str:
     """The sentence saying how many rules ``offers.min_lift`` left out, and why ("" when none)."""
     if not found.weak:
         return ""
-    return i18n.messages(language)["offers"]["weak_one" if found.weak == 1 else "weak"].format(n=found.weak, min_lift=f"{min_lift:g}",
-                                                            more=i18n.percent(min_lift - 1))
+    said = i18n.messages(language)["offers"]["weak_one" if found.weak == 1 else "weak"]
+    return said.format(n=found.weak, min_lift=f"{min_lift:g}", more=i18n.percent(min_lift - 1))
 
 
 def service_columns(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),

@@ -65,6 +65,7 @@ def target(ctx: Context) -> Result:
                               "offers": 0 if found is None else len(found.offers), "value": value or None,
                               "criteria": targeting.bases(used), "items": None if found is None else found.item,
                               "audience_customers": int(sum(a["customers"] for a in audiences)),
+                              "win_back_customers": int(sum(a["excluded"] for a in audiences)),
                               "audiences": len(audiences), "segmentations": list(tables),
                               "reach_measured": reachable is not None, "growth_measured": logged,
                               "baskets": found is not None, "segments": len(tables["clusters"])},
