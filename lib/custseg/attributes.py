@@ -140,18 +140,23 @@ def _band_codes(numbers: pd.Series, name: str) -> bool:
             and not _says(name, COUNT_STEMS, ("n",)))
 
 
+def declared_labels(declared: dict | None) -> dict[str, dict[float, str]]:
+    """The label of each code of the ordinals declared in ``attributes`` with their order (``Contract:
+    [Month-to-month, One year, Two year]``: :func:`encode` codes them 1, 2, 3 → the labels)."""
+    return {column: {float(i): str(v) for i, v in enumerate(order, 1)}
+            for column, order in (declared or {}).items() if isinstance(order, list)}
+
+
 def ordinal_labels(kinds: pd.DataFrame, declared: dict | None = None) -> dict[str, dict[float, str]]:
     """The label of each code of every ordinal column, to describe it by label shares (never a mean of codes):
     the declared order's labels (1 → first), the Likert labels (1 → strongly disagree … 5 → strongly agree), or
     the band code itself ('7')."""
-    declared, likert = declared or {}, {}
+    ordered, likert = declared_labels(declared), {}
     for label, score in LIKERT.items():
         likert.setdefault(float(score), label)
     out = {}
     for row in kinds[kinds["kind"] == "ordinal"].itertuples() if not kinds.empty else ():
-        order = declared.get(row.column)
-        out[row.column] = ({float(i): str(v) for i, v in enumerate(order, 1)} if isinstance(order, list)
-                           else likert if row.why.startswith("Likert") else {})
+        out[row.column] = ordered.get(row.column) or (likert if row.why.startswith("Likert") else {})
     return out
 
 

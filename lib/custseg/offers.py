@@ -41,6 +41,8 @@ MAX_SERVICE_LABELS = 4  # yes, no and the labels saying it cannot be held ("No i
 # words of a column name that say who a customer lives with, not a service they hold (demographics are left out by
 # custseg.attributes.demographic_columns)
 NOT_SERVICES = ("partner", "spouse", "child", "kid", "famil", "household", "配偶", "子女", "家庭", "同意", "授权")
+# words of a column name that say how a customer is billed or pays (paperless billing, autopay), not a service
+BILLING = ("bill", "paperless", "invoice", "statement", "payment", "autopay", "账单", "发票", "支付", "付款", "缴费")
 RULE_COLUMNS = ["segment", "antecedent", "consequent", "baskets", "support", "confidence", "lift"]
 
 
@@ -136,8 +138,10 @@ def rules(b: ir.Table, segments: pd.DataFrame | None = None, min_support: float 
                            ignore_index=True)[RULE_COLUMNS]
 
 
-def offers(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-    """Per segment, its rules whose lift beats 1 and the same rule's lift in the whole base (best first).
+def offers(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, top: int = 3, min_lift: float = 1.0
+           ) -> pd.DataFrame:
+    """Per segment, its rules whose lift beats 1, reaches ``min_lift`` (``offers.min_lift``: a lift of 1.01 says
+    A makes C 1 % more likely, nothing to act on) and beats the same rule's lift in the whole base (best first).
 
     Returns segment, antecedent, consequent, baskets, support, confidence, lift, base_lift and
     lift_ratio (lift / base_lift; a rule the base does not show has base_lift NaN and counts as new).
@@ -145,7 +149,8 @@ def offers(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, top: int = 3) 
     base = base_rules[["antecedent", "consequent", "lift"]].rename(columns={"lift": "base_lift"})
     r = segment_rules.merge(base, on=["antecedent", "consequent"], how="left")
     r["lift_ratio"] = r["lift"] / r["base_lift"]
-    keep = (r["lift"] > 1) & (r["base_lift"].isna() | (r["lift"] > r["base_lift"]))
+    keep = ((r["lift"] > 1) & (r["lift"] >= min_lift - 1e-12)
+            & (r["base_lift"].isna() | (r["lift"] > r["base_lift"])))
     r = r[keep].sort_values(["segment", "lift", "confidence"], ascending=[True, False, False])
     # A → C and C → A share their lift: keep the direction with the higher confidence (the better offer)
     a, c = r["antecedent"].astype("str"), r["consequent"].astype("str")
@@ -229,8 +234,9 @@ def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on:
         found = _found(b, seg, o, customers, clustered_on)
     m = i18n.messages(language)["offers"]
     note = m["how"].format(baskets=m["by"][o["basket"]], items=m["levels"][item], min_support=o["min_support"],
-                           min_confidence=o["min_confidence"], min_baskets=o["min_baskets"])
-    return SimpleNamespace(item=item, **found), note
+                           min_confidence=o["min_confidence"], min_baskets=o["min_baskets"], min_lift=o["min_lift"])
+    out = SimpleNamespace(item=item, **found)
+    return out, " ".join(filter(None, [note, weak_note(out, o["min_lift"], language)]))
 
 
 def _found(b: ir.Table, seg: pd.DataFrame, o: dict, customers: pd.DataFrame, clustered_on: list[str],
@@ -244,38 +250,91 @@ def _found(b: ir.Table, seg: pd.DataFrame, o: dict, customers: pd.DataFrame, clu
     per = rules(b, seg, **thresholds)
     held = penetration(b, seg)
     open_ = per[per["confidence"] < 1 - 1e-9] if held_by_all else per
-    return {"basket_rules": pd.concat([base, per], ignore_index=True), "offers": offers(open_, base, o["top"]),
+    return {"basket_rules": pd.concat([base, per], ignore_index=True),
+            "offers": offers(open_, base, o["top"], o["min_lift"]), "weak": weak_rules(open_, base, o["min_lift"]),
             "under_bought": under_bought(held, _profile(customers, clustered_on)), "base": base}
 
 
-def service_columns(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),
-                    among: list | None = None, exclude: list | tuple = ()) -> list[str]:
-    """The columns of a customer table that say whether each customer holds a service (a phone line, streaming,
-    an international plan): 0/1 flags, and columns labelled yes/no — with the labels that say a service cannot be
-    held ("No internet service") counted as no.
+def weak_rules(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, min_lift: float) -> int:
+    """How many rules :func:`offers` would take (of any rank) but for ``min_lift``: a lift above 1 but below it."""
+    every = offers(segment_rules, base_rules, top=max(len(segment_rules), 1))
+    return int((every["lift"] < min_lift - 1e-12).sum())
 
-    Outcomes, demographics (:func:`custseg.attributes.demographic_columns`), sensitive traits
+
+def weak_note(found: SimpleNamespace, min_lift: float, language: str) -> str:
+    """The sentence saying how many rules ``offers.min_lift`` left out, and why ("" when none)."""
+    if not found.weak:
+        return ""
+    said = i18n.messages(language)["offers"]["weak_one" if found.weak == 1 else "weak"]
+    return said.format(n=found.weak, min_lift=f"{min_lift:g}", more=i18n.percent(min_lift - 1))
+
+
+def service_columns(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),
+                    among: list | None = None, exclude: list | tuple = (), gates: dict | None = None) -> list[str]:
+    """The columns of a customer table that say whether each customer holds a service one can offer (a phone
+    line, streaming, an international plan): 0/1 flags, and columns labelled yes/no — with the labels that say a
+    service cannot be held ("No internet service") counted as no. Why each other yes/no column is not one:
+    :func:`left_out_services`."""
+    return service_choice(customers, outcomes, sensitive, among, exclude, gates)[0]
+
+
+def service_choice(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),
+                   among: list | None = None, exclude: list | tuple = (), gates: dict | None = None
+                   ) -> tuple[list[str], dict[str, str]]:
+    """The offerable service columns (:func:`service_columns`), and each yes/no column left out → why.
+
+    Outcomes (``outcome``), demographics (:func:`custseg.attributes.demographic_columns`), sensitive traits
     (:func:`custseg.attributes.sensitive_columns`, with the config's ``sensitive``) and household columns
-    (:data:`NOT_SERVICES`: partner, children, opt-ins …) are who a customer is or what they did, not a service:
-    never items; nor are ``exclude`` (the contact and consent columns). ``among``: the customer table's own columns
-    (custseg's features, such as a share of orders per channel, are never services).
+    (:data:`NOT_SERVICES`: partner, children, opt-ins …) are who a customer is or what they did (``who``); billing
+    columns (:data:`BILLING`: paperless billing, autopay) how they pay (``billing``); ``gates``
+    (:func:`custseg.relations.gates`: PhoneService, whose No MultipleLines repeats as "No phone service") the base
+    an add-on needs (``gate``). None of them is an item; nor are ``exclude`` (the contact and consent columns, not
+    said). ``among``: the customer table's own columns (custseg's features, such as a share of orders per channel,
+    are never services).
     """
     columns = [c for c in customers.columns if c not in ("customer_id", "segment") and (among is None or c in among)]
-    left_out = {*outcome_names(outcomes), *demographic_columns(columns), *sensitive_columns(columns, sensitive),
-                *exclude}
-    out = []
+    outcome = set(outcome_names(outcomes))
+    who = {*demographic_columns(columns), *sensitive_columns(columns, sensitive)}
+    out, left = [], {}
     for column in columns:
-        if column in left_out or _says(str(column), NOT_SERVICES, ("opt", "optin", "consent")):
+        if column in exclude or not _yes_no(customers[column]):
             continue
-        values = customers[column]
-        if is_flag(values):
+        if column in outcome:
+            left[column] = "outcome"
+        elif column in who or _says(str(column), NOT_SERVICES, ("opt", "optin", "consent")):
+            left[column] = "who"
+        elif _says(str(column), BILLING):
+            left[column] = "billing"
+        elif column in (gates or {}):
+            left[column] = "gate"
+        else:
             out.append(column)
-        elif not pd.api.types.is_numeric_dtype(values):
-            labels = set(values.dropna().astype("str").str.strip().str.lower().unique())
-            if (labels & YES and len(labels) <= MAX_SERVICE_LABELS
-                    and all(v in YES or v in NO or v.startswith("no ") for v in labels)):
-                out.append(column)
-    return out
+    return out, left
+
+
+def _yes_no(values: pd.Series) -> bool:
+    """A 0/1 flag, or labels yes/no (and "No … service")."""
+    if is_flag(values):
+        return True
+    if pd.api.types.is_numeric_dtype(values):
+        return False
+    labels = set(values.dropna().astype("str").str.strip().str.lower().unique())
+    return bool(labels & YES and len(labels) <= MAX_SERVICE_LABELS
+                and all(v in YES or v in NO or v.startswith("no ") for v in labels))
+
+
+def left_out_note(left: dict[str, str], gates: dict | None, language: str) -> str:
+    """The sentence saying which yes/no columns are not offered as services, why, and how to include them."""
+    if not left:
+        return ""
+    m = i18n.messages(language)["offers"]
+    parts = []
+    for why in ("billing", "gate", "who", "outcome"):
+        named = [c for c, w in left.items() if w == why]
+        if named:
+            children = sorted({child for c in named for child in (gates or {}).get(c, [])})
+            parts.append(m["left_out_why"][why].format(columns=", ".join(named), children=", ".join(children)))
+    return m["left_out"].format(parts=i18n.join(parts, language))
 
 
 def held(customers: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -299,9 +358,10 @@ def service_baskets(customers: pd.DataFrame, columns: list[str]) -> ir.Table:
 
 def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], outcomes: dict | list | None = None,
                   sensitive: list | tuple = (), language: str = "en", among: list | None = None,
-                  exclude: list | tuple = ()) -> tuple[SimpleNamespace | None, str]:
+                  exclude: list | tuple = (), gates: dict | None = None) -> tuple[SimpleNamespace | None, str]:
     """Without baskets: association rules between the services customers hold (:func:`service_columns` of the
-    columns ``among`` but not ``exclude``, or the config's ``offers.services``), per segment against the base, and
+    columns ``among`` but not ``exclude`` nor ``gates``, or the config's ``offers.services``), per segment against
+    the base, and
     the services a segment holds less than the segments most like it; None (and why) when there are fewer than two
     service columns.
 
@@ -311,22 +371,26 @@ def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], out
         ``offers.services`` names a column the customer table does not have.
     """
     m = i18n.messages(language)["offers"]
-    found = service_columns(customers, outcomes, sensitive, among, exclude)
+    found, left = service_choice(customers, outcomes, sensitive, among, exclude, gates)
     if o["services"] is not None:
         unknown = [c for c in o["services"] if c not in customers]
         if unknown:
             raise ConfigError(f"config key 'offers.services' names {', '.join(map(repr, unknown))}, which the "
                               f"customer table does not have (its yes/no columns: {', '.join(found) or 'none'})")
-        columns = list(o["services"])
+        columns, left = list(o["services"]), {}
     else:
         columns = found
     if len(columns) < 2:
-        return None, m["no_services"].format(found=", ".join(columns) or "–")
+        return None, " ".join(filter(None, [m["no_services"].format(found=", ".join(columns) or "–"),
+                                            left_out_note(left, gates, language)]))
     b = service_baskets(customers, columns)
     found = _found(b, customers[["customer_id", "segment"]], o, customers, clustered_on, held_by_all=True)
     note = m["services_how"].format(services=", ".join(columns), min_support=o["min_support"],
-                                    min_confidence=o["min_confidence"], min_baskets=o["min_baskets"])
-    return SimpleNamespace(item=SERVICES, columns=columns, **found), note
+                                    min_confidence=o["min_confidence"], min_baskets=o["min_baskets"],
+                                    min_lift=o["min_lift"])
+    out = SimpleNamespace(item=SERVICES, columns=columns, left_out=left, **found)
+    return out, " ".join(filter(None, [note, left_out_note(left, gates, language),
+                                       weak_note(out, o["min_lift"], language)]))
 
 
 def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict]:

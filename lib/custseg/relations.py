@@ -305,6 +305,14 @@ def from_kinds(kinds: pd.DataFrame | None) -> dict[str, list[dict]]:
     return found
 
 
+def gates(kinds: pd.DataFrame | None) -> dict[str, list[str]]:
+    """The columns whose "no" other columns repeat as a nested label, from a kinds table: the gate of each group
+    (PhoneService = No exactly where MultipleLines says "No phone service") → its children. A gate says whether
+    the customer holds the base the children's add-ons need, not an add-on itself (08 offers add-ons)."""
+    return {g["parent"]: list(g["children"]) for g in from_kinds(kinds)["nested"]
+            if BINARY.get(str(g["value"]).strip().lower()) == 0.0}
+
+
 def derived_columns(kinds: pd.DataFrame | None) -> list[str]:
     """The columns :func:`derived_products` found, from a kinds table: 05 leaves them out of its default features."""
     return [d["column"] for d in from_kinds(kinds)["derived"]]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custseg.attributes import declared_labels
 from custseg.errors import ConfigError
 
 OTHER = "other"
@@ -30,7 +31,7 @@ def configured(spec: dict) -> bool:
     return bool(spec.get("variable") or spec.get("segments"))
 
 
-def declared(spec: dict, columns: list[str] | pd.Index) -> list[dict]:
+def declared_rules(spec: dict, columns: list[str] | pd.Index) -> list[dict]:
     """The rules as ``[{name, when}]`` (``when`` a query, or :data:`OTHER`), from either form of the config."""
     if spec.get("variable") and spec.get("segments"):
         raise ConfigError(f"{KEY}: set either 'variable' (one variable, optionally with 'bands') or 'segments' "
@@ -67,6 +68,16 @@ def declared(spec: dict, columns: list[str] | pd.Index) -> list[dict]:
     return rules
 
 
+def readable(customers: pd.DataFrame, declared: dict | None = None) -> pd.DataFrame:
+    """The customer table as rules read it: the ordinals declared in ``attributes`` (coded 1, 2, … in the
+    features) by their labels, so a rule says ``Contract == 'Month-to-month'`` as the data does, never a code."""
+    out = customers
+    for column, labels in declared_labels(declared).items():
+        if column in out and pd.api.types.is_numeric_dtype(out[column]):
+            out = out.assign(**{column: out[column].astype("float64").map(labels).astype("str")})
+    return out
+
+
 def _examples(customers: pd.DataFrame, mask: np.ndarray, columns: list[str], n: int = 3) -> str:
     shown = customers.loc[mask, ["customer_id", *[c for c in columns if c in customers]]].head(n)
     return "; ".join(", ".join(f"{k}={v}" for k, v in row.items()) for row in shown.to_dict("records"))
@@ -77,7 +88,7 @@ def _columns_of(rules: list[dict], columns) -> list[str]:
     return [c for c in columns if c in text and c != "customer_id"]
 
 
-def assign(customers: pd.DataFrame, spec: dict) -> pd.DataFrame:
+def assign(customers: pd.DataFrame, spec: dict, declared: dict | None = None) -> pd.DataFrame:
     """Each customer's rule segment.
 
     Parameters
@@ -86,6 +97,8 @@ def assign(customers: pd.DataFrame, spec: dict) -> pd.DataFrame:
         The customer table (``customer_id`` and the columns the rules use).
     spec : dict
         The config's ``rule_segments``.
+    declared : dict, optional
+        The config's ``attributes``: the rules read its ordinals by their labels (:func:`readable`).
 
     Returns
     -------
@@ -98,7 +111,8 @@ def assign(customers: pd.DataFrame, spec: dict) -> pd.DataFrame:
         A condition that does not evaluate (naming it and the columns there are), customers no rule covers, or
         customers two rules cover — with how many, examples and the rules involved.
     """
-    rules = declared(spec, customers.columns)
+    customers = readable(customers, declared)
+    rules = declared_rules(spec, customers.columns)
     if spec.get("variable") and customers[spec["variable"]].isna().any():
         variable = spec["variable"]
         missing = customers[variable].isna()

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import i18n
-from custseg.attributes import HIGHER, direction, outcome_names
+from custseg.attributes import HIGHER, LOWER, direction, is_flag, outcome_names
 from custseg.describe import ValueChoice
 from custseg.errors import ConfigError
 from custseg.schema import MONETARY, fetch
@@ -317,20 +317,41 @@ def segmentations(customers: pd.DataFrame, cards: list[dict], scores: pd.DataFra
     return out
 
 
-def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts: pd.DataFrame, consent: list[str],
-              language: str) -> tuple[dict[str, pd.DataFrame | str], list[dict]]:
-    """Per target segment an audience table ``segment_<id>.csv`` (customer id, segment, the offer and why, the
-    customer's main channel and consent flags) and a one-page summary ``segment_<id>.md``.
+def bad_outcome(customers: pd.DataFrame, outcomes: dict | list | None) -> tuple[pd.Series, list[str]]:
+    """Per customer: whether an outcome says they left or failed — a 0/1 outcome whose higher value is worse
+    (:func:`custseg.attributes.direction`, declared or read off the name: churn, cancelled, default …) at 1 —, and
+    the outcomes that decide it. A higher-is-better outcome at 0 (not bought yet) is a prospect, not bad."""
+    bad, used = pd.Series(False, index=customers.index), []
+    for name in outcome_names(outcomes):
+        if name in customers and direction(name, outcomes)[0] == LOWER and is_flag(customers[name]):
+            bad |= customers[name].eq(1).fillna(False).astype(bool)
+            used.append(name)
+    return bad, used
 
-    Returns the files (name → table or text) and a list saying what each target's files hold.
+
+def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts: pd.DataFrame, consent: list[str],
+              language: str, outcomes: dict | list | None = None) -> tuple[dict[str, pd.DataFrame | str], list[dict]]:
+    """Per target segment an audience table ``segment_<id>.csv`` (customer id, segment, the offer and why, the
+    customer's main channel and consent flags) and a one-page summary ``segment_<id>.md``. Customers whose outcome
+    says they left (:func:`bad_outcome`: churned) are no cross-sell audience: they go to
+    ``segment_<id>_win_back.csv`` (same columns) instead.
+
+    Returns the files (name → table or text) and a list saying what each target's files hold (``excluded``: how
+    many went to the win-back file, ``win_back`` its name or None).
     """
     by_id = {c["segment"]: c for c in cards}
     channels = channel_columns(customers)
     by_customer = contacts.set_index("customer_id")
+    gone, _ = bad_outcome(customers, outcomes)
     files, out = {}, []
     for seg in choice["targets"]:
         card = by_id[seg]
-        who = customers[customers["segment"] == seg]
+        members = customers[customers["segment"] == seg]
+        left = members[gone.loc[members.index]]
+        who = members[~gone.loc[members.index]]
+        if len(left):
+            files[f"segment_{seg}_win_back.csv"] = pd.DataFrame({
+                "customer_id": left["customer_id"], "segment_id": seg, "segment_name": card["name"]})
         audience = pd.DataFrame({"customer_id": who["customer_id"], "segment_id": seg, "segment_name": card["name"],
                                  "offer": card["offer"] or card["strategy_headline"],
                                  "why": card["offers"][0] if card["offers"] else card["strategy"]})
@@ -345,8 +366,20 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
                       audience["channel"].value_counts(normalize=True).head(3).items()} if "channel" in audience
             else {}, strategy=choice["strategy"], reason=choice["reason"])
         out.append({"segment": seg, "name": card["name"], "customers": len(audience), "file": f"segment_{seg}.csv",
-                    "summary": f"segment_{seg}.md"})
+                    "summary": f"segment_{seg}.md", "excluded": len(left),
+                    "win_back": f"segment_{seg}_win_back.csv" if len(left) else None})
     return files, out
+
+
+def excluded_note(audiences_: list[dict], outcomes: dict | list | None, customers: pd.DataFrame, language: str
+                  ) -> str:
+    """The sentence saying how many target customers :func:`audiences` left out for a bad outcome ("" when none)."""
+    n = sum(a.get("excluded", 0) for a in audiences_)
+    if not n:
+        return ""
+    files = ", ".join(a["win_back"] for a in audiences_ if a.get("win_back"))
+    return i18n.messages(language)["offers"]["excluded"].format(
+        n=f"{n:,}", outcomes=", ".join(bad_outcome(customers, outcomes)[1]), files=f"audiences/{files}")
 
 
 def tables(customers: pd.DataFrame, segmentations_: dict[str, tuple[pd.DataFrame, dict]], value: str,

@@ -414,7 +414,7 @@ def _held_services(n=400, seed=5):
 
 
 OFFERS = {"items": "auto", "basket": "order", "min_support": 0.002, "min_confidence": 0.05, "min_baskets": 5,
-          "top": 3, "services": None}
+          "top": 3, "services": None, "min_lift": 1.2}
 
 
 def test_yes_no_service_columns_are_found_and_who_the_customer_is_is_not():

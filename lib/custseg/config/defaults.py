@@ -282,10 +282,14 @@ DEFAULTS: dict[str, Any] = {
         "min_support": ANY_OF(_NUM, 0.002),
         "min_confidence": ANY_OF(_NUM, 0.05),
         "min_baskets": 20,
+        # a rule is an offer only from this lift (1.2: A makes C at least 20 % more likely than in the base); 08
+        # says how many rules with a lift above 1 it left out
+        "min_lift": ANY_OF(_NUM, 1.2),
         "top": 3,
         # a customer table without a log: the yes/no columns of services customers hold, which act as the items
         # (each customer one basket); null: found from the values (0/1 flags and Yes/No columns, with labels such
-        # as "No internet service" counted as no; never outcomes, demographics or household columns)
+        # as "No internet service" counted as no; never outcomes, demographics, household or billing columns, nor
+        # the gate an add-on needs, such as PhoneService for MultipleLines: 08 says which it left out)
         "services": ANY_OF((list,), None),
     },
     # campaign measurement (09_measure, custseg.campaign), from sources.campaign

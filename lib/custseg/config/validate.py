@@ -213,6 +213,9 @@ def _check_actions(cfg: dict) -> None:
     if not (0 <= o["min_support"] < 1 and 0 <= o["min_confidence"] < 1) or o["min_baskets"] < 1 or o["top"] < 1:
         raise ConfigError("offers.min_support and offers.min_confidence must be in [0, 1), offers.min_baskets and "
                           "offers.top ≥ 1")
+    if not 1 <= o["min_lift"] <= 100:
+        raise ConfigError(f"config key 'offers.min_lift' must be a lift from 1 (any positive association) to 100, "
+                          f"got {o['min_lift']!r} (e.g. 1.2: the offer is at least 20 % more likely than in the base)")
     if cfg["value_column"] is not None and not cfg["value_column"].strip():
         raise ConfigError("config key 'value_column' is empty: name the customer-table column that measures value "
                           "(e.g. MonthlyCharges), or leave the key out to let custseg find one by its name")

@@ -49,7 +49,7 @@ def holdout_contest(cfg: dict, segmenter, clustered_on: list[str], data: pd.Data
     if e["baseline_k"] != k and len(data) >= 2 * e["baseline_k"]:
         methods[f"k-means log RFM, k={e['baseline_k']}"] = kmeans_log_rfm(data, e["baseline_k"], c["seed"])
     if rule_segments.configured(cfg["rule_segments"]):  # the segments marketing declares, on the same customers
-        methods["rules"] = rule_segments.assign(data, cfg["rule_segments"])["segment"].to_numpy()
+        methods["rules"] = rule_segments.assign(data, cfg["rule_segments"], cfg["attributes"])["segment"].to_numpy()
     comparison = compare(methods, data)
     margin = margins(methods, data, "custseg", comparison, e["bootstrap"], seed=c["seed"])
     contest = winner(comparison, margin, "custseg")

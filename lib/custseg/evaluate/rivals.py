@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import rule_segments
+from custseg.attributes import declared_labels
 from custseg.cluster.value import SPEND_COLUMN
 from custseg.stats import adjusted_eta_squared, bootstrap_rows, eta_squared, eta_squared_resampled
 
@@ -105,12 +106,12 @@ def _margin(ours: np.ndarray, theirs: np.ndarray, y: np.ndarray, resamples: int,
 
 def value_labels(customers: pd.DataFrame, columns: list[str], declared: dict | None = None) -> dict[str, dict]:
     """How rules name the values of encoded columns: an ordinal declared in ``attributes`` (its codes 1, 2, … →
-    its labels) and a 0/1 flag (→ no / yes)."""
-    out = {}
+    its labels, :func:`custseg.attributes.declared_labels`) and a 0/1 flag (→ no / yes). The rules themselves read
+    the declared ordinals by their labels (:func:`custseg.rule_segments.readable`)."""
+    out, ordered = {}, declared_labels(declared)
     for column in columns:
-        order = (declared or {}).get(column)
-        if isinstance(order, list):
-            out[column] = {float(i): str(label) for i, label in enumerate(order, 1)}
+        if column in ordered:
+            out[column] = ordered[column]
         elif set(customers[column].dropna().unique()) <= {0, 1} and pd.api.types.is_numeric_dtype(customers[column]):
             out[column] = {0: "no", 1: "yes"}  # 0 == 0.0: either dtype finds its label
     return out
@@ -193,7 +194,9 @@ def of_run(customers: pd.DataFrame, clustered_on: list[str], outcomes: list[str]
     formed on them) when there is a holdout, and on the customer table's declared ``outcomes`` when there are any.
 
     A rule may use the clustering features and, on the declared outcomes, every other attribute of the table
-    (:func:`custseg.features.attribute_columns`): a rule on a column the clusters ignored is a fair rival.
+    (:func:`custseg.features.attribute_columns`): a rule on a column the clusters ignored is a fair rival. Its
+    conditions read the ordinals declared in ``declared`` (the config's ``attributes``) by their labels, so the
+    printed config adopts it as written: :func:`custseg.rule_segments.assign` with the same ``attributes``.
     """
     from custseg.evaluate.holdout import OUTCOMES
     from custseg.features import attribute_columns
@@ -205,8 +208,9 @@ def of_run(customers: pd.DataFrame, clustered_on: list[str], outcomes: list[str]
     if outcomes:
         others = [c for c in attribute_columns(customers, outcomes) if c not in ("segment", SPEND_COLUMN)]
         used = list(dict.fromkeys([*[c for c in clustered_on if c in customers], *others]))
-        parts.append(contest(customers, customers["segment"].to_numpy(), used, {o: o for o in outcomes}, resamples,
-                             seed, value_labels(customers, used, declared)))
+        labelled = rule_segments.readable(customers, declared)  # Contract == 'Month-to-month', never its code
+        parts.append(contest(labelled, customers["segment"].to_numpy(), used, {o: o for o in outcomes}, resamples,
+                             seed, value_labels(labelled, used)))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else contest(customers.head(0), np.array([]), [], {})
 

@@ -12,12 +12,14 @@ from custseg.schema import MONETARY
 
 
 def score_rule_segments(customers: pd.DataFrame, spec: dict, clustered_on: list[str], reachable: pd.Series | None,
-                        e: dict, levers: list[str] | None = None) -> SimpleNamespace | None:
-    """Each customer's rule segment (``assigned``), its scorecard, summary and index table; None when no rule
-    segments are configured."""
+                        e: dict, levers: list[str] | None = None, declared: dict | None = None
+                        ) -> SimpleNamespace | None:
+    """Each customer's rule segment (``assigned``; the rules read the ordinals of ``declared``, the config's
+    ``attributes``, by their labels), its scorecard, summary and index table; None when no rule segments are
+    configured."""
     if not rule_segments.configured(spec):
         return None
-    assigned = rule_segments.assign(customers, spec)
+    assigned = rule_segments.assign(customers, spec, declared)
     ruled = customers.drop(columns="segment").merge(assigned[["customer_id", "segment"]], on="customer_id")
     card = scorecard(ruled, clustered_on, reachable=None if reachable is None else reachable.set_axis(customers.index),
                      min_share=e["min_share"], min_effect=e["min_effect"], min_reach=e["min_reach"], levers=levers)

@@ -82,7 +82,7 @@ STAGES: list[Stage] = [
           ("targeting", "target", "audiences", "positioning"),
           ("target", "offers", "rule_segments", "evaluate.contact_columns", "evaluate.min_share", "evaluate.min_reach",
            "language", "outcomes", "value_column", "privacy.sensitive_columns"),
-          maybe_reads=("rule_segments",), maybe_writes=("basket_rules", "offers", "under_bought"),
+          maybe_reads=("rule_segments", "attributes"), maybe_writes=("basket_rules", "offers", "under_bought"),
           doc="Attractiveness and reach per segment, the strategy, basket offers, and per target an audience and a "
               "draft positioning and marketing mix."),
     Stage("09_measure", ("segments", "personas"), ("measure",),

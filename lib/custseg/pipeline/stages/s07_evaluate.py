@@ -28,7 +28,8 @@ def evaluate(ctx: Context) -> Result:
     per_outcome, judged = evaluation.outcomes.validate(customers, cfg["outcomes"] or [])
     separated = evaluation.separation(customers, clustered_on)
     solution = evaluation.solution_summary(card, separated, segmenter.stability_ari_)
-    rules = evaluation.rules.score_rule_segments(customers, cfg["rule_segments"], clustered_on, reachable, e, levers)
+    rules = evaluation.rules.score_rule_segments(customers, cfg["rule_segments"], clustered_on, reachable, e, levers,
+                                                 cfg["attributes"])
     # the holdout contest: segments formed on the calibration period, judged on what customers did after it
     split = ctx.read("holdout")
     snapshot = config.as_date(split["snapshot"])

@@ -16,7 +16,7 @@ from custseg.pipeline.stages.s06_personas import segment_customers
 
 @body("08_target")
 def target(ctx: Context) -> Result:
-    from custseg import evaluate, offers, positioning
+    from custseg import evaluate, offers, positioning, relations
     from custseg import target as targeting
 
     cfg, t, e, language, logged = ctx.cfg, ctx.cfg["target"], ctx.cfg["evaluate"], ctx.cfg["language"], has_log(ctx.cfg)
@@ -48,11 +48,11 @@ def target(ctx: Context) -> Result:
     if found is None:  # no baskets: the yes/no services the customer table says each customer holds
         held, held_note = offers.find_services(cfg["offers"], customers, clustered_on, cfg["outcomes"],
                                                cfg["privacy"]["sensitive_columns"], language, list(crm.columns),
-                                               e["contact_columns"])
+                                               e["contact_columns"], relations.gates(ctx.read_optional("attributes")))
         found, offers_note = (held, held_note) if held is not None or offers_note is None else (None, offers_note)
-    notes.append(offers_note)
     cards = offers.on_cards(cards, found, choice, language)
-    files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language)
+    files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language, cfg["outcomes"])
+    notes += [offers_note, *filter(None, [targeting.excluded_note(audiences, cfg["outcomes"], customers, language)])]
     placed = positioning.draft(tables["clusters"], cards, choice["targets"], customers, found, value, cfg["outcomes"],
                                consent, language)
     summary = {"strategy": choice["strategy"], "targets": choice["targets"], "reason": choice["reason"],
@@ -68,6 +68,7 @@ def target(ctx: Context) -> Result:
                               "offers": 0 if found is None else len(found.offers), "value": value or None,
                               "criteria": targeting.bases(used), "items": None if found is None else found.item,
                               "audience_customers": int(sum(a["customers"] for a in audiences)),
+                              "win_back_customers": int(sum(a["excluded"] for a in audiences)),
                               "audiences": len(audiences), "segmentations": list(tables),
                               "reach_measured": reachable is not None, "growth_measured": logged,
                               "baskets": found is not None, "segments": len(tables["clusters"])},
