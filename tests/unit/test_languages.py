@@ -6,10 +6,10 @@ import pytest
 from custseg.report import languages, needs, runner
 
 # the shipped notebooks whose every prose cell has an up-to-date 简体中文 twin
-BILINGUAL = ["01_collect", "02_clean", "07_evaluate", "09_measure"]
+BILINGUAL = ["01_collect", "02_clean", "06_personas", "07_evaluate", "09_measure"]
 # the one exception, kept explicit: the closing section's prose ("## What we did / what's next" and what comes next;
 # the summary itself is a code cell rendered from the run's stage records in the run's language) is not translated
-# yet and stays English-only and untagged
+# yet and stays English-only and untagged (06_personas has none left: its closing cells have twins)
 CLOSING = "What we did"
 
 
