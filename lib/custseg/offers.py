@@ -356,6 +356,22 @@ def service_baskets(customers: pd.DataFrame, columns: list[str]) -> ir.Table:
         ["basket", "customer_id", "item"]])
 
 
+def find_for_run(cfg: dict, customers: pd.DataFrame, transactions: ir.Table | None, clustered_on: list[str],
+                 crm_columns: list[str], gates: dict | None = None, language: str = "en"
+                 ) -> tuple[SimpleNamespace | None, str]:
+    """The run's offers: :func:`find` on the log's baskets when it has items, else :func:`find_services` on the
+    yes/no services the customer table says each customer holds; with the sentence saying how they were found
+    or why there are none (the baskets' reason when neither finds any)."""
+    found, note = (find(cfg["offers"], customers, transactions, clustered_on, language) if transactions is not None
+                   else (None, None))
+    if found is None:
+        held, held_note = find_services(cfg["offers"], customers, clustered_on, cfg["outcomes"],
+                                        cfg["privacy"]["sensitive_columns"], language, crm_columns,
+                                        cfg["evaluate"]["contact_columns"], gates)
+        found, note = (held, held_note) if held is not None or note is None else (None, note)
+    return found, note
+
+
 def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], outcomes: dict | list | None = None,
                   sensitive: list | tuple = (), language: str = "en", among: list | None = None,
                   exclude: list | tuple = (), gates: dict | None = None) -> tuple[SimpleNamespace | None, str]:

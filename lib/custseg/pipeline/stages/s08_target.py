@@ -43,13 +43,8 @@ def target(ctx: Context) -> Result:
     choice = targeting.strategy(tables["clusters"], t["segments"], e["min_share"], e["min_reach"],
                                 targeting.bases(used), language)
     clustered_on = ctx.read("cluster")["features"]
-    found, offers_note = offers.find(cfg["offers"], customers, transactions, clustered_on, language) if logged \
-        else (None, None)
-    if found is None:  # no baskets: the yes/no services the customer table says each customer holds
-        held, held_note = offers.find_services(cfg["offers"], customers, clustered_on, cfg["outcomes"],
-                                               cfg["privacy"]["sensitive_columns"], language, list(crm.columns),
-                                               e["contact_columns"], relations.gates(ctx.read_optional("attributes")))
-        found, offers_note = (held, held_note) if held is not None or offers_note is None else (None, offers_note)
+    found, offers_note = offers.find_for_run(cfg, customers, transactions, clustered_on, list(crm.columns),
+                                             relations.gates(ctx.read_optional("attributes")), language)
     cards = offers.on_cards(cards, found, choice, language)
     files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language, cfg["outcomes"])
     notes += [offers_note, *filter(None, [targeting.excluded_note(audiences, cfg["outcomes"], customers, language)])]
