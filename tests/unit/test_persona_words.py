@@ -104,7 +104,7 @@ def test_rule_text_decodes_flags_labels_and_codes():
                                "InternetService = No": (0.5, np.inf)}, whole, "en", **words) == \
         "contract is one year or two year and no phone service and no internet service"
     zh = profile._rule_text({"PhoneService": (0.5, np.inf), "Contract": (1.5, np.inf)}, whole, "zh", **words)
-    assert zh == "有phone service 且 contract为One year或Two year"
+    assert zh == "有电话服务 且 合约类型为One year或Two year"  # known columns in Chinese (i18n.glossary)
 
 
 def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
@@ -113,18 +113,23 @@ def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
     assert phone_only["strategy_headline"] == "sell them internet service", phone_only["strategy_headline"]
     assert any(k.startswith("share holding internet service (today 0%") for k in phone_only["kpis"])
     assert churners["strategy_headline"] == "act on churn first"
-    # its drivers: what sets it apart and goes with more churn across the whole base (short tenure, fibre's charges)
-    driver = r"tenure under 30(\.0)? \(\d+% churn among all customers with it\)"  # below the median
+    # its drivers: what sets it apart on a lever and goes with more churn across the whole base (the month-to-month
+    # contract, fibre's charges) — never tenure, which sets it apart too but nobody can change
+    driver = (r"month-to-month contract \(\d+% churn among all customers with it, \d+% with two year contract: move "
+              r"them there\)")
     assert re.search(driver, churners["strategy"]), churners["strategy"]
-    assert any(re.fullmatch(r"share with tenure under [\d.]+ \(today 100%\)", k) for k in churners["kpis"]), \
+    assert "low tenure" in churners["name"].lower() or "tenure" in churners["who"], "tenure still describes them"
+    assert "tenure" not in churners["strategy"] and not any("tenure" in k for k in churners["kpis"]), \
+        (churners["strategy"], churners["kpis"])
+    assert any(re.fullmatch(r"share with month-to-month contract \(today \d+%\)", k) for k in churners["kpis"]), \
         churners["kpis"]
     assert "keep what works" not in phone_only["strategy"], "selling internet is the plan, not keeping things so"
     assert loyal["strategy_headline"] == "protect and grow" and "use them as the model" not in loyal["strategy"]
     kinds = {tuple(re.sub(r"[\d.,%]+", "#", k) for k in c["kpis"]) for c in cards.values()}
     assert len(kinds) == len(cards), "the same KPIs for segments that differ"
     zh = _cards(subscribers, "zh")
-    assert zh[0]["strategy_headline"] == "向他们销售 internet service"
-    assert zh[1]["strategy_headline"] == "优先处理 churn"
+    assert zh[0]["strategy_headline"] == "向他们销售 互联网服务"  # known columns in Chinese (i18n.glossary)
+    assert zh[1]["strategy_headline"] == "优先处理 流失"
 
 
 def test_a_partner_is_never_sold():

@@ -34,6 +34,8 @@ NEEDS: dict[str, Need] = {
                           "features.holdout_start / features.holdout_days"),
     "needs-survey": Need("a survey", "问卷调查数据", "sources.survey"),
     "needs-outcomes": Need("declared outcome columns", "声明的结果变量列", "outcomes:"),
+    "needs-value": Need("a value to share out (net spend, or a value column such as charges)",
+                        "可分摊的价值（净消费额，或月费等价值列）", "value_column"),
     "needs-campaign": Need("campaign results with a control group", "带对照组的营销活动结果", "sources.campaign"),
     "needs-baseline": Need("a baseline run", "基线运行", "cluster.baseline (custseg run --baseline RUN)"),
     "needs-later-snapshot": Need("a later snapshot", "后续快照", "evaluate.later_snapshot"),
@@ -80,6 +82,7 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-holdout": _json(paths, "holdout").get("holdout_start") is not None,
         "needs-survey": io.exists(paths, "collected_survey"),
         "needs-outcomes": bool(cfg["outcomes"]),
+        "needs-value": _has_value(paths),
         "needs-campaign": bool(_json(paths, "measure").get("measured")),
         "needs-baseline": bool(_json(paths, "cluster").get("baseline")),
         "needs-later-snapshot": evaluated.get("migration") is not None,
@@ -90,6 +93,13 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-attributes": bool(attribute_columns(paths)),
         "needs-services": _json(paths, "target").get("items") == "services",
     }
+
+
+def _has_value(paths: io.RunPaths) -> bool:
+    """Whether 06 shared a value out between the segments (its profile has a value share: net spend with a log, a
+    customer table's value column without one)."""
+    prof = io.read_optional(paths, "profile")
+    return prof is not None and "value_share" in prof.columns
 
 
 def attribute_columns(paths: io.RunPaths) -> list[str]:
