@@ -183,6 +183,10 @@ class LeaveOutPreprocessor(Preprocessor):
     One line stands for a whole left-out section: the cells after a left-out heading that lack the same needs
     (up to the next heading) and consecutive left-out cells lacking the same needs add no line of their own. A
     left-out cell without a heading inside a kept section is named as a part of that section.
+
+    A left-out heading whose section goes on to show a cell (a table every run has, under prose some runs lack)
+    keeps its heading and says that a part of it was left out: a line never says "Left out: Size and value" above
+    the size-and-value table.
     """
 
     met = Dict(help="need tag → whether the run meets it (see custseg.report.needs.met)").tag(config=True)
@@ -191,11 +195,20 @@ class LeaveOutPreprocessor(Preprocessor):
     def preprocess(self, nb, resources):
         """Return ``nb`` with the unmet cells replaced, and ``resources`` unchanged."""
         cells, section, section_out, previous = [], "", None, None
-        for cell in nb.cells:
+        shown = self._sections_shown(nb.cells)
+        for i, cell in enumerate(nb.cells):
             unmet = [t for t in tags_of(cell) if not self.met.get(t, False)]
             title = heading(cell.source) if cell.cell_type == "markdown" else None
             if title:
                 section, section_out = title, None
+            if title and unmet and i in shown:  # the section is shown: its heading stays, its prose is left out
+                kept = nbformat.v4.new_markdown_cell(f"{_HEADING.search(cell.source).group(0).strip()}\n\n"
+                                                     + left_out_line(self._part(title), unmet, self.language),
+                                                     metadata={"tags": [LEFT_OUT_TAG]})
+                kept.id = f"{cell.id}-out"
+                cells.append(kept)
+                previous, section_out = unmet, unmet
+                continue
             if not unmet:
                 cells.append(cell)
                 previous = None
@@ -208,6 +221,16 @@ class LeaveOutPreprocessor(Preprocessor):
             previous, section_out = unmet, unmet if title else section_out
         nb.cells = cells
         return nb, resources
+
+    def _sections_shown(self, cells) -> set[int]:
+        """The positions of the headings whose section (up to the next heading) has a cell the run keeps."""
+        out, start = set(), None
+        for i, cell in enumerate(cells):
+            if cell.cell_type == "markdown" and heading(cell.source):
+                start = i
+            elif start is not None and not [t for t in tags_of(cell) if not self.met.get(t, False)]:
+                out.add(start)
+        return out
 
     def _part(self, section: str) -> str:
         return f"“{section}”的一部分" if self.language == "zh" else f"a part of “{section}”"
