@@ -125,6 +125,7 @@ def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
         churners["kpis"]
     assert "keep what works" not in phone_only["strategy"], "selling internet is the plan, not keeping things so"
     assert loyal["strategy_headline"] == "protect and grow" and "use them as the model" not in loyal["strategy"]
+    assert "two year contract" in loyal["strategy"] and "tenure" not in loyal["strategy"], loyal["strategy"]
     kinds = {tuple(re.sub(r"[\d.,%]+", "#", k) for k in c["kpis"]) for c in cards.values()}
     assert len(kinds) == len(cards), "the same KPIs for segments that differ"
     zh = _cards(subscribers, "zh")

@@ -278,7 +278,8 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
             judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
                 column=_label(col, language), direction=t["direction"][way or "unknown"], **shown))
         gap = _gap(found, columns, levers)
-        focus = i18n.join(named[seg], language) or t["no_trait"]
+        actionable = found[found["column"].isin(levers)]  # what a strategy may name: never tenure or age
+        focus = i18n.join(_named_by(actionable, NAME_TRAITS) or named[seg], language) or t["no_trait"]
         headline, strategy = _plan(t, decided, drivers, gap, focus, language)
         if value_share is not None and share and value_share / share >= VALUE_RICH:
             strategy = m["sentence_sep"].join([strategy, t["value_rich"].format(
@@ -289,7 +290,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
                 "how": "", "outcomes": _sentences(judged, language),
                 "values": _values(customers, seg, effects.loc[seg], segment, language),
                 "strategy_headline": headline, "strategy": _sentences([strategy], language),
-                "actions": [], "kpis": _table_kpis(customers, part, found[found["column"].isin(levers)], outcomes,
+                "actions": [], "kpis": _table_kpis(customers, part, actionable[actionable["column"] != value], outcomes,
                                                    decided, drivers, gap, value, language),
                 "rule": _rule(rules, seg, language, segment), "main_channel": "", "language": language,
                 "_coded": bool(len(found))}
