@@ -106,7 +106,7 @@ def index_rows(result):
     customers, labels = result.customers, getattr(result, "labels", {}) or {}
     logged = ("recency_days", "frequency", "monetary", "avg_order_value", "discount_share", "return_rate",
               "tenure_days", "age")
-    shown = [c for c in idx.columns if c in logged or c.startswith(("share_", "survey_", "factor_"))
+    shown = [c for c in idx.columns if c in logged or c.startswith(("share_", "survey_"))  # a factor score: mean 0
              or (not result.has_log and c != "customer_id")]
     mark = lambda c: "" if c in clustered_on else " †"  # noqa: E731
     heat = idx[shown].T
