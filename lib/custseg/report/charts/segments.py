@@ -106,8 +106,9 @@ def index_rows(result):
     customers, labels = result.customers, getattr(result, "labels", {}) or {}
     logged = ("recency_days", "frequency", "monetary", "avg_order_value", "discount_share", "return_rate",
               "tenure_days", "age")
-    shown = [c for c in idx.columns if c in logged or c.startswith(("share_", "survey_"))  # a factor score: mean 0
-             or (not result.has_log and c != "customer_id")]
+    shown = [c for c in idx.columns if (c in logged or c.startswith(("share_", "survey_"))
+                                        or (not result.has_log and c != "customer_id"))
+             and not str(c).startswith("factor_")]  # a factor score's mean is 0: an index of nothing
     mark = lambda c: "" if c in clustered_on else " †"  # noqa: E731
     heat = idx[shown].T
     heat.index = [profile.plain_label(c, language) + mark(c) for c in shown]
