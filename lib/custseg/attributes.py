@@ -382,3 +382,78 @@ def check_outcomes(outcomes: list[str], kinds: pd.DataFrame) -> None:
             raise ConfigError(f"config key 'outcomes': column {column!r} is {known[column]}, but an outcome must be "
                               "binary (churned yes/no) or numeric (revenue); declare its kind in attributes."
                               f"{column} or leave it out of outcomes")
+
+
+# ------------------------------------------------------------------------------------------ levers and descriptions
+# words of a number that the business sets (a price, a fee, a discount): a lever; other numbers (tenure, minutes,
+# calls, age) describe what customers are or did
+PRICE_STEMS = ("charge", "price", "fee", "tariff", "bill", "discount", "cost", "rate", "plan", "资费", "费", "价",
+               "折扣", "套餐")
+# words of a column about time with the business or the customer's life: never something to change
+DESCRIPTIVE_STEMS = ("tenure", "senior", "since", "seniority", "lifetime", "duration", "partner", "spouse", "child",
+                     "kid", "famil", "household", "student", "employ", "income", "educat", "occupation", "region",
+                     "在网", "时长", "年龄", "伴侣", "配偶", "子女", "家庭", "收入", "学历", "职业", "地区")
+DESCRIPTIVE_WORDS = ("age", "days", "months", "years", "length", "account length")
+LEVER_KINDS = ("binary", "categorical", "ordinal")  # labels the business sets: a contract, a service, a channel
+
+
+def is_lever(column: str, kind: str | None = None, outcomes: dict | list | None = None,
+             declared: dict | None = None) -> bool:
+    """Whether a customer-table column is a **lever** — something the business sets and can change for a customer
+    (a contract, a service, a price) — rather than a **description** of who the customer is or what they did
+    (tenure, age, a senior citizen, minutes used). Strategies and KPIs name levers; names and stories may name both.
+
+    The config's ``levers`` (``{column: true | false}``) decides when it names the column. Else: outcomes,
+    demographics (:func:`demographic_columns`), sensitive traits and columns about time or the customer's life
+    (:data:`DESCRIPTIVE_STEMS`: tenure, since, partner, children, income …) describe; labels
+    (:data:`LEVER_KINDS`, except Likert answers, which are attitudes) are levers; numbers are levers only when
+    their name says a price (:data:`PRICE_STEMS`: charges, price, fee, discount …).
+
+    Parameters
+    ----------
+    column : str
+        The column's name.
+    kind : str, optional
+        Its kind (:data:`KINDS`, from :func:`infer`); ``"likert"`` for an ordinal column of Likert answers.
+        None: judged by the name alone (a price is a lever, a label column is assumed).
+    outcomes : dict or list, optional
+        The config's ``outcomes``: never levers.
+    declared : dict, optional
+        The config's ``levers``.
+    """
+    declared = declared or {}
+    if column in declared:
+        return bool(declared[column])
+    if (column in outcome_names(outcomes) or demographic_columns([column]) or sensitive_columns([column])
+            or _says(column, DESCRIPTIVE_STEMS, DESCRIPTIVE_WORDS)):
+        return False
+    if kind in ("numeric", "date", "text", "id", "empty", "likert"):
+        return kind == "numeric" and _says(column, PRICE_STEMS)
+    return True
+
+
+def levers(columns, kinds: pd.DataFrame | None = None, outcomes: dict | list | None = None,
+           declared: dict | None = None) -> list[str]:
+    """The ``columns`` that are levers (:func:`is_lever`), their kinds from :func:`infer`'s table (``kinds``; a
+    column it does not list is judged by its name alone)."""
+    known = {} if kinds is None or kinds.empty else dict(zip(kinds["column"], kinds["kind"], strict=True))
+    likert = set() if kinds is None or kinds.empty else set(kinds.loc[kinds["why"].astype("str").str.startswith(
+        "Likert"), "column"])
+    return [c for c in columns if is_lever(c, "likert" if c in likert else known.get(c), outcomes, declared)]
+
+
+def check_levers(declared: dict | None, columns) -> None:
+    """Every column the config's ``levers`` names is a column of the customer table, set to true or false.
+
+    Raises
+    ------
+    ConfigError
+        Naming the column and the table's columns.
+    """
+    for column, value in (declared or {}).items():
+        if column not in columns:
+            raise ConfigError(f"config key 'levers' names {column!r}, which is not a column of the customer table "
+                              f"(its columns: {', '.join(map(str, columns))}); name one of them")
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key 'levers.{column}' must be true (a lever the business sets) or false "
+                              f"(describes the customer), got {value!r}")

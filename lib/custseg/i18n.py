@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -48,6 +49,16 @@ def label(column: str, language: str = "en") -> str:
         if column.startswith(prefix):
             return m["label_patterns"][kind].format(value_label(kind, column.removeprefix(prefix), language))
     return column.replace("_", " ")
+
+
+def glossary(words: str, language: str = "en") -> str | None:
+    """The display label of a column with a known meaning in ``language`` (the catalogue's ``glossary``: tenure →
+    在网时长, monthly charges → 月费), looked up by its words in lower case ("MonthlyCharges" → "monthly charges");
+    None when the glossary does not know it (the column is then shown in its original form, never half-translated).
+    """
+    known = messages(language).get("glossary") or {}
+    key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[_\s]+", " ", str(words)).strip().lower()
+    return known.get(key)
 
 
 def is_share(column: str) -> bool:

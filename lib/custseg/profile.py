@@ -141,7 +141,8 @@ def feature_summary(customers: pd.DataFrame, used: list[str] | tuple = (), segme
     """Every numeric feature of every segment in one long table.
 
     Columns: segment, feature, label, used_for_clustering, mean, median, base_mean, base_median,
-    index (mean vs base mean, 100 = average), median_index and effect_size.
+    index (mean vs base mean, 100 = average), median_index, effect_size and rate (the feature is a 0/1 column, whose
+    mean is the share of customers who have it).
     """
     means, medians = profile(customers, segment), profile(customers, segment, stat="median")
     features = [c for c in means.columns if c not in SIZE_COLUMNS]
@@ -155,37 +156,58 @@ def feature_summary(customers: pd.DataFrame, used: list[str] | tuple = (), segme
     d = effect_sizes(customers, segment).reset_index().melt(id_vars=segment, var_name="feature",
                                                             value_name="effect_size")
     out = out.merge(d, on=[segment, "feature"], how="left")
-    out.insert(2, "label", out["feature"].map(lambda c: i18n.label(c, language)))
+    out.insert(2, "label", out["feature"].map(lambda c: plain_label(c, language)))
     out.insert(3, "used_for_clustering", out["feature"].isin(list(used)))
+    out["rate"] = out["feature"].map({f: is_flag(customers[f]) for f in features})  # a 0/1 column: its mean a rate
     return out
 
 
-def compositions(customers: pd.DataFrame, segment: str = "segment", columns: list[str] | None = None
+def label_columns(customers: pd.DataFrame, labels: dict | None = None, segment: str = "segment") -> list[str]:
+    """The columns of a customer table told by label shares: text labels, ordinal codes (``labels``,
+    :func:`custseg.attributes.ordinal_labels`) and 0/1 flags — never the id, the segment or custseg's share
+    features (their mix is added by :func:`compositions`)."""
+    return [c for c in customers.columns if c not in (segment, "customer_id") and not str(c).startswith(
+        tuple(i18n.GROUPS)) and (c in (labels or {}) or is_flag(customers[c])
+                                 or not pd.api.types.is_numeric_dtype(customers[c]))]
+
+
+def compositions(customers: pd.DataFrame, segment: str = "segment", columns: list[str] | None = None,
+                 labels: dict | None = None, clustered_on: list[str] | tuple = (), language: str = "en"
                  ) -> pd.DataFrame:
-    """The categorical make-up of each segment vs the whole base.
+    """The categorical make-up of each segment vs the whole base, of the columns the segments were **not** formed
+    on (``clustered_on`` are left out, and a channel or category mix whose shares were clustered on).
 
     Categorical columns (default: gender, age band, city tier, membership tier, acquisition channel — those
-    present) give the share of the segment's customers with each value (missing values left out). The
-    ``share_channel_*`` and ``share_cat_*`` features give the segment's channel and category mix: the mean
-    share of orders per channel and of spend per category.
+    present) give the share of the segment's customers with each value (missing values left out); ordinal codes
+    (``labels``) read as their labels and 0/1 flags as yes / no in ``language``. The ``share_channel_*`` and
+    ``share_cat_*`` features give the segment's channel and category mix: the mean share of orders per channel
+    and of spend per category.
 
     Returns
     -------
     DataFrame
         Columns variable, value, segment, share, base_share and index (100 = as common as in the base).
     """
-    columns = [c for c in (CATEGORICAL if columns is None else columns) if c in customers.columns]
+    left_out = set(clustered_on)
+    columns = [c for c in (CATEGORICAL if columns is None else columns) if c in customers.columns
+               and c not in left_out and c != segment]
+    labels, yes_no = labels or {}, i18n.messages(language)["ui"]["yes_no"]
     parts = []
     for col in columns:
         known = customers[customers[col].notna()]
         if known.empty:  # a source without this attribute (e.g. a transaction log without a CRM)
             continue
-        seg = pd.crosstab(known[col], known[segment], normalize="columns")
-        base = known[col].value_counts(normalize=True)
+        values = known[col]
+        if col in labels:  # codes of an ordered scale: their labels, never a code
+            values = values.map(lambda v, n=labels[col]: n.get(v, f"{v:g}"))
+        elif is_flag(values):
+            values = values.map({1.0: yes_no["yes"], 0.0: yes_no["no"]})
+        seg = pd.crosstab(values, known[segment], normalize="columns")
+        base = values.value_counts(normalize=True)
         parts.append((col, seg, base))
     for prefix, kind in i18n.GROUPS.items():
         cols = [c for c in customers.columns if c.startswith(prefix)]
-        if cols:
+        if cols and not left_out & set(cols):
             mix = customers.groupby(segment)[cols].mean()
             seg = mix.div(mix.sum(axis=1), axis=0).T
             base = customers[cols].mean() / customers[cols].mean().sum()
@@ -195,7 +217,8 @@ def compositions(customers: pd.DataFrame, segment: str = "segment", columns: lis
     for variable, seg, base in parts:
         long = seg.rename_axis("value").reset_index().melt(id_vars="value", var_name=segment, value_name="share")
         long.insert(0, "variable", variable)
-        long["base_share"] = long["value"].map(base)
+        long["value"] = long["value"].astype("str")
+        long["base_share"] = long["value"].map(base.set_axis(base.index.astype("str")))
         long["index"] = (long["share"] / long["base_share"].replace(0, np.nan) * 100).round(0)
         rows.append(long)
     if not rows:  # nothing categorical in the data (a log with only id, date and amount)
@@ -212,13 +235,17 @@ NEGATION_ZH = ("没有", "无")  # 没有宽带, 无宽带 (but 无限流量 is 
 def plain_label(column: str, language: str = "en", items=()) -> str:
     """A column's name in words: the catalogue's label for custseg's own features (:func:`custseg.i18n.label`),
     else its words split at underscores and capitals ("MonthlyCharges" → "monthly charges", "day_minutes" →
-    "day minutes"); codes and acronyms stay as they are (MOPLLAAG, DSL). A factor score
+    "day minutes"); codes and acronyms stay as they are (MOPLLAAG, DSL). In another language a column with a known
+    meaning gets its display label (:func:`custseg.i18n.glossary`: tenure → 在网时长) and any other column keeps its
+    name as it is (``PaymentMethod``), never a half-translated phrase. A factor score
     (``factor_<item>_<item>``, :class:`custseg.factors.FactorModel`) reads as its items, told apart by the
     column names in ``items`` ("compares prices & waits for sales")."""
     known = i18n.label(column, language)
     text = str(column)
     if known != text.replace("_", " ") or not re.search(r"[A-Za-z]", text):
         return known
+    if language != "en" and not text.startswith("factor_"):  # a known meaning in the language, else the name itself
+        return i18n.glossary(text, language) or text
     if text.startswith("factor_"):
         split = _factor_items(text.removeprefix("factor_"), set(items))
         if split:
@@ -261,7 +288,8 @@ def holding(column: str, label, language: str = "en") -> tuple[str, str | None]:
         return "lacks", plain_label(column, language)
     words = text.split()
     if len(words) > 1 and words[0].lower() in NEGATION:
-        return "lacks", _lower_first(" ".join(words[1:]))
+        thing = " ".join(words[1:])
+        return "lacks", (i18n.glossary(thing, language) or thing) if language != "en" else _lower_first(thing)
     for word in NEGATION_ZH:
         if len(text) > len(word) and text.startswith(word) and not text.startswith("无限"):
             return "lacks", text[len(word):]
@@ -452,7 +480,8 @@ def readable_summary(summary: pd.DataFrame, features: list[tuple] | None = None,
                      language: str = "en") -> pd.DataFrame:
     """Rows of :func:`feature_summary` as a table for people.
 
-    Means and medians in the feature's unit (shares as percentages), the index as a whole number, the
+    Means and medians in the feature's unit (shares and the rates of 0/1 columns as percentages: 3 %, never 0.0),
+    the index as a whole number, the
     effect size signed with two decimals, a mark for features used for clustering, and headers in
     ``language``.
 
@@ -466,7 +495,9 @@ def readable_summary(summary: pd.DataFrame, features: list[tuple] | None = None,
     rows = summary if features is None else (
         pd.DataFrame(features, columns=[segment, "feature"]).merge(summary, on=[segment, "feature"], how="left"))
     t = i18n.messages(language)["ui"]
-    value = lambda col: [i18n.feature_value(f, x) for f, x in zip(rows["feature"], rows[col], strict=True)]  # noqa: E731
+    rate = rows["rate"].fillna(False).astype(bool) if "rate" in rows else pd.Series(False, index=rows.index)
+    value = lambda col: [i18n.percent(x) if r else i18n.feature_value(f, x)  # noqa: E731  # a rate: 3%, never 0.0
+                         for f, x, r in zip(rows["feature"], rows[col], rate, strict=True)]
     return pd.DataFrame({
         t["col_segment"]: rows[segment].to_numpy(), t["col_feature"]: rows["label"].to_numpy(),
         t["col_used"]: np.where(rows["used_for_clustering"], "✓", ""),

@@ -6,6 +6,7 @@ import pytest
 
 from custseg import config, io, pipeline
 from custseg.report import languages, needs, runner
+from custseg.report.needs import LEFT_OUT_TAG
 
 
 def test_the_tiny_run_meets_what_its_data_has(tiny_run):
@@ -13,7 +14,7 @@ def test_the_tiny_run_meets_what_its_data_has(tiny_run):
     met = needs.met(cfg, paths)
     assert set(met) == set(needs.NEEDS)
     for tag in ("needs-log", "needs-holdout", "needs-survey", "needs-campaign", "needs-rule-segments",
-                "needs-baskets", "needs-crm"):
+                "needs-baskets", "needs-crm", "needs-value"):
         assert met[tag], tag
     assert not met["needs-baseline"]  # the tiny demo has no baseline run
     assert not met["needs-nested-labels"] and not met["needs-structural-blanks"]  # its CRM has neither trap
@@ -67,7 +68,8 @@ def test_unmet_cells_become_one_line_and_met_cells_stay():
 
 def test_the_left_out_line_speaks_the_report_language_and_names_every_unmet_need():
     cells = _run({"needs-log": True, "needs-survey": False}, language="zh")
-    assert cells[3].source == "*已略去：Factor analysis —— 需要问卷调查数据；`sources.survey` 可以提供。*"
+    # the section goes on to show its code: its heading stays, its prose is a part left out
+    assert cells[3].source == "## Factor analysis\n\n*已略去：“Factor analysis”的一部分 —— 需要问卷调查数据；`sources.survey` 可以提供。*"
     line = needs.left_out_line("Calibration and holdout", ["needs-log", "needs-holdout"], "en")
     assert "a transaction log and a holdout period" in line and line.endswith("bring them.*")
 
@@ -84,8 +86,10 @@ def test_a_heading_less_cell_is_named_after_its_section_or_joins_its_left_out_se
     book.cells[2].id = "code"
     survey = book.cells[4].source
     cells = needs.LeaveOutPreprocessor(met={"needs-survey": True}, enabled=True).preprocess(book, {})[0].cells
-    # the heading-less needs-log cell after the code joins the left-out section "Why RFM?": no second line
-    assert [c.source.split(" —")[0] for c in cells[1:4]] == ["*Left out: Why RFM?", "2 + 2", survey]
+    # the section shows its code, so its heading stays and its prose is a part left out (never "Left out: Why
+    # RFM?" above what is then shown); the heading-less needs-log cell after the code joins it: no second line
+    assert [c.source.split(" —")[0] for c in cells[1:4]] == ["## Why RFM?\n\n*Left out: a part of “Why RFM?”",
+                                                            "2 + 2", survey]
 
 
 def test_a_section_left_out_for_two_needs_swallows_its_cells_lacking_one_and_the_next_section_gets_its_line():
@@ -145,3 +149,47 @@ def test_a_survey_in_the_customer_table_meets_the_survey_need(tmp_path):
     assert not io.exists(paths, "collected_survey")
     met = needs.met(cfg, paths)
     assert met["needs-survey"] and met["needs-attributes"] and not met["needs-log"], met
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("book", runner.notebooks(), ids=lambda p: p.stem)
+def test_no_left_out_line_is_followed_by_what_it_left_out(book, language):
+    """On a run that meets no need, a "Left out: <section>" line is never followed by a cell of that section the
+    page shows (the size-and-value table under "Left out: Size and value"): such a section keeps its heading and
+    says a part of it was left out."""
+    nb = nbformat.read(book, as_version=4)
+    nb.cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & languages.other_language_tags(language)]
+    cells = needs.LeaveOutPreprocessor(met={}, language=language, enabled=True).preprocess(nb, {})[0].cells
+    whole = None
+    for cell in cells:
+        out = LEFT_OUT_TAG in cell.metadata.get("tags", [])
+        title = needs.heading(cell.source) if cell.cell_type == "markdown" else None
+        if title or (out and not whole):
+            whole = cell.source.split(" —")[0] if out and not title and "“" not in cell.source.split(" —")[0] \
+                else None
+            continue
+        assert out or whole is None, (book.stem, cell.id, whole)
+
+
+def test_a_section_shown_keeps_its_heading_and_leaves_out_its_prose():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(f"{needs.applies_line(['needs-log'])}\n\n## Size and value\n\nShares.",
+                                              metadata={"tags": ["needs-log"]}),
+                nbformat.v4.new_code_cell("prof")]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i}"
+    kept = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
+    assert kept[0].source.startswith("## Size and value\n\n*Left out: a part of “Size and value” — it needs a "
+                                     "transaction log") and "Shares" not in kept[0].source
+    assert kept[1].source == "prof"
+
+
+def test_a_section_left_out_takes_its_table_with_it():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(f"{needs.applies_line(['needs-value'])}\n\n## Size and value\n\nShares.",
+                                              metadata={"tags": ["needs-value"]}),
+                nbformat.v4.new_code_cell("prof", metadata={"tags": ["needs-value"]})]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i}"
+    kept = needs.LeaveOutPreprocessor(met={"needs-value": False}, enabled=True).preprocess(nb, {})[0].cells
+    assert [c.source.split(" —")[0] for c in kept] == ["*Left out: Size and value"]

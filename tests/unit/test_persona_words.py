@@ -104,7 +104,7 @@ def test_rule_text_decodes_flags_labels_and_codes():
                                "InternetService = No": (0.5, np.inf)}, whole, "en", **words) == \
         "contract is one year or two year and no phone service and no internet service"
     zh = profile._rule_text({"PhoneService": (0.5, np.inf), "Contract": (1.5, np.inf)}, whole, "zh", **words)
-    assert zh == "有phone service 且 contract为One year或Two year"
+    assert zh == "有电话服务 且 合约类型为One year或Two year"  # known columns in Chinese (i18n.glossary)
 
 
 def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
@@ -113,18 +113,24 @@ def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
     assert phone_only["strategy_headline"] == "sell them internet service", phone_only["strategy_headline"]
     assert any(k.startswith("share holding internet service (today 0%") for k in phone_only["kpis"])
     assert churners["strategy_headline"] == "act on churn first"
-    # its drivers: what sets it apart and goes with more churn across the whole base (short tenure, fibre's charges)
-    driver = r"tenure under 30(\.0)? \(\d+% churn among all customers with it\)"  # below the median
+    # its drivers: what sets it apart on a lever and goes with more churn across the whole base (the month-to-month
+    # contract, fibre's charges) — never tenure, which sets it apart too but nobody can change
+    driver = (r"month-to-month contract \(\d+% churn among all customers with it, \d+% with two year contract: move "
+              r"them there\)")
     assert re.search(driver, churners["strategy"]), churners["strategy"]
-    assert any(re.fullmatch(r"share with tenure under [\d.]+ \(today 100%\)", k) for k in churners["kpis"]), \
+    assert "low tenure" in churners["name"].lower() or "tenure" in churners["who"], "tenure still describes them"
+    assert "tenure" not in churners["strategy"] and not any("tenure" in k for k in churners["kpis"]), \
+        (churners["strategy"], churners["kpis"])
+    assert any(re.fullmatch(r"share with month-to-month contract \(today \d+%\)", k) for k in churners["kpis"]), \
         churners["kpis"]
     assert "keep what works" not in phone_only["strategy"], "selling internet is the plan, not keeping things so"
     assert loyal["strategy_headline"] == "protect and grow" and "use them as the model" not in loyal["strategy"]
+    assert "two year contract" in loyal["strategy"] and "tenure" not in loyal["strategy"], loyal["strategy"]
     kinds = {tuple(re.sub(r"[\d.,%]+", "#", k) for k in c["kpis"]) for c in cards.values()}
     assert len(kinds) == len(cards), "the same KPIs for segments that differ"
     zh = _cards(subscribers, "zh")
-    assert zh[0]["strategy_headline"] == "向他们销售 internet service"
-    assert zh[1]["strategy_headline"] == "优先处理 churn"
+    assert zh[0]["strategy_headline"] == "向他们销售 互联网服务"  # known columns in Chinese (i18n.glossary)
+    assert zh[1]["strategy_headline"] == "优先处理 流失"
 
 
 def test_a_partner_is_never_sold():
@@ -225,3 +231,94 @@ def test_labels_that_say_what_a_customer_has_or_lacks():
     assert profile.label_phrase("MultipleLines", "No phone service", holds=False, kind="rule") == "has phone service"
     assert profile.label_phrase("InternetService", "DSL") == "DSL internet service", "an acronym keeps its capitals"
     assert profile.plain_label("MonthlyCharges") == "monthly charges" and profile.plain_label("MOPLLAAG") == "MOPLLAAG"
+
+
+def test_compositions_show_the_columns_left_out_of_the_clustering(subscribers):
+    table, columns, labels = subscribers
+    clustered = ["InternetService", "Contract", "tenure"]
+    comps = profile.compositions(table, columns=profile.label_columns(table, labels), labels=labels,
+                                 clustered_on=clustered)
+    shown = set(comps["variable"])
+    assert not shown & set(clustered), "a column the segments were formed on is not a composition"
+    assert {"PhoneService", "OnlineSecurity", "Churn"} <= shown  # left out of the clustering: shown
+    assert set(comps.loc[comps["variable"] == "Churn", "value"]) == {"yes", "no"}  # a 0/1 flag as yes / no
+    everything = profile.compositions(table, columns=profile.label_columns(table, labels), labels=labels)
+    contract = set(everything.loc[everything["variable"] == "Contract", "value"])
+    assert contract == set(CONTRACT), "ordinal codes read as their labels, never 1, 2, 3"
+    zh = profile.compositions(table, columns=["Churn"], language="zh")
+    assert set(zh["value"]) == {"是", "否"}
+
+
+def test_the_index_heatmap_shows_labels_and_marks_what_was_not_clustered_on(subscribers):
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    from custseg.report import charts
+
+    table, columns, labels = subscribers
+    clustered = [c for c in columns if c != "PhoneService"]
+    prof = profile.profile(table, value="MonthlyCharges")
+    result = SimpleNamespace(customers=table, clustered_on=clustered, has_log=False, language="en", labels=labels,
+                             index=profile.index_table(prof).drop(columns=list(labels)))
+    rows = charts.segments.index_rows(result)
+    assert "month-to-month contract" in rows.index and "fiber optic internet service" in rows.index, list(rows.index)
+    month = table["Contract"] == 1.0
+    seg1 = (table["segment"] == 1) & month
+    expected = round(seg1.sum() / (table["segment"] == 1).sum() / month.mean() * 100)
+    assert rows.loc["month-to-month contract", 1] == expected  # share in the segment against the share overall
+    assert "phone service †" in rows.index and "churn †" in rows.index  # not clustered on: marked
+    assert "no phone service" not in rows.index  # a yes/no column says it once, by its yes
+    fig = charts.segments.index_heatmap(result)
+    assert "†" in fig.axes[0].get_ylabel()
+    plt.close(fig)
+    every = SimpleNamespace(**{**vars(result), "clustered_on": [*columns, "Churn"]})
+    fig = charts.segments.index_heatmap(every)
+    assert "†" not in fig.axes[0].get_ylabel() and not any("†" in t.get_text() for t in fig.axes[0].get_yticklabels())
+    plt.close(fig)
+
+
+def test_rates_in_the_effect_size_table_are_percentages(subscribers):
+    table, columns, labels = subscribers
+    rare = table.assign(rare=(np.arange(len(table)) % 40 == 0).astype(float))  # 2.5 %: "0.0" as a number
+    summary = profile.feature_summary(rare.drop(columns=list(labels)), columns)
+    shown = profile.readable_summary(summary[summary["feature"] == "rare"])
+    assert set(shown["all customers"]) == {"2%"} or set(shown["all customers"]) == {"3%"}, shown
+    assert not (shown["mean"] == "0.0").any()
+    tenure = profile.readable_summary(summary[summary["feature"] == "tenure"])
+    assert not tenure["mean"].str.endswith("%").any()  # a number stays a number
+
+
+def test_levers_are_what_the_business_sets():
+    kinds = pd.DataFrame({"column": ["Contract", "tenure", "SeniorCitizen", "MonthlyCharges", "day_minutes",
+                                     "PaymentMethod", "Partner", "satisfaction", "Churn"],
+                          "kind": ["ordinal", "numeric", "binary", "numeric", "numeric", "categorical", "binary",
+                                   "ordinal", "binary"],
+                          "why": ["declared order", "numbers", "two values", "numbers", "numbers", "3 labels",
+                                  "two values", "Likert answers (…)", "two values"]})
+    found = attributes.levers(list(kinds["column"]), kinds, ["Churn"])
+    assert found == ["Contract", "MonthlyCharges", "PaymentMethod"], found
+    assert attributes.levers(["tenure", "Contract"], kinds, declared={"tenure": True, "Contract": False}) == ["tenure"]
+    with pytest.raises(attributes.ConfigError, match="levers"):
+        attributes.check_levers({"Tenure": True}, ["tenure"])
+    with pytest.raises(attributes.ConfigError, match="true"):
+        attributes.check_levers({"tenure": "yes"}, ["tenure"])
+
+
+def test_the_config_can_make_a_description_a_lever(subscribers):
+    table, columns, _ = subscribers
+    cards = _cards(subscribers, levers=["tenure"])  # said to be a lever: a driver it may be
+    assert "tenure under" in cards[1]["strategy"], cards[1]["strategy"]
+    assert "month-to-month" not in cards[1]["strategy"]
+
+
+@pytest.mark.parametrize("language", ["zh"])
+def test_zh_names_and_cards_say_known_columns_in_chinese(subscribers, language):
+    cards = _cards(subscribers, language)
+    names = [c["name"] for c in cards.values()]
+    assert len(set(names)) == len(names), names
+    text = " ".join(c["name"] + c["who"] + c["strategy"] + "".join(c["kpis"]) for c in cards.values())
+    for english in ("tenure", "monthly charges", "internet service", "contract", "churn", "phone service"):
+        assert english not in text.lower(), (english, text)
+    assert "在网时长" in text or "月费" in text
+    assert profile.plain_label("AccountCode", "zh") == "AccountCode"  # unknown: its name as it is, never split

@@ -188,6 +188,11 @@ DEFAULTS: dict[str, Any] = {
     # null: net spend with a transaction log; without one, a column of numbers found by its name (charges, revenue,
     # spend, ARPU, 消费, 金额 …; a rate per month before a total), and 03 says which it took
     "value_column": ANY_OF((str,), None),
+    # customer-table columns the business sets (a contract, a service, a price): the cards' strategies and KPIs
+    # name only these, never a description such as tenure, age or senior citizen. {column: true | false} where the
+    # default (custseg.attributes.is_lever: labels and prices are levers; tenure, demographics, outcomes, usage are
+    # not) is wrong for a column
+    "levers": ANY_OF((dict,), None),
     "rfm": {
         "bins": 5,  # 3, 4 or 5 scores
         "binning": "quantile",  # quantile | fixed

@@ -133,21 +133,47 @@ def _named_by(found: pd.DataFrame, n: int | None = None) -> list[str]:
     return chosen
 
 
-def _drivers(customers: pd.DataFrame, found: pd.DataFrame, outcome: str, way: str | None) -> list[dict]:
-    """The traits of a segment that go with a worse 0/1 ``outcome`` across the whole base: among all customers
-    who share the trait the outcome is 25 % worse than the base, by its direction (:data:`OUTCOME_RATIO`)."""
+def _drivers(customers: pd.DataFrame, found: pd.DataFrame, outcome: str, way: str | None,
+             levers: list[str] | tuple = (), labels: dict | None = None, language: str = "en") -> list[dict]:
+    """The traits of a segment on a lever (``levers``, :func:`custseg.attributes.is_lever`: a contract, a service,
+    a price — never tenure or age) that go with a worse 0/1 ``outcome`` across the whole base: among all customers
+    who share the trait the outcome is 25 % worse than the base, by its direction (:data:`OUTCOME_RATIO`). A label
+    also names the label of its column with the best outcome, where to move them (``better``, ``better_value``:
+    month-to-month → two year contract)."""
     if way is None or not is_flag(customers[outcome]) or not customers[outcome].mean():
         return []
     base, out = customers[outcome].mean(), []
-    for row in found.head(STORY_TRAITS).itertuples():
+    for row in found[found["column"].isin(list(levers))].itertuples():
         held = customers.loc[row.members, outcome]
         if held.notna().sum() == 0:
             continue
         ratio = held.mean() / base
         worse = ratio > 1 if way == attributes.LOWER else ratio < 1
         if worse and _clearly(ratio):
-            out.append({"phrase": row.held_as, "value": held.mean(), "share": row.held})
+            driver = {"phrase": row.held_as, "value": held.mean(), "share": row.held, "column": row.column}
+            if row.kind == "categorical" and row.label is not None:
+                better = _better_label(customers, row.column, outcome, way, labels or {}, language)
+                driver.update(better if better.get("better_label") != row.label else {})
+            out.append(driver)
     return out[:DRIVERS]
+
+
+def _better_label(customers: pd.DataFrame, column: str, outcome: str, way: str, labels: dict,
+                  language: str) -> dict:
+    """The label of ``column`` whose customers have the best ``outcome`` (at least :data:`MIN_LABEL_SHARE` of the
+    base), as a phrase, with its rate: what a label driver's customers are moved to."""
+    values = customers[column].map(lambda v, n=labels[column]: n.get(v, f"{v:g}") if pd.notna(v) else None) \
+        if column in labels else customers[column]
+    rates = customers.groupby(values)[outcome].agg(["mean", "size"])
+    rates = rates[rates["size"] >= MIN_LABEL_SHARE * len(customers)]
+    if len(rates) < 2:
+        return {}
+    best = rates["mean"].idxmin() if way == attributes.LOWER else rates["mean"].idxmax()
+    return {"better": profile.label_phrase(column, best, language),
+            "better_label": best, "better_value": float(rates.loc[best, "mean"])}
+
+
+MIN_LABEL_SHARE = 0.05  # a label held by fewer customers is not where to move a segment
 
 
 def _clearly(ratio: float) -> bool:
@@ -160,13 +186,15 @@ NOT_FOR_SALE = re.compile(r"partner|spouse|married|child|kid|famil|dependent|sen
                           r"|伴侣|配偶|子女|家庭|学生", re.I)
 
 
-def _gap(found: pd.DataFrame, columns: list[str]) -> dict | None:
+def _gap(found: pd.DataFrame, columns: list[str], levers: list[str] | tuple | None = None) -> dict | None:
     """Something most customers hold and this segment mostly does not (:data:`GAP_BASE`): the thing to sell them,
-    e.g. internet service to a phone-only segment. Columns about the customer's life (demographics, a partner,
-    children: :data:`NOT_FOR_SALE`) are never a gap."""
+    e.g. internet service to a phone-only segment. Only a lever is a gap (``levers``,
+    :func:`custseg.attributes.is_lever`); columns about the customer's life (demographics, a partner, children:
+    :data:`NOT_FOR_SALE`) never are."""
     people = set(attributes.demographic_columns(columns))
     for row in found[found["holds"] == "lacks"].itertuples():
-        if row.column in people or NOT_FOR_SALE.search(str(row.column)):
+        if row.column in people or NOT_FOR_SALE.search(str(row.column)) or (levers is not None
+                                                                              and row.column not in levers):
             continue
         own, base = (row.value, row.base) if row.kind == "binary" else (1 - row.value, 1 - row.base)
         if base >= GAP_BASE and own <= base / 2:
@@ -176,7 +204,8 @@ def _gap(found: pd.DataFrame, columns: list[str]) -> dict | None:
 
 def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict | list | tuple = (),
                      language: str = "en", segment: str = "segment", rules: profile.Surrogate | None = None,
-                     labels: dict[str, dict] | None = None, value: str | None = None) -> list[dict]:
+                     labels: dict[str, dict] | None = None, value: str | None = None,
+                     levers: list[str] | None = None) -> list[dict]:
     """Persona cards for a customer table without an order log: named and told by what really sets each segment
     apart on its clustering ``columns`` (:func:`traits`), with the ``outcomes`` (churn, revenue) it is judged by:
     the config's mapping name → direction, or a list of names.
@@ -193,6 +222,11 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
       with today's value, besides the outcomes and the segment's size.
     * ``value`` (a column that measures value, such as monthly charges) adds the segment's share of it.
 
+    * **Strategies and KPIs name levers only** (``levers``: the columns the business sets, a contract, a service,
+      a price; default :func:`custseg.attributes.levers` of ``columns`` by their names): a driver or a gap is
+      never tenure, age or a senior citizen, and a label driver names the label to move them to (month-to-month →
+      two year contract). Names and stories tell every trait.
+
     ``labels`` (:func:`custseg.attributes.ordinal_labels`) makes ordinal columns read as label shares. No spend,
     RFM, channel or category is said: the data has none. Returns cards with the keys of :func:`build`
     (``spend`` and ``spend_index`` None, ``value_share`` None without ``value``, ``top_rfm`` empty).
@@ -202,6 +236,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
     effects = profile.effect_sizes(customers, segment)
     value = value if value and value in customers and pd.api.types.is_numeric_dtype(customers[value]) else None
     cards, named = [], {}
+    levers = attributes.levers(columns, outcomes=outcomes) if levers is None else list(levers)
     for seg, part in customers.groupby(segment):
         found = traits(customers, columns, seg, segment, labels, language)
         named[seg] = _named_by(found, NAME_TRAITS)
@@ -239,11 +274,12 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
                                                                                             else "lower"],
                            "key": outcome_verdict(higher, way), **shown}
                 if decided["key"] == "worse":
-                    drivers = _drivers(customers, found, col, way)
+                    drivers = _drivers(customers, found, col, way, levers, labels, language)
             judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
                 column=_label(col, language), direction=t["direction"][way or "unknown"], **shown))
-        gap = _gap(found, columns)
-        focus = i18n.join(named[seg], language) or t["no_trait"]
+        gap = _gap(found, columns, levers)
+        actionable = found[found["column"].isin(levers)]  # what a strategy may name: never tenure or age
+        focus = i18n.join(_named_by(actionable, NAME_TRAITS) or named[seg], language) or t["no_trait"]
         headline, strategy = _plan(t, decided, drivers, gap, focus, language)
         if value_share is not None and share and value_share / share >= VALUE_RICH:
             strategy = m["sentence_sep"].join([strategy, t["value_rich"].format(
@@ -254,8 +290,8 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
                 "how": "", "outcomes": _sentences(judged, language),
                 "values": _values(customers, seg, effects.loc[seg], segment, language),
                 "strategy_headline": headline, "strategy": _sentences([strategy], language),
-                "actions": [], "kpis": _table_kpis(customers, part, found, outcomes, decided, drivers, gap, value,
-                                                   language),
+                "actions": [], "kpis": _table_kpis(customers, part, actionable[actionable["column"] != value], outcomes,
+                                                   decided, drivers, gap, value, language),
                 "rule": _rule(rules, seg, language, segment), "main_channel": "", "language": language,
                 "_coded": bool(len(found))}
         card["narrative"] = m["sentence_sep"].join(x for x in (card["who"], card["outcomes"], card["values"]) if x)
@@ -291,8 +327,10 @@ def _plan(t: dict, decided: dict, drivers: list[dict], gap: dict | None, focus: 
     if decided:
         key = decided["key"]
         if key == "worse" and drivers:
-            listed = i18n.join([t["driver"].format(phrase=d["phrase"], value=i18n.percent(d["value"]),
-                                                   column=decided["column"]) for d in drivers], language)
+            listed = i18n.join([t["driver_move" if d.get("better") else "driver"].format(
+                phrase=d["phrase"], value=i18n.percent(d["value"]), column=decided["column"],
+                better=d.get("better"), better_value=i18n.percent(d.get("better_value", np.nan)))
+                for d in drivers], language)
             parts.append(t["outcome_worse_drivers"].format(drivers=listed, traits=focus, **decided))
         elif key == "better" and gap:  # what they lack is the plan: no "keep what works" for it
             parts.append(t["outcome_better_gap"].format(**decided))

@@ -35,6 +35,8 @@ NEEDS: dict[str, Need] = {
                           "features.holdout_start / features.holdout_days"),
     "needs-survey": Need("a survey", "问卷调查数据", "sources.survey"),
     "needs-outcomes": Need("declared outcome columns", "声明的结果变量列", "outcomes:"),
+    "needs-value": Need("a value to share out (net spend, or a value column such as charges)",
+                        "可分摊的价值（净消费额，或月费等价值列）", "value_column"),
     "needs-campaign": Need("campaign results with a control group", "带对照组的营销活动结果", "sources.campaign"),
     "needs-baseline": Need("a baseline run", "基线运行", "cluster.baseline (custseg run --baseline RUN)"),
     "needs-later-snapshot": Need("a later snapshot", "后续快照", "evaluate.later_snapshot"),
@@ -85,6 +87,7 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-holdout": _json(paths, "holdout").get("holdout_start") is not None,
         "needs-survey": io.exists(paths, "collected_survey") or _survey_in_table(kinds),
         "needs-outcomes": bool(cfg["outcomes"]),
+        "needs-value": _has_value(paths),
         "needs-campaign": bool(_json(paths, "measure").get("measured")),
         "needs-baseline": bool(_json(paths, "cluster").get("baseline")),
         "needs-later-snapshot": evaluated.get("migration") is not None,
@@ -104,6 +107,13 @@ def _survey_in_table(kinds) -> bool:
     from custseg.features import MIN_FACTOR_ITEMS, likert_columns
 
     return kinds is not None and len(likert_columns(kinds)) >= MIN_FACTOR_ITEMS
+
+
+def _has_value(paths: io.RunPaths) -> bool:
+    """Whether 06 shared a value out between the segments (its profile has a value share: net spend with a log, a
+    customer table's value column without one)."""
+    prof = io.read_optional(paths, "profile")
+    return prof is not None and "value_share" in prof.columns
 
 
 def attribute_columns(paths: io.RunPaths) -> list[str]:
@@ -188,6 +198,10 @@ class LeaveOutPreprocessor(Preprocessor):
     some of them (up to the next heading) and consecutive left-out cells lacking the same needs add no line of
     their own. A left-out cell without a heading inside a kept section is named as a part of that section. A
     left-out cell tagged :data:`QUIET_TAG` adds no line at all.
+
+    A left-out heading whose section goes on to show a cell (a table every run has, under prose some runs lack)
+    keeps its heading and says that a part of it was left out: a line never says "Left out: Size and value" above
+    the size-and-value table.
     """
 
     met = Dict(help="need tag → whether the run meets it (see custseg.report.needs.met)").tag(config=True)
@@ -196,11 +210,20 @@ class LeaveOutPreprocessor(Preprocessor):
     def preprocess(self, nb, resources):
         """Return ``nb`` with the unmet cells replaced, and ``resources`` unchanged."""
         cells, section, section_out, previous = [], "", None, None
-        for cell in nb.cells:
+        shown = self._sections_shown(nb.cells)
+        for i, cell in enumerate(nb.cells):
             unmet = [t for t in tags_of(cell) if not self.met.get(t, False)]
             title = heading(cell.source) if cell.cell_type == "markdown" else None
             if title:
                 section, section_out = title, None
+            if title and unmet and i in shown:  # the section is shown: its heading stays, its prose is left out
+                kept = nbformat.v4.new_markdown_cell(f"{_HEADING.search(cell.source).group(0).strip()}\n\n"
+                                                     + left_out_line(self._part(title), unmet, self.language),
+                                                     metadata={"tags": [LEFT_OUT_TAG]})
+                kept.id = f"{cell.id}-out"
+                cells.append(kept)
+                previous, section_out = unmet, unmet
+                continue
             if not unmet:
                 cells.append(cell)
                 previous = None
@@ -216,6 +239,16 @@ class LeaveOutPreprocessor(Preprocessor):
             previous, section_out = unmet, unmet if title else section_out
         nb.cells = cells
         return nb, resources
+
+    def _sections_shown(self, cells) -> set[int]:
+        """The positions of the headings whose section (up to the next heading) has a cell the run keeps."""
+        out, start = set(), None
+        for i, cell in enumerate(cells):
+            if cell.cell_type == "markdown" and heading(cell.source):
+                start = i
+            elif start is not None and not [t for t in tags_of(cell) if not self.met.get(t, False)]:
+                out.add(start)
+        return out
 
     def _part(self, section: str) -> str:
         return f"“{section}”的一部分" if self.language == "zh" else f"a part of “{section}”"

@@ -35,8 +35,10 @@ def describe_personas(ctx: Context) -> Result:
     if logged:
         cards = personas.build(customers, prof, idx, scores, language=language, rules=rules)
     else:  # named by what sets each segment apart in the table's own columns, with its outcomes
+        attributes.check_levers(cfg["levers"], list(customers.columns))
+        levers = attributes.levers(clustered_on, kinds, cfg["outcomes"], cfg["levers"])  # what strategies may name
         cards = personas.build_from_table(customers, clustered_on, cfg["outcomes"] or [], language=language,
-                                          rules=rules, labels=labels, value=value.column)
+                                          rules=rules, labels=labels, value=value.column, levers=levers)
     for card in cards if value.column and not logged else ():  # the value line of a customer table's cards
         card.update(value_share=float(prof.loc[card["segment"], "value_share"]), value_column=value.column,
                     value_index=float(idx.loc[card["segment"], value.column]))
@@ -47,11 +49,8 @@ def describe_personas(ctx: Context) -> Result:
     incomplete = [c["segment"] for c in cards if not (c["name"] and c["narrative"] and c["strategy"] and c["kpis"])]
     if incomplete:
         raise StageError(f"06_personas: the persona cards of segments {incomplete} are incomplete (a custseg bug)")
-    kept = cluster.get("described_only") or {}  # described in aggregate, never clustered on or named by
-    labelled = [c for c in [*clustered_on, *kept.get("demographic", []), *kept.get("sensitive", [])]
-                if c in customers and not pd.api.types.is_numeric_dtype(customers[c])]
-    comps = profile.compositions(customers, columns=None if logged else
-                                 list(dict.fromkeys([*profile.CATEGORICAL, *labelled])))
+    comps = profile.compositions(customers, columns=None if logged else profile.label_columns(customers, labels),
+                                 labels=labels, clustered_on=clustered_on, language=language)  # not formed on
     crm = personas.crm_export(ctx.read("segments"), scores, cards)
     return Result({"personas": cards, "profile": prof.reset_index(names="segment"), "compositions": comps,
                    "rules": {"fidelity": rules.fidelity, "max_depth": 3, "rules": rules.rules.to_dict("records")},
@@ -60,7 +59,7 @@ def describe_personas(ctx: Context) -> Result:
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards],
                    "crm_columns": list(crm.columns)},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
-                   "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels),
+                   "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels), "labels": labels,
                    "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
                    "language": language, "has_log": logged, "used": choose.used_note(cluster), "value": value,
                    "value_note": value.note(i18n.messages(language))})

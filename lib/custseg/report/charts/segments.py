@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from custseg import cluster, i18n, personas, plots
+from custseg.attributes import is_flag
 from custseg.report.charts.base import Chart, for_notebook
 
 
@@ -86,16 +87,54 @@ def pca(result):
                             f"Segments in the first two principal components (k={segmenter.k_})")
 
 
-def index_heatmap(result):
-    """06 · Each segment's index per feature (100 = the average customer), in the persona language."""
+def index_rows(result):
+    """06 · The rows of the index heatmap: each segment's index per feature (100 = the average customer) and, for
+    a category or an ordered scale, per label (its share in the segment against its share overall: "month-to-month
+    contract"), with their names in the persona language; the names of what the segments were not formed on end in
+    " †" (outcomes, demographics, survey scores).
+
+    Returns
+    -------
+    DataFrame
+        Rows (feature or label names) × segments.
+    """
+    import pandas as pd
+
+    from custseg import profile
+
     idx, clustered_on, language = result.index, result.clustered_on, result.language
-    shown = [c for c in idx.columns if c in ("recency_days", "frequency", "monetary", "avg_order_value",
-                                             "discount_share", "return_rate", "tenure_days", "age")
-             or c.startswith(("share_", "survey_")) or (not result.has_log and c in clustered_on)]
+    customers, labels = result.customers, getattr(result, "labels", {}) or {}
+    logged = ("recency_days", "frequency", "monetary", "avg_order_value", "discount_share", "return_rate",
+              "tenure_days", "age")
+    shown = [c for c in idx.columns if (c in logged or c.startswith(("share_", "survey_"))
+                                        or (not result.has_log and c != "customer_id"))
+             and not str(c).startswith("factor_")]  # a factor score's mean is 0: an index of nothing
+    mark = lambda c: "" if c in clustered_on else " †"  # noqa: E731
     heat = idx[shown].T
-    heat.index = [i18n.label(c, language) + ("" if c in clustered_on else " †") for c in shown]
-    text = i18n.messages(language)["figures"]["index"]
-    return plots.index_heatmap(heat, text["title"], text["x"], text["y"])
+    heat.index = [profile.plain_label(c, language) + mark(c) for c in shown]
+    if result.has_log:
+        return heat
+    categories = [c for c in profile.label_columns(customers, labels) if not is_flag(customers[c])]
+    comps = profile.compositions(customers, columns=categories, labels=labels, language=language)
+    rows = []
+    for col, part in comps.groupby("variable", sort=False):
+        values = list(dict.fromkeys(part["value"]))
+        has = [v for v in values if profile.holding(col, v, language)[0] == "has"]
+        for value in values:
+            if has and profile.holding(col, value, language)[0] == "lacks":  # Yes/No: the yes row says it
+                continue
+            row = part[part["value"] == value].set_index("segment")["index"]
+            rows.append(row.rename(profile.label_phrase(col, value, language) + mark(col)))
+    return pd.concat([heat, pd.DataFrame(rows)]) if rows else heat
+
+
+def index_heatmap(result):
+    """06 · Each segment's index per feature and label (:func:`index_rows`), in the persona language; the axis
+    says what † marks only when a row carries it."""
+    heat = index_rows(result)
+    text = i18n.messages(result.language)["figures"]["index"]
+    marked = any(str(name).endswith(" †") for name in heat.index)
+    return plots.index_heatmap(heat, text["title"], text["x"], text["y"] if marked else text["y_plain"])
 
 
 def _value_table(result):
