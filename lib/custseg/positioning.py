@@ -66,14 +66,15 @@ class Positioning:
         return [i18n.messages(self.language)["positioning"]["none"]] if self.table.empty else self.missing
 
     def on_cards(self) -> dict[str, dict]:
-        """Per target segment (id as text): its ``statement`` and ``mix`` (label and text per element) and what is
-        ``missing`` — what 08 records in ``target.json`` for the persona cards."""
+        """Per target segment (id as text): its ``statement`` and ``mix`` (label and text per element) — what 08
+        records in ``target.json`` for the persona cards. What is ``missing`` is said once, on 08's page, not on
+        every card: a card shows what its segment has."""
         labels = i18n.messages(self.language)["positioning"]["elements"]
         out = {}
         for seg, rows in self.table.groupby("segment", sort=False):
             said = dict(zip(rows["element"], rows["text"], strict=True))
             out[str(seg)] = {"statement": said.get("statement", ""),
-                             "mix": [[labels[e], said[e]] for e in MIX if e in said], "missing": self.missing}
+                             "mix": [[labels[e], said[e]] for e in MIX if e in said]}
         return out
 
 
