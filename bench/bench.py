@@ -3,7 +3,8 @@
 1. per-customer feature aggregation over a transaction log in Parquet:
    custseg (`features.behaviour`, Ibis on DuckDB) vs hand-written DuckDB SQL computing the same
    features vs polars (lazy, streaming; the same features) vs "tutorial" pandas (groupby + lambdas, as blog
-   posts do — RFM only); the SQL and polars are first checked to give custseg's customers and values;
+   posts do — RFM only) vs custseg's own features on local Spark (when pyspark and Java are installed; up to
+   10M lines); the SQL, polars and Spark are first checked to give custseg's customers and values;
 2. the clustering k sweep (k = 3..8, with the predictive usefulness) on synthetic customer tables;
 3. the whole `custseg run` on the demo config (and, with --large, on the 100M-transaction log), then
    `custseg run --from 05_cluster` with another k in the same work dir (reusing stages 01-04);
@@ -54,6 +55,7 @@ TASKS = ("aggregate", "sweep", "run", "table", "offers", "curve")
 OFFERS = "custseg offers.rules (Ibis/DuckDB), base + 6 segments"
 CUSTSEG, SQL = "custseg features (Ibis/DuckDB)", "hand-written DuckDB SQL"
 POLARS = "polars lazy (streaming), same features"
+SPARK = "custseg features (Ibis/Spark local[2], session start included)"
 PANDAS = "tutorial pandas (lambdas, RFM only)"
 DEMO_RUN = "custseg run configs/demo.yaml"
 TABLE_RUN = "custseg run of a customer table (no log)"
@@ -122,6 +124,33 @@ def custseg_features(path: str) -> int:
     return len(custseg_frame(path))
 
 
+def spark_frame(path: str) -> pd.DataFrame:
+    """custseg's own features on a local Spark session (engine: pyspark) with the config's defaults: the same
+    code as on DuckDB; the time includes starting the JVM and the session, as a user's first query does."""
+    import ibis
+
+    from custseg import config, engine, features
+
+    session = engine.spark_session({**config.DEFAULTS["spark"], "conf": {"spark.driver.memory": "6g"}})
+    try:
+        return features.behaviour(ibis.pyspark.connect(session).read_parquet(path), SNAPSHOT)
+    finally:
+        session.stop()
+
+
+def spark_features(path: str) -> int:
+    return len(spark_frame(path))
+
+
+def has_spark() -> bool:
+    """pyspark and Java are installed (``pip install -c requirements.lock -e '.[spark]'``; Java 17)."""
+    import importlib.util
+    import os
+    import shutil
+
+    return bool(importlib.util.find_spec("pyspark") and (os.environ.get("JAVA_HOME") or shutil.which("java")))
+
+
 def duckdb_sql(path: str) -> int:
     return len(duckdb_frame(path))
 
@@ -171,7 +200,8 @@ def disagreements(path: str) -> list[str]:
     a relative 1e-9): an empty list means every contender computed the same thing."""
     ours = custseg_frame(path).set_index("customer_id").sort_index()
     out = []
-    for name, frame in ((SQL, duckdb_frame(path)), (POLARS, polars_frame(path))):
+    rivals = [(SQL, duckdb_frame), (POLARS, polars_frame), *([(SPARK, spark_frame)] if has_spark() else [])]
+    for name, frame in ((name, make(path)) for name, make in rivals):
         theirs = frame.set_index("customer_id").sort_index()
         if not ours.index.equals(theirs.index):
             out.append(f"{name}: other customers ({len(theirs):,} vs {len(ours):,})")
@@ -401,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
                              "error": "; ".join(differ) or None, "runs": 1})
                 print("contenders agree" if not differ else differ, flush=True)
             contenders = [(CUSTSEG, custseg_features), (SQL, duckdb_sql), (POLARS, polars_lazy)]
+            if has_spark() and size <= 10_000_000:  # local Spark on 2 cores: a ratio, not a cluster's speed
+                contenders.append((SPARK, spark_features))
             if size <= 10_000_000:
                 contenders.append((PANDAS, tutorial_pandas))
             for name, fn in contenders:
@@ -554,6 +586,9 @@ def targets(table: pd.DataFrame) -> list[str]:
         if pd.notna(ours.get("peak_mib")) and pd.notna(best.get("peak_mib")):
             out.append(f"10M aggregation <= 1/2 its memory: {ours['peak_mib'] / best['peak_mib']:.2f}x, "
                        f"{verdict(ours['peak_mib'] <= 0.5 * best['peak_mib'])}")
+    if ours is not None and (spark := row_of(agg, SPARK)) is not None:
+        out.append(f"10M aggregation on local Spark (2 cores, session start included): "
+                   f"{spark['median_s'] / ours['median_s']:.1f}x DuckDB's time (no target: Spark pays on a cluster)")
     custseg, pandas = time_of(agg, CUSTSEG), time_of(agg, PANDAS)
     if custseg and pandas:
         out.append(f"10M aggregation >= 10x faster than tutorial pandas: {pandas / custseg:.1f}x, "
