@@ -23,7 +23,7 @@ from custseg.attributes import MISSING, _says, is_flag
 from custseg.errors import ConfigError
 from custseg.features.table import attribute_kinds
 from custseg.schema import CUSTOMER_ID, FILL, MONETARY, RESERVED, fetch
-from custseg.stats import adjusted_eta_squared, eta_squared, wilson
+from custseg.stats import adjusted_eta_squared, eta_squared_resampled, wilson
 
 
 def has_values(table: ir.Table, column: str) -> bool:
@@ -296,12 +296,13 @@ def telling(groups: pd.DataFrame, outcome: pd.Series) -> pd.DataFrame:
     """
     rows = []
     known = outcome.notna()
+    y, everyone = outcome[known].to_numpy(dtype=float), [np.arange(int(known.sum()))]
     for column in groups.columns:
-        g = groups.loc[known, column].astype("object").fillna("(missing)")
-        k = g.nunique()
+        codes, uniques = pd.factorize(groups.loc[known, column], use_na_sentinel=False)  # missing: one more group
+        k = len(uniques)
         if k < 2:
             continue
-        eta2 = eta_squared(outcome[known], g)
+        eta2 = float(eta_squared_resampled(codes, y, everyone)[0]) if len(y) >= 3 else np.nan
         rows.append({"column": column, "groups": int(k), "eta2": eta2,
                      "eta2_adjusted": float(adjusted_eta_squared(eta2, int(known.sum()), k))})
     out = pd.DataFrame(rows, columns=["column", "groups", "eta2", "eta2_adjusted"])
