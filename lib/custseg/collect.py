@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from custseg import schema
-from custseg.config.validate import check_names
+from custseg.config.names import check_names
 from custseg.errors import SourceError
 from custseg.schema import (
     FILL,

@@ -220,7 +220,7 @@ def test_behaviour_feature_names_are_the_catalogue():
     from tests.unit.test_features_rfm import SNAP, lines
 
     from custseg import features
-    from custseg.config.validate import FEATURE_NAMES, FEATURE_PATTERNS
+    from custseg.config.names import FEATURE_NAMES, FEATURE_PATTERNS
 
     columns = features.behaviour(lines(), SNAP).columns.drop("customer_id")
     assert any(c.startswith("share_") for c in columns)
