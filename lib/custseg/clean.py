@@ -334,7 +334,8 @@ EXAMPLE_COLUMNS = ("reason", "order_id", "customer_id", "order_ts", "status", "p
 
 
 def quarantine_examples(quarantined: ir.Table) -> pd.DataFrame:
-    """One example line per quarantine reason (the first by order id): what each rule actually caught.
+    """One example line per quarantine reason (the first by order id, then line and every shown column, so the
+    same line whatever order the lines are stored in): what each rule actually caught.
 
     Parameters
     ----------
@@ -346,7 +347,8 @@ def quarantine_examples(quarantined: ir.Table) -> pd.DataFrame:
     DataFrame
         :data:`EXAMPLE_COLUMNS`, one row per reason that caught a line, ordered by reason.
     """
-    first = quarantined.mutate(n=ibis.row_number().over(group_by="reason", order_by="order_id")).filter(
+    order = ["order_id", *(c for c in ("line_no", *EXAMPLE_COLUMNS) if c in quarantined.columns and c != "order_id")]
+    first = quarantined.mutate(n=ibis.row_number().over(group_by="reason", order_by=order)).filter(
         ibis._.n == 0).drop("n")
     return first.select(*EXAMPLE_COLUMNS).order_by("reason").execute()
 

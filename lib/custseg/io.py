@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from custseg.config import PROJECT_ROOT
-from custseg.schema import in_fixed_order
+from custseg.schema import in_fixed_order, line_grain
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,10 @@ def write_ibis(table, folder: Path, name: str) -> Path:
     """Write an Ibis table expression to ``folder/name.parquet`` inside the engine (no pandas round trip).
 
     DuckDB writes one Parquet file; Spark writes a Parquet *directory* of part files under that name
-    (its executors write in parallel). Either replaces what an earlier run left there. The rows are written in
-    :func:`~custseg.schema.in_fixed_order`, so every run writes the same file whatever the engine's threads did.
+    (its executors write in parallel). Either replaces what an earlier run left there. A customer-grain table is
+    written in :func:`~custseg.schema.in_fixed_order`, so every run writes the same file whatever the engine's
+    threads did; order lines (:func:`~custseg.schema.line_grain`) are written as the engine gives them, since
+    sorting a log of 100M lines by every column costs more than any use of it gains.
     """
     import shutil
 
@@ -215,7 +217,7 @@ def write_ibis(table, folder: Path, name: str) -> Path:
     if path.is_dir():
         shutil.rmtree(path)
     path.unlink(missing_ok=True)
-    in_fixed_order(table).to_parquet(path)
+    (table if line_grain(table) else in_fixed_order(table)).to_parquet(path)
     return path
 
 

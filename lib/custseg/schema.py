@@ -286,6 +286,12 @@ def in_fixed_order(table):
     return table.order_by([*keys, *plain])
 
 
+def line_grain(table) -> bool:
+    """Whether a table holds order lines (``order_id`` and ``order_ts``): every use of lines aggregates them in
+    the engine, whose results do not depend on the order the lines are stored in."""
+    return {"order_id", "order_ts"} <= set(table.columns)
+
+
 def fetch(table) -> pd.DataFrame:
     """An Ibis table as a pandas frame in :func:`in_fixed_order`, its decimals rounded (:func:`round_decimals`)."""
     return round_decimals(in_fixed_order(table).execute())

@@ -6,7 +6,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, collect, describe, engine, io, pipeline
+from custseg import clean, collect, describe, engine, io, pipeline, schema
 from custseg.reference import city_aliases, city_key
 
 SNAP = dt.date(2026, 1, 1)
@@ -247,3 +247,26 @@ def test_descriptive_summaries_match_pandas(tiny_sources):
     got = describe.monthly(t)
     got["month"] = pd.to_datetime(got["month"]).dt.date
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_customer_tables_are_written_in_one_order_and_order_lines_as_the_engine_gives_them(tmp_path):
+    """A customer-grain table is written in its fixed order whatever order it came in (the steps after it see the
+    same rows in the same order); order lines skip that sort (every use aggregates them in the engine), and the
+    example line per quarantine reason does not depend on their stored order."""
+    con = ibis.duckdb.connect()
+    people = pd.DataFrame({"customer_id": ["c3", "c1", "c2"], "age": [30.0, 41.0, 25.0]})
+    for frame in (people, people.iloc[::-1]):
+        io.write_ibis(con.create_table("people", frame, overwrite=True), tmp_path, "people")
+        assert pd.read_parquet(tmp_path / "people.parquet")["customer_id"].tolist() == ["c1", "c2", "c3"]
+    lines = pd.DataFrame({"order_id": ["o2", "o1", "o1"], "line_no": [1, 2, 1], "customer_id": ["c1", "c2", "c2"],
+                          "order_ts": pd.to_datetime(["2025-01-02", "2025-01-01", "2025-01-01"]),
+                          "status": "completed", "product_id": ["p1", "p2", "p3"], "quantity": 1.0,
+                          "unit_price": [5.0, 6.0, 7.0], "amount": [5.0, 6.0, 7.0], "reason": "duplicate_line"})
+    assert schema.line_grain(con.create_table("l", lines)) and not schema.line_grain(con.create_table("p", people))
+    picked = set()
+    for frame in (lines, lines.iloc[::-1]):
+        io.write_ibis(con.create_table("lines", frame, overwrite=True), tmp_path, "lines")
+        assert len(pd.read_parquet(tmp_path / "lines.parquet")) == 3
+        example = clean.quarantine_examples(io.read_ibis(con, tmp_path, "lines"))
+        picked.add(tuple(example[["order_id", "product_id"]].iloc[0]))
+    assert picked == {("o1", "p3")}, "the first line of the first order, however the lines are stored"
