@@ -87,8 +87,8 @@ def _dates(text: pd.Series) -> pd.Series:
 
 
 def _examples(values) -> str:
-    first = pd.Series(values, dtype="object").drop_duplicates().head(MAX_EXAMPLES)  # not a loop over every row
-    return ", ".join(repr(v) for v in first)
+    first = pd.Series(values).drop_duplicates().head(MAX_EXAMPLES)  # hashed in its own dtype, not as objects
+    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in first.astype("object"))
 
 
 def kind_of(values: pd.Series) -> tuple[str, str]:
