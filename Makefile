@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/demo.yaml
 
-.PHONY: report test test-fast lab docs lint bench clean install monthly
+.PHONY: report test test-fast lab student docs lint bench clean install monthly
 
 install: $(STAMP)
 
@@ -42,9 +42,32 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests bench notebooks
 
+# `make lab LANG=zh`, `make student LANG=zh`: an edition in one language. LANG is also the shell's locale
+# (en_US.UTF-8 …): only en or zh choose an edition, and then the recipes run with a real locale
+EDITION := $(filter en zh,$(LANG))
+LOCALE := $(if $(EDITION),C.UTF-8,$(or $(LANG),C.UTF-8))
+LAB_LOCALE := $(if $(filter zh,$(EDITION)),zh_CN,en)
+
+# JupyterLab on the notebooks; with LANG=zh (or en): on copies in that language only, written to lab/<lang>/
+# (custseg notebooks; a copy already there is kept, with a student's work in it), JupyterLab's own menus in that
+# language too (zh_CN: the language pack of the lab extra)
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[lab]"
+ifeq ($(EDITION),)
 	$(BIN)/jupyter lab --allow-root --no-browser --notebook-dir=.
+else
+	LANG=$(LOCALE) $(BIN)/custseg notebooks lab/$(EDITION) --language $(EDITION)
+	mkdir -p lab/$(EDITION)/.settings/@jupyterlab/translation-extension
+	printf '{"locale": "%s"}\n' $(LAB_LOCALE) \
+	  > lab/$(EDITION)/.settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+	LANG=$(LOCALE) JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/lab/$(EDITION)/.settings \
+	  $(BIN)/jupyter lab --allow-root --no-browser --notebook-dir=lab/$(EDITION)
+endif
+
+# the student edition, written afresh: the notebooks 00-09 without the exercises' solutions, the checks kept
+# -> student/ (LANG=zh: in 简体中文 only)
+student: $(STAMP)
+	LANG=$(LOCALE) $(BIN)/custseg notebooks student $(if $(EDITION),--language $(EDITION) )--student --force
 
 # the documentation site (docs/, mkdocs.yml; the references generated from the code) -> site/index.html;
 # --strict: a broken link, anchor or nav entry fails the build (CI runs it too)

@@ -1,11 +1,13 @@
-"""MkDocs hook: the configuration and stage references, generated from the code at build time.
+"""MkDocs hook: the configuration and stage references and the glossary, generated from the code at build time.
 
 * ``reference/configuration.md`` from :data:`custseg.config.DEFAULTS` — every key, its default and type —,
   the comments written beside each key in ``config/defaults.py`` and the allowed values (``config.CHOICES`` and any
   other mapping of dotted keys to a tuple of values, ``ENGINES``, ``LANGUAGES``, ``DATE_KEYS``);
 * ``reference/stages.md`` from the registry :data:`custseg.pipeline.STAGES` (``name, reads, writes, config,
   maybe_reads, maybe_writes``; any other attribute of a stage is listed as it is) and the artefacts of
-  :data:`custseg.io.ARTEFACTS` (``folder, file, format, doc``).
+  :data:`custseg.io.ARTEFACTS` (``folder, file, format, doc``);
+* ``method/glossary.md`` from ``lib/custseg/templates/glossary.yaml`` (:func:`custseg.report.glossary.markdown`):
+  the method's terms in English and 简体中文, the same glossary every report shows as ``glossary.html``.
 
 The pages exist only in the build (``on_files`` adds them as generated files): nothing is written into
 ``docs/``. ``python docs/hooks/reference.py DIR`` writes them into DIR to read them without MkDocs.
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_PAGE = "reference/configuration.md"
 STAGES_PAGE = "reference/stages.md"
+GLOSSARY_PAGE = "method/glossary.md"
 # where each run folder of an artefact is (custseg.io.run_paths)
 FOLDERS = {"interim": "data/interim/<run>/", "processed": "data/processed/<run>/", "reports": "reports/<run>/",
            "raw": "data/raw/<name>/"}
@@ -364,8 +367,15 @@ def stages_page(stages=None, artefacts=None, sections=None) -> str:
     return "\n".join(out) + "\n"
 
 
+def glossary_page() -> str:
+    _import()
+    from custseg.report import glossary
+
+    return glossary.markdown()
+
+
 def pages() -> dict[str, str]:
-    return {CONFIG_PAGE: configuration_page(), STAGES_PAGE: stages_page()}
+    return {CONFIG_PAGE: configuration_page(), STAGES_PAGE: stages_page(), GLOSSARY_PAGE: glossary_page()}
 
 
 # ------------------------------------------------------------------------------------------------ mkdocs

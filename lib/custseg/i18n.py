@@ -4,6 +4,10 @@ Every piece of text a reader sees in a persona card or on the report's index pag
 ``templates/<language>/messages.yaml`` (English ``en`` and Simplified Chinese ``zh``); the layout
 comes from the jinja2 templates in ``templates/``, which get the catalogue as ``t``. Translating
 custseg into another language means adding one catalogue and the code to :data:`config.LANGUAGES`.
+
+The method's terms (STP, the criteria of a good segmentation, RFM, lift, uplift …) have one source,
+``templates/glossary.yaml`` (:func:`terms`): a catalogue value ``"@key"`` is the glossary's term in the catalogue's
+language (:func:`term`), so a catalogue never repeats a term the glossary defines.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import yaml
 from custseg.config import LANGUAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
+GLOSSARY = TEMPLATES / "glossary.yaml"
+TERM_REFERENCE = re.compile(r"^@([a-z][a-z0-9_]*)$")  # a catalogue value that is a glossary term: "@uplift"
 SHARE_COLUMNS = ("share_", "discount_share", "return_rate")  # features that are fractions 0..1
 GROUPS = {"share_channel_": "channel", "share_cat_": "category"}  # share column prefix -> value catalogue
 
@@ -28,7 +34,42 @@ def messages(language: str = "en") -> dict:
     """The message catalogue of a language (``en`` or ``zh``)."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    return yaml.safe_load((TEMPLATES / language / "messages.yaml").read_text(encoding="utf-8"))
+    catalogue = yaml.safe_load((TEMPLATES / language / "messages.yaml").read_text(encoding="utf-8"))
+    return _resolve(catalogue, language, "")
+
+
+def _resolve(node, language: str, where: str):
+    """The catalogue with every ``"@key"`` value replaced by the glossary's term in ``language``."""
+    if isinstance(node, dict):
+        return {k: _resolve(v, language, f"{where}.{k}".lstrip(".")) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, language, f"{where}[{i}]") for i, v in enumerate(node)]
+    found = TERM_REFERENCE.match(node) if isinstance(node, str) else None
+    if found is None:
+        return node
+    if found.group(1) not in terms():
+        raise ValueError(f"templates/{language}/messages.yaml: {where} is {node!r}, but templates/glossary.yaml has "
+                         f"no term '{found.group(1)}' (its terms: {', '.join(terms())})")
+    return term(found.group(1), language)
+
+
+@functools.cache
+def glossary_file() -> dict:
+    """``templates/glossary.yaml`` as it is: its ``groups`` (the headings of the glossary page) and ``terms``."""
+    return yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+
+
+def terms() -> dict[str, dict]:
+    """The method's glossary (``templates/glossary.yaml``): term key → ``group``, ``en``, ``zh``, ``zh_also`` (the
+    other names Chinese textbooks give it, e.g. 足量性 for 可盈利性), ``en_means`` and ``zh_means``."""
+    return glossary_file()["terms"]
+
+
+def term(key: str, language: str = "en") -> str:
+    """One method term in ``language`` from the glossary, e.g. ``term("substantial", "zh")`` → '可盈利性'."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return terms()[key][language]
 
 
 def value_label(kind: str, value, language: str = "en") -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from custseg import config, demo
-from custseg.report import cli, runner
+from custseg.report import cli, needs, runner
 
 SUBSCRIBERS = config.PROJECT_ROOT / "configs" / "subscribers_example.yaml"
 NOT_IN_THIS_DATA = re.compile(r"\bunknown\b|\(missing\)|\bnan\b|\bNaN\b|net spend|RFM|channel|categor", re.I)
@@ -140,6 +140,8 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
 
     choice, summary = out["08_target"].choice, json.loads((io.run_paths(cfg).processed / "target.json").read_text())
     assert choice["strategy"] != target.ONE_CRITERION and summary["criteria"] == ["size", "outcome_likely_to_recommend"]
+    met = needs.met(cfg, io.run_paths(cfg))  # what the course overview's table says of a survey (needs.SHAPES)
+    assert {t for t in needs.DATA_NEEDS if met[t]} == needs.SHAPES["survey"].meets
     parameters = {"config_path": str(survey), "run_name": "survey", "overrides": json.dumps(overrides),
                   "workdir": str(tmp_path), "report_dir": str(tmp_path / "report")}
     text = {}
@@ -156,6 +158,17 @@ def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_facto
         assert not NOT_IN_THIS_DATA.search(card_text), (card.name, NOT_IN_THIS_DATA.search(card_text).group())
         title = card_text.splitlines()[0]
         assert "factor" not in title and "_" not in title, title  # a factor reads as its items
+
+
+def test_a_customer_table_run_meets_what_its_shape_says(subscribers):
+    """What the course overview's table says of a customer table without a log (custseg.report.needs.SHAPES)."""
+    from custseg import io
+
+    workdir, _ = subscribers
+    cfg = config.load(SUBSCRIBERS, {"demo.n_customers": 2500})
+    cfg["paths"]["workdir"], cfg["run"] = str(workdir), "subs"
+    met = needs.met(cfg, io.run_paths(cfg))
+    assert {t for t in needs.DATA_NEEDS if met[t]} == needs.SHAPES["table"].meets
 
 
 def test_the_contract_rule_beats_the_clusters_on_churn_and_the_report_says_so(subscribers):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from custseg import config, io, pipeline
+from custseg.report import needs
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,13 @@ def test_custseg_beats_the_same_k_rivals_on_a_log_only_holdout(log_only):
     best = results["07_evaluate"].contest["margins"].set_index("outcome")
     assert best.loc["spend", "low"] > 0, "more holdout spend explained than every rival, beyond noise"
     assert results["07_evaluate"].contest["verdict"] in ("wins", "ties"), best
+
+
+def test_a_log_only_run_meets_what_its_shape_says(log_only):
+    """What the course overview's table says of a log only (custseg.report.needs.SHAPES)."""
+    paths, _ = log_only
+    met = needs.met(config.load(config.PROJECT_ROOT / "configs" / "log_only_example.yaml"), paths)
+    assert {t for t in needs.DATA_NEEDS if met[t]} == needs.SHAPES["log"].meets
 
 
 @pytest.mark.slow

@@ -9,13 +9,14 @@ temp dir.
 
 import hashlib
 import json
+import re
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from custseg import config, io, pipeline
-from custseg.report import charts, languages, runner
+from custseg.report import charts, course, languages, needs, runner
 
 BOOKS = runner.notebooks()
 TINY = config.PROJECT_ROOT / "configs" / "tiny.yaml"
@@ -66,6 +67,33 @@ def test_notebook_follows_the_template(book):
     stem = "NN_stage" if book.stem == "TEMPLATE" else book.stem
     assert cells[-2].cell_type == "code" and f'recap.show(cfg, paths, "{stem}")' in cells[-2].source
     assert cells[-1].cell_type == "markdown" and not any("### What we did" in c.source for c in cells)
+
+
+def test_the_course_overview_runs_and_is_linked_first(tiny_report):
+    """00_overview runs in every `custseg run` (after the stages: it reads no artefact) and is the index's first
+    link, with the glossary page beside it."""
+    _, reports = tiny_report
+    executed = nbformat.read(reports / "notebooks" / f"{course.OVERVIEW}.ipynb", as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells), "papermill ran it"
+    assert not [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    page = (reports / f"{course.OVERVIEW}.html").read_text(encoding="utf-8")
+    assert "Why segment" in page and "为什么要细分" not in page, "the run's language only"
+    assert "from custseg" not in page
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    body = index.split("<body", 1)[1]
+    links = re.findall(r'href="([^"#]+)"', body)
+    assert links[:2] == [f"{course.OVERVIEW}.html", "glossary.html"], links[:5]
+    steps = body.split('<ol class="steps">', 1)[1]
+    assert steps.index(f'href="{course.OVERVIEW}.html"') < steps.index('href="01_collect.html"')
+    assert "可盈利性" in (reports / "glossary.html").read_text(encoding="utf-8"), "the glossary, both languages"
+
+
+def test_the_tiny_run_meets_what_its_shape_says(workspace):
+    """The tiny config has the demo's shape (a log, a CRM, a survey): what its run meets is what the course
+    overview's table says of that shape (custseg.report.needs.SHAPES)."""
+    cfg, paths, _ = workspace
+    met = needs.met(cfg, paths)
+    assert {t for t in needs.DATA_NEEDS if met[t]} == needs.SHAPES["log_crm"].meets
 
 
 def test_stages_run_in_notebook_order():

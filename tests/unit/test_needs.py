@@ -149,6 +149,9 @@ def test_a_survey_in_the_customer_table_meets_the_survey_need(tmp_path):
     assert not io.exists(paths, "collected_survey")
     met = needs.met(cfg, paths)
     assert met["needs-survey"] and met["needs-attributes"] and not met["needs-log"], met
+    decided = ("needs-log", "needs-holdout", "needs-crm", "needs-attributes", "needs-survey", "needs-nested-labels",
+               "needs-structural-blanks")  # by 01-04 (the course overview's table: needs.SHAPES)
+    assert {t for t in decided if met[t]} == needs.SHAPES["survey"].meets & set(decided)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

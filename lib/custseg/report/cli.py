@@ -1,7 +1,8 @@
 """The ``custseg`` command: ``custseg init FILE…`` (a commented config from the user's files, :mod:`custseg.init`),
 ``custseg run CONFIG`` or ``custseg run FILE…`` (:func:`custseg.report.runner.run`; with files and no config, init
 writes ``configs/<file>.yaml`` first), ``custseg assign RUN FILE`` and ``custseg serve RUN`` (:mod:`custseg.scoring`,
-:mod:`custseg.serve`). Every error is one message and a non-zero exit; ``--debug`` shows the traceback.
+:mod:`custseg.serve`), ``custseg notebooks DIR`` (a class's copies of the notebooks,
+:mod:`custseg.report.editions`). Every error is one message and a non-zero exit; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from custseg.report import runner
 
 
 def parser() -> argparse.ArgumentParser:
-    """The ``custseg`` command's arguments: the subcommands ``run``, ``assign`` and ``serve``.
+    """The ``custseg`` command's arguments: the subcommands ``init``, ``run``, ``assign``, ``serve`` and
+    ``notebooks``.
 
     Returns
     -------
@@ -78,6 +80,17 @@ def parser() -> argparse.ArgumentParser:
                     help="environment variable holding a token every request must send (Authorization: Bearer …)")
     s_.add_argument("--max-customers", type=int, default=1000, help="customers per request (default 1000)")
     s_.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
+    n = sub.add_parser("notebooks", help="write copies of the notebooks 00-09 for a class: in one language, or a "
+                                         "student edition without the exercises' solutions")
+    n.add_argument("dir", metavar="DIR", help="where the copies go (e.g. lab/zh or student; not under git)")
+    n.add_argument("--language", choices=["en", "zh"],
+                   help="keep only this language's prose; the copies run in it in JupyterLab")
+    n.add_argument("--student", action="store_true",
+                   help="replace each solution (### BEGIN SOLUTION ... ### END SOLUTION) by a line to fill in, "
+                        "keeping the checks")
+    n.add_argument("--force", action="store_true",
+                   help="replace the copies already in DIR (default: keep them, with the work done in them)")
+    n.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback")
     return parser
 
 
@@ -179,6 +192,16 @@ def main(argv: list[str] | None = None) -> int:
             saved = scoring.load(args.run, args.workdir)
             output, result = scoring.assign_file(saved, Path(args.input), args.output, args.as_log)
             print(f"{scoring.summary(result)}: {output}")
+            return 0
+        if args.command == "notebooks":
+            from custseg.report import editions
+
+            written, kept = editions.write(Path(args.dir), args.language, args.student, args.force)
+            kind = " ".join(filter(None, [{"en": "English", "zh": "简体中文"}.get(args.language),
+                                          "student edition" if args.student else None])) or "both languages"
+            print(f"wrote {len(written)} notebooks ({kind}) to {args.dir}")
+            if kept:
+                print(f"kept {len(kept)} already there ({', '.join(p.name for p in kept)}): --force replaces them")
             return 0
         if args.command == "serve":
             from custseg import serve

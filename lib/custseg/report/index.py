@@ -61,7 +61,7 @@ def summary(paths: io.RunPaths) -> dict:
             "cards": cards, "rules": io.read_optional(paths, "rules")}
 
 
-def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> str:
+def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict, overview: str | None = None) -> str:
     """The run's index page in the config's language: executive summary (segments table, share-of-spend
     chart, persona cards), links to every step with what it did in this run (from its stage record) and the
     figures with their titles and alt text.
@@ -76,6 +76,8 @@ def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> st
         The notebooks of the run (``01_collect`` …), in order.
     summary : dict
         From :func:`summary`.
+    overview : str, optional
+        The course overview's page (``00_overview``): linked first, with the glossary page (``glossary.html``).
 
     Returns
     -------
@@ -95,7 +97,8 @@ def render(cfg: dict, paths: io.RunPaths, stems: list[str], summary: dict) -> st
     did = {stem: [recap.as_html(s) for s in recap.sentences(stem, records, language)] for stem, _ in steps
            if stem in recap.WRITERS and stem not in shown}
     return i18n.render(
-        "index.html.j2", language, cfg=cfg, steps=steps, colors=colors, history_page=history.page_name(cfg),
+        "index.html.j2", language, cfg=cfg, steps=steps, overview=overview,
+        course=i18n.messages(language)["course"], colors=colors, history_page=history.page_name(cfg),
         figures=[figures.figure_info(p) for p in sorted(paths.figures.glob("*.png"))], headlines=blocks, did=did,
         cards_html=[personas.render(c, "html", colors[c["segment"] % len(colors)]) for c in cards],
         scale=max([c["value_share"] or 0 for c in cards] + [c["share"] for c in cards] + [1e-9]),

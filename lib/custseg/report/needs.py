@@ -55,6 +55,29 @@ NEEDS: dict[str, Need] = {
     "needs-services": Need("services customers hold (yes/no service columns)",
                            "客户持有的服务（是/否服务列）", "offers.services"),
 }
+# the needs a shape of data meets or not (the others come with a config option, on any data: OPTION_NEEDS)
+DATA_NEEDS = ("needs-log", "needs-holdout", "needs-crm", "needs-attributes", "needs-survey", "needs-value",
+              "needs-baskets", "needs-services", "needs-nested-labels", "needs-structural-blanks")
+OPTION_NEEDS = tuple(t for t in NEEDS if t not in DATA_NEEDS)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A shape of data a run can have: its shipped example (``configs/<example>.yaml``) and the data needs
+    (:data:`DATA_NEEDS`) a run of that example meets (the e2e runs of each example check them)."""
+
+    example: str
+    meets: frozenset[str]
+
+
+SHAPES: dict[str, Shape] = {
+    "log": Shape("log_only_example", frozenset({"needs-log", "needs-holdout", "needs-value"})),
+    "log_crm": Shape("demo", frozenset({"needs-log", "needs-holdout", "needs-value", "needs-baskets", "needs-crm",
+                                        "needs-attributes", "needs-survey"})),
+    "table": Shape("subscribers_example", frozenset({"needs-crm", "needs-attributes", "needs-value", "needs-services",
+                                                     "needs-nested-labels", "needs-structural-blanks"})),
+    "survey": Shape("survey_example", frozenset({"needs-crm", "needs-attributes", "needs-survey"})),
+}
 BASKET_ITEMS = ("category", "product_id")  # the items of a log's baskets (08 with a log; "services" without one)
 PREFIX = "needs-"
 LEFT_OUT_TAG = "left-out"

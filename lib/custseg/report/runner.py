@@ -1,6 +1,7 @@
 """What ``custseg run CONFIG`` does: execute the notebooks in order with papermill and publish the report.
 
-One run publishes ``reports/<run>/``: executed notebooks, one HTML per notebook without code, figures,
+One run publishes ``reports/<run>/``: executed notebooks, one HTML per notebook without code (and the course
+overview ``00_overview``, run after the stages since it reads no artefact, linked first), the glossary, figures,
 persona cards, ``segments.csv``, ``run.json`` (resolved config, versions, timings, row counts, every stage's
 headline numbers) and an ``index.html`` that opens with an executive summary and links everything.
 
@@ -29,7 +30,7 @@ from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
-from custseg.report import history, index, languages, locks, needs
+from custseg.report import course, glossary, history, index, languages, locks, needs
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -39,7 +40,8 @@ class NotebookFailed(RunError):
 
 
 def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
-    """The numbered notebooks (``NN_*.ipynb``) in run order.
+    """The numbered notebooks of the stages (``NN_*.ipynb``, 01–09) in run order; the course overview
+    (``00_overview.ipynb``, :mod:`custseg.report.course`) is no stage.
 
     Parameters
     ----------
@@ -56,7 +58,7 @@ def notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
     FileNotFoundError
         The folder has no numbered notebook.
     """
-    found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    found = [p for p in course.numbered(folder) if p.stem != course.OVERVIEW]
     if not found:
         raise FileNotFoundError(f"no numbered notebooks (NN_*.ipynb) in {folder}")
     return found
@@ -252,7 +254,9 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
     parameters = {"config_path": str(Path(config_path).resolve()), "run_name": cfg["run"],
                   "overrides": config.overrides_json(overrides), "workdir": str(paths.workdir),
                   "report_dir": str(building)}
-    for nb in books:
+    overview = notebook_dir / f"{course.OVERVIEW}.ipynb"
+    overview = overview if overview.is_file() else None
+    for nb in [*books, *([overview] if overview else [])]:
         check_parameters(nb, parameters)
 
     with contextlib.ExitStack() as held:
@@ -278,6 +282,12 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
                 met = needs.met(cfg, io.run_paths(cfg))  # what this run has, as far as it has run
                 to_html(executed, building / f"{nb.stem}.html", met, cfg["language"])
                 timings[nb.stem] = round(time.perf_counter() - t0, 2)
+            if overview is not None:  # the course overview, in the run's language (it reads no artefact)
+                t0 = time.perf_counter()
+                execute(overview, building / "notebooks" / overview.name, parameters)
+                to_html(building / "notebooks" / overview.name, building / f"{overview.stem}.html",
+                        language=cfg["language"])
+                timings[overview.stem] = round(time.perf_counter() - t0, 2)
             timings["total"] = round(time.perf_counter() - started, 2)
             build_paths = io.run_paths(cfg)
             if io.exists(build_paths, "personas"):
@@ -287,8 +297,9 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
             io.write_json({"run": cfg["run"], "config": config.redacted(cfg), "versions": publishing.versions(),
                            "timings_s": timings, "reused": sorted(reused), "row_counts": summary["counts"],
                            "stages": pipeline.metrics(build_paths)}, building / "run.json")
-            io.write_text(index.render(cfg, build_paths, [nb.stem for nb in books], summary),
-                          building / "index.html")
+            io.write_text(glossary.render(cfg["language"], notebook_dir), building / "glossary.html")
+            io.write_text(index.render(cfg, build_paths, [nb.stem for nb in books], summary,
+                                       overview=overview.stem if overview else None), building / "index.html")
         except BaseException as err:
             if executed_any:  # keep what this run did, for debugging; nothing ran: nothing worth keeping
                 shutil.rmtree(failed, ignore_errors=True)
