@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from custseg import config, exercises, i18n, io
+from custseg.exercises import checks
+from custseg.exercises.feedback import Feedback, _BadAnswer
 from custseg.report import languages, needs, runner
 
 NOTEBOOKS = ["01_collect", "02_clean", "03_describe", "04_features", "05_cluster", "06_personas", "07_evaluate",
@@ -81,7 +83,8 @@ def _campaign():
 CASES = {
     "01-missing": ({"validation": _frame(source=["transactions", "customers"], column=["amount", "gender"],
                                          rows=[100, 50], missing=[2, 5])}, [0.1, 0.099], [0.02, 5], "customers.gender"),
-    "01-rows": ({"source_totals": _totals()}, [140], [100, 140.5], "140"),
+    "01-largest": ({"source_totals": _totals()}, ["transactions", "Transactions "], ["customers", "orders", 3],
+                   "transactions"),
     "01-dupes": ({"source_totals": _totals()}, [2], [0, 38], "2"),
     "02-kept": ({"snapshot": {"customers_in": 200, "customers_kept": 190}}, [0.95, 0.951], [0.9, 95], "95.0%"),
     "02-dimension": ({"audit": _audit()}, ["uniqueness", " Uniqueness ", "唯一性"], ["validity", 3], "uniqueness"),
@@ -166,12 +169,12 @@ def _checked(exercise_id, answer, inputs):
     feedback, not errors), on ``inputs`` instead of a run's artefacts."""
     try:
         return exercises.EXERCISES[exercise_id].check(answer, **inputs)
-    except exercises._BadAnswer as err:
-        return exercises.Feedback(exercise_id, "wrong", "bad_answer", {"kind": err.expected, "answer": repr(answer)})
+    except _BadAnswer as err:
+        return Feedback(exercise_id, "wrong", "bad_answer", {"kind": err.expected, "answer": repr(answer)})
 
 
 def test_a_share_given_as_a_percentage_is_named_as_such():
-    feedback = exercises.check_02_kept(95, {"customers_in": 200, "customers_kept": 190})
+    feedback = checks.check_02_kept(95, {"customers_in": 200, "customers_kept": 190})
     assert feedback.status == "wrong" and feedback.key == "as_fraction"
     assert "0.95" in feedback.message("en") and "0.95" in feedback.message("zh")
 
@@ -179,23 +182,23 @@ def test_a_share_given_as_a_percentage_is_named_as_such():
 def test_the_rule_that_moves_the_most_money_is_compared_by_absolute_amount():
     """A rule that quarantines −1,000 moves more money than one that quarantines +900; a kept rule (netting) is no
     rule to switch off."""
-    assert exercises.check_02_money("non_positive_price", _audit()).correct
-    text = exercises.check_02_money("bulk_outlier", _audit()).message("en")
+    assert checks.check_02_money("non_positive_price", _audit()).correct
+    text = checks.check_02_money("bulk_outlier", _audit()).message("en")
     assert "-1,000" in text and "900" in text
 
 
 def test_min_support_too_high_keeps_fewer_rules_than_asked_and_fewer_rules_than_ten_are_all_kept():
-    too_high = exercises.check_08_support(0.05, _basket_rules())
+    too_high = checks.check_08_support(0.05, _basket_rules())
     assert too_high.key == "too_high" and "only 8 of the 12" in too_high.message("en")
     few = _basket_rules(4)  # supports 0.12, 0.11, 0.10, 0.09: keeping all four allows at most 0.09
-    assert exercises.check_08_support(0.09, few).correct
-    assert not exercises.check_08_support(0.1, few).correct
+    assert checks.check_08_support(0.09, few).correct
+    assert not checks.check_08_support(0.1, few).correct
 
 
 def test_an_interval_that_includes_zero_says_so():
-    text = exercises.check_09_low(-0.001, _campaign()).message("en")
+    text = checks.check_09_low(-0.001, _campaign()).message("en")
     assert "includes zero" in text and "no clear effect" in text
-    assert "包含零" in exercises.check_09_low(-0.001, _campaign()).message("zh")
+    assert "包含零" in checks.check_09_low(-0.001, _campaign()).message("zh")
 
 
 def _paths(tmp_path, language="en"):
@@ -294,7 +297,7 @@ def test_each_solution_region_ends_by_assigning_answer_and_the_student_edition_s
 SHAPES = {
     "demo / tiny": {"needs-log", "needs-holdout", "needs-survey", "needs-value", "needs-campaign",
                     "needs-rule-segments", "needs-baskets", "needs-crm", "needs-attributes"},
-    "log_only": {"needs-log", "needs-holdout", "needs-value", "needs-baskets"},
+    "log_only": {"needs-log", "needs-holdout", "needs-value"},
     "subscribers": {"needs-outcomes", "needs-value", "needs-crm", "needs-attributes", "needs-services",
                     "needs-nested-labels", "needs-structural-blanks"},
     "survey": {"needs-survey", "needs-outcomes", "needs-crm", "needs-attributes"},

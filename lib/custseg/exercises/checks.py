@@ -1,196 +1,33 @@
-"""Exercises that check themselves: each notebook's ``## Exercises`` section, and the checks behind it.
-
-Every exercise has an id (``"05-k"``), the notebook it belongs to, the ``needs-…`` tags of the data it relies on
-(the same tags as the prose it practises, :mod:`custseg.report.needs`), the artefacts its check reads and a pure
-check function ``check(answer, **inputs) -> Feedback``. The expected answer is always computed from the run's own
-artefacts (the numbers the page shows), never written down, so an exercise is right on every shape of data. The
-notebook calls :func:`check`, which loads the inputs through :mod:`custseg.io`, prints the feedback in the run's
-language (the ``exercises:`` block of ``templates/{en,zh}/messages.yaml``) and returns it; it never raises, so a
-student's notebook runs from top to bottom.
-
-The cells of an exercise (ids ``NN-ex-…``, the 简体中文 twins ``…-zh``): a prose cell with the task (English,
-then its twin) and a code cell::
-
-    ### BEGIN SOLUTION
-    answer = ...  # the computation a student would write, with what the page already loaded
-    ### END SOLUTION
-    exercises.check("05-k", answer, cfg, paths)
-
-**The student edition's contract** (``make student``, built by the course's student-edition writer): every region
-from a line ``### BEGIN SOLUTION`` to a line ``### END SOLUTION`` (markers included) is replaced by the single line
-:data:`STUDENT_LINE` (``answer = ...  # your answer / 你的答案``). So each solution region ends by assigning
-``answer``, the rest of the cell (the check) stays, and :func:`check` treats ``...`` (Ellipsis) as "not answered
-yet" (:func:`student_source` is that replacement, for the writer and the tests).
-"""
+"""The check of every exercise: a pure function ``check(answer, **inputs) -> Feedback`` whose expected answer is
+computed from the inputs (the run's artefacts, read by :mod:`custseg.exercises`), never written down."""
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pandas as pd
 
-from custseg import i18n, io
+from custseg import i18n
+from custseg.exercises.feedback import (
+    SHARE_TOLERANCE,
+    Feedback,
+    _integer,
+    _num,
+    _number,
+    _ok,
+    _order,
+    _pair,
+    _pct,
+    _same_text,
+    _segment,
+    _segments,
+    _share_feedback,
+    _text,
+    _wrong,
+)
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-STUDENT_LINE = "answer = ...  # your answer / 你的答案"
-_REGION = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[ \t]*\n.*?^[ \t]*{re.escape(END)}[ \t]*$", re.M | re.S)
-SHARE_TOLERANCE = 0.005  # half a percentage point: a share read off a table rounded to 0.1 %
 INDEX_THRESHOLD = 120  # 06: "an index of 120" — 20 % above the average customer
 MIN_RULES = 10  # 08: the rules offers.min_support must keep
-
-
-def student_source(source: str) -> str:
-    """A code cell as the student edition shows it: each solution region replaced by :data:`STUDENT_LINE` (kept at
-    the region's indentation)."""
-    return _REGION.sub(lambda m: m.group(1) + STUDENT_LINE, source)
-
-
-# ---------------------------------------------------------------------------------------------- feedback
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """What a check says about an answer.
-
-    ``status`` is ``correct``, ``wrong``, ``not_answered`` or ``unavailable`` (the run lacks what the check
-    reads); ``key`` names the message in the exercise's catalogue entry (or the common ones), ``values`` fill it
-    (strings, or lists joined in the reader's language).
-    """
-
-    exercise: str
-    status: str
-    key: str = ""
-    values: dict = field(default_factory=dict)
-
-    @property
-    def correct(self) -> bool:
-        return self.status == "correct"
-
-    def message(self, language: str = "en") -> str:
-        """The feedback in ``language`` (``en`` or ``zh``): a short verdict, then why, and where to look."""
-        m = i18n.messages(language)["exercises"]
-        raw = dict(self.values)
-        if "tags" in raw:  # the needs-… tags the run does not meet: what they need, and the config key that brings it
-            from custseg.report import needs
-
-            tags = raw.pop("tags")
-            raw.update(needs=[getattr(needs.NEEDS[t], language) for t in tags],
-                       brings=[f"`{needs.NEEDS[t].brings}`" for t in tags])
-        if "kind" in raw:  # a _BadAnswer's expected kind of answer, in words
-            raw["expected"] = m["kinds"][raw.pop("kind")]
-        values = {k: i18n.join([str(x) for x in v], language) if isinstance(v, list | tuple) else v
-                  for k, v in raw.items()}
-        own = m["checks"].get(self.exercise, {})
-        if self.key == "unavailable":  # the common sentence, then what brings the file for this exercise
-            values["hint"] = own.get("unavailable", "")
-            text = m["unavailable"].format(**values).strip()
-        else:
-            text = (own.get(self.key) or m.get(self.key) or "").format(**values)
-        return m["status"][self.status].format(id=self.exercise, text=text).strip()
-
-    def __str__(self) -> str:
-        return self.message("en")
-
-    def _ipython_display_(self):
-        """Show nothing as a cell's value: :func:`check` has printed the message in the run's language."""
-
-
-class _BadAnswer(ValueError):
-    """An answer of the wrong kind (text for a number …): the message key and what was expected."""
-
-    def __init__(self, expected: str):
-        super().__init__(expected)
-        self.expected = expected
-
-
-def _ok(exercise: str, key: str = "ok", **values) -> Feedback:
-    return Feedback(exercise, "correct", key, values)
-
-
-def _wrong(exercise: str, key: str = "wrong", **values) -> Feedback:
-    return Feedback(exercise, "wrong", key, values)
-
-
-def _number(answer) -> float:
-    if isinstance(answer, bool) or not isinstance(answer, int | float) and not hasattr(answer, "__float__"):
-        raise _BadAnswer("number")
-    value = float(answer)
-    if math.isnan(value):
-        raise _BadAnswer("number")
-    return value
-
-
-def _integer(answer) -> int:
-    try:
-        value = _number(answer)
-    except _BadAnswer:
-        raise _BadAnswer("integer") from None
-    if value != int(value):
-        raise _BadAnswer("integer")
-    return int(value)
-
-
-def _text(answer) -> str:
-    if not isinstance(answer, str) or not answer.strip():
-        raise _BadAnswer("text")
-    return answer.strip()
-
-
-def _segment(answer) -> str:
-    """A segment as the artefacts spell it: ``2``, ``2.0`` and ``"2"`` are segment ``"2"``."""
-    if isinstance(answer, str) and answer.strip():
-        text = answer.strip()
-        return str(int(float(text))) if re.fullmatch(r"-?\d+(\.0*)?", text) else text
-    if isinstance(answer, bool):
-        raise _BadAnswer("segment")
-    try:
-        return str(_integer(answer))
-    except _BadAnswer:
-        raise _BadAnswer("segment") from None
-
-
-def _segments(answer) -> list[str]:
-    if isinstance(answer, str | int | float) or not hasattr(answer, "__iter__"):
-        raise _BadAnswer("list")
-    return sorted({_segment(a) for a in answer}, key=_order)
-
-
-def _pair(answer) -> tuple:
-    if isinstance(answer, str) or not isinstance(answer, list | tuple) or len(answer) != 2:
-        raise _BadAnswer("pair")
-    return tuple(answer)
-
-
-def _order(segment: str):
-    return (0, int(segment), "") if re.fullmatch(r"-?\d+", segment) else (1, 0, segment)
-
-
-def _pct(x: float) -> str:
-    return i18n.percent(x, 1)
-
-
-def _num(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:,.3f}".rstrip("0").rstrip(".") if abs(x) < 10 else i18n.number(x)
-
-
-def _share_feedback(exercise: str, answer, expected: float, tolerance: float = SHARE_TOLERANCE, **values):
-    """Correct within ``tolerance``; a percentage (97 for 0.97) is named as such; else the ``wrong`` message."""
-    given = _number(answer)
-    shown = {"expected": _pct(expected), "answer": _num(given), **values}
-    if abs(given - expected) <= tolerance + 1e-12:
-        return _ok(exercise, **shown)
-    if given > 1 and abs(given / 100 - expected) <= tolerance + 1e-12:
-        return _wrong(exercise, "as_fraction", **shown, fraction=_num(given / 100))
-    return _wrong(exercise, **shown)
-
-
-def _same_text(a: str, b: str) -> bool:
-    return str(a).strip().casefold() == str(b).strip().casefold()
 
 
 # ---------------------------------------------------------------------------------------------- 01_collect
@@ -211,12 +48,19 @@ def check_01_missing(answer, validation: pd.DataFrame) -> Feedback:
     return _share_feedback("01-missing", answer, expected, tolerance=SHARE_TOLERANCE / 5, **where)
 
 
-def check_01_rows(answer, source_totals: pd.DataFrame) -> Feedback:
-    """01-rows: how many rows the run read from all its sources together (the totals table's ``rows``)."""
-    given, expected = _integer(answer), int(source_totals["rows"].sum())
-    parts = [f"{s} {i18n.integer(r)}" for s, r in zip(source_totals["source"], source_totals["rows"], strict=True)]
-    values = {"expected": i18n.integer(expected), "answer": i18n.integer(given), "parts": parts}
-    return _ok("01-rows", **values) if given == expected else _wrong("01-rows", **values)
+def check_01_largest(answer, source_totals: pd.DataFrame) -> Feedback:
+    """01-largest: the source with the most rows in the totals table (its ``source`` as the table spells it)."""
+    given = _text(answer)
+    rows = source_totals.set_index("source")["rows"]
+    top = [str(s) for s, n in rows.items() if n == rows.max()]
+    values = {"expected": top, "answer": given, "rows": i18n.integer(rows.max()),
+              "parts": [f"{s} {i18n.integer(n)}" for s, n in rows.items()]}
+    match = next((str(s) for s in rows.index if _same_text(s, given)), None)
+    if match is None:
+        return _wrong("01-largest", "unknown", **values)
+    if match in top:
+        return _ok("01-largest", **values)
+    return _wrong("01-largest", given_rows=i18n.integer(rows[match]), **values)
 
 
 def check_01_dupes(answer, source_totals: pd.DataFrame) -> Feedback:
@@ -619,161 +463,3 @@ def check_09_interval(answer, campaign: pd.DataFrame) -> Feedback:
     if given == above:
         return _ok("09-interval", **values)
     return _wrong("09-interval", **values)
-
-
-# ---------------------------------------------------------------------------------------------- the registry
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """One exercise: its notebook, the ``needs-…`` tags of its cells, the artefacts its check reads and how."""
-
-    id: str
-    notebook: str
-    needs: tuple[str, ...]
-    reads: tuple[str, ...]
-    check: Callable[..., Feedback]
-    load: Callable[[dict, io.RunPaths], dict]
-
-
-def _artefacts(**names: str) -> Callable[[dict, io.RunPaths], dict]:
-    """A loader giving each keyword the artefact it names."""
-    return lambda cfg, paths: {key: io.read(paths, name) for key, name in names.items()}
-
-
-def _per_customer(paths: io.RunPaths):
-    from custseg import describe, engine
-
-    return describe.per_customer(io.read(paths, "transactions", engine.connect()))
-
-
-def _customer_table(cfg: dict, paths: io.RunPaths):
-    from custseg import describe
-    from custseg.pipeline.registry import has_log
-
-    missing = i18n.messages(cfg["language"])["describe"]["missing"]
-    return describe.customer_table(io.read(paths, "customers"), cfg["attributes"], None, cfg["value_column"],
-                                   has_log(cfg), missing=missing), missing
-
-
-def _load_03_number(cfg: dict, paths: io.RunPaths) -> dict:
-    from custseg import describe
-    from custseg.pipeline.registry import has_log
-
-    table, _ = _customer_table(cfg, paths)
-    medians = {} if table.summary.empty else table.summary["50%"].to_dict()
-    if has_log(cfg):
-        medians.update(describe.numeric_summary(_per_customer(paths))["50%"].to_dict())
-    return {"medians": medians}
-
-
-def _load_03_label(cfg: dict, paths: io.RunPaths) -> dict:
-    table, missing = _customer_table(cfg, paths)
-    return {"frequencies": table.frequencies, "missing": missing}
-
-
-def _load_04_dimension(cfg: dict, paths: io.RunPaths) -> dict:
-    from custseg import features
-
-    return {"groups": features.feature_groups(io.read(paths, "features"), list(cfg["outcomes"] or []))}
-
-
-def _load_06_rule(cfg: dict, paths: io.RunPaths) -> dict:
-    prof = io.read(paths, "profile")
-    return {"rules": io.read(paths, "rules"), "segments": [s for s in prof["segment"].astype("str") if s != "all"]}
-
-
-EXERCISES: dict[str, Exercise] = {e.id: e for e in (
-    Exercise("01-missing", "01_collect", (), ("validation",), check_01_missing, _artefacts(validation="validation")),
-    Exercise("01-rows", "01_collect", (), ("source_totals",), check_01_rows, _artefacts(source_totals="source_totals")),
-    Exercise("01-dupes", "01_collect", ("needs-crm",), ("source_totals",), check_01_dupes,
-             _artefacts(source_totals="source_totals")),
-    Exercise("02-kept", "02_clean", (), ("snapshot",), check_02_kept, _artefacts(snapshot="snapshot")),
-    Exercise("02-dimension", "02_clean", (), ("audit",), check_02_dimension, _artefacts(audit="audit")),
-    Exercise("02-money", "02_clean", ("needs-log",), ("audit",), check_02_money, _artefacts(audit="audit")),
-    Exercise("03-number", "03_describe", (), ("customers", "transactions"), check_03_number, _load_03_number),
-    Exercise("03-pareto", "03_describe", ("needs-log",), ("transactions",), check_03_pareto,
-             lambda cfg, paths: {"net_spend": _per_customer(paths)["net_spend"]}),
-    Exercise("03-label", "03_describe", ("needs-attributes",), ("customers",), check_03_label, _load_03_label),
-    Exercise("04-dimension", "04_features", (), ("features",), check_04_dimension, _load_04_dimension),
-    Exercise("04-rfm", "04_features", ("needs-log",), ("rfm",), check_04_rfm, _artefacts(rfm="rfm")),
-    Exercise("04-kinds", "04_features", ("needs-attributes",), ("attributes",), check_04_kinds,
-             _artefacts(attributes="attributes")),
-    Exercise("05-k", "05_cluster", (), ("k_sweep",), check_05_k, _artefacts(k_sweep="k_sweep")),
-    Exercise("05-largest-k", "05_cluster", (), ("k_sweep",), check_05_largest_k, _artefacts(k_sweep="k_sweep")),
-    Exercise("05-smallest", "05_cluster", (), ("segments",), check_05_smallest, _artefacts(segments="segments")),
-    Exercise("06-index", "06_personas", (), ("profile",), check_06_index, _artefacts(profile_table="profile")),
-    Exercise("06-rule", "06_personas", (), ("rules", "profile"), check_06_rule, _load_06_rule),
-    Exercise("06-value", "06_personas", ("needs-value",), ("profile",), check_06_value,
-             _artefacts(profile_table="profile")),
-    Exercise("07-keep", "07_evaluate", (), ("scorecard",), check_07_keep, _artefacts(scorecard="scorecard")),
-    Exercise("07-weakest", "07_evaluate", (), ("scorecard",), check_07_weakest, _artefacts(scorecard="scorecard")),
-    Exercise("07-rules", "07_evaluate", ("needs-rule-segments",), ("evaluate",), check_07_rules,
-             _artefacts(evaluated="evaluate")),
-    Exercise("07-outcome", "07_evaluate", ("needs-outcomes",), ("outcome_validation",), check_07_outcome,
-             _artefacts(outcome_validation="outcome_validation")),
-    Exercise("08-attractive", "08_target", (), ("targeting",), check_08_attractive,
-             _artefacts(targeting="targeting")),
-    Exercise("08-targets", "08_target", (), ("targeting", "target"), check_08_targets,
-             _artefacts(targeting="targeting", target="target")),
-    Exercise("08-support", "08_target", ("needs-baskets",), ("basket_rules",), check_08_support,
-             _artefacts(basket_rules="basket_rules")),
-    Exercise("08-services", "08_target", ("needs-services",), ("basket_rules",), check_08_services,
-             _artefacts(basket_rules="basket_rules")),
-    Exercise("09-low", "09_measure", ("needs-campaign",), ("campaign_results",), check_09_low,
-             _artefacts(campaign="campaign_results")),
-    Exercise("09-interval", "09_measure", ("needs-campaign",), ("campaign_results",), check_09_interval,
-             _artefacts(campaign="campaign_results")),
-)}
-
-
-def of_notebook(notebook: str) -> list[Exercise]:
-    """The exercises of a notebook (``"05_cluster"``), in their order."""
-    return [e for e in EXERCISES.values() if e.notebook == notebook]
-
-
-def evaluate(exercise_id: str, answer, cfg: dict, paths: io.RunPaths) -> Feedback:
-    """The feedback on ``answer`` to exercise ``exercise_id`` of this run, without printing it; never raises for
-    an answer or a run (an unknown id is a programming error: KeyError)."""
-    exercise = EXERCISES[exercise_id]
-    if answer is ...:
-        return Feedback(exercise_id, "not_answered", "not_answered")
-    if exercise.needs:
-        from custseg.report import needs
-
-        met = needs.met(cfg, paths)
-        unmet = [t for t in exercise.needs if not met.get(t, False)]
-        if unmet:
-            return Feedback(exercise_id, "unavailable", "needs", {"tags": unmet})
-    missing = [name for name in exercise.reads if not io.exists(paths, name)]
-    if missing:
-        return Feedback(exercise_id, "unavailable", "unavailable", {"files": [io.ARTEFACTS[n].file for n in missing]})
-    try:
-        return exercise.check(answer, **exercise.load(cfg, paths))
-    except _BadAnswer as err:
-        return Feedback(exercise_id, "wrong", "bad_answer", {"kind": err.expected, "answer": repr(answer)[:80]})
-
-
-def check(exercise_id: str, answer, cfg: dict, paths: io.RunPaths) -> Feedback:
-    """Check a student's answer against this run's artefacts, print the feedback in the run's language
-    (``cfg["language"]``) and return it.
-
-    Parameters
-    ----------
-    exercise_id : str
-        The exercise (a key of :data:`EXERCISES`, e.g. ``"05-k"``).
-    answer : object
-        The answer; ``...`` (Ellipsis, what the student edition starts with) is "not answered yet".
-    cfg : dict
-        The run's config (from the notebook's setup cell).
-    paths : io.RunPaths
-        The run's folders.
-
-    Returns
-    -------
-    Feedback
-        Correct or not, and why (:meth:`Feedback.message`).
-    """
-    feedback = evaluate(exercise_id, answer, cfg, paths)
-    print(feedback.message(cfg["language"]))
-    return feedback
