@@ -45,7 +45,8 @@ def _sweep():
 
 def _profile():
     return _frame(segment=["0", "1", "all"], customers=[80, 20, 100], share=[0.8, 0.2, 1.0],
-                  value_share=[0.5, 0.5, 1.0], monetary=[200.0, 50.0, 100.0], age=[30.0, 40.0, 35.0])
+                  value_share=[0.5, 0.5, 1.0], monetary=[200.0, 50.0, 100.0], age=[30.0, 40.0, 35.0],
+                  factor_price=[0.5, -2.0, 0.001])
 
 
 def _scorecard():
@@ -110,7 +111,7 @@ CASES = {
     "05-largest-k": ({"k_sweep": _sweep()}, [0.05], [0.2, 5], "cluster.k=5"),
     "05-smallest": ({"segments": _frame(segment=[0] * 6 + [1] * 3 + [2])}, [0.1], [0.3, 10], "10.0%"),
     "06-index": ({"profile_table": _profile()}, [(0, "monetary"), ("0", "monetary")],
-                 [(1, "age"), (0, "tenure"), (5, "age")], "114"),
+                 [(1, "age"), (0, "factor_price"), (0, "tenure"), (5, "age")], "114"),
     "06-rule": ({"rules": {"rules": [{"segment": 0, "coverage": 0.9}, {"segment": 1, "coverage": 0.5},
                                      {"segment": 1, "coverage": 0.3}]}, "segments": ["0", "1", "2"]},
                 [2, "2"], [1, 7], "2"),

@@ -253,6 +253,8 @@ def check_06_index(answer, profile_table: pd.DataFrame) -> Feedback:
     segment, feature = _pair(answer)
     segment, feature = _segment(segment), _text(feature)
     idx = _profile_index(profile_table)
+    if feature.startswith("factor_") and feature in idx.columns:  # a factor score's mean is 0: an index of nothing
+        return _wrong("06-index", "factor", feature=feature)
     if segment not in idx.index or feature not in idx.columns:
         return _wrong("06-index", "unknown", segment=segment, feature=feature, segments=list(idx.index),
                       features=list(idx.columns))
