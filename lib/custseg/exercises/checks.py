@@ -69,7 +69,9 @@ def check_01_dupes(answer, source_totals: pd.DataFrame) -> Feedback:
     given, expected = _integer(answer), int(crm["rows"] - crm["customers"])
     values = {"expected": i18n.integer(expected), "answer": i18n.integer(given), "rows": i18n.integer(crm["rows"]),
               "customers": i18n.integer(crm["customers"])}
-    return _ok("01-dupes", **values) if given == expected else _wrong("01-dupes", **values)
+    if given != expected:
+        return _wrong("01-dupes", **values)
+    return _ok("01-dupes", "ok" if expected else "ok_none", **values)
 
 
 # ---------------------------------------------------------------------------------------------- 02_clean
