@@ -11,6 +11,7 @@ from custseg import i18n
 from custseg.exercises.feedback import (
     SHARE_TOLERANCE,
     Feedback,
+    Term,
     _integer,
     _num,
     _number,
@@ -166,8 +167,8 @@ def check_04_dimension(answer, groups: dict[str, list[str]], language_names: dic
     top = [d for d in DIMENSIONS if counts[d] == best]
     chosen = next((d for d in DIMENSIONS if _same_text(given, d) or _same_text(given, names.get(d, d))
                    or _same_text(given, "behavioral") and d == "behavioural"), None)
-    values = {"expected": top, "answer": given, "n": str(best),
-              "counts": [f"{d} {counts[d]}" for d in DIMENSIONS]}
+    values = {"expected": [Term(d) for d in top], "expected_key": top, "answer": given, "n": str(best),
+              "counts": [(Term(d), str(counts[d])) for d in DIMENSIONS]}
     if chosen is None:
         return _wrong("04-dimension", "unknown", **values)
     if chosen in top:

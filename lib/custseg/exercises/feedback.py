@@ -42,7 +42,12 @@ class Feedback:
                        brings=[f"`{needs.NEEDS[t].brings}`" for t in tags])
         if "kind" in raw:  # a _BadAnswer's expected kind of answer, in words
             raw["expected"] = m["kinds"][raw.pop("kind")]
-        values = {k: i18n.join([str(x) for x in v], language) if isinstance(v, list | tuple) else v
+        def show(v) -> str:  # a Term in the reader's language; a tuple's parts side by side ("behavioural 6")
+            if isinstance(v, tuple):
+                return " ".join(show(x) for x in v)
+            return str(m["dimensions"].get(str(v), v)) if isinstance(v, Term) else str(v)
+
+        values = {k: i18n.join([show(x) for x in v], language) if isinstance(v, list) else show(v)
                   for k, v in raw.items()}
         own = m["checks"].get(self.exercise, {})
         if self.key == "unavailable":  # the common sentence, then what brings the file for this exercise
@@ -57,6 +62,11 @@ class Feedback:
 
     def _ipython_display_(self):
         """Show nothing as a cell's value: :func:`check` has printed the message in the run's language."""
+
+
+class Term(str):
+    """A word of the method (a segmentation or data-quality dimension) that a message shows in the reader's
+    language (the catalogue's ``exercises.dimensions``), while an answer may use either language."""
 
 
 class _BadAnswer(ValueError):
