@@ -240,6 +240,14 @@ def test_an_answer_of_the_wrong_kind_is_feedback_not_an_error(tmp_path):
     assert exercises.evaluate("05-k", 4, cfg, paths).correct  # read from the run's artefact
 
 
+def test_a_check_that_fails_on_unforeseen_data_says_so_and_never_raises(tmp_path):
+    cfg, paths = _paths(tmp_path)
+    io.write(paths, "k_sweep", _frame(k=[3, 4], inertia=[2.0, 1.0]))  # a sweep without a silhouette column
+    feedback = exercises.evaluate("05-k", 4, cfg, paths)
+    assert feedback.status == "unavailable" and "KeyError" in feedback.message("en")
+    assert "silhouette" in feedback.message("zh") and "报告" in feedback.message("zh")
+
+
 def test_the_student_edition_replaces_each_solution_region_by_one_line():
     source = ("x = 1\n### BEGIN SOLUTION\nv = table\nanswer = v.max()\n### END SOLUTION\n"
               'exercises.check("05-k", answer, cfg, paths)')

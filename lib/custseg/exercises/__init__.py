@@ -43,6 +43,7 @@ def student_source(source: str) -> str:
     the region's indentation)."""
     return _REGION.sub(lambda m: m.group(1) + STUDENT_LINE, source)
 
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise: its notebook, the ``needs-…`` tags of its cells, the artefacts its check reads and how."""
@@ -174,6 +175,8 @@ def evaluate(exercise_id: str, answer, cfg: dict, paths: io.RunPaths) -> Feedbac
         return exercise.check(answer, **exercise.load(cfg, paths))
     except _BadAnswer as err:
         return Feedback(exercise_id, "wrong", "bad_answer", {"kind": err.expected, "answer": repr(answer)[:80]})
+    except Exception as err:  # data the check did not foresee: say so, and let the student's notebook go on
+        return Feedback(exercise_id, "unavailable", "failed", {"error": f"{type(err).__name__}: {err}"[:200]})
 
 
 def check(exercise_id: str, answer, cfg: dict, paths: io.RunPaths) -> Feedback:
