@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from custseg import config, io, pipeline
+from custseg import config, exercises, i18n, io, pipeline
 from custseg.report import charts, course, languages, needs, runner
 
 BOOKS = runner.notebooks()
@@ -44,6 +44,24 @@ def test_notebook_runs_and_writes_its_artefacts(book, workspace):
     for name in stage.writes:
         assert io.exists(paths, name), f"{book.stem} did not write {name}"
     assert pipeline.check_fresh(cfg, paths, stage)["stage"] == book.stem
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=[b.stem for b in BOOKS])
+def test_every_exercise_of_the_run_is_answered_correctly(book, workspace):
+    """The run executes the teacher's edition (solutions in, custseg.exercises): every exercise whose data the run
+    has prints its "correct" feedback, the others say that this run cannot check them; none is answered wrongly."""
+    cfg, paths, reports = workspace
+    executed = nbformat.read(reports / "notebooks" / book.name, as_version=4)
+    met, status = needs.met(cfg, paths), i18n.messages(cfg["language"])["exercises"]["status"]
+    printed = lambda cell: "".join(o.get("text", "") for o in cell.get("outputs", []))  # noqa: E731
+    checks = [c for c in executed.cells if c.cell_type == "code" and "exercises.check(" in c.source]
+    assert len(checks) >= 2
+    for cell in checks:
+        exercise = exercises.EXERCISES[re.search(r'exercises\.check\("([^"]+)"', cell.source).group(1)]
+        verdict = "correct" if all(met[t] for t in exercise.needs) else "unavailable"
+        assert status[verdict].format(id=exercise.id, text="").strip() in printed(cell), printed(cell)
+    wrong = status["wrong"].split("{id}")[1].split("{text}")[0].strip()  # "— not correct yet."
+    assert not [c.id for c in executed.cells if c.cell_type == "code" and wrong in printed(c)]
 
 
 @pytest.mark.parametrize("book", [*BOOKS, runner.NOTEBOOK_DIR / "TEMPLATE.ipynb"], ids=lambda b: b.stem)
