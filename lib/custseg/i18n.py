@@ -102,6 +102,16 @@ def glossary(words: str, language: str = "en") -> str | None:
     return known.get(key)
 
 
+def data_label(label, language: str = "en") -> str:
+    """A label of the user's data inside a sentence of ``language``: translated when the catalogue's
+    ``data_labels`` knows it, with the original in brackets ("月付 (Month-to-month)": it is the user's own label,
+    to be found in their data), looked up like :func:`glossary` (case and spaces aside); as it is otherwise."""
+    text = str(label)
+    known = messages(language).get("data_labels") or {}
+    shown = known.get(re.sub(r"[_\s]+", " ", text).strip().lower())
+    return f"{shown} ({text})" if shown and shown != text else text
+
+
 def is_share(column: str) -> bool:
     """True for features that are fractions between 0 and 1 (shown as percentages)."""
     return column.startswith(SHARE_COLUMNS)

@@ -13,14 +13,16 @@ responds to the pairing more than customers in general. The counts are Ibis expr
 baskets on their basket id), so they run in DuckDB on a 100M-line log and on Spark; only the rules, a few
 hundred rows, become pandas.
 
-A customer table without a log has no orders, but its yes/no service columns (phone, streaming, an international
-plan: :func:`service_columns`) are what each customer holds: each customer is one basket of the services they hold
-(:func:`service_baskets`), and the same rules, offers and gaps say which services go together and which a segment
-holds less than the segments most like it (:func:`find_services`).
+A customer table without a log has no orders, but its service columns (phone, streaming, an international plan,
+and a category with a "No" label such as an internet service of DSL / Fiber optic / No: :func:`service_columns`) are
+what each customer holds: each customer is one basket of the services they hold (:func:`service_baskets`), and the
+same rules, offers and gaps say which services go together and which a segment holds less than the segments most
+like it (:func:`find_services`) — a phone-only segment is offered internet.
 """
 
 from __future__ import annotations
 
+import itertools
 from types import SimpleNamespace
 
 import ibis
@@ -38,6 +40,8 @@ SERVICES = "services"  # the items of a customer table without a log: the yes/no
 YES = frozenset(w for w, v in BINARY.items() if v == 1)
 NO = frozenset(w for w, v in BINARY.items() if v == 0)
 MAX_SERVICE_LABELS = 4  # yes, no and the labels saying it cannot be held ("No internet service", "No phone service")
+MAX_KIND_LABELS = 8  # a category with a "No" label and at most this many labels is a service held in kinds (DSL, fibre)
+NONE_LABELS = frozenset({"none"})  # besides the no-words of custseg.attributes.BINARY: "None" is not holding it
 # words of a column name that say who a customer lives with, not a service they hold (demographics are left out by
 # custseg.attributes.demographic_columns)
 NOT_SERVICES = ("partner", "spouse", "child", "kid", "famil", "household", "配偶", "子女", "家庭", "同意", "授权")
@@ -231,7 +235,7 @@ def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on:
         return None, no_items_note(have, o["items"])
     seg = customers[["customer_id", "segment"]]
     with baskets(transactions, item, o["basket"]).cache() as b:  # the log is scanned once for all three
-        found = _found(b, seg, o, customers, clustered_on)
+        found = _found(_counted(b, seg, o), o, customers, clustered_on)
     m = i18n.messages(language)["offers"]
     note = m["how"].format(baskets=m["by"][o["basket"]], items=m["levels"][item], min_support=o["min_support"],
                            min_confidence=o["min_confidence"], min_baskets=o["min_baskets"], min_lift=o["min_lift"])
@@ -239,20 +243,70 @@ def find(o: dict, customers: pd.DataFrame, transactions: ir.Table, clustered_on:
     return out, " ".join(filter(None, [note, weak_note(out, o["min_lift"], language)]))
 
 
-def _found(b: ir.Table, seg: pd.DataFrame, o: dict, customers: pd.DataFrame, clustered_on: list[str],
-           held_by_all: bool = False) -> dict:
-    """The rules of the whole base and of each segment, the offers and the cross-sell gaps, from baskets ``b``.
-    ``held_by_all``: the baskets are what customers hold, so a rule every holder of A already follows (confidence
-    1: multiple lines → phone service) leaves nobody to offer C to, and is no offer."""
-    thresholds = {"min_support": o["min_support"], "min_confidence": o["min_confidence"],
-                  "min_baskets": o["min_baskets"]}
-    base = rules(b, None, **thresholds)
-    per = rules(b, seg, **thresholds)
-    held = penetration(b, seg)
+def _thresholds(o: dict) -> dict:
+    return {"min_support": o["min_support"], "min_confidence": o["min_confidence"], "min_baskets": o["min_baskets"]}
+
+
+def _counted(b: ir.Table, seg: pd.DataFrame, o: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The rules of the whole base and of each segment, and each segment's penetration of each item, from ``b``."""
+    return rules(b, None, **_thresholds(o)), rules(b, seg, **_thresholds(o)), penetration(b, seg)
+
+
+def _sort_rules(r: pd.DataFrame) -> pd.DataFrame:
+    return r.sort_values(["segment", "lift", "antecedent", "consequent"], ascending=[True, False, True, True],
+                         ignore_index=True)[RULE_COLUMNS]
+
+
+def _gated_counts(customers: pd.DataFrame, columns: list[str], o: dict, gates: dict | None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`_counted` for held services, each rule and share counted among the customers who can hold its items.
+
+    An add-on its gate implies ("No internet service": :func:`custseg.relations.gates`) cannot be held without the
+    gate, so counted over every customer the rule StreamingTV → StreamingMovies gets a lift from the nesting alone:
+    the customers without internet hold neither, and the fewer of a segment have internet the higher its lift. So
+    a rule between items gated by G (and any others) is counted among the holders of G, and an add-on's
+    penetration is the share of the segment's gate holders who hold it (none: no gap) — a phone-only segment's gap
+    is internet, not streaming.
+    """
+    seg = customers[["customer_id", "segment"]]
+    gate_of = {child: gate for gate, children in (gates or {}).items() if gate in columns
+               for child in children if child in columns}
+    if not gate_of:
+        return _counted(service_baskets(customers, columns), seg, o)
+    used = sorted(set(gate_of.values()))
+    holds = held(customers, used)
+    bases, pers, pen = [], [], None
+    for size in range(len(used) + 1):
+        for needed in itertools.combinations(used, size):
+            sub = customers[holds[list(needed)].all(axis=1)] if needed else customers
+            if sub.empty:
+                continue
+            base, per, shares = _counted(service_baskets(sub, columns), sub[["customer_id", "segment"]], o)
+            for frame, out in ((base, bases), (per, pers)):
+                want = [tuple(sorted({gate_of.get(a), gate_of.get(c)} - {None})) == needed
+                        for a, c in zip(frame["antecedent"], frame["consequent"], strict=True)]
+                out.append(frame[want])
+            shares = shares.reindex(sorted(seg["segment"].astype("str").unique()))
+            gated = [c for c in shares.columns if gate_of.get(c) in needed and len(needed) == 1] if needed else [
+                c for c in shares.columns if c not in gate_of]
+            pen = shares[gated] if pen is None else pen.join(shares[gated], how="outer")
+    return _sort_rules(pd.concat(bases)), _sort_rules(pd.concat(pers)), pen
+
+
+def _found(counted: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], o: dict, customers: pd.DataFrame,
+           clustered_on: list[str], held_by_all: bool = False, structural: set | frozenset = frozenset()) -> dict:
+    """The offers and the cross-sell gaps from the rules of the whole base and of each segment and the
+    penetrations (:func:`_counted`). ``held_by_all``: the baskets are what customers hold, so a rule every holder
+    of A already follows (confidence 1: multiple lines → phone service) leaves nobody to offer C to, and is no
+    offer; nor is a rule whose (antecedent, consequent) is in ``structural`` (a gate and the add-on it gates)."""
+    base, per, held_ = counted
     open_ = per[per["confidence"] < 1 - 1e-9] if held_by_all else per
+    if structural:
+        open_ = open_[[(a, c) not in structural for a, c in zip(open_["antecedent"], open_["consequent"],
+                                                                   strict=True)]]
     return {"basket_rules": pd.concat([base, per], ignore_index=True),
             "offers": offers(open_, base, o["top"], o["min_lift"]), "weak": weak_rules(open_, base, o["min_lift"]),
-            "under_bought": under_bought(held, _profile(customers, clustered_on)), "base": base}
+            "under_bought": under_bought(held_, _profile(customers, clustered_on)), "base": base}
 
 
 def weak_rules(segment_rules: pd.DataFrame, base_rules: pd.DataFrame, min_lift: float) -> int:
@@ -270,34 +324,37 @@ def weak_note(found: SimpleNamespace, min_lift: float, language: str) -> str:
 
 
 def service_columns(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),
-                    among: list | None = None, exclude: list | tuple = (), gates: dict | None = None) -> list[str]:
+                    among: list | None = None, exclude: list | tuple = ()) -> list[str]:
     """The columns of a customer table that say whether each customer holds a service one can offer (a phone
-    line, streaming, an international plan): 0/1 flags, and columns labelled yes/no — with the labels that say a
-    service cannot be held ("No internet service") counted as no. Why each other yes/no column is not one:
-    :func:`left_out_services`."""
-    return service_choice(customers, outcomes, sensitive, among, exclude, gates)[0]
+    line, streaming, an international plan, internet of some kind): 0/1 flags, columns labelled yes/no — with the
+    labels that say a service cannot be held ("No internet service") counted as no —, and categories with a "No"
+    label (internet service DSL / Fiber optic / No: held unless No). Why each other such column is not one:
+    :func:`service_choice`."""
+    return service_choice(customers, outcomes, sensitive, among, exclude)[0]
 
 
 def service_choice(customers: pd.DataFrame, outcomes: dict | list | None = None, sensitive: list | tuple = (),
-                   among: list | None = None, exclude: list | tuple = (), gates: dict | None = None
-                   ) -> tuple[list[str], dict[str, str]]:
-    """The offerable service columns (:func:`service_columns`), and each yes/no column left out → why.
+                   among: list | None = None, exclude: list | tuple = ()) -> tuple[list[str], dict[str, str]]:
+    """The offerable service columns (:func:`service_columns`), and each service-like column left out → why.
 
     Outcomes (``outcome``), demographics (:func:`custseg.attributes.demographic_columns`), sensitive traits
     (:func:`custseg.attributes.sensitive_columns`, with the config's ``sensitive``) and household columns
     (:data:`NOT_SERVICES`: partner, children, opt-ins …) are who a customer is or what they did (``who``); billing
-    columns (:data:`BILLING`: paperless billing, autopay) how they pay (``billing``); ``gates``
-    (:func:`custseg.relations.gates`: PhoneService, whose No MultipleLines repeats as "No phone service") the base
-    an add-on needs (``gate``). None of them is an item; nor are ``exclude`` (the contact and consent columns, not
-    said). ``among``: the customer table's own columns (custseg's features, such as a share of orders per channel,
-    are never services).
+    columns (:data:`BILLING`: paperless billing, autopay) how they pay (``billing``). None of them is an item; nor
+    are ``exclude`` (the contact and consent columns, not said). ``among``: the customer table's own columns
+    (custseg's features, such as a share of orders per channel, are never services).
+
+    A column whose "no" other columns repeat as a nested label (PhoneService, InternetService:
+    :func:`custseg.relations.gates`) is a service too — the one a segment without it is offered first (internet
+    for phone-only subscribers); its rules with the add-ons it gates are structural and are no offer
+    (:func:`find_services`).
     """
     columns = [c for c in customers.columns if c not in ("customer_id", "segment") and (among is None or c in among)]
     outcome = set(outcome_names(outcomes))
     who = {*demographic_columns(columns), *sensitive_columns(columns, sensitive)}
     out, left = [], {}
     for column in columns:
-        if column in exclude or not _yes_no(customers[column]):
+        if column in exclude or not is_service(customers[column]):
             continue
         if column in outcome:
             left[column] = "outcome"
@@ -305,46 +362,88 @@ def service_choice(customers: pd.DataFrame, outcomes: dict | list | None = None,
             left[column] = "who"
         elif _says(str(column), BILLING):
             left[column] = "billing"
-        elif column in (gates or {}):
-            left[column] = "gate"
         else:
             out.append(column)
     return out, left
 
 
-def _yes_no(values: pd.Series) -> bool:
-    """A 0/1 flag, or labels yes/no (and "No … service")."""
+def _labels(values: pd.Series) -> set[str]:
+    return set(values.dropna().astype("str").str.strip().str.lower().unique())
+
+
+def _says_no(label: str) -> bool:
+    """A label saying the customer does not hold the service: No, 否, None, "No internet service"."""
+    return label in NO or label in NONE_LABELS or label.startswith("no ")
+
+
+def is_service(values: pd.Series) -> bool:
+    """Whether a column can say which customers hold a service: a 0/1 flag, labels yes/no (and "No … service"),
+    or a category of a few labels one of which says no (DSL / Fiber optic / No: held unless No)."""
     if is_flag(values):
         return True
     if pd.api.types.is_numeric_dtype(values):
         return False
-    labels = set(values.dropna().astype("str").str.strip().str.lower().unique())
-    return bool(labels & YES and len(labels) <= MAX_SERVICE_LABELS
-                and all(v in YES or v in NO or v.startswith("no ") for v in labels))
+    labels = _labels(values)
+    if labels & YES and len(labels) <= MAX_SERVICE_LABELS and all(v in YES or _says_no(v) for v in labels):
+        return True
+    held = [v for v in labels if not _says_no(v)]
+    return bool(held) and len(held) < len(labels) <= MAX_KIND_LABELS
 
 
-def left_out_note(left: dict[str, str], gates: dict | None, language: str) -> str:
-    """The sentence saying which yes/no columns are not offered as services, why, and how to include them."""
+def left_out_note(left: dict[str, str], language: str) -> str:
+    """The sentence saying which service-like columns are not offered as services, why, and how to include them."""
     if not left:
         return ""
     m = i18n.messages(language)["offers"]
     parts = []
-    for why in ("billing", "gate", "who", "outcome"):
+    for why in ("billing", "who", "outcome"):
         named = [c for c, w in left.items() if w == why]
         if named:
-            children = sorted({child for c in named for child in (gates or {}).get(c, [])})
-            parts.append(m["left_out_why"][why].format(columns=", ".join(named), children=", ".join(children)))
+            parts.append(m["left_out_why"][why].format(columns=", ".join(named)))
     return m["left_out"].format(parts=i18n.join(parts, language))
 
 
 def held(customers: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Per customer (rows of ``customers``) and service column: whether the customer holds it (1, or a yes label)."""
+    """Per customer (rows of ``customers``) and service column: whether the customer holds it (1, a yes label, or
+    any label of a category but its no: DSL and Fiber optic hold internet, No does not)."""
     out = {}
     for column in columns:
         values = customers[column]
-        out[column] = (values == 1 if pd.api.types.is_numeric_dtype(values)
-                       else values.astype("str").str.strip().str.lower().isin(YES) & values.notna())
+        if pd.api.types.is_numeric_dtype(values):
+            out[column] = values == 1
+        else:
+            text = values.astype("str").str.strip().str.lower()
+            out[column] = values.notna() & ~(text.isin(NO | NONE_LABELS) | text.str.startswith("no "))
     return pd.DataFrame(out, index=customers.index)
+
+
+def holders(customers: pd.DataFrame, found, item: str) -> pd.Series | None:
+    """Per customer (rows of ``customers``): whether they hold ``item`` of ``found`` — a service (:func:`held`) or
+    a category they bought in the window (its ``share_cat_`` feature above 0); None when the features cannot tell
+    (products)."""
+    if found is not None and found.item == SERVICES and item in customers:
+        return held(customers, [item])[item]
+    column = f"share_cat_{item}"
+    if found is not None and found.item == "category" and column in customers:
+        return customers[column].fillna(0) > 0
+    return None
+
+
+def audience_words(found, items: list | None, n: int, language: str) -> str:
+    """Who an offer's audience is, in words: "who have A but not B" (a rule) or "who do not have B" (a gap)."""
+    if not items:
+        return ""
+    m = i18n.messages(language)["offers"]
+    services = found is not None and found.item == SERVICES
+
+    def name(item):
+        return i18n.label(item, language) if services else i18n.value_label("category", item, language)
+
+    antecedent, consequent = items
+    if antecedent is None:
+        return m["audience_gap"].format(customers=i18n.integer(n), item=name(consequent))
+    return m["audience_rule"].format(customers=i18n.integer(n), antecedent=name(antecedent),
+                                     consequent=name(consequent))
 
 
 def service_baskets(customers: pd.DataFrame, columns: list[str]) -> ir.Table:
@@ -376,10 +475,10 @@ def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], out
                   sensitive: list | tuple = (), language: str = "en", among: list | None = None,
                   exclude: list | tuple = (), gates: dict | None = None) -> tuple[SimpleNamespace | None, str]:
     """Without baskets: association rules between the services customers hold (:func:`service_columns` of the
-    columns ``among`` but not ``exclude`` nor ``gates``, or the config's ``offers.services``), per segment against
-    the base, and
+    columns ``among`` but not ``exclude``, or the config's ``offers.services``), per segment against the base, and
     the services a segment holds less than the segments most like it; None (and why) when there are fewer than two
-    service columns.
+    service columns. A rule between a gate of ``gates`` (:func:`custseg.relations.gates`: InternetService) and an
+    add-on it gates (StreamingTV) is structural — nobody without internet can stream — and is no offer.
 
     Raises
     ------
@@ -387,7 +486,7 @@ def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], out
         ``offers.services`` names a column the customer table does not have.
     """
     m = i18n.messages(language)["offers"]
-    found, left = service_choice(customers, outcomes, sensitive, among, exclude, gates)
+    found, left = service_choice(customers, outcomes, sensitive, among, exclude)
     if o["services"] is not None:
         unknown = [c for c in o["services"] if c not in customers]
         if unknown:
@@ -398,19 +497,23 @@ def find_services(o: dict, customers: pd.DataFrame, clustered_on: list[str], out
         columns = found
     if len(columns) < 2:
         return None, " ".join(filter(None, [m["no_services"].format(found=", ".join(columns) or "–"),
-                                            left_out_note(left, gates, language)]))
-    b = service_baskets(customers, columns)
-    found = _found(b, customers[["customer_id", "segment"]], o, customers, clustered_on, held_by_all=True)
+                                            left_out_note(left, language)]))
+    structural = {pair for gate, children in (gates or {}).items() for child in children
+                  for pair in ((gate, child), (child, gate))}
+    found = _found(_gated_counts(customers, columns, o, gates), o, customers, clustered_on, held_by_all=True,
+                   structural=structural)
     note = m["services_how"].format(services=", ".join(columns), min_support=o["min_support"],
                                     min_confidence=o["min_confidence"], min_baskets=o["min_baskets"],
                                     min_lift=o["min_lift"])
     out = SimpleNamespace(item=SERVICES, columns=columns, left_out=left, **found)
-    return out, " ".join(filter(None, [note, left_out_note(left, gates, language),
+    return out, " ".join(filter(None, [note, left_out_note(left, language),
                                        weak_note(out, o["min_lift"], language)]))
 
 
 def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict]:
-    """The persona cards with what to offer each segment (with the numbers) and whether it is a target."""
+    """The persona cards with what to offer each segment (with the numbers) and whether it is a target; its
+    ``offer_items`` are the best offer's [antecedent, consequent] of a rule, or [None, item] of a cross-sell gap
+    (None without an offer), for :func:`holders`."""
     m = i18n.messages(language)["offers"]
     out = []
     for card in cards:
@@ -435,9 +538,13 @@ def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict
                                                 similar=i18n.percent(r.similar_penetration)))
             if not lines:
                 lines.append(said["none"])
-            best = own["consequent"].tolist() + gaps["item"].tolist()
-            offer = name(best[0]) if best else ""
+            best = [(a, c) for a, c in zip(own["antecedent"], own["consequent"], strict=True)] + [
+                (None, item) for item in gaps["item"]]
+            offer = name(best[0][1]) if best else ""
+            items = list(best[0]) if best else None
+        else:
+            items = None
         target = card["segment"] in choice["targets"]
-        out.append({**card, "offers": lines, "offer": offer,
+        out.append({**card, "offers": lines, "offer": offer, "offer_items": items,
                     "target": m["target"].format(strategy=m["strategies"][choice["strategy"]]) if target else ""})
     return out

@@ -310,7 +310,7 @@ def label_phrase(column: str, label, language: str = "en", holds: bool = True, k
     if how != "label":
         lacks = (how == "lacks") == holds
         return m["lacks" if lacks else "has"].format(thing=thing)
-    shown = _lower_first(text) if language == "en" else text
+    shown = _in_text(text, language)
     if text.lower() in LIKERT:
         key = "likert"
     elif re.fullmatch(r"[-+]?[\d.]+(\s*[–-]\s*[-+]?[\d.]+)?", text):
@@ -466,7 +466,9 @@ def _rule_text(bounds: dict, whole: dict, language: str, flags: set | frozenset 
 
 
 def _in_text(label, language: str) -> str:
-    return _lower_first(str(label)) if language == "en" else str(label)
+    """A data label inside a sentence: 'month-to-month' mid-sentence in English, '月付 (Month-to-month)' in a
+    language whose catalogue knows it (:func:`custseg.i18n.data_label`), else as it is."""
+    return _lower_first(str(label)) if language == "en" else i18n.data_label(label, language)
 
 
 def _or(items: list[str], language: str) -> str:

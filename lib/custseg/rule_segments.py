@@ -16,10 +16,12 @@ The rules must be **exhaustive and non-overlapping** over the data: every custom
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from custseg.attributes import declared_labels
+from custseg.attributes import declared_labels, is_flag
 from custseg.errors import ConfigError
 
 OTHER = "other"
@@ -68,14 +70,40 @@ def declared_rules(spec: dict, columns: list[str] | pd.Index) -> list[dict]:
     return rules
 
 
-def readable(customers: pd.DataFrame, declared: dict | None = None) -> pd.DataFrame:
+FLAG_LABELS = {0.0: "No", 1.0: "Yes"}  # a 0/1 flag as rules read it
+
+
+def readable(customers: pd.DataFrame, declared: dict | None = None, columns: list | None = None) -> pd.DataFrame:
     """The customer table as rules read it: the ordinals declared in ``attributes`` (coded 1, 2, … in the
-    features) by their labels, so a rule says ``Contract == 'Month-to-month'`` as the data does, never a code."""
+    features) by their labels and the 0/1 flags (:func:`custseg.attributes.is_flag`: SeniorCitizen, a Partner
+    encoded from Yes/No) as Yes / No (:data:`FLAG_LABELS`), so a rule says ``Contract == 'Month-to-month'`` and
+    ``SeniorCitizen == 'Yes'`` as a person would, never a code. ``columns``: only these (the attributes rules may
+    use; outcomes stay numbers); default every column."""
     out = customers
-    for column, labels in declared_labels(declared).items():
-        if column in out and pd.api.types.is_numeric_dtype(out[column]):
-            out = out.assign(**{column: out[column].astype("float64").map(labels).astype("str")})
+    ordered = declared_labels(declared)
+    for column in out.columns if columns is None else [c for c in columns if c in out]:
+        values = out[column]
+        if column == "customer_id" or not pd.api.types.is_numeric_dtype(values):
+            continue
+        if column in ordered:
+            out = out.assign(**{column: values.astype("float64").map(ordered[column]).astype("str")})
+        elif is_flag(values):
+            out = out.assign(**{column: values.astype("float64").map(FLAG_LABELS).astype("str")})
     return out
+
+
+def _flag_as_number(rules: list[dict], customers: pd.DataFrame, original: pd.DataFrame) -> None:
+    """Refuse a condition that compares a yes/no column with a number (``SeniorCitizen == 1``): the rules read it
+    as Yes / No (:func:`readable`), and the number would match nobody."""
+    for column in [c for c in customers.columns if c in original and customers[c].dtype != original[c].dtype
+                   and set(customers[c].dropna().unique()) <= set(FLAG_LABELS.values())]:
+        pattern = re.compile(rf"(`{re.escape(str(column))}`|\b{re.escape(str(column))}\b)\s*(==|!=|<=|>=|<|>)\s*"
+                             r"-?\d")
+        for rule in rules:
+            if rule.get("when") and pattern.search(rule["when"]):
+                raise ConfigError(f"{KEY}: the condition of {rule['name']!r} ({rule['when']}) compares the yes/no "
+                                  f"column {column} with a number; rules read it as 'Yes' or 'No'. To fix: write "
+                                  f"{column} == 'Yes' (or == 'No')")
 
 
 def _examples(customers: pd.DataFrame, mask: np.ndarray, columns: list[str], n: int = 3) -> str:
@@ -111,8 +139,10 @@ def assign(customers: pd.DataFrame, spec: dict, declared: dict | None = None) ->
         A condition that does not evaluate (naming it and the columns there are), customers no rule covers, or
         customers two rules cover — with how many, examples and the rules involved.
     """
-    customers = readable(customers, declared)
     rules = declared_rules(spec, customers.columns)
+    used = [spec["variable"]] if spec.get("variable") else _columns_of(rules, customers.columns)
+    original, customers = customers, readable(customers, declared, used)
+    _flag_as_number(rules, customers, original)
     if spec.get("variable") and customers[spec["variable"]].isna().any():
         variable = spec["variable"]
         missing = customers[variable].isna()

@@ -330,15 +330,20 @@ def bad_outcome(customers: pd.DataFrame, outcomes: dict | list | None) -> tuple[
 
 
 def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts: pd.DataFrame, consent: list[str],
-              language: str, outcomes: dict | list | None = None) -> tuple[dict[str, pd.DataFrame | str], list[dict]]:
+              language: str, outcomes: dict | list | None = None, found=None
+              ) -> tuple[dict[str, pd.DataFrame | str], list[dict]]:
     """Per target segment an audience table ``segment_<id>.csv`` (customer id, segment, the offer and why, the
     customer's main channel and consent flags) and a one-page summary ``segment_<id>.md``. Customers whose outcome
     says they left (:func:`bad_outcome`: churned) are no cross-sell audience: they go to
-    ``segment_<id>_win_back.csv`` (same columns) instead.
+    ``segment_<id>_win_back.csv`` (same columns) instead. An offer is made to whom it fits: a rule A → B to the
+    members who have A but not B, a cross-sell gap B to those without B (the card's ``offer_items``, from
+    :func:`custseg.offers.on_cards`, read by :func:`custseg.offers.holders` on ``found``).
 
     Returns the files (name → table or text) and a list saying what each target's files hold (``excluded``: how
-    many went to the win-back file, ``win_back`` its name or None).
+    many went to the win-back file, ``win_back`` its name or None; ``who``: the audience in words).
     """
+    from custseg import offers
+
     by_id = {c["segment"]: c for c in cards}
     channels = channel_columns(customers)
     by_customer = contacts.set_index("customer_id")
@@ -349,6 +354,14 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
         members = customers[customers["segment"] == seg]
         left = members[gone.loc[members.index]]
         who = members[~gone.loc[members.index]]
+        items = card.get("offer_items")
+        fits = [offers.holders(who, found, items[0]) if items and items[0] is not None else None,
+                None if not items else offers.holders(who, found, items[1])]
+        if items and fits[1] is not None and (items[0] is None or fits[0] is not None):
+            who = who[(fits[0] if fits[0] is not None else True) & ~fits[1]]
+            said = offers.audience_words(found, items, len(who), language)
+        else:
+            said = ""
         if len(left):
             files[f"segment_{seg}_win_back.csv"] = pd.DataFrame({
                 "customer_id": left["customer_id"], "segment_id": seg, "segment_name": card["name"]})
@@ -364,11 +377,25 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
             "audience.md.j2", language, card=card, customers=len(audience),
             channels={i18n.value_label("channel", c, language): share for c, share in
                       audience["channel"].value_counts(normalize=True).head(3).items()} if "channel" in audience
-            else {}, strategy=choice["strategy"], reason=choice["reason"])
+            else {}, strategy=choice["strategy"], reason=choice["reason"], who=said)
         out.append({"segment": seg, "name": card["name"], "customers": len(audience), "file": f"segment_{seg}.csv",
+                    "who": said,
                     "summary": f"segment_{seg}.md", "excluded": len(left),
                     "win_back": f"segment_{seg}_win_back.csv" if len(left) else None})
     return files, out
+
+
+def audience_record(audiences_: list[dict], positioned: pd.DataFrame, customers: pd.DataFrame,
+                    outcomes: dict | list | None) -> dict:
+    """What 08 records of its audiences and positioning, for "What we did" (:mod:`custseg.report.recap`): how
+    many audience files and customers, the win-back customers, their files and the outcomes that sent them there,
+    and the segments positioned (``positioning.csv``) with its rows."""
+    return {"audiences": len(audiences_), "audience_customers": int(sum(a["customers"] for a in audiences_)),
+            "win_back_customers": int(sum(a["excluded"] for a in audiences_)),
+            "win_back_files": [a["win_back"] for a in audiences_ if a.get("win_back")],
+            "win_back_by": bad_outcome(customers, outcomes)[1],
+            "positioned": positioned["segment"].drop_duplicates().tolist() if len(positioned) else [],
+            "positioning_rows": len(positioned)}
 
 
 def excluded_note(audiences_: list[dict], outcomes: dict | list | None, customers: pd.DataFrame, language: str

@@ -236,6 +236,14 @@ def test_the_value_column_feeds_06_and_08_and_targeting_follows_churn(subscriber
     assert {"statement", "price", "promotion"} <= set(placed["element"])
     assert placed.loc[placed["element"] == "price", "text"].str.contains("monthly charges").all()
     assert any(line.startswith("No channel row: the data has no sales channel") for line in page)
+    # the generated services come in bundles, as in real exports: 08 finds offers, and each audience is told who
+    found = pd.read_csv(processed / "offers.csv")
+    assert len(found) >= 1 and (found["lift"] >= 1.2).all(), "no offer on the subscriber example"
+    assert summary["audiences"] and all(a["who"] for a in summary["audiences"]), summary["audiences"]
+    assert [None, "InternetService"] in summary["offer_items"].values(), "the phone-only segment is offered internet"
+    # 06's size-and-value view draws the value share of the table's own value column
+    assert (reports / "figures" / "06_value_share.png").is_file()
+    assert any("Share of MonthlyCharges by segment" in line for line in _page_lines(reports / "06_personas.html"))
 
 
 NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")
@@ -306,4 +314,10 @@ def test_what_we_did_is_written_from_the_run_s_records(subscribers):
     lines = _page_lines(reports / "02_clean.html")
     assert any("holds no dates, so no snapshot date is needed" in line for line in lines)
     assert not any("Ages and days since a date" in line for line in lines)
+    assert records["04_features"]["dated"] == records["02_clean"]["dated"], "one decision, read by 04"
+    # 08's "What we did" names the win-back list and the positioning it wrote
+    target = " ".join(_page_lines(reports / "08_target.html"))
+    if records["08_target"]["win_back_customers"]:
+        assert "are in the win-back list (audiences/segment_" in target
+    assert records["08_target"]["positioning_rows"] and "is in positioning.csv" in target
 

@@ -419,16 +419,19 @@ OFFERS = {"items": "auto", "basket": "order", "min_support": 0.002, "min_confide
 
 def test_yes_no_service_columns_are_found_and_who_the_customer_is_is_not():
     customers = _held_services()
-    assert offers.service_columns(customers, {"Churn": None}) == ["PhoneService", "StreamingTV", "StreamingMovies"]
-    held = offers.held(customers, ["PhoneService", "StreamingTV"])
+    assert offers.service_columns(customers, {"Churn": None}) == ["PhoneService", "StreamingTV", "StreamingMovies",
+                                                                  "InternetService"]  # DSL / No: held unless No
+    held = offers.held(customers, ["PhoneService", "StreamingTV", "InternetService"])
     assert held["StreamingTV"].sum() == (customers["StreamingTV"] == "Yes").sum()
+    assert held["InternetService"].sum() == (customers["InternetService"] == "DSL").sum()
     assert held["PhoneService"].sum() == customers["PhoneService"].sum()
 
 
 def test_held_services_give_rules_offers_and_gaps_per_segment():
     customers = _held_services()
     found, note = offers.find_services(OFFERS, customers, ["tenure"], {"Churn": None})
-    assert found.item == offers.SERVICES and found.columns == ["PhoneService", "StreamingTV", "StreamingMovies"]
+    assert found.item == offers.SERVICES and found.columns == ["PhoneService", "StreamingTV", "StreamingMovies",
+                                                               "InternetService"]
     assert "services each customer holds" in note and "StreamingTV" in note
     b = offers.service_baskets(customers, found.columns).to_pandas()
     want = brute_force_rules(b)

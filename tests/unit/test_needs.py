@@ -196,3 +196,22 @@ def test_a_section_left_out_takes_its_table_with_it():
         cell.id = f"c{i}"
     kept = needs.LeaveOutPreprocessor(met={"needs-value": False}, enabled=True).preprocess(nb, {})[0].cells
     assert [c.source.split(" —")[0] for c in kept] == ["*Left out: Size and value"]
+
+
+# what a log of id, date and amount meets (configs/log_only_example.yaml): no customer table, no categories
+LOG_ONLY = {"needs-log": True, "needs-holdout": True, "needs-value": True}
+CRM_WORDS = r"\bcity\b|\bcities\b|city tier|\btier-1\b|\bgender\b|age group|\bmembership\b|\bbirth"
+
+
+@pytest.mark.parametrize("book", [b for b in runner.notebooks() if b.stem in ("01_collect", "06_personas")],
+                         ids=lambda p: p.stem)
+def test_the_generic_prose_of_a_log_only_run_names_no_crm_column(book):
+    """01's and 06's prose on a log of id, date and amount: no city, gender, membership … (issue 24)."""
+    import re
+
+    nb = nbformat.read(book, as_version=4)
+    nb.cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & languages.other_language_tags("en")]
+    cells = needs.LeaveOutPreprocessor(met=LOG_ONLY, language="en", enabled=True).preprocess(nb, {})[0].cells
+    said = [(c.get("id"), m.group()) for c in cells if c.cell_type == "markdown"
+            and LEFT_OUT_TAG not in c.metadata.get("tags", []) for m in [re.search(CRM_WORDS, c.source, re.I)] if m]
+    assert not said, said

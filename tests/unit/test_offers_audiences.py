@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import config, offers, relations, rule_segments
+from custseg import config, i18n, offers, relations, rule_segments
 from custseg import target as targeting
 from custseg.errors import ConfigError
 from custseg.evaluate import rivals
@@ -84,24 +84,69 @@ def test_min_lift_is_validated_and_has_a_default():
 # ------------------------------------------------------------------------------------------ what is a service
 
 
-def test_billing_columns_gates_and_who_the_customer_is_are_not_services_and_are_named():
+def test_billing_columns_and_who_the_customer_is_are_not_services_and_are_named():
     customers = _subscribers()
     gates = relations.gates(_kinds_with_gate(customers))
     assert gates == {"PhoneService": ["MultipleLines"]}
-    columns, left = offers.service_choice(customers, ["Churn"], gates=gates)
-    assert columns == ["MultipleLines", "StreamingTV", "StreamingMovies", "OnlineSecurity", "OnlineBackup"]
-    assert left == {"PhoneService": "gate", "PaperlessBilling": "billing", "Partner": "who", "Churn": "outcome"}
+    columns, left = offers.service_choice(customers, ["Churn"])
+    assert columns == ["PhoneService", "MultipleLines", "StreamingTV", "StreamingMovies", "OnlineSecurity",
+                       "OnlineBackup"]  # the gate is a service: the one to offer who lacks it
+    assert left == {"PaperlessBilling": "billing", "Partner": "who", "Churn": "outcome"}
     found, note = offers.find_services(OFFERS, customers, ["tenure"], ["Churn"], gates=gates)
     assert "PaperlessBilling" not in set(found.base["antecedent"]) | set(found.base["consequent"])
     assert "Not offered as services: PaperlessBilling (how customers are billed" in note
-    assert "PhoneService (the base an add-on needs, not an add-on: MultipleLines can" in note
     assert "offers.services" in note
+    structural = found.offers[found.offers["antecedent"].isin(["PhoneService", "MultipleLines"])
+                              & found.offers["consequent"].isin(["PhoneService", "MultipleLines"])]
+    assert structural.empty, "a gate and the add-on it gates: the lift is the nesting, no offer"
     # the config can still name any of them
     named, named_note = offers.find_services({**OFFERS, "services": ["PaperlessBilling", "StreamingTV"]}, customers,
                                              ["tenure"], ["Churn"], gates=gates)
     assert named.columns == ["PaperlessBilling", "StreamingTV"] and "Not offered" not in named_note
     assert "以下列未作为服务推荐：PaperlessBilling" in offers.find_services(
         OFFERS, customers, ["tenure"], ["Churn"], language="zh", gates=gates)[1]
+
+
+def _phone_only_segment(n=900, seed=4):
+    """Segment 0 has phone only (InternetService No), segment 1 all internet, segment 2 internet for 30 %: streaming
+    needs internet, so among segment 2 internet "goes with" streaming by construction."""
+    rng = np.random.default_rng(seed)
+    segment = np.arange(n) % 3
+    net = np.select([segment == 0, segment == 1], [False, True], rng.random(n) < 0.3)
+    kind = np.where(net, np.where(rng.random(n) < 0.5, "DSL", "Fiber optic"), "No")
+    yes = np.array(["No", "Yes"])
+    tv, movies = rng.random(n) < 0.6, rng.random(n) < 0.5
+    return pd.DataFrame({
+        "customer_id": [f"P{i}" for i in range(n)], "segment": segment,
+        "tenure": np.where(segment == 0, 50.0, 10.0) + rng.normal(0, 3, n), "PhoneService": 1.0,
+        "InternetService": kind,
+        "StreamingTV": np.where(net, yes[tv.astype(int)], "No internet service"),
+        "StreamingMovies": np.where(net, yes[movies.astype(int)], "No internet service"),
+        "MultipleLines": yes[(rng.random(n) < 0.4).astype(int)]})
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_category_with_a_no_label_is_a_service_and_the_phone_only_segment_is_offered_internet(language):
+    customers = _phone_only_segment()
+    assert offers.is_service(customers["InternetService"]) and not offers.is_service(pd.Series(
+        ["Month-to-month", "One year", "Two year"]))
+    held = offers.held(customers, ["InternetService", "StreamingTV"])
+    assert held["InternetService"].tolist() == (customers["InternetService"] != "No").tolist()
+    assert not held.loc[customers["InternetService"] == "No", "StreamingTV"].any()
+    gates = {"InternetService": ["StreamingTV", "StreamingMovies"]}
+    found, _ = offers.find_services(OFFERS, customers, ["tenure"], gates=gates, language=language)
+    assert "InternetService" in found.columns
+    gaps = found.under_bought[found.under_bought["segment"] == "0"]
+    assert gaps["item"].iloc[0] == "InternetService" and gaps["penetration"].iloc[0] == 0
+    cards = offers.on_cards([{"segment": s, "name": f"s{s}"} for s in range(3)], found,
+                            {"strategy": "concentrated", "targets": [0]}, language)
+    assert cards[0]["offer"] == i18n.label("InternetService", language), cards[0]
+    # without the gates the nesting looks like an offer: internet "makes" streaming 3 times likelier in segment 2
+    naive, _ = offers.find_services(OFFERS, customers, ["tenure"])
+    pair = {"InternetService", "StreamingTV"}
+    assert any({a, c} == pair for a, c in zip(naive.offers["antecedent"], naive.offers["consequent"], strict=True))
+    assert not any({a, c} <= {"InternetService", "StreamingTV", "StreamingMovies"} and "InternetService" in (a, c)
+                   for a, c in zip(found.offers["antecedent"], found.offers["consequent"], strict=True))
 
 
 def test_a_gate_is_only_a_parent_whose_value_says_no():
@@ -168,3 +213,49 @@ def test_the_rival_rule_reads_in_labels_and_the_printed_config_reproduces_it():
     assert (adopted["segment"].to_numpy() == expected).all()
     month = adopted["segment_name"].str.contains("Month-to-month")
     assert month.sum() == (customers["Contract"] == 1).sum() > 0
+
+
+def test_a_yes_no_rule_reads_yes_and_no_never_a_code_and_a_number_is_refused():
+    rng = np.random.default_rng(2)
+    n = 1200
+    senior = (rng.random(n) < 0.3).astype(float)  # the features code a yes/no column 1/0
+    churn = (rng.random(n) < np.where(senior == 1, 0.6, 0.1)).astype(float)
+    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "segment": rng.integers(0, 2, n),
+                              "SeniorCitizen": senior, "tenure": rng.integers(0, 72, n).astype(float),
+                              "Churn": churn})
+    table = rivals.of_run(customers, ["tenure", "SeniorCitizen"], ["Churn"], None, None, resamples=50, seed=1)
+    single = table[table["rival"] == "single"].iloc[0]
+    assert single["rule"] == "SeniorCitizen"
+    rules = single["config"]["segments"]
+    assert sorted(r["when"] for r in rules) == ["`SeniorCitizen` == 'No'", "`SeniorCitizen` == 'Yes'"]
+    assert sorted(r["name"] for r in rules) == ["SeniorCitizen = No", "SeniorCitizen = Yes"]
+    adopted = rule_segments.assign(customers, single["config"])  # the printed config runs as it is
+    assert (adopted["segment_name"] == "SeniorCitizen = Yes").sum() == int(senior.sum())
+    with pytest.raises(ConfigError, match=r"compares the yes/no column SeniorCitizen with a number.*"
+                                          r"SeniorCitizen == 'Yes'"):
+        rule_segments.assign(customers, {"segments": [{"name": "seniors", "when": "SeniorCitizen == 1"},
+                                                      {"name": "rest", "when": "other"}]})
+    assert customers["Churn"].dtype == "float64", "the outcome is judged as a number"
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", r"The audience holds the [\d,]+ of them who have .+ but not "),
+                                                 ("zh", r"受众名单包含其中有.+但没有.+的 [\d,]+ 位客户。")])
+def test_an_offer_s_audience_has_a_but_not_b(language, words):
+    import re
+
+    customers = _subscribers()
+    found, _ = offers.find_services(OFFERS, customers, ["tenure"], ["Churn"], language=language)
+    cards = [{"segment": s, "name": f"seg {s}", "offers": [], "strategy": "s", "strategy_headline": "h",
+              "share": 0.5, "kpis": [], "spend": None, "value_share": None, "who": "w"} for s in (0, 1)]
+    cards = offers.on_cards(cards, found, {"strategy": "concentrated", "targets": [1]}, language)
+    antecedent, consequent = cards[1]["offer_items"]
+    assert antecedent is not None, "segment 1's best offer is a rule"
+    files, out = targeting.audiences(customers, cards, {"strategy": "concentrated", "targets": [1], "reason": "r"},
+                                     customers[["customer_id"]], [], language, ["Churn"], found)
+    chosen = customers.set_index("customer_id").loc[files["segment_1.csv"]["customer_id"]]
+    holds = offers.held(chosen, [antecedent, consequent])
+    assert len(chosen) and holds[antecedent].all() and not holds[consequent].any()
+    members = customers[(customers["segment"] == 1) & (customers["Churn"] == 0)]
+    fit = offers.held(members, [antecedent, consequent])
+    assert len(chosen) == int((fit[antecedent] & ~fit[consequent]).sum()) < len(members)
+    assert re.search(words, out[0]["who"]) and out[0]["who"] in files["segment_1.md"]

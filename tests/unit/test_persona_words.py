@@ -104,7 +104,18 @@ def test_rule_text_decodes_flags_labels_and_codes():
                                "InternetService = No": (0.5, np.inf)}, whole, "en", **words) == \
         "contract is one year or two year and no phone service and no internet service"
     zh = profile._rule_text({"PhoneService": (0.5, np.inf), "Contract": (1.5, np.inf)}, whole, "zh", **words)
-    assert zh == "有电话服务 且 合约类型为One year或Two year"  # known columns in Chinese (i18n.glossary)
+    # known columns in Chinese (i18n.glossary), known labels too with the user's own in brackets (i18n.data_label)
+    assert zh == "有电话服务 且 合约类型为一年期 (One year)或两年期 (Two year)"
+
+
+def test_data_labels_in_zh_sentences_are_translated_with_the_original_in_brackets():
+    assert i18n.data_label("Month-to-month", "zh") == "月付 (Month-to-month)"
+    assert i18n.data_label("Fiber optic", "zh") == "光纤 (Fiber optic)"
+    assert i18n.data_label("Gold plan", "zh") == "Gold plan", "an unknown label stays as it is"
+    assert i18n.data_label("Month-to-month", "en") == "Month-to-month"
+    assert profile.label_phrase("Contract", "Month-to-month", "zh", kind="rule") == "合约类型为月付 (Month-to-month)"
+    assert profile.label_phrase("Contract", "Month-to-month", "en", kind="rule") == "contract is month-to-month"
+    assert profile.label_phrase("PaymentMethod", "Wire", "zh") == "支付方式为Wire"  # an unknown label as it is
 
 
 def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):

@@ -455,3 +455,23 @@ def test_sensitive_columns_are_never_clustered_named_or_in_a_rule_and_demographi
     cfg["cluster"]["features"] = ["ethnicity", "tenure"]
     with pytest.raises(StageError, match="ethnicity holds a sensitive trait"):
         pipeline.segment(cfg, paths)
+
+
+def test_whether_a_table_holds_dates_is_decided_once_on_every_row_and_04_reads_it(tmp_path, monkeypatch):
+    """02 decides it on every row of the columns that can hold dates (a table whose dates all come after the first
+    10,000 rows holds dates), records it, and 04 reads 02's record instead of deciding again."""
+    from custseg import features as featuring
+
+    n = 10_050
+    table = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "plan": np.where(np.arange(n) % 2, "a", "b"),
+                          "spend": np.arange(n) % 97 + 1.0,
+                          "joined": [""] * 10_000 + ["2024-03-0" + str(1 + i % 9) for i in range(n - 10_000)]})
+    assert featuring.date_candidates({"customer_id": "string", "plan": "string", "spend": "float64",
+                                      "joined": "string", "birth_date": "date"}) == ["plan", "joined", "birth_date"]
+    cfg = _customer_table_only(tmp_path, table, source={"columns": {"customer_id": "customer_id"}})
+    paths = io.run_paths(cfg).make()
+    pipeline.run_stages(cfg, paths, "02_clean")
+    assert pipeline.metrics(paths)["02_clean"]["dated"], "the dates after the first 10,000 rows count"
+    monkeypatch.setattr(featuring, "dated_columns", lambda *a: pytest.fail("04 decides again"))
+    pipeline.features(cfg, paths)
+    assert pipeline.metrics(paths)["04_features"]["dated"] is True

@@ -97,7 +97,9 @@ TABLE = {
                     "rule_segments": None, "drift": None, "baseline": None, "later_snapshot": None},
     "08_target": {"strategy": "concentrated", "targets": [1], "offers": 0, "audience_customers": 610,
                   "audiences": 1, "segmentations": ["clusters"], "value": "MonthlyCharges", "reach_measured": False,
-                  "growth_measured": False, "baskets": False, "segments": 4},
+                  "growth_measured": False, "baskets": False, "segments": 4, "win_back_customers": 153,
+                  "win_back_files": ["segment_1_win_back.csv"], "win_back_by": ["Churn"], "positioned": [1],
+                  "positioning_rows": 4},
     "09_measure": {"measured": False},
 }
 
@@ -255,3 +257,20 @@ def test_the_index_blocks_carry_what_their_stage_did(tmp_path):
     page = i18n.render("headline.html.j2", "zh", h=block)
     assert "规则胜出" in page and "detail" not in page, "the English detail is not shown on a Chinese page"
     assert "detail" in i18n.render("headline.html.j2", "en", h=index.headlines(paths, TABLE, "en")[0])
+
+
+@pytest.mark.parametrize("language, win_back, positioning", [
+    ("en", "153 customers of the targets whose `Churn` says they left are in the win-back list "
+           "(`audiences/segment_1_win_back.csv`), not in the cross-sell audience.",
+     "A draft positioning and marketing mix of segment 1 (4 rows) is in `positioning.csv`."),
+    ("zh", "目标细分中有 153 位客户的 `Churn` 表明他们已经离开，他们在挽回名单（`audiences/segment_1_win_back.csv`）中",
+     "（4 行）在 `positioning.csv` 中。"),
+])
+def test_08_says_where_the_win_back_list_and_the_positioning_went(language, win_back, positioning):
+    said = recap.sentences("08_target", TABLE, language)
+    assert any(line.startswith(win_back) for line in said), said
+    assert any(line.endswith(positioning) for line in said), said
+    quiet = copy.deepcopy(TABLE)
+    quiet["08_target"].update(win_back_customers=0, win_back_files=[], positioned=[], positioning_rows=0)
+    said = " ".join(recap.sentences("08_target", quiet, language))
+    assert "win-back" not in said and "挽回" not in said and "positioning.csv" not in said, "nothing claimed of none"

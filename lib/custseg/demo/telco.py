@@ -11,6 +11,44 @@ SERVICES = ["OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport",
 PAYMENT = ["Electronic check", "Mailed check", "Bank transfer (automatic)", "Credit card (automatic)"]
 
 
+def _held(rng: np.random.Generator, taste: np.ndarray, bind: np.ndarray | float, rate: np.ndarray | float
+          ) -> np.ndarray:
+    """Who holds a service: a customer's taste for its kind (standard normal, shared by the services of one kind),
+    weighed by ``bind`` (1: the services of the kind go together, 0: each is drawn alone), plus their own noise,
+    cut where a share ``rate`` holds it (per customer: fibre customers stream more)."""
+    from scipy.stats import norm
+
+    n = len(taste)
+    bind = np.broadcast_to(bind, n)
+    latent = bind * taste + np.sqrt(1 - bind ** 2) * rng.normal(size=n) + rng.normal(0, 0.6, n)
+    return latent > norm.ppf(1 - np.broadcast_to(rate, n)) * np.sqrt(1 + 0.6 ** 2)
+
+
+def _services(rng: np.random.Generator, internet: np.ndarray, tenure: np.ndarray, contract: np.ndarray
+              ) -> dict[str, np.ndarray]:
+    """The six add-ons as the real export has them: held in bundles, not one by one.
+
+    Streaming TV and movies go together (one taste for streaming) on fibre, not on DSL, and fibre customers stream
+    more; online security, backup and device protection go together (one taste for protection) among settled
+    customers (two years or more, or on a contract), not among newcomers on month-to-month; tech support follows
+    the protection taste loosely. So the pairings are stronger in some segments than in the whole base, which is
+    what makes an offer (:func:`custseg.offers.offers`). Phone-only customers hold none ("No internet service")."""
+    n = len(internet)
+    has_net, fibre = internet != "No", internet == "Fiber optic"
+    settled = (tenure >= 24) | (contract != "Month-to-month")
+    stream, protect = rng.normal(size=n), rng.normal(size=n)
+    out = {}
+    for s in SERVICES:
+        if "Streaming" in s:
+            yes = _held(rng, stream, np.where(fibre, 0.95, 0.0), np.where(fibre, 0.55, 0.3))
+        elif s == "TechSupport":
+            yes = _held(rng, protect, 0.3, 0.3)
+        else:
+            yes = _held(rng, protect, np.where(settled, 0.95, 0.0), 0.38)
+        out[s] = np.where(~has_net, "No internet service", np.where(yes, "Yes", "No"))
+    return out
+
+
 def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
     """A telecom subscriber table (the shape of the public Telco churn export), with no order log.
 
@@ -31,7 +69,10 @@ def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
     months). Contract and tenure drive churn (month-to-month about 40 %, one year about 10 %, two year about 3 %;
     churn falls with tenure); fibre, electronic checks and seniors churn more, tech support and partners less.
     So a rule on the contract separates churn about as well as, or better than, clusters of all the columns.
-    Long tenure goes with long contracts; fibre and the add-ons raise the charges.
+    Long tenure goes with long contracts; fibre and the add-ons raise the charges. The add-ons come in bundles, as
+    in the real export (:func:`_services`): streaming TV with streaming movies (more of both on fibre), online
+    security with backup and device protection (tightly among settled customers), so 08 finds services that go
+    together and whom to offer them to.
 
     Parameters
     ----------
@@ -56,9 +97,7 @@ def subscribers(n_customers: int = 5000, seed: int = 7) -> pd.DataFrame:
     internet = pick(rng, {"Fiber optic": 0.44, "DSL": 0.34, "No": 0.22}, n)
     has_net = internet != "No"
     phone = np.where(internet == "DSL", rng.random(n) < 0.72, True)  # only DSL comes without a phone line
-    services = {s: np.where(~has_net, "No internet service", np.where(rng.random(n) < (0.45 if "Streaming" in s
-                                                                                       else 0.33), "Yes", "No"))
-                for s in SERVICES}
+    services = _services(rng, internet, tenure, contract)
     multiple = np.where(~phone, "No phone service", np.where(rng.random(n) < 0.42 + tenure / 400, "Yes", "No"))
     senior = (rng.random(n) < 0.16).astype(int)
     partner = rng.random(n) < 0.3 + tenure / 150

@@ -208,7 +208,8 @@ def of_run(customers: pd.DataFrame, clustered_on: list[str], outcomes: list[str]
     if outcomes:
         others = [c for c in attribute_columns(customers, outcomes) if c not in ("segment", SPEND_COLUMN)]
         used = list(dict.fromkeys([*[c for c in clustered_on if c in customers], *others]))
-        labelled = rule_segments.readable(customers, declared)  # Contract == 'Month-to-month', never its code
+        # Contract == 'Month-to-month' and SeniorCitizen == 'Yes', never a code (the outcomes stay numbers)
+        labelled = rule_segments.readable(customers, declared, used)
         parts.append(contest(labelled, customers["segment"].to_numpy(), used, {o: o for o in outcomes}, resamples,
                              seed, value_labels(labelled, used)))
     parts = [p for p in parts if len(p)]

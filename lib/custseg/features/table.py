@@ -91,9 +91,17 @@ def dated_columns(customers: pd.DataFrame, kinds: pd.DataFrame) -> list[str]:
     return held + ([] if kinds.empty else list(kinds.loc[kinds["kind"] == "date", "column"]))
 
 
+def date_candidates(columns: dict[str, str]) -> list[str]:
+    """The columns that can hold dates, by their engine types (column → type name, as Ibis writes it): the
+    canonical birth and signup dates, and every column of text or of dates (a column of numbers never is one)."""
+    return [c for c, kind in columns.items() if c in ("birth_date", "signup_date")
+            or (c not in SCHEMAS["customers"] and any(w in kind.lower() for w in ("string", "date", "timestamp")))]
+
+
 def has_dates(customers: pd.DataFrame, declared: dict | None = None) -> bool:
-    """Whether a customer table (02's sample of it, before 04 reads every column) has a column measured to the
-    snapshot date (:func:`dated_columns`, the kinds inferred as 04 infers them)."""
+    """Whether a customer table has a column measured to the snapshot date (:func:`dated_columns`, the kinds
+    inferred as 04 infers them). 02 decides it once, on every row of the columns that can hold dates
+    (:func:`date_candidates`), and records it; 04 and the report read that record."""
     extra = [c for c in customers.columns if c not in SCHEMAS["customers"]]
     return bool(dated_columns(customers, attributes.infer(customers[extra], declared)))
 

@@ -54,6 +54,9 @@ NEEDS: dict[str, Need] = {
                              "客户属性（客户表中客户编号以外的列）", "sources.customers"),
     "needs-services": Need("services customers hold (yes/no service columns)",
                            "客户持有的服务（是/否服务列）", "offers.services"),
+    "needs-compositions": Need("variables that describe the customers (a customer table's columns, or a log's "
+                               "channels or categories)", "描述客户的变量（客户表中的列，或交易流水中的渠道或品类）",
+                               "sources.customers"),
 }
 # the needs a shape of data meets or not (the others come with a config option, on any data: OPTION_NEEDS)
 DATA_NEEDS = ("needs-log", "needs-holdout", "needs-crm", "needs-attributes", "needs-survey", "needs-value",
@@ -121,7 +124,14 @@ def met(cfg: dict, paths: io.RunPaths) -> dict[str, bool]:
         "needs-crm": bool(_json(paths, "collect_counts").get("has_crm")),
         "needs-attributes": bool(attribute_columns(paths)),
         "needs-services": _json(paths, "target").get("items") == "services",
+        "needs-compositions": _has_rows(paths, "compositions"),
     }
+
+
+def _has_rows(paths: io.RunPaths, name: str) -> bool:
+    """Whether a table artefact exists and has a row (06's compositions: none on a log of id, date and amount)."""
+    table = io.read_optional(paths, name)
+    return table is not None and len(table) > 0
 
 
 def _survey_in_table(kinds) -> bool:

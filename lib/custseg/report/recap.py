@@ -292,6 +292,12 @@ def _target(r: dict, records: dict, say: _Say) -> list[str]:
         out.append(say.left_out("left_out_baskets", "needs-baskets" if _has_log(records) else "needs-log"))
     if r.get("audiences"):
         out.append(say("audiences", files=r["audiences"], customers=_n(r["audience_customers"])))
+    if r.get("win_back_customers"):  # the targets' churned customers: a list of their own, not the cross-sell one
+        files = [f"audiences/{f}" for f in r.get("win_back_files") or []]
+        out.append(say("win_back", customers=_n(r["win_back_customers"]), outcomes=say.code(r.get("win_back_by", [])),
+                       files=say.code(files) if files else "audiences/"))
+    if r.get("positioned"):
+        out.append(say("positioning", segments=say.segments(r["positioned"]), rows=_n(r.get("positioning_rows", 0))))
     return out
 
 

@@ -13,8 +13,6 @@ from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
 
 
-DATES_SAMPLE = 10_000  # rows of a customer table read to tell whether it holds dates (04 reads every row)
-
 
 @body("02_clean")
 def clean(ctx: Context) -> Result:
@@ -24,7 +22,10 @@ def clean(ctx: Context) -> Result:
     logged = has_log(cfg)
     snapshot = cleaning.snapshot_date(transactions, cfg["snapshot_date"]) if logged else (
         cfg["snapshot_date"] or dt.date.today())  # ages and days since a date are measured at it
-    dated = logged or featuring.has_dates(customers.limit(DATES_SAMPLE).execute(), cfg["attributes"])
+    candidates = featuring.date_candidates({c: str(t) for c, t in customers.schema().items()})
+    # decided once, on every row of the columns that can hold dates; 04 reads it from the snapshot record
+    dated = logged or bool(candidates) and featuring.has_dates(customers.select(candidates).execute(),
+                                                               cfg["attributes"])
     # the customer rules rank rows within each id and the line rules compare lines across orders and
     # customers: evaluate each once into a scratch table, then count and split that copy
     kept_customers, quarantined_customers, customer_audit = cleaning.split_customers(ctx.materialise(

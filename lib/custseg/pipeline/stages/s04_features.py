@@ -48,7 +48,7 @@ def features(ctx: Context) -> Result:
                 "inner_split": None if periods.inner is None else periods.inner.table}
     artefacts.update({name: obj for name, obj in optional.items() if obj is not None})
     start, groups = holdout["holdout_start"], featuring.feature_groups(table, cfg["outcomes"] or [])
-    dated = logged or bool(featuring.dated_columns(customers, kinds))
+    dated = logged or bool(ctx.read("snapshot").get("dated", True))  # 02 decided it, on every row
     recorded = {"customers": len(table), **holdout, "dated": dated, "features": int(table.shape[1] - 1), "has_log": logged,
                 "groups": {dimension: len(cols) for dimension, cols in groups.items()},
                 "outcomes": groups.get("outcome", []), "kinds": kinds["kind"].value_counts().to_dict() if len(

@@ -46,7 +46,8 @@ def target(ctx: Context) -> Result:
     found, offers_note = offers.find_for_run(cfg, customers, transactions, clustered_on, list(crm.columns),
                                              relations.gates(ctx.read_optional("attributes")), language)
     cards = offers.on_cards(cards, found, choice, language)
-    files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language, cfg["outcomes"])
+    files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language, cfg["outcomes"],
+                                           found)
     notes += [offers_note, *filter(None, [targeting.excluded_note(audiences, cfg["outcomes"], customers, language)])]
     placed = positioning.draft(tables["clusters"], cards, choice["targets"], customers, found, value, cfg["outcomes"],
                                consent, language)
@@ -54,6 +55,7 @@ def target(ctx: Context) -> Result:
                "pinned": choice["pinned"], "notes": notes, "audiences": audiences, "segmentations": list(tables),
                "items": None if found is None else found.item, "value": value or None,
                "criteria": targeting.bases(used), "offers": {str(c["segment"]): c["offers"] for c in cards},
+               "offer_items": {str(c["segment"]): c.get("offer_items") for c in cards},
                "target_labels": {str(c["segment"]): c["target"] for c in cards}, "positioning": placed.on_cards(),
                "personas_fingerprint": ctx.upstream_fingerprint("06_personas")}
     artefacts = {"targeting": table, "target": summary, "audiences": files, "positioning": placed.table}
@@ -62,9 +64,8 @@ def target(ctx: Context) -> Result:
     return Result(artefacts, {"strategy": choice["strategy"], "targets": choice["targets"],
                               "offers": 0 if found is None else len(found.offers), "value": value or None,
                               "criteria": targeting.bases(used), "items": None if found is None else found.item,
-                              "audience_customers": int(sum(a["customers"] for a in audiences)),
-                              "win_back_customers": int(sum(a["excluded"] for a in audiences)),
-                              "audiences": len(audiences), "segmentations": list(tables),
+                              **targeting.audience_record(audiences, placed.table, customers, cfg["outcomes"]),
+                              "segmentations": list(tables),
                               "reach_measured": reachable is not None, "growth_measured": logged,
                               "baskets": found is not None, "segments": len(tables["clusters"])},
                   {"table": table, "tables": tables, "choice": choice, "found": found, "offers_note": offers_note,

@@ -142,11 +142,20 @@ def _value_table(result):
     return personas.value_table(result.cards).assign(name=lambda d: d["segment"].astype("str") + " · " + d["name"])
 
 
+def _value_words(result) -> dict:
+    """The title and axis of :func:`value_share`: net spend with a log, else the table's value column by name."""
+    figures = i18n.messages(result.language)["figures"]
+    if result.has_log:
+        return figures["value_share"]
+    return {k: v.format(column=result.value.column) for k, v in figures["value_share_of"].items()}
+
+
 def value_share(result):
-    """06 · Each persona's share of net spend (None without a transaction log)."""
-    if not result.has_log:
+    """06 · Each persona's share of the value: net spend with a log, a customer table's value column (monthly
+    charges, revenue: ``value_column`` or found by its name) without one; None when there is no value."""
+    if not result.has_log and not result.value.column:
         return None
-    text = i18n.messages(result.language)["figures"]["value_share"]
+    text = _value_words(result)
     return plots.bar(_value_table(result), "name", "value_share", text["title"], xlabel=text["x"], ylabel="",
                      percent=True, horizontal=True)
 
@@ -154,7 +163,7 @@ def value_share(result):
 def value_share_alt(result) -> str:
     """The alt text of :func:`value_share`: the title, then each persona's share."""
     values = _value_table(result)
-    return i18n.messages(result.language)["figures"]["value_share"]["title"] + ": " + "; ".join(
+    return _value_words(result)["title"] + ": " + "; ".join(
         f"{n} {v:.1%}" for n, v in zip(values["name"], values["value_share"], strict=True))
 
 
