@@ -135,3 +135,12 @@ def test_the_overview_runs_in_the_runs_language_only(tmp_path):
     assert "课次" in html and "（40 分钟中的 20）" in html and "只有交易流水" in html, "the tables are in Chinese"
     assert "from custseg" not in html
     assert not (tmp_path / "data").exists(), "it writes no artefact"
+
+
+def test_every_need_has_a_short_name_in_both_languages_for_the_course_tables():
+    """A need added to custseg.report.needs must be named in the overview's tables too (else 00 fails to run)."""
+    from custseg import i18n
+    from custseg.report import needs as needs_module
+
+    for language in ("en", "zh"):
+        assert set(needs_module.NEEDS) <= set(i18n.messages(language)["course"]["needs"]), language

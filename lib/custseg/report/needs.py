@@ -60,7 +60,8 @@ NEEDS: dict[str, Need] = {
 }
 # the needs a shape of data meets or not (the others come with a config option, on any data: OPTION_NEEDS)
 DATA_NEEDS = ("needs-log", "needs-holdout", "needs-crm", "needs-attributes", "needs-survey", "needs-value",
-              "needs-baskets", "needs-services", "needs-nested-labels", "needs-structural-blanks")
+              "needs-baskets", "needs-services", "needs-nested-labels", "needs-structural-blanks",
+              "needs-compositions")
 OPTION_NEEDS = tuple(t for t in NEEDS if t not in DATA_NEEDS)
 
 
@@ -76,10 +77,12 @@ class Shape:
 SHAPES: dict[str, Shape] = {
     "log": Shape("log_only_example", frozenset({"needs-log", "needs-holdout", "needs-value"})),
     "log_crm": Shape("demo", frozenset({"needs-log", "needs-holdout", "needs-value", "needs-baskets", "needs-crm",
-                                        "needs-attributes", "needs-survey"})),
+                                        "needs-attributes", "needs-survey", "needs-compositions"})),
     "table": Shape("subscribers_example", frozenset({"needs-crm", "needs-attributes", "needs-value", "needs-services",
-                                                     "needs-nested-labels", "needs-structural-blanks"})),
-    "survey": Shape("survey_example", frozenset({"needs-crm", "needs-attributes", "needs-survey"})),
+                                                     "needs-nested-labels", "needs-structural-blanks",
+                                                     "needs-compositions"})),
+    "survey": Shape("survey_example", frozenset({"needs-crm", "needs-attributes", "needs-survey",
+                                                 "needs-compositions"})),
 }
 BASKET_ITEMS = ("category", "product_id")  # the items of a log's baskets (08 with a log; "services" without one)
 PREFIX = "needs-"
