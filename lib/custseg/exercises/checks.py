@@ -440,6 +440,11 @@ def check_08_services(answer, basket_rules: pd.DataFrame) -> Feedback:
 # ---------------------------------------------------------------------------------------------- 09_measure
 
 
+def _signed(x: float) -> str:
+    """An uplift as 09's table shows it: signed, one decimal (-0.1%, +12.1%), never "<0.1%"."""
+    return f"{x:+.1%}"
+
+
 def _campaign_rows(campaign: pd.DataFrame) -> pd.DataFrame:
     return campaign.assign(segment=campaign["segment"].astype("str")).set_index("segment")
 
@@ -448,13 +453,13 @@ def check_09_low(answer, campaign: pd.DataFrame) -> Feedback:
     """09-low: the lower end of the 95 % interval of the overall uplift (row ``all``), as a fraction."""
     row = _campaign_rows(campaign).loc["all"]
     low, high = float(row["uplift_low"]), float(row["uplift_high"])
-    values = {"low": _pct(low), "high": _pct(high), "uplift": _pct(float(row["uplift"]))}
+    values = {"low": _signed(low), "high": _signed(high), "uplift": _signed(float(row["uplift"]))}
     given = _number(answer)
     values["answer"] = _num(given)
     if abs(given - low) <= 0.001:
         return _ok("09-low", "ok_zero" if low <= 0 <= high else "ok", **values)
     if abs(given) > 0.5 and abs(given / 100 - low) <= 0.001:
-        return _wrong("09-low", "as_fraction", fraction=_num(given / 100), expected=_pct(low), **values)
+        return _wrong("09-low", "as_fraction", fraction=_num(given / 100), expected=_signed(low), **values)
     return _wrong("09-low", **values)
 
 
@@ -464,7 +469,8 @@ def check_09_interval(answer, campaign: pd.DataFrame) -> Feedback:
     rows = _campaign_rows(campaign).drop(index="all", errors="ignore")
     above = sorted((s for s, low in rows["uplift_low"].items() if low > 0), key=_order)
     values = {"expected": above or ["–"], "answer": given or ["–"],
-              "intervals": [f"{s}: {_pct(r['uplift_low'])} … {_pct(r['uplift_high'])}" for s, r in rows.iterrows()]}
+              "intervals": [f"{s}: {_signed(r['uplift_low'])} … {_signed(r['uplift_high'])}"
+                            for s, r in rows.iterrows()]}
     if given == above:
         return _ok("09-interval", **values)
     return _wrong("09-interval", **values)
