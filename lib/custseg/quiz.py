@@ -58,22 +58,40 @@ def _question(raw: dict, where: str) -> Question:
                     explain={k: raw["explain"][k] for k in LANGUAGES}, needs=tuple(raw.get("needs") or ()))
 
 
+def read(path: Path) -> tuple[Question, ...]:
+    """The questions of one quiz file, checked.
+
+    Raises
+    ------
+    ValueError
+        A question without exactly one right option, without a text in every language, or with a need
+        :mod:`custseg.report.needs` does not know.
+    """
+    from custseg.report.needs import NEEDS
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    found = tuple(_question(q, path.name) for q in raw)
+    for q in found:
+        unknown = sorted(set(q.needs) - set(NEEDS))
+        if unknown:
+            raise ValueError(f"{path.name}: question {q.id!r} needs {unknown}, which are not needs-… tags of "
+                             f"custseg.report.needs (known: {', '.join(NEEDS)})")
+    return found
+
+
 @functools.cache
 def load(number: str) -> tuple[Question, ...]:
-    """Every question of notebook ``number`` (``"05"``), whatever the data.
+    """Every question of notebook ``number`` (``"05"``), whatever the data (:func:`read` of its file).
 
     Raises
     ------
     FileNotFoundError
         There is no ``templates/quizzes/<number>.yaml``.
-    ValueError
-        A question without exactly one right option, or without a language.
     """
     path = QUIZZES / f"{number}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"no quiz for notebook {number}: {path} does not exist")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return tuple(_question(q, path.name) for q in raw)
+    return read(path)
 
 
 def questions(number: str, met: dict[str, bool] | None = None) -> list[Question]:
