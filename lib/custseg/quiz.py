@@ -154,21 +154,26 @@ def to_html(found: list[Question], language: str = "en") -> str:
 
 
 def form(found: list[Question], language: str = "en"):
-    """The quiz as a small ipywidgets form for JupyterLab: pick an option, press the button, read the explanation.
+    """The quiz as a small ipywidgets form for JupyterLab: read a question and its lettered options, press a letter
+    and *Check*, read whether it is right and why.
 
-    Only the widgets' own styles and the theme's text colour are used, so the dark and light themes both read.
+    The options are HTML (long ones wrap) and the letters toggle buttons; only the widgets' own styles and the theme's
+    text colour are used, so JupyterLab's dark and light themes both read.
 
     Returns
     -------
     ipywidgets.VBox
+        One box per question: its text and options, the letters, the button and the feedback.
     """
     import ipywidgets as widgets
 
     t = i18n.messages(language)["quiz"]
     boxes = []
     for n, q in enumerate(found, 1):
-        labels = [f"{LETTERS[i]}. {o[language]}" for i, o in enumerate(q.options)]
-        choice = widgets.RadioButtons(options=labels, value=None, layout=widgets.Layout(width="auto"))
+        options = "".join(f"<li>{_inline(o[language])}</li>" for o in q.options)
+        text = widgets.HTML(f"<p><strong>{n}.</strong> {_inline(q.text[language])}</p><ol type=\"A\">{options}</ol>")
+        choice = widgets.ToggleButtons(options=list(LETTERS[:len(q.options)]), value=None,
+                                       style={"button_width": "3em"})
         check, feedback = widgets.Button(description=t["check"]), widgets.HTML()
 
         def answer(_, q=q, choice=choice, feedback=feedback):
@@ -179,9 +184,8 @@ def form(found: list[Question], language: str = "en"):
             feedback.value = f"<p><strong>{html.escape(verdict)}</strong> {_inline(q.explain[language])}</p>"
 
         check.on_click(answer)
-        boxes.append(widgets.VBox([widgets.HTML(f"<p><strong>{n}.</strong> {_inline(q.text[language])}</p>"),
-                                   choice, check, feedback]))
-    return widgets.VBox(boxes)
+        boxes.append(widgets.VBox([text, choice, check, feedback], layout=widgets.Layout(margin="0 0 1em 0")))
+    return widgets.VBox(boxes, layout=widgets.Layout(width="100%"))
 
 
 def show(number: str, cfg: dict, paths=None):
