@@ -113,7 +113,7 @@ def questions(number: str, met: dict[str, bool] | None = None) -> list[Question]
 
 
 _INLINE = [(re.compile(r"`([^`]+)`"), r"<code>\1</code>"), (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
-           (re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])"), r"<em>\1</em>")]
+           (re.compile(r"(?<![*A-Za-z0-9])\*(?!\s)(.+?)(?<!\s)\*(?![*A-Za-z0-9])"), r"<em>\1</em>")]
 
 
 def _inline(text: str) -> str:
@@ -145,7 +145,7 @@ def to_html(found: list[Question], language: str = "en") -> str:
     for q in found:
         options = "".join(f"<li>{_inline(o[language])}</li>" for o in q.options)
         answer = t["answer"].format(letter=LETTERS[q.right], option=_inline(q.options[q.right][language]))
-        items.append(f'<li class="{CSS_CLASS}-question" id="quiz-{html.escape(q.id)}">'
+        items.append(f'<li class="{CSS_CLASS}-question" id="quiz-{html.escape(q.id)}" style="margin-bottom: 1em">'
                      f"<p>{_inline(q.text[language])}</p>"
                      f'<ol type="A">{options}</ol>'
                      f"<details><summary>{html.escape(t['show'])}</summary>"
