@@ -40,6 +40,8 @@ def test_notebook_runs_and_writes_its_artefacts(book, workspace):
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     assert (reports / f"{book.stem}.html").is_file()
+    page = (reports / f"{book.stem}.html").read_text(encoding="utf-8")
+    assert page.count('class="custseg-quiz-question"') >= 3 and "<details>" in page, "its quiz (custseg.quiz)"
     stage = pipeline.stage(book.stem)
     for name in stage.writes:
         assert io.exists(paths, name), f"{book.stem} did not write {name}"
