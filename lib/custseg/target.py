@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import i18n
+from custseg import i18n, offers
 from custseg.attributes import HIGHER, LOWER, direction, is_flag, outcome_names
 from custseg.describe import ValueChoice
 from custseg.errors import ConfigError
@@ -342,8 +342,6 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
     Returns the files (name → table or text) and a list saying what each target's files hold (``excluded``: how
     many went to the win-back file, ``win_back`` its name or None; ``who``: the audience in words).
     """
-    from custseg import offers
-
     by_id = {c["segment"]: c for c in cards}
     channels = channel_columns(customers)
     by_customer = contacts.set_index("customer_id")

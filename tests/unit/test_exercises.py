@@ -261,7 +261,7 @@ def _cells(stem):
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
-def test_every_notebook_has_an_exercises_section_right_before_its_references(stem):
+def test_every_notebook_has_an_exercises_section_then_its_quiz_before_its_references(stem):
     cells = _cells(stem)
     ids = [c.get("id", "") for c in cells]
     nn = stem[:2]
@@ -270,9 +270,11 @@ def test_every_notebook_has_an_exercises_section_right_before_its_references(ste
     start = next(i for i in english if cells[i].source.split("\n\n")[-1].startswith("Each exercise checks itself")
                  or needs.heading(cells[i].source) == "Exercises")
     refs = next(i for i in english if needs.heading(cells[i].source) == "References")
+    after = next(i for i in english if i > start and needs.heading(cells[i].source) in ("Quiz", "References"))
     assert needs.heading(cells[start].source) == "Exercises" and needs.heading(cells[start + 1].source) == "练习"
-    assert all(re.fullmatch(rf"{nn}-ex-[a-z0-9-]+", ids[i]) for i in range(start, refs)), ids[start:refs]
-    assert refs == max(i for i, c in enumerate(ids) if c.startswith(f"{nn}-ex-")) + 1, "Exercises, then References"
+    assert all(re.fullmatch(rf"{nn}-ex-[a-z0-9-]+", ids[i]) for i in range(start, after)), ids[start:after]
+    assert after == max(i for i, c in enumerate(ids) if c.startswith(f"{nn}-ex-")) + 1, "Exercises, then Quiz"
+    assert after == refs or all(ids[i].startswith(f"{nn}-quiz") for i in range(after, refs)), "Quiz, then References"
     checks = [c for c in cells if c.cell_type == "code" and "exercises.check(" in c.source]
     found = [re.search(r'exercises\.check\("([^"]+)"', c.source).group(1) for c in checks]
     assert len(found) >= 2 and len(found) == len(set(found))

@@ -13,7 +13,7 @@ PACKAGE = Path(custseg.__file__).parent
 FLOW = ["errors", "env", "schema", "stats", "rfm", "reference", "attributes", "relations", "factors", "features",
         "cluster", "config", "io", "engine", "sources", "init", "demo", "collect", "clean", "describe", "i18n",
         "profile",
-        "personas", "plots", "rule_segments", "evaluate", "target", "offers", "positioning", "campaign", "published",
+        "personas", "plots", "rule_segments", "evaluate", "offers", "target", "positioning", "campaign", "published",
         "headlines", "pipeline", "scoring", "serve", "report", "exercises",
         "quiz"]  # the notebooks' exercises and quizzes read the needs of custseg.report
 
