@@ -15,8 +15,7 @@ from custseg.report import glossary
 OTHER_SENSE = {"ui.stable.stable": "the verdict of the stability check (结果稳定), not the criterion 稳定性"}
 # uses of another textbook's name in a notebook's Chinese that wait for the words helper (only words edits existing
 # prose): a new one fails the test; remove an entry once its cell names the preferred term
-PENDING = {"06_personas cell 06-refs-zh: '足量性' without the glossary's '可盈利性' (substantial; "
-           "templates/glossary.yaml)"}
+PENDING: set[str] = set()
 
 
 def _leaves(node, path=""):
