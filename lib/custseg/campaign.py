@@ -188,21 +188,23 @@ def measure(kept: pd.DataFrame, resamples: int = 1000, seed: int = 0, cost_per_c
     return out
 
 
-def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05) -> str:
+def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05, language: str = "en") -> str:
     """One sentence on testing many segments at once: how many false alarms to expect and what survives Holm."""
+    from custseg import i18n
+
     seg = table[(table["segment"] != "all") & table["judged"]]
     m = len(seg)
     if m < 2:
         return ""
     raw = int((seg["p_value"] < alpha).sum())
     held = int((seg["p_holm"] < alpha).sum())
-    return (f"{m} segments were tested at the 5 % level, so about {alpha * m:.1f} could look significant by chance "
-            f"alone: {raw} have p < {alpha}, and {held} stay significant after Holm's correction for testing "
-            f"{m} segments.")
+    return i18n.text("campaign.tests", language, m=m, expected=f"{alpha * m:.1f}", raw=raw, alpha=alpha, held=held)
 
 
-def feedback(targeting: dict | None, per: pd.DataFrame) -> str:
+def feedback(targeting: dict | None, per: pd.DataFrame, language: str = "en") -> str:
     """What the campaign says about 08's targets, and where the budget would have paid (持续优化)."""
+    from custseg import i18n
+
     rows = per.assign(segment=per["segment"].astype("int64")).set_index("segment")
     paid = [int(s) for s, r in rows.iterrows() if r["verdict"] == "worked" and r["roi"] > 0]
     text = ""
@@ -212,27 +214,27 @@ def feedback(targeting: dict | None, per: pd.DataFrame) -> str:
                 continue
             r = rows.loc[seg]
             if r["verdict"] != "worked":
-                text += (f" 08 targets segment {seg} ({r.get('segment_name', seg)}), but the campaign shows "
-                         f"{r['verdict']} there: {r['response_control']:.0%} of its control group responded "
-                         "without being contacted.")
+                text += i18n.text("campaign.target_missed", language, segment=seg, name=r.get("segment_name", seg),
+                                  verdict=i18n.word(r["verdict"], language), control=f"{r['response_control']:.0%}")
     if paid:
-        text += (f" It paid for itself (ROI > 0) in segments {paid}: the next campaign's targets "
-                 "(target.segments).")
+        text += i18n.text("campaign.paid", language, segments=paid)
     return text
 
 
-def verdicts(table: pd.DataFrame) -> tuple[str, dict]:
+def verdicts(table: pd.DataFrame, language: str = "en") -> tuple[str, dict]:
     """The overall sentence of a measured campaign (:func:`measure`'s table, Holm's note included) and the
-    segments where it worked, had no clear effect or harmed."""
+    segments where it worked, had no clear effect or harmed, in ``language``."""
+    from custseg import i18n
+
     overall = table[table["segment"] == "all"].iloc[0]
     per = table[table["segment"] != "all"]
     found = {key: [int(s) for s in per.loc[per["verdict"] == verdict, "segment"]]
              for key, verdict in (("worked", "worked"), ("no_effect", "no clear effect"), ("harmed", "harmed"))}
-    roi = "" if pd.isna(overall["roi"]) else f", ROI {overall['roi']:.0%}"
-    text = (f"Overall: response {overall['response_treated']:.1%} treated vs {overall['response_control']:.1%} "
-            f"control, uplift {overall['uplift']:+.1%} (95 % interval {overall['uplift_low']:+.1%} to "
-            f"{overall['uplift_high']:+.1%}); incremental revenue {overall['incremental_revenue']:,.0f}{roi}. "
-            f"It worked in segments {found['worked'] or 'none'}; no clear effect in {found['no_effect'] or 'none'}"
-            + (f"; it harmed {found['harmed']}" if found["harmed"] else "") + ". "
-            + multiple_comparisons_note(per))
-    return text, found
+    say = lambda key, **kw: i18n.text(f"campaign.{key}", language, **kw)  # noqa: E731
+    text = say("overall", treated=f"{overall['response_treated']:.1%}", control=f"{overall['response_control']:.1%}",
+               uplift=f"{overall['uplift']:+.1%}", low=f"{overall['uplift_low']:+.1%}",
+               high=f"{overall['uplift_high']:+.1%}", revenue=f"{overall['incremental_revenue']:,.0f}",
+               roi="" if pd.isna(overall["roi"]) else say("roi", roi=f"{overall['roi']:.0%}"),
+               worked=found["worked"] or say("none"), no_effect=found["no_effect"] or say("none"),
+               harmed=say("harmed", segments=found["harmed"]) if found["harmed"] else "")
+    return text + multiple_comparisons_note(per, language=language), found
