@@ -208,10 +208,12 @@ def _factor(name: str, language: str) -> str:
     items, rest, found = sorted(messages(language)["value_names"].get("survey", {}), key=len, reverse=True), \
         name.removeprefix("factor_"), []
     while rest:
+        low = rest.startswith("low_")  # an item that loads against the factor
+        rest = rest.removeprefix("low_") if low else rest
         item = next((i for i in items if rest == i or rest.startswith(i + "_")), None)
         if item is None:
             return name
-        found.append(value_label("survey", item, language))
+        found.append(text("factor_low" if low else "factor_item", language, item=value_label("survey", item, language)))
         rest = rest[len(item) + 1:]
     return text("factor", language, items=messages(language)["list_sep"].join(found))
 

@@ -152,3 +152,13 @@ def test_an_english_page_fails_the_measure():
     assert languages.latin_share("<p></p>") == 0.0
     # a term in brackets is allowed after a Chinese word only, not as a sentence of its own
     assert languages.latin_words("<p>轮廓系数（silhouette）(higher is better)</p>")[0] == ["higher", "is", "better"]
+
+
+def test_references_in_later_cells_printed_structures_and_paths_are_not_words():
+    later = _page().replace("</body>", """<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown">
+<ul><li>Hughes, A. M. (1994). Strategic Database Marketing. Probus.</li></ul></div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-RenderedText"><pre>{'transactions': 14357, 'customers': 1541}</pre>
+<pre>run 'zh' — config /work/x/configs/tiny.yaml</pre></div></div>
+<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown"><h2>What we did</h2></div></div></body>""")
+    assert languages.latin_words(later, data=["city_tier", "tier 1"])[0] == ["run", "zh", "config", "What", "we",
+                                                                             "did"]

@@ -29,11 +29,12 @@ MAX_LATIN_SHARE = 0.05  # a page of a zh run: at most this share of Latin-script
 REFERENCES = ("References", "参考文献")  # the headings of a page's citations (Latin by nature)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’.-]*[A-Za-z0-9]|[A-Za-z]")
-# paths, file names and missing values: /work/x, tiny.yaml, NaN (identifiers and markers, not words)
+# paths, file names, missing values, numbers in e-notation and squared Greek letters: /work/x, tiny.yaml, NaN,
+# 2.5e-106, eta² (identifiers, markers and symbols, not words)
 _NOT_WORDS = re.compile(r"\S*[/\\]\S*|\S+\.(?:csv|ya?ml|json|parquet|duckdb|xlsx?|html|png|ipynb|py|md|txt|db)\b"
-                        r"|\b(?:NaN|NaT|None|nan|<NA>)\b")
-# a term in brackets right after a Chinese word: 轮廓系数 (silhouette), 近因（recency）
-_BRACKETED = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s*[(（][^()（）\u3400-\u9fff]*[)）]")
+                        r"|\b(?:NaN|NaT|None|nan|<NA>)\b|\d(?:\.\d+)?e[-+]\d+|\b(?:eta|epsilon|omega)²")
+# a term in brackets right after a Chinese word (or its closing quote): 轮廓系数 (silhouette), 近因（recency）
+_BRACKETED = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff”’」》】])\s*[(（][^()（）\u3400-\u9fff]*[)）]")
 
 
 def english_hash(source: str) -> str:
@@ -145,7 +146,7 @@ def _visible_text(html: str) -> str:
             continue
         cell = heading.find_parent(class_="jp-Cell")
         for after in list(cell.find_next_siblings() if cell is not None else ()):  # its entries in later cells
-            if after.find(re.compile(r"^h[1-3]$")):
+            if "jp-MarkdownCell" not in (after.get("class") or []) or after.find(re.compile(r"^h[1-3]$")):
                 break
             after.decompose()
         for after in list(heading.find_next_siblings()):

@@ -19,7 +19,7 @@ def measure(ctx: Context) -> Result:
                       {"summary": summary, "table": None, "quarantine": None, "notes": []})
     names = {c["segment"]: c["name"] for c in ctx.read("personas")}
     segments = ctx.read("segments").assign(segment_name=lambda d: d["segment"].map(names))
-    kept, quarantine, notes = campaign.prepare(read_campaign(ctx.con, cfg), segments)
+    kept, quarantine, notes = campaign.prepare(read_campaign(ctx.con, cfg), segments, language=cfg["language"])
     table = campaign.measure(kept, m["bootstrap"], m["seed"], m["cost_per_contact"], m["min_group"])
     overall = table[table["segment"] == "all"].iloc[0]
     text, found = campaign.verdicts(table, cfg["language"])

@@ -39,8 +39,10 @@ def predictive_validation(result):
 
 def predictive_validation_alt(result) -> str:
     """The alt text of :func:`predictive_validation`: every method's eta² per outcome."""
-    return "eta² by method and outcome: " + "; ".join(
-        f"{m}: " + ", ".join(f"{o} {v:.3f}" for o, v in row.items()) for m, row in result.eta.iterrows())
+    lang = result.language
+    return _text(result, "validation")["alt"].format(items="; ".join(
+        f"{i18n.word(m, lang)}: " + ", ".join(f"{i18n.header(o, lang)} {v:.3f}" for o, v in row.items())
+        for m, row in result.eta.iterrows()))
 
 
 def outcomes(result) -> dict:
@@ -95,9 +97,11 @@ def targeting(result):
 
 def targeting_alt(result) -> str:
     """The alt text of :func:`targeting`: each segment's score and reach."""
-    return "attractiveness and reach per segment: " + "; ".join(
-        f"{r.segment} {r.name}: score {r.attractiveness:.2f}, reach "
-        + ("not measured" if r.reach != r.reach else f"{r.reach:.0%}") for r in result.tables["clusters"].itertuples())
+    text = _text(result, "targeting_alt")
+    return text["text"].format(items="; ".join(
+        text["item"].format(segment=r.segment, name=r.name, score=f"{r.attractiveness:.2f}",
+                            reach=text["not_measured"] if r.reach != r.reach else f"{r.reach:.0%}")
+        for r in result.tables["clusters"].itertuples()))
 
 
 def uplift(result):
@@ -107,8 +111,8 @@ def uplift(result):
 
 def uplift_alt(result) -> str:
     """The alt text of :func:`uplift`: each segment's uplift and interval."""
-    return "uplift per segment: " + "; ".join(
-        f"{r.segment}: {r.uplift:+.1%} [{r.uplift_low:+.1%}, {r.uplift_high:+.1%}]" for r in result.table.itertuples())
+    return _text(result, "uplift_alt").format(items="; ".join(
+        f"{r.segment}: {r.uplift:+.1%} [{r.uplift_low:+.1%}, {r.uplift_high:+.1%}]" for r in result.table.itertuples()))
 
 
 evaluate = for_notebook("07_evaluate", "evaluate", {
