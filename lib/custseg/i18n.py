@@ -17,9 +17,11 @@ import jinja2
 import numpy as np
 import yaml
 
-from custseg.config import LANGUAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
+# the languages with a catalogue (config.LANGUAGES, which a config's language: must be one of, names the same two);
+# i18n imports no other custseg module, so that every step of the method can say what it did in the run's language
+LANGUAGES = tuple(sorted(p.parent.name for p in TEMPLATES.glob("*/messages.yaml")))
 SHARE_COLUMNS = ("share_", "discount_share", "return_rate")  # features that are fractions 0..1
 GROUPS = {"share_channel_": "channel", "share_cat_": "category"}  # share column prefix -> value catalogue
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import i18n, personas, profile, rfm
+from custseg import config, i18n, personas, profile, rfm
 
 
 @pytest.fixture()
@@ -225,6 +225,7 @@ def test_catalogues_have_the_same_keys():
     skip = (".value_names.rfm", ".ui.step_names", ".glossary", ".headers", ".words")
     assert {k for k in keys(en) if not k.startswith(skip)} == {k for k in keys(zh) if not k.startswith(skip)}
     assert set(en["strategy"]) == set(en["name"]["core"])
+    assert i18n.LANGUAGES == config.LANGUAGES, "a catalogue per language a config may name"
     assert set(zh["value_names"]["rfm"]) == set(rfm.ACTIONS), "every RFM segment has a Chinese name"
     with pytest.raises(ValueError, match="language"):
         i18n.messages("fr")

@@ -50,7 +50,7 @@ def evaluate(ctx: Context) -> Result:
                                       methods.get("custseg"), e["bootstrap"], cfg["cluster"]["seed"], cfg["attributes"])
     said = evaluation.outcomes.sentence(judged, cfg["language"])
     summary = evaluation.record.summary(solution, start, snapshot, judged, said, contest, suggestion, rules, migration,
-                                        against, rivals)
+                                        against, rivals, cfg["language"])
     artefacts = {"scorecard": card, "holdout_validation": comparison, "outcome_validation": per_outcome,
                  "evaluate": summary, "rule_rivals": rivals.drop(columns="config"),
                  **evaluation.record.optional_artefacts(rules, migration, against)}
