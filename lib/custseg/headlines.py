@@ -30,7 +30,10 @@ def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
     w, say = _words("evaluate", language), lambda key, **kw: i18n.text(f"headline07.{key}", language, **kw)
     sep = i18n.messages(language)["sentence_sep"]
     items = [{"label": w["keep"], "value": w["of"].format(keep=solution["segments_keep"], k=solution["k"])}]
-    text = solution_verdict(solution, language) + i18n.messages(language)["printed"]["contest"]["end"]
+    counted = {"k", "segments_keep", "segments_rethink", "stability_ari"} <= set(solution)
+    # the record keeps the English verdict; another language says it again from its numbers
+    verdict = solution_verdict(solution, language) if language != "en" and counted else solution["verdict"]
+    text = verdict + i18n.messages(language)["printed"]["contest"]["end"]
     if contest["verdict"] is not None:
         items.append({"label": w["holdout"], "value": w["contest"][contest["verdict"]]})
         text += sep + (say("holdout", start=start, snapshot=snapshot) if start else "") + contest["text"]

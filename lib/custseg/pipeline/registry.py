@@ -63,7 +63,7 @@ STAGES: list[Stage] = [
           maybe_reads=("collected_survey",), maybe_writes=("calibration_features", "inner_split", "factor_model"),
           doc="The customer table, the CLV summary, the calibration/holdout splits and the RFM scores."),
     Stage("05_cluster", ("features", "holdout", "attributes"), ("segments", "segmenter", "cluster"),
-          ("cluster", "outcomes", "privacy.sensitive_columns", "language"),  # language: cluster.json's reason
+          ("cluster", "outcomes", "privacy.sensitive_columns"),
           maybe_reads=("calibration_features", "inner_split", "factors"), maybe_writes=("k_sweep",),
           doc="Cluster the customers on the configured features, choosing k when it is not set."),
     Stage("06_personas", ("features", "segments", "rfm", "cluster", "attributes"),
