@@ -91,38 +91,44 @@ def _examples(values) -> str:
     return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in first.astype("object"))
 
 
+def _why(key: str, **fields) -> str:
+    """Why a column has its kind, in English (the record's words; :func:`kinds_html` shows them in a language)."""
+    from custseg import i18n
+
+    return i18n.text(f"kinds.why.{key}", "en", **fields)
+
+
 def kind_of(values: pd.Series) -> tuple[str, str]:
     """The kind of one column (one of :data:`KINDS`) and why, from its values."""
     if pd.api.types.is_bool_dtype(values):
-        return "binary", "true/false values"
+        return "binary", _why("flags")
     if pd.api.types.is_datetime64_any_dtype(values):
-        return ("date", "dates") if values.notna().any() else ("empty", "no value in any row")
+        return ("date", _why("dates")) if values.notna().any() else ("empty", _why("empty"))
     counts = _text(values).value_counts(sort=False)  # distinct values (first seen first) and their rows
     if counts.empty:
-        return "empty", "no value in any row"
+        return "empty", _why("empty")
     distinct, rows = pd.Series(counts.index, dtype="str"), int(counts.sum())
     lower = set(distinct.str.lower())
     if len(lower) <= 2 and lower <= set(BINARY):
-        return "binary", f"two values ({_examples(distinct)})"
+        return "binary", _why("two", examples=_examples(distinct))
     if lower <= set(LIKERT):
-        return "ordinal", f"Likert answers ({_examples(sorted(distinct, key=lambda v: LIKERT[v.lower()]))})"
+        return "ordinal", _why("likert", examples=_examples(sorted(distinct, key=lambda v: LIKERT[v.lower()])))
     numeric = pd.to_numeric(distinct, errors="coerce")
     numbers = counts[numeric.notna().to_numpy()].sum() / rows
     if numbers == 1 and _band_codes(numeric, str(values.name)):
-        low, high = int(numeric.min()), int(numeric.max())
-        return "ordinal", (f"integer codes {low}–{high} ({len(distinct)} levels): ordered bands, described by their "
-                           f"shares (declare attributes.{values.name}: numeric if they are counts)")
+        return "ordinal", _why("codes", low=int(numeric.min()), high=int(numeric.max()), levels=len(distinct),
+                               column=values.name)
     if numbers == 1:
-        return "numeric", "numbers"
+        return "numeric", _why("numbers")
     if numbers >= MOSTLY_NUMBERS:
-        return "numeric", f"{numbers:.0%} numbers (the others must be fixed or the column declared)"
+        return "numeric", _why("mostly_numbers", share=f"{numbers:.0%}")
     if not pd.api.types.is_numeric_dtype(values) and _dates(distinct).notna().all():
-        return "date", f"dates ({_examples(distinct)})"
+        return "date", _why("dates_seen", examples=_examples(distinct))
     if rows >= 20 and len(distinct) >= NEAR_UNIQUE * rows:
-        return "id", f"{len(distinct):,} distinct values in {rows:,} rows: identifies rows, never clustered on"
+        return "id", _why("id", distinct=f"{len(distinct):,}", rows=f"{rows:,}")
     if len(distinct) > MAX_CATEGORIES:
-        return "text", f"{len(distinct):,} distinct labels: free text, never clustered on"
-    return "categorical", f"{len(distinct)} labels ({_examples(distinct)})"
+        return "text", _why("text", distinct=f"{len(distinct):,}")
+    return "categorical", _why("labels", distinct=len(distinct), examples=_examples(distinct))
 
 
 MAX_BAND_LEVELS = 10  # integer codes with at most this many levels (0–9 bands) are ordered bands, not amounts
@@ -195,12 +201,12 @@ def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -
             continue
         spec = declared.get(column)
         if isinstance(spec, list):
-            kind, why = "ordinal", "declared order: " + " < ".join(map(str, spec))
+            kind, why = "ordinal", _why("order", order=" < ".join(map(str, spec)))
         elif spec is not None:
             if spec not in KINDS:
                 raise SourceError(f"config key 'attributes.{column}' must be one of {', '.join(KINDS)} or a list "
                                   f"of labels in their order, got {spec!r}")
-            kind, why = spec, "declared in the config"
+            kind, why = spec, _why("declared")
         else:
             kind, why = kind_of(table[column])
         values = _text(table[column])
@@ -211,15 +217,21 @@ def infer(table: pd.DataFrame, declared: dict | None = None, skip: tuple = ()) -
     return pd.DataFrame(rows, columns=["column", "kind", "declared", "missing_share", "examples", "why", "config"])
 
 
-def kinds_html(kinds: pd.DataFrame, height: str = "26em") -> str:
+def kinds_html(kinds: pd.DataFrame, height: str = "26em", language: str = "en") -> str:
     """The whole table of kinds from :func:`infer` as HTML in a scrollable box: every column, however many (a
-    truncated table hides the kinds a user must check), each with the line that corrects it under ``attributes:``."""
+    truncated table hides the kinds a user must check), each with the line that corrects it under ``attributes:``;
+    the headers, kinds and reasons in ``language`` (the columns, examples and config lines as they are)."""
+    from custseg import i18n
+
     shown = kinds.drop(columns=[c for c in ("declared", "relations") if c in kinds]).assign(
         missing_share=lambda d: d["missing_share"].map("{:.1%}".format))
+    if language != "en":
+        why = i18n.messages("en")["printed"]["kinds"]["why"]
+        shown = i18n.shown(shown.assign(why=[i18n.retranslate(w, why, "kinds.why", language) for w in shown["why"]]),
+                           language, words=("kind",))
     table = shown.to_html(index=False, border=0, escape=True, max_rows=None, max_cols=None)
     return (f'<div style="max-height:{height}; overflow:auto; border:1px solid #ddd">{table}</div>'
-            f"<p>{len(kinds):,} columns. To correct a kind, copy its <code>config</code> line under "
-            "<code>attributes:</code> in the config and change it.</p>")
+            f"<p>{i18n.text('kinds.footer', language, n=i18n.integer(len(kinds)))}</p>")
 
 
 def _bad_values(column: str, text: pd.Series, ok: pd.Series, expected: str) -> SourceError:

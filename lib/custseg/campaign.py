@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custseg import i18n
 from custseg.errors import SourceError
 from custseg.stats import bootstrap_mean_difference, holm, newcombe, two_proportion_p
 
@@ -23,10 +24,6 @@ GROUP_WORDS = {TREATMENT: ("treatment", "treated", "test", "t", "target", "conta
                CONTROL: ("control", "holdout", "hold-out", "c", "not contacted", "对照组", "控制组")}
 YES = ("1", "1.0", "true", "yes", "y", "t", "是", "responded", "converted")
 NO = ("0", "0.0", "false", "no", "n", "f", "否", "")
-REASONS = {"missing_customer_id": "without a customer id", "unknown_group": "whose group is neither treatment nor "
-           "control", "unreadable_response": "whose response is not yes/no", "not_segmented": "of customers this "
-           "run did not segment (unknown ids, or customers quarantined in 02_clean)",
-           "in_both_groups": "of customers listed in both groups (randomisation broken for them)"}
 
 
 def _words(values: pd.Series, table: dict[str, tuple]) -> pd.Series:
@@ -37,7 +34,7 @@ def _words(values: pd.Series, table: dict[str, tuple]) -> pd.Series:
     return out
 
 
-def prepare(results: pd.DataFrame, segments: pd.DataFrame, where: str = "sources.campaign"
+def prepare(results: pd.DataFrame, segments: pd.DataFrame, where: str = "sources.campaign", language: str = "en"
             ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Check a campaign results table and join it to the segments.
 
@@ -93,8 +90,7 @@ def prepare(results: pd.DataFrame, segments: pd.DataFrame, where: str = "sources
     notes = []
     repeated = int(kept["customer_id"].duplicated().sum())
     if repeated:
-        notes.append(f"{repeated:,} rows repeat a customer of the same group: their revenue and cost are summed, "
-                     "and the customer responded if any of the rows did")
+        notes.append(i18n.text("campaign_rows.repeated", language, n=f"{repeated:,}"))
     agg = {"group": "first", "responded": "max", "revenue": "sum",
            **({"cost": "sum"} if "cost" in kept else {}), **({"contacted": "max"} if "contacted" in kept else {})}
     # sorted by id, so that the bootstrap draws the same customers whatever order the engine read them in
@@ -110,7 +106,9 @@ def prepare(results: pd.DataFrame, segments: pd.DataFrame, where: str = "sources
                           "spelled " + " / ".join(GROUP_WORDS[CONTROL][:3]))
     if len(quarantine):
         counts = quarantine["reason"].value_counts()
-        notes.append("Set aside: " + ", ".join(f"{n:,} rows {REASONS[why]}" for why, n in counts.items()) + ".")
+        m = i18n.messages(language)["printed"]["campaign_rows"]
+        notes.append(m["set_aside"].format(parts=m["sep"].join(m["part"].format(n=f"{n:,}", why=m["why"][why])
+                                                               for why, n in counts.items())))
     return kept, quarantine, notes
 
 
@@ -188,7 +186,7 @@ def measure(kept: pd.DataFrame, resamples: int = 1000, seed: int = 0, cost_per_c
     return out
 
 
-def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05) -> str:
+def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05, language: str = "en") -> str:
     """One sentence on testing many segments at once: how many false alarms to expect and what survives Holm."""
     seg = table[(table["segment"] != "all") & table["judged"]]
     m = len(seg)
@@ -196,12 +194,10 @@ def multiple_comparisons_note(table: pd.DataFrame, alpha: float = 0.05) -> str:
         return ""
     raw = int((seg["p_value"] < alpha).sum())
     held = int((seg["p_holm"] < alpha).sum())
-    return (f"{m} segments were tested at the 5 % level, so about {alpha * m:.1f} could look significant by chance "
-            f"alone: {raw} have p < {alpha}, and {held} stay significant after Holm's correction for testing "
-            f"{m} segments.")
+    return i18n.text("campaign.tests", language, m=m, expected=f"{alpha * m:.1f}", raw=raw, alpha=alpha, held=held)
 
 
-def feedback(targeting: dict | None, per: pd.DataFrame) -> str:
+def feedback(targeting: dict | None, per: pd.DataFrame, language: str = "en") -> str:
     """What the campaign says about 08's targets, and where the budget would have paid (持续优化)."""
     rows = per.assign(segment=per["segment"].astype("int64")).set_index("segment")
     paid = [int(s) for s, r in rows.iterrows() if r["verdict"] == "worked" and r["roi"] > 0]
@@ -212,27 +208,25 @@ def feedback(targeting: dict | None, per: pd.DataFrame) -> str:
                 continue
             r = rows.loc[seg]
             if r["verdict"] != "worked":
-                text += (f" 08 targets segment {seg} ({r.get('segment_name', seg)}), but the campaign shows "
-                         f"{r['verdict']} there: {r['response_control']:.0%} of its control group responded "
-                         "without being contacted.")
+                text += i18n.text("campaign.target_missed", language, segment=seg, name=r.get("segment_name", seg),
+                                  verdict=i18n.word(r["verdict"], language), control=f"{r['response_control']:.0%}")
     if paid:
-        text += (f" It paid for itself (ROI > 0) in segments {paid}: the next campaign's targets "
-                 "(target.segments).")
+        text += i18n.text("campaign.paid", language, segments=paid)
     return text
 
 
-def verdicts(table: pd.DataFrame) -> tuple[str, dict]:
+def verdicts(table: pd.DataFrame, language: str = "en") -> tuple[str, dict]:
     """The overall sentence of a measured campaign (:func:`measure`'s table, Holm's note included) and the
-    segments where it worked, had no clear effect or harmed."""
+    segments where it worked, had no clear effect or harmed, in ``language``."""
     overall = table[table["segment"] == "all"].iloc[0]
     per = table[table["segment"] != "all"]
     found = {key: [int(s) for s in per.loc[per["verdict"] == verdict, "segment"]]
              for key, verdict in (("worked", "worked"), ("no_effect", "no clear effect"), ("harmed", "harmed"))}
-    roi = "" if pd.isna(overall["roi"]) else f", ROI {overall['roi']:.0%}"
-    text = (f"Overall: response {overall['response_treated']:.1%} treated vs {overall['response_control']:.1%} "
-            f"control, uplift {overall['uplift']:+.1%} (95 % interval {overall['uplift_low']:+.1%} to "
-            f"{overall['uplift_high']:+.1%}); incremental revenue {overall['incremental_revenue']:,.0f}{roi}. "
-            f"It worked in segments {found['worked'] or 'none'}; no clear effect in {found['no_effect'] or 'none'}"
-            + (f"; it harmed {found['harmed']}" if found["harmed"] else "") + ". "
-            + multiple_comparisons_note(per))
-    return text, found
+    say = lambda key, **kw: i18n.text(f"campaign.{key}", language, **kw)  # noqa: E731
+    text = say("overall", treated=f"{overall['response_treated']:.1%}", control=f"{overall['response_control']:.1%}",
+               uplift=f"{overall['uplift']:+.1%}", low=f"{overall['uplift_low']:+.1%}",
+               high=f"{overall['uplift_high']:+.1%}", revenue=f"{overall['incremental_revenue']:,.0f}",
+               roi="" if pd.isna(overall["roi"]) else say("roi", roi=f"{overall['roi']:.0%}"),
+               worked=found["worked"] or say("none"), no_effect=found["no_effect"] or say("none"),
+               harmed=say("harmed", segments=found["harmed"]) if found["harmed"] else "")
+    return text + multiple_comparisons_note(per, language=language), found

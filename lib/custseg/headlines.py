@@ -25,30 +25,35 @@ def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
              rivals: dict | None = None, language: str = "en") -> dict:
     """The index page's block for 07. Without a holdout test (no log, or a log too short to split) it has no
     holdout item and no holdout sentence: the page's "What we did" says in one line why it was left out."""
-    w = _words("evaluate", language)
+    from custseg.evaluate.scorecard import solution_verdict
+
+    w, say = _words("evaluate", language), lambda key, **kw: i18n.text(f"headline07.{key}", language, **kw)
+    sep = i18n.messages(language)["sentence_sep"]
     items = [{"label": w["keep"], "value": w["of"].format(keep=solution["segments_keep"], k=solution["k"])}]
-    text = f"{solution['verdict']}."
+    counted = {"k", "segments_keep", "segments_rethink", "stability_ari"} <= set(solution)
+    # the record keeps the English verdict; another language says it again from its numbers
+    verdict = solution_verdict(solution, language) if language != "en" and counted else solution["verdict"]
+    text = verdict + i18n.messages(language)["printed"]["contest"]["end"]
     if contest["verdict"] is not None:
         items.append({"label": w["holdout"], "value": w["contest"][contest["verdict"]]})
-        text += " " + (f"Holdout {start} – {snapshot}: " if start else "") + contest["text"]
+        text += sep + (say("holdout", start=start, snapshot=snapshot) if start else "") + contest["text"]
     if outcomes_text:
-        text += f" Outcomes (never clustered on): {outcomes_text}"
+        text += say("outcomes", text=outcomes_text)
     if suggestion:
-        text += f" {suggestion}"
+        text += sep + suggestion
     if rivals and rivals["text"]:
-        text += f" {rivals['text']}"
+        text += sep + rivals["text"]
         if rivals["winner"]:
             items.append({"label": w["rule_wins"], "value": f"{rivals['winner']['outcome']}: "
                                                           f"{rivals['winner']['rule']}"})
     if migration is not None:
         items.append({"label": w["drift"].format(later=migration.later), "value": migration.advice["status"]})
-        text += f" Migration to {migration.later}: {migration.advice['status']}."
+        text += say("migration", later=migration.later, status=i18n.word(migration.advice["status"], language))
     if against is not None:
         moved = w["moved"].format(share=i18n.percent(against["moved_share"] or 0), status=against["status"])
         items.append({"label": w["against"].format(run=against["run"]), "value": moved})
-        text += (f" Against the baseline run {against['run']}: {against['moved']:,} of {against['returning']:,} "
-                 f"returning customers changed segment, {against['new']:,} are new and {against['gone']:,} gone; "
-                 f"{against['reason']}")
+        text += say("against", run=against["run"], moved=f"{against['moved']:,}", returning=f"{against['returning']:,}",
+                    new=f"{against['new']:,}", gone=f"{against['gone']:,}", reason=against["reason"])
     rows = comparison[comparison["method"].isin(methods)] if len(comparison) else comparison
     c = w["columns"]
     return {"title": w["title"], "text": text, "items": items,

@@ -18,13 +18,15 @@ import re
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import yaml
-
-from custseg.config import LANGUAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 GLOSSARY = TEMPLATES / "glossary.yaml"
 TERM_REFERENCE = re.compile(r"^@([a-z][a-z0-9_]*)$")  # a catalogue value that is a glossary term: "@uplift"
+# the languages with a catalogue (config.LANGUAGES, which a config's language: must be one of, names the same two);
+# i18n imports no other custseg module, so that every step of the method can say what it did in the run's language
+LANGUAGES = tuple(sorted(p.parent.name for p in TEMPLATES.glob("*/messages.yaml")))
 SHARE_COLUMNS = ("share_", "discount_share", "return_rate")  # features that are fractions 0..1
 GROUPS = {"share_channel_": "channel", "share_cat_": "category"}  # share column prefix -> value catalogue
 
@@ -176,6 +178,170 @@ def readable(frame, language: str = "en"):
             fmt = number
         out[col] = [fmt(float(x)) for x in values]
     return out.rename(columns=lambda c: label(c, language))
+
+
+def text(key: str, language: str = "en", **fields) -> str:
+    """A line a notebook prints, from the catalogue's ``printed`` block (dotted ``key``, e.g. ``"n03.counts"``),
+    its ``{fields}`` filled in (numbers already formatted by :func:`integer`, :func:`percent`, ...).
+
+    Parameters
+    ----------
+    key : str
+        Where the message is under ``printed``.
+    language : {'en', 'zh'}
+    **fields
+        The values of its placeholders.
+
+    Returns
+    -------
+    str
+        The line in ``language``.
+    """
+    node = messages(language)["printed"]
+    for part in key.split("."):
+        node = node[part]
+    return node.format(**fields) if fields else node
+
+
+def retranslate(message: str, english: dict, key: str, language: str = "en") -> str:
+    """An English message of the catalogue, as a record keeps it, in ``language``: the template of ``english``
+    (``printed.<key>`` of the English catalogue) it was made from is matched, its fields taken from ``message``
+    and put into the same template of ``language``; a message no template made is returned as it is.
+
+    Parameters
+    ----------
+    message : str
+        E.g. "5 labels ('a', 'b')", made from ``labels: "{distinct} labels ({examples})"``.
+    english : dict
+        The English templates, name → template.
+    key : str
+        Where they are under ``printed`` (dotted), e.g. ``"kinds.why"``.
+    language : {'en', 'zh'}
+
+    Returns
+    -------
+    str
+    """
+    if language == "en":
+        return message
+    for name, template in english.items():
+        pattern = "".join(f"(?P<{part[1:-1]}>.+?)" if part.startswith("{") else re.escape(part)
+                          for part in re.split(r"(\{[a-z_]+\})", template))
+        found = re.fullmatch(pattern, message, flags=re.S)
+        if found:
+            return text(f"{key}.{name}", language, **found.groupdict())
+    return message
+
+
+def header(column, language: str = "en", context: str | None = None) -> str:
+    """A table's column header for people in a translated report: the catalogue's ``headers`` (custseg's own
+    columns: ``verdict`` → 结论; ``context.column`` first, for a table whose columns mean something else, such
+    as the CLV convention's ``frequency``), else the feature's label (:func:`label`, for custseg's features and a
+    factor of survey items), else the glossary (a user's column with a known meaning), else the name as it is
+    (data stays data). An English report shows custseg's column names as they are."""
+    name, m = str(column), messages(language)
+    if language == "en":
+        return name
+    known = m.get("headers") or {}
+    if context and f"{context}.{name}" in known:
+        return known[f"{context}.{name}"]
+    if name in known:
+        return known[name]
+    if name in m["labels"] or name.startswith((*GROUPS, "survey_")):
+        return label(name, language)
+    if name.startswith("factor_"):
+        return _factor(name, language)
+    return glossary(name, language) or name
+
+
+def _factor(name: str, language: str) -> str:
+    """A factor score's header, ``factor_<item>_<item>`` → its survey items' names (as it is when they are not
+    known items)."""
+    items, rest, found = sorted(messages(language)["value_names"].get("survey", {}), key=len, reverse=True), \
+        name.removeprefix("factor_"), []
+    while rest:
+        low = rest.startswith("low_")  # an item that loads against the factor
+        rest = rest.removeprefix("low_") if low else rest
+        item = next((i for i in items if rest == i or rest.startswith(i + "_")), None)
+        if item is None:
+            return name
+        found.append(text("factor_low" if low else "factor_item", language, item=value_label("survey", item, language)))
+        rest = rest[len(item) + 1:]
+    return text("factor", language, items=messages(language)["list_sep"].join(found))
+
+
+def names(columns, language: str = "en") -> str:
+    """Column names listed for people: 'recency_days, frequency' in English (custseg's names as they are), their
+    headers (:func:`header`) joined by the language's list separator otherwise ('距上次购买天数、订单数')."""
+    return messages(language)["list_sep"].join(header(c, language) for c in columns)
+
+
+def word(value, language: str = "en", kind: str | None = None):
+    """A word custseg itself writes into a table cell, in ``language``: a verdict or criterion (the catalogue's
+    ``words``), a yes/no, a feature's name (``kind="header"``: :func:`header`) or a known value of a categorical
+    variable (``kind="rfm"``, say: :func:`value_label`); anything else (data) as it is."""
+    if language == "en" or value is None:
+        return value
+    if kind == "header":
+        return header(value, language) if isinstance(value, str) else value
+    if kind is not None:
+        known = messages(language)["value_names"].get(kind, {})
+        return known.get(value, value) if isinstance(value, str) else value
+    known = messages(language).get("words") or {}
+    if isinstance(value, bool | np.bool_):  # yes / no
+        return known.get(str(bool(value)), value)
+    return known.get(value, value) if isinstance(value, str) else value
+
+
+def shown(table, language: str = "en", words: tuple[str, ...] | dict | bool = (), index: str | None = None,
+          context: str | None = None):
+    """A display copy of a table in ``language``: column headers and index names through :func:`header`, and
+    the cells of ``words`` columns (custseg's own words: verdicts) through :func:`word`. The artefact keeps its
+    column names; in English nothing changes.
+
+    Parameters
+    ----------
+    table : DataFrame, Series or Styler
+        A table, or its Styler (its formats keep working: they are keyed by the original column names).
+    language : {'en', 'zh'}
+    words : tuple of str, dict or bool
+        The columns whose cells are custseg's words; a dict maps a column to the ``kind`` of :func:`word`
+        (``"header"`` for feature names, ``"rfm"`` …, None for words); True: every text column and the index.
+    index : str, optional
+        The ``kind`` of :func:`word` of the index values (``"header"``: the rows are features).
+    context : str, optional
+        The table's ``headers`` context (:func:`header`).
+
+    Returns
+    -------
+    DataFrame or Styler
+        A DataFrame for a DataFrame or a Series, else a Styler.
+    """
+    import pandas as pd
+
+    if language == "en":
+        return table
+    styler = None if isinstance(table, pd.DataFrame | pd.Series) else table
+    frame = table.data if styler is not None else table
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    text = [c for c in frame.columns if frame[c].dtype.kind in "OSUb" or str(frame[c].dtype) == "str"]
+    kinds = dict.fromkeys(text) if words is True else dict(words) if isinstance(words, dict) else dict.fromkeys(words)
+    kinds = {c: k for c, k in kinds.items() if c in frame.columns}
+    if styler is not None:
+        for col, kind in kinds.items():
+            styler = styler.format(lambda v, kind=kind: word(v, language, kind), subset=[col], na_rep="–")
+        styler = styler.format_index(lambda c: header(c, language, context), axis="columns")
+        if words is True or index:
+            styler = styler.format_index(lambda v: word(v, language, index), axis="index")
+        return styler
+    out = frame.copy()
+    for col, kind in kinds.items():
+        out[col] = out[col].map(lambda v, kind=kind: word(v, language, kind))
+    if words is True or index:
+        out.index = out.index.map(lambda v: word(v, language, index))
+    out.index.names = [header(n, language, context) if n is not None else None for n in out.index.names]
+    return out.rename(columns=lambda c: header(c, language, context))
 
 
 def join(items: list[str], language: str = "en") -> str:

@@ -116,8 +116,16 @@ def crosstab_bars(tables: dict[str, pd.DataFrame], base: float, title: str, xlab
     return fig
 
 
-def pareto(values: pd.Series, title: str = "Pareto curve: share of spend by share of customers"):
+def _text(name: str, language: str):
+    """The catalogue's words of figure ``name`` in ``language`` (``charts`` in :func:`custseg.i18n.messages`)."""
+    from custseg import i18n
+
+    return i18n.messages(language)["charts"][name]
+
+
+def pareto(values: pd.Series, title: str | None = None, language: str = "en"):
     """Cumulative share of the total by customers sorted from the largest down."""
+    text = _text("pareto", language)
     v = np.sort(values.clip(lower=0).to_numpy())[::-1]
     cum = np.cumsum(v) / v.sum()
     x = np.arange(1, len(v) + 1) / len(v)
@@ -125,23 +133,23 @@ def pareto(values: pd.Series, title: str = "Pareto curve: share of spend by shar
     ax.plot(x, cum)
     top20 = cum[max(int(0.2 * len(v)) - 1, 0)]
     ax.axvline(0.2, ls="--", color="grey")
-    ax.annotate(f"top 20% → {top20:.0%} of spend", (0.2, top20), xytext=(0.3, top20 - 0.15),
+    ax.annotate(text["top"].format(share=f"{top20:.0%}"), (0.2, top20), xytext=(0.3, top20 - 0.15),
                 arrowprops={"arrowstyle": "->"})
-    ax.set_title(title)
-    ax.set_xlabel("share of customers (largest spenders first)")
-    ax.set_ylabel("cumulative share of net spend")
+    ax.set_title(text["title"] if title is None else title)
+    ax.set_xlabel(text["x"])
+    ax.set_ylabel(text["y"])
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     return fig
 
 
-def k_criteria(table: pd.DataFrame, chosen: int):
+def k_criteria(table: pd.DataFrame, chosen: int, language: str = "en"):
     """The k sweep: one small panel per criterion (BIC and subsample stability when the table has them),
     the chosen k marked; the elbow is circled on the inertia panel."""
-    panels = [("inertia", "inertia (elbow)"), ("silhouette", "silhouette ↑"),
-              ("calinski_harabasz", "Calinski–Harabasz ↑"), ("davies_bouldin", "Davies–Bouldin ↓")]
-    panels += [(col, title) for col, title in [("bic", "BIC ↓"), ("stability", "stability (ARI) ↑")]
-               if col in table]
+    text = _text("k_criteria", language)
+    names = text["panels"]
+    panels = [(col, names[col]) for col in ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin")]
+    panels += [(col, names[col]) for col in ("bic", "stability") if col in table]
     cols = min(len(panels), 3)
     rows = -(-len(panels) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3 * rows), squeeze=False)
@@ -149,36 +157,37 @@ def k_criteria(table: pd.DataFrame, chosen: int):
         ax.plot(table["k"], table[col], marker="o")
         ax.axvline(chosen, color="C3", ls="--")
         ax.set_title(title)
-        ax.set_xlabel("k (number of segments)")
+        ax.set_xlabel(text["x"])
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     if "stability" in table:
-        stab = axes.flat[panels.index(("stability", "stability (ARI) ↑"))]
+        stab = axes.flat[panels.index(("stability", names["stability"]))]
         stab.axhline(STABLE_ARI, color="grey", ls=":")
         stab.axhline(UNSTABLE_ARI, color="grey", ls=":")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    fig.suptitle(f"Choosing k — recommended k = {chosen} (dashed)", fontweight="bold")
+    fig.suptitle(text["title"].format(k=chosen), fontweight="bold")
     return fig
 
 
-def before_after(values: pd.Series, title: str, xlabel: str, bins: int = 40):
+def before_after(values: pd.Series, title: str, xlabel: str, bins: int = 40, language: str = "en"):
     """Two histograms of one skewed variable: as it is, and after ``log1p`` (why we log-transform)."""
+    text, customers = _text("log_transform", language), _text("customers", language)
     v = values.dropna().clip(lower=0)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.5))
     sns.histplot(v, bins=bins, ax=left)
-    left.set_title(f"{xlabel}: as recorded (skew {v.skew():.1f})")
+    left.set_title(text["before"].format(column=xlabel, skew=f"{v.skew():.1f}"))
     left.set_xlabel(xlabel)
-    left.set_ylabel("customers")
+    left.set_ylabel(customers)
     logged = np.log1p(v)
     sns.histplot(logged, bins=bins, ax=right, color="C1")
-    right.set_title(f"after log(1 + x) (skew {logged.skew():.1f})")
-    right.set_xlabel(f"log(1 + {xlabel})")
-    right.set_ylabel("customers")
+    right.set_title(text["after"].format(skew=f"{logged.skew():.1f}"))
+    right.set_xlabel(text["x"].format(column=xlabel))
+    right.set_ylabel(customers)
     fig.suptitle(title, fontweight="bold")
     return fig
 
 
-def rfm_grid(names: pd.DataFrame, shares: pd.DataFrame, title: str = "RFM grid: segment of each (R, F) cell"):
+def rfm_grid(names: pd.DataFrame, shares: pd.DataFrame, title: str | None = None, language: str = "en"):
     """The named RFM grid (from :func:`custseg.rfm.grid_table`): one colour per segment, each cell labelled
     with its segment and share of customers; empty cells (no customer) stay white."""
     segments = sorted({s for s in names.to_numpy().ravel() if isinstance(s, str)})
@@ -192,18 +201,20 @@ def rfm_grid(names: pd.DataFrame, shares: pd.DataFrame, title: str = "RFM grid: 
             if isinstance(names.loc[r, f], str):
                 share = shares.loc[r, f]
                 ax.text(j + 0.5, i + 0.5, f"{names.loc[r, f]}\n{share:.1%}", ha="center", va="center", fontsize=7)
-    ax.set_title(title)
-    ax.set_xlabel("F score (frequency, 5 = most orders)")
-    ax.set_ylabel("R score (recency, 5 = most recent)")
+    text = _text("rfm_grid", language)
+    ax.set_title(text["title"] if title is None else title)
+    ax.set_xlabel(text["x"])
+    ax.set_ylabel(text["y"])
     return fig
 
 
-def dendrogram(linkage: np.ndarray, k: int | None = None, title: str = "Ward dendrogram (sample of customers)",
-               leaves: int = 30):
+def dendrogram(linkage: np.ndarray, k: int | None = None, title: str | None = None, leaves: int = 30,
+               language: str = "en"):
     """A Ward dendrogram of a scipy linkage matrix, truncated to its last ``leaves`` merges; with ``k`` the
     cut that gives k groups is drawn (its height is the jump in within-group variance when merging further)."""
     from scipy.cluster import hierarchy
 
+    text = _text("dendrogram", language)
     fig, ax = plt.subplots(figsize=(10, 4))
     hierarchy.dendrogram(linkage, truncate_mode="lastp", p=leaves, ax=ax, color_threshold=None,
                          above_threshold_color="grey", no_labels=False, leaf_font_size=7)
@@ -211,15 +222,16 @@ def dendrogram(linkage: np.ndarray, k: int | None = None, title: str = "Ward den
         heights = linkage[:, 2]
         cut = (heights[-k] + heights[-k + 1]) / 2 if k > 1 else heights[-1]
         ax.axhline(cut, color="C3", ls="--")
-        ax.annotate(f"cut: {k} groups", (ax.get_xlim()[1], cut), xytext=(-5, 4), textcoords="offset points",
+        ax.annotate(text["cut"].format(k=k), (ax.get_xlim()[1], cut), xytext=(-5, 4), textcoords="offset points",
                     ha="right", color="C3")
-    ax.set_title(title)
-    ax.set_xlabel("customers (numbers in brackets: size of a merged branch)")
-    ax.set_ylabel("merge distance (Ward)")
+    ax.set_title(text["title"] if title is None else title)
+    ax.set_xlabel(text["x"])
+    ax.set_ylabel(text["y"])
     return fig
 
 
-def scatter_2d(coords: np.ndarray, labels, title: str, names: dict | None = None, max_points: int = 5000):
+def scatter_2d(coords: np.ndarray, labels, title: str, names: dict | None = None, max_points: int = 5000,
+               language: str = "en"):
     """A 2-D projection (e.g. PCA) coloured by segment; large data is subsampled for readability."""
     rng = np.random.default_rng(0)
     idx = rng.choice(len(coords), size=min(max_points, len(coords)), replace=False)
@@ -229,29 +241,31 @@ def scatter_2d(coords: np.ndarray, labels, title: str, names: dict | None = None
     fig, ax = plt.subplots(figsize=(7, 5))
     sns.scatterplot(x=coords[idx, 0], y=coords[idx, 1], hue=lab, hue_order=order, s=10, alpha=0.6, ax=ax,
                     palette=PALETTE)
+    text = _text("pca", language)
     ax.set_title(title)
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
-    ax.legend(title="segment", fontsize=8, markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
+    ax.set_xlabel(text["x"])
+    ax.set_ylabel(text["y"])
+    ax.legend(title=text["legend"], fontsize=8, markerscale=2, bbox_to_anchor=(1.02, 1), loc="upper left")
     return fig
 
 
-def scree(table: pd.DataFrame):
+def scree(table: pd.DataFrame, language: str = "en"):
     """The scree plot of a factor analysis: the items' eigenvalues against random data's (parallel analysis)
     and the eigenvalue-1 line of the Kaiser rule (``table`` from :func:`custseg.factors.parallel_analysis`)."""
+    text = _text("scree", language)
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(table["factor"], table["eigenvalue"], marker="o", label="survey items")
-    ax.plot(table["factor"], table["random"], linestyle="--", color="grey", label="random data (95th percentile)")
-    ax.axhline(1, color="C3", linewidth=0.8, linestyle=":", label="eigenvalue 1 (Kaiser)")
+    ax.plot(table["factor"], table["eigenvalue"], marker="o", label=text["items"])
+    ax.plot(table["factor"], table["random"], linestyle="--", color="grey", label=text["random"])
+    ax.axhline(1, color="C3", linewidth=0.8, linestyle=":", label=text["kaiser"])
     ax.set_xticks(table["factor"])
-    ax.set_xlabel("factor")
-    ax.set_ylabel("eigenvalue")
-    ax.set_title(f"Scree plot: parallel analysis keeps {int(table['parallel'].sum())} factor(s)")
+    ax.set_xlabel(text["x"])
+    ax.set_ylabel(text["y"])
+    ax.set_title(text["title"].format(n=int(table["parallel"].sum())))
     ax.legend(fontsize=8)
     return fig
 
 
-def intervals(table: pd.DataFrame, outcome: str, base: float, rate: bool = True):
+def intervals(table: pd.DataFrame, outcome: str, base: float, rate: bool = True, language: str = "en"):
     """One outcome per segment with its 95 % interval (``table`` from
     :func:`custseg.evaluate.outcomes.by_segment`), and the base as a line."""
     fig, ax = plt.subplots(figsize=(6, 0.4 * len(table) + 1.5))
@@ -259,11 +273,12 @@ def intervals(table: pd.DataFrame, outcome: str, base: float, rate: bool = True)
     ax.errorbar(table["value"], y, xerr=[table["value"] - table["low"], table["high"] - table["value"]], fmt="o",
                 capsize=4)
     ax.axvline(base, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_yticks(y, [f"segment {s}" for s in table["segment"]])
-    ax.set_xlabel(f"{outcome} ({'rate' if rate else 'mean'}, 95% interval; dashed: all customers)")
+    text = _text("intervals", language)
+    ax.set_yticks(y, [text["segment"].format(segment=s) for s in table["segment"]])
+    ax.set_xlabel(text["rate" if rate else "mean"].format(outcome=outcome))
     if rate:
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(f"{outcome} by segment (never clustered on)")
+    ax.set_title(text["title"].format(outcome=outcome))
     return fig
 
 
@@ -343,11 +358,13 @@ def history_features(means: pd.DataFrame):
     return fig
 
 
-def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attractiveness × reach",
-              criteria: str = "size, value, value per customer, growth"):
+def targeting(table: pd.DataFrame, targets: list, title: str | None = None,
+              criteria: str = "size, value, value per customer, growth", language: str = "en"):
     """Each segment as a bubble (size: customers) at its attractiveness score (its mean rank on ``criteria``) and
     reachable share; targets ringed. Without a measured reach, a bar of each segment's attractiveness (targets
     dark)."""
+    text = _text("targeting", language)
+    title = text["title"] if title is None else title
     if table["reach"].isna().all():
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
         labels = [f"{r.segment} {r.name}" if isinstance(r.name, str) and str(r.name) != str(r.segment)
@@ -355,8 +372,8 @@ def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attracti
         ax.barh(labels, table["attractiveness"], color=["C0" if s in targets else "#c8d3e0" for s in table["segment"]])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"attractiveness (mean rank on {criteria})")
-        ax.set_title("Segment attractiveness (dark: targets; reach not measured)")
+        ax.set_xlabel(text["x"].format(criteria=criteria))
+        ax.set_title(text["bars"])
         return fig
     fig, ax = plt.subplots(figsize=(7, 5))
     reach = table["reach"]
@@ -370,14 +387,14 @@ def targeting(table: pd.DataFrame, targets: list, title: str = "Segment attracti
         ax.annotate(label, (r.attractiveness, reach.iloc[i]), fontsize=8, ha="center", va="center")
     ax.set_xlim(-0.1, 1.1)
     ax.set_ylim(min(0.0, reach.min() - 0.1), 1.1)
-    ax.set_xlabel(f"attractiveness (mean rank on {criteria})")
-    ax.set_ylabel("reach (share contactable)")
+    ax.set_xlabel(text["x"].format(criteria=criteria))
+    ax.set_ylabel(text["y"])
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(title + " (ringed: targets)")
+    ax.set_title(title + text["ringed"])
     return fig
 
 
-def uplift(table: pd.DataFrame, title: str = "Uplift of the response rate per segment (95% interval)"):
+def uplift(table: pd.DataFrame, title: str | None = None, language: str = "en"):
     """Each segment's uplift (treated − control response rate) with its interval, and zero as a line."""
     fig, ax = plt.subplots(figsize=(7, 0.5 * len(table) + 1.5))
     y = np.arange(len(table))
@@ -388,8 +405,9 @@ def uplift(table: pd.DataFrame, title: str = "Uplift of the response rate per se
              for s, n in zip(table["segment"], table.get("segment_name", table["segment"]), strict=True)]
     ax.set_yticks(y, names)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("uplift in response rate (treated − control)")
-    ax.set_title(title)
+    text = _text("uplift", language)
+    ax.set_xlabel(text["x"])
+    ax.set_title(text["title"] if title is None else title)
     return fig
 
 

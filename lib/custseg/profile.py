@@ -246,6 +246,8 @@ def plain_label(column: str, language: str = "en", items=()) -> str:
         return known
     if language != "en" and not text.startswith("factor_"):  # a known meaning in the language, else the name itself
         return i18n.glossary(text, language) or text
+    if text.startswith("factor_") and language != "en":  # a factor of known survey items, in the language
+        return i18n.header(text, language)
     if text.startswith("factor_"):
         split = _factor_items(text.removeprefix("factor_"), set(items))
         if split:

@@ -14,8 +14,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
-from custseg import config
-from custseg.report import cli, runner
+from custseg import config, io
+from custseg.report import cli, languages, runner
 
 DEMO = config.PROJECT_ROOT / "configs" / "demo.yaml"
 
@@ -99,6 +99,12 @@ def test_chinese_report(zh_run):
     segments = pd.read_csv(reports / "segments.csv")
     assert list(segments.columns) == ["customer_id", "segment_id", "segment_name", "rfm_segment", "predicted_spend"]
     assert set(segments["segment_name"]) == {c["name"] for c in cards}
+    # 06's page reads as Chinese: what its cells print and its tables' headers too (custseg.report.languages)
+    cfg = config.load(config.PROJECT_ROOT / "configs" / "demo.yaml", {"language": "zh"})
+    cfg["paths"]["workdir"], cfg["run"] = str(workdir), "e2e-zh"
+    page = (reports / "06_personas.html").read_text(encoding="utf-8")
+    data = languages.data_words(cfg, io.run_paths(cfg))
+    assert languages.latin_share(page, data) < languages.MAX_LATIN_SHARE, " ".join(languages.latin_words(page, data)[0])
 
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

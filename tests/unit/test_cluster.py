@@ -191,6 +191,25 @@ def test_recommend_k_rules():
     assert k == 3 and "BIC (300)" in reason
 
 
+@pytest.mark.parametrize("usefulness", [False, True])
+def test_the_reason_for_k_is_written_in_the_runs_language(usefulness):
+    from custseg.report import languages
+
+    table = pd.DataFrame({"k": [2, 3, 4], "inertia": [100.0, 40.0, 30.0], "silhouette": [0.3, 0.5, 0.6],
+                          "calinski_harabasz": [10, 20, 30], "davies_bouldin": [1.0, 0.8, 0.5],
+                          "smallest_share": [0.4, 0.2, 0.01], "stability": [0.95, 0.4, 0.9]})
+    if usefulness:
+        table = table.assign(usefulness=[0.2, 0.3, 0.31], usefulness_se=0.02)
+    k_en, en = cluster.recommend_k(table, min_share=0.05)
+    k_zh, zh = cluster.recommend_k(table, min_share=0.05, language="zh")
+    assert k_en == k_zh == 2
+    # the same facts in each: the chosen k, the elbow, the stability and what was not considered
+    for fact in ("k=2", "k=3", "0.95", "5%", "0.6"):
+        assert fact in en and fact in zh
+    assert languages.latin_share(f"<p>{en}</p>") > 0.8
+    assert languages.latin_share(f"<p>{zh}</p>") < languages.MAX_LATIN_SHARE, zh
+
+
 def _nested(seed: int, n: int = 1600):
     """Two groups far apart, each made of two sub-groups that overlap more; the later outcome follows the four."""
     rng = np.random.default_rng(seed)

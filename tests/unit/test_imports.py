@@ -10,8 +10,9 @@ import custseg
 
 PACKAGE = Path(custseg.__file__).parent
 # data flows down this list: a module may import modules above it (or of its own package), never below
-FLOW = ["errors", "env", "schema", "stats", "rfm", "reference", "attributes", "relations", "factors", "features",
-        "cluster", "config", "io", "engine", "sources", "init", "demo", "collect", "clean", "describe", "i18n",
+# (i18n, the catalogues, imports nothing of custseg: every step says what it did in the run's language)
+FLOW = ["errors", "env", "i18n", "schema", "stats", "rfm", "reference", "attributes", "relations", "factors",
+        "features", "cluster", "config", "io", "engine", "sources", "init", "demo", "collect", "clean", "describe",
         "profile",
         "personas", "plots", "rule_segments", "evaluate", "offers", "target", "positioning", "campaign", "published",
         "headlines", "pipeline", "scoring", "serve", "report", "exercises",

@@ -100,3 +100,65 @@ def test_04_cautions_that_factor_names_are_interpretations_where_it_shows_the_lo
     refs = next(c.source for c in cells if "Horn, J. L. (1965)" in c.source
                 and languages.TAGS["en"] in c.metadata["tags"])
     assert "Kaiser, H. F. (1974)" in refs
+
+
+# a report page as nbconvert writes it: prose cells, a printed line, a table, a code block, references
+_PAGE = """<html><head><title>05_cluster</title><style>.jp-Cell {{ color: red }}</style>
+<script>var MathJax = {{ tex: {{ inlineMath: [['$', '$']] }} }};</script></head><body>
+<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput">
+<h2 id="x">{heading}<a class="anchor-link" href="#x">¶</a></h2><p>{prose}</p>
+<pre><code>custseg run configs/tiny.yaml --set cluster.k=4</code></pre></div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-RenderedText jp-OutputArea-output"><pre>{printed}</pre></div>
+<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output"><table><thead><tr><th>{header}</th>
+<th>city_tier</th></tr></thead><tbody><tr><td>2</td><td>tier 1</td></tr></tbody></table></div></div>
+<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput">
+<h2 id="r">参考文献<a class="anchor-link" href="#r">¶</a></h2><ul><li>Ward, J. H., Jr. (1963). Hierarchical grouping
+to optimize an objective function. <em>Journal of the American Statistical Association</em>, 58, 236–244.</li></ul>
+</div></div></body></html>"""
+
+
+def _page(heading="选择细分数目", prose="我们用轮廓系数 (silhouette) 和 <code>k_sweep.csv</code> 比较各个 k 的 "
+          "RFM 方案。", printed="共 1,500 位客户，k=4", header="客户数"):
+    return _PAGE.format(heading=heading, prose=prose, printed=printed, header=header)
+
+
+def test_a_chinese_page_has_a_small_latin_share_and_what_is_legitimately_latin_is_not_counted():
+    words, cjk = languages.latin_words(_page(), data=["city_tier", "tier 1"])
+    # not counted: the code span and block, the bracketed term, k and numbers, RFM, the data, the references, the
+    # page's script and style
+    assert words == [] and cjk > 20
+    assert languages.latin_share(_page(), data=["city_tier", "tier 1"]) == 0.0
+    # the user's data is left out only when it is named as data
+    assert languages.latin_words(_page())[0] == ["city_tier", "tier"]
+
+
+@pytest.mark.parametrize("part, english", [
+    ("prose", "The segments were chosen by what they predict: the smallest k within one standard error of the best."),
+    ("printed", "k=4 was chosen for what it predicts: segments formed on the earlier part explain 12% of it."),
+    ("heading", "How many segments"),
+    ("header", "calinski_harabasz"),
+])
+def test_english_in_the_prose_printed_lines_headings_or_headers_is_counted(part, english):
+    html = _page(**{part: english})
+    words, _ = languages.latin_words(html, data=["city_tier", "tier 1"])
+    assert words and all(w in english for w in words)
+    assert languages.latin_share(html, data=["city_tier", "tier 1"]) > 0
+
+
+def test_an_english_page_fails_the_measure():
+    english = _page(heading="Choosing k", prose="We compare the silhouette and the usefulness of every k. " * 4,
+                    printed="1,500 customers, k=4: the smallest segment holds 12% of customers", header="customers")
+    assert languages.latin_share(english) > 0.8 > languages.MAX_LATIN_SHARE
+    assert languages.latin_share("<p></p>") == 0.0
+    # a term in brackets is allowed after a Chinese word only, not as a sentence of its own
+    assert languages.latin_words("<p>轮廓系数（silhouette）(higher is better)</p>")[0] == ["higher", "is", "better"]
+
+
+def test_references_in_later_cells_printed_structures_and_paths_are_not_words():
+    later = _page().replace("</body>", """<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown">
+<ul><li>Hughes, A. M. (1994). Strategic Database Marketing. Probus.</li></ul></div></div>
+<div class="jp-Cell jp-CodeCell"><div class="jp-RenderedText"><pre>{'transactions': 14357, 'customers': 1541}</pre>
+<pre>run 'zh' — config /work/x/configs/tiny.yaml</pre></div></div>
+<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown"><h2>What we did</h2></div></div></body>""")
+    assert languages.latin_words(later, data=["city_tier", "tier 1"])[0] == ["run", "zh", "config", "What", "we",
+                                                                             "did"]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import i18n, personas, profile, rfm
+from custseg import config, i18n, personas, profile, rfm
 
 
 @pytest.fixture()
@@ -221,12 +221,39 @@ def test_catalogues_have_the_same_keys():
         return {k for key, value in node.items() for k in keys(value, f"{prefix}.{key}")}
 
     en, zh = i18n.messages("en"), i18n.messages("zh")
-    skip = (".value_names.rfm", ".ui.step_names", ".glossary")  # may be empty in English (the original names are English)
+    # may be empty in English (the original names are English: column names, custseg's words in table cells)
+    skip = (".value_names.rfm", ".ui.step_names", ".glossary", ".headers", ".words")
     assert {k for k in keys(en) if not k.startswith(skip)} == {k for k in keys(zh) if not k.startswith(skip)}
     assert set(en["strategy"]) == set(en["name"]["core"])
+    assert i18n.LANGUAGES == config.LANGUAGES, "a catalogue per language a config may name"
     assert set(zh["value_names"]["rfm"]) == set(rfm.ACTIONS), "every RFM segment has a Chinese name"
     with pytest.raises(ValueError, match="language"):
         i18n.messages("fr")
+
+
+def test_a_table_shown_in_chinese_keeps_its_artefact_and_its_data():
+    card = pd.DataFrame({"segment": [0, 1], "customers": [1200, 300], "top_feature": ["recency_days", "Contract"],
+                         "verdict": ["stable", "dissolves"], "stable": pd.array([True, None], dtype="boolean"),
+                         "MonthlyCharges": [70.5, 20.1], "plan_x": ["a", "b"]})
+    shown = i18n.shown(card, "zh", words={"top_feature": "header", "verdict": None, "stable": None})
+    assert list(shown.columns) == ["群体", "客户数", "最能区分的特征", "结论", "稳定", "月费", "plan_x"]
+    assert list(shown["最能区分的特征"]) == ["距上次购买天数", "合约类型"]  # a feature's label, the glossary's
+    assert list(shown["结论"]) == ["稳定", "会瓦解"] and shown["稳定"].iloc[0] == "是"
+    assert list(shown["plan_x"]) == ["a", "b"], "data stays as it is"
+    assert list(card.columns)[:3] == ["segment", "customers", "top_feature"], "the artefact keeps its names"
+    assert i18n.shown(card, "en", words=True) is card, "an English table is shown as it is"
+    # a Styler keeps its formats (keyed by the original names) and shows the headers in Chinese
+    html = i18n.shown(card.style.format({"customers": "{:,}"}).hide(), "zh", words=("verdict",)).to_html()
+    assert "1,200" in html and "客户数" in html and "会瓦解" in html and ">customers<" not in html
+    assert i18n.header("calinski_harabasz", "zh") == "CH 指数" and i18n.header("calinski_harabasz") == \
+        "calinski_harabasz"
+
+
+def test_printed_lines_come_from_both_catalogues():
+    assert i18n.text("n03.top20", share="80%") == "The top 20% of customers bring 80% of net spend."
+    assert i18n.text("n03.top20", "zh", share="80%") == "消费额最高的 20% 客户贡献了 80% 的净消费额。"
+    assert i18n.names(["recency_days", "frequency"]) == "recency_days, frequency"
+    assert i18n.names(["recency_days", "frequency"], "zh") == "距上次购买天数、订单数"
 
 
 def test_numbers_for_people():

@@ -74,34 +74,35 @@ def clustering_columns(table: pd.DataFrame, c: dict, defaults: list[str], outcom
     return columns, dropped, absent, kept_out
 
 
-def used_note(summary: dict) -> str:
-    """What the segments were formed on and what only describes them, in one or two sentences (05 and 06 say it)."""
+def used_note(summary: dict, language: str = "en") -> str:
+    """What the segments were formed on and what only describes them, in one or two sentences (05 and 06 say it),
+    in ``language``."""
+    from custseg import i18n
+
+    say = lambda key, cols: i18n.text(f"n05.{key}", language, columns=i18n.names(cols, language))  # noqa: E731
     kept = summary.get("described_only") or {}
-    text = f"The segments are formed on {', '.join(summary['features'])}."
+    sentences = [say("used", summary["features"])]
     if kept.get("demographic"):
-        text += (f" The demographics ({', '.join(kept['demographic'])}) describe the segments but do not form them "
-                 "(cluster.use_demographics: false).")
+        sentences.append(say("demographic", kept["demographic"]))
     if kept.get("derived"):
-        one = len(kept["derived"]) == 1
-        text += (f" {', '.join(kept['derived'])} {'is' if one else 'are'} nearly the product of two other columns: "
-                 f"{'it describes' if one else 'they describe'} the segments but {'does' if one else 'do'} not form "
-                 f"them ({'it' if one else 'they'} would count the two twice; 04's notes).")
+        sentences.append(say("derived_one" if len(kept["derived"]) == 1 else "derived_many", kept["derived"]))
     if kept.get("sensitive"):
-        text += (f" {', '.join(kept['sensitive'])} hold sensitive traits: never clustered on, never in a rule or a "
-                 "name, described in aggregate only (privacy.sensitive_columns adds columns to them).")
-    return text
+        sentences.append(say("sensitive", kept["sensitive"]))
+    return i18n.messages(language)["sentence_sep"].join(sentences)
 
 
-def value_note(c: dict, used: bool, split: dict) -> str:
-    """One sentence: whether the segments use the expected value, and why not when they do not."""
+def value_note(c: dict, used: bool, split: dict, language: str = "en") -> str:
+    """One sentence: whether the segments use the expected value, and why not when they do not, in ``language``."""
+    from custseg import i18n
+
     if used:
-        return (f"The segments also use each customer's expected value: a model of log(1 + spend) learned from "
-                f"the features before {split['holdout_start']} and the spend from then to {split['snapshot']}, "
-                "weighted as much as all the other features together (cluster.expected_value).")
+        return i18n.text("n05.value_used", language, start=split["holdout_start"], snapshot=split["snapshot"])
     if not c["expected_value"]:
-        return "The expected value is switched off (cluster.expected_value: false)."
-    return ("Without an earlier period to learn from (" + (split.get("reason") or "no holdout") + "), the "
-            "segments use the features alone.")
+        return i18n.text("n05.value_off", language)
+    from custseg.features.split import holdout_reason
+
+    why = holdout_reason(split, language) or i18n.text("n05.no_holdout", language)
+    return i18n.text("n05.value_none", language, reason=why)
 
 
 def summary(segments: pd.DataFrame, segmenter, c: dict, columns: list[str], dropped: list[str], absent: list[str],

@@ -110,7 +110,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
                 "min_cluster_size": max(5, int(np.ceil(self.min_segment_share * fitted)))}
 
     def fit(self, X: pd.DataFrame, y=None, value_from: tuple | None = None, early: pd.DataFrame | None = None,
-            later=None, later_label: str = "") -> Segmenter:
+            later=None, later_label: str = "", language: str = "en") -> Segmenter:
         """Fit on the customer features ``X``, choosing k when it is not set.
 
         Parameters
@@ -127,7 +127,13 @@ class Segmenter(ClusterMixin, BaseEstimator):
             criteria.
         later_label : str
             The later outcome in words, for ``reason_``.
+        language : {'en', 'zh'}
+            The language of ``reason_`` (the catalogue's ``printed.k``).
         """
+        from custseg import i18n
+
+        say = lambda key, **kw: i18n.text(f"k.{key}", language, **kw)  # noqa: E731
+        sep = i18n.messages(language)["sentence_sep"]
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
         fewest = max(self.k or self.k_min, 2)
@@ -166,12 +172,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
                 z_early = self._fit_preprocessor(early).transform(early)
             self.sweep_ = sweep(z, ks, self.algorithm, seed, self.silhouette_sample, self.stability_runs,
                                 self.progress, early=z_early, later=None if z_early is None else later, **params)
-            k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share, later=later_label)
+            k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share, later=later_label, language=language)
             if k_max < self.k_max:
-                self.reason_ += (f" With {len(X):,} customers ({distinct:,} distinct), k was tried up to {k_max} "
-                                 f"only (cluster.k_max is {self.k_max}).")
+                self.reason_ += sep + say("tried_up_to", customers=f"{len(X):,}", distinct=f"{distinct:,}",
+                                          k_max=k_max, config_k_max=self.k_max)
         else:
-            k, self.reason_ = self.k, f"k={self.k} was set in the config."
+            k, self.reason_ = self.k, say("set", k=self.k)
         self.model_ = make_model(self.algorithm, k, seed, **params).fit(z)
         raw = self.model_.predict(z)
         sizes = np.bincount(raw[raw >= 0], minlength=max(k or 0, int(raw.max()) + 1))
@@ -184,9 +190,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
             if self.k_ < 2:
                 raise ValueError(f"HDBSCAN found {self.k_} dense group(s) of at least {params['min_cluster_size']} "
                                  "customers: lower cluster.min_segment_share or use another algorithm")
-            self.reason_ = (f"HDBSCAN found {self.k_} dense groups of at least {params['min_cluster_size']} of the "
-                            f"{min(len(X), self.max_fit_rows):,} customers it was fitted on; "
-                            f"{np.mean(self.labels_ == -1):.0%} of customers are noise (segment −1).")
+            self.reason_ = say("hdbscan", k=self.k_, size=params["min_cluster_size"],
+                               fitted=f"{min(len(X), self.max_fit_rows):,}", noise=f"{np.mean(self.labels_ == -1):.0%}")
         self.stability_ = self.segment_stability_ = None
         self.stability_ari_ = np.nan
         if self.stability_runs:
@@ -199,7 +204,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
                 message = (f"the {self.k_}-segment solution is unstable: refitted on subsamples it agrees with "
                            f"itself only at ARI {self.stability_ari_:.2f} (< {UNSTABLE_ARI}); consider fewer "
                            "segments, other features or another algorithm")
-                self.reason_ += f" Warning: {message}."
+                self.reason_ += sep + say("unstable", k=self.k_, ari=f"{self.stability_ari_:.2f}",
+                                          threshold=UNSTABLE_ARI)
                 warnings.warn(message, UnstableSegmentsWarning, stacklevel=2)
         return self
 

@@ -179,7 +179,7 @@ def best_k_per_criterion(table: pd.DataFrame) -> pd.Series:
 
 
 def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: float = UNSTABLE_ARI,
-                later: str = "") -> tuple[int, str]:
+                later: str = "", language: str = "en") -> tuple[int, str]:
     """Recommend k: by predictive usefulness when the table has it, else by consensus of the criteria.
 
     Solutions whose smallest segment is below ``min_share`` of customers, or whose mean subsample ARI
@@ -192,6 +192,7 @@ def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: floa
       the table has it); ties go to the smaller k (the simpler solution).
 
     ``later`` describes the outcome of the usefulness in the reason (e.g. "log spend 2025-01-01 – 2025-06-30").
+    The reason is written in ``language`` (the catalogue's ``printed.k``).
 
     Returns
     -------
@@ -200,6 +201,10 @@ def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: floa
         What decided, in a few sentences: the usefulness or combined rank, each criterion's own best k,
         the elbow, the stability and the solutions that were not eligible.
     """
+    from custseg import i18n
+
+    say = lambda key, **kw: i18n.text(f"k.{key}", language, **kw)  # noqa: E731
+    m = i18n.messages(language)["printed"]["k"]
     crit = dict(K_CRITERIA, **({"bic": False} if "bic" in table else {}))
     ok = table["smallest_share"] >= min_share
     if "stability" in table:
@@ -215,35 +220,28 @@ def recommend_k(table: pd.DataFrame, min_share: float = 0.0, min_stability: floa
         se = 0.0 if pd.isna(se) else float(se)
         best = int(eligible.loc[eligible["usefulness"] >= top - se, "k"].min())
         row = eligible.set_index("k").loc[best]
-        reason = (f"k={best} was chosen for what it predicts: segments formed on the earlier part of the "
-                  f"calibration window explain {row['usefulness']:.1%} of the variation in {later or 'later spend'}"
-                  + (f", within one standard error of the best in range (k={top_k}: {top:.1%} ± {se:.1%}), so "
-                     "the simpler solution" if top_k != best else ", the most of any k in range")
-                  + ". On their own, " + ", ".join(f"{_CRITERION_NAMES[c]} prefers k={own[c]}" for c in own) + ".")
+        prefers = m["prefers_sep"].join(say("prefers", criterion=m["names"][c], k=own[c]) for c in own)
+        sentences = [say("useful", best=best, explained=f"{row['usefulness']:.1%}", later=later or m["later_spend"])
+                     + (say("useful_simpler", top_k=top_k, top=f"{top:.1%}", se=f"{se:.1%}") if top_k != best
+                        else m["useful_most"]) + say("useful_own", prefers=prefers)]
     else:
         ranks = pd.DataFrame({c: eligible[c].rank(ascending=not up, method="min") for c, up in crit.items()})
         total = ranks.sum(axis=1)
         best = int(eligible.loc[total[total == total.min()].index, "k"].min())
         row = eligible.set_index("k").loc[best]
-        names = {"silhouette": f"silhouette ({row['silhouette']:.3f})",
-                 "calinski_harabasz": f"Calinski–Harabasz ({row['calinski_harabasz']:.0f})",
-                 "davies_bouldin": f"Davies–Bouldin ({row['davies_bouldin']:.2f})",
-                 "bic": f"BIC ({row.get('bic', np.nan):,.0f})"}
-        listed = [names[c] for c in crit]
-        reason = (f"k={best} has the best combined rank over {', '.join(listed[:-1])} and {listed[-1]}; "
-                  f"on their own they prefer " + ", ".join(f"k={own[c]}" for c in own) + ".")
-    reason += f" The inertia curve bends most at k={elbow_k(table)}."
+        values = {"silhouette": f"{row['silhouette']:.3f}", "calinski_harabasz": f"{row['calinski_harabasz']:.0f}",
+                  "davies_bouldin": f"{row['davies_bouldin']:.2f}", "bic": f"{row.get('bic', np.nan):,.0f}"}
+        listed = [m["ranked"][c].format(value=values[c]) for c in crit]
+        sentences = [say("rank", best=best, criteria=m["rank_sep"].join(listed[:-1]), last=listed[-1],
+                         ks=m["prefers_sep"].join(f"k={own[c]}" for c in own))]
+    sentences.append(say("elbow", k=elbow_k(table)))
     if "stability" in table:
-        reason += f" Refitted on subsamples, k={best} keeps an ARI of {row['stability']:.2f}."
+        sentences.append(say("stability", best=best, ari=f"{row['stability']:.2f}"))
     if not ok.any():
-        reason += " No solution met the size and stability requirements: treat this k with care."
+        sentences.append(m["none_eligible"])
     elif len(eligible) < len(table):
-        excluded = [f"a segment under {min_share:.0%} of customers"]
+        excluded = [say("excluded_share", share=f"{min_share:.0%}")]
         if "stability" in table:
-            excluded.append(f"a subsample ARI under {min_stability}")
-        reason += f" Solutions with {' or '.join(excluded)} were not considered."
-    return best, reason
-
-
-_CRITERION_NAMES = {"silhouette": "the silhouette", "calinski_harabasz": "Calinski–Harabasz",
-                    "davies_bouldin": "Davies–Bouldin", "bic": "the BIC"}
+            excluded.append(say("excluded_ari", ari=min_stability))
+        sentences.append(say("excluded", what=m["excluded_or"].join(excluded)))
+    return best, i18n.messages(language)["sentence_sep"].join(sentences)

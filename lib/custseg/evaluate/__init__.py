@@ -50,7 +50,9 @@ from custseg.evaluate.scorecard import (
     scorecard,
     separation,
     solution_summary,
+    solution_verdict,
     verdict,
+    verdicts,
 )
 
 # the splits' helpers live with the features (features never import evaluate); kept here for callers
@@ -60,5 +62,5 @@ from custseg.stats import eta_squared
 __all__ = ["OUTCOMES", "SEGMENT_CRITERIA", "activity", "align", "compare", "contacts", "contest", "drift",
            "eta_squared", "flows", "holdout_outcomes", "kmeans_log_rfm", "margins", "match_segments",
            "outcome_separation", "outcomes", "pooled_rfm", "psi", "reach", "recommendation", "record", "rivals",
-           "rules", "scorecard", "separation", "solution_summary", "transitions", "verdict", "winner",
-           "with_outcomes"]
+           "rules", "scorecard", "separation", "solution_summary", "solution_verdict", "transitions", "verdict",
+           "verdicts", "winner", "with_outcomes"]

@@ -145,7 +145,7 @@ def margins(segmentations: dict[str, np.ndarray], data: pd.DataFrame, ours: str,
     return pd.DataFrame(out, columns=["outcome", "best_rival", "ours", "rival", "margin", "low", "high", "result"])
 
 
-def winner(comparison: pd.DataFrame, margin: pd.DataFrame, ours: str) -> dict:
+def winner(comparison: pd.DataFrame, margin: pd.DataFrame, ours: str, language: str = "en") -> dict:
     """The verdict of the contest: does ``ours`` explain the holdout better than every rival, beyond noise?
 
     An outcome that does not vary in the holdout (say every customer bought again, so nobody churned)
@@ -166,27 +166,33 @@ def winner(comparison: pd.DataFrame, margin: pd.DataFrame, ours: str) -> dict:
         verdict is ``wins``; None when none varies), ``best`` (the method with the highest eta² per
         outcome), ``results`` (outcome → wins / tie / loses), ``constant`` (outcomes left out) and ``text``.
     """
+    from custseg import i18n
+
+    m = i18n.messages(language)["printed"]["contest"]
     eta = comparison.pivot(index="method", columns="outcome", values="eta2")
     constant = [o for o in OUTCOMES if o in eta and eta[o].isna().all()]
-    left_out = f" ({', '.join(constant)}: the same for every customer in the holdout, left out)" if constant else ""
+    left_out = m["left_out"].format(outcomes=i18n.names(constant, language)) if constant else ""
     if margin.empty:
         return {"verdict": None, "wins": None, "best": {}, "results": {}, "constant": constant,
-                "text": f"no holdout outcome varies between customers{left_out}, so no segmentation can be judged "
-                        "on it."}
+                "text": m["nothing"].format(left_out=left_out)}
     best = {r.outcome: ours if r.margin > 0 else r.best_rival for r in margin.itertuples()}
     results = dict(zip(margin["outcome"], margin["result"], strict=True))
     won = [o for o, r in results.items() if r == "wins"]
     lost = [o for o, r in results.items() if r == "loses"]
     verdict = ("wins" if len(won) > len(results) / 2 and not lost else "loses" if len(lost) > len(won) else "ties")
     rivals = len(eta.index) - 1
-    parts = [f"{r.outcome}: {_margin_text(r)}" for r in margin.itertuples()]
-    text = (f"Against the best of {rivals} rival{'s' if rivals != 1 else ''} on each outcome, {ours} wins beyond "
-            f"noise on {len(won)} of {len(results)} outcomes. " + "; ".join(parts) + "." + left_out)
+    parts = [_margin_text(r, language) for r in margin.itertuples()]
+    text = (m["against"].format(rivals=rivals, plural=m["plural"] if rivals != 1 else "", ours=ours, won=len(won),
+                                n=len(results)) + m["part_sep"].join(parts) + m["end"] + left_out)
     return {"verdict": verdict, "wins": verdict == "wins", "best": best, "results": results,
             "constant": constant, "text": text}
 
 
-def _margin_text(r) -> str:
-    verb = {"wins": "beats", "loses": "loses to", "tie": "ties with"}[r.result]
-    return (f"{verb} {r.best_rival} (eta² {r.ours:.3f} vs {r.rival:.3f}, margin {r.margin:+.3f}, "
-            f"95% interval {r.low:+.3f} to {r.high:+.3f})")
+def _margin_text(r, language: str = "en") -> str:
+    """One outcome of the contest: '<outcome>: beats <rival> (eta² …, margin …, 95% interval … to …)'."""
+    from custseg import i18n
+
+    m = i18n.messages(language)["printed"]["contest"]
+    return m["part"].format(outcome=i18n.header(r.outcome, language), verb=m["verbs"][r.result],
+                            rival=i18n.word(r.best_rival, language), ours=f"{r.ours:.3f}", theirs=f"{r.rival:.3f}",
+                            margin=f"{r.margin:+.3f}", low=f"{r.low:+.3f}", high=f"{r.high:+.3f}")

@@ -15,12 +15,6 @@ from scipy import stats
 from custseg.attributes import HIGHER, direction, is_flag, outcome_names
 from custseg.stats import eta_squared, wilson
 
-WAYS = {"declared": "{way} (declared in the config), so segment {best} does best",
-        "name": "{way} (read off the name; say otherwise in outcomes: [{{{name}: ...}}]), so segment {best} does "
-                "best",
-        "unknown": "whether higher is better is not known, so no segment is called best (set outcomes: "
-                   "[{{{name}: higher_is_better}}] or lower_is_better)"}
-
 
 def by_segment(customers: pd.DataFrame, outcome: str, segment: str = "segment") -> pd.DataFrame:
     """Per segment: ``customers`` with a value, the ``value`` (rate or mean), its 95 % interval (``low``,
@@ -78,15 +72,18 @@ def validate(customers: pd.DataFrame, outcomes: dict | list, segment: str = "seg
     return per_segment, pd.DataFrame(rows)
 
 
-def sentence(summary: pd.DataFrame) -> str:
+def sentence(summary: pd.DataFrame, language: str = "en") -> str:
     """The outcome check in words: for each outcome, the highest and lowest segment and whether they separate."""
+    from custseg import i18n
+
+    m = i18n.messages(language)["printed"]["outcomes"]
     out = []
     for r in summary.itertuples():
         shown = (lambda v: f"{v:.1%}") if r.kind == "rate" else (lambda v: f"{v:,.2f}")
-        out.append(f"{r.outcome}: {shown(r.highest_value)} in segment {r.highest} against {shown(r.lowest_value)} in "
-                   f"segment {r.lowest} ({shown(r.base)} overall, eta² {r.eta2:.3f}); the 95% intervals "
-                   + ("do not overlap" if r.separated else "overlap: the segments do not tell it apart") + "; "
-                   + WAYS[r.direction_from].format(way=r.direction.replace("_", " "), name=r.outcome,
-                                                 best="" if pd.isna(r.best) else int(r.best))
-                   + ".")
-    return " ".join(out)
+        way = m["ways"][r.direction_from].format(way=m["direction"].get(r.direction, r.direction.replace("_", " ")),
+                                                 name=r.outcome, best="" if pd.isna(r.best) else int(r.best))
+        out.append(m["sentence"].format(outcome=r.outcome, highest=shown(r.highest_value), top=r.highest,
+                                        lowest=shown(r.lowest_value), bottom=r.lowest, base=shown(r.base),
+                                        eta2=f"{r.eta2:.3f}", overlap=m["separated" if r.separated else "overlap"],
+                                        way=way))
+    return m["sep"].join(out)

@@ -8,7 +8,7 @@ from custseg.evaluate.holdout import OUTCOMES
 
 
 def summary(solution: dict, start, snapshot, judged: pd.DataFrame, outcomes_text: str, contest: dict,
-            suggestion: str, rules, migration, against, rivals: pd.DataFrame) -> dict:
+            suggestion: str, rules, migration, against, rivals: pd.DataFrame, language: str = "en") -> dict:
     """``evaluate.json``: the solution's verdict, the outcomes, the holdout contest, the rules as rivals,
     migration and baseline."""
     from custseg.evaluate.rivals import verdict
@@ -21,7 +21,7 @@ def summary(solution: dict, start, snapshot, judged: pd.DataFrame, outcomes_text
                           "margins": contest["margins"].to_dict("records")},
            "migration": None, "rules": None if rules is None else rules.summary,
            "baseline": None if against is None else against.summary,
-           "rivals": {**verdict(rivals), "results": rivals.drop(columns="config").to_dict("records")}}
+           "rivals": {**verdict(rivals, language), "results": rivals.drop(columns="config").to_dict("records")}}
     if migration is not None:
         out["migration"] = {"later_snapshot": migration.later, "new": int(migration.matrix.loc["new"].sum()),
                             **migration.advice}

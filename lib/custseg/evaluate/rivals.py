@@ -216,22 +216,24 @@ def of_run(customers: pd.DataFrame, clustered_on: list[str], outcomes: list[str]
     return pd.concat(parts, ignore_index=True) if parts else contest(customers.head(0), np.array([]), [], {})
 
 
-def verdict(table: pd.DataFrame) -> dict:
-    """What the contest says, in a sentence, and the rule to adopt when one wins (the best winning rule: the
-    largest margin over the clusters)."""
+def verdict(table: pd.DataFrame, language: str = "en") -> dict:
+    """What the contest says, in a sentence in ``language``, and the rule to adopt when one wins (the best winning
+    rule: the largest margin over the clusters)."""
+    from custseg import i18n
+
     if table.empty:
         return {"winner": None, "text": "", "config": None}
+    m = i18n.messages(language)["printed"]["rivals"]
     won = table[table["result"] == "rule wins"]
-    parts = [f"{r.outcome}: the best {'single attribute' if r.rival == 'single' else 'pair of attributes'} "
-             f"({r.rule}, {r.segments} groups) explains {r.eta2_rule:.1%} of its variance (eta² adjusted for the "
-             f"number of groups) against the clusters' {r.eta2_clusters:.1%} ({r.clusters} segments): {r.result}"
+    parts = [m["part"].format(outcome=r.outcome, what=m["single" if r.rival == "single" else "pair"], rule=r.rule,
+                              segments=r.segments, rule_eta2=f"{r.eta2_rule:.1%}",
+                              clusters_eta2=f"{r.eta2_clusters:.1%}", clusters=r.clusters,
+                              result=m["results"].get(r.result, r.result))
              for r in table.itertuples()]
-    text = ("Rules as rivals, judged on half of the customers the rules were not chosen on: " + "; ".join(parts)
-            + ".")
+    text = m["text"].format(parts=m["sep"].join(parts))
     if won.empty:
         return {"winner": None, "text": text, "config": None}
     best = won.loc[won["margin"].idxmin()]
-    text += (f" A rule separates {best['outcome']} better than the clusters beyond noise: segment by {best['rule']} "
-             "(the rule_segments config below adopts it), or keep the clusters for what they describe beyond it.")
+    text += m["won"].format(outcome=best["outcome"], rule=best["rule"])
     return {"winner": {"outcome": best["outcome"], "rule": best["rule"], "rival": best["rival"]}, "text": text,
             "config": best["config"]}

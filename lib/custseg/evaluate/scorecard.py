@@ -145,22 +145,32 @@ def scorecard(customers: pd.DataFrame, columns: list[str], segment: str = "segme
     return out.rename_axis(segment).reset_index()
 
 
-def verdict(passed: pd.Series | dict) -> str:
-    """A plain verdict from the criteria (True, False or missing = not measured).
+def verdict(passed: pd.Series | dict, language: str = "en") -> str:
+    """A plain verdict from the criteria (True, False or missing = not measured), in ``language``.
 
     ``keep`` when every measured criterion holds; ``review`` when only measurable, accessible or actionable
     fail; ``rethink`` when substantial, differentiable or stable fail (merge it, re-cluster or drop it).
     """
+    from custseg import i18n
+
+    m = i18n.messages(language)["printed"]["verdict"]
+    name = lambda c: i18n.header(c, language)  # noqa: E731
     passed = dict(passed)
     failed = [c for c in SEGMENT_CRITERIA if not pd.isna(passed.get(c)) and not bool(passed.get(c))]
     unmeasured = [c for c in SEGMENT_CRITERIA if pd.isna(passed.get(c))]
-    if any(c in ESSENTIAL for c in failed):
-        text = "rethink: not " + ", not ".join(failed)
-    elif failed:
-        text = "review: not " + ", not ".join(failed)
+    if failed:
+        text = m["rethink" if any(c in ESSENTIAL for c in failed) else "review"].format(
+            failed=m["not_sep"].join(map(name, failed)))
     else:
-        text = "keep: meets every measured criterion"
-    return text + (f" ({', '.join(unmeasured)} not measured)" if unmeasured else "")
+        text = m["keep"]
+    return text + (m["unmeasured"].format(criteria=m["criteria_sep"].join(map(name, unmeasured))) if unmeasured
+                   else "")
+
+
+def verdicts(card: pd.DataFrame, language: str = "en") -> list[str]:
+    """Each segment's :func:`verdict` in ``language``, from a :func:`scorecard`'s criteria (its ``verdict`` column
+    is in English: the record's words)."""
+    return [verdict(row, language) for _, row in card[list(SEGMENT_CRITERIA)].iterrows()]
 
 
 def solution_summary(card: pd.DataFrame, separated: pd.DataFrame, ari: float = np.nan) -> dict:
@@ -182,15 +192,23 @@ def solution_summary(card: pd.DataFrame, separated: pd.DataFrame, ari: float = n
            "mean_eta2": float(separated["eta2"].mean()), "max_eta2": float(separated["eta2"].max()),
            "features_significant": int(separated["significant"].sum()), "features": len(separated),
            "stability_ari": float(ari)}
-    if rethink == 0 and (np.isnan(ari) or ari >= STABLE_ARI):
-        out["verdict"] = (f"usable: {keep} of {len(card)} segments meet every measured criterion"
-                          + (f", {len(card) - keep} need review" if keep < len(card) else ""))
-    elif rethink <= len(card) // 3 and (np.isnan(ari) or ari >= UNSTABLE_ARI):
-        out["verdict"] = f"usable with care: {rethink} of {len(card)} segments need rethinking"
-    else:
-        out["verdict"] = (f"not yet usable: {rethink} of {len(card)} segments fail an essential criterion"
-                          + (f" and the solution is unstable (ARI {ari:.2f})" if ari < UNSTABLE_ARI else ""))
+    out["verdict"] = solution_verdict(out)
     return out
+
+
+def solution_verdict(summary: dict, language: str = "en") -> str:
+    """The sentence of a :func:`solution_summary` in ``language``: usable, usable with care or not yet usable."""
+    from custseg import i18n
+
+    m = i18n.messages(language)["printed"]["verdict"]
+    k, keep, rethink = summary["k"], summary["segments_keep"], summary["segments_rethink"]
+    ari = summary["stability_ari"]
+    if rethink == 0 and (np.isnan(ari) or ari >= STABLE_ARI):
+        return m["usable"].format(keep=keep, k=k) + (m["usable_review"].format(review=k - keep) if keep < k else "")
+    if rethink <= k // 3 and (np.isnan(ari) or ari >= UNSTABLE_ARI):
+        return m["care"].format(rethink=rethink, k=k)
+    return m["not_usable"].format(rethink=rethink, k=k) + (
+        m["not_usable_unstable"].format(ari=f"{ari:.2f}") if ari < UNSTABLE_ARI else "")
 
 
 def contacts(crm: pd.DataFrame, customers: pd.DataFrame, contact_columns: list[str]

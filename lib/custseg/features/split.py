@@ -144,9 +144,10 @@ def periods(cfg: dict, transactions, customers, survey, snapshot: dt.date, table
     if start > snapshot:
         raise StageError(f"features.holdout_start ({start}) is after the snapshot ({snapshot}): move it earlier")
     if start <= first_day:  # nobody bought before the holdout: nothing to form segments on and judge later
-        holdout.update(holdout_start=None, reason=f"every purchase is on or after {start} (the data runs from "
-                       f"{first_day} to {snapshot}), so there is no earlier period to form segments on and a later "
-                       "one to judge them by: the holdout test is left out")
+        from custseg import i18n
+
+        holdout.update(holdout_start=None, reason=i18n.text("holdout.too_early", start=start, first=first_day,
+                                                            snapshot=snapshot))
         return Periods(holdout, clv, pd.DataFrame(), None, None)
     calibration = calibration_holdout(transactions, start, snapshot, f["clv_time_unit"], f["clv_time_scaler"])
     # the column kinds inferred once by 04: typing every column again per split is slow on a large table
@@ -155,3 +156,11 @@ def periods(cfg: dict, transactions, customers, survey, snapshot: dt.date, table
     if inner is not None:
         holdout.update(inner_start=inner.start.isoformat(), inner_end=inner.end.isoformat())
     return Periods(holdout, clv, calibration, calibrated, inner)
+
+
+def holdout_reason(holdout: dict, language: str = "en") -> str:
+    """Why a run has no holdout (``holdout.json``'s ``reason``, kept in English) in ``language``; '' when it has one."""
+    from custseg import i18n
+
+    why = holdout.get("reason") or ""
+    return i18n.retranslate(why, i18n.messages("en")["printed"]["holdout"], "holdout", language) if why else ""

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from custseg import config, engine, io, plots
+from custseg import config, engine, i18n, io, plots
 from custseg.errors import StageError
 from custseg.pipeline.registry import (
     PRODUCER,
@@ -171,7 +171,9 @@ def run_stage(name: str | int, cfg: dict, paths: io.RunPaths, con=None) -> Simpl
                    "seconds": round(time.perf_counter() - started, 2), "peak_mib": peak_mib(),
                    "metrics": _plain(result.metrics)},
                   record_path(paths, s))
-    return SimpleNamespace(**{"con": ctx._con, **result.view, "read": sorted(ctx.read_names)})
+    # every result says the run's language: what a notebook prints and draws from it is in that language
+    return SimpleNamespace(**{"con": ctx._con, "language": cfg["language"], **result.view,
+                              "read": sorted(ctx.read_names)})
 
 
 def stage_function(name: str) -> Callable:
@@ -211,7 +213,7 @@ def open_run(config_path: str = "", run_name: str = "", overrides: str = "", wor
         cfg["_report_dir"] = str(io.run_paths(cfg).reports.with_name(cfg["run"] + LAB_SUFFIX))
     paths = io.run_paths(cfg).make()
     plots.style()
-    print(f"run '{cfg['run']}' — config {cfg['_source']}")
+    print(i18n.text("open_run", cfg["language"], run=cfg["run"], config=cfg["_source"]))
     if interactive:
         print(f"run by hand: figures and cards go to {paths.reports} (custseg run publishes reports/{cfg['run']}/)")
     return cfg, paths

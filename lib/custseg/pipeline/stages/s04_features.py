@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custseg import attributes, config, relations, rfm
+from custseg import attributes, config, i18n, relations, rfm
 from custseg import features as featuring
 from custseg.errors import StageError
 from custseg.features import split
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
 
-NO_LOG = ("there is no transaction log (sources.transactions), so purchases, RFM and the holdout test are left "
-          "out: the customers are described and segmented by the customer table's own columns.")
+NO_LOG = i18n.text("holdout.no_log")  # holdout.json keeps the English (cluster.choose.value_note shows it)
 
 
 @body("04_features")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custseg import config
+from custseg import config, i18n
 from custseg.errors import StageError
 from custseg.features.split import features_and_later_spend
 from custseg.pipeline.registry import has_log
@@ -39,14 +39,15 @@ def segment(ctx: Context) -> Result:
                       else None)
         early, later = features_and_later_spend(inner, columns) if inner is not None and c["k"] is None else (None,
                                                                                                               None)
-        label = f"log(1 + spend) from {split['inner_start']} to {split['inner_end']}" if early is not None else ""
+        label = i18n.text("k.later_label", cfg["language"], start=split["inner_start"],
+                          end=split["inner_end"]) if early is not None else ""
         try:
             segmenter = Segmenter.from_config(c).fit(table[columns], value_from=value_from, early=early, later=later,
-                                                     later_label=label)
+                                                     later_label=label, language=cfg["language"])
         except TooFewCustomers as err:
             raise StageError(f"05_cluster: {err}. The RFM scores of 04_features (rfm.parquet) still rank them"
                              ) from None
-        reason, value = segmenter.reason_, choose.value_note(c, value_from is not None, split)
+        reason, value = segmenter.reason_, choose.value_note(c, value_from is not None, split, cfg["language"])
     matched = None
     if saved is not None and c["refit"]:
         matched, matching = published.match_to_baseline(segmenter, table, saved, c["baseline"])
@@ -65,4 +66,5 @@ def segment(ctx: Context) -> Result:
         artefacts["k_sweep"] = segmenter.sweep_
     return Result(artefacts, choose.metrics(summary, segmenter),
                   {"table": table, "columns": columns, "dropped": dropped, "absent": absent, "segmenter": segmenter,
-                   "segments": segments, "summary": summary, "used": choose.used_note(summary), "attributes": kinds})
+                   "segments": segments, "summary": summary, "used": choose.used_note(summary, cfg["language"]),
+                   "attributes": kinds})

@@ -61,5 +61,5 @@ def describe_personas(ctx: Context) -> Result:
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
                    "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels), "labels": labels,
                    "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
-                   "language": language, "has_log": logged, "used": choose.used_note(cluster), "value": value,
-                   "value_note": value.note(i18n.messages(language))})
+                   "language": language, "has_log": logged, "used": choose.used_note(cluster, language),
+                   "value": value, "value_note": value.note(i18n.messages(language))})

@@ -48,8 +48,9 @@ def evaluate(ctx: Context) -> Result:
     # rules as rivals: the best one- and two-attribute split, chosen on half the customers, judged on the rest
     rivals = evaluation.rivals.of_run(customers, clustered_on, cfg["outcomes"] or [], data if start else None,
                                       methods.get("custseg"), e["bootstrap"], cfg["cluster"]["seed"], cfg["attributes"])
-    summary = evaluation.record.summary(solution, start, snapshot, judged, evaluation.outcomes.sentence(judged),
-                                        contest, suggestion, rules, migration, against, rivals)
+    said = evaluation.outcomes.sentence(judged, cfg["language"])
+    summary = evaluation.record.summary(solution, start, snapshot, judged, said, contest, suggestion, rules, migration,
+                                        against, rivals, cfg["language"])
     artefacts = {"scorecard": card, "holdout_validation": comparison, "outcome_validation": per_outcome,
                  "evaluate": summary, "rule_rivals": rivals.drop(columns="config"),
                  **evaluation.record.optional_artefacts(rules, migration, against)}

@@ -8,26 +8,14 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
+from custseg import i18n
 from custseg.io import RunPaths
 from custseg.report.figures import save_figure
 
-LEFT_OUT = {
-    "02_clean": {"log": "No transaction log: there are no order lines to clean."},
-    "03_describe": {
-        "log": "No transaction log: spend, orders, channels and categories are left out.",
-        "city_tier": "No city tier in the data (no CRM, or no city column): left out.",
-        "gender": "No gender in the data: left out.",
-        "channel": "No sales channel in the order log: left out.",
-        "category": "No product category in the order log: left out.",
-        "channel_category": "The channel × category table needs both columns in the order log: left out.",
-    },
-    "04_features": {"log": "No transaction log: RFM, the CLV convention and the holdout are left out."},
-    "06_personas": {"log": "No transaction log: there is no spend to share out between the segments."},
-}  # stage -> kind of gap -> the sentence its notebook prints
 
-
-def left_out(stage: str, gap: str = "log") -> str:
-    """The sentence a notebook prints where the data lacks what a step needs.
+def left_out(stage: str, gap: str = "log", language: str = "en") -> str:
+    """The sentence a notebook prints where the data lacks what a step needs (the catalogue's
+    ``printed.left_out``).
 
     Parameters
     ----------
@@ -36,13 +24,17 @@ def left_out(stage: str, gap: str = "log") -> str:
     gap : str
         What is missing: ``"log"`` (no transaction log), or a column of 03 (``"city_tier"``, ``"gender"``,
         ``"channel"``, ``"category"``, ``"channel_category"``).
+    language : {'en', 'zh'}
 
     Returns
     -------
     str
         E.g. "No transaction log: spend, orders, channels and categories are left out."
     """
-    return LEFT_OUT[stage][gap]
+    return i18n.messages(language)["printed"]["left_out"][stage][gap]
+
+
+LEFT_OUT = i18n.messages("en")["printed"]["left_out"]  # stage -> kind of gap -> the sentence (in English)
 
 
 @dataclass(frozen=True)

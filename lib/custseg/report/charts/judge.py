@@ -5,33 +5,44 @@ returns a matplotlib figure, or None when the run lacks what the figure needs.""
 
 from __future__ import annotations
 
-from custseg import plots
+from custseg import i18n, plots
 from custseg.report.charts.base import Chart, for_notebook
+
+
+def _text(result, name: str):
+    """The words of figure ``name`` in the run's language (the catalogue's ``charts``)."""
+    return i18n.messages(result.language)["charts"][name]
 
 
 def rule_segments_index(result):
     """07 · The rule segments' profile: index vs the whole base (None without rule segments)."""
     if result.rules is None:
         return None
-    return plots.index_heatmap(result.rules.index.T, "Rule segments: index vs the whole base (100 = average)",
-                               xlabel="rule segment")
+    text = _text(result, "rule_index")
+    heat = result.rules.index.T
+    if result.language != "en":
+        heat.index = [i18n.header(c, result.language) for c in heat.index]
+    return plots.index_heatmap(heat, text["title"], xlabel=text["x"])
 
 
 def predictive_validation(result):
     """07 · Holdout outcomes explained by each segmentation, eta² (None without a holdout comparison)."""
     if not len(result.comparison):
         return None
-    fig = plots.heatmap(result.eta, "Holdout outcomes explained by each segmentation (eta²)", fmt=".3f",
+    text = _text(result, "validation")
+    fig = plots.heatmap(i18n.shown(result.eta, result.language, words=True), text["title"], fmt=".3f",
                         center=None, cmap="Blues")
-    fig.axes[0].set_xlabel("holdout outcome")
+    fig.axes[0].set_xlabel(text["x"])
     fig.axes[0].set_ylabel("")
     return fig
 
 
 def predictive_validation_alt(result) -> str:
     """The alt text of :func:`predictive_validation`: every method's eta² per outcome."""
-    return "eta² by method and outcome: " + "; ".join(
-        f"{m}: " + ", ".join(f"{o} {v:.3f}" for o, v in row.items()) for m, row in result.eta.iterrows())
+    lang = result.language
+    return _text(result, "validation")["alt"].format(items="; ".join(
+        f"{i18n.word(m, lang)}: " + ", ".join(f"{i18n.header(o, lang)} {v:.3f}" for o, v in row.items())
+        for m, row in result.eta.iterrows()))
 
 
 def outcomes(result) -> dict:
@@ -43,7 +54,8 @@ def outcomes(result) -> dict:
         ``07_outcome_<outcome>`` → figure (empty without outcome columns).
     """
     return {f"07_outcome_{row.outcome}": plots.intervals(result.outcomes[result.outcomes["outcome"] == row.outcome],
-                                                         row.outcome, row.base, rate=row.kind == "rate")
+                                                         row.outcome, row.base, rate=row.kind == "rate",
+                                                         language=result.language)
             for row in result.outcome_summary.itertuples()}
 
 
@@ -52,7 +64,7 @@ def transitions(result):
     m = result.migration
     if m is None:
         return None
-    return plots.transitions(m.matrix, f"Segment at {result.snapshot} (rows) → at {m.later} (columns), share of row")
+    return plots.transitions(m.matrix, _text(result, "transitions").format(snapshot=result.snapshot, later=m.later))
 
 
 def drift(result):
@@ -60,7 +72,7 @@ def drift(result):
     m = result.migration
     if m is None:
         return None
-    return plots.drift(m.drifted, f"Feature drift per segment (PSI), {result.snapshot} → {m.later}")
+    return plots.drift(m.drifted, _text(result, "drift").format(snapshot=result.snapshot, later=m.later))
 
 
 def baseline_transitions(result):
@@ -68,37 +80,39 @@ def baseline_transitions(result):
     a = result.against
     if a is None:
         return None
-    return plots.transitions(a.matrix, f"Segment in run {a.summary['run']} (rows) → in this run (columns), "
-                                       "share of row")
+    return plots.transitions(a.matrix, _text(result, "baseline_transitions").format(run=a.summary["run"]))
 
 
 def baseline_drift(result):
     """07 · Feature drift against a baseline run (None without ``--baseline``)."""
     a = result.against
-    return None if a is None else plots.drift(a.drifted, f"Feature drift against run {a.summary['run']} (PSI)")
+    return None if a is None else plots.drift(a.drifted, _text(result, "baseline_drift").format(run=a.summary["run"]))
 
 
 def targeting(result):
     """08 · Each segment's attractiveness against its reach, the targets marked."""
-    return plots.targeting(result.tables["clusters"], result.choice["targets"], criteria=result.criteria_short)
+    return plots.targeting(result.tables["clusters"], result.choice["targets"], criteria=result.criteria_short,
+                           language=result.language)
 
 
 def targeting_alt(result) -> str:
     """The alt text of :func:`targeting`: each segment's score and reach."""
-    return "attractiveness and reach per segment: " + "; ".join(
-        f"{r.segment} {r.name}: score {r.attractiveness:.2f}, reach "
-        + ("not measured" if r.reach != r.reach else f"{r.reach:.0%}") for r in result.tables["clusters"].itertuples())
+    text = _text(result, "targeting_alt")
+    return text["text"].format(items="; ".join(
+        text["item"].format(segment=r.segment, name=r.name, score=f"{r.attractiveness:.2f}",
+                            reach=text["not_measured"] if r.reach != r.reach else f"{r.reach:.0%}")
+        for r in result.tables["clusters"].itertuples()))
 
 
 def uplift(result):
     """09 · Uplift of the response rate per segment with its interval (None without a campaign)."""
-    return None if result.table is None else plots.uplift(result.table)
+    return None if result.table is None else plots.uplift(result.table, language=result.language)
 
 
 def uplift_alt(result) -> str:
     """The alt text of :func:`uplift`: each segment's uplift and interval."""
-    return "uplift per segment: " + "; ".join(
-        f"{r.segment}: {r.uplift:+.1%} [{r.uplift_low:+.1%}, {r.uplift_high:+.1%}]" for r in result.table.itertuples())
+    return _text(result, "uplift_alt").format(items="; ".join(
+        f"{r.segment}: {r.uplift:+.1%} [{r.uplift_low:+.1%}, {r.uplift_high:+.1%}]" for r in result.table.itertuples()))
 
 
 evaluate = for_notebook("07_evaluate", "evaluate", {

@@ -57,13 +57,16 @@ def log_transform(result):
     if not skewed:
         return None
     show = "monetary" if "monetary" in skewed else skewed[0]
-    return plots.before_after(result.table[show], f"Why we log-transform {show}", show)
+    text = i18n.messages(result.language)["charts"]["log_transform"]
+    shown = i18n.header(show, result.language)
+    return plots.before_after(result.table[show], text["title"].format(column=shown), shown,
+                              language=result.language)
 
 
 def k_criteria(result):
     """05 · The criteria of the k sweep, the chosen k marked (None when k was not swept)."""
     segmenter = result.segmenter
-    return None if segmenter.sweep_ is None else plots.k_criteria(segmenter.sweep_, segmenter.k_)
+    return None if segmenter.sweep_ is None else plots.k_criteria(segmenter.sweep_, segmenter.k_, result.language)
 
 
 def dendrogram(result):
@@ -74,7 +77,7 @@ def dendrogram(result):
     else:
         linkage = cluster.sample_linkage(features_matrix(result), max_rows=min(2000, segmenter.max_fit_rows),
                                          seed=segmenter.random_state)
-    return plots.dendrogram(linkage, segmenter.k_ if segmenter.k_ >= 2 else None)
+    return plots.dendrogram(linkage, segmenter.k_ if segmenter.k_ >= 2 else None, language=result.language)
 
 
 def pca(result):
@@ -83,8 +86,8 @@ def pca(result):
     if projection is None:
         return None
     segmenter = result.segmenter
-    return plots.scatter_2d(projection[0], segmenter.labels_,
-                            f"Segments in the first two principal components (k={segmenter.k_})")
+    title = i18n.messages(result.language)["charts"]["pca"]["title"].format(k=segmenter.k_)
+    return plots.scatter_2d(projection[0], segmenter.labels_, title, language=result.language)
 
 
 def index_rows(result):
