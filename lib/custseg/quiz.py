@@ -188,8 +188,16 @@ def form(found: list[Question], language: str = "en"):
     return widgets.VBox(boxes, layout=widgets.Layout(width="100%"))
 
 
+class Html(str):
+    """HTML that Jupyter shows rendered (``_repr_html_``), printed as it is elsewhere."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
 def show(number: str, cfg: dict, paths=None):
-    """Display notebook ``number``'s quiz in the run's language: a form in JupyterLab, folded answers in a report.
+    """Notebook ``number``'s quiz in the run's language, for a cell to show: a form in JupyterLab, the questions
+    with their answers folded in a report.
 
     Parameters
     ----------
@@ -199,15 +207,15 @@ def show(number: str, cfg: dict, paths=None):
         The run's config (its ``language``; and where its artefacts are, to know what data the run has).
     paths : io.RunPaths, optional
         The run's folders; default: from ``cfg``.
-    """
-    from IPython.display import HTML, display
 
+    Returns
+    -------
+    ipywidgets.VBox or Html
+        :func:`form` in a kernel JupyterLab started, :func:`to_html` otherwise (papermill, plain Python).
+    """
     from custseg import env, io
     from custseg.report import needs
 
     met = needs.met(cfg, paths if paths is not None else io.run_paths(cfg))
     found, language = questions(number, met), cfg["language"]
-    if env.interactive():
-        display(form(found, language))
-    else:
-        display(HTML(to_html(found, language)))
+    return form(found, language) if env.interactive() else Html(to_html(found, language))
