@@ -360,8 +360,8 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
         if items and fits[1] is not None and (items[0] is None or fits[0] is not None):
             who = who[(fits[0] if fits[0] is not None else True) & ~fits[1]]
             said = offers.audience_words(found, items, len(who), language)
-        else:
-            said = ""
+        else:  # no offer that says whom it fits: the whole segment (but those who left)
+            said = i18n.messages(language)["offers"]["audience_segment"].format(customers=i18n.integer(len(who)))
         if len(left):
             files[f"segment_{seg}_win_back.csv"] = pd.DataFrame({
                 "customer_id": left["customer_id"], "segment_id": seg, "segment_name": card["name"]})
