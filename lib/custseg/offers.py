@@ -429,21 +429,28 @@ def holders(customers: pd.DataFrame, found, item: str) -> pd.Series | None:
     return None
 
 
-def audience_words(found, items: list | None, n: int, language: str) -> str:
-    """Who an offer's audience is, in words: "who have A but not B" (a rule) or "who do not have B" (a gap)."""
+def audience_fit(customers: pd.DataFrame, items: list | None, found=None, language: str = "en"
+                 ) -> tuple[pd.Series | None, str | None]:
+    """Whom an offer fits among ``customers``: a rule's [A, C] the holders of A without C, a gap's [None, C] those
+    without C (:func:`holders`); with the sentence saying so ({customers} left to fill), in ``language``. (None,
+    None) when there is no offer or the features cannot tell who holds its items."""
     if not items:
-        return ""
+        return None, None
+    antecedent, consequent = items
+    has_c = holders(customers, found, consequent)
+    has_a = holders(customers, found, antecedent) if antecedent is not None else None
+    if has_c is None or (antecedent is not None and has_a is None):
+        return None, None
     m = i18n.messages(language)["offers"]
     services = found is not None and found.item == SERVICES
 
     def name(item):
         return i18n.label(item, language) if services else i18n.value_label("category", item, language)
 
-    antecedent, consequent = items
     if antecedent is None:
-        return m["audience_gap"].format(customers=i18n.integer(n), item=name(consequent))
-    return m["audience_rule"].format(customers=i18n.integer(n), antecedent=name(antecedent),
-                                     consequent=name(consequent))
+        return ~has_c, m["audience_gap"].replace("{item}", name(consequent))
+    return has_a & ~has_c, m["audience_rule"].replace("{antecedent}", name(antecedent)).replace(
+        "{consequent}", name(consequent))
 
 
 def service_baskets(customers: pd.DataFrame, columns: list[str]) -> ir.Table:

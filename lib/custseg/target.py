@@ -330,14 +330,15 @@ def bad_outcome(customers: pd.DataFrame, outcomes: dict | list | None) -> tuple[
 
 
 def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts: pd.DataFrame, consent: list[str],
-              language: str, outcomes: dict | list | None = None, found=None
+              language: str, outcomes: dict | list | None = None, fits=None
               ) -> tuple[dict[str, pd.DataFrame | str], list[dict]]:
     """Per target segment an audience table ``segment_<id>.csv`` (customer id, segment, the offer and why, the
     customer's main channel and consent flags) and a one-page summary ``segment_<id>.md``. Customers whose outcome
     says they left (:func:`bad_outcome`: churned) are no cross-sell audience: they go to
     ``segment_<id>_win_back.csv`` (same columns) instead. An offer is made to whom it fits: a rule A → B to the
-    members who have A but not B, a cross-sell gap B to those without B (the card's ``offer_items``, from
-    :func:`custseg.offers.on_cards`, read by :func:`custseg.offers.holders` on ``found``).
+    members who have A but not B, a cross-sell gap B to those without B: ``fits(customers, items)`` (08 passes
+    :func:`custseg.offers.audience_fit` on its offers) gives whom the card's ``offer_items`` fit (None: all) and
+    the words saying so.
 
     Returns the files (name → table or text) and a list saying what each target's files hold (``excluded``: how
     many went to the win-back file, ``win_back`` its name or None; ``who``: the audience in words).
@@ -352,14 +353,12 @@ def audiences(customers: pd.DataFrame, cards: list[dict], choice: dict, contacts
         members = customers[customers["segment"] == seg]
         left = members[gone.loc[members.index]]
         who = members[~gone.loc[members.index]]
-        items = card.get("offer_items")
-        fits = [offers.holders(who, found, items[0]) if items and items[0] is not None else None,
-                None if not items else offers.holders(who, found, items[1])]
-        if items and fits[1] is not None and (items[0] is None or fits[0] is not None):
-            who = who[(fits[0] if fits[0] is not None else True) & ~fits[1]]
-            said = offers.audience_words(found, items, len(who), language)
-        else:
-            said = ""
+        fit, words = fits(who, card.get("offer_items")) if fits is not None else (None, None)
+        if fit is not None:
+            who = who[fit]
+        else:  # no offer that says whom it fits: the whole segment (but those who left)
+            words = i18n.messages(language)["offers"]["audience_segment"]
+        said = words.format(customers=i18n.integer(len(who)))
         if len(left):
             files[f"segment_{seg}_win_back.csv"] = pd.DataFrame({
                 "customer_id": left["customer_id"], "segment_id": seg, "segment_name": card["name"]})

@@ -53,3 +53,19 @@ def test_left_out_sentences():
     assert charts.left_out("04_features") == "No transaction log: RFM, the CLV convention and the holdout are left out."
     assert charts.left_out("02_clean") == "No transaction log: there are no order lines to clean."
     assert charts.left_out("03_describe", "gender") == "No gender in the data: left out."
+
+
+@pytest.mark.parametrize(("language", "title"), [("en", "Share of MonthlyCharges by segment"),
+                                                 ("zh", "各细分群体的 MonthlyCharges 占比")])
+def test_the_value_share_of_a_table_without_a_log_is_its_value_column(language, title):
+    from types import SimpleNamespace
+
+    cards = [{"segment": s, "name": f"n{s}", "customers": 10, "share": 0.5, "value_share": v}
+             for s, v in ((0, 0.7), (1, 0.3))]
+    table = SimpleNamespace(has_log=False, value=SimpleNamespace(column="MonthlyCharges"), cards=cards,
+                            language=language)
+    figure = charts.segments.value_share(table)
+    assert figure is not None and charts.segments.value_share_alt(table).startswith(title + ": 0 · n0 70.0%")
+    plt.close("all")
+    none = SimpleNamespace(has_log=False, value=SimpleNamespace(column=None), cards=cards, language=language)
+    assert charts.segments.value_share(none) is None, "no value column: no chart"

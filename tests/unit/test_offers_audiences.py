@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -251,7 +252,8 @@ def test_an_offer_s_audience_has_a_but_not_b(language, words):
     antecedent, consequent = cards[1]["offer_items"]
     assert antecedent is not None, "segment 1's best offer is a rule"
     files, out = targeting.audiences(customers, cards, {"strategy": "concentrated", "targets": [1], "reason": "r"},
-                                     customers[["customer_id"]], [], language, ["Churn"], found)
+                                     customers[["customer_id"]], [], language, ["Churn"],
+                                     functools.partial(offers.audience_fit, found=found, language=language))
     chosen = customers.set_index("customer_id").loc[files["segment_1.csv"]["customer_id"]]
     holds = offers.held(chosen, [antecedent, consequent])
     assert len(chosen) and holds[antecedent].all() and not holds[consequent].any()

@@ -352,10 +352,12 @@ def test_targeting_offers_and_the_campaign_run_on_the_tiny_demo(tiny_run):
     clusters = table[table["segmentation"] == "clusters"]
     assert clusters["share"].sum() == pytest.approx(1) and clusters["value_share"].sum() == pytest.approx(1)
     assert clusters["reach"].between(0, 1).all()  # the demo CRM has consent columns
-    # an audience per target, every customer of the segment in it, and the offers on the persona cards
+    # an audience per target, of the segment's customers the offer fits (bought A but not C), said in words
+    segments = results["05_cluster"].segments
     for a in t.audiences:
         audience = pd.read_csv(io.artefact_path(paths, "audiences") / a["file"], encoding="utf-8-sig")
-        assert len(audience) == (results["05_cluster"].segments["segment"] == a["segment"]).sum() == a["customers"]
+        members = set(segments.loc[segments["segment"] == a["segment"], "customer_id"])
+        assert len(audience) == a["customers"] and set(audience["customer_id"]) <= members and a["who"]
         assert {"customer_id", "segment_id", "offer", "channel", "email_opt_in"} <= set(audience.columns)
     offered = io.read(paths, "offers")
     assert len(offered) and (offered["lift"] > 1).all()

@@ -5,6 +5,8 @@ table's customers hold), and per target an audience file and a draft positioning
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from custseg import config, headlines, i18n
@@ -47,7 +49,7 @@ def target(ctx: Context) -> Result:
                                              relations.gates(ctx.read_optional("attributes")), language)
     cards = offers.on_cards(cards, found, choice, language)
     files, audiences = targeting.audiences(customers, cards, choice, contacts, consent, language, cfg["outcomes"],
-                                           found)
+                                           functools.partial(offers.audience_fit, found=found, language=language))
     notes += [offers_note, *filter(None, [targeting.excluded_note(audiences, cfg["outcomes"], customers, language)])]
     placed = positioning.draft(tables["clusters"], cards, choice["targets"], customers, found, value, cfg["outcomes"],
                                consent, language)
