@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from custseg import i18n, profile
+from custseg import i18n, phrases, services
 from custseg.attributes import HIGHER, direction, outcome_names
 from custseg.target import channel_columns, outcome_column
 
@@ -95,10 +95,10 @@ def _uses(customers: pd.DataFrame, seg, found, language: str) -> tuple[str, list
     if found is not None and found.item == offers.SERVICES:
         items = sorted({*found.base["antecedent"], *found.base["consequent"], *found.under_bought["item"]} &
                        set(customers.columns))
-        frame, kind = offers.held(customers, items).astype("float"), "holds"
+        frame, kind = services.held(customers, items).astype("float"), "holds"
 
         def name(c):
-            return profile.plain_label(c, language)
+            return phrases.plain_label(c, language)
     else:
         items = [c for c in customers.columns if c.startswith("share_cat_")]
         frame, kind = customers[items], "buys"
@@ -125,7 +125,7 @@ def _outcomes(row: pd.Series, customers: pd.DataFrame, outcomes, language: str) 
             continue
         own, base = float(row[column]), float(customers[name].mean())
         worse = own < base if way == HIGHER else own > base
-        out.append((m["outcome"].format(outcome=profile.plain_label(name, language), value=_share(own),
+        out.append((m["outcome"].format(outcome=phrases.plain_label(name, language), value=_share(own),
                                         base=_share(base), direction=ways[way]), worse))
     return sorted(out, key=lambda o: not o[1])  # the worse first
 
@@ -193,7 +193,7 @@ def draft(table: pd.DataFrame, cards: list[dict], targets: list, customers: pd.D
         if has_value and pd.notna(row["value_index"]):
             level = ("premium" if row["value_index"] >= PREMIUM else "economy" if row["value_index"] <= ECONOMY
                      else "mid")
-            parts.append(m["value"].format(column=profile.plain_label(value, language),
+            parts.append(m["value"].format(column=phrases.plain_label(value, language),
                                            index=i18n.integer(row["value_index"]), level=m["level"][level]))
         mine = customers["segment"] == seg
         if "avg_order_value" in prices:
@@ -243,7 +243,7 @@ def _rule(found, seg, language: str) -> str:
     services = found.item == offers.SERVICES
 
     def name(item):
-        return profile.plain_label(item, language) if services else i18n.value_label("category", item, language)
+        return phrases.plain_label(item, language) if services else i18n.value_label("category", item, language)
 
     m = i18n.messages(language)["positioning"]
     return m["because_rule" if not services else "because_service_rule"].format(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import campaign, config, demo, offers, rule_segments, stats, target
+from custseg import campaign, config, demo, offers, rule_segments, services, stats, target
 from custseg.errors import ConfigError, SourceError
 
 
@@ -419,9 +419,9 @@ OFFERS = {"items": "auto", "basket": "order", "min_support": 0.002, "min_confide
 
 def test_yes_no_service_columns_are_found_and_who_the_customer_is_is_not():
     customers = _held_services()
-    assert offers.service_columns(customers, {"Churn": None}) == ["PhoneService", "StreamingTV", "StreamingMovies",
+    assert services.service_columns(customers, {"Churn": None}) == ["PhoneService", "StreamingTV", "StreamingMovies",
                                                                   "InternetService"]  # DSL / No: held unless No
-    held = offers.held(customers, ["PhoneService", "StreamingTV", "InternetService"])
+    held = services.held(customers, ["PhoneService", "StreamingTV", "InternetService"])
     assert held["StreamingTV"].sum() == (customers["StreamingTV"] == "Yes").sum()
     assert held["InternetService"].sum() == (customers["InternetService"] == "DSL").sum()
     assert held["PhoneService"].sum() == customers["PhoneService"].sum()
@@ -433,7 +433,7 @@ def test_held_services_give_rules_offers_and_gaps_per_segment():
     assert found.item == offers.SERVICES and found.columns == ["PhoneService", "StreamingTV", "StreamingMovies",
                                                                "InternetService"]
     assert "services each customer holds" in note and "StreamingTV" in note
-    b = offers.service_baskets(customers, found.columns).to_pandas()
+    b = services.service_baskets(customers, found.columns).to_pandas()
     want = brute_force_rules(b)
     got = found.base.merge(want, on=["antecedent", "consequent"], suffixes=("", "_ref"))
     assert len(got) == len(found.base) > 0 and np.abs(got["lift"] - got["lift_ref"]).max() < 1e-12

@@ -13,8 +13,9 @@ PACKAGE = Path(custseg.__file__).parent
 # (i18n, the catalogues, imports nothing of custseg: every step says what it did in the run's language)
 FLOW = ["errors", "env", "i18n", "schema", "stats", "rfm", "reference", "attributes", "relations", "factors",
         "features", "cluster", "config", "io", "engine", "sources", "init", "demo", "collect", "clean", "describe",
-        "profile",
-        "personas", "plots", "rule_segments", "evaluate", "offers", "target", "positioning", "campaign", "published",
+        "phrases", "profile",
+        "personas", "plots", "rule_segments", "evaluate", "services", "offers", "target", "positioning", "campaign",
+        "published",
         "headlines", "pipeline", "scoring", "serve", "report", "exercises",
         "quiz"]  # the notebooks' exercises and quizzes read the needs of custseg.report
 
@@ -102,3 +103,10 @@ def test_the_check_finds_a_cycle(tmp_path, monkeypatch):
         assert "custseg.a → custseg.b → custseg.a" in str(err)
     else:
         raise AssertionError("the cycle was not found")
+
+
+def test_no_module_of_the_package_is_over_500_lines():
+    """One job per file: a module that grows past 500 lines is doing more than one and is split by its jobs."""
+    long = {name: n for name, path in modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long, long

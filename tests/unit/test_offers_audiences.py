@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import config, i18n, offers, relations, rule_segments
+from custseg import config, i18n, offers, relations, rule_segments, services
 from custseg import target as targeting
 from custseg.errors import ConfigError
 from custseg.evaluate import rivals
@@ -89,7 +89,7 @@ def test_billing_columns_and_who_the_customer_is_are_not_services_and_are_named(
     customers = _subscribers()
     gates = relations.gates(_kinds_with_gate(customers))
     assert gates == {"PhoneService": ["MultipleLines"]}
-    columns, left = offers.service_choice(customers, ["Churn"])
+    columns, left = services.service_choice(customers, ["Churn"])
     assert columns == ["PhoneService", "MultipleLines", "StreamingTV", "StreamingMovies", "OnlineSecurity",
                        "OnlineBackup"]  # the gate is a service: the one to offer who lacks it
     assert left == {"PaperlessBilling": "billing", "Partner": "who", "Churn": "outcome"}
@@ -129,9 +129,9 @@ def _phone_only_segment(n=900, seed=4):
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_category_with_a_no_label_is_a_service_and_the_phone_only_segment_is_offered_internet(language):
     customers = _phone_only_segment()
-    assert offers.is_service(customers["InternetService"]) and not offers.is_service(pd.Series(
+    assert services.is_service(customers["InternetService"]) and not services.is_service(pd.Series(
         ["Month-to-month", "One year", "Two year"]))
-    held = offers.held(customers, ["InternetService", "StreamingTV"])
+    held = services.held(customers, ["InternetService", "StreamingTV"])
     assert held["InternetService"].tolist() == (customers["InternetService"] != "No").tolist()
     assert not held.loc[customers["InternetService"] == "No", "StreamingTV"].any()
     gates = {"InternetService": ["StreamingTV", "StreamingMovies"]}
@@ -255,9 +255,9 @@ def test_an_offer_s_audience_has_a_but_not_b(language, words):
                                      customers[["customer_id"]], [], language, ["Churn"],
                                      functools.partial(offers.audience_fit, found=found, language=language))
     chosen = customers.set_index("customer_id").loc[files["segment_1.csv"]["customer_id"]]
-    holds = offers.held(chosen, [antecedent, consequent])
+    holds = services.held(chosen, [antecedent, consequent])
     assert len(chosen) and holds[antecedent].all() and not holds[consequent].any()
     members = customers[(customers["segment"] == 1) & (customers["Churn"] == 0)]
-    fit = offers.held(members, [antecedent, consequent])
+    fit = services.held(members, [antecedent, consequent])
     assert len(chosen) == int((fit[antecedent] & ~fit[consequent]).sum()) < len(members)
     assert re.search(words, out[0]["who"]) and out[0]["who"] in files["segment_1.md"]

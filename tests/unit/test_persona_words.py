@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import attributes, i18n, personas, profile, rfm
+from custseg import attributes, i18n, personas, phrases, profile, rfm
 
 CONTRACT = ["Month-to-month", "One year", "Two year"]
 NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")
@@ -113,9 +113,9 @@ def test_data_labels_in_zh_sentences_are_translated_with_the_original_in_bracket
     assert i18n.data_label("Fiber optic", "zh") == "光纤 (Fiber optic)"
     assert i18n.data_label("Gold plan", "zh") == "Gold plan", "an unknown label stays as it is"
     assert i18n.data_label("Month-to-month", "en") == "Month-to-month"
-    assert profile.label_phrase("Contract", "Month-to-month", "zh", kind="rule") == "合约类型为月付 (Month-to-month)"
-    assert profile.label_phrase("Contract", "Month-to-month", "en", kind="rule") == "contract is month-to-month"
-    assert profile.label_phrase("PaymentMethod", "Wire", "zh") == "支付方式为Wire"  # an unknown label as it is
+    assert phrases.label_phrase("Contract", "Month-to-month", "zh", kind="rule") == "合约类型为月付 (Month-to-month)"
+    assert phrases.label_phrase("Contract", "Month-to-month", "en", kind="rule") == "contract is month-to-month"
+    assert phrases.label_phrase("PaymentMethod", "Wire", "zh") == "支付方式为Wire"  # an unknown label as it is
 
 
 def test_strategy_and_kpis_follow_what_sets_each_segment_apart(subscribers):
@@ -233,15 +233,15 @@ def test_lapsed_one_time_buyers_are_named_by_their_typical_order():
 
 
 def test_labels_that_say_what_a_customer_has_or_lacks():
-    assert profile.holding("InternetService", "No") == ("lacks", "internet service")
-    assert profile.holding("OnlineSecurity", "No internet service") == ("lacks", "internet service")
-    assert profile.holding("宽带", "无宽带", "zh") == ("lacks", "宽带")
-    assert profile.holding("宽带", "是", "zh")[0] == "has"
-    assert profile.holding("套餐", "无限流量", "zh") == ("label", None), "无限 is unlimited, not 'without'"
-    assert profile.label_phrase("Contract", "Month-to-month") == "month-to-month contract"
-    assert profile.label_phrase("MultipleLines", "No phone service", holds=False, kind="rule") == "has phone service"
-    assert profile.label_phrase("InternetService", "DSL") == "DSL internet service", "an acronym keeps its capitals"
-    assert profile.plain_label("MonthlyCharges") == "monthly charges" and profile.plain_label("MOPLLAAG") == "MOPLLAAG"
+    assert phrases.holding("InternetService", "No") == ("lacks", "internet service")
+    assert phrases.holding("OnlineSecurity", "No internet service") == ("lacks", "internet service")
+    assert phrases.holding("宽带", "无宽带", "zh") == ("lacks", "宽带")
+    assert phrases.holding("宽带", "是", "zh")[0] == "has"
+    assert phrases.holding("套餐", "无限流量", "zh") == ("label", None), "无限 is unlimited, not 'without'"
+    assert phrases.label_phrase("Contract", "Month-to-month") == "month-to-month contract"
+    assert phrases.label_phrase("MultipleLines", "No phone service", holds=False, kind="rule") == "has phone service"
+    assert phrases.label_phrase("InternetService", "DSL") == "DSL internet service", "an acronym keeps its capitals"
+    assert phrases.plain_label("MonthlyCharges") == "monthly charges" and phrases.plain_label("MOPLLAAG") == "MOPLLAAG"
 
 
 def test_compositions_show_the_columns_left_out_of_the_clustering(subscribers):
@@ -332,4 +332,4 @@ def test_zh_names_and_cards_say_known_columns_in_chinese(subscribers, language):
     for english in ("tenure", "monthly charges", "internet service", "contract", "churn", "phone service"):
         assert english not in text.lower(), (english, text)
     assert "在网时长" in text or "月费" in text
-    assert profile.plain_label("AccountCode", "zh") == "AccountCode"  # unknown: its name as it is, never split
+    assert phrases.plain_label("AccountCode", "zh") == "AccountCode"  # unknown: its name as it is, never split

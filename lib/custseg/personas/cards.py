@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from custseg import i18n, profile, stats
+from custseg import i18n, phrases, profile, stats
 
 SURVEY_EFFECT = 0.5  # effect size for a survey item to be mentioned as above/below average
 
@@ -96,7 +96,7 @@ def _detail(column: str, value: float, language: str) -> str:
     d = i18n.messages(language)["detail"]
     shown = (i18n.percent(value) if i18n.is_share(column) else i18n.integer(value) if abs(value) >= 10
              else i18n.number(value))
-    return d.get(column, d["default"]).format(label=profile.plain_label(column, language), value=shown)
+    return d.get(column, d["default"]).format(label=phrases.plain_label(column, language), value=shown)
 
 
 def render(card: dict, kind: str = "md", color: str | None = None) -> str:

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from custseg import attributes, i18n, profile
+from custseg import attributes, i18n, phrases, profile
 from custseg.attributes import is_flag
 from custseg.personas.cards import _disambiguate, _rule, _values
 
@@ -23,7 +23,7 @@ VALUE_RICH = 1.5  # a segment whose share of the value column is 1.5 × its shar
 
 
 def _label(column: str, language: str = "en", items=()) -> str:
-    return profile.plain_label(column, language, items)
+    return phrases.plain_label(column, language, items)
 
 
 def is_code(column: str) -> bool:
@@ -41,7 +41,7 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
     """What sets segment ``seg`` apart on ``columns``, strongest first: one row per numeric column (effect size
     d vs the other customers) and per label of a categorical column (share vs the base, as the standardised
     difference of proportions), each with ``value`` and ``base``, its ``name`` in words
-    (:func:`custseg.profile.label_phrase`: "month-to-month contract", "no internet service", "high tenure"),
+    (:func:`custseg.phrases.label_phrase`: "month-to-month contract", "no internet service", "high tenure"),
     whether it says the segment has or lacks something (``holds``: "has" / "lacks" / None, and the ``thing``)
     ``members``: which customers of the whole table share the trait (a boolean array; for a number, those on its
     side of the base's median), ``held`` / ``held_base``: the share of the segment and of all customers who do,
@@ -64,7 +64,7 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
                 span = name_of(low) if low == high else f"{name_of(low)}–{name_of(high)}"
                 members = values.between(low, high).to_numpy()
                 rows.append({"column": col, "kind": "categorical", "label": span, "strength": np.inf, "value": 1.0,
-                             "base": float(members.mean()), "name": profile.label_phrase(col, span, language),
+                             "base": float(members.mean()), "name": phrases.label_phrase(col, span, language),
                              "holds": None, "thing": None, "members": members})
                 continue
             values = values.map(name_of)
@@ -76,7 +76,7 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
             if is_flag(values):
                 members = (values == (1.0 if d > 0 else 0.0)).to_numpy()
                 rows.append({"column": col, "kind": "binary", "label": None, "strength": d, "value": part[col].mean(),
-                             "base": values.mean(), "name": profile.flag_phrase(col, d > 0, language),
+                             "base": values.mean(), "name": phrases.flag_phrase(col, d > 0, language),
                              "holds": "has" if d > 0 else "lacks", "thing": _label(col, language),
                              "members": members})
             else:
@@ -96,10 +96,10 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
                 b = base[label]
                 if 0 < b < 1:
                     only_here = share[label] == 1 and not (rest[col] == label).any()  # a perfect separator
-                    how, thing = profile.holding(col, label, language)
+                    how, thing = phrases.holding(col, label, language)
                     rows.append({"column": col, "kind": "categorical", "label": label,
                                  "strength": np.inf if only_here else (share[label] - b) / np.sqrt(b * (1 - b)),
-                                 "value": share[label], "base": b, "name": profile.label_phrase(col, label, language),
+                                 "value": share[label], "base": b, "name": phrases.label_phrase(col, label, language),
                                  "holds": None if how == "label" else how, "thing": thing,
                                  "members": (values == label).to_numpy()})
     inside = (customers[segment] == seg).to_numpy()
@@ -169,7 +169,7 @@ def _better_label(customers: pd.DataFrame, column: str, outcome: str, way: str, 
     if len(rates) < 2:
         return {}
     best = rates["mean"].idxmin() if way == attributes.LOWER else rates["mean"].idxmax()
-    return {"better": profile.label_phrase(column, best, language),
+    return {"better": phrases.label_phrase(column, best, language),
             "better_label": best, "better_value": float(rates.loc[best, "mean"])}
 
 

@@ -103,7 +103,7 @@ def index_rows(result):
     """
     import pandas as pd
 
-    from custseg import profile
+    from custseg import phrases, profile
 
     idx, clustered_on, language = result.index, result.clustered_on, result.language
     customers, labels = result.customers, getattr(result, "labels", {}) or {}
@@ -114,7 +114,7 @@ def index_rows(result):
              and not str(c).startswith("factor_")]  # a factor score's mean is 0: an index of nothing
     mark = lambda c: "" if c in clustered_on else " †"  # noqa: E731
     heat = idx[shown].T
-    heat.index = [profile.plain_label(c, language) + mark(c) for c in shown]
+    heat.index = [phrases.plain_label(c, language) + mark(c) for c in shown]
     if result.has_log:
         return heat
     categories = [c for c in profile.label_columns(customers, labels) if not is_flag(customers[c])]
@@ -122,12 +122,12 @@ def index_rows(result):
     rows = []
     for col, part in comps.groupby("variable", sort=False):
         values = list(dict.fromkeys(part["value"]))
-        has = [v for v in values if profile.holding(col, v, language)[0] == "has"]
+        has = [v for v in values if phrases.holding(col, v, language)[0] == "has"]
         for value in values:
-            if has and profile.holding(col, value, language)[0] == "lacks":  # Yes/No: the yes row says it
+            if has and phrases.holding(col, value, language)[0] == "lacks":  # Yes/No: the yes row says it
                 continue
             row = part[part["value"] == value].set_index("segment")["index"]
-            rows.append(row.rename(profile.label_phrase(col, value, language) + mark(col)))
+            rows.append(row.rename(phrases.label_phrase(col, value, language) + mark(col)))
     return pd.concat([heat, pd.DataFrame(rows)]) if rows else heat
 
 
