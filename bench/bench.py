@@ -131,7 +131,8 @@ def spark_frame(path: str) -> pd.DataFrame:
 
     from custseg import config, engine, features
 
-    session = engine.spark_session({**config.DEFAULTS["spark"], "conf": {"spark.driver.memory": "6g"}})
+    session = engine.spark_session({**config.DEFAULTS["spark"], "conf": {"spark.driver.memory": "6g",
+                                                                      "spark.ui.showConsoleProgress": "false"}})
     try:
         return features.behaviour(ibis.pyspark.connect(session).read_parquet(path), SNAPSHOT)
     finally:
