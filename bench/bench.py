@@ -196,12 +196,12 @@ COMPARED = ("frequency", "gross_spend", "discount_total", "returned_amount", "re
             *(f"share_channel_{ch}" for ch in CHANNELS), *(f"share_cat_{cat}" for cat in CATEGORIES))
 
 
-def disagreements(path: str) -> list[str]:
+def disagreements(path: str, spark: bool = False) -> list[str]:
     """Where the hand-written SQL or polars differ from custseg on a log (customers, or any compared value beyond
     a relative 1e-9): an empty list means every contender computed the same thing."""
     ours = custseg_frame(path).set_index("customer_id").sort_index()
     out = []
-    rivals = [(SQL, duckdb_frame), (POLARS, polars_frame), *([(SPARK, spark_frame)] if has_spark() else [])]
+    rivals = [(SQL, duckdb_frame), (POLARS, polars_frame), *([(SPARK, spark_frame)] if spark else [])]
     for name, frame in ((name, make(path)) for name, make in rivals):
         theirs = frame.set_index("customer_id").sort_index()
         if not ours.index.equals(theirs.index):
@@ -409,10 +409,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-rows", type=int, default=100_000_000, help="transactions of the larger log")
     parser.add_argument("--rows", type=int, nargs="+", help="log sizes to aggregate (replace the defaults)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-spark", action="store_true", help="leave out the local Spark contender")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="what to measure")
     parser.add_argument("--out", default=str(ROOT / "reports" / "bench"))
     args = parser.parse_args(argv)
 
+    spark = has_spark() and not args.no_spark
     log_sizes = args.rows or ([100_000, 1_000_000] if args.quick else [1_000_000, 10_000_000])
     if args.large:
         log_sizes = sorted({*log_sizes, args.large_rows})
@@ -427,12 +429,12 @@ def main(argv: list[str] | None = None) -> int:
         for size in log_sizes:
             path = str(make_log(LOGS / f"log_{size}.parquet", size))
             if size == log_sizes[0]:
-                differ = disagreements(path)
+                differ = disagreements(path, spark)
                 rows.append({"task": f"the contenders agree on {size:,} transactions", "contender": "all",
                              "error": "; ".join(differ) or None, "runs": 1})
                 print("contenders agree" if not differ else differ, flush=True)
             contenders = [(CUSTSEG, custseg_features), (SQL, duckdb_sql), (POLARS, polars_lazy)]
-            if has_spark() and size <= 10_000_000:  # local Spark on 2 cores: a ratio, not a cluster's speed
+            if spark and size <= 10_000_000:  # local Spark on 2 cores: a ratio, not a cluster's speed
                 contenders.append((SPARK, spark_features))
             if size <= 10_000_000:
                 contenders.append((PANDAS, tutorial_pandas))
