@@ -82,6 +82,15 @@ def test_cities_and_birth_dates(cleaned):
     assert audit["duplicate_customer_exact"] > 0  # the demo double-exports some CRM rows
 
 
+def test_rules_on_columns_without_a_value_are_not_listed(tiny_sources):
+    """A table without birth dates or cities (the ids of a log of id, date and amount) lists no age or city
+    rule in 02's audit: a rule that checked nothing did not find nothing."""
+    bare = tiny_sources["customers"].mutate(birth_date=ibis.null("date"), city=ibis.null("string"))
+    _, _, audit = clean.clean_customers(bare, SNAP, 16, 100)
+    assert not {"implausible_age", "city_spelling_normalised", "city_unknown_spelling"} & set(audit["rule"])
+    assert {"missing_customer_id", "duplicate_customer", "test_account"} <= set(audit["rule"])
+
+
 @pytest.mark.parametrize("spelling, city", [("上海市", "Shanghai"), (" shanghai ", "Shanghai"),
                                             ("Shanghai Shi", "Shanghai"), ("PEKING", "Beijing"), ("xian", "Xi'an")])
 def test_city_aliases(spelling, city):
