@@ -158,3 +158,42 @@ def test_waiting_for_a_lock_held_on_another_machine_ends_and_names_the_file(tmp_
             pass
     assert 0.3 <= time.monotonic() - began < 5
     assert f"delete {page_lock}" in str(caught.value) and page_lock.exists(), "another machine's lock is kept"
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path, monkeypatch):
+    """Another process can take a port between jupyter_client picking it and the kernel binding it: that kernel
+    dies before it replies, no cell has run, and it is started once more; any other failure is not retried."""
+    import papermill as pm
+
+    from custseg.report import runner as report_runner
+
+    calls = []
+
+    def dies_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(pm, "execute_notebook", dies_once)
+    report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
+    assert len(calls) == 2
+
+    def always(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", always)
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
+    assert len(calls) == report_runner.KERNEL_STARTS
+
+    def other(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("something else")
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", other)
+    with pytest.raises(RuntimeError, match="something else"):
+        report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
+    assert len(calls) == 1

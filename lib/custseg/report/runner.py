@@ -85,6 +85,11 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         raise ConfigError(f"{notebook.name} has no parameter(s) {unknown}; it declares {sorted(declared)}")
 
 
+# jupyter_client picks a kernel's ports before the kernel binds them; when another process (a kernel of a run
+# beside this one) takes one meanwhile, the kernel dies before its first reply, and is started once more
+KERNEL_STARTS = 2
+
+
 def execute(notebook: Path, output: Path, parameters: dict, progress: bool = False) -> None:
     """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell.
 
@@ -110,10 +115,16 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
     cells = {"desc": notebook.stem, "leave": False} if progress else False
     session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
     try:
-        pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
-                            cwd=str(notebook.parent), progress_bar=cells, log_output=False,
-                            # the kernel's own warnings (e.g. about TCP on localhost) are noise to a user
-                            extra_arguments=["--log-level=ERROR"])
+        for start in range(KERNEL_STARTS):
+            try:
+                pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
+                                    cwd=str(notebook.parent), progress_bar=cells, log_output=False,
+                                    # the kernel's own warnings (e.g. about TCP on localhost) are noise to a user
+                                    extra_arguments=["--log-level=ERROR"])
+                break
+            except RuntimeError as err:  # no cell ran: the kernel died before its first reply
+                if "before replying to kernel_info" not in str(err) or start == KERNEL_STARTS - 1:
+                    raise
     except pm.PapermillExecutionError as err:
         if err.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
             raise KeyboardInterrupt from None
