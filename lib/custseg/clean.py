@@ -163,7 +163,7 @@ def split_customers(out: ir.Table) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
     base = [c for c in out.columns if c not in ("raw_id", "reason", "implausible", "city_flag")]
     kept = out.filter(out.reason.isnull()).select(*base)
     quarantined = out.filter(out.reason.notnull()).select(*base, "raw_id", "reason")
-    audit = _audit_counts(out, [
+    rules = [
         ("missing_customer_id", out.reason == "missing_customer_id", "quarantined"),
         ("duplicate_customer_exact", out.reason == "duplicate_customer_exact", "quarantined"),
         ("duplicate_customer", out.reason == "duplicate_customer", "quarantined"),
@@ -173,19 +173,23 @@ def split_customers(out: ir.Table) -> tuple[ir.Table, ir.Table, pd.DataFrame]:
          "kept, city renamed to canonical"),
         ("city_unknown_spelling", out.reason.isnull() & (out.city_flag == "unknown_spelling"),
          "kept as is (add it to custseg.reference)"),
-    ])
+    ]
     # a rule on a column no customer has a value in checked nothing (a log of id, date and amount has no birth
     # dates or cities): it is not listed, rather than listed as finding nothing
-    held = out.aggregate(birth=(out.birth_date.notnull() | out.implausible.fill_null(False)).any(),
-                         city=out.city.notnull().any()).execute().iloc[0]
-    unchecked = {"implausible_age"} if not held["birth"] else set()
-    unchecked |= {"city_spelling_normalised", "city_unknown_spelling"} if not held["city"] else set()
-    return kept, quarantined, audit[~audit["rule"].isin(unchecked)].reset_index(drop=True)
+    birth, city = out.birth_date.notnull() | out.implausible.fill_null(False), out.city.notnull()
+    checks = {"implausible_age": birth, "city_spelling_normalised": city, "city_unknown_spelling": city}
+    return kept, quarantined, _audit_counts(out, rules, checks)
 
 
-def _audit_counts(t: ir.Table, rules: list[tuple[str, ir.BooleanValue, str]]) -> pd.DataFrame:
+def _audit_counts(t: ir.Table, rules: list[tuple[str, ir.BooleanValue, str]],
+                  checks: dict[str, ir.BooleanValue] | None = None) -> pd.DataFrame:
+    """The rows each rule caught, counted in one pass; a rule of ``checks`` (rule → the rows it can check) that had
+    no row to check is left out."""
+    checks = checks or {}
     sums = [cond.fill_null(False).cast("int64").sum().name(name) for name, cond, _ in rules]
+    sums += [cond.fill_null(False).cast("int64").sum().name(f"checkable_{name}") for name, cond in checks.items()]
     counts = t.aggregate(sums).execute().iloc[0]
+    rules = [r for r in rules if r[0] not in checks or counts[f"checkable_{r[0]}"] > 0]
     return _with_dimension(pd.DataFrame({"rule": [r[0] for r in rules], "rows": [int(counts[r[0]]) for r in rules],
                                          "action": [r[2] for r in rules]}))
 
