@@ -167,33 +167,25 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
 
     from custseg.report import runner as report_runner
 
-    calls = []
+    def fails(times: int, message: str):
+        calls = []
 
-    def dies_once(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("Kernel died before replying to kernel_info")
+        def execute_notebook(*args, **kwargs):
+            calls.append(1)
+            if len(calls) <= times:
+                raise RuntimeError(message)
+        monkeypatch.setattr(pm, "execute_notebook", execute_notebook)
+        return calls
 
-    monkeypatch.setattr(pm, "execute_notebook", dies_once)
+    died = "Kernel died before replying to kernel_info"
+    calls = fails(1, died)
     report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
     assert len(calls) == 2
-
-    def always(*args, **kwargs):
-        calls.append(1)
-        raise RuntimeError("Kernel died before replying to kernel_info")
-
-    calls.clear()
-    monkeypatch.setattr(pm, "execute_notebook", always)
+    calls = fails(99, died)
     with pytest.raises(RuntimeError, match="kernel_info"):
         report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
     assert len(calls) == report_runner.KERNEL_STARTS
-
-    def other(*args, **kwargs):
-        calls.append(1)
-        raise RuntimeError("something else")
-
-    calls.clear()
-    monkeypatch.setattr(pm, "execute_notebook", other)
+    calls = fails(99, "something else")
     with pytest.raises(RuntimeError, match="something else"):
         report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
     assert len(calls) == 1
