@@ -50,7 +50,8 @@ def evaluate(solution, contest, comparison, methods, start, snapshot, migration,
         items.append({"label": w["drift"].format(later=migration.later), "value": migration.advice["status"]})
         text += say("migration", later=migration.later, status=i18n.word(migration.advice["status"], language))
     if against is not None:
-        moved = w["moved"].format(share=i18n.percent(against["moved_share"] or 0), status=against["status"])
+        moved = w["moved"].format(share=i18n.percent(against["moved_share"] or 0),
+                                status=i18n.word(against["status"], language))
         items.append({"label": w["against"].format(run=against["run"]), "value": moved})
         text += say("against", run=against["run"], moved=f"{against['moved']:,}", returning=f"{against['returning']:,}",
                     new=f"{against['new']:,}", gone=f"{against['gone']:,}", reason=against["reason"])

@@ -86,6 +86,15 @@ def test_from_refuses_a_stale_stage(good):
     assert not reports.with_name("r.failed").exists(), "nothing ran, so nothing is kept"
 
 
+def test_from_refuses_another_language_than_the_report_it_reuses(good):
+    """The reused pages and the text the earlier stages wrote (05's reason for k) are in the report's language."""
+    workdir, reports, _ = good
+    index = (reports / "index.html").read_bytes()
+    with pytest.raises(RunError, match=r"is in language 'en', this run asks for 'zh': run without --from"):
+        runner.run(TINY, "r", {"language": "zh"}, workdir, progress=False, start=6)
+    assert (reports / "index.html").read_bytes() == index
+
+
 def test_ctrl_c_stops_cleanly_and_keeps_the_last_good_report(good):
     workdir, reports, _ = good
     index = (reports / "index.html").read_bytes()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from custseg import config, demo, evaluate, i18n, io, schema
-from custseg.report import index
+from custseg.report import index, languages
 
 
 # --------------------------------------------------------------------------------------------- statistics
@@ -184,6 +184,26 @@ def test_transitions_new_gone_and_flows():
     f = evaluate.flows(m).set_index("segment")
     assert f.loc[0, "stayed"] == 0.5 and f.loc[0, "moved"] == 0.5 and f.loc[0, "main_destination"] == "1"
     assert f.loc[1, "gone"] == 0.5 and f.loc[0, "new_in"] == 1
+
+
+def test_the_re_fit_advice_names_the_drifts_and_flows_in_the_report_s_language():
+    drifted = pd.DataFrame({"recency_days": [0.31, 0.02], "monetary": [0.12, 0.01]},
+                           index=pd.Index([0, 1], name="segment"))
+    moved = pd.DataFrame({"segment": [0, 1], "moved": [0.4, 0.1], "stayed": [0.6, 0.9],
+                          "main_destination": ["1", None]})
+    active = pd.DataFrame({"segment": [0, 1], "active_before": [0.7, 0.5], "active_after": [0.3, 0.45],
+                           "change": [-0.4, -0.05]})
+    en = evaluate.recommendation(drifted, moved, active=active)
+    assert en["status"] == "re-fit" and en["per_segment"] == {"0": "re-fit", "1": "stable"}
+    assert en["reason"].startswith("largest drifts: recency_days in segment 0 (PSI 0.31)")
+    assert "Segment 0 kept 60% of its customers; 40% moved, mostly to segment 1." in en["reason"]
+    assert "Activity fell most in segment 0: 70% bought" in en["reason"] and "rerun 05_cluster" in en["reason"]
+    zh = evaluate.recommendation(drifted, moved, active=active, language="zh")
+    assert zh["status"] == en["status"] and "细分 0 留住了 60% 的客户" in zh["reason"]
+    assert "重新运行 05_cluster" in zh["reason"]
+    assert languages.latin_share(f"<p>{zh['reason']}</p>") < languages.MAX_LATIN_SHARE, zh["reason"]
+    calm = evaluate.recommendation(drifted * 0, moved.iloc[:0], language="zh")
+    assert calm["status"] == "stable" and calm["reason"].endswith("。所有 PSI 都低于 0.1：这些细分仍然能描述客户。")
 
 
 def test_align_fills_unused_channels_only():

@@ -129,12 +129,25 @@ def drift(before: pd.DataFrame, after: pd.DataFrame, columns: list[str], segment
 
 
 def recommendation(drifted: pd.DataFrame, moved: pd.DataFrame, watch: float = PSI_WATCH,
-                   refit: float = PSI_REFIT, active: pd.DataFrame | None = None) -> dict:
+                   refit: float = PSI_REFIT, active: pd.DataFrame | None = None, language: str = "en") -> dict:
     """Whether to re-fit the segmentation, from the drift table and the flows.
 
     Re-fit when any feature's PSI reaches ``refit`` in the whole base or in a segment; watch when one reaches
     ``watch``. The reason names the largest drifts, the segment that lost the most customers and (with
     ``active`` from :func:`activity`) the segment whose activity fell most.
+
+    Parameters
+    ----------
+    drifted : DataFrame
+        :func:`drift`: PSI per segment (rows) and feature (columns).
+    moved : DataFrame
+        :func:`flows`.
+    watch, refit : float
+        The PSI thresholds.
+    active : DataFrame, optional
+        :func:`activity`.
+    language : {'en', 'zh'}
+        The language of the reason.
 
     Returns
     -------
@@ -142,31 +155,33 @@ def recommendation(drifted: pd.DataFrame, moved: pd.DataFrame, watch: float = PS
         ``status`` ('stable' | 'watch' | 're-fit'), ``max_psi``, ``per_segment`` (status per segment) and
         ``reason``.
     """
+    from custseg import i18n
+
+    say = lambda key, **fields: i18n.text(f"drift.{key}", language, **fields)  # noqa: E731
     long = drifted.stack().rename("psi").reset_index()
     long.columns = ["segment", "feature", "psi"]
     long = long.dropna().sort_values("psi", ascending=False)
     top = long.iloc[0] if len(long) else None
     status = drift_status(top["psi"], watch, refit) if top is not None else "stable"
     per_segment = {str(s): drift_status(v, watch, refit) for s, v in drifted.max(axis=1).items()}
-    worst = long.head(3)
-    reason = ("largest drifts: " + "; ".join(f"{r.feature} in segment {r.segment} (PSI {r.psi:.2f})"
-                                             for r in worst.itertuples()) + ".") if len(worst) else ""
+    sentences = []
+    if len(long):
+        sentences.append(say("largest", items=i18n.join(
+            [say("item", feature=i18n.header(r.feature, language), segment=r.segment, psi=f"{r.psi:.2f}")
+             for r in long.head(3).itertuples()], language)))
     if len(moved):
         m = moved.sort_values("moved", ascending=False).iloc[0]
-        reason += (f" Segment {m['segment']} kept {m['stayed']:.0%} of its customers; {m['moved']:.0%} moved"
-                   + (f", mostly to segment {m['main_destination']}" if m["main_destination"] is not None else "")
-                   + ".")
+        shares = {"segment": m["segment"], "stayed": i18n.percent(m["stayed"]), "moved": i18n.percent(m["moved"])}
+        sentences.append(say("kept", **shares) if m["main_destination"] is None
+                         else say("kept_to", **shares, to=m["main_destination"]))
     if active is not None and len(active):
         a = active.sort_values("change").iloc[0]
         if a["change"] < -0.1:
-            reason += (f" Activity fell most in segment {active.loc[a.name, 'segment']}: "
-                       f"{a['active_before']:.0%} bought in the period before the first snapshot, "
-                       f"{a['active_after']:.0%} between the snapshots.")
-    advice = {"re-fit": f"PSI ≥ {refit}: re-fit the segmentation (rerun 05_cluster) and re-read the personas.",
-              "watch": f"PSI between {watch} and {refit}: keep the model, watch the next snapshot.",
-              "stable": f"every PSI below {watch}: the segments still describe the customers."}[status]
+            sentences.append(say("activity", segment=active.loc[a.name, "segment"],
+                                 before=i18n.percent(a["active_before"]), after=i18n.percent(a["active_after"])))
+    sentences.append(say(status, watch=watch, refit=refit))
     return {"status": status, "max_psi": float(top["psi"]) if top is not None else np.nan,
-            "per_segment": per_segment, "reason": (reason + " " + advice).strip()}
+            "per_segment": per_segment, "reason": i18n.messages(language)["sentence_sep"].join(sentences)}
 
 
 def at_later_snapshot(cfg: dict, collected, kept_customers, quarantined_customers, kept_lines, crm: pd.DataFrame,
@@ -205,20 +220,20 @@ def at_later_snapshot(cfg: dict, collected, kept_customers, quarantined_customer
     moved = flows(matrix)
     active = activity(customers, table_later, (later - snapshot).days)
     drifted = drift(customers, table_later, clustered_on, bins=e["psi_bins"])
-    advice = recommendation(drifted, moved, e["psi_watch"], e["psi_refit"], active)
+    advice = recommendation(drifted, moved, e["psi_watch"], e["psi_refit"], active, cfg["language"])
     return SimpleNamespace(later=later, table=table_later, matrix=matrix, moved=moved, active=active,
                            drifted=drifted, advice=advice)
 
 
 def against_baseline(before: pd.DataFrame, customers: pd.DataFrame, clustered_on: list[str], e: dict,
-                     baseline: dict) -> SimpleNamespace:
+                     baseline: dict, language: str = "en") -> SimpleNamespace:
     """This run's customers against the baseline run's (``before``: its published customers): who moved between
     segments, who is new or gone, the spend that moved, the drift of each feature (PSI) and whether to re-fit."""
     matrix = transitions(before, customers)
     moved = flows(matrix)
     shared = [c for c in clustered_on if c in before.columns]
     drifted = drift(before, customers, shared, bins=e["psi_bins"])
-    advice = recommendation(drifted, moved, e["psi_watch"], e["psi_refit"])
+    advice = recommendation(drifted, moved, e["psi_watch"], e["psi_refit"], language=language)
     both = before[["customer_id", "segment"]].merge(customers[["customer_id", "segment", *(
         [MONETARY] if MONETARY in customers else [])]], on="customer_id", suffixes=("_before", ""))
     changed = both["segment_before"] != both["segment"]

@@ -176,6 +176,11 @@ def _reuse(books: list[Path], start: int, cfg: dict, published: Path, building: 
     Freshness is checked against the last good report, where the report-folder artefacts of those stages are.
     """
     paths = dataclasses.replace(io.run_paths(cfg), reports=published)
+    made = published / "run.json"
+    was = io.read_json(made)["config"].get("language", "en") if made.is_file() else cfg["language"]
+    if was != cfg["language"]:  # its pages and the text its stages wrote are in that language
+        raise RunError(f"--from: the last good report {published} is in language '{was}', this run asks for "
+                       f"'{cfg['language']}': run without --from to write every page in '{cfg['language']}'")
     reused = {}
     for nb in books:
         s = pipeline.stage(nb.stem)

@@ -44,7 +44,8 @@ def evaluate(ctx: Context) -> Result:
         ctx.read_optional("collected_survey"), ctx.read_optional("factor_model"), customers, segmenter, clustered_on,
         snapshot) if e["later_snapshot"] is not None else None
     against = None if not cluster.get("baseline") else evaluation.migration.against_baseline(
-        published.customers(Path(cluster["baseline"]["folder"])), customers, clustered_on, e, cluster["baseline"])
+        published.customers(Path(cluster["baseline"]["folder"])), customers, clustered_on, e, cluster["baseline"],
+        cfg["language"])
     # rules as rivals: the best one- and two-attribute split, chosen on half the customers, judged on the rest
     rivals = evaluation.rivals.of_run(customers, clustered_on, cfg["outcomes"] or [], data if start else None,
                                       methods.get("custseg"), e["bootstrap"], cfg["cluster"]["seed"], cfg["attributes"])
