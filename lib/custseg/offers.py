@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import i18n
+from custseg import i18n, phrases
 from custseg.errors import ConfigError
 from custseg.schema import FILL, is_purchase
 from custseg.services import held, left_out_note, service_baskets, service_choice
@@ -418,7 +418,9 @@ def on_cards(cards: list[dict], found, choice: dict, language: str) -> list[dict
             said = {key: m[f"service_{key}" if services else key] for key in ("rule", "gap", "none")}
 
             def name(item, services=services):
-                return i18n.label(item, language) if services else i18n.value_label("category", item, language)
+                if services:  # a service column: its name in words (InternetService → internet service)
+                    return phrases.plain_label(item, language)
+                return i18n.value_label("category", item, language)
 
             own = found.offers[found.offers["segment"].astype("str") == seg]
             for r in own.itertuples():

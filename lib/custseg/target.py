@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import i18n, offers
+from custseg import i18n
 from custseg.attributes import HIGHER, LOWER, direction, is_flag, outcome_names
 from custseg.describe import ValueChoice
 from custseg.errors import ConfigError

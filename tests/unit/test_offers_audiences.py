@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from custseg import config, i18n, offers, relations, rule_segments, services
+from custseg import config, offers, relations, rule_segments, services
 from custseg import target as targeting
 from custseg.errors import ConfigError
 from custseg.evaluate import rivals
@@ -141,7 +141,9 @@ def test_a_category_with_a_no_label_is_a_service_and_the_phone_only_segment_is_o
     assert gaps["item"].iloc[0] == "InternetService" and gaps["penetration"].iloc[0] == 0
     cards = offers.on_cards([{"segment": s, "name": f"s{s}"} for s in range(3)], found,
                             {"strategy": "concentrated", "targets": [0]}, language)
-    assert cards[0]["offer"] == i18n.label("InternetService", language), cards[0]
+    # named in words, never by the column's code
+    assert cards[0]["offer"] == {"en": "internet service", "zh": "互联网服务"}[language], cards[0]
+    assert "InternetService" not in " ".join(cards[0]["offers"])
     # without the gates the nesting looks like an offer: internet "makes" streaming 3 times likelier in segment 2
     naive, _ = offers.find_services(OFFERS, customers, ["tenure"])
     pair = {"InternetService", "StreamingTV"}

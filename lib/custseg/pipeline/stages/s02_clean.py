@@ -7,11 +7,10 @@ import datetime as dt
 import pandas as pd
 
 from custseg import clean as cleaning
-from custseg import schema
 from custseg import features as featuring
+from custseg import schema
 from custseg.pipeline.registry import has_log
 from custseg.pipeline.runner import Context, Result, body
-
 
 
 @body("02_clean")
