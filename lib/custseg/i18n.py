@@ -3,7 +3,7 @@
 Every piece of text a reader sees in a persona card or on the report's index page comes from
 ``templates/<language>/messages.yaml`` (English ``en`` and Simplified Chinese ``zh``); the layout
 comes from the jinja2 templates in ``templates/``, which get the catalogue as ``t``. Translating
-custseg into another language means adding one catalogue and the code to :data:`config.LANGUAGES`.
+custseg into another language means adding one catalogue (:data:`LANGUAGES` lists the catalogues).
 
 The method's terms (STP, the criteria of a good segmentation, RFM, lift, uplift …) have one source,
 ``templates/glossary.yaml`` (:func:`terms`): a catalogue value ``"@key"`` is the glossary's term in the catalogue's
@@ -24,7 +24,7 @@ import yaml
 TEMPLATES = Path(__file__).parent / "templates"
 GLOSSARY = TEMPLATES / "glossary.yaml"
 TERM_REFERENCE = re.compile(r"^@([a-z][a-z0-9_]*)$")  # a catalogue value that is a glossary term: "@uplift"
-# the languages with a catalogue (config.LANGUAGES, which a config's language: must be one of, names the same two);
+# the languages with a catalogue: a config's language: must be one of them (config.LANGUAGES is this tuple);
 # i18n imports no other custseg module, so that every step of the method can say what it did in the run's language
 LANGUAGES = tuple(sorted(p.parent.name for p in TEMPLATES.glob("*/messages.yaml")))
 SHARE_COLUMNS = ("share_", "discount_share", "return_rate")  # features that are fractions 0..1

@@ -2,19 +2,27 @@
 through every notebook, the report shows only what the data has, and churn (never clustered on) separates
 the segments."""
 
-import html
 import json
 import re
 
 import nbformat
 import pandas as pd
 import pytest
+from pages import (
+    NO_LOG_WORDS,
+    NOT_IN_THIS_DATA,
+    NUMERIC_SUFFIX,
+    SAYS_WHAT_IS_LEFT_OUT,
+    html_lines,
+    page_lines,
+    squashed,
+    what_we_did_is_on_the_pages,
+)
 
 from custseg import config, demo
 from custseg.report import cli, needs, runner
 
 SUBSCRIBERS = config.PROJECT_ROOT / "configs" / "subscribers_example.yaml"
-NOT_IN_THIS_DATA = re.compile(r"\bunknown\b|\(missing\)|\bnan\b|\bNaN\b|net spend|RFM|channel|categor", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -46,36 +54,17 @@ def test_cards_and_index_show_only_what_the_data_has(subscribers):
     assert list(segments.columns) == ["customer_id", "segment_id", "segment_name"]
 
 
-# prose about what a customer table does not have: allowed only on the lines that say what was left out and why
-# (RFM in capitals: rfm.parquet in a list of what a notebook writes with a log is not prose about RFM)
-NO_LOG_WORDS = re.compile(r"\border lines?\b|(?-i:\bRFM\b)|\bnet spend\b|\bholdout\b|\bbaskets?\b"
-                          r"|\breturn rate\b|\breturns and\b|\bcancell?ations?\b", re.I)
-SAYS_WHAT_IS_LEFT_OUT = re.compile(r"^Left out: |\bno transaction log\b|\bare left out\b", re.I)
-
-
-def _page_lines(page):
-    """The visible text of a report page, one line per block (scripts, styles and tags removed)."""
-    return _html_lines(re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S | re.I))
-
-
-def _html_lines(text):
-    """The visible text of HTML, one line per block."""
-    text = re.sub(r"<(/p|br|/li|/h\d|/tr|/div|/pre)\b[^>]*>", "\n", text, flags=re.I)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-
-
 def test_no_page_teaches_what_a_customer_table_does_not_have(subscribers):
     _, reports = subscribers
     left_out = 0
     for page in [reports / f"{b.stem}.html" for b in runner.notebooks()]:
-        lines = _page_lines(page)
+        lines = page_lines(page)
         left_out += sum(line.startswith("Left out: ") for line in lines)
         found = [(line[:160], m.group()) for line in lines if not SAYS_WHAT_IS_LEFT_OUT.search(line)
                  for m in [NO_LOG_WORDS.search(line)] if m]
         assert not found, (page.name, found[:5])
     assert left_out >= 9  # the left-out sections say so, one line each
-    page = _page_lines(reports / "04_features.html")
+    page = page_lines(reports / "04_features.html")
     assert any(line.startswith("Left out: Why RFM? — it needs a transaction log; sources.transactions brings it")
                for line in page)
 
@@ -104,12 +93,12 @@ def test_the_nested_labels_and_structural_blanks_are_found_noted_and_taught(subs
     blanks = re.compile(r"^TotalCharges: its \d+ blanks all belong to customers whose tenure is 0, so they are not "
                         r"unknown: they are filled with tenure × MonthlyCharges")
     for stem in ("04_features", "05_cluster"):
-        lines = _page_lines(reports / f"{stem}.html")
+        lines = page_lines(reports / f"{stem}.html")
         for note in notes:
             assert any(note in line for line in lines), (stem, note)
         assert any(blanks.search(line) for line in lines), stem
         assert any(line.startswith("TotalCharges is (nearly) tenure × MonthlyCharges") for line in lines), stem
-    taught = _page_lines(reports / "05_cluster.html")
+    taught = page_lines(reports / "05_cluster.html")
     for heading in ("Labels nested in other columns (嵌套标签)",
                     "Blanks another column explains, and derived columns (结构性缺失与派生列)"):
         assert any(line.startswith(heading) for line in taught), heading
@@ -119,45 +108,6 @@ def test_the_nested_labels_and_structural_blanks_are_found_noted_and_taught(subs
     cluster = json.loads((processed / "cluster.json").read_text())
     assert "TotalCharges" not in cluster["features"] and cluster["described_only"]["derived"] == ["TotalCharges"]
     assert {"tenure", "MonthlyCharges", "InternetService", "OnlineSecurity"} <= set(cluster["features"])
-
-
-def test_the_survey_example_runs_through_its_notebooks_and_segments_on_its_factors(tmp_path):
-    """The survey example through the stages, then 04 (factor analysis), 05 and 06 as `custseg run` runs them
-    (papermill): the notebooks that differ for a survey (the whole run is `custseg run` on the subscribers above)."""
-    from custseg import io, pipeline
-
-    survey = config.PROJECT_ROOT / "configs" / "survey_example.yaml"
-    overrides = {"demo.n_customers": 900, "cluster.stability_runs": 0}
-    cfg = config.load(survey, overrides)
-    cfg["paths"]["workdir"], cfg["run"] = str(tmp_path), "survey"
-    out = pipeline.run_stages(cfg, io.run_paths(cfg).make())
-    features = out["05_cluster"].columns
-    assert len(features) == 3 and all(f.startswith("factor_") for f in features)  # the three planted attitudes
-    assert out["04_features"].factors["suitability"]["suitable"]
-    # no value column; likely_to_recommend reads as higher is better: targeting rests on size and on it (a table
-    # with one criterion only names no strategy: tests/unit/test_actions.py)
-    from custseg import target
-
-    choice, summary = out["08_target"].choice, json.loads((io.run_paths(cfg).processed / "target.json").read_text())
-    assert choice["strategy"] != target.ONE_CRITERION and summary["criteria"] == ["size", "outcome_likely_to_recommend"]
-    met = needs.met(cfg, io.run_paths(cfg))  # what the course overview's table says of a survey (needs.SHAPES)
-    assert {t for t in needs.DATA_NEEDS if met[t]} == needs.SHAPES["survey"].meets
-    parameters = {"config_path": str(survey), "run_name": "survey", "overrides": json.dumps(overrides),
-                  "workdir": str(tmp_path), "report_dir": str(tmp_path / "report")}
-    text = {}
-    for stem in ("04_features", "05_cluster", "06_personas"):
-        runner.execute(runner.NOTEBOOK_DIR / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb", parameters)
-        outputs = [o for c in nbformat.read(tmp_path / f"{stem}.ipynb", as_version=4).cells
-                   for o in c.get("outputs", [])]
-        assert not [o for o in outputs if o.get("output_type") == "error"], stem
-        text[stem] = " ".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    assert "KMO" in text["04_features"] and "Bartlett" in text["04_features"]
-    assert (tmp_path / "report" / "figures").is_dir() and any((tmp_path / "report" / "figures").glob("04_*scree*"))
-    for card in (tmp_path / "report" / "personas").glob("*.md"):
-        card_text = card.read_text(encoding="utf-8")
-        assert not NOT_IN_THIS_DATA.search(card_text), (card.name, NOT_IN_THIS_DATA.search(card_text).group())
-        title = card_text.splitlines()[0]
-        assert "factor" not in title and "_" not in title, title  # a factor reads as its items
 
 
 def test_a_customer_table_run_meets_what_its_shape_says(subscribers):
@@ -190,7 +140,7 @@ def test_03_describes_the_table_its_numbers_and_its_crosstabs_with_churn(subscri
     """03 shows a frequency table of every label column, a histogram of every number and the cross-tabs of the
     attributes that tell most about churn, chosen by adjusted eta² — and says which column measures value."""
     workdir, reports = subscribers
-    lines = _page_lines(reports / "03_describe.html")
+    lines = page_lines(reports / "03_describe.html")
     page = "\n".join(lines)
     for label in ("Month-to-month", "Electronic check", "Fiber optic", "No internet service"):
         assert label in page, label  # the frequency tables of Contract, PaymentMethod, InternetService, add-ons
@@ -223,7 +173,7 @@ def test_the_value_column_feeds_06_and_08_and_targeting_follows_churn(subscriber
     assert profile.loc["all", "value_share"] == 1.0
     cards = json.loads((processed / "personas.json").read_text())
     assert all(c["value_column"] == "MonthlyCharges" and 0 < c["value_share"] < 1 for c in cards)
-    page = _page_lines(reports / "08_target.html")
+    page = page_lines(reports / "08_target.html")
     assert any(line.startswith("Value is MonthlyCharges") for line in page)
     assert any("Churn (lower is better, read off the name)" in line for line in page)
     assert summary["items"] == "services" and (processed / "offers.csv").is_file()
@@ -243,9 +193,6 @@ def test_the_value_column_feeds_06_and_08_and_targeting_follows_churn(subscriber
     assert [None, "InternetService"] in summary["offer_items"].values(), "the phone-only segment is offered internet"
     # 06's size-and-value view draws the value share of the table's own value column
     assert (reports / "figures" / "06_value_share.png").is_file()
-
-
-NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")
 
 
 def test_persona_cards_read_as_an_analyst_would_write_them(subscribers):
@@ -280,42 +227,33 @@ def test_what_we_did_is_written_from_the_run_s_records(subscribers):
     """Each notebook's closing "What we did" and each step on the index say what the stage records of this run
     hold, with their numbers, and claim nothing a customer table cannot have (no holdout item on the index)."""
     from custseg import io, pipeline
-    from custseg.report import recap
 
     workdir, reports = subscribers
     cfg = config.load(SUBSCRIBERS, {"demo.n_customers": 2500})
     cfg["paths"]["workdir"], cfg["run"] = str(workdir), "subs"
     records = pipeline.metrics(io.run_paths(cfg))
     assert set(records) == {s.name for s in pipeline.STAGES} and not records["01_collect"]["has_log"]
-    def squashed(lines):  # the text without spaces, backticks and asterisks (markup changes the spacing)
-        return re.sub(r"[\s`*]", "", " ".join(lines))
-
-    index = squashed(_page_lines(reports / "index.html"))
-    for stem in records:
-        said = recap.sentences(stem, records, "en")
-        page = squashed(_page_lines(reports / f"{stem}.html"))
-        assert [s for s in said if squashed([s]) not in page] == [], stem
-        assert [s for s in said if squashed([s]) not in index] == [], stem
-    closing = " ".join(_page_lines(reports / "04_features.html"))
+    assert what_we_did_is_on_the_pages(cfg, reports) == []
+    closing = " ".join(page_lines(reports / "04_features.html"))
     assert f"The {records['04_features']['customers']:,} customers now have one row of" in closing
     assert squashed(["Outcome columns, never clustered on (they judge the segments in 07): Churn."]) in squashed(
         [closing])
-    assert f"into {records['05_cluster']['k']} segments" in " ".join(_page_lines(reports / "05_cluster.html"))
+    assert f"into {records['05_cluster']['k']} segments" in " ".join(page_lines(reports / "05_cluster.html"))
     page = (reports / "index.html").read_text(encoding="utf-8")
     ours = "\n".join(re.findall(r'<section class="headline".*?</section>|<ol class="steps">.*?</ol>', page, re.S))
-    claims = [line for line in _html_lines(ours) if NO_LOG_WORDS.search(line)
+    claims = [line for line in html_lines(ours) if NO_LOG_WORDS.search(line)
               and not SAYS_WHAT_IS_LEFT_OUT.search(line)]
     assert not claims, claims[:5]
     assert "holdout test against the simple rivals</div>" not in page
     # the subscriber table holds no date: no snapshot date is shown or claimed, and none is needed
     subtitle = re.search(r'<p class="sub">(.*?)</p>', page, re.S).group(1)
     assert not records["02_clean"]["dated"] and "snapshot" not in subtitle, subtitle
-    lines = _page_lines(reports / "02_clean.html")
+    lines = page_lines(reports / "02_clean.html")
     assert any("holds no dates, so no snapshot date is needed" in line for line in lines)
     assert not any("Ages and days since a date" in line for line in lines)
     assert records["04_features"]["dated"] == records["02_clean"]["dated"], "one decision, read by 04"
     # 08's "What we did" names the win-back list and the positioning it wrote
-    target = squashed(_page_lines(reports / "08_target.html"))
+    target = squashed(page_lines(reports / "08_target.html"))
     if records["08_target"]["win_back_customers"]:
         assert squashed(["are in the win-back list (audiences/segment_"]) in target
     assert records["08_target"]["positioning_rows"] and squashed(["is in positioning.csv"]) in target

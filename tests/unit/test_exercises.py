@@ -303,21 +303,18 @@ def test_each_solution_region_ends_by_assigning_answer_and_the_student_edition_s
         compile(student, cell.id, "exec")
 
 
-# the needs each shipped example meets (custseg.report.needs.met on its run): an exercise is on its page when the
-# run meets all of its tags
-SHAPES = {
-    "demo / tiny": {"needs-log", "needs-holdout", "needs-survey", "needs-value", "needs-campaign",
-                    "needs-rule-segments", "needs-baskets", "needs-crm", "needs-attributes"},
-    "log_only": {"needs-log", "needs-holdout", "needs-value"},
-    "subscribers": {"needs-outcomes", "needs-value", "needs-crm", "needs-attributes", "needs-services",
-                    "needs-nested-labels", "needs-structural-blanks"},
-    "survey": {"needs-survey", "needs-outcomes", "needs-crm", "needs-attributes"},
-}
+def _meets(shape: str) -> set[str]:
+    """The needs a run of a shape's shipped example meets: its data needs (custseg.report.needs.SHAPES, checked on
+    each example's run in e2e) and the option needs its config sets."""
+    cfg = config.load(config.PROJECT_ROOT / "configs" / f"{needs.SHAPES[shape].example}.yaml")
+    options = {"needs-outcomes": bool(cfg["outcomes"]), "needs-campaign": bool(cfg["sources"].get("campaign")),
+               "needs-rule-segments": bool((cfg.get("rule_segments") or {}).get("segments"))}
+    return set(needs.SHAPES[shape].meets) | {tag for tag, on in options.items() if on}
 
 
-@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("shape", list(needs.SHAPES))
 def test_every_page_keeps_two_or_three_exercises_on_every_shape(shape):
-    met = SHAPES[shape]
+    met = _meets(shape)
     for stem in NOTEBOOKS:
         shown = [e.id for e in exercises.of_notebook(stem) if set(e.needs) <= met]
         if stem == "09_measure" and "needs-campaign" not in met:

@@ -13,6 +13,7 @@ from typing import Any
 
 from custseg import features, rfm, schema
 from custseg.cluster.defaults import ALGORITHMS, SEGMENTER, TRANSFORMS
+from custseg.i18n import LANGUAGES  # noqa: F401  (the languages with a catalogue: en, zh)
 
 # One entry per allowed key: its default value. ``ANY_OF`` marks leaves whose default is None or
 # whose allowed types are wider than the default's type.
@@ -25,7 +26,6 @@ class ANY_OF:  # noqa: N801 - reads as a type spec in DEFAULTS
 
 
 _DATE = (dt.date, str)
-LANGUAGES = ("en", "zh")  # persona and report text: English, Simplified Chinese
 _NUM = (int, float)
 
 

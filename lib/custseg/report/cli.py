@@ -83,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
     n = sub.add_parser("notebooks", help="write copies of the notebooks 00-09 for a class: in one language, or a "
                                          "student edition without the exercises' solutions")
     n.add_argument("dir", metavar="DIR", help="where the copies go (e.g. lab/zh or student; not under git)")
-    n.add_argument("--language", choices=["en", "zh"],
+    n.add_argument("--language", choices=config.LANGUAGES,
                    help="keep only this language's prose; the copies run in it in JupyterLab")
     n.add_argument("--student", action="store_true",
                    help="replace each solution (### BEGIN SOLUTION ... ### END SOLUTION) by a line to fill in, "
