@@ -12,10 +12,14 @@ from custseg.report import languages, recap, runner
 # out and why (RFM in capitals: rfm.parquet in a list of what a notebook writes with a log is not prose about RFM)
 NO_LOG_WORDS = re.compile(r"\border lines?\b|(?-i:\bRFM\b)|\bnet spend\b|\bholdout\b|\bbaskets?\b"
                           r"|\breturn rate\b|\breturns and\b|\bcancell?ations?\b", re.I)
-# prose about what a log of id, date and amount does not have: a customer table's columns, a survey, categories
-NO_TABLE_WORDS = re.compile(r"\bsurvey\b|\bfactor analysis\b|\bcontracts?\b|\binternet\b|\bsubscribers?\b"
-                            r"|\bage\b|\bcity\b|\bgender\b|\bcategor(y|ies)\b|\bchannels?\b", re.I)
-SAYS_WHAT_IS_LEFT_OUT = re.compile(r"^Left out: |\bno transaction log\b|\bare left out\b", re.I)
+# prose about what a log of id, date and amount does not have: what custseg finds in a customer table's columns (its
+# kinds, flags, ordered codes, nested labels, structural blanks) and a subscriber's contract and services
+NO_TABLE_WORDS = re.compile(r"\bcontracts?\b|\binternet\b|\bYes/No\b|\b0/1 flags?\b|\bLikert\b"
+                            r"|\bnested labels?\b|\bstructural blanks?\b|\bsenior citizen\b", re.I)
+SAYS_WHAT_IS_LEFT_OUT = re.compile(r"^Left out: |\bno transaction log\b|\bare left out\b|^No (product|channel) row\b",
+                                   re.I)
+# a line that says which shape it speaks of ("with a customer table: …") teaches that shape, claims nothing of this one
+NAMES_ITS_SHAPE = re.compile(r"\b(with|on|in) a (customer|subscriber) table\b|\bwith a survey\b", re.I)
 NUMERIC_SUFFIX = re.compile(r"[(（]\s*\d+\s*[)）]\s*$")
 # on a card of a data set without a log: a missing value shown as a word, spend, RFM, channels or categories
 NOT_IN_THIS_DATA = re.compile(r"\bunknown\b|\(missing\)|\bnan\b|\bNaN\b|net spend|RFM|channel|categor", re.I)
@@ -45,9 +49,10 @@ def pages(reports) -> list:
 
 def taught_but_absent(reports, words: re.Pattern) -> list[tuple[str, str, str]]:
     """(page, line, word) for each line of a page that speaks of what ``words`` names, other than the lines that
-    say what was left out and why."""
+    say what was left out and why and those that say which shape they teach (:data:`NAMES_ITS_SHAPE`)."""
     return [(page.name, line[:160], m.group()) for page in pages(reports) for line in page_lines(page)
-            if not SAYS_WHAT_IS_LEFT_OUT.search(line) for m in [words.search(line)] if m]
+            if not SAYS_WHAT_IS_LEFT_OUT.search(line) and not NAMES_ITS_SHAPE.search(line)
+            for m in [words.search(line)] if m]
 
 
 def what_we_did_is_on_the_pages(cfg: dict, reports) -> list[tuple[str, str]]:
