@@ -80,9 +80,12 @@ def test_a_reports_folder_that_cannot_be_written_names_it(tmp_path, monkeypatch,
             (reports / "probe").unlink()
             as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if shutil.which("setpriv") \
                 else None
+            if as_user and subprocess.run([*as_user, sys.executable, "-c", "import custseg"], env=ENV,
+                                          capture_output=True, timeout=60).returncode:
+                as_user = None  # the other user cannot read this checkout (a clone in a private folder)
         except PermissionError:
             as_user = []
-        if as_user is None:  # root without setpriv: the lock's open fails as it would for another user
+        if as_user is None:  # root, and no other user to run as: the lock's open fails as it would for one
             real = os.open
 
             def refused(path, *args, **kwargs):
