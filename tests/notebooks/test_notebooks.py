@@ -42,6 +42,8 @@ def test_notebook_runs_and_writes_its_artefacts(book, workspace):
     assert (reports / f"{book.stem}.html").is_file()
     page = (reports / f"{book.stem}.html").read_text(encoding="utf-8")
     assert page.count('class="custseg-quiz-question"') >= 3 and "<details>" in page, "its quiz (custseg.quiz)"
+    drawn = list((reports / "figures").glob(f"{book.stem[:2]}_*.png"))  # each figure is on its page too
+    assert page.count('src="data:image/png') >= min(len(drawn), 1), f"{len(drawn)} figures, none on the page"
     stage = pipeline.stage(book.stem)
     for name in stage.writes:
         assert io.exists(paths, name), f"{book.stem} did not write {name}"

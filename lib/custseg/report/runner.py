@@ -114,6 +114,8 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
     """
     cells = {"desc": notebook.stem, "leave": False} if progress else False
     session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
+    # the report needs each figure on its page: the kernel draws with the inline backend, whatever the shell sets
+    backend = os.environ.pop("MPLBACKEND", None)
     try:
         for start in range(KERNEL_STARTS):
             try:
@@ -136,6 +138,8 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
     finally:
         if session is not None:
             os.environ["JPY_SESSION_NAME"] = session
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
 
 
 def to_html(executed: Path, html: Path, met: dict[str, bool] | None = None, language: str = "en") -> Path:
