@@ -290,3 +290,15 @@ def test_a_few_bad_values_become_missing_and_are_reported(tmp_path):
 def test_redact_url():
     assert config.redact_url("postgres://me:s3cret@db.example/shop") == "postgres://me:***@db.example/shop"
     assert config.redact_url("sqlite:///tmp/x.sqlite") == "sqlite:///tmp/x.sqlite"
+
+
+def test_the_blanks_of_a_customer_table_s_own_columns_are_counted(tmp_path):
+    """01's validation lists every column of a customer table, its own columns too (a plan, a Likert answer), with
+    their missing values: blanks and missing-value words (NULL, N/A)."""
+    (tmp_path / "t.csv").write_text(OK, encoding="utf-8")
+    (tmp_path / "c.csv").write_text("customer_id,plan,tries_new\nA,basic,agree\nB,,NULL\nC,pro,N/A\nD,pro,agree\n",
+                                    encoding="utf-8")
+    cfg = make_cfg(tmp_path, {"path": "t.csv"}, sources={"customers": {"kind": "csv", "path": "c.csv"}})
+    report = collected(cfg).validation.set_index(["source", "column"])
+    assert report.loc[("customers", "plan"), "missing"] == 1
+    assert report.loc[("customers", "tries_new"), "missing"] == 2 and report.loc[("customers", "tries_new"), "rows"] == 4

@@ -91,6 +91,20 @@ def used_note(summary: dict, language: str = "en") -> str:
     return i18n.messages(language)["sentence_sep"].join(sentences)
 
 
+def stability_note(segmenter, language: str = "en") -> str:
+    """One line on the chosen solution's agreement with its refits on subsamples (mean ARI and its verdict), or
+    that it was not measured (``cluster.stability_runs: 0``), in ``language``."""
+    import math
+
+    from custseg import i18n, schema
+
+    ari = segmenter.stability_ari_
+    if ari is None or math.isnan(ari):
+        return i18n.text("n05.stability_none", language)
+    return i18n.text("n05.stability", language, ari=f"{ari:.3f}",
+                     verdict=i18n.word(schema.stability_verdict(ari), language))
+
+
 def value_note(c: dict, used: bool, split: dict, language: str = "en") -> str:
     """One sentence: whether the segments use the expected value, and why not when they do not, in ``language``."""
     from custseg import i18n

@@ -95,7 +95,8 @@ def _load_03_label(cfg: dict, paths: io.RunPaths) -> dict:
 def _load_04_dimension(cfg: dict, paths: io.RunPaths) -> dict:
     from custseg import features
 
-    return {"groups": features.feature_groups(io.read(paths, "features"), list(cfg["outcomes"] or []))}
+    items = features.likert_columns(io.read(paths, "attributes"))
+    return {"groups": features.feature_groups(io.read(paths, "features"), list(cfg["outcomes"] or []), items)}
 
 
 def _load_06_rule(cfg: dict, paths: io.RunPaths) -> dict:

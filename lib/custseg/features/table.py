@@ -172,20 +172,24 @@ def attribute_columns(table: pd.DataFrame, outcomes: list[str] | tuple = (), fac
             and table[c].notna().any()]
 
 
-def feature_groups(df: pd.DataFrame, outcomes: list[str] | tuple = ()) -> dict[str, list[str]]:
+def feature_groups(df: pd.DataFrame, outcomes: list[str] | tuple = (), items: list[str] | tuple = ()
+                   ) -> dict[str, list[str]]:
     """The columns of a customer table by segmentation dimension (细分维度); the psychographic dimension is the
-    survey's factor scores when there are any (else its items). Declared ``outcomes`` (churn …) are a group of
-    their own: they judge the segments and are never a dimension to segment on."""
+    survey's factor scores when there are any (else its items: ``survey_`` columns of a survey source and the
+    customer table's Likert columns ``items``, :func:`likert_columns`, which are attitudes, never behaviour).
+    Declared ``outcomes`` (churn …) are a group of their own: they judge the segments and are never a dimension
+    to segment on."""
     scored = [c for c in df.columns if c.startswith("factor_")]
+    answers = [c for c in df.columns if c.startswith("survey_") or (c in items and c not in outcomes)]
     groups = {
         "demographic": [c for c in DEMOGRAPHIC if c in df.columns]
         + [c for c in attributes.demographic_columns(df.columns) if c not in DEMOGRAPHIC and c not in outcomes],
         "geographic": [c for c in GEOGRAPHIC if c in df.columns],
-        "psychographic": scored or [c for c in df.columns if c.startswith("survey_")],
+        "psychographic": scored or answers,
     }
     judged = [c for c in outcomes if c in df.columns]
     taken = ({c for cols in groups.values() for c in cols} | {"customer_id", "acquisition_channel"}
-             | {c for c in df.columns if c.startswith("survey_")} | set(judged))
+             | set(answers) | set(judged))
     groups["behavioural"] = [c for c in df.select_dtypes("number").columns if c not in taken]
     if judged:
         groups["outcome"] = judged

@@ -12,6 +12,7 @@ import difflib
 import ibis
 import ibis.expr.types as ir
 
+from custseg.attributes import MISSING
 from custseg.errors import ConfigError, SourceError
 from custseg.schema import CUSTOMER_IDS, KEEP_EXTRA, LIKERT, RESERVED, SCHEMAS, configured
 from custseg.sources.parsing import (
@@ -165,6 +166,11 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
     items = _survey_items(raw, extra, cfg) if role == "survey" else {}
     for c, item in items.items():
         checks.update({f"{k}__x__{c}": v for k, v in item["checks"].items()})
+    kept = [c for c in extra if c not in items]  # a customer table's own columns: their blanks are counted too
+    for c in kept:
+        text = as_text(raw[c]) if raw[c].type().is_string() else None
+        checks[f"filled__kept__{c}"] = (raw[c].notnull() if text is None else
+                                        (text.notnull() & ~text.lower().isin(sorted(MISSING)))).sum()
     counts = raw.aggregate(**checks).execute().iloc[0]
     limit, n_examples = cfg["validation"]["max_invalid_share"], cfg["validation"]["examples"]
     report = [{"source": role, "column": c, "canonical": "", "type": "", "rows": n_rows, "missing": 0,
@@ -222,6 +228,9 @@ def canonical(raw: ir.Table, cfg: dict, role: str, required: set[str], engine: s
                        "type": schema[c].type, "rows": n_rows,
                        "missing": n_rows - filled, "unparseable": invalid, "examples": examples,
                        "notes": "; ".join(notes)})
+    report += [{"source": role, "column": c, "canonical": "", "type": "kept as it is", "rows": n_rows,
+                "missing": n_rows - int(counts[f"filled__kept__{c}"]), "unparseable": 0, "examples": [],
+                "notes": "; ".join(read_notes.get(c, []))} for c in kept]
     if report and read_notes.get(""):
         report[0]["notes"] = "; ".join(filter(None, [*read_notes[""], report[0]["notes"]]))
     out = {c: parsed[c] for c in present}

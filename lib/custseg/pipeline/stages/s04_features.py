@@ -46,7 +46,8 @@ def features(ctx: Context) -> Result:
     optional = {"factor_model": factor_model, "calibration_features": periods.calibrated,
                 "inner_split": None if periods.inner is None else periods.inner.table}
     artefacts.update({name: obj for name, obj in optional.items() if obj is not None})
-    start, groups = holdout["holdout_start"], featuring.feature_groups(table, cfg["outcomes"] or [])
+    start, groups = holdout["holdout_start"], featuring.feature_groups(table, cfg["outcomes"] or [],
+                                                                         featuring.likert_columns(kinds))
     dated = logged or bool(ctx.read("snapshot").get("dated", True))  # 02 decided it, on every row
     recorded = {"customers": len(table), **holdout, "dated": dated, "features": int(table.shape[1] - 1), "has_log": logged,
                 "groups": {dimension: len(cols) for dimension, cols in groups.items()},
