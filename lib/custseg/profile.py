@@ -73,10 +73,18 @@ def profile(customers: pd.DataFrame, segment: str = "segment", value: str = MONE
     return pd.concat([out, total])
 
 
+def ratio_scale(prof: pd.DataFrame) -> pd.Series:
+    """Per feature of a :func:`profile` table, whether an index (a ratio to the base) means something: the base
+    is above zero and no segment's value is below it. Factor scores and other centred features (base 0, segments
+    either side) are not: mean −0.8 against a base of −0.0001 would read as an index of 8,000."""
+    return (prof.loc["all"] > 0) & (prof.drop(index="all") >= 0).all()
+
+
 def index_table(prof: pd.DataFrame) -> pd.DataFrame:
-    """Feature values of :func:`profile` as an index vs the whole base (100 = average customer)."""
+    """Feature values of :func:`profile` as an index vs the whole base (100 = average customer); NaN for a
+    feature without a :func:`ratio_scale`."""
     features = prof.drop(columns=[c for c in SIZE_COLUMNS if c in prof])
-    base = features.loc["all"].replace(0, np.nan)
+    base = features.loc["all"].where(ratio_scale(features))
     return (features.drop(index="all") / base * 100).round(0)
 
 
@@ -151,8 +159,10 @@ def feature_summary(customers: pd.DataFrame, used: list[str] | tuple = (), segme
     out = long(means, "mean").merge(long(medians, "median"), on=[segment, "feature"])
     out["base_mean"] = out["feature"].map(means.loc["all"])
     out["base_median"] = out["feature"].map(medians.loc["all"])
-    out["index"] = (out["mean"] / out["base_mean"].replace(0, np.nan) * 100).round(0)
-    out["median_index"] = (out["median"] / out["base_median"].replace(0, np.nan) * 100).round(0)
+    ratio = {name: out["feature"].map(ratio_scale(frame[features])) for name, frame in (("mean", means),
+                                                                                     ("median", medians))}
+    out["index"] = (out["mean"] / out["base_mean"].where(ratio["mean"]) * 100).round(0)
+    out["median_index"] = (out["median"] / out["base_median"].where(ratio["median"]) * 100).round(0)
     d = effect_sizes(customers, segment).reset_index().melt(id_vars=segment, var_name="feature",
                                                             value_name="effect_size")
     out = out.merge(d, on=[segment, "feature"], how="left")

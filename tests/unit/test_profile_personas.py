@@ -364,3 +364,15 @@ def test_histogram_log_draws_the_data_on_a_log_axis():
     assert lo > 1e-3 and values.max() <= hi < 10 * values.max(), "axis spans the data, not float residue"
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Spend", "net spend", "customers")
     plt.close(fig)
+
+
+def test_no_index_of_a_centred_feature():
+    """An index (segment ÷ base × 100) needs a ratio scale: a factor score (base 0, segments either side) gets none
+    instead of a meaningless 8,000, while spend keeps its index."""
+    customers = pd.DataFrame({"segment": [0, 0, 1, 1], "monetary": [100.0, 300.0, 50.0, 50.0],
+                              "factor_price": [-0.8, -0.8, 0.8, 0.80004]})
+    idx = profile.index_table(profile.profile(customers))
+    assert idx.loc[0, "monetary"] == 160 and idx.loc[1, "monetary"] == 40
+    assert idx["factor_price"].isna().all()
+    long = profile.feature_summary(customers).set_index(["segment", "feature"])
+    assert long.loc[(0, "monetary"), "index"] == 160 and long.xs("factor_price", level="feature")["index"].isna().all()
