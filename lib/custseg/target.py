@@ -30,7 +30,7 @@ from custseg import i18n
 from custseg.attributes import HIGHER, LOWER, direction, is_flag, outcome_names
 from custseg.describe import ValueChoice
 from custseg.errors import ConfigError
-from custseg.schema import MONETARY, fetch
+from custseg.schema import MONETARY, fetch, jaccard_verdict
 
 STRATEGIES = ("concentrated", "differentiated", "multi-segment")
 ONE_CRITERION = "one criterion"  # the "strategy" of targeting that rests on one criterion: none is named
@@ -233,7 +233,19 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         name = "multi-segment"
         tail = m["multi-segment"]
     return {"strategy": name, "targets": [int(s) if isinstance(s, np.integer) else s for s in targets],
-            "pinned": bool(pinned), "reason": head + tail}
+            "pinned": bool(pinned), "reason": head + tail + _unstable(t, targets, language)}
+
+
+def _unstable(t: pd.DataFrame, targets: list, language: str) -> str:
+    """A caution for each target that does not hold together over refits on subsamples (its Jaccard below
+    stable, 05 and 07): it may not be the same customers next time, so confirm it before a large campaign."""
+    if "stability" not in t:
+        return ""
+    m = i18n.messages(language)
+    out = [m["targeting"]["unstable"].format(name=_name(t, s), jaccard=f"{t.loc[s, 'stability']:.2f}",
+                                             verdict=i18n.word(jaccard_verdict(t.loc[s, "stability"]), language))
+           for s in targets if pd.notna(t.loc[s, "stability"]) and jaccard_verdict(t.loc[s, "stability"]) != "stable"]
+    return "".join(m["sentence_sep"] + line for line in out)
 
 
 def _name(t: pd.DataFrame, seg) -> str:

@@ -89,6 +89,19 @@ def _segments_table():
                          "growth": [-0.1, 0.3, 0.05], "reach": [0.8, 0.9, 0.2]})
 
 
+def test_a_target_that_does_not_hold_together_is_flagged():
+    """The most attractive segment may dissolve on a refit: targeting keeps it but says to confirm it first."""
+    t = _segments_table().assign(attractiveness=lambda d: target.attractiveness(d), reach=0.9,
+                                 stability=[0.95, 0.68, 0.9])
+    chosen = target.strategy(t)
+    assert chosen["targets"] == [1, 2]
+    assert "Target 1 vip with care: refitted on subsamples it holds together only at Jaccard 0.68 (doubtful)" \
+        in chosen["reason"] and "2 mid with care" not in chosen["reason"]
+    zh = target.strategy(t, language="zh")["reason"]
+    assert "谨慎对待目标 1 vip" in zh and "存疑" in zh
+    assert "with care" not in target.strategy(t.assign(stability=0.9))["reason"]
+
+
 def test_attractiveness_is_the_mean_rank_on_each_criterion():
     t = _segments_table()
     score = target.attractiveness(t)
