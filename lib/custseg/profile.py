@@ -20,15 +20,18 @@ same way: they are the real test of whether the segments mean something beyond t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.tree import DecisionTreeClassifier
 
 from custseg import i18n
 from custseg.attributes import is_flag
 from custseg.phrases import flag_phrase, holding, in_text, label_phrase, plain_label
 from custseg.schema import MONETARY
+
+if TYPE_CHECKING:
+    from sklearn.tree import DecisionTreeClassifier
 
 CATEGORICAL = ["gender", "age_band", "city_tier", "membership_tier", "acquisition_channel"]
 SIZE_COLUMNS = ["customers", "share", "value_share"]
@@ -284,6 +287,8 @@ def surrogate(customers: pd.DataFrame, features: list[str], segment: str = "segm
     X = _indicators(customers[features])
     features = list(X.columns)
     y = customers[segment].to_numpy()
+    from sklearn.tree import DecisionTreeClassifier  # here: a kernel that only reads profiles need not import it
+
     tree = DecisionTreeClassifier(max_depth=max_depth, criterion="entropy", class_weight="balanced",
                                   min_samples_leaf=0.01, random_state=seed).fit(X.to_numpy(), y)
     leaf_of = tree.apply(X.to_numpy())

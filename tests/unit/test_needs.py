@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from custseg import config, io, pipeline
-from custseg.report import languages, needs, runner
+from custseg.report import languages, leave_out, needs, runner
 from custseg.report.needs import LEFT_OUT_TAG
 
 
@@ -49,7 +49,7 @@ def _book():
 
 
 def _run(met, language="en"):
-    pre = needs.LeaveOutPreprocessor(met=met, language=language, enabled=True)
+    pre = leave_out.LeaveOutPreprocessor(met=met, language=language, enabled=True)
     return pre.preprocess(_book(), {})[0].cells
 
 
@@ -79,13 +79,13 @@ def test_a_heading_less_cell_is_named_after_its_section_or_joins_its_left_out_se
     nb.cells[1].metadata["tags"] = []  # the section "Why RFM?" is kept, the cell after it is not
     nb.cells.insert(3, nbformat.v4.new_code_cell("2 + 2"))
     nb.cells[3].id = "code"
-    cells = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
+    cells = leave_out.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
     assert cells[2].source.startswith("*Left out: a part of “Why RFM?” — it needs a transaction log")
     book = _book()
     book.cells.insert(2, nbformat.v4.new_code_cell("2 + 2"))
     book.cells[2].id = "code"
     survey = book.cells[4].source
-    cells = needs.LeaveOutPreprocessor(met={"needs-survey": True}, enabled=True).preprocess(book, {})[0].cells
+    cells = leave_out.LeaveOutPreprocessor(met={"needs-survey": True}, enabled=True).preprocess(book, {})[0].cells
     # the section shows its code, so its heading stays and its prose is a part left out (never "Left out: Why
     # RFM?" above what is then shown); the heading-less needs-log cell after the code joins it: no second line
     assert [c.source.split(" —")[0] for c in cells[1:4]] == ["## Why RFM?\n\n*Left out: a part of “Why RFM?”",
@@ -104,7 +104,7 @@ def test_a_section_left_out_for_two_needs_swallows_its_cells_lacking_one_and_the
                 nbformat.v4.new_markdown_cell("- Hughes (1994), RFM.")]
     for i, (cell, tags) in enumerate(zip(nb.cells, [both, log, both, log, log, [], [*log, needs.QUIET_TAG]])):
         cell.id, cell.metadata["tags"] = f"c{i}", tags
-    cells = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
+    cells = leave_out.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
     assert [c.source.split(" —")[0] for c in cells] == ["*Left out: Calibration and holdout", "*Left out: RFM scores",
                                                           "## References\n\n- Kotler."]
 
@@ -162,7 +162,7 @@ def test_no_left_out_line_is_followed_by_what_it_left_out(book, language):
     says a part of it was left out."""
     nb = nbformat.read(book, as_version=4)
     nb.cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & languages.other_language_tags(language)]
-    cells = needs.LeaveOutPreprocessor(met={}, language=language, enabled=True).preprocess(nb, {})[0].cells
+    cells = leave_out.LeaveOutPreprocessor(met={}, language=language, enabled=True).preprocess(nb, {})[0].cells
     whole = None
     for cell in cells:
         out = LEFT_OUT_TAG in cell.metadata.get("tags", [])
@@ -181,7 +181,7 @@ def test_a_section_shown_keeps_its_heading_and_leaves_out_its_prose():
                 nbformat.v4.new_code_cell("prof")]
     for i, cell in enumerate(nb.cells):
         cell.id = f"c{i}"
-    kept = needs.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
+    kept = leave_out.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
     assert kept[0].source.startswith("## Size and value\n\n*Left out: a part of “Size and value” — it needs a "
                                      "transaction log") and "Shares" not in kept[0].source
     assert kept[1].source == "prof"
@@ -194,7 +194,7 @@ def test_a_section_left_out_takes_its_table_with_it():
                 nbformat.v4.new_code_cell("prof", metadata={"tags": ["needs-value"]})]
     for i, cell in enumerate(nb.cells):
         cell.id = f"c{i}"
-    kept = needs.LeaveOutPreprocessor(met={"needs-value": False}, enabled=True).preprocess(nb, {})[0].cells
+    kept = leave_out.LeaveOutPreprocessor(met={"needs-value": False}, enabled=True).preprocess(nb, {})[0].cells
     assert [c.source.split(" —")[0] for c in kept] == ["*Left out: Size and value"]
 
 
@@ -211,7 +211,7 @@ def test_the_generic_prose_of_a_log_only_run_names_no_crm_column(book):
 
     nb = nbformat.read(book, as_version=4)
     nb.cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & languages.other_language_tags("en")]
-    cells = needs.LeaveOutPreprocessor(met=LOG_ONLY, language="en", enabled=True).preprocess(nb, {})[0].cells
+    cells = leave_out.LeaveOutPreprocessor(met=LOG_ONLY, language="en", enabled=True).preprocess(nb, {})[0].cells
     said = [(c.get("id"), m.group()) for c in cells if c.cell_type == "markdown"
             and LEFT_OUT_TAG not in c.metadata.get("tags", []) for m in [re.search(CRM_WORDS, c.source, re.I)] if m]
     assert not said, said

@@ -12,7 +12,7 @@ The notebooks, ``custseg run`` and the tests call the stage functions below (``p
 
 from __future__ import annotations
 
-from custseg import io, personas
+from custseg import io
 from custseg.pipeline import stages  # noqa: F401  (registers the bodies)
 from custseg.pipeline.registry import (
     PRODUCER,
@@ -44,12 +44,16 @@ measure = stage_function("09_measure")
 def report_cards(paths: io.RunPaths) -> list[dict]:
     """The persona cards of 06 with what 08 added when it ran on them: the offers and whether a segment is a
     target (:func:`custseg.personas.with_targeting`)."""
+    from custseg import personas
+
     made_from = (record(paths, stage("06_personas")) or {}).get("fingerprint")
     return personas.with_targeting(io.read(paths, "personas"), io.read_optional(paths, "target"), made_from)
 
 
 def write_cards(paths: io.RunPaths) -> None:
     """Write the persona cards of the report (``reports/<run>/personas/``), the one writer of those files."""
+    from custseg import personas
+
     io.write(paths, "persona_cards", personas.card_files(report_cards(paths)))
 
 

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from custseg import config, engine, i18n, io, plots
+from custseg import config, engine, i18n, io
 from custseg.errors import StageError
 from custseg.pipeline.registry import (
     PRODUCER,
@@ -212,6 +212,8 @@ def open_run(config_path: str = "", run_name: str = "", overrides: str = "", wor
     if interactive:
         cfg["_report_dir"] = str(io.run_paths(cfg).reports.with_name(cfg["run"] + LAB_SUFFIX))
     paths = io.run_paths(cfg).make()
+    from custseg import plots  # here: matplotlib and seaborn only for a kernel that opens a run
+
     plots.style()
     print(i18n.text("open_run", cfg["language"], run=cfg["run"], config=cfg["_source"]))
     if interactive:

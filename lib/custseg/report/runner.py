@@ -30,7 +30,7 @@ from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
-from custseg.report import course, glossary, history, index, languages, locks, needs
+from custseg.report import course, glossary, history, index, languages, leave_out, locks, needs
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -168,7 +168,7 @@ def to_html(executed: Path, html: Path, met: dict[str, bool] | None = None, lang
     c.TagRemovePreprocessor.update(enabled=True, remove_cell_tags=languages.other_language_tags(language))
     exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     if met is not None:
-        exporter.register_preprocessor(needs.LeaveOutPreprocessor(met=met, language=language, enabled=True),
+        exporter.register_preprocessor(leave_out.LeaveOutPreprocessor(met=met, language=language, enabled=True),
                                        enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     return io.write_text(body, html)
