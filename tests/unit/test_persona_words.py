@@ -333,3 +333,18 @@ def test_zh_names_and_cards_say_known_columns_in_chinese(subscribers, language):
         assert english not in text.lower(), (english, text)
     assert "在网时长" in text or "月费" in text
     assert phrases.plain_label("AccountCode", "zh") == "AccountCode"  # unknown: its name as it is, never split
+
+
+def test_a_log_without_products_gets_plans_that_name_none():
+    """On a log of id, date and amount the strategy cannot say which products to recommend: every plan that would
+    name what customers buy has a version without it, in both languages."""
+    from custseg.personas import behaviour
+
+    plans = i18n.messages("en")["strategy"]
+    naming = [k for k, (_, plan) in plans.items() if re.search(r"product|categor|bundle|what they bu", plan, re.I)]
+    assert set(naming) <= set(i18n.messages("en")["strategy_no_items"]), naming
+    assert set(i18n.messages("zh")["strategy_no_items"]) == set(i18n.messages("en")["strategy_no_items"])
+    for key in naming:
+        text = behaviour.strategy(key, items=False)
+        assert not re.search(r"complementary|bundles|what they bought|on what they buy most", text), (key, text)
+    assert behaviour.strategy("mid_active") == plans["mid_active"][1], "with products, the plan names them"

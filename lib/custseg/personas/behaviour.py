@@ -64,12 +64,15 @@ def name(key: str, stage_key: str | None, motive_key: str | None, language: str 
     return text[:1].upper() + text[1:]
 
 
-def strategy(key: str, motive_key: str | None = None, stage_key: str | None = None, language: str = "en") -> str:
+def strategy(key: str, motive_key: str | None = None, stage_key: str | None = None, language: str = "en",
+             items: bool = True) -> str:
     """The recommended strategy: the plan for the value level and activity (``key``, see :func:`core`), then how
     to lead for the segment's motive and life stage, so that segments alike in value and activity get different
-    advice, e.g. ('mid_active', 'deal', None) → 'Recommend adjacent categories, … Lead with value: …'."""
+    advice, e.g. ('mid_active', 'deal', None) → 'Recommend adjacent categories, … Lead with value: …'. Without
+    ``items`` (a log with no categories or products) the plan names no product: it cannot say which."""
     m = i18n.messages(language)
-    parts = [m["strategy"][key][1], m["strategy_motive"].get(motive_key, ""), m["strategy_stage"].get(stage_key, "")]
+    plan = (None if items else m["strategy_no_items"].get(key)) or m["strategy"][key][1]
+    parts = [plan, m["strategy_motive"].get(motive_key, ""), m["strategy_stage"].get(stage_key, "")]
     return m["sentence_sep"].join(x for x in parts if x)
 
 
@@ -125,7 +128,7 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
     medians = profile.profile(customers, segment, stat="median")
     effects = profile.effect_sizes(customers, segment)
     comps = profile.compositions(customers, segment)
-    cards = []
+    cards, items = [], any(str(c).startswith("share_cat_") for c in customers.columns)
     for seg in idx.index:
         p, i, d = prof.loc[seg], idx.loc[seg], effects.loc[seg]
         comp = comps[comps[segment] == seg]
@@ -145,7 +148,7 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
             "how": _how(p, i, medians.loc[seg], comp, act, language),
             "values": _values(customers, seg, d, segment, language),
             "strategy_headline": headline(key, mot, language),
-            "strategy": m["sentence_sep"].join(x for x in (strategy(key, mot, life, language), small) if x),
+            "strategy": m["sentence_sep"].join(x for x in (strategy(key, mot, life, language, items), small) if x),
             "actions": _actions(p, i, mot, categories, channels, language),
             "kpis": [*kpis(key if key in m["kpis"] else act, mot, language), *small_kpis],
             "rule": _rule(rules, seg, language, segment),
