@@ -36,7 +36,7 @@ LOG_CRM = {
                     "factors": {"items": 0, "respondents": 0, "kmo": None, "names": None, "reason": "no items"}},
     "05_cluster": {"k": 5, "stability_mean_ari": 0.87, "stability": "stable", "algorithm": "kmeans",
                    "features": ["recency_days", "frequency", "monetary"], "smallest_share": 0.081, "customers": 1088,
-                   "k_tried": [3, 8], "expected_value": True, "baseline": None},
+                   "k_tried": [3, 8], "expected_value": True, "baseline": None, "doubtful_segments": [2]},
     "06_personas": {"segments": 5, "customers": 1088, "rule_fidelity": 0.912,
                     "names": ["Young regulars", "Lapsed high spenders", "First-time buyers", "Regulars", "Silver"],
                     "crm_columns": ["customer_id", "segment_id", "segment_name", "rfm_segment", "predicted_spend"]},
@@ -156,6 +156,7 @@ def test_the_numbers_are_the_recorded_ones():
     assert "Calibration before 2025-07-04" in said["04_features"] and "804 customers" in said["04_features"]
     assert "into 5 segments; k was chosen among 3–8" in said["05_cluster"] and "ARI of 0.87" in said["05_cluster"]
     assert "expected value" in said["05_cluster"] and "8.1%" in said["05_cluster"]
+    assert "Segment(s) 2 hold together less well over the refits (Jaccard below 0.75)" in said["05_cluster"]
     assert "the RFM-grid segment and the predicted typical spend" in said["06_personas"]
     assert "spend custseg wins" in said["07_evaluate"] and "orders a tie" in said["07_evaluate"]
     assert "2 of 3 to keep (usable with care)" in said["07_evaluate"]

@@ -128,9 +128,17 @@ def summary(segments: pd.DataFrame, segmenter, c: dict, columns: list[str], drop
             "dropped_constant": dropped, "expected_value": expected_value, "not_in_data": absent,
             "described_only": kept_out or {"sensitive": [], "demographic": []},
             "algorithm": c["algorithm"], "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
-            "stability": schema.stability_verdict(segmenter.stability_ari_),
+            "stability": None if np.isnan(segmenter.stability_ari_) else schema.stability_verdict(segmenter.stability_ari_),
             "noise_share": round(float(np.mean(labels == -1)), 4),
             "sizes": {int(k): int(v) for k, v in sizes.items()}}
+
+
+def _doubtful(segmenter) -> list[int]:
+    """The segments that hold together less well over the refits on subsamples than a stable one (Jaccard)."""
+    per = getattr(segmenter, "segment_stability_", None)
+    if per is None:
+        return []
+    return [int(r.segment) for r in per.itertuples() if schema.jaccard_verdict(r.jaccard) != "stable"]
 
 
 def metrics(summary: dict, segmenter) -> dict:
@@ -141,5 +149,6 @@ def metrics(summary: dict, segmenter) -> dict:
             "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": int(sizes.sum()),
             "k_tried": None if sweep is None else [int(sweep["k"].min()), int(sweep["k"].max())],
             "expected_value": getattr(segmenter, "value_model_", None) is not None,
+            "doubtful_segments": _doubtful(segmenter),
             "baseline": None if not summary.get("baseline") else {key: summary["baseline"][key]
                                                                   for key in ("run", "refit")}}

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 
-from custseg import i18n, io, pipeline
+from custseg import i18n, io, pipeline, schema
 from custseg.report.needs import left_out_line
 
 
@@ -209,6 +209,9 @@ def _cluster(r: dict, records: dict, say: _Say) -> list[str]:
     if _known(r.get("stability_mean_ari")):
         verdict = i18n.messages(say.language)["ui"]["stable"].get(r.get("stability"), r.get("stability"))
         out.append(say("stability", ari=f"{r['stability_mean_ari']:.2f}", verdict=verdict))
+        if r.get("doubtful_segments"):
+            out.append(say("doubtful", segments=say.join(str(s) for s in r["doubtful_segments"]),
+                           threshold=f"{schema.STABLE_JACCARD:.2f}"))
     else:
         out.append(say("no_stability"))
     if r.get("expected_value"):
