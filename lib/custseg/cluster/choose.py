@@ -128,7 +128,8 @@ def summary(segments: pd.DataFrame, segmenter, c: dict, columns: list[str], drop
             "dropped_constant": dropped, "expected_value": expected_value, "not_in_data": absent,
             "described_only": kept_out or {"sensitive": [], "demographic": []},
             "algorithm": c["algorithm"], "stability_mean_ari": round(float(segmenter.stability_ari_), 4),
-            "stability": None if np.isnan(segmenter.stability_ari_) else schema.stability_verdict(segmenter.stability_ari_),
+            "stability": (None if np.isnan(segmenter.stability_ari_)
+                          else schema.stability_verdict(segmenter.stability_ari_)),
             "noise_share": round(float(np.mean(labels == -1)), 4),
             "sizes": {int(k): int(v) for k, v in sizes.items()}}
 
