@@ -26,6 +26,11 @@ TESTED_BY = {
     "make test": [
         "tests/unit/test_readme.py::test_make_test_runs_every_tier_and_ci_runs_it",
     ],
+    "make bench": [  # the harness on small logs: the contenders agree, failures are rows, targets judged
+        "tests/unit/test_bench.py::test_contenders_return_the_same_customers",
+        "tests/unit/test_bench.py::test_targets_are_judged",
+        "tests/unit/test_bench.py::test_the_cost_curve_draws_each_series_and_reports_its_slope",
+    ],
     "make docs": [
         "tests/unit/test_docs.py::test_make_docs_installs_the_extra_and_builds_strict",
         "tests/unit/test_docs.py::test_the_site_builds_strict",

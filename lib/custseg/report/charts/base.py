@@ -65,7 +65,8 @@ def make(charts: dict[str, Chart], result, paths: RunPaths, names: tuple[str, ..
     names : tuple of str
         Which figures; a name that matches none of ``charts`` is an error (a typo in a notebook).
     close : bool
-        Close each figure once saved (in-process runs and tests); a notebook keeps them open to show them.
+        Only save each figure (in-process runs and tests); without it each saved PNG is also shown (a notebook
+        shows the file it wrote, not a second drawing of the figure).
 
     Returns
     -------
@@ -86,8 +87,11 @@ def make(charts: dict[str, Chart], result, paths: RunPaths, names: tuple[str, ..
             if fig is None:
                 continue
             written.append(save_figure(fig, paths, name, chart.alt(result) if chart.alt else None))
-            if close:
-                plt.close(fig)
+            if not close:  # a notebook shows the PNG just written: drawing the figure again would double its cost
+                from IPython.display import Image, display
+
+                display(Image(filename=str(written[-1])))
+            plt.close(fig)
     return written
 
 
