@@ -38,7 +38,7 @@ def test_every_third_party_import_is_a_declared_dependency():
     declared = {re.split(r"[\[<>=~ ;]", d, maxsplit=1)[0].lower().replace("-", "_")
                 for d in project["dependencies"] + extras["spark"] + extras["serve"]}
     distribution = {"PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit_learn", "ibis": "ibis_framework",
-                    "bs4": "beautifulsoup4"}
+                    "bs4": "beautifulsoup4", "IPython": "ipython"}
     imported = set()
     for path in (PROJECT_ROOT / "lib" / "custseg").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
