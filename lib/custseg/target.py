@@ -242,10 +242,10 @@ def _unstable(t: pd.DataFrame, targets: list, language: str) -> str:
     if "stability" not in t:
         return ""
     m = i18n.messages(language)
-    out = [m["targeting"]["unstable"].format(name=_name(t, s), jaccard=f"{t.loc[s, 'stability']:.2f}",
-                                             verdict=i18n.word(jaccard_verdict(t.loc[s, "stability"]), language))
-           for s in targets if pd.notna(t.loc[s, "stability"]) and jaccard_verdict(t.loc[s, "stability"]) != "stable"]
-    return "".join(m["sentence_sep"] + line for line in out)
+    verdicts = {s: jaccard_verdict(t.loc[s, "stability"]) for s in targets if pd.notna(t.loc[s, "stability"])}
+    return "".join(m["sentence_sep"] + m["targeting"]["unstable"].format(
+        name=_name(t, s), jaccard=f"{t.loc[s, 'stability']:.2f}", verdict=i18n.word(verdict, language))
+        for s, verdict in verdicts.items() if verdict != "stable")
 
 
 def _name(t: pd.DataFrame, seg) -> str:

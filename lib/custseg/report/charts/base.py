@@ -115,7 +115,7 @@ def for_notebook(stage: str, function: str, charts: dict[str, Chart]) -> Callabl
     *names : str
         Which figures (file names without ``.png``, ``*`` patterns allowed): {", ".join(charts)}. All by default.
     close : bool
-        Close each figure once saved (in-process runs and tests).
+        Only save each figure (in-process runs and tests); without it each saved PNG is also shown.
 
     Returns
     -------
