@@ -245,16 +245,20 @@ def test_papermill_kernels_stay_static_inside_jupyterlab(tmp_path, monkeypatch, 
     """`custseg run` started from a JupyterLab kernel (JPY_SESSION_NAME set) must not make widgets or DuckDB
     progress bars in the report; the terminal shows a bar over the notebook's cells instead."""
     monkeypatch.setenv("JPY_SESSION_NAME", "/work/notebooks/06_personas.ipynb")
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # a shell's setting: the report's figures need the inline backend
     nb = nbformat.v4.new_notebook(metadata=KERNEL)
     nb.cells = [nbformat.v4.new_code_cell("from custseg import config, engine\nassert not config.interactive()"),
+                nbformat.v4.new_code_cell("import matplotlib, sys\nassert 'inline' in matplotlib.get_backend()\n"
+                                          "assert 'custseg.pipeline' in sys.modules, 'imported as the kernel started'\n"
+                                          "assert not {'custseg', 'pipeline'} & set(dir()), 'but bound nowhere'"),
                 nbformat.v4.new_code_cell("con = engine.connect()\n"
                                           "setting = \"SELECT current_setting('enable_progress_bar')\"\n"
                                           "assert con.raw_sql(setting).fetchone()[0] is False")]
     nbformat.write(nb, tmp_path / "01_static.ipynb")
     runner.execute(tmp_path / "01_static.ipynb", tmp_path / "out.ipynb", {}, progress=True)
-    assert os.environ["JPY_SESSION_NAME"] == "/work/notebooks/06_personas.ipynb", "restored for the caller"
+    assert os.environ["JPY_SESSION_NAME"] == "/work/notebooks/06_personas.ipynb", "the caller's is untouched"
     err = capfd.readouterr().err
-    assert re.search(r"01_static: 100%.*2/2 \[", err), "a bar over the notebook's 2 cells"
+    assert re.search(r"01_static: 100%.*3/3 \[", err), "a bar over the notebook's 3 cells"
     assert "WARNING" not in err, "no kernel log lines between the bars"
 
 

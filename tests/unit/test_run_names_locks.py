@@ -165,7 +165,12 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
     dies before it replies, no cell has run, and it is started once more; any other failure is not retried."""
     import papermill as pm
 
+    from custseg.report import kernels
     from custseg.report import runner as report_runner
+
+    started, stopped = [], []
+    monkeypatch.setattr(kernels, "start", lambda folder: started.append(folder) or object())
+    monkeypatch.setattr(kernels, "stop", stopped.append)
 
     def fails(times: int, message: str):
         calls = []
@@ -179,8 +184,9 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
 
     died = "Kernel died before replying to kernel_info"
     calls = fails(1, died)
-    report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})
-    assert len(calls) == 2
+    ahead = object()  # a kernel started while the notebook before ran: used first, a fresh one after it died
+    report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {}, kernel=ahead)
+    assert len(calls) == 2 and len(started) == 1 and stopped[0] is ahead and len(stopped) == 2, "each one stopped"
     calls = fails(99, died)
     with pytest.raises(RuntimeError, match="kernel_info"):
         report_runner.execute(tmp_path / "nb.ipynb", tmp_path / "out.ipynb", {})

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
+from threadpoolctl import threadpool_limits
 
 from custseg.cluster.defaults import ALGORITHMS, SEGMENTER
 from custseg.cluster.models import make_model
@@ -109,6 +110,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         return {"max_rows": self.max_fit_rows, "categorical": tuple(categorical_blocks(self.preprocessor_)),
                 "min_cluster_size": max(5, int(np.ceil(self.min_segment_share * fitted)))}
 
+    # k-means runs on OpenMP threads; BLAS threads beside them oversubscribe the cores: on 2 cores a demo-sized
+    # fit takes twice as long with them, and one BLAS thread is as fast or faster up to millions of rows
+    @threadpool_limits.wrap(limits=1, user_api="blas")
     def fit(self, X: pd.DataFrame, y=None, value_from: tuple | None = None, early: pd.DataFrame | None = None,
             later=None, later_label: str = "", language: str = "en") -> Segmenter:
         """Fit on the customer features ``X``, choosing k when it is not set.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from custseg import config, io, pipeline
 from custseg import published as publishing
 from custseg.config import PROJECT_ROOT
 from custseg.errors import ConfigError, CustsegError, RunError
-from custseg.report import course, glossary, history, index, languages, leave_out, locks, needs
+from custseg.report import course, glossary, history, index, kernels, languages, leave_out, locks, needs
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
@@ -90,7 +89,8 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 KERNEL_STARTS = 2
 
 
-def execute(notebook: Path, output: Path, parameters: dict, progress: bool = False) -> None:
+def execute(notebook: Path, output: Path, parameters: dict, progress: bool = False,
+            kernel: kernels.AsyncKernelManager | None = None) -> None:
     """Execute one notebook into ``output``; raise :class:`NotebookFailed` with the failing cell.
 
     Parameters
@@ -104,6 +104,9 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
     progress : bool
         Show a bar counting the notebook's cells, so a long cell (a big aggregation) shows where the run
         is rather than a notebook bar that does not move for minutes.
+    kernel : AsyncKernelManager, optional
+        A kernel of :func:`custseg.report.kernels.start` to run it on (default: one started now); it is
+        stopped on return.
 
     Raises
     ------
@@ -113,20 +116,19 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
         Ctrl-C reached the kernel.
     """
     cells = {"desc": notebook.stem, "leave": False} if progress else False
-    session = os.environ.pop("JPY_SESSION_NAME", None)  # kernels started here are never interactive
-    # the report needs each figure on its page: the kernel draws with the inline backend, whatever the shell sets
-    backend = os.environ.pop("MPLBACKEND", None)
     try:
         for start in range(KERNEL_STARTS):
+            km = kernel if kernel is not None and start == 0 else kernels.start(notebook.parent)
             try:
                 pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
-                                    cwd=str(notebook.parent), progress_bar=cells, log_output=False,
-                                    # the kernel's own warnings (e.g. about TCP on localhost) are noise to a user
-                                    extra_arguments=["--log-level=ERROR"])
+                                    cwd=str(notebook.parent), progress_bar=cells, log_output=False, km=km,
+                                    engine_name=kernels.ENGINE)
                 break
             except RuntimeError as err:  # no cell ran: the kernel died before its first reply
                 if "before replying to kernel_info" not in str(err) or start == KERNEL_STARTS - 1:
                     raise
+            finally:
+                kernels.stop(km)
     except pm.PapermillExecutionError as err:
         if err.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
             raise KeyboardInterrupt from None
@@ -135,11 +137,6 @@ def execute(notebook: Path, output: Path, parameters: dict, progress: bool = Fal
         raise NotebookFailed(
             f"{notebook.name} failed in cell {err.cell_index} ('{first[:80]}'): {err.ename}: {err.evalue}"
         ) from None
-    finally:
-        if session is not None:
-            os.environ["JPY_SESSION_NAME"] = session
-        if backend is not None:
-            os.environ["MPLBACKEND"] = backend
 
 
 def to_html(executed: Path, html: Path, met: dict[str, bool] | None = None, language: str = "en") -> Path:
@@ -292,19 +289,20 @@ def run(config_path: str | Path, name: str | None = None, overrides: dict | None
         try:
             reused = _reuse(books, first, cfg, published, building) if first > 1 else {}
             todo = [nb for nb in books if nb.stem not in reused]
+            ahead = held.enter_context(contextlib.closing(kernels.Ahead(notebook_dir, len(todo) + bool(overview))))
             bar = tqdm(todo, desc=f"custseg run {cfg['run']}", unit="notebook", disable=not progress)
             for nb in bar:
                 executed_any = True
                 bar.set_postfix_str(nb.stem)
                 t0 = time.perf_counter()
                 executed = building / "notebooks" / nb.name
-                execute(nb, executed, parameters, progress)
+                execute(nb, executed, parameters, progress, ahead.take())
                 met = needs.met(cfg, io.run_paths(cfg))  # what this run has, as far as it has run
                 to_html(executed, building / f"{nb.stem}.html", met, cfg["language"])
                 timings[nb.stem] = round(time.perf_counter() - t0, 2)
             if overview is not None:  # the course overview, in the run's language (it reads no artefact)
                 t0 = time.perf_counter()
-                execute(overview, building / "notebooks" / overview.name, parameters)
+                execute(overview, building / "notebooks" / overview.name, parameters, kernel=ahead.take())
                 to_html(building / "notebooks" / overview.name, building / f"{overview.stem}.html",
                         language=cfg["language"])
                 timings[overview.stem] = round(time.perf_counter() - t0, 2)
