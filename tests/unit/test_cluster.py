@@ -442,3 +442,22 @@ def test_a_categorical_weighs_one_minus_the_sum_of_squared_shares_of_one_standar
     numeric, categorical = squared[:, 0].mean(), squared[:, 1:].sum(axis=1).mean()
     assert categorical / numeric == pytest.approx(weights["plan"], rel=0.05)
     assert cluster.categorical_weights(df[["tenure"]]).empty
+
+
+def test_a_fit_on_a_sample_agrees_with_a_fit_on_all():
+    """Beyond cluster.sample_rows the sweep and the model see a random sample and everyone is assigned: on planted
+    data where both run, the same k is chosen and the segments are the same customers."""
+    x, sub, _ = _nested(3, n=12_000)
+    early, _, later = _nested(4, n=12_000)
+    fit = dict(k_min=2, k_max=6, stability_runs=2, progress=False)
+    full = cluster.Segmenter(**fit).fit(x, early=early, later=later)
+    sampled = cluster.Segmenter(**fit, sample_rows=2_000).fit(x, early=early, later=later)
+    assert full.fitted_rows_ == 12_000 and sampled.fitted_rows_ == 2_000
+    assert full.k_ == sampled.k_ == 4, (full.reason_, sampled.reason_)
+    assert adjusted_rand_score(full.labels_, sampled.labels_) > 0.97 and len(sampled.labels_) == 12_000
+    assert adjusted_rand_score(sub, sampled.labels_) > 0.8
+    assert (sampled.predict(x) == sampled.labels_).all(), "everyone assigned by the model that is saved"
+    assert "fitted on 2,000 of them drawn at random (cluster.sample_rows)" in sampled.reason_
+    assert "drawn at random" not in full.reason_
+    again = cluster.Segmenter(**fit, sample_rows=2_000).fit(x, early=early, later=later)
+    assert (again.labels_ == sampled.labels_).all(), "the same seed draws the same sample"

@@ -148,6 +148,25 @@ def test_activity_uses_the_segments_own_rhythm():
     assert personas.activity(30, 1.1, np.nan) == "new" and personas.activity(900, 1.1, np.nan) == "one_time"
 
 
+def test_a_segment_of_one_time_buyers_is_named_so_though_a_few_heavy_buyers_lift_its_mean():
+    """The reviewer's log-only run: "Lapsed regulars" whose median customer placed one order."""
+    n = 20
+    customers = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(2 * n)], "segment": np.repeat([0, 1], n),
+        "monetary": np.r_[np.full(n, 40.0), np.full(n, 400.0)],
+        "frequency": np.r_[[1.0] * 14 + [6.0] * 6, np.full(n, 8.0)],  # segment 0: mean 2.5, median 1
+        "recency_days": np.r_[np.full(n, 500.0), np.full(n, 20.0)],
+        "interpurchase_days": np.r_[[np.nan] * 14 + [30.0] * 6, np.full(n, 25.0)],
+        "avg_order_value": np.r_[np.full(n, 16.0), np.full(n, 50.0)],
+    })
+    prof = profile.profile(customers)
+    assert prof.loc[0, "frequency"] > 2
+    cards = personas.build(customers, prof, profile.index_table(prof), rfm.rfm_table(customers, 5))
+    by_segment = {c["segment"]: c for c in cards}
+    assert "one-time" in by_segment[0]["name"] and "regulars" not in by_segment[0]["name"], by_segment[0]["name"]
+    assert "Most bought only once" in by_segment[0]["how"]
+
+
 def test_names_from_parts():
     assert personas.name("mid_active", "young", "trend") == "Young trend-seeking regulars"
     assert personas.name("high_active", None, "brand") == "Brand-loyal high spenders"

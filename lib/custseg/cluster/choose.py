@@ -148,6 +148,7 @@ def metrics(summary: dict, segmenter) -> dict:
     sizes, sweep = pd.Series(summary["sizes"]), segmenter.sweep_
     return {**{key: summary[key] for key in ("k", "stability_mean_ari", "stability", "features", "algorithm")},
             "smallest_share": round(float(sizes.min() / sizes.sum()), 4), "customers": int(sizes.sum()),
+            "fitted_rows": getattr(segmenter, "fitted_rows_", None),  # fewer than the customers: a sample
             "k_tried": None if sweep is None else [int(sweep["k"].min()), int(sweep["k"].max())],
             "expected_value": getattr(segmenter, "value_model_", None) is not None,
             "doubtful_segments": _doubtful(segmenter),

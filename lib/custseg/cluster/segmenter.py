@@ -49,6 +49,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         Rows sampled for the silhouette beyond this size.
     max_fit_rows : int
         Ward and HDBSCAN are fitted on a sample of this many customers.
+    sample_rows : int
+        Beyond this many customers the sweep, the stability refits and the model are fitted on a random sample
+        of this size (and ``early`` is sampled to it); every customer is then assigned (``labels_``).
     random_state : int
         Seed: the same data, parameters and seed give identical labels.
     progress : bool
@@ -71,6 +74,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
         Per segment: customers and mean/min best Jaccard overlap over the refits.
     stability_ari_ : float
         Mean ARI (NaN without a stability check).
+    fitted_rows_ : int
+        The customers the model was fitted on (all of them up to ``sample_rows``).
     value_model_ : ExpectedValue or None
         The model of the expected value (fitted with ``value_from``), applied again by ``predict``.
     """
@@ -81,8 +86,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
                  min_segment_share: float = SEGMENTER["min_segment_share"],
                  stability_runs: int = SEGMENTER["stability_runs"],
                  silhouette_sample: int = SEGMENTER["silhouette_sample"],
-                 max_fit_rows: int = SEGMENTER["max_fit_rows"], random_state: int = SEGMENTER["random_state"],
-                 progress: bool = True):
+                 max_fit_rows: int = SEGMENTER["max_fit_rows"], sample_rows: int = SEGMENTER["sample_rows"],
+                 random_state: int = SEGMENTER["random_state"], progress: bool = True):
         self.algorithm = algorithm
         self.k = k
         self.k_min = k_min
@@ -92,6 +97,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.stability_runs = stability_runs
         self.silhouette_sample = silhouette_sample
         self.max_fit_rows = max_fit_rows
+        self.sample_rows = sample_rows
         self.random_state = random_state
         self.progress = progress
 
@@ -156,7 +162,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
         with_value = self._with_value(X)
         self.preprocessor_ = self._fit_preprocessor(with_value)
         z = self.preprocessor_.transform(with_value)
-        distinct = len(np.unique(np.round(z, 9), axis=0))
+        fit_rows = self._sample(len(z))
+        zf = z if len(fit_rows) == len(z) else z[fit_rows]
+        self.fitted_rows_ = len(zf)
+        distinct = len(np.unique(np.round(zf, 9), axis=0))  # what a sweep on the fitted rows can tell apart
+        if distinct < fewest and zf is not z:
+            distinct = len(np.unique(np.round(z, 9), axis=0))
         if distinct < fewest:
             raise TooFewCustomers(f"the {len(X)} customers have only {distinct} distinct combination(s) of the "
                                   f"clustering features, too few to form {fewest} segments")
@@ -170,11 +181,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
             ks = range(self.k_min, k_max + 1)
             z_early = None
             if early is not None and len(early) >= 2 * k_max:
-                early = early[list(X.columns)]
+                picked = self._sample(len(early))
+                early, later = early[list(X.columns)].iloc[picked], np.asarray(later)[picked]
                 if self.value_model_ is not None:  # each early customer's value from a model that did not see them
                     early = early.assign(**{VALUE_COLUMN: out_of_fold(early, later, self.skew_transform, seed)})
                 z_early = self._fit_preprocessor(early).transform(early)
-            self.sweep_ = sweep(z, ks, self.algorithm, seed, self.silhouette_sample, self.stability_runs,
+            self.sweep_ = sweep(zf, ks, self.algorithm, seed, self.silhouette_sample, self.stability_runs,
                                 self.progress, early=z_early, later=None if z_early is None else later, **params)
             k, self.reason_ = recommend_k(self.sweep_, self.min_segment_share, later=later_label, language=language)
             if k_max < self.k_max:
@@ -182,8 +194,10 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                           k_max=k_max, config_k_max=self.k_max)
         else:
             k, self.reason_ = self.k, say("set", k=self.k)
-        self.model_ = make_model(self.algorithm, k, seed, **params).fit(z)
+        self.model_ = make_model(self.algorithm, k, seed, **params).fit(zf)
         raw = self.model_.predict(z)
+        if self.fitted_rows_ < len(z):
+            self.reason_ += sep + say("sampled", rows=f"{self.fitted_rows_:,}", customers=f"{len(z):,}")
         sizes = np.bincount(raw[raw >= 0], minlength=max(k or 0, int(raw.max()) + 1))
         order = np.argsort(-sizes, kind="stable")
         self.relabel_ = np.empty(len(order), dtype=int)
@@ -199,7 +213,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.stability_ = self.segment_stability_ = None
         self.stability_ari_ = np.nan
         if self.stability_runs:
-            self.stability_, seg = subsample_stability(z, raw, self.algorithm, k, self.stability_runs, seed=seed,
+            self.stability_, seg = subsample_stability(zf, raw if zf is z else raw[fit_rows], self.algorithm, k, self.stability_runs, seed=seed,
                                                        **params)
             seg["segment"] = self._relabel(seg["segment"].to_numpy())
             self.segment_stability_ = seg.sort_values("segment", ignore_index=True)
@@ -212,6 +226,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                           threshold=UNSTABLE_ARI)
                 warnings.warn(message, UnstableSegmentsWarning, stacklevel=2)
         return self
+
+    def _sample(self, n: int) -> np.ndarray:
+        """The rows fitted on: all of them up to ``sample_rows``, else that many drawn at random (in order)."""
+        if n <= self.sample_rows:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(self.random_state).choice(n, self.sample_rows, replace=False))
 
     def _fit_preprocessor(self, X: pd.DataFrame):
         """The preprocessing fitted on ``X``; the expected value (when ``X`` has it) gets its own part, weighted

@@ -231,6 +231,9 @@ DEFAULTS: dict[str, Any] = {
         "min_segment_share": ANY_OF(_NUM, SEGMENTER["min_segment_share"]),
         # ward and hdbscan are fitted on a sample of this size, the rest assigned
         "max_fit_rows": SEGMENTER["max_fit_rows"],
+        # beyond this many customers the k sweep and the model are fitted on a random sample of this size, and
+        # every customer is then assigned to the nearest segment (05 says so)
+        "sample_rows": SEGMENTER["sample_rows"],
         # an earlier published run of this config (its name, or its report folder): its saved model assigns
         # this run's customers, so segment numbers and names keep their meaning (custseg run --baseline)
         "baseline": ANY_OF((str,), None),

@@ -274,8 +274,9 @@ def _check_choices(cfg: dict) -> None:
     if c["refit"] and not c["baseline"]:
         raise ConfigError("cluster.refit (--refit) matches a new fit to a baseline run: set cluster.baseline "
                           "(--baseline RUN) too")
-    if c["max_fit_rows"] < 100 or c["stability_runs"] < 0:
-        raise ConfigError("cluster.max_fit_rows must be ≥ 100 and cluster.stability_runs ≥ 0")
+    if c["max_fit_rows"] < 100 or c["sample_rows"] < 1000 or c["stability_runs"] < 0:
+        raise ConfigError("cluster.max_fit_rows must be ≥ 100, cluster.sample_rows ≥ 1000 and cluster.stability_runs "
+                          "≥ 0")
     for key, value in (cfg["spark"]["conf"] or {}).items():
         if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
             raise ConfigError(f"config key 'spark.conf.{key}' must map a Spark setting name to a plain value "

@@ -24,7 +24,9 @@ def value_level(spend_index: float) -> str:
 
 
 def activity(recency_days: float, frequency: float, gap_days: float) -> str:
-    """'active', 'lapsing', 'dormant' — or 'new' / 'one_time' for segments averaging under two orders."""
+    """'active', 'lapsing', 'dormant' — or 'new' / 'one_time' for segments whose typical customer placed under two
+    orders (``frequency`` is the segment's median: a few heavy buyers lift the mean of a segment of one-time buyers
+    above two)."""
     if frequency < 2:
         return "new" if recency_days <= 90 else "one_time"
     gap = 0.0 if np.isnan(gap_days) else gap_days
@@ -133,7 +135,8 @@ def build(customers: pd.DataFrame, prof: pd.DataFrame, idx: pd.DataFrame, rfm_sc
         p, i, d = prof.loc[seg], idx.loc[seg], effects.loc[seg]
         comp = comps[comps[segment] == seg]
         level = value_level(i.get(MONETARY, 100))
-        act = activity(p.get("recency_days", 0), p.get("frequency", 2), p.get("interpurchase_days", np.nan))
+        act = activity(p.get("recency_days", 0), medians.loc[seg].get("frequency", 2),
+                       p.get("interpurchase_days", np.nan))
         key, mot, life = core(level, act), motive(d), stage(p.get("age", np.nan))
         categories = _top(comp, "category", language, 2)
         channels = _top(comp, "channel", language, 2)
