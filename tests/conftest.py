@@ -1,9 +1,13 @@
 import os
 
-import pytest
+# before scikit-learn loads OpenMP: the test workers share the cores, and OpenMP threads that spin while they wait
+# stall each other (custseg.report.kernels.kernel_env gives the notebook kernels the same)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from custseg import collect, config, demo, engine
-from custseg.report import cli, runner
+import pytest  # noqa: E402
+
+from custseg import collect, config, demo, engine  # noqa: E402
+from custseg.report import cli, runner  # noqa: E402
 
 TIERS = ("unit", "notebooks", "e2e")
 

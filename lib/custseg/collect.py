@@ -168,12 +168,13 @@ def check_id_case(cfg: dict, role: str, table: ir.Table) -> None:
     column = next((c for c in schema.CUSTOMER_IDS if c in table.columns), None)
     if column is None or schema.id_case(cfg["sources"]) != "detect":
         return
-    kept, folded = normalise_id(table[column], True), normalise_id(table[column])
-    counts = table.aggregate(kept=kept.nunique(), folded=folded.nunique()).execute().iloc[0]
-    if counts["kept"] == counts["folded"]:  # one pass: no two spellings fold into one id
+    # the distinct spellings first (one pass over the rows), then their folded forms: folding a spelling as
+    # normalised is folding the raw id (normalise_id only upper-cases on top)
+    v = table.select(kept=normalise_id(table[column], True)).distinct()
+    v = v.filter(v.kept.notnull()).mutate(folded=lambda t: normalise_id(t.kept))
+    counts = v.aggregate(kept=v.count(), folded=v.folded.nunique()).execute().iloc[0]
+    if counts["kept"] == counts["folded"]:  # no two spellings fold into one id
         return
-    v = table.select(kept=kept, folded=folded).distinct()
-    v = v.filter(v.kept.notnull())
     groups = v.group_by("folded").aggregate(n=ibis._.count())
     groups = groups.filter(groups.n > 1)
     n = int(groups.count().execute())

@@ -74,7 +74,8 @@ def _book(folder, stem, *prose):
 
 
 def test_the_shapes_table_reads_each_notebooks_needs_against_each_shape(tmp_path):
-    text = {"intro": "# 4 · Features\n\n**Time:** about 60 minutes. " + "word " * 40, "log": "## RFM\n\n" + "word " * 50,
+    text = {"intro": "# 4 · Features\n\n**Time:** about 60 minutes. " + "word " * 40,
+            "log": "## RFM\n\n" + "word " * 50,
             "survey": "## Factors\n\n" + "word " * 100, "campaign": "## Campaign\n\n" + "word " * 10}
     words = {k: len(v.split()) for k, v in text.items()}
     _book(tmp_path, "04_features", (text["intro"], []), (text["log"], ["needs-log"]),

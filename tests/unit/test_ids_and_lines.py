@@ -7,8 +7,8 @@ import ibis
 import pandas as pd
 import pytest
 
-from custseg import clean, config, offers, schema
-from custseg.errors import ConfigError, StageError
+from custseg import clean, collect, config, offers, schema
+from custseg.errors import ConfigError, SourceError, StageError
 from custseg.sources.privacy import protect_ids
 
 # one customer written five ways (full-width, NBSP, zero-width space, BOM, ideographic padding), two case-sensitive
@@ -41,6 +41,21 @@ def test_pseudonyms_follow_the_normalisation():
     kept = table.select(p=protect_ids(table.x, privacy, None, True)).execute()["p"]
     assert folded.iloc[:6].nunique() == 1 and folded.iloc[6] == folded.iloc[7]
     assert kept.iloc[:6].nunique() == 1 and kept.iloc[6] != kept.iloc[7], "case-sensitive codes stay two people"
+
+
+def test_ids_differing_only_by_case_stop_the_run_until_the_config_says_how_to_compare_them():
+    cfg = config.from_dict({"sources": {"transactions": {"path": "t.csv"}}})
+    table = ibis.memtable(pd.DataFrame({"customer_id": pd.Series(RAW * 3, dtype="str")}))
+    with pytest.raises(SourceError, match="2 customer ids of column customer_id are written in spellings that differ "
+                                          "only by case") as caught:
+        collect.check_id_case(cfg, "transactions", table)
+    message = str(caught.value)
+    assert "BN9Ke3 / Bn9Ke3" in message and "C01 / c01" in message, message
+    assert "sources.transactions.id_case" in message
+    one_way = ibis.memtable(pd.DataFrame({"customer_id": pd.Series(RAW[:6] + ["Bn9Ke3", None], dtype="str")}))
+    collect.check_id_case(cfg, "transactions", one_way)  # padded and full-width spellings are one id: no question
+    said = config.from_dict({"sources": {"transactions": {"path": "t.csv", "id_case": "sensitive"}}})
+    collect.check_id_case(said, "transactions", table)
 
 
 def test_id_case_is_a_choice_and_sources_must_agree():

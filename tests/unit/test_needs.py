@@ -69,7 +69,8 @@ def test_unmet_cells_become_one_line_and_met_cells_stay():
 def test_the_left_out_line_speaks_the_report_language_and_names_every_unmet_need():
     cells = _run({"needs-log": True, "needs-survey": False}, language="zh")
     # the section goes on to show its code: its heading stays, its prose is a part left out
-    assert cells[3].source == "## Factor analysis\n\n*已略去：“Factor analysis”的一部分 —— 需要问卷调查数据；`sources.survey` 可以提供。*"
+    assert cells[3].source == ("## Factor analysis\n\n"
+                               "*已略去：“Factor analysis”的一部分 —— 需要问卷调查数据；`sources.survey` 可以提供。*")
     line = needs.left_out_line("Calibration and holdout", ["needs-log", "needs-holdout"], "en")
     assert "a transaction log and a holdout period" in line and line.endswith("bring them.*")
 
@@ -102,7 +103,8 @@ def test_a_section_left_out_for_two_needs_swallows_its_cells_lacking_one_and_the
                 nbformat.v4.new_markdown_cell("## RFM scores\n\nQuintiles."), nbformat.v4.new_code_cell("rfm"),
                 nbformat.v4.new_markdown_cell("## References\n\n- Kotler."),
                 nbformat.v4.new_markdown_cell("- Hughes (1994), RFM.")]
-    for i, (cell, tags) in enumerate(zip(nb.cells, [both, log, both, log, log, [], [*log, needs.QUIET_TAG]])):
+    tagged = [both, log, both, log, log, [], [*log, needs.QUIET_TAG]]
+    for i, (cell, tags) in enumerate(zip(nb.cells, tagged, strict=True)):
         cell.id, cell.metadata["tags"] = f"c{i}", tags
     cells = leave_out.LeaveOutPreprocessor(met={}, enabled=True).preprocess(nb, {})[0].cells
     assert [c.source.split(" —")[0] for c in cells] == ["*Left out: Calibration and holdout", "*Left out: RFM scores",

@@ -127,7 +127,8 @@ def test_the_report_shows_the_questions_and_folds_the_answers(language):
 def test_text_is_escaped_and_inline_markdown_rendered():
     assert quiz._inline("an *index* of `a<b` & **more**") == \
         "an <em>index</em> of <code>a&lt;b</code> &amp; <strong>more</strong>"
-    assert quiz._inline("用来*描述*细分，2 * 3 * 4") == "用来<em>描述</em>细分，2 * 3 * 4"  # between Chinese characters too
+    # between Chinese characters too
+    assert quiz._inline("用来*描述*细分，2 * 3 * 4") == "用来<em>描述</em>细分，2 * 3 * 4"
 
 
 def _shown(monkeypatch, number, language, met, interactive=False):

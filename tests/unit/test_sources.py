@@ -301,4 +301,5 @@ def test_the_blanks_of_a_customer_table_s_own_columns_are_counted(tmp_path):
     cfg = make_cfg(tmp_path, {"path": "t.csv"}, sources={"customers": {"kind": "csv", "path": "c.csv"}})
     report = collected(cfg).validation.set_index(["source", "column"])
     assert report.loc[("customers", "plan"), "missing"] == 1
-    assert report.loc[("customers", "tries_new"), "missing"] == 2 and report.loc[("customers", "tries_new"), "rows"] == 4
+    row = report.loc[("customers", "tries_new")]
+    assert row["missing"] == 2 and row["rows"] == 4

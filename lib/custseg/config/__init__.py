@@ -2,8 +2,8 @@
 
 A config is a nested mapping. Every key a user may set, its default and its type live in
 :data:`DEFAULTS` (:mod:`custseg.config.defaults`); a user file is merged over it
-(:mod:`custseg.config.load`, :mod:`custseg.config.validate`, :mod:`custseg.config.names`). An unknown key or a value of the wrong type
-is a :class:`ConfigError` that names the key, so a typo never passes silently.
+(:mod:`custseg.config.load`, :mod:`custseg.config.validate`, :mod:`custseg.config.names`). An unknown key or a
+value of the wrong type is a :class:`ConfigError` that names the key, so a typo never passes silently.
 """
 
 from custseg.config.defaults import ANY_OF, CHOICES, DATE_KEYS, DEFAULTS, ENGINES, LANGUAGES

@@ -59,6 +59,7 @@ from custseg.features.table import (
 __all__ = ["DEMOGRAPHIC", "DIMENSIONS", "FACTOR_FIT_ROWS", "GEOGRAPHIC", "LOG_SCALE", "MIN_FACTOR_ITEMS",
            "NOT_DEFAULT", "TIME_UNITS", "align", "attribute_columns", "attribute_kinds", "behaviour",
            "beside_table", "bought_again_by_history", "calibration_holdout", "clv_summary", "customer_features",
-           "customer_table", "date_candidates", "dated_columns", "demographics", "feature_groups", "has_dates", "holdout_outcomes", "likert_columns",
+           "customer_table", "date_candidates", "dated_columns", "demographics", "feature_groups", "has_dates",
+           "holdout_outcomes", "likert_columns",
            "psychographics", "repeats_within_orders", "survey_factors", "with_attributes", "with_factors",
            "with_outcomes"]

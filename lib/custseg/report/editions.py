@@ -3,9 +3,9 @@ solutions (``custseg notebooks DIR [--language en|zh] [--student]``, ``make lab 
 
 Pure functions on nbformat notebooks, each returning a new notebook:
 
-- :func:`in_language` keeps the prose cells of one language (``lang-en`` or ``lang-zh``, :mod:`custseg.report.languages`)
-  and every code cell, and sets the ``overrides`` of the parameters cell so that the notebook, run by hand in
-  JupyterLab, prints in that language (``{"language": "zh"}``);
+- :func:`in_language` keeps the prose cells of one language (``lang-en`` or ``lang-zh``,
+  :mod:`custseg.report.languages`) and every code cell, and sets the ``overrides`` of the parameters cell so
+  that the notebook, run by hand in JupyterLab, prints in that language (``{"language": "zh"}``);
 - :func:`for_students` replaces every solution in a code cell — from a line ``### BEGIN SOLUTION`` to a line
   ``### END SOLUTION``, the markers included — by the one line :data:`PLACEHOLDER`, indented like the marker; the
   rest of the cell (the check call after it) is kept. This is the contract with the exercises

@@ -47,7 +47,8 @@ def summary(paths: io.RunPaths) -> dict:
     Returns
     -------
     dict
-        ``snapshot`` (date; None when nothing was measured to it), ``counts`` (customers and lines in, kept, quarantined, segmented), ``cluster``,
+        ``snapshot`` (date; None when nothing was measured to it), ``counts`` (customers and lines in, kept,
+        quarantined, segmented), ``cluster``,
         ``cards`` (the persona cards) and ``rules`` (None without them).
     """
     snapshot, collected = io.read(paths, "snapshot"), io.read(paths, "collect_counts")
@@ -57,7 +58,8 @@ def summary(paths: io.RunPaths) -> dict:
               "lines_quarantined": snapshot["lines_quarantined"],
               "customers_segmented": sum(c["customers"] for c in cards), "row_ids": collected.get("row_ids", False)}
     dated = snapshot.get("dated", True)  # a customer table without dates has no snapshot date to show
-    return {"snapshot": snapshot["snapshot_date"] if dated else None, "counts": counts, "cluster": io.read(paths, "cluster"),
+    return {"snapshot": snapshot["snapshot_date"] if dated else None, "counts": counts,
+            "cluster": io.read(paths, "cluster"),
             "cards": cards, "rules": io.read_optional(paths, "rules")}
 
 

@@ -24,13 +24,18 @@ ENGINE = "custseg"  # the papermill engine of this module
 
 
 def kernel_env() -> dict[str, str]:
-    """The environment of a notebook's kernel: this process's, less what would make the report wrong.
+    """The environment of a notebook's kernel: this process's, less what would make the report wrong, with
+    OpenMP's threads waiting passively.
 
     ``JPY_SESSION_NAME`` (set when ``custseg run`` is started from a JupyterLab kernel) would make the kernel
     think it is interactive and draw widgets; ``MPLBACKEND`` from the shell would keep figures off the pages:
-    the kernel draws with the inline backend.
+    the kernel draws with the inline backend. scikit-learn's k-means runs on OpenMP threads that spin while they
+    wait; beside another busy process (the next notebook's kernel starting, a second run, a browser) they stall
+    each other: two k sweeps of 20,000 customers at once took 16× as long as one. ``OMP_WAIT_POLICY=PASSIVE``
+    (unless it is set) lets a waiting thread sleep; see ``docs/developer/bench.md``.
     """
-    return {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "MPLBACKEND")}
+    env = {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "MPLBACKEND")}
+    return {"OMP_WAIT_POLICY": "PASSIVE", **env}
 
 
 def start(folder: Path) -> AsyncKernelManager:

@@ -49,14 +49,16 @@ def features(ctx: Context) -> Result:
     start, groups = holdout["holdout_start"], featuring.feature_groups(table, cfg["outcomes"] or [],
                                                                          featuring.likert_columns(kinds))
     dated = logged or bool(ctx.read("snapshot").get("dated", True))  # 02 decided it, on every row
-    recorded = {"customers": len(table), **holdout, "dated": dated, "features": int(table.shape[1] - 1), "has_log": logged,
+    recorded = {"customers": len(table), **holdout, "dated": dated, "features": int(table.shape[1] - 1),
+                "has_log": logged,
                 "groups": {dimension: len(cols) for dimension, cols in groups.items()},
                 "outcomes": groups.get("outcome", []), "kinds": kinds["kind"].value_counts().to_dict() if len(
                     kinds) else {}, "rfm_segments": int(scores["rfm_segment"].nunique()) if logged else 0,
                 "calibration_customers": len(periods.calibration),
                 "factors": featuring.survey.recorded(factor_summary), "relations": relations.summary(kinds)}
     return Result(artefacts, recorded,
-                  {"snapshot": snapshot, "dated": dated, "table": table, "clv": periods.clv, "holdout": holdout, "attributes": kinds,
+                  {"snapshot": snapshot, "dated": dated, "table": table, "clv": periods.clv, "holdout": holdout,
+                   "attributes": kinds,
                    "factors": factor_summary, "factor_model": factor_model,
                    "holdout_start": config.as_date(start) if start else None, "calibration": periods.calibration,
                    "scores": scores, "groups": groups, "has_log": logged})

@@ -59,7 +59,8 @@ def describe_personas(ctx: Context) -> Result:
                    "rule_fidelity": round(float(rules.fidelity), 4), "names": [c["name"] for c in cards],
                    "crm_columns": list(crm.columns)},
                   {"customers": customers, "scores": scores, "clustered_on": clustered_on, "profile": prof,
-                   "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels), "labels": labels,
+                   "index": idx.drop(columns=[c for c in labels if c in idx]), "ordinal": sorted(labels),
+                   "labels": labels,
                    "rules": rules, "cards": cards, "compositions": comps, "crm": crm,
                    "language": language, "has_log": logged, "used": choose.used_note(cluster, language),
                    "value": value, "value_note": value.note(i18n.messages(language))})
