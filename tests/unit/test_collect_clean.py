@@ -45,6 +45,22 @@ def test_reconciliation_finds_the_planted_gaps(tiny_sources):
     assert counts["survey respondents missing from the CRM"] >= 3  # X… ids
 
 
+def test_reconciliation_says_how_many_id_spellings_were_counted_as_another_customer():
+    """A log whose export writes c01 beside C01 (and ' C02'): the totals count 4 raw ids, every later stage 2
+    customers; the reconciliation row says the difference, and is left out when the case tells them apart."""
+    con = engine.connect()
+    log = con.create_table("log", pd.DataFrame({"customer_id": ["C01", "c01", "C02", " C02", None],
+                                                "order_missing": [False] * 5}))
+    crm = log.select("customer_id").distinct()
+    for sensitive, folded in ((False, 2), (True, 1)):
+        rec = collect.reconcile(crm, log, None, has_crm=False, case_sensitive=sensitive)
+        counts = dict(zip(rec["check"], rec["count"], strict=True))
+        assert counts[collect.FOLDED_SPELLINGS] == folded
+        assert counts["customers with orders (distinct ids)"] == 4 - folded
+    clean_log = log.filter(log.customer_id.isin(["C01", "C02"]))
+    rec = collect.reconcile(crm, clean_log, None, has_crm=False)
+    assert collect.FOLDED_SPELLINGS not in set(rec["check"])  # nothing folded: no row
+
 def test_every_row_is_kept_or_quarantined(cleaned, tiny_sources):
     rows_in = tiny_sources["transactions"].count().execute()
     assert len(cleaned["kt"]) + len(cleaned["qt"]) == rows_in
