@@ -275,3 +275,10 @@ def test_08_says_where_the_win_back_list_and_the_positioning_went(language, win_
     quiet["08_target"].update(win_back_customers=0, win_back_files=[], positioned=[], positioning_rows=0)
     said = " ".join(recap.sentences("08_target", quiet, language))
     assert "win-back" not in said and "挽回" not in said and "positioning.csv" not in said, "nothing claimed of none"
+
+
+def test_the_expected_value_sentence_names_the_window_05_and_07_use():
+    """05's "What we did" words the expected value's window as 05's note does: 04's holdout start and snapshot."""
+    for language in ("en", "zh"):
+        said = " ".join(recap.sentences("05_cluster", LOG_CRM, language))
+        assert "2025-07-04" in said and "2025-12-31" in said, said

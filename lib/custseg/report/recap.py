@@ -214,8 +214,10 @@ def _cluster(r: dict, records: dict, say: _Say) -> list[str]:
                            threshold=f"{schema.STABLE_JACCARD:.2f}"))
     else:
         out.append(say("no_stability"))
-    if r.get("expected_value"):
-        out.append(say("value"))
+    # a run assigned by a baseline's model uses the value that run learned: its "assigned" sentence says so
+    if r.get("expected_value") and not (baseline and not baseline.get("refit")):
+        split = records.get("04_features") or {}
+        out.append(say("value", start=split.get("holdout_start") or "", snapshot=split.get("snapshot") or ""))
     return out
 
 
