@@ -290,53 +290,63 @@ FOLDED_SPELLINGS = "id spellings counted as a customer written another way"
 
 
 def reconcile(customers: ir.Table, transactions: ir.Table, survey: ir.Table | None,
-              has_crm: bool = True, has_log: bool = True, case_sensitive: bool = False) -> pd.DataFrame:
+              has_crm: bool = True, has_log: bool = True, case_sensitive: bool = False,
+              spellings: int | None = None) -> pd.DataFrame:
     """Cross-check the sources (交叉验证): who is in one source but not in another.
 
     Ids are compared as cleaning compares them (:func:`custseg.schema.normalise_id`). Without a CRM the
     customers are those of the transactions, so the CRM checks are left out; without a log, the order checks.
+    ``spellings`` is the number of distinct ids of the log (without one, of the customer table) as the export
+    writes them (:func:`source_totals`' ``customers``): when it is more than the distinct ids compared, a row
+    says how many spellings were counted as a customer written another way (``c01`` beside ``C01``).
     """
     def ids(column):
         return normalise_id(column, case_sensitive)
 
     crm = customers.select(cid=ids(customers.customer_id)).distinct()
-    main = transactions if has_log else customers
-    # ids written in several ways (c01 / C01, a trailing space, full-width digits) that count as one customer:
-    # the difference between the totals' raw spellings and the customers every later stage counts
-    spellings = main.filter(main.customer_id.notnull()).select("customer_id").distinct().count().execute()
-    customers_counted = main.select(cid=ids(main.customer_id)).filter(ibis._.cid.notnull()).distinct().count()
-    folded = [(FOLDED_SPELLINGS, int(spellings) - int(customers_counted.execute()))]
     if not has_log:
-        rows = [("customers (distinct ids)", crm.count()), *folded, ("customer rows", customers.count())]
+        rows = [("customers (distinct ids)", crm.count()), ("customer rows", customers.count())]
         if survey is not None and has_crm:
             resp = survey.select(cid=ids(survey.respondent_id)).distinct()
             rows += [("survey respondents", resp.count()),
                      ("survey respondents missing from the customer table", resp.anti_join(crm, "cid").count())]
-        return _counted(rows)
+        counted = None if spellings is None else int(crm.filter(crm.cid.notnull()).count().execute())
+        return _with_folded(_counted(rows), "customers (distinct ids)", spellings, counted)
     buyers = transactions.filter(transactions.customer_id.notnull()).select(
         cid=ids(transactions.customer_id)).distinct()
-    rows = [("customers with orders (distinct ids)", buyers.count()), *folded,
+    rows = [("customers with orders (distinct ids)", buyers.count()),
             ("order lines", transactions.count()),
             ("order lines without a customer id", transactions.customer_id.isnull().sum()),
             ("order lines without an order header", transactions.order_missing.sum())]
     if has_crm:
-        rows = [("CRM customers (distinct ids)", crm.count()), *rows[:2],
+        rows = [("CRM customers (distinct ids)", crm.count()), *rows[:1],
                 ("ordering customers missing from the CRM", buyers.anti_join(crm, "cid").count()),
-                ("CRM customers without any order", crm.anti_join(buyers, "cid").count()), *rows[2:]]
+                ("CRM customers without any order", crm.anti_join(buyers, "cid").count()), *rows[1:]]
     if survey is not None:
         resp = survey.select(cid=ids(survey.respondent_id)).distinct()
         known = crm if has_crm else buyers
         rows += [("survey respondents", resp.count()),
                  (f"survey respondents missing from the {'CRM' if has_crm else 'transactions'}",
                   resp.anti_join(known, "cid").count())]
-    return _counted(rows)
+    counts = _counted(rows)
+    buyers_row = "customers with orders (distinct ids)"
+    counted = int(counts.loc[counts["check"] == buyers_row, "count"].iloc[0])
+    return _with_folded(counts, buyers_row, spellings, counted)
 
 
 def _counted(rows: list) -> pd.DataFrame:
-    """The reconciliation table of (check, count expression) pairs; the folded spellings only when there are."""
-    counts = pd.DataFrame({"check": [r[0] for r in rows],
-                           "count": [r[1] if isinstance(r[1], int) else int(r[1].execute()) for r in rows]})
-    return counts[(counts["check"] != FOLDED_SPELLINGS) | (counts["count"] > 0)].reset_index(drop=True)
+    """The reconciliation table of (check, count expression) pairs."""
+    return pd.DataFrame({"check": [r[0] for r in rows], "count": [int(r[1].execute()) for r in rows]})
+
+
+def _with_folded(counts: pd.DataFrame, after: str, spellings: int | None, counted: int | None) -> pd.DataFrame:
+    """``counts`` with the row of spellings folded into another customer's id (``spellings`` − ``counted``)
+    right after the row ``after``, when there are any."""
+    if spellings is None or spellings - counted <= 0:
+        return counts
+    at = int(counts.index[counts["check"] == after][0]) + 1
+    row = pd.DataFrame({"check": [FOLDED_SPELLINGS], "count": [spellings - counted]})
+    return pd.concat([counts.iloc[:at], row, counts.iloc[at:]], ignore_index=True)
 
 
 def check_ids_match(cfg: dict, collected: Collected) -> None:

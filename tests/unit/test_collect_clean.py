@@ -52,14 +52,20 @@ def test_reconciliation_says_how_many_id_spellings_were_counted_as_another_custo
     log = con.create_table("log", pd.DataFrame({"customer_id": ["C01", "c01", "C02", " C02", None],
                                                 "order_missing": [False] * 5}))
     crm = log.select("customer_id").distinct()
+    spellings = int(log.customer_id.nunique().execute())  # as source_totals counts them
+    assert spellings == 4
     for sensitive, folded in ((False, 2), (True, 1)):
-        rec = collect.reconcile(crm, log, None, has_crm=False, case_sensitive=sensitive)
+        rec = collect.reconcile(crm, log, None, has_crm=False, case_sensitive=sensitive, spellings=spellings)
         counts = dict(zip(rec["check"], rec["count"], strict=True))
         assert counts[collect.FOLDED_SPELLINGS] == folded
         assert counts["customers with orders (distinct ids)"] == 4 - folded
+        assert list(rec["check"][:2]) == ["customers with orders (distinct ids)", collect.FOLDED_SPELLINGS]
     clean_log = log.filter(log.customer_id.isin(["C01", "C02"]))
-    rec = collect.reconcile(crm, clean_log, None, has_crm=False)
+    rec = collect.reconcile(crm, clean_log, None, has_crm=False, spellings=2)
     assert collect.FOLDED_SPELLINGS not in set(rec["check"])  # nothing folded: no row
+    table = collect.reconcile(crm, log, None, has_log=False, spellings=spellings)  # a customer table, no log
+    assert dict(zip(table["check"], table["count"], strict=True))[collect.FOLDED_SPELLINGS] == 2
+
 
 def test_every_row_is_kept_or_quarantined(cleaned, tiny_sources):
     rows_in = tiny_sources["transactions"].count().execute()

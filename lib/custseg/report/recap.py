@@ -194,7 +194,8 @@ def _features(r: dict, records: dict, say: _Say) -> list[str]:
 
 def _cluster(r: dict, records: dict, say: _Say) -> list[str]:
     features, baseline = r.get("features") or [], r.get("baseline")
-    if baseline and not baseline.get("refit"):
+    assigned = bool(baseline) and not baseline.get("refit")  # by the baseline run's saved model
+    if assigned:
         out = [say("assigned", customers=_n(r["customers"]), run=baseline["run"], k=r["k"])]
     elif baseline:
         out = [say("refit", customers=_n(r["customers"]), n=len(features), k=r["k"], run=baseline["run"])]
@@ -215,7 +216,7 @@ def _cluster(r: dict, records: dict, say: _Say) -> list[str]:
     else:
         out.append(say("no_stability"))
     # a run assigned by a baseline's model uses the value that run learned: its "assigned" sentence says so
-    if r.get("expected_value") and not (baseline and not baseline.get("refit")):
+    if r.get("expected_value") and not assigned:
         split = records.get("04_features") or {}
         out.append(say("value", start=split.get("holdout_start") or "", snapshot=split.get("snapshot") or ""))
     return out

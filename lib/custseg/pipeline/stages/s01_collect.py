@@ -22,8 +22,10 @@ def collect(ctx: Context) -> Result:
                                                            ("survey", got.survey))})
     collecting.check_ids_match(cfg, got)
     totals = collecting.source_totals(got)
+    # the first row of the totals is the log's, or without one the customer table's: its ids as written
     reconciliation = collecting.reconcile(got.customers, got.transactions, got.survey, got.has_crm, got.has_log,
-                                          schema.ids_case_sensitive(cfg["sources"]))
+                                          schema.ids_case_sensitive(cfg["sources"]),
+                                          spellings=int(totals["customers"].iloc[0]))
     counts = {"customers": int(got.customers.count().execute()),
               "transactions": int(got.transactions.count().execute()),
               "survey": 0 if got.survey is None else int(got.survey.count().execute()), "has_crm": got.has_crm,
