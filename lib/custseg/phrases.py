@@ -39,6 +39,19 @@ def plain_label(column: str, language: str = "en", items=()) -> str:
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
 
 
+def lead_item(column: str, language: str = "en", items=()) -> str:
+    """A factor score's first (highest-loading) item in words ("factor_waits_for_sales_compares_prices" → "waits
+    for sales"): what a persona name says of the factor, the card saying all of it; any other column in words
+    (:func:`plain_label`)."""
+    text, known = str(column), i18n.messages(language)["value_names"].get("survey", {})
+    split = _factor_items(text.removeprefix("factor_"), set(items) | set(known)) if text.startswith("factor_") else []
+    if not split:
+        return plain_label(column, language, items)
+    low, item = split[0]
+    words = i18n.value_label("survey", item, language) if item in known else plain_label(item, language)
+    return i18n.text("factor_low", language, item=words) if low else words
+
+
 def _factor_items(rest: str, items: set) -> list[tuple[bool, str]]:
     """The items a factor's name joins ("compares_prices_waits_for_sales" → two items), each as (loads against
     the factor, item): the longest known item name first; empty when the name is not made of ``items``."""

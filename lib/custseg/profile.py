@@ -127,6 +127,35 @@ def effect_sizes(customers: pd.DataFrame, segment: str = "segment") -> pd.DataFr
     return pd.DataFrame(rows).T.rename_axis(segment)
 
 
+MEDIUM_EFFECT = 0.5  # Cohen's d from which a number sets a segment apart (medium)
+OUTCOME_RATIO = np.log(1.25)  # a 0/1 outcome 25 % above (or 20 % below) the base's rate sets a segment apart
+
+
+def clearly_off(ratio: float) -> bool:
+    """A rate clearly off the base: its ratio to the base's at least 25 % above or 20 % below
+    (:data:`OUTCOME_RATIO`), or none at all."""
+    return bool(pd.notna(ratio) and (ratio == 0 or abs(np.log(ratio)) >= OUTCOME_RATIO))
+
+
+def outcome_apart(customers: pd.DataFrame, outcome: str, segment: str = "segment") -> pd.DataFrame:
+    """Per segment, whether its ``outcome`` clearly differs from the whole base's (``differs``) and whether it is
+    higher (``higher``), with its ``value`` and the ``base``: a 0/1 outcome by its rate (:func:`clearly_off`), a
+    number by Cohen's d against the other customers (:data:`MEDIUM_EFFECT`). The one rule by which a persona card
+    acts on an outcome first and by which targeting leaves a segment out (:func:`custseg.target.strategy`)."""
+    values, rows = customers[outcome], {}
+    base = values.mean()
+    for seg, part in customers.groupby(segment):
+        mean = part[outcome].mean()
+        if is_flag(values):
+            ratio = mean / base if base else np.nan
+            differs, higher = clearly_off(ratio), bool(ratio > 1)
+        else:
+            d = standardised_difference(part[[outcome]], customers.loc[customers[segment] != seg, [outcome]])[outcome]
+            differs, higher = bool(pd.notna(d) and abs(d) >= MEDIUM_EFFECT), bool(mean > base)
+        rows[seg] = {"value": mean, "base": base, "differs": differs, "higher": higher}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(segment)
+
+
 def distinguishing(customers: pd.DataFrame, segment: str = "segment", top: int = 5,
                    language: str = "en") -> pd.DataFrame:
     """The ``top`` features with the largest absolute effect size per segment (see :func:`effect_sizes`).

@@ -26,10 +26,11 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from custseg import i18n
+from custseg import i18n, profile
 from custseg.attributes import HIGHER, LOWER, direction, is_flag, outcome_names
 from custseg.describe import ValueChoice
 from custseg.errors import ConfigError
+from custseg.phrases import plain_label
 from custseg.schema import MONETARY, fetch, jaccard_verdict
 
 STRATEGIES = ("concentrated", "differentiated", "multi-segment")
@@ -185,6 +186,7 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
     value = "value_share" if "value_share" in t and t["value_share"].notna().any() else "share"
     basis = m["basis"][value]
     used = bases(criteria(t)) if used is None else used
+    worse, left_out = False, ""
     if pinned:
         unknown = [p for p in pinned if p not in t.index]
         if unknown:
@@ -201,16 +203,22 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         reach_ok = t["reach"].isna() | (t["reach"] >= min_reach) if measured else True
         # substantial as 07's scorecard has it: enough customers, or enough of the value
         substantial = (t["share"] >= min_share) | (t[value] >= min_share)
+        worse = t["worse_on"].fillna("").astype(str).str.len() > 0 if "worse_on" in t else False
         ok = substantial & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
-        targets = list(t.index[ok])
+        targets = list(t.index[ok & ~worse])
+        # size or value cannot buy back an outcome that is clearly the wrong way: such a segment is won back first
+        left_out = "".join(m["worse"].format(name=_name(t, s), outcomes=i18n.join(
+            [plain_label(o, language) for o in t.loc[s, "worse_on"].split(", ")], language))
+            for s in t.index[ok & worse])
         size = m["size_value" if value != "share" else "size"].format(share=i18n.percent(min_share))
         why = m["why_reach" if measured else "why"].format(size=size, score=ATTRACTIVE,
                                                            reach=i18n.percent(min_reach))
     if not targets:
-        best = t["attractiveness"].idxmax()
+        fine = t["attractiveness"][~worse] if isinstance(worse, pd.Series) and not worse.all() else t["attractiveness"]
+        best = fine.idxmax()
         return {"strategy": "concentrated", "targets": [best], "pinned": bool(pinned),
                 "reason": m["nobody"].format(why=why, name=_name(t, best), share=i18n.percent(t.loc[best, value]),
-                                             basis=basis)}
+                                             basis=basis) + left_out}
     chosen = t.loc[targets].sort_values(value, ascending=False)
     held_value, held_share = float(chosen[value].sum()), float(chosen["share"].sum())
     named = i18n.messages(language)["list_sep"].join(
@@ -233,7 +241,7 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         name = "multi-segment"
         tail = m["multi-segment"]
     return {"strategy": name, "targets": [int(s) if isinstance(s, np.integer) else s for s in targets],
-            "pinned": bool(pinned), "reason": head + tail + _unstable(t, targets, language)}
+            "pinned": bool(pinned), "reason": head + tail + left_out + _unstable(t, targets, language)}
 
 
 def _unstable(t: pd.DataFrame, targets: list, language: str) -> str:
@@ -290,9 +298,16 @@ def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataF
     out = out.join(channel_reach(customers, segment))
     out["stability"] = (stability.set_index("segment")["jaccard"].reindex(out.index) if stability is not None
                         else np.nan)
+    worse = pd.Series([[] for _ in out.index], index=out.index)
     for name in outcome_names(outcomes):
         if name in customers:
             out[outcome_column(name)] = g[name].mean()
+            way = direction(name, outcomes)[0]
+            if way is not None:
+                apart = profile.outcome_apart(customers, name, segment).reindex(out.index)
+                bad = apart["differs"] & (apart["higher"] == (way == LOWER))
+                worse = worse.where(~bad, worse.map(lambda names, n=name: [*names, n]))
+    out["worse_on"] = worse.map(", ".join)
     out["attractiveness"] = attractiveness(out, weights, outcomes)
     out.insert(0, "name", pd.Series(names or {}, dtype="str").reindex(out.index) if names else pd.NA)
     return out.rename_axis("segment").reset_index()

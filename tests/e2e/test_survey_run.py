@@ -47,6 +47,10 @@ def test_the_survey_is_segmented_on_its_factors(survey):
     summary = json.loads(io.artefact_path(paths, "target").read_text())
     assert summary["strategy"] != target.ONE_CRITERION
     assert summary["criteria"] == ["size", "outcome_likely_to_recommend"]
+    # the bargain hunters are the largest segment and the least likely to recommend: size does not make them a target
+    table = io.read(paths, "targeting").query("segmentation == 'clusters'").set_index("segment")
+    worse = table.index[table["worse_on"].fillna("").astype(str).str.contains("likely_to_recommend")]
+    assert len(worse) and summary["targets"] and not set(summary["targets"]) & set(worse), (summary, table)
     met = needs.met(cfg, paths)  # what the course overview's table says of a survey (needs.SHAPES)
     assert {t for t in needs.DATA_NEEDS if met[t]} == needs.SHAPES["survey"].meets
 
@@ -73,5 +77,6 @@ def test_persona_cards_name_attitudes_in_words(survey):
     for card in (reports / "personas").glob("*.md"):
         title = card.read_text(encoding="utf-8").splitlines()[0]
         assert "factor" not in title and "_" not in title, title  # a factor reads as its items
+        assert len(title.removeprefix("# ").split()) <= 9, title  # one phrase: the attitudes it holds, by one item each
         text = card.read_text(encoding="utf-8")
         assert not NOT_IN_THIS_DATA.search(text), (card.name, NOT_IN_THIS_DATA.search(text).group())

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import campaign, config, demo, offers, rule_segments, services, stats, target
+from custseg import campaign, config, demo, offers, profile, rule_segments, services, stats, target
 from custseg.errors import ConfigError, SourceError
 
 
@@ -391,6 +391,22 @@ def test_targeting_that_rests_on_one_criterion_names_no_strategy():
     judged = target.table(customers, "MonthlyCharges", outcomes={"Churn": None})
     named = target.strategy(judged, used=target.bases(target.criteria(judged, None, {"Churn": None})))
     assert named["strategy"] in target.STRATEGIES and named["targets"]
+
+
+def test_a_segment_clearly_worse_on_an_outcome_is_not_a_target_however_large():
+    customers = _judged_customers()  # segment 0: the largest, and the most valuable, with churn 0.5 against 0.36
+    outcomes = {"Churn": None}
+    judged = target.table(customers, "MonthlyCharges", outcomes=outcomes).set_index("segment")
+    assert judged.loc[0, "attractiveness"] >= target.ATTRACTIVE, "its size and value make up for its churn"
+    assert judged["worse_on"].tolist() == ["Churn", "", ""]
+    used = target.bases(target.criteria(judged, None, outcomes))
+    choice = target.strategy(judged, used=used)
+    assert 0 not in choice["targets"] and choice["targets"], choice
+    assert "0 is attractive by its score but not a target: its churn is clearly the wrong way" in choice["reason"]
+    assert "不作为目标" in target.strategy(judged, used=used, language="zh")["reason"]
+    assert target.strategy(judged, pinned=[0], used=used)["targets"] == [0], "the user's pin stands"
+    apart = profile.outcome_apart(customers, "Churn")
+    assert apart["differs"].tolist() == [True, True, True] and apart["higher"].tolist() == [True, False, False]
 
 
 def test_the_targeting_value_is_the_runs_value_column_unless_a_margin_replaces_it():

@@ -198,8 +198,14 @@ def test_survey_factors_read_as_their_items():
     factors = [c for c in table if c.startswith("factor_")]
     rules = profile.surrogate(table, factors, max_depth=2)
     cards = {c["segment"]: c for c in personas.build_from_table(table, factors, ["likely_to_recommend"], rules=rules)}
-    assert cards[0]["name"].startswith("Strong on compares prices & waits for sales"), cards[0]["name"]
-    assert "reads reviews & low prefers brands" in cards[1]["name"], cards[1]["name"]
+    # named by the attitude each holds, by its factor's first item (the card says all of its items)
+    assert cards[0]["name"] == "Strong on compares prices", cards[0]["name"]
+    assert cards[1]["name"] == "Strong on reads reviews", cards[1]["name"]
+    assert "compares prices & waits for sales" in cards[0]["who"].lower() and "low prefers brands" in cards[1]["who"]
+    assert cards[2]["name"].startswith("Weak on "), "holding no attitude strongly: named by its weakest"
+    zh = {c["segment"]: c["name"] for c in personas.build_from_table(table, factors, ["likely_to_recommend"],
+                                                                      language="zh")}
+    assert zh[0] == "货比三家倾向强" and zh[1] == "看评价倾向强", zh
     text = " ".join(c["name"] + c["rule"] + c["who"] for c in cards.values())
     assert "factor" not in text and "_" not in text, text
     assert cards[1]["strategy_headline"] == "protect and grow", "recommending is better high (read from the name)"

@@ -13,9 +13,9 @@ from custseg import attributes, i18n, phrases, profile
 from custseg.attributes import is_flag
 from custseg.personas.cards import _disambiguate, _rule, _values
 
-TRAIT_EFFECT = 0.5  # standardised difference from which a column sets a segment apart (Cohen's d, medium)
+TRAIT_EFFECT = profile.MEDIUM_EFFECT  # standardised difference from which a column sets a segment apart
 NAME_TRAITS = 2  # a customer-table persona is named by its strongest traits
-OUTCOME_RATIO = np.log(1.25)  # a binary outcome 25 % above (or 20 % below) the base sets the strategy
+OUTCOME_RATIO = profile.OUTCOME_RATIO  # a 0/1 outcome this far off the base sets the strategy
 STORY_TRAITS = 5
 DRIVERS = 2  # at most this many of a segment's traits named as what goes with its worse outcome
 GAP_BASE = 0.5  # something most customers hold (≥ 50 %) that a segment holds at most half as often: sell it
@@ -33,7 +33,7 @@ def is_code(column: str) -> bool:
 
 
 TRAIT_COLUMNS = ["column", "words", "kind", "label", "strength", "value", "base", "name", "holds", "thing", "members",
-                 "held", "held_base", "held_as"]
+                 "held", "held_base", "held_as", "said"]
 
 
 def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "segment",
@@ -86,8 +86,10 @@ def traits(customers: pd.DataFrame, columns: list[str], seg, segment: str = "seg
                 whole = bool(np.allclose(values.dropna(), values.dropna().round()))
                 cut = t["over" if d > 0 else "under"].format(column=_label(col, language, items),
                                                                value=(i18n.integer if whole else i18n.number)(median))
+                said = phrases.lead_item(col, language, items) if way.startswith("factor_") else _label(
+                    col, language, items)  # a factor in a name: its first item, the card says all of them
                 rows.append({"column": col, "kind": "numeric", "label": None, "strength": d, "value": part[col].mean(),
-                             "base": values.mean(), "name": t[way].format(column=_label(col, language, items)),
+                             "base": values.mean(), "name": t[way].format(column=said), "said": said,
                              "holds": None, "thing": None, "members": members, "held_as": cut})
         else:
             base = values.value_counts(normalize=True)
@@ -118,14 +120,18 @@ LABEL_STRENGTH = 1.0  # a label this far from the base takes a place in the name
 NAME_MAJORITY = 0.5  # a label or yes/no trait names a segment only when most of its customers hold it
 
 
-def _named_by(found: pd.DataFrame, n: int | None = None) -> list[str]:
+def _named_by(found: pd.DataFrame, n: int | None = None, language: str = "en") -> list[str]:
     """The phrases a persona may be named by, strongest first, never a raw column code nor a label or yes/no trait
     that fewer than :data:`NAME_MAJORITY` of the segment hold (fibre at 45 % against 25 % overall sets a segment
     apart, and its card says so, but "on fibre" would misname the other 55 %); with ``n``, the first ``n`` of
     them, of which one a label or yes/no trait when one sets the segment clearly apart (:data:`LABEL_STRENGTH`):
-    "Low tenure and month-to-month contract", not "Low tenure and high charges"."""
+    "Low tenure and month-to-month contract", not "Low tenure and high charges". A segment formed on factor scores
+    alone is named by the attitudes it holds (:func:`_factor_name`)."""
     held = (found["kind"] == "numeric") | (found["held"] >= NAME_MAJORITY)
     usable = found.loc[~found["column"].map(is_code).astype(bool) & held]
+    factors = usable["column"].astype(str).str.startswith("factor_")
+    if n is not None and len(usable) and factors.all():
+        return _factor_name(usable, n, language)
     names = list(usable["name"])
     if n is None or len(names) <= n:
         return names[:n]
@@ -135,6 +141,17 @@ def _named_by(found: pd.DataFrame, n: int | None = None) -> list[str]:
             >= LABEL_STRENGTH:
         chosen[-1] = labelled["name"].iloc[0]
     return chosen
+
+
+def _factor_name(found: pd.DataFrame, n: int, language: str) -> list[str]:
+    """A segment formed on factor scores is named by the attitudes it holds strongly, each by its factor's first
+    item, at most ``n`` of them in one phrase ("strong on pays for quality and shops online first"); by its
+    weakest attitude only when it holds none strongly. Low ends come second because a low factor score is the
+    absence of an attitude, a poorer name than one it has."""
+    high = found[found["strength"] > 0].head(n)
+    if high.empty:
+        return list(found["name"].head(1))
+    return [i18n.messages(language)["table"]["factor_high"].format(column=i18n.join(list(high["said"]), language))]
 
 
 def _drivers(customers: pd.DataFrame, found: pd.DataFrame, outcome: str, way: str | None,
@@ -153,7 +170,7 @@ def _drivers(customers: pd.DataFrame, found: pd.DataFrame, outcome: str, way: st
             continue
         ratio = held.mean() / base
         worse = ratio > 1 if way == attributes.LOWER else ratio < 1
-        if worse and _clearly(ratio):
+        if worse and profile.clearly_off(ratio):
             driver = {"phrase": row.held_as, "value": held.mean(), "share": row.held, "column": row.column}
             if row.kind == "categorical" and row.label is not None:
                 better = _better_label(customers, row.column, outcome, way, labels or {}, language)
@@ -178,11 +195,6 @@ def _better_label(customers: pd.DataFrame, column: str, outcome: str, way: str, 
 
 
 MIN_LABEL_SHARE = 0.05  # a label held by fewer customers is not where to move a segment
-
-
-def _clearly(ratio: float) -> bool:
-    """A rate clearly off the base: 25 % above or 20 % below it (:data:`OUTCOME_RATIO`), or none at all."""
-    return bool(pd.notna(ratio) and (ratio == 0 or abs(np.log(ratio)) >= OUTCOME_RATIO))
 
 
 # words of a yes/no column about the customer's life, not something to sell (a partner, children, being active)
@@ -240,10 +252,11 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
     effects = profile.effect_sizes(customers, segment)
     value = value if value and value in customers and pd.api.types.is_numeric_dtype(customers[value]) else None
     cards, named = [], {}
+    apart = {col: profile.outcome_apart(customers, col, segment) for col in attributes.outcome_names(outcomes)}
     levers = attributes.levers(columns, outcomes=outcomes) if levers is None else list(levers)
     for seg, part in customers.groupby(segment):
         found = traits(customers, columns, seg, segment, labels, language)
-        named[seg] = _named_by(found, NAME_TRAITS)
+        named[seg] = _named_by(found, NAME_TRAITS, language)
         share = len(part) / len(customers)
         who = [t["size"].format(customers=i18n.integer(len(part)), share=pct(share))]
         value_share = None
@@ -265,13 +278,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
         judged, decided, drivers = [], {}, []
         for col in attributes.outcome_names(outcomes):
             rate, way = is_flag(customers[col]), attributes.direction(col, outcomes)[0]
-            mean, base = part[col].mean(), customers[col].mean()
-            if rate:
-                ratio = mean / base if base else np.nan
-                differs, higher = _clearly(ratio), ratio > 1
-            else:
-                d = effects.loc[seg].get(col, np.nan)
-                differs, higher = pd.notna(d) and abs(d) >= TRAIT_EFFECT, mean > base
+            mean, base, differs, higher = apart[col].loc[seg, ["value", "base", "differs", "higher"]]
             shown = dict(value=pct(mean) if rate else i18n.number(mean), base=pct(base) if rate else i18n.number(base))
             if differs and not decided:  # the first outcome that clearly differs here decides what to do first
                 decided = {"column": _label(col, language), "name": col, "side": t["sides"]["higher" if higher
@@ -283,7 +290,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
                 column=_label(col, language), direction=t["direction"][way or "unknown"], **shown))
         gap = _gap(found, columns, levers)
         actionable = found[found["column"].isin(levers)]  # what a strategy may name: never tenure or age
-        focus = i18n.join(_named_by(actionable, NAME_TRAITS) or named[seg], language) or t["no_trait"]
+        focus = i18n.join(_named_by(actionable, NAME_TRAITS, language) or named[seg], language) or t["no_trait"]
         headline, strategy = _plan(t, decided, drivers, gap, focus, language)
         if value_share is not None and share and value_share / share >= VALUE_RICH:
             strategy = m["sentence_sep"].join([strategy, t["value_rich"].format(
