@@ -155,7 +155,8 @@ def to_html(found: list[Question], language: str = "en") -> str:
 
 def form(found: list[Question], language: str = "en"):
     """The quiz as a small ipywidgets form for JupyterLab: read a question and its lettered options, press a letter
-    and *Check*, read whether it is right and why.
+    and *Check* (on one row), read which letter was chosen, whether it is right and why; choosing another letter
+    clears that answer.
 
     The options are HTML (long ones wrap) and the letters toggle buttons; only the widgets' own styles and the theme's
     text colour are used, so JupyterLab's dark and light themes both read.
@@ -163,29 +164,42 @@ def form(found: list[Question], language: str = "en"):
     Returns
     -------
     ipywidgets.VBox
-        One box per question: its text and options, the letters, the button and the feedback.
+        One box per question: its text and options, a row of the letters and the button, and the feedback.
     """
     import ipywidgets as widgets
 
-    t = i18n.messages(language)["quiz"]
+    t, gap = i18n.messages(language)["quiz"], " " if language == "en" else ""  # no space after a Chinese 。
     boxes = []
     for n, q in enumerate(found, 1):
         options = "".join(f"<li>{_inline(o[language])}</li>" for o in q.options)
-        text = widgets.HTML(f"<p><strong>{n}.</strong> {_inline(q.text[language])}</p><ol type=\"A\">{options}</ol>")
+        text = widgets.HTML(_block(f"<p><strong>{n}.</strong> {_inline(q.text[language])}</p>"
+                                   f"<ol type=\"A\">{options}</ol>"))
         choice = widgets.ToggleButtons(options=list(LETTERS[:len(q.options)]), value=None,
-                                       style={"button_width": "3em"})
-        check, feedback = widgets.Button(description=t["check"]), widgets.HTML()
+                                       style={"button_width": "3em", "font_weight": "bold"})
+        check = widgets.Button(description=t["check"], button_style="info", layout=widgets.Layout(width="auto"))
+        feedback = widgets.HTML()
 
         def answer(_, q=q, choice=choice, feedback=feedback):
             if choice.index is None:
-                feedback.value = f"<p>{html.escape(t['pick'])}</p>"
+                feedback.value = _block(f"<p>{html.escape(t['pick'])}</p>")
                 return
             verdict = t["right"] if choice.index == q.right else t["wrong"].format(letter=LETTERS[q.right])
-            feedback.value = f"<p><strong>{html.escape(verdict)}</strong> {_inline(q.explain[language])}</p>"
+            verdict = t["chose"].format(letter=LETTERS[choice.index]) + gap + verdict
+            explain = _inline(q.explain[language])
+            feedback.value = _block(f"<p><strong>{html.escape(verdict)}</strong>{gap}{explain}</p>")
 
         check.on_click(answer)
-        boxes.append(widgets.VBox([text, choice, check, feedback], layout=widgets.Layout(margin="0 0 1em 0")))
+        # an answer read for one letter must not stay up under another
+        choice.observe(lambda _, feedback=feedback: setattr(feedback, "value", ""), names="value")
+        row = widgets.HBox([choice, check], layout=widgets.Layout(align_items="center", margin="0 0 0 2em"))
+        boxes.append(widgets.VBox([text, row, feedback], layout=widgets.Layout(margin="0 0 1em 0")))
     return widgets.VBox(boxes, layout=widgets.Layout(width="100%"))
+
+
+def _block(inner: str) -> str:
+    """HTML for an ipywidgets HTML area at a reading line height (the widget's own is a fixed 28 px, which spaces
+    wrapped lines of its 13 px text as if double-spaced)."""
+    return f'<div style="line-height: 1.5">{inner}</div>'
 
 
 class Html(str):

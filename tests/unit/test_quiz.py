@@ -154,17 +154,22 @@ def test_in_jupyterlab_the_form_says_whether_an_answer_is_right_and_why(monkeypa
     form = _shown(monkeypatch, "09", language, {}, interactive=True)
     t = i18n.messages(language)["quiz"]
     q = quiz.questions("09", {})[0]
-    _, choice, check, feedback = form.children[0].children
+    _, row, feedback = form.children[0].children
+    choice, check = row.children  # the letters and the button on one row
     assert choice.index is None  # nothing chosen before the student chooses
     check.click()
     assert t["pick"] in feedback.value
-    choice.index = (q.right + 1) % len(q.options)
+    other = (q.right + 1) % len(q.options)
+    choice.index = other
     check.click()
     wrong = t["wrong"].format(letter=quiz.LETTERS[q.right])
     assert wrong in feedback.value and _plain(q.explain[language])[:20] in feedback.value
+    assert t["chose"].format(letter=quiz.LETTERS[other]) in feedback.value
     choice.index = q.right
+    assert feedback.value == "", "the answer to the letter before is not left under this one"
     check.click()
     assert t["right"] in feedback.value and wrong not in feedback.value
+    assert "line-height: 1.5" in feedback.value and "line-height: 1.5" in form.children[0].children[0].value
     assert len(form.children) == len(quiz.questions("09", {}))
 
 
