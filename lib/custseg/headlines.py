@@ -70,7 +70,8 @@ def target(summary: dict, table: pd.DataFrame, language: str = "en") -> dict:
     c = w["columns"]
     strategies = i18n.messages(language)["did"]["target"]["strategies"]
     items = [{"label": w["strategy"], "value": strategies.get(summary["strategy"], summary["strategy"])},
-             {"label": w["targets"], "value": ", ".join(map(str, summary["targets"]))}]
+             {"label": w["targets"], "value": w["ids"][{0: "none", 1: "one"}.get(len(summary["targets"]), "many")]
+              .format(ids=i18n.messages(language)["list_sep"].join(map(str, summary["targets"])))}]
     rows = [{c["segment"]: r.segment, c["name"]: r.name, c["customers"]: f"{r.customers:,}",
              c["share"]: f"{r.share:.0%}", c["value_share"]: shown(r.value_share, ".0%"),
              c["growth"]: shown(r.growth, "+.0%"), c["reach"]: shown(r.reach, ".0%"),

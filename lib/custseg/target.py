@@ -110,11 +110,14 @@ def bases(used: dict[str, tuple[float, bool]]) -> list[str]:
     return list(dict.fromkeys(named.get(c, c) for c in used))
 
 
-def criteria_label(used: dict[str, tuple[float, bool]]) -> str:
-    """The :func:`criteria` in a few words, for a figure's axis: "size, value, Churn (lower is better)"."""
-    named = {"share": "size", "value_share": "value", "value_index": "value per customer", "growth": "growth"}
-    return ", ".join(named.get(c) or f"{c.removeprefix(OUTCOME_PREFIX)} ({'higher' if up else 'lower'} is better)"
-                     for c, (_, up) in used.items())
+def criteria_label(used: dict[str, tuple[float, bool]], language: str = "en") -> str:
+    """The :func:`criteria` in a few words in ``language``, for a figure's axis: "size, value, value per customer,
+    Churn (lower is better)"."""
+    m = i18n.messages(language)
+    short, ways = m["targeting"]["short"], m["table"]["direction"]
+    return m["list_sep"].join(short.get(c) or short["outcome"].format(
+        outcome=plain_label(c.removeprefix(OUTCOME_PREFIX), language),
+        direction=ways["higher_is_better" if up else "lower_is_better"]) for c, (_, up) in used.items())
 
 
 def attractiveness(table: pd.DataFrame, weights: dict[str, float] | None = None,
@@ -207,22 +210,24 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         ok = substantial & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
         targets = list(t.index[ok & ~worse])
         # size or value cannot buy back an outcome that is clearly the wrong way: such a segment is won back first
-        left_out = "".join(m["worse"].format(name=_name(t, s), outcomes=i18n.join(
-            [plain_label(o, language) for o in t.loc[s, "worse_on"].split(", ")], language))
+        left_out = "".join(_capitalised(m["worse"].format(name=_name(t, s, language), outcomes=i18n.join(
+            [plain_label(o, language) for o in t.loc[s, "worse_on"].split(", ")], language)))
             for s in t.index[ok & worse])
         size = m["size_value" if value != "share" else "size"].format(share=i18n.percent(min_share))
         why = m["why_reach" if measured else "why"].format(size=size, score=ATTRACTIVE,
                                                            reach=i18n.percent(min_reach))
+        why += m["why_outcome"] if left_out else ""
     if not targets:
         fine = t["attractiveness"][~worse] if isinstance(worse, pd.Series) and not worse.all() else t["attractiveness"]
         best = fine.idxmax()
         return {"strategy": "concentrated", "targets": [best], "pinned": bool(pinned),
-                "reason": m["nobody"].format(why=why, name=_name(t, best), share=i18n.percent(t.loc[best, value]),
-                                             basis=basis) + left_out}
+                "reason": m["nobody"].format(why=why, name=_name(t, best, language),
+                                             share=i18n.percent(t.loc[best, value]), basis=basis) + left_out}
     chosen = t.loc[targets].sort_values(value, ascending=False)
     held_value, held_share = float(chosen[value].sum()), float(chosen["share"].sum())
     named = i18n.messages(language)["list_sep"].join(
-        m["named"].format(name=_name(t, s), share=i18n.percent(chosen.loc[s, value])) for s in chosen.index)
+        m["named"].format(name=_name(t, s, language), share=i18n.percent(chosen.loc[s, value]), basis=basis)
+        for s in chosen.index)
     together = (m["together_value"] if value != "share" else m["together"]).format(
         customers=i18n.percent(held_share), value=i18n.percent(held_value))
     head = m["head_one" if len(targets) == 1 else "head_many"].format(n=len(targets), why=why, named=named,
@@ -232,7 +237,8 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         name = "concentrated"
         ratio = (m["ratio"].format(ratio=f"{chosen[value].iloc[0] / chosen[value].iloc[1]:.1f}") if len(chosen) > 1
                  else "")
-        tail = m["concentrated"].format(name=_name(t, top), share=i18n.percent(chosen[value].iloc[0]), ratio=ratio)
+        tail = _capitalised(m["concentrated"].format(name=_name(t, top, language),
+                                                     share=i18n.percent(chosen[value].iloc[0]), ratio=ratio))
         targets = [top] if not pinned else targets
     elif len(chosen) >= 3 and held_value >= BROAD:
         name = "differentiated"
@@ -252,12 +258,23 @@ def _unstable(t: pd.DataFrame, targets: list, language: str) -> str:
     m = i18n.messages(language)
     verdicts = {s: jaccard_verdict(t.loc[s, "stability"]) for s in targets if pd.notna(t.loc[s, "stability"])}
     return "".join(m["sentence_sep"] + m["targeting"]["unstable"].format(
-        name=_name(t, s), jaccard=f"{t.loc[s, 'stability']:.2f}", verdict=i18n.word(verdict, language))
+        name=_name(t, s, language), jaccard=f"{t.loc[s, 'stability']:.2f}", verdict=i18n.word(verdict, language))
         for s, verdict in verdicts.items() if verdict != "stable")
 
 
-def _name(t: pd.DataFrame, seg) -> str:
-    return f"{seg} {t.loc[seg, 'name']}" if "name" in t and pd.notna(t.loc[seg, "name"]) else str(seg)
+def _capitalised(sentence: str) -> str:
+    """A sentence that starts with a segment's name ("segment 2, …") starting with a capital ("Segment 2, …")."""
+    i = len(sentence) - len(sentence.lstrip())
+    return sentence[:i] + sentence[i:i + 1].upper() + sentence[i + 1:]
+
+
+def _name(t: pd.DataFrame, seg, language: str = "en") -> str:
+    """A segment as a sentence names it: "segment 2, High tenure and high monthly charges" (its number alone when
+    it has no name: "segment 2")."""
+    m = i18n.messages(language)["targeting"]
+    if "name" in t and pd.notna(t.loc[seg, "name"]) and str(t.loc[seg, "name"]):
+        return m["segment"].format(segment=seg, name=t.loc[seg, "name"])
+    return m["segment_only"].format(segment=seg)
 
 
 def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataFrame | None = None,

@@ -1,11 +1,14 @@
 """Reading a published report as its reader does, for the e2e tests of each data shape: the visible lines of a
-page, the words a shape's pages must not teach, and the checks every shape's report must pass."""
+page, the words a shape's pages must not teach, and the checks every shape's report must pass; and a run
+published without its notebooks, to be the baseline of another."""
 
+import copy
 import html
 import json
 import re
 
-from custseg import io, pipeline
+from custseg import config, io, pipeline
+from custseg import published as publishing
 from custseg.report import languages, recap, runner
 
 # prose about what a data set without an order log does not have: allowed only on the lines that say what was left
@@ -86,3 +89,16 @@ def latin_pages(cfg: dict, reports) -> list[tuple[str, float, str]]:
         if share >= languages.MAX_LATIN_SHARE or cjk < 200:
             out.append((page.name, round(share, 3), " ".join(words)[:600]))
     return out
+
+
+def published_in_process(cfg: dict, name: str, **cluster) -> tuple[dict, io.RunPaths, dict]:
+    """Every stage of run ``name`` in this process (03 only describes: left out), then published as `custseg run`
+    publishes it, with ``cluster`` settings and no stability refits: (cfg, paths, stage results)."""
+    cfg = copy.deepcopy(cfg)
+    cfg["run"] = name
+    cfg["cluster"].update(stability_runs=0, **cluster)
+    paths = io.run_paths(cfg).make()
+    out = pipeline.run_stages(cfg, paths, skip=("03_describe",))
+    io.write_json({"config": config.redacted(cfg), "stages": pipeline.metrics(paths)}, paths.reports / "run.json")
+    publishing.publish(cfg, paths)
+    return cfg, paths, out

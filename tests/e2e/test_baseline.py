@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from pages import published_in_process
 
 from custseg import config, evaluate, io, pipeline
 from custseg import published as publishing
@@ -15,28 +16,16 @@ from custseg.errors import StageError
 from custseg.report import history
 
 
-def _published(cfg: dict, name: str, **cluster) -> tuple[dict, io.RunPaths, dict]:
-    """Every stage of run ``name`` in this process, then published as `custseg run` publishes it."""
-    cfg = copy.deepcopy(cfg)
-    cfg["run"] = name
-    cfg["cluster"].update(stability_runs=0, **cluster)
-    paths = io.run_paths(cfg).make()
-    out = pipeline.run_stages(cfg, paths, skip=("03_describe",))  # 03 only describes
-    io.write_json({"config": config.redacted(cfg), "stages": pipeline.metrics(paths)}, paths.reports / "run.json")
-    publishing.publish(cfg, paths)
-    return cfg, paths, out
-
-
 @pytest.fixture(scope="module")
 def january(tiny_cfg):
     cfg = copy.deepcopy(tiny_cfg)
     cfg["snapshot_date"] = dt.date(2025, 7, 1)
-    return _published(cfg, "2025-06")
+    return published_in_process(cfg, "2025-06")
 
 
 def test_the_baseline_model_keeps_segment_numbers_and_names(tiny_cfg, january):
     _, base_paths, base = january
-    cfg, paths, out = _published(tiny_cfg, "2025-12", baseline="2025-06")
+    cfg, paths, out = published_in_process(tiny_cfg, "2025-12", baseline="2025-06")
     baseline = publishing.load(base_paths.reports)
     table = out["04_features"].table
     assert (out["05_cluster"].segments["segment"].to_numpy() ==
@@ -57,14 +46,14 @@ def test_the_baseline_model_keeps_segment_numbers_and_names(tiny_cfg, january):
 
 def test_the_same_data_against_itself_moves_nobody_and_is_stable(tiny_cfg, january):
     base_cfg, _, base = january
-    _, _, out = _published(base_cfg, "2025-06-again", baseline="2025-06")
+    _, _, out = published_in_process(base_cfg, "2025-06-again", baseline="2025-06")
     against = out["07_evaluate"].against.summary
     assert against["moved"] == 0 and against["new"] == 0 and against["gone"] == 0
     assert against["status"] == "stable"
 
 
 def test_refit_numbers_matched_segments_as_the_baseline_and_new_ones_after(tiny_cfg, january):
-    _, _, out = _published(tiny_cfg, "2025-12-refit", baseline="2025-06", refit=True)
+    _, _, out = published_in_process(tiny_cfg, "2025-12-refit", baseline="2025-06", refit=True)
     baseline_names = set(publishing.load(january[1].reports).names)
     summary = out["05_cluster"].summary
     matched = {int(k): v for k, v in summary["baseline"]["matched"].items() if int(k) >= 0}
@@ -98,7 +87,7 @@ def test_a_baseline_formed_on_other_features_is_refused(tiny_cfg, january):
 
 
 def test_the_history_page_lists_every_run_of_the_config(tiny_cfg, january):
-    _, paths, _ = _published(tiny_cfg, "2026-01", baseline="2025-06")
+    _, paths, _ = published_in_process(tiny_cfg, "2026-01", baseline="2025-06")
     runs = history.runs(paths.reports.parent, tiny_cfg["name"])
     names = [r["run"] for r in runs]
     assert names[0] == "2025-06" and "2026-01" in names  # oldest snapshot first
@@ -135,7 +124,7 @@ def test_the_notebooks_show_a_run_against_its_baseline(tiny_cfg, january, tmp_pa
 
     from custseg.report import index, runner
 
-    cfg, paths, _ = _published(tiny_cfg, "2026-02", baseline="2025-06")
+    cfg, paths, _ = published_in_process(tiny_cfg, "2026-02", baseline="2025-06")
     parameters = {"config_path": str(config.PROJECT_ROOT / "configs" / "tiny.yaml"), "run_name": "2026-02",
                   "overrides": json.dumps({"cluster.baseline": "2025-06", "cluster.stability_runs": 0}),
                   "workdir": cfg["paths"]["workdir"], "report_dir": str(tmp_path)}
@@ -174,7 +163,7 @@ def test_the_planted_shift_shows_between_runs_against_a_control(tmp_path):
     def published_run(name, overrides, workdir):
         cfg = config.load(config.PROJECT_ROOT / "configs" / "tiny.yaml", {**base, **overrides})
         cfg["paths"]["workdir"] = str(workdir)
-        return _published(cfg, name)
+        return published_in_process(cfg, name)
 
     _, first, _ = published_run("2025-06", {"snapshot_date": "2025-07-01"}, tmp_path / "control")
     (tmp_path / "shift" / "reports").mkdir(parents=True)

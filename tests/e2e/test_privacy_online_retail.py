@@ -1,4 +1,4 @@
-"""PII protection in every output, and the UCI "Online Retail"-shaped example config run end to end."""
+"""PII protection in every output, and the UCI "Online Retail"-shaped example config run end to end, in Chinese."""
 
 import copy
 import json
@@ -6,6 +6,7 @@ import json
 import nbformat
 import pandas as pd
 import pytest
+from pages import latin_pages, names_problems, what_we_did_is_on_the_pages
 
 from custseg import collect, config, demo, engine, io
 from custseg.report import cli
@@ -46,20 +47,35 @@ def test_online_retail_generator_has_the_uci_shape():
     assert df["InvoiceDate"].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}").all()
 
 
+ONLINE_RETAIL = config.PROJECT_ROOT / "configs" / "online_retail_example.yaml"
+# in Chinese: the privacy checks do not depend on the language, and this is the zh run of this example
+OVERRIDES = {"privacy.pseudonymise_ids": True, "privacy.key_env": KEY_ENV, "language": "zh"}
+
+
 @pytest.fixture(scope="module")
 def online_retail_run(tmp_path_factory):
-    """`custseg run` of the Online Retail example (all notebooks), with pseudonymised customer ids."""
+    """`custseg run` of the Online Retail example (all notebooks) in Chinese, with pseudonymised customer ids."""
     workdir = tmp_path_factory.mktemp("online-retail")
-    path = config.PROJECT_ROOT / "configs" / "online_retail_example.yaml"
     mp = pytest.MonkeyPatch()
     mp.setenv(KEY_ENV, "uci-key")  # inherited by the notebook kernels
+    argv = ["run", str(ONLINE_RETAIL), "--workdir", str(workdir), "--name", "uci"]
+    for key, value in OVERRIDES.items():
+        argv += ["--set", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
     try:
-        code = cli.main(["run", str(path), "--workdir", str(workdir), "--name", "uci",
-                         "--set", "privacy.pseudonymise_ids=true", "--set", f"privacy.key_env={KEY_ENV}"])
+        code = cli.main(argv)
     finally:
         mp.undo()
     assert code == 0, "the Online Retail example must run through every notebook"
     return workdir
+
+
+def test_the_chinese_online_retail_report_reads_as_chinese(online_retail_run):
+    cfg = config.load(ONLINE_RETAIL, OVERRIDES)
+    cfg["paths"]["workdir"], cfg["run"] = str(online_retail_run), "uci"
+    reports = online_retail_run / "reports" / "uci"
+    assert latin_pages(cfg, reports) == []
+    assert what_we_did_is_on_the_pages(cfg, reports) == []
+    assert names_problems(cfg) == []
 
 
 def test_online_retail_collect_clean_features(online_retail_run):

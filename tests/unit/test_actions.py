@@ -95,10 +95,10 @@ def test_a_target_that_does_not_hold_together_is_flagged():
                                  stability=[0.95, 0.68, 0.9])
     chosen = target.strategy(t)
     assert chosen["targets"] == [1, 2]
-    assert "Target 1 vip with care: refitted on subsamples it holds together only at Jaccard 0.68 (doubtful)" \
+    assert "Target segment 1, vip with care: refitted on subsamples it holds together only at Jaccard 0.68 (doubtful)" \
         in chosen["reason"] and "2 mid with care" not in chosen["reason"]
     zh = target.strategy(t, language="zh")["reason"]
-    assert "谨慎对待目标 1 vip" in zh and "存疑" in zh
+    assert "谨慎对待目标群体 1“vip”" in zh and "存疑" in zh
     assert "with care" not in target.strategy(t.assign(stability=0.9))["reason"]
 
 
@@ -114,7 +114,7 @@ def test_strategy_follows_the_documented_rule():
     t = _segments_table().assign(attractiveness=lambda d: target.attractiveness(d))
     one = target.strategy(t, min_share=0.05, min_reach=0.5)  # mid is attractive but unreachable
     assert one["strategy"] == "concentrated" and one["targets"] == [1]
-    assert "1 vip (50%)" in one["reason"]
+    assert "segment 1, vip (50% of the value)" in one["reason"] and "Segment 1, vip alone holds 50%" in one["reason"]
     reachable = t.assign(reach=0.9)  # now vip and mid; vip holds 0.5 < 2 × 0.3
     assert target.strategy(reachable)["strategy"] == "multi-segment"
     assert target.strategy(reachable)["targets"] == [1, 2]
@@ -402,8 +402,9 @@ def test_a_segment_clearly_worse_on_an_outcome_is_not_a_target_however_large():
     used = target.bases(target.criteria(judged, None, outcomes))
     choice = target.strategy(judged, used=used)
     assert 0 not in choice["targets"] and choice["targets"], choice
-    assert "0 is attractive by its score but not a target: its churn is clearly the wrong way" in choice["reason"]
-    assert "不作为目标" in target.strategy(judged, used=used, language="zh")["reason"]
+    assert "Segment 0 is substantial and attractive by its score but not a target to grow: its churn is clearly the " \
+           "wrong way" in choice["reason"] and "and not clearly the wrong way on an outcome:" in choice["reason"]
+    assert "不作为增长目标" in target.strategy(judged, used=used, language="zh")["reason"]
     assert target.strategy(judged, pinned=[0], used=used)["targets"] == [0], "the user's pin stands"
     apart = profile.outcome_apart(customers, "Churn")
     assert apart["differs"].tolist() == [True, True, True] and apart["higher"].tolist() == [True, False, False]

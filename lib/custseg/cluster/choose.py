@@ -115,6 +115,8 @@ def value_note(c: dict, used: bool, split: dict, language: str = "en") -> str:
         return i18n.text("n05.value_off", language)
     from custseg.features.split import holdout_reason
 
+    if split.get("reason") == i18n.text("holdout.no_log"):  # no log at all: nothing to learn a value from
+        return i18n.text("n05.value_no_log", language)
     why = holdout_reason(split, language) or i18n.text("n05.no_holdout", language)
     return i18n.text("n05.value_none", language, reason=why)
 

@@ -72,5 +72,6 @@ def target(ctx: Context) -> Result:
                               "baskets": found is not None, "segments": len(tables["clusters"])},
                   {"table": table, "tables": tables, "choice": choice, "found": found, "offers_note": offers_note,
                    "cards": cards, "notes": notes, "audiences": audiences, "value": value, "has_log": logged,
-                   "language": language, "criteria_short": targeting.criteria_label(used), "positioning": placed},
+                   "language": language, "criteria_short": targeting.criteria_label(used, language),
+                   "positioning": placed},
                   headline=headlines.target(summary, tables["clusters"], language))
