@@ -221,6 +221,16 @@ def stability_verdict(ari: float) -> str:
     return "stable" if ari >= STABLE_ARI else "moderately stable" if ari >= UNSTABLE_ARI else "unstable"
 
 
+SILHOUETTE_CLEAR, SILHOUETTE_WEAK = 0.5, 0.25  # above 0.5 clear structure, 0.25–0.5 moderate, below 0.25 weak
+
+
+def separation_verdict(silhouette: float) -> str:
+    """'clearly separated' (silhouette > 0.5), 'moderately separated' (≥ 0.25) or 'weakly separated': how far
+    apart the segments are, which stability does not say (stable segments of a continuum overlap)."""
+    return ("clearly separated" if silhouette > SILHOUETTE_CLEAR else "moderately separated"
+            if silhouette >= SILHOUETTE_WEAK else "weakly separated")
+
+
 def jaccard_verdict(jaccard: float) -> str:
     """'stable' (≥ 0.75), 'doubtful' (> 0.5) or 'dissolves' for one segment's mean best Jaccard overlap."""
     return "stable" if jaccard >= STABLE_JACCARD else "doubtful" if jaccard > DISSOLVED_JACCARD else "dissolves"

@@ -477,3 +477,19 @@ def test_whether_a_table_holds_dates_is_decided_once_on_every_row_and_04_reads_i
     monkeypatch.setattr(featuring, "dated_columns", lambda *a: pytest.fail("04 decides again"))
     pipeline.features(cfg, paths)
     assert pipeline.metrics(paths)["04_features"]["dated"] is True
+
+
+def test_the_cluster_record_says_how_far_apart_the_segments_are(tiny_run):
+    """Stability is not separation: cluster.json carries the chosen k's silhouette from the sweep and its verdict on
+    05's scale, and the index says both."""
+    from custseg.report import index
+
+    cfg, paths, _ = tiny_run
+    summary, sweep = io.read(paths, "cluster"), io.read(paths, "k_sweep")
+    chosen = float(sweep.loc[sweep["k"] == summary["k"], "silhouette"].iloc[0])
+    assert summary["silhouette"] == pytest.approx(chosen, abs=1e-4)
+    assert summary["separation"] == schema.separation_verdict(chosen)
+    page = index.render(cfg, paths, ["05_cluster"], index.summary(paths))
+    assert f"their silhouette is {chosen:.2f}" in page and summary["separation"] in page
+    assert [schema.separation_verdict(s) for s in (0.6, 0.3, 0.1)] == ["clearly separated", "moderately separated",
+                                                                         "weakly separated"]

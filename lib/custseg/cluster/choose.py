@@ -133,7 +133,19 @@ def summary(segments: pd.DataFrame, segmenter, c: dict, columns: list[str], drop
             "stability": (None if np.isnan(segmenter.stability_ari_)
                           else schema.stability_verdict(segmenter.stability_ari_)),
             "noise_share": round(float(np.mean(labels == -1)), 4),
+            **_separation(segmenter, int(segments["segment"].nunique())),
             "sizes": {int(k): int(v) for k, v in sizes.items()}}
+
+
+def _separation(segmenter, k: int) -> dict:
+    """The chosen k's silhouette in the sweep and its verdict (:func:`custseg.schema.separation_verdict`); None
+    without a sweep (a k set in the config, a baseline's model)."""
+    sweep = getattr(segmenter, "sweep_", None)
+    row = sweep[sweep["k"] == k] if sweep is not None and "silhouette" in sweep else None
+    if row is None or row.empty or pd.isna(row["silhouette"].iloc[0]):
+        return {"silhouette": None, "separation": None}
+    value = float(row["silhouette"].iloc[0])
+    return {"silhouette": round(value, 4), "separation": schema.separation_verdict(value)}
 
 
 def _doubtful(segmenter) -> list[int]:
