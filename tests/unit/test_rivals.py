@@ -50,6 +50,10 @@ def test_a_rule_that_separates_churn_better_wins_and_its_config_adopts_it():
     adopted = rule_segments.assign(table, said["config"])  # the config a user pastes runs as it is
     assert adopted["segment"].nunique() >= 3 and len(adopted) == len(table)
     assert any("Month-to-month" in r["name"] for r in said["config"]["segments"])
+    found = rivals.groups(table, said["winner"], said["config"])  # what the rule finds: its groups, worst first
+    assert found["customers"].sum() == len(table) and found["share"].sum() == pytest.approx(1)
+    assert found["churn"].is_monotonic_decreasing and "Month-to-month" in found["group"].iloc[0]
+    assert found["churn"].iloc[0] > 0.35 > 0.05 > found["churn"].iloc[-1]
 
 
 def test_clusters_that_carry_the_outcome_win_against_rules_on_noise():

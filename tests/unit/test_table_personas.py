@@ -125,3 +125,20 @@ def test_band_codes_are_described_as_shares_and_never_name_a_persona():
     assert cards[0]["name"].startswith("Two year contract"), cards[0]["name"]
     only_codes = {c["segment"]: c for c in personas.build_from_table(table, ["MOPLLAAG"], labels=labels)}
     assert only_codes[0]["name"] == "Segment 0", "a segment set apart by codes alone is numbered, not 'average'"
+
+
+def test_what_goes_with_the_worse_outcome_across_the_base_is_not_what_works_for_a_better_segment():
+    """Segment 1 churns little, on two-year contracts, but pays high charges like segment 0, whose high churn makes
+    high charges a churn driver across the base: its plan keeps the contract, not the charges."""
+    rng = np.random.default_rng(5)
+    seg = np.repeat([0, 1, 2], [400, 200, 400])
+    contract = np.select([seg == 0, seg == 1], ["Month-to-month", "Two year"], "One year")
+    charges = np.where(seg == 2, 30.0, 90.0) + rng.normal(0, 5, len(seg))
+    churn = (rng.random(len(seg)) < np.select([seg == 0, seg == 1], [0.6, 0.03], 0.1)).astype(float)
+    table = pd.DataFrame({"customer_id": range(len(seg)), "segment": seg, "Contract": contract,
+                          "MonthlyCharges": charges, "Churn": churn})
+    cards = {c["segment"]: c for c in personas.build_from_table(table, ["Contract", "MonthlyCharges"],
+                                                                {"Churn": "lower_is_better"})}
+    assert cards[1]["strategy_headline"] == "protect and grow"
+    keep = cards[1]["strategy"]
+    assert "two year contract" in keep.lower() and "monthly charges" not in keep.lower(), keep

@@ -290,7 +290,14 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
                 column=_label(col, language), direction=t["direction"][way or "unknown"], **shown))
         gap = _gap(found, columns, levers)
         actionable = found[found["column"].isin(levers)]  # what a strategy may name: never tenure or age
-        focus = i18n.join(_named_by(actionable, NAME_TRAITS, language) or named[seg], language) or t["no_trait"]
+        own = named[seg]
+        if decided.get("key") == "better":  # what goes with the worse outcome across the base is not "what works"
+            risky = {d["column"] for d in _drivers(customers, found, decided["name"],
+                                                   attributes.direction(decided["name"], outcomes)[0], levers, labels,
+                                                   language)}
+            actionable = actionable[~actionable["column"].isin(risky)]
+            own = [n for n in own if n not in set(found.loc[found["column"].isin(risky), "name"])]
+        focus = i18n.join(_named_by(actionable, NAME_TRAITS, language) or own, language) or t["no_trait"]
         headline, strategy = _plan(t, decided, drivers, gap, focus, language)
         if value_share is not None and share and value_share / share >= VALUE_RICH:
             strategy = m["sentence_sep"].join([strategy, t["value_rich"].format(
