@@ -138,7 +138,8 @@ def test_a_messy_log_with_one_day_of_data_publishes_an_honest_report(tmp_path, c
     index = (reports / "index.html").read_text(encoding="utf-8")
     # no holdout item: one line says what was left out and why (07), and 04's line says why there is no holdout
     assert "holdout test against the simple rivals</div>" not in index and "the holdout test is left out" in index
-    assert "<em>Left out: the holdout test against the simple rivals — it needs a holdout period" in index
+    assert "<em>Left out: the test on a later holdout period of the log, against the RFM grid and k-means on log RFM " \
+           "— it needs a holdout period" in index
     assert config.load(path)["sources"]["transactions"]["decimal"] is None, "nothing was configured by hand"
     # a log with only id, date and amount: the report says nothing about what the log does not have
     cards = [p.read_text(encoding="utf-8") for p in (reports / "personas").glob("*.md")]

@@ -56,6 +56,18 @@ def test_a_rule_that_separates_churn_better_wins_and_its_config_adopts_it():
     assert found["churn"].iloc[0] > 0.35 > 0.05 > found["churn"].iloc[-1]
 
 
+def test_the_groups_of_a_rule_that_wins_on_a_holdout_outcome_are_read_off_the_calibration_customers():
+    calibration = _subscribers().rename(columns={"churn": "churned"})  # holdout churn, as evaluate.holdout names it
+    clusters = pd.qcut(calibration["tenure"], 3, labels=False).to_numpy()
+    result = rivals.contest(calibration, clusters, ["Contract", "tenure", "charges"], {"churn": "churned"},
+                            resamples=50, seed=3)
+    said = rivals.verdict(result)
+    assert said["winner"]["outcome"] == "churn"
+    customers = calibration.drop(columns="churned")  # the snapshot's customers have no holdout outcome
+    found = rivals.groups(customers, said["winner"], said["config"], calibration=calibration)
+    assert found["customers"].sum() == len(calibration) and found["churn"].is_monotonic_decreasing
+
+
 def test_clusters_that_carry_the_outcome_win_against_rules_on_noise():
     rng = np.random.default_rng(5)
     table = _subscribers(seed=2).drop(columns="churn")

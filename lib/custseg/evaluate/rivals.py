@@ -242,15 +242,24 @@ def verdict(table: pd.DataFrame, language: str = "en") -> dict:
                        "columns": str(best["rule"]).split(RULE_SEP)}, "text": text, "config": best["config"]}
 
 
-def groups(customers: pd.DataFrame, winner: dict, config: dict, declared: dict | None = None) -> pd.DataFrame:
+def groups(customers: pd.DataFrame, winner: dict, config: dict, declared: dict | None = None,
+           calibration: pd.DataFrame | None = None) -> pd.DataFrame:
     """The groups of the rule that wins (:func:`verdict`'s ``winner`` and ``config``) as the config forms them
-    (:func:`custseg.rule_segments.codes` on the table as rules read it): per group its ``customers``, ``share``
-    and the outcome's mean (a 0/1 outcome's rate), highest first: what the rule finds, not only that it wins
-    ("month-to-month × fibre: 1,104 customers at 62 % churn")."""
+    (:func:`custseg.rule_segments.codes` on the table as the contest read it): per group its ``customers``,
+    ``share`` and the outcome's mean (a 0/1 outcome's rate), highest first: what the rule finds, not only that it
+    wins ("month-to-month × fibre: 1,104 customers at 62 % churn"). A holdout outcome (spend, orders, churn after
+    the holdout start) is read off the ``calibration`` customers, as :func:`of_run` judged it; a declared outcome
+    off the customer table with its declared ordinals by their labels."""
+    from custseg.evaluate.holdout import OUTCOMES
+
     outcome, rules = winner["outcome"], config["segments"]
-    read = rule_segments.readable(customers, declared, [c for c in winner["columns"] if c in customers])
+    if outcome not in customers and outcome in OUTCOMES and calibration is not None:
+        customers, column, read = calibration, OUTCOMES[outcome], calibration
+    else:
+        column = outcome
+        read = rule_segments.readable(customers, declared, [c for c in winner["columns"] if c in customers])
     code = rule_segments.codes(read, rules)
-    y = customers[outcome].to_numpy(dtype=float)
+    y = customers[column].to_numpy(dtype=float)
     table = pd.DataFrame({"group": [rules[c]["name"] for c in code], outcome: y})
     out = table.groupby("group", sort=False).agg(customers=(outcome, "size"), value=(outcome, "mean"))
     out["share"] = out["customers"] / len(customers)
