@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from custseg import i18n
-from custseg.attributes import is_flag
+from custseg.attributes import HIGHER, is_flag
 from custseg.phrases import flag_phrase, holding, in_text, label_phrase, plain_label
 from custseg.schema import MONETARY
 
@@ -154,6 +154,14 @@ def outcome_apart(customers: pd.DataFrame, outcome: str, segment: str = "segment
             differs, higher = bool(pd.notna(d) and abs(d) >= MEDIUM_EFFECT), bool(mean > base)
         rows[seg] = {"value": mean, "base": base, "differs": differs, "higher": higher}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(segment)
+
+
+def outcome_verdict(higher: bool, way: str | None) -> str:
+    """``worse``, ``better`` or ``unknown``: a segment whose outcome is clearly higher (``higher``) or lower than
+    the base's, read by the outcome's direction (:func:`custseg.attributes.direction`)."""
+    if way is None:
+        return "unknown"
+    return "better" if higher == (way == HIGHER) else "worse"
 
 
 def distinguishing(customers: pd.DataFrame, segment: str = "segment", top: int = 5,

@@ -189,7 +189,7 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
     value = "value_share" if "value_share" in t and t["value_share"].notna().any() else "share"
     basis = m["basis"][value]
     used = bases(criteria(t)) if used is None else used
-    worse, left_out = False, ""
+    worse, left_out = pd.Series(False, index=t.index), ""
     if pinned:
         unknown = [p for p in pinned if p not in t.index]
         if unknown:
@@ -206,7 +206,7 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
         reach_ok = t["reach"].isna() | (t["reach"] >= min_reach) if measured else True
         # substantial as 07's scorecard has it: enough customers, or enough of the value
         substantial = (t["share"] >= min_share) | (t[value] >= min_share)
-        worse = t["worse_on"].fillna("").astype(str).str.len() > 0 if "worse_on" in t else False
+        worse = t["worse_on"].fillna("").astype(str).ne("") if "worse_on" in t else worse
         ok = substantial & (t["attractiveness"] >= ATTRACTIVE) & reach_ok
         targets = list(t.index[ok & ~worse])
         # size or value cannot buy back an outcome that is clearly the wrong way: such a segment is won back first
@@ -218,8 +218,8 @@ def strategy(table: pd.DataFrame, pinned: list | None = None, min_share: float =
                                                            reach=i18n.percent(min_reach))
         why += m["why_outcome"] if left_out else ""
     if not targets:
-        fine = t["attractiveness"][~worse] if isinstance(worse, pd.Series) and not worse.all() else t["attractiveness"]
-        best = fine.idxmax()
+        pool = t["attractiveness"] if worse.all() else t["attractiveness"][~worse]  # a worse one only if all are
+        best = pool.idxmax()
         return {"strategy": "concentrated", "targets": [best], "pinned": bool(pinned),
                 "reason": m["nobody"].format(why=why, name=_name(t, best, language),
                                              share=i18n.percent(t.loc[best, value]), basis=basis) + left_out}
@@ -315,16 +315,15 @@ def table(customers: pd.DataFrame, value: str = MONETARY, growth_table: pd.DataF
     out = out.join(channel_reach(customers, segment))
     out["stability"] = (stability.set_index("segment")["jaccard"].reindex(out.index) if stability is not None
                         else np.nan)
-    worse = pd.Series([[] for _ in out.index], index=out.index)
+    worse = {seg: [] for seg in out.index}  # the outcomes each segment is clearly worse on, as its card says
     for name in outcome_names(outcomes):
         if name in customers:
             out[outcome_column(name)] = g[name].mean()
             way = direction(name, outcomes)[0]
-            if way is not None:
-                apart = profile.outcome_apart(customers, name, segment).reindex(out.index)
-                bad = apart["differs"] & (apart["higher"] == (way == LOWER))
-                worse = worse.where(~bad, worse.map(lambda names, n=name: [*names, n]))
-    out["worse_on"] = worse.map(", ".join)
+            for seg, r in profile.outcome_apart(customers, name, segment).iterrows():
+                if r["differs"] and profile.outcome_verdict(r["higher"], way) == "worse":
+                    worse[seg].append(name)
+    out["worse_on"] = pd.Series({seg: ", ".join(names) for seg, names in worse.items()})
     out["attractiveness"] = attractiveness(out, weights, outcomes)
     out.insert(0, "name", pd.Series(names or {}, dtype="str").reindex(out.index) if names else pd.NA)
     return out.rename_axis("segment").reset_index()

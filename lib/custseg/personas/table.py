@@ -12,6 +12,7 @@ import pandas as pd
 from custseg import attributes, i18n, phrases, profile
 from custseg.attributes import is_flag
 from custseg.personas.cards import _disambiguate, _rule, _values
+from custseg.profile import outcome_verdict
 
 TRAIT_EFFECT = profile.MEDIUM_EFFECT  # standardised difference from which a column sets a segment apart
 NAME_TRAITS = 2  # a customer-table persona is named by its strongest traits
@@ -283,7 +284,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
             if differs and not decided:  # the first outcome that clearly differs here decides what to do first
                 decided = {"column": _label(col, language), "name": col, "side": t["sides"]["higher" if higher
                                                                                             else "lower"],
-                           "key": outcome_verdict(higher, way), **shown}
+                           "key": outcome_verdict(higher, way), "way": way, **shown}
                 if decided["key"] == "worse":
                     drivers = _drivers(customers, found, col, way, levers, labels, language)
             judged.append(t["outcome_rate" if rate else "outcome_mean"].format(
@@ -292,8 +293,7 @@ def build_from_table(customers: pd.DataFrame, columns: list[str], outcomes: dict
         actionable = found[found["column"].isin(levers)]  # what a strategy may name: never tenure or age
         own = named[seg]
         if decided.get("key") == "better":  # what goes with the worse outcome across the base is not "what works"
-            risky = {d["column"] for d in _drivers(customers, found, decided["name"],
-                                                   attributes.direction(decided["name"], outcomes)[0], levers, labels,
+            risky = {d["column"] for d in _drivers(customers, found, decided["name"], decided["way"], levers, labels,
                                                    language)}
             actionable = actionable[~actionable["column"].isin(risky)]
             own = [n for n in own if n not in set(found.loc[found["column"].isin(risky), "name"])]
@@ -427,10 +427,3 @@ def _tell_apart(customers: pd.DataFrame, columns: list[str], named: dict, plain_
         out.append(q.format(name=plain_names[seg], detail=detail) if detail else plain_names[seg])
     return out
 
-
-def outcome_verdict(higher: bool, way: str | None) -> str:
-    """``worse``, ``better`` or ``unknown``: a segment whose outcome is clearly higher (``higher``) or lower than
-    the base's, read by the outcome's direction (:func:`custseg.attributes.direction`)."""
-    if way is None:
-        return "unknown"
-    return "better" if higher == (way == attributes.HIGHER) else "worse"
